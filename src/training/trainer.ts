@@ -6,6 +6,7 @@ import { noGrad } from '../autograd/tape.js';
 import { Callback, CallbackList, History, type CallbackModel, type CallbackParams, type Logs } from '../callbacks/callback.js';
 import { ProgbarLogger } from '../callbacks/progbar.js';
 import { Compiled } from './compiled.js';
+import { shuffleInPlace } from '../data/utils.js';
 import { type Arrays, checkFinite, classWeightsToSampleWeights, isDataSource, iterate, numSamples, selectRows, splitValidation, toList, unpackBatch } from './data.js';
 import type { Batch, CompileArgs, DataSource, EvaluateArgs, FitArgs, ModelData, PredictArgs, TrainableModel } from './types.js';
 
@@ -19,6 +20,40 @@ function positiveInt(v: number | undefined, fallback: number, name: string, wher
   const n = v ?? fallback;
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`${where}: ${name} must be a positive integer; got ${v}`);
   return n;
+}
+
+/** Batches per pass of a source that knows it (a Keras Sequence such as flow's iterators), else null. */
+function sourceLength(x: unknown): number | null {
+  const len = (x as { length?: unknown } | null)?.length;
+  return isDataSource(x) && typeof len === 'number' && Number.isInteger(len) && len > 0 ? len : null;
+}
+
+/** Pulls batches from an iterator, optionally one ahead (a rejected prefetch surfaces when taken). */
+class Prefetcher {
+  private pending: Promise<IteratorResult<Batch>> | null = null;
+
+  constructor(private readonly it: AsyncIterator<Batch> | Iterator<Batch>) {}
+
+  take(): Promise<IteratorResult<Batch>> {
+    const p = this.pending ?? this.pull();
+    this.pending = null;
+    return p;
+  }
+
+  ahead(): void {
+    if (this.pending !== null) return;
+    const p = this.pull();
+    p.catch(() => undefined);
+    this.pending = p;
+  }
+
+  private pull(): Promise<IteratorResult<Batch>> {
+    try {
+      return Promise.resolve(this.it.next());
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
 }
 
 /** Validation input for fit: arrays or a data source. */
@@ -84,13 +119,7 @@ export class Trainer {
       for (let s = 0; s < n; s += batchSize) out.push([s, Math.min(n, s + batchSize)] as const);
       return out;
     }
-    const order = Int32Array.from({ length: n }, (_, i) => i);
-    for (let i = n - 1; i > 0; i--) {
-      const j = rng.int(i + 1);
-      const t = order[i];
-      order[i] = order[j];
-      order[j] = t;
-    }
+    const order = shuffleInPlace(Int32Array.from({ length: n }, (_, i) => i), rng);
     for (let s = 0; s < n; s += batchSize) out.push(order.subarray(s, Math.min(n, s + batchSize)));
     return out;
   }
@@ -126,24 +155,26 @@ export class Trainer {
     if (args.validationData !== undefined) validation = this.validationInput(args.validationData, where);
     const batchSize = positiveInt(args.batchSize, 32, 'batchSize', where);
     const samples = train ? numSamples(train, where) : undefined;
-    const steps = args.stepsPerEpoch ?? (samples !== undefined ? Math.ceil(samples / batchSize) : null);
+    const steps = args.stepsPerEpoch ?? (samples !== undefined ? Math.ceil(samples / batchSize) : sourceLength(x));
 
     const history = new History();
     const callbacks = this.callbackList(args.callbacks, history, verbose, { epochs, steps, verbose, batchSize, samples, metrics: [] });
     this.model.stopTraining = false;
     const rng = new Rng(args.seed ?? Math.floor(Math.random() * 2 ** 31));
-    const source = fromSource ? iterate(x as DataSource) : null;
+    const source = fromSource ? new Prefetcher(iterate(x as DataSource)) : null;
+    const stepsPerEpoch = fromSource ? (steps ?? undefined) : args.stepsPerEpoch;
     await callbacks.call('onTrainBegin', {});
     for (let epoch = initialEpoch; epoch < epochs && !this.model.stopTraining; epoch++) {
       this.compiled.reset();
       await callbacks.call('onEpochBegin', epoch, {});
       const logs = train
         ? await this.epochOnArrays(train, batchSize, args.shuffle ?? true, rng, callbacks, args.stepsPerEpoch)
-        : await this.epochOnSource(source as AsyncIterator<Batch> | Iterator<Batch>, args.stepsPerEpoch, callbacks, where);
+        : await this.epochOnSource(source as Prefetcher, stepsPerEpoch, epoch + 1 < epochs, callbacks, where);
       const freq = args.validationFreq ?? 1;
       if (validation && (epoch + 1 - initialEpoch) % freq === 0) {
         // The onTest* hooks fire during fit's validation too, as in tf.keras 2.
-        const val = await this.runEvaluation(validation, args.validationBatchSize ?? batchSize, args.validationSteps, callbacks);
+        const valSteps = args.validationSteps ?? ('source' in validation ? sourceLength(validation.source) ?? undefined : undefined);
+        const val = await this.runEvaluation(validation, args.validationBatchSize ?? batchSize, valSteps, callbacks);
         for (const [k, v] of Object.entries(val)) logs[`val_${k}`] = v;
       }
       logs.lr = this.optimizer.learningRate;
@@ -181,14 +212,20 @@ export class Trainer {
     return this.compiled.logs();
   }
 
-  private async epochOnSource(source: AsyncIterator<Batch> | Iterator<Batch>, steps: number | undefined, callbacks: CallbackList, where: string): Promise<Logs> {
+  /**
+   * One epoch over a data source. The next batch is requested before the current one trains,
+   * so a source that works asynchronously (file reads and decoding in flowFromDirectory)
+   * prepares it while the step runs.
+   */
+  private async epochOnSource(source: Prefetcher, steps: number | undefined, moreEpochs: boolean, callbacks: CallbackList, where: string): Promise<Logs> {
     for (let b = 0; steps === undefined || b < steps; b++) {
       if (this.model.stopTraining) break;
-      const next = await source.next();
+      const next = await source.take();
       if (next.done) {
         if (steps !== undefined && b < steps) console.warn(`${where}: the data source ran out after ${b} of ${steps} steps in this epoch`);
         break;
       }
+      if (steps === undefined || b + 1 < steps || moreEpochs) source.ahead();
       await callbacks.call('onTrainBatchBegin', b, { batch: b });
       const batch = unpackBatch(this.model, next.value, where);
       numSamples(batch, where);
@@ -238,8 +275,9 @@ export class Trainer {
     const list: Callback[] = [...(verbose !== 0 ? [new ProgbarLogger({ verbose, mode: 'test' })] : []), ...(args.callbacks ?? [])];
     const callbacks = new CallbackList(list);
     callbacks.setModel(this.model);
-    callbacks.setParams({ steps: args.steps ?? (samples !== undefined ? Math.ceil(samples / batchSize) : null), verbose, batchSize, samples });
-    const logs = await this.runEvaluation(input, batchSize, args.steps, callbacks);
+    callbacks.setParams({ steps: args.steps ?? (samples !== undefined ? Math.ceil(samples / batchSize) : sourceLength(x)), verbose, batchSize, samples });
+    const steps = args.steps ?? ('source' in input ? sourceLength(input.source) ?? undefined : undefined);
+    const logs = await this.runEvaluation(input, batchSize, steps, callbacks);
     if (args.returnDict) return logs;
     const values = Object.values(logs);
     return values.length === 1 ? values[0] : values;
