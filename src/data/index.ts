@@ -1,2 +1,3 @@
 export * from './datasets/index.js';
 export * from './utils.js';
+export * from './image/index.js';
