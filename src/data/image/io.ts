@@ -8,6 +8,7 @@ import { Tensor } from '../../tensor/tensor.js';
 import { tensor } from '../../tensor/create.js';
 import { formatShape } from '../../tensor/shape.js';
 import { valueRange } from './affine.js';
+import { decodePng, pngHeader } from './png.js';
 
 export type ColorMode = 'grayscale' | 'rgb' | 'rgba';
 export type Interpolation = 'nearest' | 'bilinear' | 'bicubic' | 'lanczos';
@@ -84,6 +85,15 @@ function convert(raw: Uint8Array, pixels: number, from: number, mode: ColorMode)
 
 /** Decodes (and resizes) image bytes; `name` appears in errors. */
 export async function decodeImage(bytes: Uint8Array, args: LoadImgArgs, name: string): Promise<DecodedImage> {
+  const t0 = args.targetSize;
+  const header = pngHeader(bytes);
+  if (header !== null && (!t0 || (t0[0] === header.height && t0[1] === header.width))) {
+    const png = decodePng(bytes, name);
+    if (png !== null) {
+      const { data, channels } = convert(png.data, png.width * png.height, png.channels, args.colorMode ?? 'rgb');
+      return { data, height: png.height, width: png.width, channels };
+    }
+  }
   const sharp = await loadSharp();
   let pipeline = sharp(bytes, { failOn: 'error' });
   const t = args.targetSize;
