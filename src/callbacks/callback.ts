@@ -18,6 +18,10 @@ export interface CallbackModel {
   saveWeights?(path: string): Promise<void>;
   /** Saves the whole model (when the model supports it). */
   save?(path: string): Promise<void>;
+  /** The running fit's resumable state (seed, epoch, initialEpoch). */
+  fitState?: { seed: number; epoch: number; initialEpoch: number } | null;
+  saveCheckpoint?(path: string, info?: { epoch?: number; seed?: number | null }): Promise<void>;
+  loadCheckpoint?(path: string): Promise<{ epoch: number; seed: number | null }>;
 }
 
 /** fit/evaluate/predict parameters passed to callbacks (Keras' callback.params). */

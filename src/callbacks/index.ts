@@ -8,3 +8,4 @@ export * from './learning-rate-scheduler.js';
 export * from './csv-logger.js';
 export * from './terminate-on-nan.js';
 export * from './lambda-callback.js';
+export * from './backup-and-restore.js';

@@ -1,2 +1,3 @@
 export * from './weights-format.js';
 export * from './model-io.js';
+export * from './checkpoint.js';

@@ -1,5 +1,6 @@
 import { Tensor } from '../tensor/tensor.js';
 import { Variable } from '../tensor/variable.js';
+import type { Rng } from '../tensor/rng.js';
 import type { DataType } from '../tensor/dtype.js';
 import type { TypedArray } from '../tensor/dtype.js';
 import { noGrad } from '../autograd/tape.js';
@@ -248,6 +249,22 @@ export abstract class Layer {
   // ---- config --------------------------------------------------------------------------
 
   /** Keras config: name, trainable, dtype, batch_input_shape (if declared) and the layer's own keys. */
+  /** The layer's own random generator (seeded noise layers), or null. */
+  protected randomGenerator(): Rng | null {
+    return null;
+  }
+
+  /** The state of the layer's own random generator (for exact resume), or null. */
+  getRngState(): number[] | null {
+    return this.randomGenerator()?.getState() ?? null;
+  }
+
+  setRngState(state: readonly number[]): void {
+    const rng = this.randomGenerator();
+    if (rng === null) throw new Error(`Layer ${this.name}: it has no random generator of its own`);
+    rng.setState(state);
+  }
+
   getConfig(): ConfigDict {
     const base: ConfigDict = { name: this.name, trainable: this.isTrainable, dtype: this.dtype };
     if (this.batchInputShape) base.batch_input_shape = [...this.batchInputShape] as ConfigValue[];

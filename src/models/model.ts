@@ -8,9 +8,10 @@ import type { ConfigDict } from '../utils/serialization.js';
 import { type Graph, runGraph, traceGraph } from './graph.js';
 import { summaryText, type SummaryOptions } from './summary.js';
 import { functionalConfig, functionalFromConfig } from './config.js';
-import { Trainer, type CompileArgs, type EvaluateArgs, type FitArgs, type PredictArgs, type ModelData, type TrainableModel, type DataSource } from '../training/index.js';
+import { Trainer, type CompileArgs, type EvaluateArgs, type FitArgs, type PredictArgs, type ModelData, type TrainableModel, type DataSource, type FitState } from '../training/index.js';
 import type { History } from '../callbacks/index.js';
 import { loadWeightsFile, saveModelFile, saveWeightsFile } from '../io/model-io.js';
+import { loadCheckpoint, saveCheckpoint, type CheckpointInfo } from '../io/checkpoint.js';
 
 export interface ModelArgs {
   readonly inputs: SymbolicTensor | readonly SymbolicTensor[];
@@ -30,6 +31,8 @@ export class Model extends Layer implements TrainableModel {
   protected graph: Graph = { nodes: [], layers: [] };
   /** Set by callbacks (EarlyStopping, TerminateOnNaN) to end fit() after the current batch/epoch. */
   stopTraining = false;
+  /** The running (or last) fit's resumable state: shuffle seed and epochs. */
+  fitState: FitState | null = null;
   protected trainer: Trainer | null = null;
 
   constructor(args: ModelArgs | (LayerArgs & { inputs?: undefined })) {
@@ -249,6 +252,22 @@ export class Model extends Layer implements TrainableModel {
   /** Writes the architecture (Keras config) and the weights to one file; `loadModel(path)` reads it back. */
   async save(path: string): Promise<void> {
     await saveModelFile(this, path);
+  }
+
+  /**
+   * Saves a training checkpoint for exact resume: weights, optimizer state, epoch, shuffle
+   * seed and random generator states (see io/checkpoint.ts). The model must be compiled.
+   */
+  async saveCheckpoint(path: string, info: Partial<CheckpointInfo> = {}): Promise<void> {
+    await saveCheckpoint(this, path, info);
+  }
+
+  /**
+   * Restores a checkpoint into this compiled model; returns `{ epoch, seed }` to pass to
+   * `fit` as `initialEpoch` and `seed` so that training continues exactly where it stopped.
+   */
+  async loadCheckpoint(path: string): Promise<CheckpointInfo> {
+    return loadCheckpoint(this, path);
   }
 
   /** Rebuilds a functional model from its Keras config (layers must be registered). */

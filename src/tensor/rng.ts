@@ -63,6 +63,20 @@ export class Rng {
     return Math.floor(this.uniform() * n);
   }
 
+  /** The full state (four words and the cached normal), for checkpoints. */
+  getState(): number[] {
+    return [this.s0, this.s1, this.s2, this.s3, this.spare ?? Number.NaN];
+  }
+
+  /** Restores a state from getState(). */
+  setState(state: readonly number[]): void {
+    if (!Array.isArray(state) || state.length !== 5 || !state.slice(0, 4).every((v) => Number.isInteger(v))) {
+      throw new RangeError(`Rng.setState: expected the 5 numbers of getState(); got ${JSON.stringify(state)}`);
+    }
+    [this.s0, this.s1, this.s2, this.s3] = state.map((v) => v | 0);
+    this.spare = Number.isNaN(state[4]) ? null : state[4];
+  }
+
   /** A new generator whose stream is derived from this one (for splitting work). */
   fork(): Rng {
     return new Rng(this.nextUint32() * 4294967296 + this.nextUint32());
@@ -78,6 +92,15 @@ let globalRng = new Rng(Math.floor(Math.random() * 2 ** 52));
 /** Seeds the global generator used by random ops that are not given their own seed. */
 export function setSeed(seed: number): void {
   globalRng = new Rng(seed);
+}
+
+/** The global generator's state (ops and layers without their own seed draw from it). */
+export function getGlobalRngState(): number[] {
+  return globalRng.getState();
+}
+
+export function setGlobalRngState(state: readonly number[]): void {
+  globalRng.setState(state);
 }
 
 /** The generator for a random op: a fresh one for an explicit seed, else the global one. */

@@ -8,7 +8,7 @@ import { ProgbarLogger } from '../callbacks/progbar.js';
 import { Compiled } from './compiled.js';
 import { shuffleInPlace } from '../data/utils.js';
 import { type Arrays, checkFinite, classWeightsToSampleWeights, isDataSource, iterate, numSamples, selectRows, splitValidation, toList, unpackBatch } from './data.js';
-import type { Batch, CompileArgs, DataSource, EvaluateArgs, FitArgs, ModelData, PredictArgs, TrainableModel } from './types.js';
+import type { Batch, CompileArgs, DataSource, EvaluateArgs, FitArgs, FitState, ModelData, PredictArgs, TrainableModel } from './types.js';
 
 type Verbose = 0 | 1 | 2;
 
@@ -160,18 +160,21 @@ export class Trainer {
     const history = new History();
     const callbacks = this.callbackList(args.callbacks, history, verbose, { epochs, steps, verbose, batchSize, samples, metrics: [] });
     this.model.stopTraining = false;
-    const rng = new Rng(args.seed ?? Math.floor(Math.random() * 2 ** 31));
+    const state: FitState = { seed: args.seed ?? Math.floor(Math.random() * 2 ** 31), epoch: initialEpoch, initialEpoch };
+    this.model.fitState = state;
     const source = fromSource ? new Prefetcher(iterate(x as DataSource)) : null;
     const stepsPerEpoch = fromSource ? (steps ?? undefined) : args.stepsPerEpoch;
     await callbacks.call('onTrainBegin', {});
-    for (let epoch = initialEpoch; epoch < epochs && !this.model.stopTraining; epoch++) {
+    for (let epoch = state.initialEpoch; epoch < epochs && !this.model.stopTraining; epoch++) {
+      state.epoch = epoch;
+      const rng = new Rng(state.seed * 1000003 + epoch);
       this.compiled.reset();
       await callbacks.call('onEpochBegin', epoch, {});
       const logs = train
         ? await this.epochOnArrays(train, batchSize, args.shuffle ?? true, rng, callbacks, args.stepsPerEpoch)
         : await this.epochOnSource(source as Prefetcher, stepsPerEpoch, epoch + 1 < epochs, callbacks, where);
       const freq = args.validationFreq ?? 1;
-      if (validation && (epoch + 1 - initialEpoch) % freq === 0) {
+      if (validation && (epoch + 1 - state.initialEpoch) % freq === 0) {
         // The onTest* hooks fire during fit's validation too, as in tf.keras 2.
         const valSteps = args.validationSteps ?? ('source' in validation ? sourceLength(validation.source) ?? undefined : undefined);
         const val = await this.runEvaluation(validation, args.validationBatchSize ?? batchSize, valSteps, callbacks);

@@ -71,6 +71,18 @@ export interface PredictArgs {
   readonly callbacks?: readonly Callback[];
 }
 
+/**
+ * The running fit's resumable state, on `model.fitState` while fit runs: the seed of the
+ * per-epoch shuffles (epoch e shuffles with a generator seeded from (seed, e), so an epoch's
+ * order does not depend on how many epochs ran before it in this process), the current epoch,
+ * and the first epoch, which a callback may move in onTrainBegin (BackupAndRestore).
+ */
+export interface FitState {
+  seed: number;
+  epoch: number;
+  initialEpoch: number;
+}
+
 /** What the trainer needs from a model (implemented by Model). */
 export interface TrainableModel {
   readonly name: string;
@@ -81,6 +93,7 @@ export interface TrainableModel {
   readonly trainableWeights: Variable[];
   readonly weights: Variable[];
   stopTraining: boolean;
+  fitState: FitState | null;
   forward(xs: readonly Tensor[], training: boolean): Tensor[];
   ensureGraph(xs: readonly Tensor[]): void;
   regularizationLosses(): Tensor[];

@@ -67,6 +67,10 @@ export class Dropout extends Layer {
     return inputShape;
   }
 
+  protected override randomGenerator(): Rng | null {
+    return this.rng;
+  }
+
   protected override layerConfig(): ConfigDict {
     return { rate: this.rate, noise_shape: this.noiseShape ? ([...this.noiseShape] as ConfigValue[]) : null, seed: this.seed };
   }

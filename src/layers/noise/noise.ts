@@ -17,6 +17,10 @@ abstract class TrainingNoise extends Layer {
     this.rng = this.seed === null ? null : new Rng(this.seed);
   }
 
+  protected override randomGenerator(): Rng | null {
+    return this.rng;
+  }
+
   protected nextSeed(): number | undefined {
     return this.rng ? this.rng.nextUint32() : undefined;
   }
