@@ -29,3 +29,4 @@ export * as regularizers from './regularizers/index.js';
 export * as constraints from './constraints/index.js';
 export * as activations from './activations/index.js';
 export * as io from './io/index.js';
+export type { ModelSource } from './io/model-json.js';

@@ -1,3 +1,4 @@
 export * from './weights-format.js';
 export * from './model-io.js';
 export * from './checkpoint.js';
+export * from './model-json.js';

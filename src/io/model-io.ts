@@ -38,11 +38,3 @@ export async function saveModelFile(model: SavableModel, path: string): Promise<
   const named = model.weights.map((w) => ({ name: w.name, tensor: w as Tensor }));
   await writeFileAtomic(path, encodeWeights(named, { model_config: { class_name: model.getClassName(), config: model.getConfig() } }));
 }
-
-/** Reads a file written by saveModelFile: the model config and the weights in order. */
-export async function readModelFile(path: string): Promise<{ modelConfig: { class_name: string; config: ConfigDict }; weights: Tensor[] }> {
-  const { header, tensors } = decodeWeights(await readFileBytes(path), path);
-  const modelConfig = header.model_config as { class_name: string; config: ConfigDict } | undefined;
-  if (!modelConfig) throw new Error(`loadModel: ${path} holds weights only (saved with saveWeights); build the model in code and call loadWeights`);
-  return { modelConfig, weights: header.weights.map((e) => tensors.get(e.name) as Tensor) };
-}

@@ -68,7 +68,7 @@ export function decodeWeights(bytes: Uint8Array, source = 'weights file'): { hea
   for (const w of header.weights) {
     const size = w.shape.reduce((a, b) => a * b, 1);
     if (w.byteLength !== size * 4 || w.offset < 0 || dataStart + w.offset + w.byteLength > bytes.length) throw new Error(`${source}: weight '${w.name}' is out of bounds or inconsistent`);
-    const copy = bytes.slice(dataStart + w.offset, dataStart + w.offset + w.byteLength);
+    const copy = new Uint8Array(bytes.subarray(dataStart + w.offset, dataStart + w.offset + w.byteLength));
     const data = w.dtype === 'int32' ? new Int32Array(copy.buffer) : new Float32Array(copy.buffer);
     tensors.set(w.name, new Tensor(data, w.shape));
   }

@@ -12,6 +12,7 @@ import { Trainer, type CompileArgs, type EvaluateArgs, type FitArgs, type Predic
 import type { History } from '../callbacks/index.js';
 import { loadWeightsFile, saveModelFile, saveWeightsFile } from '../io/model-io.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointInfo } from '../io/checkpoint.js';
+import { saveModelJson } from '../io/model-json.js';
 
 export interface ModelArgs {
   readonly inputs: SymbolicTensor | readonly SymbolicTensor[];
@@ -249,9 +250,14 @@ export class Model extends Layer implements TrainableModel {
     await loadWeightsFile(this, path);
   }
 
-  /** Writes the architecture (Keras config) and the weights to one file; `loadModel(path)` reads it back. */
+  /**
+   * Writes the architecture (Keras config) and the weights; `loadModel(path)` reads them back.
+   * A path ending in `.json` writes the web format (model.json + model.weights.bin beside it);
+   * any other path one native file.
+   */
   async save(path: string): Promise<void> {
-    await saveModelFile(this, path);
+    if (path.endsWith('.json')) await saveModelJson(this, path);
+    else await saveModelFile(this, path);
   }
 
   /**
