@@ -191,3 +191,23 @@ test('a failing batch in a prefetched source surfaces as the error of that step'
   model.compile({ optimizer: 'sgd', loss: 'mse' });
   await assert.rejects(model.fit(source, { epochs: 1, stepsPerEpoch: 5, verbose: 0 }), /broken batch 3/);
 });
+
+test('fit restarts a re-iterable source each epoch; a one-shot generator runs out (with a warning)', async () => {
+  const model = new nt.Sequential([new nt.Dense({ units: 1, inputShape: [2] })]);
+  model.compile({ optimizer: 'sgd', loss: 'mse' });
+  const batch = (): [nt.Tensor, nt.Tensor] => [nt.ones([4, 2]), nt.zeros([4, 1])];
+  const reiterable = {
+    *[Symbol.iterator]() {
+      yield batch();
+      yield batch();
+    },
+  };
+  let n = 0;
+  const count = new nt.LambdaCallback({ onTrainBatchEnd: () => void n++ });
+  await model.fit(reiterable, { epochs: 3, verbose: 0, callbacks: [count] });
+  assert.equal(n, 6, 'two batches in each of three epochs');
+  n = 0;
+  const oneShot = reiterable[Symbol.iterator]();
+  await model.fit(oneShot, { epochs: 3, verbose: 0, callbacks: [count] });
+  assert.equal(n, 2, 'a generator object is consumed once');
+});

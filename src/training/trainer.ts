@@ -31,13 +31,17 @@ function sourceLength(x: unknown): number | null {
 /** Pulls batches from an iterator, optionally one ahead (a rejected prefetch surfaces when taken). */
 class Prefetcher {
   private pending: Promise<IteratorResult<Batch>> | null = null;
+  /** Whether the iterator reported done (a re-iterable source then starts a new pass). */
+  exhausted = false;
 
   constructor(private readonly it: AsyncIterator<Batch> | Iterator<Batch>) {}
 
-  take(): Promise<IteratorResult<Batch>> {
+  async take(): Promise<IteratorResult<Batch>> {
     const p = this.pending ?? this.pull();
     this.pending = null;
-    return p;
+    const r = await p;
+    if (r.done) this.exhausted = true;
+    return r;
   }
 
   ahead(): void {
@@ -162,12 +166,14 @@ export class Trainer {
     this.model.stopTraining = false;
     const state: FitState = { seed: args.seed ?? Math.floor(Math.random() * 2 ** 31), epoch: initialEpoch, initialEpoch };
     this.model.fitState = state;
-    const source = fromSource ? new Prefetcher(iterate(x as DataSource)) : null;
+    let source = fromSource ? new Prefetcher(iterate(x as DataSource)) : null;
     const stepsPerEpoch = fromSource ? (steps ?? undefined) : args.stepsPerEpoch;
     await callbacks.call('onTrainBegin', {});
     for (let epoch = state.initialEpoch; epoch < epochs && !this.model.stopTraining; epoch++) {
       state.epoch = epoch;
       const rng = new Rng(state.seed * 1000003 + epoch);
+      // A re-iterable source (an iterable whose iterator is a new object) starts a new pass each epoch once it ran out.
+      if (source?.exhausted) source = new Prefetcher(iterate(x as DataSource));
       this.compiled.reset();
       await callbacks.call('onEpochBegin', epoch, {});
       const logs = train
