@@ -17,6 +17,7 @@ import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as nt from '../src/index.js';
+import { mnistCnn } from '../examples/cnn-fashion-mnist.js';
 
 const BUDGET = Number(process.env.BENCH_BUDGET_S ?? 3);
 const AUGMENT: nt.ImageDataGeneratorArgs = { rotationRange: 15, widthShiftRange: 0.1, heightShiftRange: 0.1, zoomRange: 0.1, horizontalFlip: true, rescale: 1 / 255 };
@@ -39,16 +40,7 @@ async function rate(step: () => Promise<number> | number): Promise<number> {
 }
 
 function cnn(shape: [number, number, number]): nt.Sequential {
-  const model = new nt.Sequential([
-    new nt.Conv2D({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: shape }),
-    new nt.Conv2D({ filters: 64, kernelSize: 3, activation: 'relu' }),
-    new nt.MaxPooling2D({ poolSize: 2 }),
-    new nt.Dropout({ rate: 0.25 }),
-    new nt.Flatten(),
-    new nt.Dense({ units: 128, activation: 'relu' }),
-    new nt.Dropout({ rate: 0.5 }),
-    new nt.Dense({ units: 10, activation: 'softmax' }),
-  ]);
+  const model = mnistCnn(1, shape);
   model.compile({ optimizer: 'adam', loss: 'categorical_crossentropy' });
   return model;
 }

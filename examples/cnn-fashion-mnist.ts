@@ -28,10 +28,11 @@ export interface CnnResult {
   readonly seconds: number;
 }
 
-export function mnistCnn(seed = 1): nt.Sequential {
+/** Keras' mnist_cnn (seeded initializers; any input image shape, default 28×28×1). */
+export function mnistCnn(seed = 1, inputShape: readonly number[] = [28, 28, 1]): nt.Sequential {
   const init = (k: number): nt.initializers.Initializer => new nt.initializers.GlorotUniform({ seed: seed + k });
   return new nt.Sequential([
-    new nt.Conv2D({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1], kernelInitializer: init(0) }),
+    new nt.Conv2D({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [...inputShape], kernelInitializer: init(0) }),
     new nt.Conv2D({ filters: 64, kernelSize: 3, activation: 'relu', kernelInitializer: init(1) }),
     new nt.MaxPooling2D({ poolSize: 2 }),
     new nt.Dropout({ rate: 0.25, seed: seed + 10 }),

@@ -11,6 +11,7 @@ APT_PACKAGES=(
   libdnnl-dev             # oneDNN: the native backend's fast convolutions (optional: im2col + BLAS without it)
   g++ make python3        # node-gyp's toolchain
   python3-h5py            # reads Keras .h5 files in tests (a standard-HDF5 oracle)
+  python3-onnx            # ONNX's own checker, run on exported models in tests
 )
 
 missing=()

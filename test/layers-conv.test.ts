@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as nt from '../src/index.js';
+import { mnistCnn } from '../examples/cnn-fashion-mnist.js';
 import { checkGradients } from './helpers/gradcheck.js';
 
 /** Output shapes and parameter counts of a model's layers. */
@@ -54,18 +55,6 @@ test("the seed net with padding='same' and MaxPooling2D(2, strides 2)", () => {
   assert.match(model.summary({ printFn: () => {} }), /Total params: 68,770/);
 });
 
-function mnistCnn(): nt.Sequential {
-  return new nt.Sequential([
-    new nt.Conv2D({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }),
-    new nt.Conv2D({ filters: 64, kernelSize: 3, activation: 'relu' }),
-    new nt.MaxPooling2D({ poolSize: 2 }),
-    new nt.Dropout({ rate: 0.25 }),
-    new nt.Flatten(),
-    new nt.Dense({ units: 128, activation: 'relu' }),
-    new nt.Dropout({ rate: 0.5 }),
-    new nt.Dense({ units: 10, activation: 'softmax' }),
-  ]);
-}
 
 test("Keras' mnist_cnn has 1,199,882 parameters and the VGG-like net 7,998,250", () => {
   nt.clearSession();

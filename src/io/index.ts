@@ -2,3 +2,4 @@ export * from './weights-format.js';
 export * from './model-io.js';
 export * from './checkpoint.js';
 export * from './model-json.js';
+export * from './onnx/index.js';
