@@ -101,6 +101,16 @@ test('flowFromDirectory trains a model through fit (augmented, one pass per epoc
   assert.ok(h.history.accuracy[5] >= 0.8, `accuracy ${h.history.accuracy[5]}`);
 });
 
+test('seeded augmented batches do not depend on file timing when requested together', async () => {
+  const g = new nt.ImageDataGenerator({ rotationRange: 30, zoomRange: 0.2 });
+  const args = { targetSize: [28, 28] as const, colorMode: 'grayscale' as const, batchSize: 5, seed: 8, verbose: false };
+  const a = g.flowFromDirectory(join(root, 'tree'), args);
+  const b = g.flowFromDirectory(join(root, 'tree'), args);
+  const together = await Promise.all([a.next(), a.next(), a.next()]);
+  const inTurn = [await b.next(), await b.next(), await b.next()];
+  together.forEach((r, i) => assert.deepEqual(Array.from(r.value[0].data), Array.from(inTurn[i].value[0].data), `batch ${i}`));
+});
+
 test('a corrupted image names the file; empty and missing directories are clear errors', async () => {
   const bad = join(root, 'bad');
   mkdirSync(join(bad, 'a'), { recursive: true });

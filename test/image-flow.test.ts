@@ -211,3 +211,24 @@ test('fit restarts a re-iterable source each epoch; a one-shot generator runs ou
   await model.fit(oneShot, { epochs: 3, verbose: 0, callbacks: [count] });
   assert.equal(n, 2, 'a generator object is consumed once');
 });
+
+test('classWeight applies to batches from an iterator; evaluation of a flow iterator starts from its first batch', async () => {
+  const { x } = indexed(8);
+  const y = nt.tensor([0, 1, 0, 1, 0, 1, 0, 1], [8, 1]);
+  const lossWith = async (classWeight?: Record<number, number>): Promise<number> => {
+    const model = new nt.Sequential([new nt.Flatten({ inputShape: [2, 2, 1] }), new nt.Dense({ units: 1, activation: 'sigmoid', kernelInitializer: 'ones' })]);
+    model.compile({ optimizer: new nt.SGD({ learningRate: 0 }), loss: 'binary_crossentropy' });
+    const it = new nt.ImageDataGenerator({ rescale: 0.1 }).flow(x, y, { batchSize: 8, shuffle: false });
+    const h = await model.fit(it, { epochs: 1, verbose: 0, classWeight });
+    return h.history.loss[0];
+  };
+  const plain = await lossWith();
+  const weighted = await lossWith({ 0: 3, 1: 3 });
+  assert.ok(Math.abs(weighted / plain - 3) < 1e-4, `class weights scale the loss: ${plain} → ${weighted}`);
+  const model = new nt.Sequential([new nt.Flatten({ inputShape: [2, 2, 1] }), new nt.Dense({ units: 1 })]);
+  model.compile({ optimizer: 'sgd', loss: 'mse' });
+  const val = new nt.ImageDataGenerator().flow(x, y, { batchSize: 2, shuffle: false });
+  const first = await model.evaluate(val, { steps: 1, verbose: 0 });
+  const again = await model.evaluate(val, { steps: 1, verbose: 0 });
+  assert.equal(again, first, 'each evaluation restarts at batch 0');
+});

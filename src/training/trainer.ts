@@ -178,7 +178,7 @@ export class Trainer {
       await callbacks.call('onEpochBegin', epoch, {});
       const logs = train
         ? await this.epochOnArrays(train, batchSize, args.shuffle ?? true, rng, callbacks, args.stepsPerEpoch)
-        : await this.epochOnSource(source as Prefetcher, stepsPerEpoch, epoch + 1 < epochs, callbacks, where);
+        : await this.epochOnSource(source as Prefetcher, stepsPerEpoch, epoch + 1 < epochs, callbacks, where, args.classWeight);
       const freq = args.validationFreq ?? 1;
       if (validation && (epoch + 1 - state.initialEpoch) % freq === 0) {
         // The onTest* hooks fire during fit's validation too, as in tf.keras 2.
@@ -226,7 +226,7 @@ export class Trainer {
    * so a source that works asynchronously (file reads and decoding in flowFromDirectory)
    * prepares it while the step runs.
    */
-  private async epochOnSource(source: Prefetcher, steps: number | undefined, moreEpochs: boolean, callbacks: CallbackList, where: string): Promise<Logs> {
+  private async epochOnSource(source: Prefetcher, steps: number | undefined, moreEpochs: boolean, callbacks: CallbackList, where: string, classWeight?: FitArgs['classWeight']): Promise<Logs> {
     for (let b = 0; steps === undefined || b < steps; b++) {
       if (this.model.stopTraining) break;
       const next = await source.take();
@@ -236,8 +236,12 @@ export class Trainer {
       }
       if (steps === undefined || b + 1 < steps || moreEpochs) source.ahead();
       await callbacks.call('onTrainBatchBegin', b, { batch: b });
-      const batch = unpackBatch(this.model, next.value, where);
+      let batch = unpackBatch(this.model, next.value, where);
       numSamples(batch, where);
+      if (classWeight) {
+        const cw = classWeightsToSampleWeights(batch.ys[0], classWeight, where);
+        batch = { ...batch, sw: batch.sw ? noGrad(() => (batch.sw as Tensor).mul(cw)) : cw };
+      }
       this.trainStep(batch);
       await callbacks.call('onTrainBatchEnd', b, this.compiled.logs());
     }
@@ -258,6 +262,9 @@ export class Trainer {
         await callbacks?.call('onTestBatchEnd', b, this.compiled.logs());
       }
     } else {
+      // A Sequence-like source (length + reset, as flow's iterators) is evaluated from its first batch.
+      const seq = input.source as { length?: unknown; reset?: unknown };
+      if (typeof seq.length === 'number' && typeof seq.reset === 'function') (seq.reset as () => void).call(input.source);
       const it = iterate(input.source);
       for (let b = 0; steps === undefined || b < steps; b++) {
         const next = await it.next();

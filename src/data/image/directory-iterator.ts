@@ -14,8 +14,8 @@ import type { ImageDataGenerator } from './generator.js';
 
 export type ClassMode = 'categorical' | 'binary' | 'sparse' | 'input' | null;
 const CLASS_MODES: readonly ClassMode[] = ['categorical', 'binary', 'sparse', 'input', null];
-/** Extensions read (sharp decodes these; BMP is not supported by libvips' default build). */
-export const IMAGE_EXTENSIONS: readonly string[] = ['png', 'jpg', 'jpeg', 'webp', 'tif', 'tiff', 'gif', 'ppm'];
+/** Extensions read (sharp's prebuilt libvips decodes these; it has no BMP or PPM loader). */
+export const IMAGE_EXTENSIONS: readonly string[] = ['png', 'jpg', 'jpeg', 'webp', 'tif', 'tiff', 'gif'];
 
 export interface FlowFromDirectoryArgs extends IteratorArgs {
   /** [height, width] every image is resized to (default [256, 256]). */
@@ -154,9 +154,11 @@ export class DirectoryIterator<B extends ImageBatch = ImageBatch> extends ImageI
   private async buildBatch(indices: Int32Array): Promise<ImageBatch> {
     const shape = this.imageShape;
     const per = shape[0] * shape[1] * shape[2];
+    // Draw the random transforms now, in request order, so that seeded batches do not depend on file timing.
+    const params = Array.from(indices, () => this.generator.getRandomTransform(shape, this.rng));
     const images = await Promise.all(Array.from(indices, (i) => this.load(i)));
     let out: Float32Array = new Float32Array(indices.length * per);
-    images.forEach((img, b) => this.generator.transformInto(img, out.subarray(b * per, (b + 1) * per), shape, this.generator.getRandomTransform(shape, this.rng)));
+    images.forEach((img, b) => this.generator.transformInto(img, out.subarray(b * per, (b + 1) * per), shape, params[b]));
     out = this.generator.standardizeBatch(out, [indices.length, ...shape]);
     const x = tensor(out, [indices.length, ...shape]);
     switch (this.classMode) {

@@ -36,7 +36,7 @@ function sampleShift(r: ShiftRange, size: number, rng: Rng): number {
       return rng.int(r.n) * (rng.uniform() < 0.5 ? -1 : 1);
     default: {
       const v = r.values[rng.int(r.values.length)] * (rng.uniform() < 0.5 ? -1 : 1);
-      return Math.max(...r.values.map(Math.abs)) < 1 ? v * size : v;
+      return Math.max(...r.values) < 1 ? v * size : v;
     }
   }
 }

@@ -85,6 +85,7 @@ function convert(raw: Uint8Array, pixels: number, from: number, mode: ColorMode)
 
 /** Decodes (and resizes) image bytes; `name` appears in errors. */
 export async function decodeImage(bytes: Uint8Array, args: LoadImgArgs, name: string): Promise<DecodedImage> {
+  checkImageArgs(args, 'decodeImage');
   const t0 = args.targetSize;
   const header = pngHeader(bytes);
   if (header !== null && (!t0 || (t0[0] === header.height && t0[1] === header.width))) {
