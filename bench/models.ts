@@ -16,29 +16,13 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as nt from '../src/index.js';
+import { medianRate } from './common.js';
 
 const BUDGET = Number(process.env.BENCH_BUDGET_S ?? 3);
 const WORKLOADS = (process.env.BENCH_WORKLOADS ?? 'w1,w2,w3').split(',');
 
-/** Median samples/s over 3 timed blocks after warm-up steps. */
 function rate(step: () => void, batch: number): number {
-  const t0 = performance.now();
-  for (let i = 0; i < 3; i++) {
-    step();
-    if (performance.now() - t0 > (BUDGET * 1000) / 3) break;
-  }
-  const runs: number[] = [];
-  for (let r = 0; r < 3; r++) {
-    const t = performance.now();
-    let n = 0;
-    while ((performance.now() - t) / 1000 < BUDGET / 3 || n < 2) {
-      step();
-      n++;
-    }
-    runs.push((n * batch) / ((performance.now() - t) / 1000));
-  }
-  runs.sort((a, b) => a - b);
-  return runs[1];
+  return medianRate(step, batch, BUDGET);
 }
 
 function torchRates(): Record<string, number | string> | null {

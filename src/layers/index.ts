@@ -9,5 +9,7 @@ export * from './pooling/index.js';
 export * from './normalization/index.js';
 export * from './reshaping/index.js';
 export * from './noise/index.js';
+export * from './embedding/index.js';
+export * from './recurrent/index.js';
 export * from './registry.js';
 export * from './weight-spec.js';

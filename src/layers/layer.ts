@@ -27,10 +27,20 @@ export interface LayerArgs {
   readonly batchSize?: number;
 }
 
+/**
+ * A Keras mask: a float32 tensor of 1 (keep) and 0 (masked) per time step, shape
+ * [batch, time] (Keras uses booleans; Neurite has no bool dtype). Layers with several
+ * inputs or outputs take and give one entry (or null) per tensor.
+ */
+export type Mask = Tensor | null;
+export type MaskArg = Mask | readonly Mask[];
+
 /** Per-call options. */
 export interface CallOptions {
   /** Training mode (Dropout drops, BatchNormalization uses batch statistics). */
   readonly training?: boolean;
+  /** The mask of the inputs (Keras' `mask` call argument); models pass it along their graph. */
+  readonly mask?: MaskArg;
 }
 
 /** Keras' InputSpec: what inputs a built layer accepts. Axis keys may be negative. */
@@ -69,6 +79,14 @@ export abstract class Layer {
   readonly batchInputShape: LayerShape | null;
   /** Losses added during the last call (activity regularization). */
   protected activityLosses: Tensor[] = [];
+  /** Whether the layer passes its input mask on unchanged (Keras supports_masking). */
+  supportsMasking = false;
+  /**
+   * The name scope of weights created by build: `<scope>/<weight>` (default: the layer's
+   * name). Wrappers set it before building an inner layer, as Keras' name_scope does
+   * ('bidirectional/forward_lstm/...', 'time_distributed/kernel').
+   */
+  weightScope: string | null = null;
   private entries: WeightEntry[] = [];
   private isTrainable: boolean;
 
@@ -98,6 +116,15 @@ export abstract class Layer {
   /** Output shape for an input shape (batch axis may be null). */
   abstract computeOutputShape(inputShape: LayerShape | readonly LayerShape[]): LayerShape | LayerShape[];
 
+  /**
+   * The mask of the outputs for these inputs and input mask (Keras compute_mask): by
+   * default the input mask when the layer supportsMasking, else null (the mask stops).
+   */
+  computeMask(inputs: Tensor | Tensor[], mask?: MaskArg): MaskArg {
+    void inputs;
+    return this.supportsMasking ? mask ?? null : null;
+  }
+
   /** Layer-specific config in Keras' snake_case (merged with the base config). */
   protected layerConfig(): ConfigDict {
     return {};
@@ -120,7 +147,7 @@ export abstract class Layer {
     const init: Initializer = getInitializer(options.initializer ?? 'glorot_uniform');
     const value = init.call(shape, options.dtype ?? this.dtype);
     const trainable = options.trainable ?? true;
-    const variable = new Variable(value, shape, { name: `${this.name}/${name}`, trainable: trainable && this.isTrainable });
+    const variable = new Variable(value, shape, { name: `${this.weightScope ?? this.name}/${name}`, trainable: trainable && this.isTrainable });
     this.entries.push({
       variable,
       trainable,

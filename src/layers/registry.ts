@@ -9,6 +9,9 @@ import { Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D } fro
 import { BatchNormalization, LayerNormalization } from './normalization/index.js';
 import { Cropping1D, Cropping2D, UpSampling1D, UpSampling2D, ZeroPadding1D, ZeroPadding2D } from './reshaping/index.js';
 import { GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D } from './noise/index.js';
+import { Masking } from './core/masking.js';
+import { Embedding } from './embedding/index.js';
+import { Bidirectional, GRU, LSTM, SimpleRNN, TimeDistributed } from './recurrent/index.js';
 import { AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D } from './pooling/index.js';
 
 /** A layer class that can be rebuilt from its Keras config. */
@@ -31,9 +34,13 @@ for (const cls of [InputLayer, Dense, Activation, Dropout, Flatten, Reshape, Per
   Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D,
   MaxPooling1D, MaxPooling2D, AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D,
   BatchNormalization, LayerNormalization, Cropping1D, Cropping2D, UpSampling1D, UpSampling2D, ZeroPadding1D, ZeroPadding2D,
-  GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D] as LayerClass[]) {
+  GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D,
+  Masking, Embedding, SimpleRNN, LSTM, GRU] as LayerClass[]) {
   registerLayer(cls);
 }
+// Wrappers rebuild their inner layers through this registry.
+registerLayer({ className: TimeDistributed.className, fromConfig: (c) => TimeDistributed.fromConfig(c, deserializeLayer) });
+registerLayer({ className: Bidirectional.className, fromConfig: (c) => Bidirectional.fromConfig(c, deserializeLayer) });
 
 // Keras' alternative class names (aliases it registers for the same classes).
 const ALIASES: Record<string, string[]> = {

@@ -1,6 +1,6 @@
 import { Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
-import type { Layer, CallOptions } from '../layers/layer.js';
+import type { Layer, CallOptions, Mask, MaskArg } from '../layers/layer.js';
 import { type LayerNode, type SymbolicTensor, formatLayerShape } from '../layers/symbolic.js';
 import { InputLayer } from '../layers/core/input.js';
 
@@ -52,20 +52,39 @@ export function checkInput(t: Tensor, s: SymbolicTensor, modelName: string): voi
   }
 }
 
-/** Runs the graph on real tensors. */
-export function runGraph(graph: Graph, inputs: readonly SymbolicTensor[], outputs: readonly SymbolicTensor[], values: readonly Tensor[], options: CallOptions, modelName: string): Tensor[] {
+/** Masks flowing through a graph run: the inputs' (given) and the outputs' (filled in). */
+export interface GraphMasks {
+  readonly inputs?: readonly Mask[];
+  outputs?: Mask[];
+}
+
+/**
+ * Runs the graph on real tensors. Keras masks travel with the tensors: each layer gets its
+ * inputs' masks as `mask` and its computeMask gives the masks of its outputs.
+ */
+export function runGraph(graph: Graph, inputs: readonly SymbolicTensor[], outputs: readonly SymbolicTensor[], values: readonly Tensor[], options: CallOptions, modelName: string, masks: GraphMasks = {}): Tensor[] {
   const computed = new Map<number, Tensor>();
+  const maskOf = new Map<number, Mask>();
   inputs.forEach((s, i) => {
     checkInput(values[i], s, modelName);
     computed.set(s.id, values[i]);
+    maskOf.set(s.id, masks.inputs?.[i] ?? null);
   });
   for (const node of graph.nodes) {
     if (node.layer instanceof InputLayer) continue;
     const args = node.inputs.map((s) => computed.get(s.id) as Tensor);
+    const inMasks = node.inputs.map((s) => maskOf.get(s.id) ?? null);
+    const mask: MaskArg | undefined = inMasks.every((m) => m === null) ? undefined : node.single ? inMasks[0] : inMasks;
     const training = typeof node.callArgs.training === 'boolean' ? node.callArgs.training : options.training;
-    const out = node.layer.apply(node.single ? args[0] : args, { training });
+    const x = node.single ? args[0] : args;
+    const out = node.layer.apply(x, mask === undefined ? { training } : { training, mask });
     const list = Array.isArray(out) ? (out as Tensor[]) : [out as Tensor];
-    node.outputs.forEach((s, i) => computed.set(s.id, list[i]));
+    const outMask = node.layer.computeMask(x, mask);
+    node.outputs.forEach((s, i) => {
+      computed.set(s.id, list[i]);
+      maskOf.set(s.id, Array.isArray(outMask) ? (outMask as readonly Mask[])[i] ?? null : i === 0 ? (outMask as Mask) : null);
+    });
   }
+  masks.outputs = outputs.map((s) => maskOf.get(s.id) ?? null);
   return outputs.map((s) => computed.get(s.id) as Tensor);
 }

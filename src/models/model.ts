@@ -1,11 +1,11 @@
 import { Tensor } from '../tensor/tensor.js';
 import type { Variable } from '../tensor/variable.js';
 import type { TypedArray } from '../tensor/dtype.js';
-import { Layer, type CallOptions, type LayerArgs } from '../layers/layer.js';
+import { Layer, type CallOptions, type LayerArgs, type Mask, type MaskArg } from '../layers/layer.js';
 import { type LayerShape, type LayerNode, SymbolicTensor } from '../layers/symbolic.js';
 import { InputLayer } from '../layers/core/input.js';
 import type { ConfigDict } from '../utils/serialization.js';
-import { type Graph, runGraph, traceGraph } from './graph.js';
+import { type Graph, type GraphMasks, runGraph, traceGraph } from './graph.js';
 import { summaryText, type SummaryOptions } from './summary.js';
 import { functionalConfig, functionalFromConfig } from './config.js';
 import { Trainer, type CompileArgs, type EvaluateArgs, type FitArgs, type PredictArgs, type ModelData, type TrainableModel, type DataSource, type FitState } from '../training/index.js';
@@ -35,6 +35,8 @@ export class Model extends Layer implements TrainableModel {
   /** The running (or last) fit's resumable state: shuffle seed and epochs. */
   fitState: FitState | null = null;
   protected trainer: Trainer | null = null;
+  /** The output masks of the last forward pass (see computeMask). */
+  private lastOutputMasks: Mask[] = [];
 
   constructor(args: ModelArgs | (LayerArgs & { inputs?: undefined })) {
     super({ name: args.name });
@@ -107,17 +109,31 @@ export class Model extends Layer implements TrainableModel {
 
   /** Called with real tensors by Layer.apply (also when nested inside another model). */
   call(inputs: Tensor | Tensor[], options: CallOptions): Tensor | Tensor[] {
-    const outs = this.forward(Array.isArray(inputs) ? inputs : [inputs], options.training ?? false);
+    const xs = Array.isArray(inputs) ? inputs : [inputs];
+    const m = options.mask;
+    const inputMasks = m === undefined || m === null ? undefined : Array.isArray(m) ? (m as readonly Mask[]) : [m as Mask];
+    const outs = this.forward(xs, options.training ?? false, inputMasks);
     return outs.length === 1 ? outs[0] : outs;
   }
 
-  /** Runs the model: one tensor per input, one per output. */
-  forward(xs: readonly Tensor[], training: boolean): Tensor[] {
+  /** The masks of the outputs of the last call (a nested model passes masks on, as in Keras). */
+  override computeMask(inputs: Tensor | Tensor[], mask?: MaskArg): MaskArg {
+    void inputs;
+    void mask;
+    const ms = this.lastOutputMasks;
+    return ms.length === 0 ? null : ms.length === 1 ? ms[0] : ms;
+  }
+
+  /** Runs the model: one tensor per input, one per output (input masks optional). */
+  forward(xs: readonly Tensor[], training: boolean, inputMasks?: readonly Mask[]): Tensor[] {
     this.ensureGraph(xs);
     if (xs.length !== this.graphInputs.length) {
       throw new RangeError(`Model ${this.name}: expects ${this.graphInputs.length} input(s) (${this.inputNames.join(', ')}); got ${xs.length}`);
     }
-    return runGraph(this.graph, this.graphInputs, this.graphOutputs, xs, { training }, this.name);
+    const masks: GraphMasks = { inputs: inputMasks };
+    const outs = runGraph(this.graph, this.graphInputs, this.graphOutputs, xs, { training }, this.name, masks);
+    this.lastOutputMasks = masks.outputs ?? [];
+    return outs;
   }
 
   /** Hook for models whose graph is built from the first data (Sequential without inputShape). */
@@ -176,6 +192,14 @@ export class Model extends Layer implements TrainableModel {
 
   override countParams(): number {
     return this.weights.reduce((s, w) => s + w.size, 0);
+  }
+
+  /** Resets the carried states of every stateful layer, nested models included (Keras reset_states). */
+  resetStates(): void {
+    for (const l of this.uniqueLayers()) {
+      if (l instanceof Model) l.resetStates();
+      else if ('resetStates' in l && typeof l.resetStates === 'function' && 'stateful' in l && l.stateful === true) (l.resetStates as () => void).call(l);
+    }
   }
 
   // ---- description ---------------------------------------------------------------------

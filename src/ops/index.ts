@@ -10,3 +10,4 @@ export * from './pool.js';
 export * from './norm.js';
 export * from './random.js';
 export { sumToShape, type Operand } from './util.js';
+export * from './recurrent.js';

@@ -7,6 +7,7 @@ import type { LayerShape } from '../symbolic.js';
 import { type WeightSpec, weightSpec, weightSpecArgs, weightSpecConfig } from '../weight-spec.js';
 
 abstract class ElementwiseActivation extends Layer {
+  override supportsMasking = true;
   computeOutputShape(inputShape: LayerShape): LayerShape {
     return inputShape;
   }

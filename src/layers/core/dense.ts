@@ -19,6 +19,7 @@ export interface DenseArgs extends LayerArgs, KernelBiasArgs {
 /** Densely connected layer: activation(x · kernel + bias) on the last axis. */
 export class Dense extends Layer {
   static override readonly className = 'Dense';
+  override supportsMasking = true;
   readonly units: number;
   readonly useBias: boolean;
   private readonly activation: ReturnType<typeof getActivation>;

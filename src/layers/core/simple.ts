@@ -11,6 +11,7 @@ import type { ActivationLike } from './dense.js';
 /** Applies an activation function (Keras Activation). */
 export class Activation extends Layer {
   static override readonly className = 'Activation';
+  override supportsMasking = true;
   private readonly activation: ReturnType<typeof getActivation>;
 
   constructor(args: LayerArgs & { activation: ActivationLike }) {
@@ -41,6 +42,7 @@ export class Activation extends Layer {
  */
 export class Dropout extends Layer {
   static override readonly className = 'Dropout';
+  override supportsMasking = true;
   readonly rate: number;
   readonly noiseShape: LayerShape | null;
   readonly seed: number | null;
@@ -216,6 +218,7 @@ export class RepeatVector extends Layer {
 /** Identity that adds an L1/L2 penalty on its input to the model's loss. */
 export class ActivityRegularization extends Layer {
   static override readonly className = 'ActivityRegularization';
+  override supportsMasking = true;
   readonly l1: number;
   readonly l2: number;
   private readonly regularizer: Regularizer;

@@ -2,7 +2,8 @@ import { Tensor } from '../../tensor/tensor.js';
 import { broadcastShapes } from '../../tensor/shape.js';
 import { add, concat, div, matmul, maximum, minimum, mul, reshape, sqrt, sub, sum, transpose, maximum as maxOp, square } from '../../ops/index.js';
 import type { ConfigDict, ConfigValue } from '../../utils/serialization.js';
-import { Layer, baseArgs, type LayerArgs } from '../layer.js';
+import { Layer, baseArgs, type LayerArgs, type MaskArg } from '../layer.js';
+import { mergedMask } from './merge-mask.js';
 import { type LayerShape, formatLayerShape } from '../symbolic.js';
 
 /** Broadcast of two Keras shapes (null = unknown) for elementwise merges. */
@@ -43,6 +44,11 @@ abstract class ElementwiseMerge extends Layer {
 
   protected finish(out: Tensor, _n: number): Tensor {
     return out;
+  }
+
+  /** The AND of the inputs' masks (Keras _Merge). */
+  override computeMask(inputs: Tensor | Tensor[], mask?: MaskArg): MaskArg {
+    return mergedMask(inputs as Tensor[], mask);
   }
 
   computeOutputShape(inputShape: readonly LayerShape[]): LayerShape {
@@ -144,6 +150,12 @@ export class Concatenate extends Layer {
   call(inputs: Tensor | Tensor[]): Tensor {
     const list = inputs as Tensor[];
     return concat(list, this.check(list.map((t) => t.shape)));
+  }
+
+  /** The inputs' masks: joined along the axis when the masks have it, else their AND (Keras). */
+  override computeMask(inputs: Tensor | Tensor[], mask?: MaskArg): MaskArg {
+    const list = inputs as Tensor[];
+    return mergedMask(list, mask, this.check(list.map((t) => t.shape)));
   }
 
   computeOutputShape(inputShape: readonly LayerShape[]): LayerShape {

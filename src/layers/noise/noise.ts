@@ -8,6 +8,7 @@ import { type DataFormat, checkDataFormat } from '../conv/utils.js';
 
 /** Layers active only in training; a seed makes their sequence of draws reproducible. */
 abstract class TrainingNoise extends Layer {
+  override supportsMasking = true;
   readonly seed: number | null;
   private readonly rng: Rng | null;
 

@@ -36,6 +36,7 @@ function normArgs(c: ConfigDict): NormalizationArgs {
 
 /** gamma/beta handling shared by BatchNormalization and LayerNormalization. */
 abstract class Normalization extends Layer {
+  override supportsMasking = true;
   readonly epsilon: number;
   readonly center: boolean;
   readonly scale: boolean;

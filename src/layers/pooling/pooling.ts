@@ -1,7 +1,7 @@
 import { Tensor } from '../../tensor/tensor.js';
-import { avgPool2d, max, maxPool2d, mean, reshape, transpose } from '../../ops/index.js';
+import { avgPool2d, div, expandDims, max, maxPool2d, mean, mul, reshape, sum, transpose } from '../../ops/index.js';
 import type { ConfigDict } from '../../utils/serialization.js';
-import { Layer, baseArgs, type LayerArgs } from '../layer.js';
+import { Layer, baseArgs, type CallOptions, type LayerArgs, type Mask, type MaskArg } from '../layer.js';
 import type { LayerShape } from '../symbolic.js';
 import { type DataFormat, checkDataFormat, convLength, fromChannelsFirst, tuple } from '../conv/utils.js';
 
@@ -125,9 +125,23 @@ abstract class GlobalPooling extends Layer {
     return this.dataFormat === 'channels_first' ? Array.from({ length: rank - 2 }, (_, i) => i + 2) : Array.from({ length: rank - 2 }, (_, i) => i + 1);
   }
 
-  call(inputs: Tensor | Tensor[]): Tensor {
+  call(inputs: Tensor | Tensor[], options: CallOptions = {}): Tensor {
     const x = inputs as Tensor;
+    const mask = Array.isArray(options.mask) ? null : ((options.mask as Mask | undefined) ?? null);
+    if (this.rank === 1 && this.mode === 'avg' && mask !== null) return this.maskedMean(x, mask);
     return this.mode === 'max' ? max(x, this.axes(x.rank), this.keepdims) : mean(x, this.axes(x.rank), this.keepdims);
+  }
+
+  /** Keras GlobalAveragePooling1D with a (batch, steps) mask: the mean over the unmasked steps. */
+  private maskedMean(x: Tensor, mask: Tensor): Tensor {
+    const axis = this.dataFormat === 'channels_first' ? 2 : 1;
+    const m = expandDims(mask, this.dataFormat === 'channels_first' ? 1 : 2);
+    return div(sum(mul(x, m), axis, this.keepdims), sum(m, axis, this.keepdims));
+  }
+
+  /** The mask is consumed (the time axis is gone). */
+  override computeMask(_inputs: Tensor | Tensor[], _mask?: MaskArg): MaskArg {
+    return null;
   }
 
   computeOutputShape(inputShape: LayerShape): LayerShape {
@@ -163,8 +177,10 @@ export class GlobalMaxPooling2D extends GlobalPooling {
   }
 }
 
+/** Mean over the steps; with a mask (e.g. from Embedding maskZero) only over the unmasked steps, as Keras. */
 export class GlobalAveragePooling1D extends GlobalPooling {
   static override readonly className = 'GlobalAveragePooling1D';
+  override supportsMasking = true;
   constructor(args: GlobalArgs = {}) {
     super(1, 'avg', args);
   }

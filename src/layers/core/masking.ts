@@ -1,0 +1,47 @@
+import type { Tensor } from '../../tensor/tensor.js';
+import { max, mul, notEqual } from '../../ops/index.js';
+import type { ConfigDict } from '../../utils/serialization.js';
+import { Layer, baseArgs, type CallOptions, type LayerArgs, type MaskArg } from '../layer.js';
+import type { LayerShape } from '../symbolic.js';
+
+/**
+ * Masks time steps whose features all equal `maskValue` (Keras Masking): such steps are
+ * zeroed, and the layer outputs a mask (1 where any feature differs) for the layers after
+ * it, e.g. an LSTM that then skips them.
+ */
+export class Masking extends Layer {
+  static override readonly className = 'Masking';
+  readonly maskValue: number;
+
+  constructor(args: LayerArgs & { maskValue?: number } = {}) {
+    super(args);
+    this.maskValue = args.maskValue ?? 0;
+    this.supportsMasking = true;
+  }
+
+  /** 1 where any feature on the last axis differs from maskValue, keepDims as asked. */
+  private keep(x: Tensor, keepDims: boolean): Tensor {
+    return max(notEqual(x, this.maskValue), -1, keepDims);
+  }
+
+  call(inputs: Tensor | Tensor[], _options: CallOptions): Tensor {
+    const x = inputs as Tensor;
+    return mul(x, this.keep(x, true));
+  }
+
+  override computeMask(inputs: Tensor | Tensor[], _mask?: MaskArg): MaskArg {
+    return this.keep(inputs as Tensor, false);
+  }
+
+  computeOutputShape(inputShape: LayerShape): LayerShape {
+    return inputShape;
+  }
+
+  protected override layerConfig(): ConfigDict {
+    return { mask_value: this.maskValue };
+  }
+
+  static fromConfig(config: ConfigDict): Masking {
+    return new Masking({ ...baseArgs(config), maskValue: config.maskValue as number | undefined });
+  }
+}

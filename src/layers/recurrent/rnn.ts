@@ -1,0 +1,352 @@
+/**
+ * The shared machinery of SimpleRNN, LSTM and GRU (Keras' RNN layer around a cell): input
+ * checks, initial and stateful states, dropout masks, masking, goBackwards, the output
+ * (last step or whole sequence, plus states), config and weights.
+ *
+ * Speed: the input projection x·W (+ bias) of every time step is ONE matrix product over
+ * the whole [time·batch, features] sequence; only h·U runs per step. The loop is the `scan`
+ * op, recorded on the tape as one node (see ops/recurrent.ts).
+ */
+import { Tensor } from '../../tensor/tensor.js';
+import type { Variable } from '../../tensor/variable.js';
+import { ones, zeros } from '../../tensor/create.js';
+import { formatShape } from '../../tensor/shape.js';
+import { cast, dropout, gather, scan, transpose, type ScanStep } from '../../ops/index.js';
+import type { ConfigDict } from '../../utils/serialization.js';
+import { getActivation, type ActivationFn } from '../../activations/index.js';
+import { type Initializer } from '../../initializers/index.js';
+import { type Regularizer, getRegularizer } from '../../regularizers/index.js';
+import { Layer, baseArgs, type CallOptions, type LayerArgs, type Mask, type MaskArg, type InitializerLike, type RegularizerLike, type ConstraintLike } from '../layer.js';
+import { type LayerShape, formatLayerShape } from '../symbolic.js';
+import { type WeightSpec, serializeOptional, weightSpec, weightSpecArgs, weightSpecConfig } from '../weight-spec.js';
+import { uniqueName } from '../naming.js';
+import type { ActivationLike } from '../core/dense.js';
+
+/** Keras' RNN arguments (the part every recurrent layer shares). */
+export interface RNNArgs extends LayerArgs {
+  /** Return the whole output sequence [batch, time, units] (default: the last output). */
+  readonly returnSequences?: boolean;
+  /** Also return the final states: [output, ...states]. */
+  readonly returnState?: boolean;
+  /** Process the sequence backwards (the returned sequence is in reversed order, as Keras). */
+  readonly goBackwards?: boolean;
+  /** Carry the final states of a batch over as the initial states of the next (until resetStates()). */
+  readonly stateful?: boolean;
+  /** Accepted for Keras compatibility; the loop is the same either way. */
+  readonly unroll?: boolean;
+  /** Only false ([batch, time, features] inputs) is supported. */
+  readonly timeMajor?: boolean;
+  /** Masked steps output zeros instead of repeating the previous output (Bidirectional sets it). */
+  readonly zeroOutputForMask?: boolean;
+}
+
+/** The cell arguments of SimpleRNN, LSTM and GRU. */
+export interface RecurrentArgs extends RNNArgs {
+  readonly units: number;
+  /** Default 'tanh'. */
+  readonly activation?: ActivationLike;
+  readonly useBias?: boolean;
+  readonly kernelInitializer?: InitializerLike;
+  readonly recurrentInitializer?: InitializerLike;
+  readonly biasInitializer?: InitializerLike;
+  readonly kernelRegularizer?: RegularizerLike;
+  readonly recurrentRegularizer?: RegularizerLike;
+  readonly biasRegularizer?: RegularizerLike;
+  readonly activityRegularizer?: RegularizerLike;
+  readonly kernelConstraint?: ConstraintLike;
+  readonly recurrentConstraint?: ConstraintLike;
+  readonly biasConstraint?: ConstraintLike;
+  /** Fraction of the input units dropped (training only; one mask per call, as Keras). */
+  readonly dropout?: number;
+  /** Fraction of the recurrent units dropped (training only). */
+  readonly recurrentDropout?: number;
+  /** Keras' implementation 1 or 2: accepted and stored; both compute the same. */
+  readonly implementation?: number;
+}
+
+/** What a cell needs for one call: the projected inputs (one [time, batch, units] per gate), its step and the step's params. */
+export interface CellRun {
+  readonly projected: Tensor[];
+  readonly step: ScanStep;
+  readonly params: Tensor[];
+}
+
+/** Dropout masks for one call: on the inputs ([batch, features]) and on the recurrent state ([batch, units]). */
+export interface DropoutMasks {
+  /** One mask (all gates) or one per gate (when recurrent dropout is on: Keras' implementation 1). */
+  readonly input: Tensor[] | null;
+  /** One mask per gate, or null. */
+  readonly recurrent: Tensor[] | null;
+}
+
+function rate(v: number | undefined, name: string, layer: string): number {
+  const r = v ?? 0;
+  if (!(r >= 0 && r <= 1)) throw new RangeError(`${layer}: ${name} must be in [0, 1]; got ${v}`);
+  return r;
+}
+
+/** Base of SimpleRNN, LSTM and GRU. */
+export abstract class RecurrentLayer extends Layer {
+  readonly units: number;
+  readonly returnSequences: boolean;
+  readonly returnState: boolean;
+  readonly goBackwards: boolean;
+  readonly stateful: boolean;
+  readonly unroll: boolean;
+  readonly timeMajor = false;
+  /** Set by Bidirectional to its returnSequences, as Keras does. */
+  zeroOutputForMask: boolean;
+  readonly useBias: boolean;
+  readonly dropout: number;
+  readonly recurrentDropout: number;
+  readonly implementation: number;
+  /** The cell's name: weights are `<layer>/<cell>/kernel` ('lstm/lstm_cell/kernel'), as tf.keras 2. */
+  readonly cellName: string;
+  protected readonly activation: ReturnType<typeof getActivation>;
+  protected readonly kernelSpec: WeightSpec;
+  protected readonly recurrentSpec: WeightSpec;
+  protected readonly biasSpec: WeightSpec;
+  protected readonly activityRegularizer: Regularizer | null;
+  kernel: Variable | null = null;
+  recurrentKernel: Variable | null = null;
+  bias: Variable | null = null;
+  /** The states a stateful layer carries between calls (null until the first call or after a reset without batch size). */
+  private carried: Tensor[] | null = null;
+  private inputDim = 0;
+
+  /** Number of gate blocks in the kernels (SimpleRNN 1, GRU 3, LSTM 4). */
+  protected abstract readonly gates: number;
+  /** Number of states (LSTM 2: h and c; the others 1). */
+  protected abstract readonly stateCount: number;
+
+  constructor(args: RecurrentArgs, cellBase: string) {
+    super(args);
+    const cls = this.getClassName();
+    if (!Number.isInteger(args.units) || args.units <= 0) throw new RangeError(`${cls}: units must be a positive integer; got ${args.units}`);
+    if (args.timeMajor) throw new RangeError(`${cls}: timeMajor must be false (inputs [batch, time, features]); timeMajor=true is not supported`);
+    this.units = args.units;
+    this.returnSequences = args.returnSequences ?? false;
+    this.returnState = args.returnState ?? false;
+    this.goBackwards = args.goBackwards ?? false;
+    this.stateful = args.stateful ?? false;
+    this.unroll = args.unroll ?? false;
+    this.zeroOutputForMask = args.zeroOutputForMask ?? false;
+    this.useBias = args.useBias ?? true;
+    this.dropout = rate(args.dropout, 'dropout', cls);
+    this.recurrentDropout = rate(args.recurrentDropout, 'recurrentDropout', cls);
+    this.implementation = args.implementation ?? 2;
+    this.activation = getActivation(args.activation === undefined ? 'tanh' : args.activation);
+    this.kernelSpec = weightSpec(args, 'kernel', 'glorot_uniform');
+    this.recurrentSpec = weightSpec(args, 'recurrent', 'orthogonal');
+    this.biasSpec = weightSpec(args, 'bias', 'zeros');
+    this.activityRegularizer = args.activityRegularizer ? getRegularizer(args.activityRegularizer) : null;
+    this.cellName = uniqueName(cellBase);
+    this.supportsMasking = true;
+    this.inputSpec = { ndim: 3 };
+  }
+
+  /** The number of state tensors (LSTM 2: [h, c]; SimpleRNN and GRU 1). */
+  get stateSize(): number {
+    return this.stateCount;
+  }
+
+  // ---- cell hooks ------------------------------------------------------------------------
+
+  /** The bias shape (GRU with resetAfter: [2, 3·units]). */
+  protected biasShape(): number[] {
+    return [this.gates * this.units];
+  }
+
+  /** The bias initializer (LSTM's unitForgetBias wraps it). */
+  protected biasInitializer(): Initializer {
+    return this.biasSpec.initializer;
+  }
+
+  /** The projections, step and params of one call. */
+  protected abstract prepare(xT: Tensor, masks: DropoutMasks): CellRun;
+
+  /** The cell's own config keys (beyond units, activation, use_bias and the weight specs). */
+  protected abstract cellConfig(): ConfigDict;
+
+  protected get act(): ActivationFn {
+    return this.activation.fn;
+  }
+
+  // ---- building --------------------------------------------------------------------------
+
+  /** Only the sequence (the first input) is checked; the rest are initial states. */
+  protected override checkInputs(shapes: readonly LayerShape[]): void {
+    super.checkInputs(shapes.slice(0, 1));
+  }
+
+  override build(inputShape: LayerShape | readonly LayerShape[]): void {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as LayerShape;
+    const dim = shape[2];
+    if (shape.length !== 3 || dim === null) {
+      throw new RangeError(`Layer ${this.name} (${this.getClassName()}): expected input [batch, time, features] with known features; got ${formatLayerShape(shape)}`);
+    }
+    this.inputDim = dim;
+    const cell = this.cellName;
+    this.kernel = this.addWeight(`${cell}/kernel`, [dim, this.gates * this.units], this.kernelSpec);
+    this.recurrentKernel = this.addWeight(`${cell}/recurrent_kernel`, [this.units, this.gates * this.units], this.recurrentSpec);
+    if (this.useBias) this.bias = this.addWeight(`${cell}/bias`, this.biasShape(), { ...this.biasSpec, initializer: this.biasInitializer() });
+    this.inputSpec = { ndim: 3, axes: { [-1]: dim } };
+    if (this.stateful && shape[0] !== null) this.carried = this.zeroStates(shape[0]);
+  }
+
+  computeOutputShape(inputShape: LayerShape | readonly LayerShape[]): LayerShape | LayerShape[] {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as LayerShape;
+    const out: LayerShape = this.returnSequences ? [shape[0], shape[1], this.units] : [shape[0], this.units];
+    if (!this.returnState) return out;
+    return [out, ...new Array<LayerShape>(this.stateCount).fill([shape[0], this.units])];
+  }
+
+  /** Keras: the output keeps the input mask when it is a sequence; states have none. */
+  override computeMask(_inputs: Tensor | Tensor[], mask?: MaskArg): MaskArg {
+    const m = Array.isArray(mask) ? ((mask as readonly Mask[])[0] ?? null) : ((mask as Mask | undefined) ?? null);
+    const out = this.returnSequences ? m : null;
+    return this.returnState ? [out, ...new Array<Mask>(this.stateCount).fill(null)] : out;
+  }
+
+  // ---- states ----------------------------------------------------------------------------
+
+  private zeroStates(batch: number): Tensor[] {
+    return Array.from({ length: this.stateCount }, () => zeros([batch, this.units]));
+  }
+
+  /** The carried states of a stateful layer (copies), or null. */
+  get states(): Tensor[] | null {
+    return this.carried ? this.carried.map((s) => s.detach()) : null;
+  }
+
+  /**
+   * Resets the carried states of a stateful layer: to zeros (batch size from the declared
+   * input shape or the last call), or to the given values.
+   */
+  resetStates(states?: readonly Tensor[]): void {
+    if (!this.stateful) throw new Error(`Layer ${this.name} (${this.getClassName()}): resetStates() needs a stateful layer (stateful: true)`);
+    if (states) {
+      this.carried = this.checkStates(states, states[0]?.shape[0] ?? 0, 'resetStates').map((s) => s.detach());
+      return;
+    }
+    const batch = this.batchInputShape?.[0] ?? this.carried?.[0].shape[0] ?? null;
+    this.carried = batch === null ? null : this.zeroStates(batch);
+  }
+
+  private checkStates(states: readonly Tensor[], batch: number, where: string): readonly Tensor[] {
+    if (states.length !== this.stateCount) {
+      throw new RangeError(`Layer ${this.name} (${this.getClassName()}): ${where} needs ${this.stateCount} state tensor(s) of shape (${batch}, ${this.units}); got ${states.length}`);
+    }
+    for (const s of states) {
+      if (s.rank !== 2 || s.shape[0] !== batch || s.shape[1] !== this.units) {
+        throw new RangeError(`Layer ${this.name} (${this.getClassName()}): ${where} expects states of shape (${batch}, ${this.units}); got ${formatShape(s.shape)}`);
+      }
+    }
+    return states.map((s) => (s.dtype === 'float32' ? s : cast(s, 'float32')));
+  }
+
+  private initialStates(given: readonly Tensor[], batch: number): readonly Tensor[] {
+    if (given.length > 0) return this.checkStates(given, batch, 'the initial state');
+    if (!this.stateful) return this.zeroStates(batch);
+    if (this.carried === null) this.carried = this.zeroStates(batch);
+    if (this.carried[0].shape[0] !== batch) {
+      throw new RangeError(`Layer ${this.name} (${this.getClassName()}): a stateful layer keeps states for batches of ${this.carried[0].shape[0]}; got a batch of ${batch} (use one batch size, or resetStates())`);
+    }
+    return this.carried;
+  }
+
+  // ---- running ---------------------------------------------------------------------------
+
+  private dropoutMasks(batch: number, training: boolean): DropoutMasks {
+    const perGate = this.recurrentDropout > 0 && this.recurrentDropout < 1;
+    const draw = (n: number, width: number, r: number): Tensor[] => Array.from({ length: n }, () => dropout(ones([batch, width]), r));
+    const useIn = training && this.dropout > 0 && this.dropout < 1;
+    const useRec = training && perGate;
+    return {
+      input: useIn ? draw(perGate ? this.gates : 1, this.inputDim, this.dropout) : null,
+      recurrent: useRec ? draw(this.gates, this.units, this.recurrentDropout) : null,
+    };
+  }
+
+  private sequenceMask(mask: MaskArg | undefined, batch: number, time: number): Tensor | null {
+    const m = Array.isArray(mask) ? ((mask as readonly Mask[])[0] ?? null) : ((mask as Mask | undefined) ?? null);
+    if (m === null) return null;
+    if (m.rank !== 2 || m.shape[0] !== batch || m.shape[1] !== time) {
+      throw new RangeError(`Layer ${this.name} (${this.getClassName()}): the mask must have shape (${batch}, ${time}) (batch, time); got ${formatShape(m.shape)}`);
+    }
+    return transpose(m.dtype === 'float32' ? m : cast(m, 'float32'), [1, 0]);
+  }
+
+  call(inputs: Tensor | Tensor[], options: CallOptions): Tensor | Tensor[] {
+    const list = Array.isArray(inputs) ? inputs : [inputs];
+    const x = list[0].dtype === 'float32' ? list[0] : cast(list[0], 'float32');
+    if (x.rank !== 3 || x.shape[2] !== this.inputDim) {
+      throw new RangeError(`Layer ${this.name} (${this.getClassName()}): expected input of shape (batch, time, ${this.inputDim}); got ${formatShape(x.shape)}`);
+    }
+    const [batch, time] = x.shape;
+    if (time === 0) throw new RangeError(`Layer ${this.name} (${this.getClassName()}): the input sequence has no time steps (shape ${formatShape(x.shape)})`);
+    const init = this.initialStates(list.slice(1), batch);
+    let xT = transpose(x, [1, 0, 2]);
+    let maskT = this.sequenceMask(options.mask, batch, time);
+    if (this.goBackwards) {
+      const rev = Array.from({ length: time }, (_, i) => time - 1 - i);
+      xT = gather(xT, rev, 0);
+      if (maskT) maskT = gather(maskT, rev, 0);
+    }
+    const cell = this.prepare(xT, this.dropoutMasks(batch, options.training ?? false));
+    const res = scan(cell.step, cell.projected, init, cell.params, { mask: maskT, zeroOutputForMask: this.zeroOutputForMask, sequence: this.returnSequences });
+    if (this.stateful) this.carried = res.states.map((s) => s.detach());
+    const output = res.outputs ? transpose(res.outputs, [1, 0, 2]) : res.lastOutput;
+    if (this.activityRegularizer) this.addActivityLoss(this.activityRegularizer, output);
+    return this.returnState ? [output, ...res.states] : output;
+  }
+
+  // ---- config ----------------------------------------------------------------------------
+
+  protected override layerConfig(): ConfigDict {
+    const config: ConfigDict = {
+      return_sequences: this.returnSequences,
+      return_state: this.returnState,
+      go_backwards: this.goBackwards,
+      stateful: this.stateful,
+      unroll: this.unroll,
+      time_major: this.timeMajor,
+      units: this.units,
+      activation: this.activation.name,
+      ...this.cellConfig(),
+      use_bias: this.useBias,
+      ...weightSpecConfig('kernel', this.kernelSpec),
+      ...weightSpecConfig('recurrent', this.recurrentSpec),
+      ...weightSpecConfig('bias', this.biasSpec),
+      activity_regularizer: serializeOptional(this.activityRegularizer),
+      dropout: this.dropout,
+      recurrent_dropout: this.recurrentDropout,
+    };
+    if (this.zeroOutputForMask) config.zero_output_for_mask = true;
+    return config;
+  }
+}
+
+/** Constructor arguments shared by the recurrent layers, read from a camelCased Keras config. */
+export function recurrentArgsFromConfig(config: ConfigDict): RecurrentArgs {
+  return {
+    ...baseArgs(config),
+    units: config.units as number,
+    activation: (config.activation as string | null | undefined) ?? null,
+    useBias: config.useBias as boolean | undefined,
+    ...weightSpecArgs(config, 'kernel'),
+    ...weightSpecArgs(config, 'recurrent'),
+    ...weightSpecArgs(config, 'bias'),
+    activityRegularizer: (config.activityRegularizer ?? undefined) as RegularizerLike,
+    dropout: config.dropout as number | undefined,
+    recurrentDropout: config.recurrentDropout as number | undefined,
+    implementation: config.implementation as number | undefined,
+    returnSequences: config.returnSequences as boolean | undefined,
+    returnState: config.returnState as boolean | undefined,
+    goBackwards: config.goBackwards as boolean | undefined,
+    stateful: config.stateful as boolean | undefined,
+    unroll: config.unroll as boolean | undefined,
+    timeMajor: config.timeMajor as boolean | undefined,
+    zeroOutputForMask: config.zeroOutputForMask as boolean | undefined,
+  };
+}
