@@ -1,7 +1,28 @@
 import { readModelArtifacts, type ModelSource } from '../io/model-json.js';
+import { loadModelH5, type LoadModelH5Options } from '../io/h5/index.js';
 import { deserializeLayer } from '../layers/registry.js';
 import type { Serialized } from '../utils/serialization.js';
 import { Model } from './model.js';
+
+const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
+
+function isHdf5Bytes(b: Uint8Array): boolean {
+  return b.length >= 8 && HDF5_SIGNATURE.every((v, i) => b[i] === v);
+}
+
+/** Keras .h5 bytes (fetched or in memory): loaded through a temporary file (Node). */
+async function loadH5Bytes(bytes: Uint8Array, options: LoadModelH5Options): Promise<Model> {
+  const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = await mkdtemp(join(tmpdir(), 'neurite-h5-'));
+  try {
+    await writeFile(join(dir, 'model.h5'), bytes);
+    return await loadModelH5(join(dir, 'model.h5'), options);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
 
 function describe(source: ModelSource): string {
   if (typeof source === 'string' || source instanceof URL) return source.toString();
@@ -10,14 +31,25 @@ function describe(source: ModelSource): string {
 }
 
 /**
- * Loads a model saved by `model.save(...)`: from a path or URL (a `.json` model with its
+ * Loads a model saved by `model.save(...)` or by Keras: a Keras `.h5`/`.hdf5` file (path, URL
+ * or bytes; `options` apply to it), or from a path or URL (a `.json` model with its
  * weights file beside it, or a single-file `.nw` model), from the bytes of a single-file model
  * (ArrayBuffer/Uint8Array), or from `{ modelJson, weights }`. The architecture comes from the
  * Keras config (classes must be registered; nothing is executed), then the weights.
  */
-export async function loadModel(source: ModelSource): Promise<Model> {
+export async function loadModel(source: ModelSource, options: LoadModelH5Options = {}): Promise<Model> {
   const name = describe(source);
+  if ((typeof source === 'string' || source instanceof URL) && /\.(h5|hdf5)$/i.test(source.toString()) && !/^https?:/i.test(source.toString())) {
+    const path = source instanceof URL || source.startsWith('file:') ? (await import('node:url')).fileURLToPath(source) : source;
+    return loadModelH5(path, options);
+  }
   const bytes = source instanceof ArrayBuffer ? new Uint8Array(source) : source;
+  if (bytes instanceof Uint8Array && isHdf5Bytes(bytes)) return loadH5Bytes(bytes, options);
+  if ((typeof source === 'string' || source instanceof URL) && /\.(h5|hdf5)$/i.test(source.toString())) {
+    const res = await fetch(source);
+    if (!res.ok) throw new Error(`loadModel: fetching ${name} failed with HTTP ${res.status} ${res.statusText}`);
+    return loadH5Bytes(new Uint8Array(await res.arrayBuffer()), options);
+  }
   const { modelConfig, weights } = await readModelArtifacts(bytes, name);
   const layer = deserializeLayer(modelConfig as Serialized);
   if (!(layer instanceof Model)) throw new Error(`loadModel: ${name} describes a ${modelConfig.class_name}, not a model`);

@@ -13,6 +13,11 @@ import type { History } from '../callbacks/index.js';
 import { loadWeightsFile, saveModelFile, saveWeightsFile } from '../io/model-io.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointInfo } from '../io/checkpoint.js';
 import { saveModelJson } from '../io/model-json.js';
+import { loadWeightsH5, saveModelH5, saveWeightsH5 } from '../io/h5/index.js';
+
+function isH5Path(path: string): boolean {
+  return /\.(h5|hdf5)$/i.test(path);
+}
 
 export interface ModelArgs {
   readonly inputs: SymbolicTensor | readonly SymbolicTensor[];
@@ -227,6 +232,11 @@ export class Model extends Layer implements TrainableModel {
     return this.trainer;
   }
 
+  /** The arguments of the last compile(), or null when the model is not compiled. */
+  get compileArgs(): CompileArgs | null {
+    return this.trainer?.compiled.args ?? null;
+  }
+
   get optimizer(): Trainer['optimizer'] {
     return this.requireTrainer('optimizer').optimizer;
   }
@@ -264,23 +274,30 @@ export class Model extends Layer implements TrainableModel {
 
   // ---- saving (native format; see io/) -------------------------------------------------
 
-  /** Writes the weights to one file (Neurite's native format), atomically. */
+  /** Writes the weights atomically: Keras' HDF5 layout for a `.h5`/`.hdf5` path, else Neurite's native format. */
   async saveWeights(path: string): Promise<void> {
-    await saveWeightsFile(this, path);
+    if (isH5Path(path)) await saveWeightsH5(this, path);
+    else await saveWeightsFile(this, path);
   }
 
-  /** Reads weights written by saveWeights into this (already built) model. */
-  async loadWeights(path: string): Promise<void> {
-    await loadWeightsFile(this, path);
+  /**
+   * Reads weights into this (already built) model: from a Keras `.h5`/`.hdf5` weights or model
+   * file (matched by layer order; `{ byName: true }` matches layer names), else a native file.
+   */
+  async loadWeights(path: string, options: { byName?: boolean } = {}): Promise<void> {
+    if (isH5Path(path)) await loadWeightsH5(this, path, options);
+    else await loadWeightsFile(this, path);
   }
 
   /**
    * Writes the architecture (Keras config) and the weights; `loadModel(path)` reads them back.
-   * A path ending in `.json` writes the web format (model.json + model.weights.bin beside it);
-   * any other path one native file.
+   * A path ending in `.h5`/`.hdf5` writes Keras 2's HDF5 layout (with the training config and
+   * optimizer state when compiled; Python's Keras loads it); `.json` the web format
+   * (model.json + model.weights.bin beside it); any other path one native file.
    */
   async save(path: string): Promise<void> {
-    if (path.endsWith('.json')) await saveModelJson(this, path);
+    if (isH5Path(path)) await saveModelH5(this, path);
+    else if (path.endsWith('.json')) await saveModelJson(this, path);
     else await saveModelFile(this, path);
   }
 
