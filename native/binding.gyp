@@ -13,6 +13,7 @@
         "src/norm.cc",
         "src/random.cc",
         "src/optimizers.cc",
+        "src/rnn.cc",
         "src/dnnl_conv.cc"
       ],
       "conditions": [

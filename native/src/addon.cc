@@ -364,6 +364,50 @@ NEURITE_FN(ApplyUpdate) {
   });
 }
 
+// info: Int32Array [cell, batch, time, units, goBackwards, sequence, zeroOutputForMask].
+RnnDims rnn_dims(Args& a, size_t i) {
+  const int32_t* v = a.i32(i, 7);
+  if (v[0] < kRnnLstm || v[0] > kRnnGruResetBefore || v[1] <= 0 || v[2] <= 0 || v[3] <= 0) throw Error{"bad recurrent geometry"};
+  return RnnDims{v[0], v[1], v[2], v[3], v[4] != 0, v[5] != 0, v[6] != 0};
+}
+
+int64_t rnn_out_size(const RnnDims& d) {
+  const int64_t bu = d.batch * d.units;
+  return (d.sequence ? d.time * bu : 0) + (d.cell == kRnnLstm ? 3 : 2) * bu;
+}
+
+int64_t rnn_reserve_size(const RnnDims& d) {
+  return d.batch * d.time * d.units * (d.cell == kRnnLstm ? 7 : 5);
+}
+
+NEURITE_FN(RnnForward) {
+  return guarded(env, [&] {
+    Args a(env, info, 9);  // info, xw, kernel, bias?, h0, c0?, mask?, y, reserve?
+    const RnnDims d = rnn_dims(a, 0);
+    const int64_t gu = (d.cell == kRnnLstm ? 4 : 3) * d.units, bu = d.batch * d.units;
+    const bool lstm = d.cell == kRnnLstm;
+    const float* c0 = a.f32(5, bu, !lstm);
+    if (lstm && c0 == nullptr) throw Error{"an LSTM needs c0"};
+    rnn_forward(d, a.f32(1, d.batch * d.time * gu), a.f32(2, d.units * gu), a.f32(3, gu, true), a.f32(4, bu), c0,
+                a.f32(6, d.batch * d.time, true), a.f32(7, rnn_out_size(d)), a.f32(8, rnn_reserve_size(d), true));
+    return boolean(env, true);
+  });
+}
+
+NEURITE_FN(RnnBackward) {
+  return guarded(env, [&] {
+    Args a(env, info, 10);  // info, dy, kernel, mask?, reserve, dxw, dKernel, dBias?, dh0, dc0?
+    const RnnDims d = rnn_dims(a, 0);
+    const int64_t gu = (d.cell == kRnnLstm ? 4 : 3) * d.units, bu = d.batch * d.units;
+    const bool lstm = d.cell == kRnnLstm;
+    float* dc0 = a.f32(9, bu, !lstm);
+    if (lstm && dc0 == nullptr) throw Error{"an LSTM needs dc0"};
+    rnn_backward(d, a.f32(1, rnn_out_size(d)), a.f32(2, d.units * gu), a.f32(3, d.batch * d.time, true), a.f32(4, rnn_reserve_size(d)),
+                 a.f32(5, d.batch * d.time * gu), a.f32(6, d.units * gu), a.f32(7, gu, true), a.f32(8, bu), dc0);
+    return boolean(env, true);
+  });
+}
+
 NEURITE_FN(SetThreads) {
   return guarded(env, [&] {
     Args a(env, info, 1);
@@ -425,7 +469,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"conv2dBackpropFilter", Conv2dBackpropFilter}, {"pool2d", Pool2d}, {"pool2dGrad", Pool2dGrad},
       {"unary", Unary}, {"unaryGrad", UnaryGrad}, {"binary", Binary}, {"reduce", Reduce}, {"softmax", Softmax},
       {"softmaxGrad", SoftmaxGrad}, {"transpose", Transpose}, {"batchNorm", BatchNorm},
-      {"batchNormGrad", BatchNormGrad}, {"dropoutMask", DropoutMask}, {"applyUpdate", ApplyUpdate}, {"setThreads", SetThreads}, {"setConvEngine", SetConvEngine}, {"threads", Threads},
+      {"batchNormGrad", BatchNormGrad}, {"dropoutMask", DropoutMask}, {"applyUpdate", ApplyUpdate}, {"rnnForward", RnnForward}, {"rnnBackward", RnnBackward}, {"setThreads", SetThreads}, {"setConvEngine", SetConvEngine}, {"threads", Threads},
   };
   for (const Entry& e : entries) {
     napi_value fn;

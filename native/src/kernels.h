@@ -72,4 +72,19 @@ void batch_norm_grad(const float* x, const float* mean, const float* var, const 
                      float* dx, float* dmean, float* dvar, float* dscale, float* doffset, float eps, int64_t outer,
                      int64_t c, int64_t inner);
 
+// ---- rnn.cc (layouts: RnnInfo in src/backends/interface.ts) ----
+constexpr int kRnnLstm = 0, kRnnGru = 1, kRnnGruResetBefore = 2;
+struct RnnDims {
+  int cell;
+  int64_t batch, time, units;
+  bool goBackwards, sequence, zeroOutputForMask;
+};
+// Whole-sequence forward: y is the packed result, reserve (null when not training) what the
+// backward needs. bias: the GRU (resetAfter) recurrent bias or null; c0 for LSTM only.
+void rnn_forward(const RnnDims& d, const float* xw, const float* K, const float* bias, const float* h0, const float* c0,
+                 const float* mask, float* y, float* reserve);
+// Backpropagation through time from dy (packed like y). dBias may be null; dc0 for LSTM only.
+void rnn_backward(const RnnDims& d, const float* dy, const float* K, const float* mask, const float* reserve, float* dxw,
+                  float* dK, float* dBias, float* dh0, float* dc0);
+
 }  // namespace neurite

@@ -95,6 +95,19 @@ export interface Backend {
   /** y = (x - mean) / sqrt(variance + eps) * scale + offset, per channel of `[outer, c, inner]`. */
   batchNorm(x: Float32Array, mean: Float32Array, variance: Float32Array, offset: Float32Array | null, scale: Float32Array | null, eps: number, outer: number, c: number, inner: number): Float32Array;
   batchNormGrad(x: Float32Array, mean: Float32Array, variance: Float32Array, scale: Float32Array | null, dy: Float32Array, eps: number, outer: number, c: number, inner: number): BatchNormGrads;
+
+  // ---- fused recurrent layers (LSTM, GRU; tanh and sigmoid) ----------------------------
+  /**
+   * Runs a whole sequence through an LSTM or GRU cell (see RnnInfo for the layouts).
+   * `xw` is the input projection x·W + b of every step, `[batch, time, gates·units]`;
+   * `kernel` the recurrent kernel `[units, gates·units]`; `bias` the GRU recurrent bias
+   * `[3·units]` (cell 'gru' only, else null); `h0`, `c0` the initial states `[batch, units]`
+   * (c0 for LSTM only); `mask` `[batch, time]` (nonzero = run the step) or null. Returns the
+   * packed result `y` and, when `train`, the reserve the backward kernel needs.
+   */
+  rnnForward(info: RnnInfo, xw: Float32Array, kernel: Float32Array, bias: Float32Array | null, h0: Float32Array, c0: Float32Array | null, mask: Float32Array | null, train: boolean): RnnForwardResult;
+  /** Backpropagation through time: gradients of the inputs of rnnForward from `dy` (packed like y). */
+  rnnBackward(info: RnnInfo, dy: Float32Array, kernel: Float32Array, mask: Float32Array | null, reserve: Float32Array): RnnGrads;
 }
 
 export type Shape = readonly number[];
@@ -208,4 +221,53 @@ export interface BatchNormGrads {
   readonly dVariance: Float32Array;
   readonly dScale: Float32Array;
   readonly dOffset: Float32Array;
+}
+
+/**
+ * A fused recurrent run. Cells (Keras gate orders, activation tanh, recurrent activation
+ * sigmoid; a = xw_t + h·U):
+ *  - 'lstm': i, f, c, o; c' = σ(a_f)·c + σ(a_i)·tanh(a_c), h' = σ(a_o)·tanh(c').
+ *  - 'gru' (resetAfter): m = h·U + bias; z = σ(x_z + m_z), r = σ(x_r + m_r),
+ *    hh = tanh(x_h + r·m_h), h' = z·h + (1 − z)·hh.
+ *  - 'gruResetBefore': z, r as above without bias, hh = tanh(x_h + (r·h)·U_h).
+ * Step s reads time index τ = s (τ = time − 1 − s with goBackwards). Masks follow Keras'
+ * backend.rnn: where mask[b, τ] is 0 the states keep their values and the output repeats
+ * the previous output (zeros before the first step), or is zero with zeroOutputForMask.
+ *
+ * Packed result y (and its gradient dy): [outputs `[batch, time, units]` in step order
+ * (only when `sequence`) | last output `[batch, units]` | h `[batch, units]` | c (LSTM)].
+ *
+ * Reserve (rows b·time + τ, so they line up with xw): the activated gates `[B·T, G·U]`,
+ * then the state h entering the step `[B·T, U]`, then for LSTM the cell state entering
+ * the step and tanh(c') (`[B·T, U]` each), for 'gru' m_h = (h·U + bias)_h, for
+ * 'gruResetBefore' r·h (`[B·T, U]` each). Every backend uses this layout.
+ */
+export interface RnnInfo {
+  readonly cell: RnnCell;
+  readonly batch: number;
+  readonly time: number;
+  readonly units: number;
+  readonly goBackwards: boolean;
+  readonly sequence: boolean;
+  readonly zeroOutputForMask: boolean;
+}
+
+export type RnnCell = 'lstm' | 'gru' | 'gruResetBefore';
+
+export interface RnnForwardResult {
+  readonly y: Float32Array;
+  /** Null unless the forward ran with `train`. */
+  readonly reserve: Float32Array | null;
+}
+
+export interface RnnGrads {
+  /** `[batch, time, gates·units]`. */
+  readonly dxw: Float32Array;
+  /** `[units, gates·units]`. */
+  readonly dKernel: Float32Array;
+  /** `[3·units]` for 'gru', else null. */
+  readonly dBias: Float32Array | null;
+  readonly dh0: Float32Array;
+  /** LSTM only. */
+  readonly dc0: Float32Array | null;
 }

@@ -11,3 +11,4 @@ export * from './norm.js';
 export * from './random.js';
 export { sumToShape, type Operand } from './util.js';
 export * from './recurrent.js';
+export * from './rnn-fused.js';

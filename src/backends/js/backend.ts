@@ -8,6 +8,7 @@ import { pool2d, pool2dGrad, resize2d, resize2dGrad } from './pool.js';
 import { batchNorm, batchNormGrad } from './norm.js';
 import { dropoutMask } from './random.js';
 import { applyUpdate } from './optimizers.js';
+import { rnnForward, rnnBackward } from './rnn.js';
 
 /** The plain-TypeScript reference backend: the oracle every other backend is tested against. */
 export const jsBackend: Backend = {
@@ -45,4 +46,6 @@ export const jsBackend: Backend = {
   batchNormGrad,
   dropoutMask,
   applyUpdate,
+  rnnForward,
+  rnnBackward,
 };

@@ -20,6 +20,9 @@ export interface NativeAddon {
   dropoutMask(mask: Float32Array, size: number, rate: number, seed: number): boolean;
   /** False when the rule is not implemented natively (the caller then uses the js kernel). */
   applyUpdate(rule: number, param: Float32Array, grad: Float32Array, slots: Float32Array[], hyper: Float64Array): boolean;
+  /** info: [cell (0 lstm, 1 gru, 2 gruResetBefore), batch, time, units, goBackwards, sequence, zeroOutputForMask]. */
+  rnnForward(info: Int32Array, xw: Float32Array, kernel: Float32Array, bias: Float32Array | null, h0: Float32Array, c0: Float32Array | null, mask: Float32Array | null, y: Float32Array, reserve: Float32Array | null): boolean;
+  rnnBackward(info: Int32Array, dy: Float32Array, kernel: Float32Array, mask: Float32Array | null, reserve: Float32Array, dxw: Float32Array, dKernel: Float32Array, dBias: Float32Array | null, dh0: Float32Array, dc0: Float32Array | null): boolean;
   setThreads(n: number): number;
   /** Chooses oneDNN or the built-in im2col convolutions; returns the engine in use ('im2col' if built without oneDNN). */
   setConvEngine(engine: 'dnnl' | 'im2col'): 'dnnl' | 'im2col';

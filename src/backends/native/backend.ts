@@ -1,5 +1,6 @@
-import type { Backend, Conv2DInfo, Pool2DInfo, Shape } from '../interface.js';
+import type { Backend, Conv2DInfo, Pool2DInfo, RnnInfo, Shape } from '../interface.js';
 import { jsBackend } from '../js/index.js';
+import { rnnGates, rnnOutputSize, rnnReserveSize } from '../js/rnn.js';
 import { planBroadcast } from '../broadcast.js';
 import { allocFloat32Uninit as allocFloat32 } from '../../tensor/dtype.js';
 import type { NativeAddon } from './addon.js';
@@ -28,6 +29,12 @@ function convInfo(c: Conv2DInfo): Int32Array {
 
 function poolInfo(p: Pool2DInfo): Int32Array {
   return Int32Array.of(p.mode === 'max' ? 1 : 0, p.batch, p.inH, p.inW, p.channels, p.outH, p.outW, p.kH, p.kW, p.strideH, p.strideW, p.dilationH, p.dilationW, p.padTop, p.padLeft, p.padBottom, p.padRight, p.countIncludePad ? 1 : 0);
+}
+
+const RNN_CELLS = { lstm: 0, gru: 1, gruResetBefore: 2 } as const;
+
+function rnnInfo(r: RnnInfo): Int32Array {
+  return Int32Array.of(RNN_CELLS[r.cell], r.batch, r.time, r.units, r.goBackwards ? 1 : 0, r.sequence ? 1 : 0, r.zeroOutputForMask ? 1 : 0);
 }
 
 /**
@@ -133,6 +140,26 @@ export function createNativeBackend(addon: NativeAddon): Backend {
       const mask = allocFloat32(size);
       addon.dropoutMask(mask, size, rate, seed);
       return mask;
+    },
+    rnnForward(info, xw, kernel, bias, h0, c0, mask, train) {
+      const y = allocFloat32(rnnOutputSize(info));
+      const reserve = train ? allocFloat32(rnnReserveSize(info)) : null;
+      addon.rnnForward(rnnInfo(info), xw, kernel, bias, h0, c0, mask, y, reserve);
+      return { y, reserve };
+    },
+    rnnBackward(info, dy, kernel, mask, reserve) {
+      const gu = rnnGates(info.cell) * info.units;
+      const bu = info.batch * info.units;
+      const lstm = info.cell === 'lstm';
+      const g = {
+        dxw: allocFloat32(info.batch * info.time * gu),
+        dKernel: allocFloat32(info.units * gu),
+        dBias: info.cell === 'gru' ? allocFloat32(gu) : null,
+        dh0: allocFloat32(bu),
+        dc0: lstm ? allocFloat32(bu) : null,
+      };
+      addon.rnnBackward(rnnInfo(info), dy, kernel, mask, reserve, g.dxw, g.dKernel, g.dBias, g.dh0, g.dc0);
+      return g;
     },
     batchNorm(x, mean, variance, offset, scale, eps, outer, c, inner) {
       if (x.length < SMALL) return js.batchNorm(x, mean, variance, offset, scale, eps, outer, c, inner);

@@ -9,7 +9,8 @@
  * mask per gate. Masks are drawn once per call and shared by all time steps.
  */
 import type { Tensor } from '../../tensor/tensor.js';
-import { dense, matmul, mul, reshape, slice } from '../../ops/index.js';
+import { dense, gather, matmul, mul, reshape, slice } from '../../ops/index.js';
+import { getActivation, type ActivationFn } from '../../activations/index.js';
 
 /** Columns [k·units, (k+count)·units) of a [rows, gates·units] matrix: the block of gate k. */
 export function gateBlock(w: Tensor, k: number, units: number, count = 1): Tensor {
@@ -21,9 +22,9 @@ export function biasBlock(b: Tensor, k: number, units: number): Tensor {
   return slice(b, [k * units], [units]);
 }
 
-/** Row r of a [2, gates·units] bias (GRU with resetAfter: 0 input bias, 1 recurrent bias). */
+/** Row r of a [2, gates·units] bias (GRU with resetAfter: 0 input bias, 1 recurrent bias); a gather, whose gradient is a plain scatter. */
 export function biasRow(b: Tensor, r: number): Tensor {
-  return reshape(slice(b, [r, 0], [1, b.shape[1]]), [b.shape[1]]);
+  return reshape(gather(b, [r], 0), [b.shape[1]]);
 }
 
 /**
@@ -49,4 +50,12 @@ export function recurrentBlocks(recurrentKernel: Tensor, gates: number, units: n
 /** h·U_k, with gate k's recurrent dropout mask when there is one. */
 export function recurrentTerm(h: Tensor, block: Tensor, masks: readonly Tensor[] | null, k: number): Tensor {
   return matmul(masks === null ? h : mul(h, masks[k]), block);
+}
+
+const TANH = getActivation('tanh').fn;
+const SIGMOID = getActivation('sigmoid').fn;
+
+/** Whether a cell uses Keras' default activations (tanh, recurrent sigmoid): the ones the fused kernels implement. */
+export function defaultActivations(activation: ActivationFn, recurrentActivation: ActivationFn): boolean {
+  return activation === TANH && recurrentActivation === SIGMOID;
 }

@@ -3,8 +3,8 @@ import { add, mul, sub, type ScanStep } from '../../ops/index.js';
 import type { ConfigDict } from '../../utils/serialization.js';
 import { getActivation, type ActivationFn } from '../../activations/index.js';
 import type { ActivationLike } from '../core/dense.js';
-import { type CellRun, type DropoutMasks, type RecurrentArgs, RecurrentLayer, recurrentArgsFromConfig } from './rnn.js';
-import { biasBlock, biasRow, gateProjections, recurrentBlocks, recurrentTerm } from './cell-ops.js';
+import { type CellRun, type DropoutMasks, type FusedCell, type RecurrentArgs, RecurrentLayer, recurrentArgsFromConfig } from './rnn.js';
+import { biasBlock, biasRow, defaultActivations, gateProjections, recurrentBlocks, recurrentTerm } from './cell-ops.js';
 
 export interface GRUArgs extends RecurrentArgs {
   /** The gates' activation (default 'sigmoid', tf.keras 2). */
@@ -79,6 +79,14 @@ export class GRU extends RecurrentLayer {
       const next = mix(z, h, hh);
       return { output: next, states: [next] };
     };
+  }
+
+  /** resetAfter: bias rows [input; recurrent] go to x·W + b and to the kernel; else the one bias goes to x·W + b. */
+  protected override fusedCell(): FusedCell | null {
+    if (!defaultActivations(this.act, this.recurrentActivation.fn)) return null;
+    const bias = this.bias;
+    if (!this.resetAfter) return { cell: 'gruResetBefore', inputBias: bias, recurrentBias: null };
+    return { cell: 'gru', inputBias: bias ? biasRow(bias, 0) : null, recurrentBias: bias ? biasRow(bias, 1) : null };
   }
 
   protected cellConfig(): ConfigDict {

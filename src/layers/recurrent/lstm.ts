@@ -6,8 +6,8 @@ import type { ConfigDict } from '../../utils/serialization.js';
 import { getActivation } from '../../activations/index.js';
 import { Initializer } from '../../initializers/index.js';
 import type { ActivationLike } from '../core/dense.js';
-import { type CellRun, type DropoutMasks, type RecurrentArgs, RecurrentLayer, recurrentArgsFromConfig } from './rnn.js';
-import { gateProjections, recurrentBlocks, recurrentTerm } from './cell-ops.js';
+import { type CellRun, type DropoutMasks, type FusedCell, type RecurrentArgs, RecurrentLayer, recurrentArgsFromConfig } from './rnn.js';
+import { defaultActivations, gateProjections, recurrentBlocks, recurrentTerm } from './cell-ops.js';
 
 export interface LSTMArgs extends RecurrentArgs {
   /** The gates' activation (default 'sigmoid', tf.keras 2). */
@@ -73,6 +73,10 @@ export class LSTM extends RecurrentLayer {
       return { output: hNext, states: [hNext, cNext] };
     };
     return { projected, step, params: recurrentBlocks(this.recurrentKernel as Tensor, 4, u) };
+  }
+
+  protected override fusedCell(): FusedCell | null {
+    return defaultActivations(this.act, this.recurrentActivation.fn) ? { cell: 'lstm', inputBias: this.bias, recurrentBias: null } : null;
   }
 
   protected cellConfig(): ConfigDict {

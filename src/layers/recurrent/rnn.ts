@@ -4,14 +4,18 @@
  * (last step or whole sequence, plus states), config and weights.
  *
  * Speed: the input projection x·W (+ bias) of every time step is ONE matrix product over
- * the whole [time·batch, features] sequence; only h·U runs per step. The loop is the `scan`
- * op, recorded on the tape as one node (see ops/recurrent.ts).
+ * the whole [batch·time, features] sequence; only h·U runs per step. LSTM and GRU with their
+ * default activations (tanh, recurrent sigmoid) and no recurrent dropout run the whole
+ * recurrence as one fused op (ops/rnn-fused.ts: one backend kernel forward, one for
+ * backpropagation through time); every other configuration runs the cell's step as ops
+ * inside the `scan` op, recorded on the tape as one node (see ops/recurrent.ts). Both give
+ * the same results up to float32 rounding; setRecurrentFusion(false) forces `scan`.
  */
 import { Tensor } from '../../tensor/tensor.js';
 import type { Variable } from '../../tensor/variable.js';
 import { ones, zeros } from '../../tensor/create.js';
 import { formatShape } from '../../tensor/shape.js';
-import { cast, dropout, gather, scan, transpose, type ScanStep } from '../../ops/index.js';
+import { cast, dense, dropout, fusedRnn, gather, mul, reshape, scan, transpose, type RnnCell, type ScanStep } from '../../ops/index.js';
 import type { ConfigDict } from '../../utils/serialization.js';
 import { getActivation, type ActivationFn } from '../../activations/index.js';
 import { type Initializer } from '../../initializers/index.js';
@@ -69,6 +73,30 @@ export interface CellRun {
   readonly projected: Tensor[];
   readonly step: ScanStep;
   readonly params: Tensor[];
+}
+
+/**
+ * A cell's fused form (ops/rnn-fused.ts): the whole sequence in one backend kernel, for the
+ * default activations. `inputBias` goes into the input projection x·W + b; `recurrentBias`
+ * is GRU's (resetAfter) recurrent bias.
+ */
+export interface FusedCell {
+  readonly cell: RnnCell;
+  readonly inputBias: Tensor | null;
+  readonly recurrentBias: Tensor | null;
+}
+
+let fusionEnabled = true;
+
+/**
+ * Switches the fused LSTM/GRU kernels on (default) or off (every recurrent layer then runs
+ * its cell step by step as ops inside `scan`; the results agree to float32 rounding).
+ * Returns the previous setting.
+ */
+export function setRecurrentFusion(enabled: boolean): boolean {
+  const was = fusionEnabled;
+  fusionEnabled = enabled;
+  return was;
 }
 
 /** Dropout masks for one call: on the inputs ([batch, features]) and on the recurrent state ([batch, units]). */
@@ -164,6 +192,14 @@ export abstract class RecurrentLayer extends Layer {
 
   /** The projections, step and params of one call. */
   protected abstract prepare(xT: Tensor, masks: DropoutMasks): CellRun;
+
+  /**
+   * The cell's fused form when its configuration allows one (LSTM and GRU with tanh and a
+   * sigmoid recurrent activation), else null: the call then runs the step through `scan`.
+   */
+  protected fusedCell(): FusedCell | null {
+    return null;
+  }
 
   /** The cell's own config keys (beyond units, activation, use_bias and the weight specs). */
   protected abstract cellConfig(): ConfigDict;
@@ -268,13 +304,44 @@ export abstract class RecurrentLayer extends Layer {
     };
   }
 
+  /** The input mask as float32 [batch, time], or null. */
   private sequenceMask(mask: MaskArg | undefined, batch: number, time: number): Tensor | null {
     const m = Array.isArray(mask) ? ((mask as readonly Mask[])[0] ?? null) : ((mask as Mask | undefined) ?? null);
     if (m === null) return null;
     if (m.rank !== 2 || m.shape[0] !== batch || m.shape[1] !== time) {
       throw new RangeError(`Layer ${this.name} (${this.getClassName()}): the mask must have shape (${batch}, ${time}) (batch, time); got ${formatShape(m.shape)}`);
     }
-    return transpose(m.dtype === 'float32' ? m : cast(m, 'float32'), [1, 0]);
+    return m.dtype === 'float32' ? m : cast(m, 'float32');
+  }
+
+  /** The whole sequence through the cell's fused kernel: one GEMM for x·W + b, one op for the recurrence. */
+  private runFused(fused: FusedCell, x: Tensor, init: readonly Tensor[], mask: Tensor | null, masks: DropoutMasks): { output: Tensor; states: Tensor[] } {
+    const [batch, , features] = x.shape;
+    const xIn = masks.input ? mul(x, reshape(masks.input[0], [batch, 1, features])) : x;
+    const xw = dense(xIn, this.kernel as Tensor, fused.inputBias);
+    const res = fusedRnn(xw, this.recurrentKernel as Tensor, fused.recurrentBias, init, {
+      cell: fused.cell,
+      goBackwards: this.goBackwards,
+      mask,
+      zeroOutputForMask: this.zeroOutputForMask,
+      sequence: this.returnSequences,
+    });
+    return { output: res.outputs ?? res.lastOutput, states: res.states };
+  }
+
+  /** The cell step by step inside `scan` (time-major). */
+  private runScan(x: Tensor, init: readonly Tensor[], mask: Tensor | null, masks: DropoutMasks): { output: Tensor; states: Tensor[] } {
+    const time = x.shape[1];
+    let xT = transpose(x, [1, 0, 2]);
+    let maskT = mask ? transpose(mask, [1, 0]) : null;
+    if (this.goBackwards) {
+      const rev = Array.from({ length: time }, (_, i) => time - 1 - i);
+      xT = gather(xT, rev, 0);
+      if (maskT) maskT = gather(maskT, rev, 0);
+    }
+    const cell = this.prepare(xT, masks);
+    const res = scan(cell.step, cell.projected, init, cell.params, { mask: maskT, zeroOutputForMask: this.zeroOutputForMask, sequence: this.returnSequences });
+    return { output: res.outputs ? transpose(res.outputs, [1, 0, 2]) : res.lastOutput, states: res.states };
   }
 
   call(inputs: Tensor | Tensor[], options: CallOptions): Tensor | Tensor[] {
@@ -286,17 +353,12 @@ export abstract class RecurrentLayer extends Layer {
     const [batch, time] = x.shape;
     if (time === 0) throw new RangeError(`Layer ${this.name} (${this.getClassName()}): the input sequence has no time steps (shape ${formatShape(x.shape)})`);
     const init = this.initialStates(list.slice(1), batch);
-    let xT = transpose(x, [1, 0, 2]);
-    let maskT = this.sequenceMask(options.mask, batch, time);
-    if (this.goBackwards) {
-      const rev = Array.from({ length: time }, (_, i) => time - 1 - i);
-      xT = gather(xT, rev, 0);
-      if (maskT) maskT = gather(maskT, rev, 0);
-    }
-    const cell = this.prepare(xT, this.dropoutMasks(batch, options.training ?? false));
-    const res = scan(cell.step, cell.projected, init, cell.params, { mask: maskT, zeroOutputForMask: this.zeroOutputForMask, sequence: this.returnSequences });
+    const mask = this.sequenceMask(options.mask, batch, time);
+    const masks = this.dropoutMasks(batch, options.training ?? false);
+    const fused = fusionEnabled && masks.recurrent === null ? this.fusedCell() : null;
+    const res = fused ? this.runFused(fused, x, init, mask, masks) : this.runScan(x, init, mask, masks);
     if (this.stateful) this.carried = res.states.map((s) => s.detach());
-    const output = res.outputs ? transpose(res.outputs, [1, 0, 2]) : res.lastOutput;
+    const output = res.output;
     if (this.activityRegularizer) this.addActivityLoss(this.activityRegularizer, output);
     return this.returnState ? [output, ...res.states] : output;
   }
