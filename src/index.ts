@@ -29,5 +29,6 @@ export * as regularizers from './regularizers/index.js';
 export * as constraints from './constraints/index.js';
 export * as activations from './activations/index.js';
 export * as io from './io/index.js';
+export * as applications from './applications/index.js';
 export * as utils from './data/keras-utils.js';
 export type { ModelSource } from './io/model-json.js';
