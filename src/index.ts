@@ -30,5 +30,6 @@ export * as constraints from './constraints/index.js';
 export * as activations from './activations/index.js';
 export * as io from './io/index.js';
 export * as applications from './applications/index.js';
+export * as viz from './viz/index.js';
 export * as utils from './data/keras-utils.js';
 export type { ModelSource } from './io/model-json.js';
