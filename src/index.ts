@@ -31,5 +31,6 @@ export * as activations from './activations/index.js';
 export * as io from './io/index.js';
 export * as applications from './applications/index.js';
 export * as viz from './viz/index.js';
+export * from './unsupervised/index.js';
 export * as utils from './data/keras-utils.js';
 export type { ModelSource } from './io/model-json.js';
