@@ -78,7 +78,7 @@ export interface GradCheckReport {
   readonly worstRatio: number;
 }
 
-const EPS32 = 2 ** -23;
+export const EPS32 = 2 ** -23;
 
 /** Totals over the process, for the summary line each test file prints. */
 export const totals = { calls: 0, elements: 0 };
@@ -91,7 +91,8 @@ interface Mismatch {
   readonly tol: number;
 }
 
-function cotangent(shape: Shape, seed: number): Tensor {
+/** The seeded cotangent r of L = Σ y·r. */
+export function cotangent(shape: Shape, seed: number): Tensor {
   const rng = new nt.Rng(seed * 7919 + 17);
   const n = shape.reduce((a, b) => a * b, 1);
   const r = new Float32Array(n);
@@ -100,7 +101,7 @@ function cotangent(shape: Shape, seed: number): Tensor {
 }
 
 /** All indices when the input is small, else a seeded sample without repetition. */
-function sampleIndices(size: number, max: number, rng: nt.Rng): number[] {
+export function sampleIndices(size: number, max: number, rng: nt.Rng): number[] {
   const all = Array.from({ length: size }, (_, i) => i);
   if (size <= max) return all;
   for (let i = 0; i < max; i++) {
@@ -116,14 +117,14 @@ function evaluate(f: Fn, xs: readonly Tensor[]): Float32Array {
   return (y.data as Float32Array).slice();
 }
 
-function dot(y: Float32Array, r: Float32Array): number {
+export function dot(y: Float32Array, r: Float32Array): number {
   let s = 0;
   for (let i = 0; i < y.length; i++) s += y[i] * r[i];
   return s;
 }
 
 /** Σ|yᵢ·rᵢ| over the outputs that differ between the two perturbed evaluations and y₀. */
-function affectedScale(y0: Float32Array, yp: Float32Array, ym: Float32Array, r: Float32Array): number {
+export function affectedScale(y0: Float32Array, yp: Float32Array, ym: Float32Array, r: Float32Array): number {
   let s = 0;
   for (let i = 0; i < y0.length; i++) {
     if (yp[i] !== y0[i] || ym[i] !== y0[i]) s += Math.max(Math.abs(y0[i]), Math.abs(yp[i]), Math.abs(ym[i])) * Math.abs(r[i]);

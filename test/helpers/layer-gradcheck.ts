@@ -8,9 +8,7 @@
 import assert from 'node:assert/strict';
 import * as nt from '../../src/index.js';
 import type { Tensor, Variable } from '../../src/index.js';
-import { totals } from './gradcheck.js';
-
-const EPS32 = 2 ** -23;
+import { EPS32, affectedScale, cotangent, dot, sampleIndices, totals } from './gradcheck.js';
 
 export interface WeightCheckOptions {
   readonly name: string;
@@ -23,34 +21,6 @@ export interface WeightCheckOptions {
   readonly maxSamples?: number;
 }
 
-function cotangent(shape: readonly number[], seed: number): Float32Array {
-  const rng = new nt.Rng(seed * 7919 + 17);
-  const n = shape.reduce((a, b) => a * b, 1);
-  return Float32Array.from({ length: n }, () => rng.normal());
-}
-
-function sample(size: number, max: number, rng: nt.Rng): number[] {
-  const all = Array.from({ length: size }, (_, i) => i);
-  if (size <= max) return all;
-  for (let i = 0; i < max; i++) {
-    const j = i + rng.int(size - i);
-    [all[i], all[j]] = [all[j], all[i]];
-  }
-  return all.slice(0, max).sort((a, b) => a - b);
-}
-
-function dot(y: Float32Array, r: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < y.length; i++) s += y[i] * r[i];
-  return s;
-}
-
-function scale(y0: Float32Array, yp: Float32Array, ym: Float32Array, r: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < y0.length; i++) if (yp[i] !== y0[i] || ym[i] !== y0[i]) s += Math.max(Math.abs(y0[i]), Math.abs(yp[i]), Math.abs(ym[i])) * Math.abs(r[i]);
-  return s;
-}
-
 /**
  * Checks d(Σ f()·r)/dw for each weight against central differences. `f` must be
  * deterministic (seed any randomness inside it). Returns the worst |diff|/tol.
@@ -58,7 +28,7 @@ function scale(y0: Float32Array, yp: Float32Array, ym: Float32Array, r: Float32A
 export function checkWeightGradients(f: () => Tensor, weights: readonly Variable[], options: WeightCheckOptions): number {
   const { name, seed = 1, h = 1e-2, rtol = 1e-3, atol = 1e-5, roundoff = 8, maxSamples = 40 } = options;
   const y = f();
-  const r = cotangent(y.shape, seed);
+  const r = cotangent(y.shape, seed).data as Float32Array;
   const analytic = nt.gradients(nt.sum(nt.mul(y, nt.tensor(r, y.shape))), weights);
   const y0 = (nt.noGrad(f).data as Float32Array).slice();
   const rng = new nt.Rng(seed * 104729 + 5);
@@ -67,7 +37,7 @@ export function checkWeightGradients(f: () => Tensor, weights: readonly Variable
   weights.forEach((w, k) => {
     const data = w.data as Float32Array;
     let peak = 0;
-    for (const j of sample(w.size, maxSamples, rng)) {
+    for (const j of sampleIndices(w.size, maxSamples, rng)) {
       const keep = data[j];
       const xp = Math.fround(keep + h);
       const xm = Math.fround(keep - h);
@@ -78,7 +48,7 @@ export function checkWeightGradients(f: () => Tensor, weights: readonly Variable
       data[j] = keep;
       const numeric = (dot(yp, r) - dot(ym, r)) / (xp - xm);
       const a = analytic[k].data[j];
-      const tol = atol + (roundoff * EPS32 * scale(y0, yp, ym, r)) / h + rtol * Math.max(Math.abs(a), Math.abs(numeric));
+      const tol = atol + (roundoff * EPS32 * affectedScale(y0, yp, ym, r)) / h + rtol * Math.max(Math.abs(a), Math.abs(numeric));
       worst = Math.max(worst, Math.abs(a - numeric) / tol);
       peak = Math.max(peak, Math.abs(numeric));
       assert.ok(Math.abs(a - numeric) <= tol, `${name}: weight ${w.name}[${j}]: analytic ${a} vs numeric ${numeric} (tol ${tol.toExponential(2)})`);
