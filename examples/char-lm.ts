@@ -20,6 +20,7 @@ import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import * as nt from '../src/index.js';
 import { FORTUNE_DIR, readFortunes } from './common/text-data.js';
+import { stringArg as arg, numberArg as numArg } from './common/cli.js';
 
 export interface CharLmOptions {
   /** A fortune file name (under `dir`) or the path of any UTF-8 text file. */
@@ -178,16 +179,6 @@ export async function runCharLm(options: CharLmOptions = {}): Promise<CharLmResu
   const seconds = (performance.now() - started) / 1000;
   log(`${seconds.toFixed(1)} s in all`);
   return { history, losses, valLosses, initialLoss, samplesBefore, samplesAfter, seedText, vocabulary, windows: x.shape[0], tokenizer, model, seconds };
-}
-
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
-function numArg(name: string): number | undefined {
-  const v = arg(name);
-  return v === undefined ? undefined : Number(v);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

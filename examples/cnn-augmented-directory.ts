@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import * as nt from '../src/index.js';
 import { mnistCnn } from './cnn-fashion-mnist.js';
 import { writeFashionMnistPngs } from './write-fashion-mnist-pngs.js';
+import { numberArg as arg } from './common/cli.js';
 
 export interface AugmentOptions {
   readonly epochs?: number;
@@ -57,11 +58,6 @@ export async function runAugmented(options: AugmentOptions = {}): Promise<{ hist
   const valAccuracy = history.history.val_accuracy[history.history.val_accuracy.length - 1];
   log(`validation accuracy after ${epochs} epochs: ${valAccuracy.toFixed(4)} on ${testGenerator.samples} test PNGs`);
   return { history, valAccuracy };
-}
-
-function arg(name: string): number | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : undefined;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

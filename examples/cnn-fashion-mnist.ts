@@ -9,6 +9,7 @@
 import { pathToFileURL } from 'node:url';
 import * as nt from '../src/index.js';
 import { CLASSES, loadFashionMnist } from './common/fashion-mnist.js';
+import { numberArg as arg } from './common/cli.js';
 
 export interface CnnOptions {
   readonly epochs?: number;
@@ -68,11 +69,6 @@ export async function runCnn(options: CnnOptions = {}): Promise<CnnResult> {
   const pred = nt.argmax(model.predict(nt.slice(xTest, [0, 0, 0, 0], [5, 28, 28, 1])) as nt.Tensor, 1).data;
   log(`first test images: ${Array.from(pred, (p, i) => `${CLASSES[p]} (true: ${CLASSES[data.test.labels.data[i]]})`).join(', ')}`);
   return { history, testAccuracy, testLoss, checkpoint, fullDataset: data.full, seconds };
-}
-
-function arg(name: string): number | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : undefined;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

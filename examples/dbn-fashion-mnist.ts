@@ -12,6 +12,7 @@ import * as nt from '../src/index.js';
 import { DBN, denseSigmoidClassifier, type RBMHistory } from '../src/unsupervised/index.js';
 import { rowsOf } from '../src/unsupervised/rbm.js';
 import { loadFashionMnist } from './common/fashion-mnist.js';
+import { numberArg as arg } from './common/cli.js';
 
 export interface DbnOptions {
   /** Small and fast (for tests and CI). */
@@ -81,11 +82,6 @@ export async function runDbn(options: DbnOptions = {}): Promise<DbnResult> {
   const seconds = (performance.now() - started) / 1000;
   log(`test accuracy on ${nTest} images with ${nLabels} labels: DBN-pretrained ${pretrainedAccuracy.toFixed(4)}, random init ${randomInitAccuracy.toFixed(4)} (${seconds.toFixed(0)} s in all)`);
   return { pretraining, pretrainedAccuracy, randomInitAccuracy, fullDataset: data.full, seconds };
-}
-
-function arg(name: string): number | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : undefined;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

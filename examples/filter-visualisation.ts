@@ -14,6 +14,7 @@ import * as nt from '../src/index.js';
 import { activationGrid, kernelGrid, saveGrid, tileImages, visualizeFilter } from '../src/viz/index.js';
 import { mnistCnn } from './cnn-fashion-mnist.js';
 import { CLASSES, loadFashionMnist } from './common/fashion-mnist.js';
+import { stringArg as arg } from './common/cli.js';
 
 export interface FilterVisOptions {
   /** Output folder (default viz-output). */
@@ -80,11 +81,6 @@ export async function runFilterVisualisation(options: FilterVisOptions = {}): Pr
   log(`${last.name} mean activation before → after ${steps} ascent steps: ${ascent.map((a) => `#${a.filter} ${a.before.toFixed(3)}→${a.after.toFixed(3)}`).join(', ')}`);
   await save('filters.png', tileImages(nt.stack(images), { columns: Math.min(8, filters), margin: 2 }));
   return { files, ascent, testAccuracy };
-}
-
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as nt from '../src/index.js';
+import { numberArg as argValue } from './common/cli.js';
 
 const DEFAULT_DIR = '/usr/share/datasets/fashion-mnist';
 const CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
@@ -114,11 +115,6 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
   const pred = nt.argmax(testLogits, 1).data;
   log(`first test images: ${Array.from({ length: 5 }, (_, i) => `${CLASSES[pred[i]]} (true: ${CLASSES[testSet.y[i]]})`).join(', ')}`);
   return { losses, testAccuracy };
-}
-
-function argValue(name: string): number | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : undefined;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -11,6 +11,7 @@
 import { pathToFileURL } from 'node:url';
 import * as nt from '../src/index.js';
 import { CLASSES, loadFashionMnist } from './common/fashion-mnist.js';
+import { numberArg as arg } from './common/cli.js';
 
 export interface DemoOptions {
   readonly epochs?: number;
@@ -62,11 +63,6 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const pred = nt.argmax(probs, 1).data;
   log(`first test images: ${Array.from(pred, (p, i) => `${CLASSES[p]} (true: ${CLASSES[data.test.labels.data[i]]})`).join(', ')}`);
   return { history, testAccuracy, testLoss, checkpoint, fullDataset: data.full };
-}
-
-function arg(name: string): number | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : undefined;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -15,6 +15,7 @@
 import { pathToFileURL } from 'node:url';
 import * as nt from '../src/index.js';
 import { FORTUNE_DIR, readFortunes } from './common/text-data.js';
+import { stringArg as arg, numberArg as numArg } from './common/cli.js';
 
 /** Computing cookies (label 0) against everyday-life cookies (label 1). */
 export const DEFAULT_CLASSES: readonly [string, string] = ['computers+linux+perl+linuxcookie+debian', 'men-women+love+kids+food+pets+wisdom'];
@@ -133,16 +134,6 @@ export async function runTextClassifier(options: TextClassifierOptions = {}): Pr
     log(`  P(label 1) = ${p[i].toFixed(2)}, true label ${data.testLabels[i]}: "${shorten(data.testTexts[i])}"`);
   }
   return { history, testAccuracy, testLoss, baseline, trainSize: data.trainTexts.length, testSize: data.testTexts.length, vocabulary, tokenizer, model, seconds };
-}
-
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
-function numArg(name: string): number | undefined {
-  const v = arg(name);
-  return v === undefined ? undefined : Number(v);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

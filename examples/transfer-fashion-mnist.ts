@@ -14,6 +14,7 @@
 import { pathToFileURL } from 'node:url';
 import * as nt from '../src/index.js';
 import { CLASSES, loadFashionMnist, type FashionSplit } from './common/fashion-mnist.js';
+import { numberArg as arg } from './common/cli.js';
 
 export interface TransferOptions {
   /** Small sizes for tests (seconds). */
@@ -145,11 +146,6 @@ export async function runTransfer(options: TransferOptions = {}): Promise<Transf
   log(`from scratch on the same ${few.x.shape[0]} images: test accuracy ${scratchAccuracy.toFixed(4)}`);
   log(`classes 5–9 test accuracy: transfer ${transferAccuracy.toFixed(4)}${fineTunedAccuracy === null ? '' : `, fine-tuned ${fineTunedAccuracy.toFixed(4)}`}, scratch ${scratchAccuracy.toFixed(4)} (${seconds.toFixed(0)} s in all)`);
   return { baseAccuracy, transferAccuracy, fineTunedAccuracy, scratchAccuracy, seconds };
-}
-
-function arg(name: string): number | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : undefined;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

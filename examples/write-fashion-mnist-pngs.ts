@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as nt from '../src/index.js';
 import { loadFashionMnist, type FashionSplit } from './common/fashion-mnist.js';
+import { numberArg as arg } from './common/cli.js';
 
 /** Folder names for the ten classes (file-system safe). */
 export const CLASS_DIRS = ['tshirt_top', 'trouser', 'pullover', 'dress', 'coat', 'sandal', 'shirt', 'sneaker', 'bag', 'ankle_boot'];
@@ -53,11 +54,6 @@ export async function writeFashionMnistPngs(out: string, options: WriteOptions =
   writeFileSync(stamp, `${nTrain} training and ${nTest} test PNG files from ${data.source}\n`);
   log(`wrote ${nTrain} training and ${nTest} test PNG files under ${out} in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   return out;
-}
-
-function arg(name: string): number | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : undefined;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
