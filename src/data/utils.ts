@@ -53,7 +53,7 @@ function checkSameLength(arrays: readonly Tensor[], where: string): number {
 }
 
 /** The rows of `t` at `idx`, in that order (a copy). */
-function pickRows(t: Tensor, idx: Int32Array): Tensor {
+export function pickRows(t: Tensor, idx: Int32Array): Tensor {
   const per = t.size / Math.max(t.shape[0], 1);
   const out = t.dtype === 'int32' ? new Int32Array(idx.length * per) : new Float32Array(idx.length * per);
   for (let i = 0; i < idx.length; i++) out.set(t.data.subarray(idx[i] * per, (idx[i] + 1) * per), i * per);

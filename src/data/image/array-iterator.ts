@@ -5,6 +5,7 @@
 import { Tensor } from '../../tensor/tensor.js';
 import { tensor } from '../../tensor/create.js';
 import { formatShape } from '../../tensor/shape.js';
+import { pickRows } from '../utils.js';
 import { ImageIterator, type ImageBatch, type IteratorArgs } from './iterator.js';
 import type { ImageDataGenerator } from './generator.js';
 
@@ -92,14 +93,7 @@ export class NumpyArrayIterator<B extends ImageBatch = ImageBatch> extends Image
     out = this.generator.standardizeBatch(out, [n, ...shape]);
     const bx = tensor(out, [n, ...shape]);
     if (this.y === null) return bx;
-    const by = gatherRows(this.y, indices);
-    return this.sampleWeight === null ? [bx, by] : [bx, by, gatherRows(this.sampleWeight, indices)];
+    const by = pickRows(this.y, indices);
+    return this.sampleWeight === null ? [bx, by] : [bx, by, pickRows(this.sampleWeight, indices)];
   }
-}
-
-function gatherRows(t: Tensor, idx: Int32Array): Tensor {
-  const per = t.size / Math.max(t.shape[0], 1);
-  const out = t.dtype === 'int32' ? new Int32Array(idx.length * per) : new Float32Array(idx.length * per);
-  for (let i = 0; i < idx.length; i++) out.set(t.data.subarray(idx[i] * per, (idx[i] + 1) * per), i * per);
-  return tensor(out, [idx.length, ...t.shape.slice(1)], t.dtype);
 }
