@@ -1,0 +1,93 @@
+/**
+ * Headless Chromium for browser tests: Debian's /usr/bin/chromium driven by playwright-core,
+ * and a static file server on 127.0.0.1 (optionally cross-origin isolated, so pages get
+ * SharedArrayBuffer). Tests skip with a reason when Chromium is not installed.
+ */
+import { createServer, type Server } from 'node:http';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { Browser } from 'playwright-core';
+
+export const CHROMIUM = process.env.NEURITE_CHROMIUM ?? '/usr/bin/chromium';
+
+export const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+/** Why browser tests cannot run here, or null when they can. */
+export function browserSkipReason(): string | null {
+  return existsSync(CHROMIUM) ? null : `no Chromium at ${CHROMIUM} (apt-get install chromium)`;
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+  '.bin': 'application/octet-stream',
+  '.map': 'application/json',
+};
+
+export interface StaticServer {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves files under the given roots (url prefix → folder) on 127.0.0.1 at a free port.
+ * With `isolated`, every response carries COOP/COEP headers so pages are cross-origin
+ * isolated (SharedArrayBuffer, wasm threads).
+ */
+export async function serveStatic(roots: Record<string, string>, options: { isolated?: boolean } = {}): Promise<StaticServer> {
+  const mounts = Object.entries(roots)
+    .map(([prefix, dir]) => [prefix.endsWith('/') ? prefix : `${prefix}/`, resolve(dir)] as const)
+    .sort((a, b) => b[0].length - a[0].length);
+  const server: Server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    const mount = mounts.find(([prefix]) => path.startsWith(prefix));
+    const headers: Record<string, string> = { 'Cache-Control': 'no-store' };
+    if (options.isolated) {
+      headers['Cross-Origin-Opener-Policy'] = 'same-origin';
+      headers['Cross-Origin-Embedder-Policy'] = 'require-corp';
+      headers['Cross-Origin-Resource-Policy'] = 'same-origin';
+    }
+    if (!mount) {
+      res.writeHead(404, headers).end('not found');
+      return;
+    }
+    const [prefix, dir] = mount;
+    const file = normalize(join(dir, path.slice(prefix.length)));
+    if (file !== dir && !file.startsWith(dir + sep)) {
+      res.writeHead(403, headers).end('forbidden');
+      return;
+    }
+    if (!existsSync(file) || !statSync(file).isFile()) {
+      res.writeHead(404, headers).end('not found');
+      return;
+    }
+    headers['Content-Type'] = TYPES[extname(file)] ?? 'application/octet-stream';
+    res.writeHead(200, headers).end(readFileSync(file));
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((ok) => server.close(() => ok())),
+  };
+}
