@@ -227,11 +227,45 @@ export abstract class Layer {
     }
     const shapes: LayerShape[] = list.map((t) => t.shape);
     const single = !Array.isArray(inputs);
-    this.checkInputs(shapes);
-    this.ensureBuilt(single ? shapes[0] : shapes);
-    if (symbolic) return this.applySymbolic(list as SymbolicTensor[], single, options);
-    this.activityLosses = [];
-    const out = this.call(single ? (list[0] as Tensor) : (list as Tensor[]), options);
+    try {
+      this.checkInputs(shapes);
+      this.ensureBuilt(single ? shapes[0] : shapes);
+      if (symbolic) return this.applySymbolic(list as SymbolicTensor[], single, options);
+      this.activityLosses = [];
+      return this.call(single ? (list[0] as Tensor) : (list as Tensor[]), options);
+    } catch (e) {
+      throw this.namedError(e, shapes);
+    }
+  }
+
+  /**
+   * The one place where errors from building, shape inference or computing get the layer's
+   * name: an error that already names a layer as `Layer <name> (<Class>)` (this one, or an
+   * inner layer of a nested model) passes unchanged; `Layer <name>` without the class gets
+   * it; any other error (an op's shape check inside call, a custom layer's own error) is
+   * prefixed with `Layer <name> (<Class>): ` and ends with the input shape(s) received.
+   * The error keeps its class (RangeError, TypeError, ...) and the original as `cause`.
+   */
+  private namedError(e: unknown, shapes: readonly LayerShape[]): unknown {
+    if (!(e instanceof Error)) return e;
+    const cls = this.getClassName();
+    const full = `Layer ${this.name} (${cls})`;
+    if (e.message.includes(full) || /\bLayer \S+ \([A-Za-z0-9_]+\)/.test(e.message)) return e;
+    const bare = `Layer ${this.name}`;
+    const at = e.message.indexOf(bare);
+    const next = e.message[at + bare.length];
+    const message =
+      at >= 0 && (next === undefined || next === ':' || next === ' ' || next === ',')
+        ? `${e.message.slice(0, at)}${full}${e.message.slice(at + bare.length)}`
+        : `${full}: ${e.message} (input shape${shapes.length > 1 ? 's' : ''} ${shapes.map(formatLayerShape).join(', ')})`;
+    const Ctor = e.constructor as new (message: string, options?: { cause?: unknown }) => Error;
+    let out: Error;
+    try {
+      out = new Ctor(message, { cause: e });
+    } catch {
+      out = new Error(message, { cause: e });
+    }
+    if (out.message !== message) out = new Error(message, { cause: e });
     return out;
   }
 

@@ -51,17 +51,43 @@ export function numSamples(a: Arrays, where: string): number {
   return n;
 }
 
-/** Rejects NaN or ±Infinity in training data up front, naming the array and the sample. */
-export function checkFinite(t: Tensor, name: string, where: string): void {
+/** The row-major index of flat position `i` in an array of shape `shape`, as "[r, a, b]". */
+function indexOf(i: number, shape: readonly number[]): string {
+  const idx = new Array<number>(shape.length).fill(0);
+  let rest = i;
+  for (let a = shape.length - 1; a >= 0; a--) {
+    const d = Math.max(shape[a], 1);
+    idx[a] = rest % d;
+    rest = Math.floor(rest / d);
+  }
+  return `[${idx.join(', ')}]`;
+}
+
+/**
+ * Rejects NaN or ±Infinity in training data up front (one pass over the values), naming
+ * the array, the sample (row) and the element's full index, e.g. `fit (model m): x
+ * contains NaN in sample 1234 (element 35 of that row) at index [1234, 1, 7, 0]`. With
+ * `batch`, the array is one batch from a data source and the message names it.
+ */
+export function checkFinite(t: Tensor, name: string, where: string, batch?: number): void {
   if (t.dtype !== 'float32') return;
   const d = t.data;
   const row = t.size / Math.max(t.shape[0], 1);
   for (let i = 0; i < d.length; i++) {
     const v = d[i];
     if (v - v !== 0) {
-      throw new RangeError(`${where}: ${name} contains ${Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity'} in sample ${Math.floor(i / row)} (element ${i % row} of that row); clean the data first`);
+      const what = Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
+      const of = batch === undefined ? '' : ` of batch ${batch}`;
+      throw new RangeError(`${where}: ${name}${of} contains ${what} in sample ${Math.floor(i / row)} (element ${i % row} of that row) at index ${indexOf(i, t.shape)}; clean the data first`);
     }
   }
+}
+
+/** checkFinite over every array of a data set or batch: x, y and sample weights. */
+export function checkArraysFinite(a: Arrays, where: string, batch?: number): void {
+  a.xs.forEach((t, i) => checkFinite(t, `x${a.xs.length > 1 ? `[${i}]` : ''}`, where, batch));
+  a.ys.forEach((t, i) => checkFinite(t, `y${a.ys.length > 1 ? `[${i}]` : ''}`, where, batch));
+  if (a.sw) checkFinite(a.sw, 'sampleWeight', where, batch);
 }
 
 /** Rows [start, end) without copying (a view on the same storage). */

@@ -7,7 +7,7 @@ import { Callback, CallbackList, History, type CallbackModel, type CallbackParam
 import { ProgbarLogger } from '../callbacks/progbar.js';
 import { Compiled } from './compiled.js';
 import { shuffleInPlace } from '../data/utils.js';
-import { type Arrays, checkFinite, classWeightsToSampleWeights, isDataSource, iterate, numSamples, selectRows, splitValidation, toList, unpackBatch } from './data.js';
+import { type Arrays, checkArraysFinite, classWeightsToSampleWeights, isDataSource, iterate, numSamples, selectRows, splitValidation, toList, unpackBatch } from './data.js';
 import type { Batch, CompileArgs, DataSource, EvaluateArgs, FitArgs, FitState, ModelData, PredictArgs, TrainableModel } from './types.js';
 
 type Verbose = 0 | 1 | 2;
@@ -113,6 +113,7 @@ export class Trainer {
   private arrays(x: ModelData, y: ModelData, sw: Tensor | undefined, where: string): Arrays {
     const a: Arrays = { xs: toList(this.model, x, 'x', where), ys: toList(this.model, y, 'y', where), sw: sw ?? null };
     numSamples(a, where);
+    checkArraysFinite(a, where);
     return a;
   }
 
@@ -146,8 +147,7 @@ export class Trainer {
         const cw = classWeightsToSampleWeights(train.ys[0], args.classWeight, where);
         train = { ...train, sw: train.sw ? noGrad(() => train!.sw!.mul(cw)) : cw };
       }
-      train.xs.forEach((t, i) => checkFinite(t, `x${train!.xs.length > 1 ? `[${i}]` : ''}`, where));
-      train.ys.forEach((t, i) => checkFinite(t, `y${train!.ys.length > 1 ? `[${i}]` : ''}`, where));
+      if (train.sw) checkArraysFinite({ xs: [], ys: [], sw: train.sw }, where);
       if (args.validationSplit) {
         const split = splitValidation(train, args.validationSplit, where);
         train = split.train;
@@ -238,6 +238,7 @@ export class Trainer {
       await callbacks.call('onTrainBatchBegin', b, { batch: b });
       let batch = unpackBatch(this.model, next.value, where);
       numSamples(batch, where);
+      checkArraysFinite(batch, where, b);
       if (classWeight) {
         const cw = classWeightsToSampleWeights(batch.ys[0], classWeight, where);
         batch = { ...batch, sw: batch.sw ? noGrad(() => (batch.sw as Tensor).mul(cw)) : cw };
@@ -270,7 +271,9 @@ export class Trainer {
         const next = await it.next();
         if (next.done) break;
         await callbacks?.call('onTestBatchBegin', b, {});
-        this.testStep(unpackBatch(this.model, next.value, 'evaluate'));
+        const batch = unpackBatch(this.model, next.value, 'evaluate');
+        checkArraysFinite(batch, 'evaluate', b);
+        this.testStep(batch);
         await callbacks?.call('onTestBatchEnd', b, this.compiled.logs());
       }
     }
