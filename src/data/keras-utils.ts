@@ -6,3 +6,4 @@ export { toCategorical, permutation, shuffleArrays, splitDataset, trainValTestSp
 export { getFile } from './datasets/index.js';
 export { loadImg, saveImg } from './image/index.js';
 export { padSequences } from './text/index.js';
+export { plotModel, type PlotModelOptions, type PlotModelResult } from '../viz/plot-model.js';

@@ -1,1 +1,3 @@
 export * from './filters.js';
+export * from './plot-model.js';
+export * from './charts.js';
