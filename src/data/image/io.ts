@@ -95,12 +95,14 @@ export async function decodeImage(bytes: Uint8Array, args: LoadImgArgs, name: st
       return { data, height: png.height, width: png.width, channels };
     }
   }
+  if (bytes.length === 0) throw new Error(`cannot decode the image ${name}: the file is empty`);
   const sharp = await loadSharp();
-  let pipeline = sharp(bytes, { failOn: 'error' });
   const t = args.targetSize;
-  if (t) pipeline = pipeline.resize(t[1], t[0], { fit: args.keepAspectRatio ? 'cover' : 'fill', kernel: KERNELS[args.interpolation ?? 'nearest'] });
   let result: { data: Buffer; info: { width: number; height: number; channels: number } };
   try {
+    // Inside the try: sharp also throws synchronously, while it reads its arguments.
+    let pipeline = sharp(bytes, { failOn: 'error' });
+    if (t) pipeline = pipeline.resize(t[1], t[0], { fit: args.keepAspectRatio ? 'cover' : 'fill', kernel: KERNELS[args.interpolation ?? 'nearest'] });
     result = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
   } catch (e) {
     throw new Error(`cannot decode the image ${name}: ${(e as Error).message}`);

@@ -31,6 +31,9 @@ interface Header {
 
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 
+/** The largest filtered image (bytes) decoded here: 1 GiB, far above any training image. */
+const MAX_RAW_BYTES = 2 ** 30;
+
 function u32(b: Uint8Array, at: number): number {
   return ((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]) >>> 0;
 }
@@ -117,13 +120,20 @@ export function decodePng(bytes: Uint8Array, name: string): RawImage | null {
   if (h.width === 0 || h.height === 0) throw new Error(`cannot decode the image ${name}: the PNG has size ${h.width}x${h.height}`);
   const { idat, plte, trns } = readChunks(bytes, name);
   if (trns !== null && h.colorType !== 3) return null;
+  const bpp = CHANNELS[h.colorType];
+  // The filtered scanlines the header promises: inflating stops there, so a small file whose
+  // data inflates far past its declared size (a decompression bomb, or trailing data that
+  // libpng would ignore) costs no memory here; such files, and images too large for this
+  // decoder, go to sharp, which reads only the rows it needs and enforces its pixel limit.
+  const expected = h.height * (h.width * bpp + 1);
+  if (expected > MAX_RAW_BYTES) return null;
   let raw: Uint8Array;
   try {
-    raw = zlib.inflateSync(Buffer.concat(idat));
+    raw = zlib.inflateSync(Buffer.concat(idat), { maxOutputLength: expected });
   } catch (e) {
+    if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') return null;
     throw new Error(`cannot decode the image ${name}: corrupt PNG data (${(e as Error).message})`);
   }
-  const bpp = CHANNELS[h.colorType];
   const px = unfilter(raw, h.width, h.height, bpp, name);
   if (h.colorType !== 3) return { data: px, width: h.width, height: h.height, channels: bpp };
   if (plte === null) throw new Error(`cannot decode the image ${name}: a palette PNG without a PLTE chunk`);
