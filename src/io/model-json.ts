@@ -64,7 +64,33 @@ function parseModelJson(text: string, source: string): ModelJson {
   if (json?.format !== 'neurite-model' || !json.model_config || !Array.isArray(json.weights_manifest?.weights)) {
     throw new Error(`${source}: not a Neurite model.json (expected format 'neurite-model' with model_config and weights_manifest)`);
   }
+  checkModelJson(json, source);
   return json;
+}
+
+function isCount(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+}
+
+/** Checks the types of model_config and of every weights manifest entry (a damaged or hand-edited file). */
+function checkModelJson(json: ModelJson, source: string): void {
+  const mc = json.model_config as unknown as Record<string, unknown>;
+  if (typeof mc !== 'object' || Array.isArray(mc) || typeof mc.class_name !== 'string' || typeof mc.config !== 'object' || mc.config === null || Array.isArray(mc.config)) {
+    throw new Error(`${source}: model_config must be { class_name: string, config: object }`);
+  }
+  const path = json.weights_manifest.path;
+  if (typeof path !== 'string' || path.length === 0) throw new Error(`${source}: weights_manifest.path must be the name of the weights file; got ${JSON.stringify(path)}`);
+  json.weights_manifest.weights.forEach((w: unknown, i) => {
+    const e = w as Record<string, unknown> | null;
+    const bad = (what: string): never => {
+      throw new Error(`${source}: weights_manifest.weights[${i}] ${what}; got ${JSON.stringify(w)?.slice(0, 200)}`);
+    };
+    if (e === null || typeof e !== 'object' || Array.isArray(e)) bad('must be an object');
+    if (typeof e!.name !== 'string') bad('needs a string name');
+    if (!Array.isArray(e!.shape) || !(e!.shape as unknown[]).every(isCount)) bad('needs a shape of non-negative integers');
+    if (e!.dtype !== 'float32' && e!.dtype !== 'int32') bad("needs dtype 'float32' or 'int32'");
+    if (!isCount(e!.offset) || !isCount(e!.byteLength)) bad('needs non-negative integer offset and byteLength');
+  });
 }
 
 /** The arrays of a weights manifest from the raw bytes of its binary file. */

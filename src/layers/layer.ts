@@ -144,6 +144,7 @@ export abstract class Layer {
 
   /** Creates a weight `<layer>/<name>` from an initializer (Keras add_weight). */
   protected addWeight(name: string, shape: readonly number[], options: { initializer?: InitializerLike; regularizer?: RegularizerLike; constraint?: ConstraintLike; trainable?: boolean; dtype?: DataType } = {}): Variable {
+    checkWeightShape(shape, `Layer ${this.name} (${this.getClassName()}): weight '${name}'`);
     const init: Initializer = getInitializer(options.initializer ?? 'glorot_uniform');
     const value = init.call(shape, options.dtype ?? this.dtype);
     const trainable = options.trainable ?? true;
@@ -334,6 +335,25 @@ export abstract class Layer {
 
   toString(): string {
     return `${this.getClassName()}(name=${this.name})`;
+  }
+}
+
+/**
+ * The most elements one weight may have: 2^28 (1 GiB of float32), several times the largest
+ * layer of the classic architectures (VGG16's first Dense: 102,760,448). A config with an
+ * absurd size (a damaged file, units: 1e9) fails here with a clear error instead of
+ * allocating gigabytes or failing deep inside the engine.
+ */
+export const MAX_WEIGHT_ELEMENTS = 2 ** 28;
+
+/** Throws unless `shape` is a list of non-negative integers whose product is at most MAX_WEIGHT_ELEMENTS. */
+export function checkWeightShape(shape: readonly number[], what: string): void {
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
+    throw new RangeError(`${what}: the shape must be a list of non-negative integers; got ${JSON.stringify(shape)} (check the layer's size arguments)`);
+  }
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (size > MAX_WEIGHT_ELEMENTS) {
+    throw new RangeError(`${what}: shape [${shape.join(', ')}] has ${size} elements, more than the ${MAX_WEIGHT_ELEMENTS} one weight may hold (check the layer's size arguments)`);
   }
 }
 

@@ -51,12 +51,41 @@ const ALIASES: Record<string, string[]> = {
 };
 for (const [name, aliases] of Object.entries(ALIASES)) for (const a of aliases) layers.register(a, (config) => layers.create(name, config));
 
-/** Builds a layer from Keras' `{ class_name, config }` (snake_case keys accepted). */
-export function deserializeLayer(serialized: Serialized): Layer {
-  if (!layers.has(serialized.class_name)) {
-    throw new Error(`Unknown layer class '${serialized.class_name}'. Known layers: ${layers.names().join(', ')}. Custom layers must be registered with registerLayer().`);
+/** JavaScript's own messages for a value of the wrong type reaching code that did not check it. */
+const INTERNAL = /Cannot read propert|Cannot set propert|is not a function|is not iterable|is not a constructor|Cannot convert undefined or null|Invalid (typed )?array length|Array buffer allocation failed|Maximum call stack size/;
+
+function excerpt(v: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(v) ?? String(v);
+  } catch {
+    text = String(v);
   }
-  return layers.create(serialized.class_name, camelKeys(serialized.config));
+  return text.length > 160 ? `${text.slice(0, 160)}…` : text;
+}
+
+/**
+ * Builds a layer from Keras' `{ class_name, config }` (snake_case keys accepted). A config
+ * that is not an object, or whose fields have types the layer's code did not expect (a
+ * damaged or hand-edited file), gives an Error naming the layer and class, never a bare
+ * JavaScript TypeError from inside; the original error is its `cause`.
+ */
+export function deserializeLayer(serialized: Serialized): Layer {
+  if (serialized === null || typeof serialized !== 'object' || Array.isArray(serialized)) throw new Error(`Layer config: expected { class_name, config }; got ${excerpt(serialized)}`);
+  const cls = serialized.class_name;
+  if (typeof cls !== 'string') throw new Error(`Layer config: class_name must be a string; got ${excerpt(cls)}`);
+  if (!layers.has(cls)) {
+    throw new Error(`Unknown layer class '${cls}'. Known layers: ${layers.names().join(', ')}. Custom layers must be registered with registerLayer().`);
+  }
+  const config = serialized.config ?? {};
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new Error(`Layer config of class ${cls}: config must be an object; got ${excerpt(config)}`);
+  try {
+    return layers.create(cls, camelKeys(config));
+  } catch (e) {
+    if (!(e instanceof Error) || !INTERNAL.test(e.message)) throw e;
+    const who = typeof config.name === 'string' ? `layer '${config.name}' (${cls})` : `a ${cls} layer`;
+    throw new Error(`Config of ${who}: a field is missing or has the wrong type (${excerpt(config)})`, { cause: e });
+  }
 }
 
 export function knownLayers(): string[] {
