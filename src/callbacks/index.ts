@@ -9,3 +9,4 @@ export * from './csv-logger.js';
 export * from './terminate-on-nan.js';
 export * from './lambda-callback.js';
 export * from './backup-and-restore.js';
+export * from './training-monitor.js';

@@ -65,7 +65,8 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
   const ticks: number[] = [];
-  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) ticks.push(Math.abs(v) < step * 1e-9 ? 0 : v);
+  // Multiples of the step, rounded so that 1 + 5 × 0.2 is 2 and not 2.0000000000000004.
+  for (let k = Math.ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; k++) ticks.push(k === 0 ? 0 : Number((k * step).toPrecision(12)));
   return ticks;
 }
 
@@ -134,7 +135,7 @@ export function panelSvg(panel: ChartPanel, left: number, top: number, width: nu
   const xTicks = xScale.ticks.filter((t) => Number.isInteger(t) && t >= Math.min(xMin, 1));
   const positive = ys.length > 0 && ys.every((v) => v > 0);
   const [yb, yt] = [plot.y1 - 8, plot.y0 + 8];
-  const yScale = ys.length === 0 ? linearScale(0, 1, yb, yt, 5) : panel.logY && positive ? logScale(Math.min(...ys), Math.max(...ys), yb, yt) : linearScale(Math.min(...ys), Math.max(...ys), yb, yt, 5);
+  const yScale = ys.length === 0 ? linearScale(0, 1, yb, yt, 5) : panel.logY && positive ? logScale(Math.min(...ys), Math.max(...ys), yb, yt) : linearScale(Math.min(...ys), Math.max(...ys), yb, yt, 6);
   out.push('<g class="axis x-axis" font-size="11" text-anchor="middle">');
   for (const t of xTicks) {
     const x = fmt(xScale.map(t));

@@ -1,0 +1,2 @@
+export * from './server.js';
+export { BOARD_PAGE } from './page.js';
