@@ -10,7 +10,7 @@
 export * from './tensor/index.js';
 export * from './autograd/index.js';
 export * from './ops/index.js';
-export { backend, getBackendName, setBackend, availableBackends, registerBackend, backendFailure, nativeAddon, type Backend, type BackendName } from './backends/index.js';
+export { backend, getBackendName, setBackend, availableBackends, registerBackend, backendFailure, nativeAddon, loadWasmBackend, wasmModule, type WasmBackendOptions, type Backend, type BackendName } from './backends/index.js';
 export * from './data/index.js';
 export * from './layers/index.js';
 export { type ConfigDict, type ConfigValue, type Serialized, serialize } from './utils/serialization.js';

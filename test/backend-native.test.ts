@@ -15,8 +15,8 @@ import { spawnSync } from 'node:child_process';
 import * as nt from '../src/index.js';
 import { jsBackend } from '../src/backends/js/index.js';
 import { createNativeBackend } from '../src/backends/native/backend.js';
-import { UNARY_OPS, BINARY_OPS, REDUCE_OPS } from '../src/backends/native/codes.js';
-import type { Backend, Conv2DInfo, Pool2DInfo, UnaryOp } from '../src/backends/interface.js';
+import type { Backend } from '../src/backends/interface.js';
+import { compareBackends, CONV_CASES } from './helpers/backend-cases.js';
 
 const addon = nt.nativeAddon();
 const skip = addon === null ? `native backend not available: ${nt.backendFailure('native') ?? 'not built'}` : false;
@@ -48,17 +48,18 @@ test('the backend in use is reported (and is native when the addon was built)', 
   if (built && !process.env.NEURITE_BACKEND) assert.equal(nt.getBackendName(), 'native');
 });
 
-test('without the addon, Neurite runs on js and says so in one line on stderr', () => {
+test('without the addon, Neurite runs on wasm (or js without the wasm build) and says so in one line on stderr', () => {
+  const fallback = existsSync(new URL('../wasm/neurite-kernels.wasm', import.meta.url)) ? 'wasm' : 'js';
   const index = new URL('../src/index.js', import.meta.url).href;
   const script = `import(${JSON.stringify(index)}).then((nt) => { nt.add(nt.ones([2]), 1); nt.mul(nt.ones([2]), 2); console.log(nt.getBackendName()); });`;
   const env: NodeJS.ProcessEnv = { ...process.env, NEURITE_NATIVE_PATH: '/nonexistent/neurite_native.node' };
   delete env.NEURITE_BACKEND;
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env });
   assert.equal(r.status, 0, r.stderr);
-  assert.equal(r.stdout.trim(), 'js');
+  assert.equal(r.stdout.trim(), fallback);
   const lines = r.stderr.trim().split('\n').filter((l) => l.startsWith('neurite:'));
   assert.equal(lines.length, 1, r.stderr);
-  assert.match(lines[0], /native backend is unavailable .*running on the slower 'js' backend.*libopenblas-dev.*npm rebuild neurite/);
+  assert.match(lines[0], new RegExp(`native backend is unavailable .*running on the slower '${fallback}' backend.*libopenblas-dev.*npm rebuild neurite`));
   // Forcing js is a choice, not a fallback: no warning.
   const forced = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...env, NEURITE_BACKEND: 'js' } });
   assert.equal(forced.stderr.trim(), '');
@@ -68,46 +69,13 @@ test('without the addon, Neurite runs on js and says so in one line on stderr', 
   assert.match(bad.stderr, /NEURITE_BACKEND=native: that backend is not available/);
 });
 
-test('unary kernels and their derivatives', { skip }, () => {
-  const n = 5001;
-  for (const op of UNARY_OPS) {
-    const positive = ['log', 'log1p', 'sqrt', 'rsqrt', 'reciprocal'].includes(op);
-    const x = data(n, 1, positive ? 0.1 : -3, 3);
-    const p = { alpha: op === 'clip' ? -0.5 : 0.3, beta: op === 'clip' ? 1.5 : 0.5 };
-    const y = jsBackend.unary(op, x, p) as Float32Array;
-    close(native!.unary(op, x, p), y, `unary ${op}`);
-    const dy = data(n, 2);
-    close(native!.unaryGrad(op as UnaryOp, x, y, dy, p), jsBackend.unaryGrad(op, x, y, dy, p), `unaryGrad ${op}`);
-  }
+test('every kernel matches the js reference (shared cases, test/helpers/backend-cases.ts)', { skip }, () => {
+  const r = compareBackends(native!, jsBackend, { only: ['unary', 'binary', 'reduce', 'matmul', 'pool', 'norm', 'optimizers'] });
+  assert.deepEqual(r.failures.map((f) => `${f.what}: ${f.detail}`), []);
+  assert.ok(r.checked > 250, `only ${r.checked} comparisons ran`);
 });
 
-test('broadcasting binary kernels', { skip }, () => {
-  const pairs: [number[], number[]][] = [
-    [[33, 65], [33, 65]], [[7, 33, 65], [65]], [[7, 33, 65], [33, 1]], [[7, 1, 65], [1, 33, 1]], [[3000], []], [[], [2, 2001]], [[5, 3, 7, 40], [5, 1, 7, 1]],
-  ];
-  pairs.forEach(([sa, sb], k) => {
-    const out = nt.broadcastShapes(sa, sb, 'test');
-    const a = data(sa.reduce((s, d) => s * d, 1), 10 + k, 0.5, 2);
-    const b = data(sb.reduce((s, d) => s * d, 1), 20 + k, 0.5, 2);
-    for (const op of BINARY_OPS) close(native!.binary(op, a, sa, b, sb, out), jsBackend.binary(op, a, sa, b, sb, out), `binary ${op} ${JSON.stringify(sa)} ${JSON.stringify(sb)}`);
-  });
-});
-
-test('reductions, softmax and transpose', { skip }, () => {
-  const views = [[1, 100003, 1], [257, 31, 1], [3, 77, 29], [1, 4096, 5], [40, 3, 64], [2, 9000, 2]];
-  views.forEach(([outer, n, inner], k) => {
-    const x = data(outer * n * inner, 30 + k, 0.9, 1.1);
-    for (const op of REDUCE_OPS) {
-      if (op === 'prod' && n > 200) continue; // a product of thousands of factors is 0 or inf in either backend
-      close(native!.reduce(op, x, outer, n, inner), jsBackend.reduce(op, x, outer, n, inner), `reduce ${op} [${outer}, ${n}, ${inner}]`);
-    }
-    for (const log of [false, true]) {
-      const y = jsBackend.softmax(x, outer, n, inner, log);
-      close(native!.softmax(x, outer, n, inner, log), y, `softmax log=${log}`);
-      const dy = data(x.length, 40 + k);
-      close(native!.softmaxGrad(y, dy, outer, n, inner, log), jsBackend.softmaxGrad(y, dy, outer, n, inner, log), `softmaxGrad log=${log}`);
-    }
-  });
+test('transpose', { skip }, () => {
   const shapes: [number[], number[]][] = [[[33, 65], [1, 0]], [[7, 9, 41], [2, 0, 1]], [[5, 4, 3, 30], [0, 3, 1, 2]], [[2, 3, 4, 5, 21], [4, 2, 0, 3, 1]]];
   for (const [shape, perm] of shapes) {
     const x = data(shape.reduce((s, d) => s * d, 1), 50);
@@ -115,82 +83,15 @@ test('reductions, softmax and transpose', { skip }, () => {
   }
 });
 
-test('batched matmul with transposes and broadcast batches', { skip }, () => {
-  const cases = [[1, 1, 64, 33, 71], [3, 3, 17, 29, 13], [4, 1, 31, 7, 65], [1, 5, 9, 40, 11], [1, 1, 256, 256, 256]];
-  cases.forEach(([batchA, batchB, m, k, n], c) => {
-    const a = data(batchA * m * k, 60 + c);
-    const b = data(batchB * k * n, 70 + c);
-    for (const transA of [false, true]) {
-      for (const transB of [false, true]) {
-        const spec = { batchA, batchB, m, k, n, transA, transB };
-        close(native!.matmul(a, b, spec), jsBackend.matmul(a, b, spec), `matmul ${JSON.stringify(spec)}`);
-      }
-    }
-  });
-});
-
-function conv(batch: number, inH: number, inW: number, inC: number, outC: number, k: number, s: number, d: number, pad: number, groups: number): Conv2DInfo {
-  const dk = (k - 1) * d + 1;
-  return {
-    batch, inH, inW, inC, outC, kH: k, kW: k, strideH: s, strideW: s, dilationH: d, dilationW: d, padTop: pad, padLeft: pad, groups,
-    outH: Math.floor((inH + 2 * pad - dk) / s) + 1, outW: Math.floor((inW + 2 * pad - dk) / s) + 1,
-  };
-}
-
-test('conv2d forward, input gradient and filter gradient', { skip }, () => {
-  const cases = [
-    conv(2, 11, 9, 3, 8, 3, 1, 1, 0, 1), conv(3, 12, 13, 5, 7, 3, 2, 1, 1, 1), conv(1, 15, 14, 4, 6, 3, 1, 2, 2, 1),
-    conv(2, 10, 10, 8, 12, 5, 1, 1, 2, 1), conv(4, 9, 9, 6, 9, 2, 2, 1, 0, 3), conv(2, 8, 11, 7, 7, 3, 1, 1, 1, 7),
-    conv(3, 9, 8, 5, 10, 3, 2, 1, 1, 5), conv(2, 7, 7, 16, 24, 1, 1, 1, 0, 1), conv(1, 13, 13, 3, 4, 4, 3, 1, 1, 1),
-    conv(5, 6, 6, 4, 4, 3, 1, 1, 3, 1),
-    // big enough for several row chunks per thread (stride 1, and strided col2im by images)
-    conv(4, 40, 40, 32, 8, 3, 1, 1, 1, 1), conv(4, 64, 64, 32, 8, 3, 2, 1, 1, 1), conv(1, 64, 64, 32, 8, 3, 2, 1, 1, 1),
-  ];
-  // Both native engines: oneDNN (when built with it) and the built-in im2col/GEMM kernels.
+test('conv2d forward, input gradient and filter gradient on both native engines', { skip }, () => {
+  // oneDNN (when built with it) and the built-in im2col/GEMM kernels.
   for (const engine of ['dnnl', 'im2col'] as const) {
     if (addon!.setConvEngine(engine) !== engine) continue;
-    cases.forEach((info, c) => {
-      const x = data(info.batch * info.inH * info.inW * info.inC, 80 + c);
-      const w = data(info.kH * info.kW * (info.inC / info.groups) * info.outC, 90 + c);
-      const dy = data(info.batch * info.outH * info.outW * info.outC, 100 + c);
-      const what = `conv (${engine}) ${JSON.stringify(info)}`;
-      close(native!.conv2d(x, w, info), jsBackend.conv2d(x, w, info), `${what} forward`);
-      close(native!.conv2dBackpropInput(dy, w, info), jsBackend.conv2dBackpropInput(dy, w, info), `${what} input gradient`);
-      close(native!.conv2dBackpropFilter(x, dy, info), jsBackend.conv2dBackpropFilter(x, dy, info), `${what} filter gradient`);
-    });
+    const r = compareBackends(native!, jsBackend, { only: ['conv'] });
+    assert.deepEqual(r.failures.map((f) => `${engine}: ${f.what}: ${f.detail}`), []);
+    assert.ok(r.checked >= CONV_CASES.length * 4);
   }
   addon!.setConvEngine('dnnl');
-});
-
-test('max and average pooling forward and backward', { skip }, () => {
-  const make = (mode: 'max' | 'avg', batch: number, inH: number, inW: number, channels: number, k: number, s: number, d: number, pt: number, pb: number, countIncludePad: boolean): Pool2DInfo => {
-    const dk = (k - 1) * d + 1;
-    const out = (n: number): number => Math.floor((n + pt + pb - dk) / s) + 1;
-    return { mode, batch, inH, inW, channels, outH: out(inH), outW: out(inW), kH: k, kW: k, strideH: s, strideW: s, dilationH: d, dilationW: d, padTop: pt, padLeft: pt, padBottom: pb, padRight: pb, countIncludePad };
-  };
-  const cases = [make('max', 3, 12, 11, 5, 2, 2, 1, 0, 0, false), make('max', 2, 9, 9, 7, 3, 2, 1, 1, 1, false), make('max', 2, 10, 10, 3, 2, 1, 2, 0, 1, false),
-    make('avg', 3, 12, 11, 5, 2, 2, 1, 0, 0, false), make('avg', 2, 9, 9, 7, 3, 2, 1, 1, 1, false), make('avg', 2, 9, 9, 7, 3, 2, 1, 1, 1, true), make('avg', 4, 8, 8, 6, 3, 3, 1, 0, 1, true)];
-  cases.forEach((info, c) => {
-    const x = data(info.batch * info.inH * info.inW * info.channels, 110 + c);
-    const dy = data(info.batch * info.outH * info.outW * info.channels, 120 + c);
-    close(native!.pool2d(x, info), jsBackend.pool2d(x, info), `pool ${JSON.stringify(info)}`);
-    close(native!.pool2dGrad(x, dy, info), jsBackend.pool2dGrad(x, dy, info), `poolGrad ${JSON.stringify(info)}`);
-  });
-});
-
-test('batch norm forward and backward', { skip }, () => {
-  for (const [outer, c, inner, withParams] of [[700, 7, 1, true], [5, 9, 80, false], [2, 33, 65, true]] as const) {
-    const x = data(outer * c * inner, 130);
-    const mean = data(c, 131);
-    const variance = data(c, 132, 0.1, 2);
-    const offset = withParams ? data(c, 133) : null;
-    const scale = withParams ? data(c, 134) : null;
-    const dy = data(x.length, 135);
-    close(native!.batchNorm(x, mean, variance, offset, scale, 1e-3, outer, c, inner), jsBackend.batchNorm(x, mean, variance, offset, scale, 1e-3, outer, c, inner), 'batchNorm');
-    const g = native!.batchNormGrad(x, mean, variance, scale, dy, 1e-3, outer, c, inner);
-    const r = jsBackend.batchNormGrad(x, mean, variance, scale, dy, 1e-3, outer, c, inner);
-    for (const key of ['dx', 'dMean', 'dVariance', 'dScale', 'dOffset'] as const) close(g[key], r[key], `batchNormGrad ${key}`);
-  }
 });
 
 test('dropout masks are identical on both backends for a seed', { skip }, () => {

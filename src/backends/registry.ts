@@ -40,10 +40,10 @@ function tryLoad(name: BackendName): Backend | null {
   }
 }
 
-/** One line on stderr (Node only) when the fast backend could not load. */
+/** One line on stderr (Node only) when the native backend could not load. */
 function warnSlow(chosen: Backend): void {
   const reason = failures.get('native');
-  if (warned || chosen.name !== 'js' || reason === undefined || reason === 'not running in Node.js') return;
+  if (warned || chosen.name === 'native' || reason === undefined || reason === 'not running in Node.js') return;
   warned = true;
   console.warn(
     `neurite: the native backend is unavailable (${reason}); running on the slower '${chosen.name}' backend. ` +

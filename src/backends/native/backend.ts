@@ -1,10 +1,10 @@
-import type { Backend, Conv2DInfo, Pool2DInfo, RnnInfo, Shape } from '../interface.js';
+import type { Backend, Conv2DInfo, Pool2DInfo, RnnInfo } from '../interface.js';
 import { jsBackend } from '../js/index.js';
 import { rnnGates, rnnOutputSize, rnnReserveSize } from '../js/rnn.js';
 import { planBroadcast } from '../broadcast.js';
 import { allocFloat32Uninit as allocFloat32 } from '../../tensor/dtype.js';
 import type { NativeAddon } from './addon.js';
-import { BINARY_OPS, REDUCE_OPS, UNARY_OPS, UPDATE_RULES, codeTable } from './codes.js';
+import { BINARY_CODES, REDUCE_CODES, UNARY_CODES, UPDATE_CODES, convInfoFields, poolInfoFields, sizeOf } from './codes.js';
 
 /**
  * Below this many elements an elementwise op stays in JavaScript: the N-API call and its
@@ -12,23 +12,17 @@ import { BINARY_OPS, REDUCE_OPS, UNARY_OPS, UPDATE_RULES, codeTable } from './co
  */
 const SMALL = 2048;
 
-const UNARY = codeTable(UNARY_OPS);
-const BINARY = codeTable(BINARY_OPS);
-const REDUCE = codeTable(REDUCE_OPS);
-const UPDATE = codeTable(UPDATE_RULES);
-
-function sizeOf(shape: Shape): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
+const UNARY = UNARY_CODES;
+const BINARY = BINARY_CODES;
+const REDUCE = REDUCE_CODES;
+const UPDATE = UPDATE_CODES;
 
 function convInfo(c: Conv2DInfo): Int32Array {
-  return Int32Array.of(c.batch, c.inH, c.inW, c.inC, c.outH, c.outW, c.outC, c.kH, c.kW, c.strideH, c.strideW, c.dilationH, c.dilationW, c.padTop, c.padLeft, c.groups);
+  return Int32Array.from(convInfoFields(c));
 }
 
 function poolInfo(p: Pool2DInfo): Int32Array {
-  return Int32Array.of(p.mode === 'max' ? 1 : 0, p.batch, p.inH, p.inW, p.channels, p.outH, p.outW, p.kH, p.kW, p.strideH, p.strideW, p.dilationH, p.dilationW, p.padTop, p.padLeft, p.padBottom, p.padRight, p.countIncludePad ? 1 : 0);
+  return Int32Array.from(poolInfoFields(p));
 }
 
 const RNN_CELLS = { lstm: 0, gru: 1, gruResetBefore: 2 } as const;

@@ -1,0 +1,148 @@
+/**
+ * One instantiated kernel module: its linear memory, exports and worker threads, plus the
+ * copy-in/copy-out helpers the backend uses. Environment-neutral (Node and browsers); the
+ * loaders in load.ts and index.ts supply the bytes and, for threads, a worker factory.
+ */
+
+/** The C exports of wasm/src/*.c (pointers are byte offsets into the module's memory). */
+export interface KernelExports {
+  readonly nt_alloc: (bytes: number) => number;
+  readonly nt_mark: () => number;
+  readonly nt_release: (mark: number) => void;
+  readonly nt_thread_count: () => number;
+  readonly nt_worker_loop?: (tid: number) => void;
+  readonly __stack_pointer: WebAssembly.Global;
+  readonly nt_matmul: (a: number, b: number, c: number, batchA: number, batchB: number, m: number, k: number, n: number, transA: number, transB: number, bias: number, relu: number) => void;
+  readonly nt_conv2d: (x: number, filter: number, y: number, info: number, bias: number, relu: number) => void;
+  readonly nt_conv2d_backprop_input: (dy: number, filter: number, dx: number, info: number) => void;
+  readonly nt_conv2d_backprop_filter: (x: number, dy: number, dw: number, info: number) => void;
+  readonly nt_pool2d: (x: number, y: number, info: number) => void;
+  readonly nt_pool2d_grad: (x: number, dy: number, dx: number, info: number) => void;
+  readonly nt_unary: (op: number, x: number, y: number, n: number, a: number, b: number) => number;
+  readonly nt_unary_grad: (op: number, x: number, y: number, dy: number, dx: number, n: number, a: number, b: number) => number;
+  readonly nt_binary: (op: number, a: number, b: number, out: number, rank: number, dims: number, sa: number, sb: number) => number;
+  readonly nt_bias_activation_grad: (y: number, dy: number, dpre: number, dbias: number, rows: number, channels: number, relu: number) => void;
+  readonly nt_reduce: (op: number, x: number, y: number, outer: number, n: number, inner: number) => number;
+  readonly nt_softmax: (x: number, y: number, outer: number, n: number, inner: number, log: number) => void;
+  readonly nt_softmax_grad: (y: number, dy: number, dx: number, outer: number, n: number, inner: number, log: number) => void;
+  readonly nt_batch_norm: (x: number, mean: number, variance: number, offset: number, scale: number, y: number, eps: number, outer: number, c: number, inner: number) => void;
+  readonly nt_batch_norm_grad: (x: number, mean: number, variance: number, scale: number, dy: number, dx: number, dMean: number, dVariance: number, dScale: number, dOffset: number, eps: number, outer: number, c: number, inner: number) => void;
+  readonly nt_apply_update: (rule: number, p: number, g: number, slots: number, nslots: number, hyper: number, n: number) => number;
+}
+
+/** Linear memory: initial 16 MiB, at most 2 GiB (the module's declared maximum). */
+export const INITIAL_PAGES = 256;
+export const MAXIMUM_PAGES = 32768;
+/** Stack of each worker instance (the main instance uses the linker's stack). */
+export const WORKER_STACK_BYTES = 1 << 20;
+
+/** Starts a worker that instantiates `module` on `memory` and parks in nt_worker_loop(tid). */
+export type WorkerFactory = (module: WebAssembly.Module, memory: WebAssembly.Memory, tid: number, stackTop: number) => { terminate(): void };
+
+/**
+ * The code each worker runs (Node: an eval'd worker_thread with workerData; browsers: a
+ * Blob-URL Web Worker that receives the same object in its first message).
+ */
+export const WORKER_BODY = `
+  function start(d) {
+    const inst = new WebAssembly.Instance(d.module, { env: { memory: d.memory } });
+    inst.exports.__stack_pointer.value = d.stackTop;
+    inst.exports.nt_worker_loop(d.tid);
+  }`;
+
+export class KernelModule {
+  readonly memory: WebAssembly.Memory;
+  readonly exports: KernelExports;
+  readonly threaded: boolean;
+  private readonly workers: { terminate(): void }[] = [];
+
+  constructor(module: WebAssembly.Module, options: { shared: boolean; threads: number; startWorker?: WorkerFactory }) {
+    this.memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES, shared: options.shared });
+    const instance = new WebAssembly.Instance(module, { env: { memory: this.memory } });
+    this.exports = instance.exports as unknown as KernelExports;
+    this.threaded = options.shared && options.threads > 1 && options.startWorker !== undefined;
+    if (this.threaded && options.startWorker) {
+      for (let tid = 1; tid < options.threads; tid++) {
+        const base = this.exports.nt_alloc(WORKER_STACK_BYTES) >>> 0;
+        if (base === 0) break;
+        this.workers.push(options.startWorker(module, this.memory, tid, (base + WORKER_STACK_BYTES) & ~15));
+      }
+    }
+  }
+
+  /** Threads that take part in kernels now (workers count once they are parked). */
+  threadCount(): number {
+    return this.exports.nt_thread_count();
+  }
+
+  /** Stops the workers (the module then runs on one thread). */
+  terminate(): void {
+    for (const w of this.workers.splice(0)) w.terminate();
+  }
+
+  /**
+   * Runs `body` with an arena mark: everything allocated inside is released afterwards.
+   * A trap (the memory could not grow) becomes a clear error.
+   */
+  scope<T>(what: string, body: (s: Scope) => T): T {
+    const mark = this.exports.nt_mark() >>> 0;
+    try {
+      return body(new Scope(this));
+    } catch (e) {
+      if (e instanceof WebAssembly.RuntimeError) {
+        throw new Error(`wasm backend: ${what} failed (${e.message}); the wasm memory is limited to ${MAXIMUM_PAGES / 16384} GiB`);
+      }
+      throw e;
+    } finally {
+      this.exports.nt_release(mark);
+    }
+  }
+}
+
+/** Allocation and copies within one KernelModule.scope. */
+export class Scope {
+  constructor(private readonly m: KernelModule) {}
+
+  private alloc(bytes: number): number {
+    // The module's pointers and sizes are 32-bit: refuse before a size could wrap.
+    if (!(bytes <= MAXIMUM_PAGES * 65536)) throw new Error(`wasm backend: out of memory allocating ${bytes} bytes (limit ${MAXIMUM_PAGES / 16384} GiB)`);
+    const p = this.m.exports.nt_alloc(bytes) >>> 0;
+    if (p === 0) throw new Error(`wasm backend: out of memory allocating ${bytes} bytes (limit ${MAXIMUM_PAGES / 16384} GiB)`);
+    return p;
+  }
+
+  /** Copies a float32 array in; null → pointer 0. */
+  f32(x: Float32Array | null): number {
+    if (x === null) return 0;
+    const p = this.alloc(x.byteLength);
+    new Float32Array(this.m.memory.buffer, p, x.length).set(x);
+    return p;
+  }
+
+  i32(x: ArrayLike<number>): number {
+    const p = this.alloc(x.length * 4);
+    new Int32Array(this.m.memory.buffer, p, x.length).set(x);
+    return p;
+  }
+
+  f64(x: ArrayLike<number>): number {
+    const p = this.alloc(x.length * 8);
+    new Float64Array(this.m.memory.buffer, p, x.length).set(x);
+    return p;
+  }
+
+  /** Uninitialized room for n floats. */
+  out(n: number): number {
+    return this.alloc(n * 4);
+  }
+
+  /** Copies n floats out into `into` (or a new array). */
+  read(p: number, n: number, into?: Float32Array): Float32Array {
+    const view = new Float32Array(this.m.memory.buffer, p, n);
+    if (into) {
+      into.set(view);
+      return into;
+    }
+    return view.slice();
+  }
+}

@@ -1,0 +1,111 @@
+// Max and average pooling over NHWC images (vectorized over channels) and their gradients.
+#include "nt.h"
+
+typedef struct {
+  int mode_max, batch, inH, inW, channels, outH, outW, kH, kW, strideH, strideW, dilationH, dilationW, padTop, padLeft,
+      padBottom, padRight, countIncludePad;
+} pool_info;
+
+static int avg_divisor(const pool_info* p, int oh, int ow) {
+  const int loH = p->countIncludePad ? -p->padTop : 0, hiH = p->countIncludePad ? p->inH + p->padBottom : p->inH;
+  const int loW = p->countIncludePad ? -p->padLeft : 0, hiW = p->countIncludePad ? p->inW + p->padRight : p->inW;
+  int rows = 0, cols = 0;
+  for (int kh = 0; kh < p->kH; kh++) {
+    const int ih = oh * p->strideH - p->padTop + kh * p->dilationH;
+    if (ih >= loH && ih < hiH) rows++;
+  }
+  for (int kw = 0; kw < p->kW; kw++) {
+    const int iw = ow * p->strideW - p->padLeft + kw * p->dilationW;
+    if (iw >= loW && iw < hiW) cols++;
+  }
+  return rows * cols;
+}
+
+// max that keeps NaN from either side, like the reference (x > acc || isnan(x)).
+static inline v128_t max_nan(v128_t acc, v128_t x) {
+  const v128_t take = wasm_v128_or(wasm_f32x4_gt(x, acc), wasm_f32x4_ne(x, x));
+  return wasm_v128_bitselect(x, acc, take);
+}
+
+void EXPORT(nt_pool2d)(const float* x, float* y, const pool_info* p) {
+  const int C = p->channels;
+  float* acc = falloc(C);
+  for (int n = 0; n < p->batch; n++) {
+    for (int oh = 0; oh < p->outH; oh++) {
+      for (int ow = 0; ow < p->outW; ow++) {
+        const float init = p->mode_max ? -__builtin_inff() : 0.0f;
+        for (int c = 0; c < C; c++) acc[c] = init;
+        for (int kh = 0; kh < p->kH; kh++) {
+          const int ih = oh * p->strideH - p->padTop + kh * p->dilationH;
+          if (ih < 0 || ih >= p->inH) continue;
+          for (int kw = 0; kw < p->kW; kw++) {
+            const int iw = ow * p->strideW - p->padLeft + kw * p->dilationW;
+            if (iw < 0 || iw >= p->inW) continue;
+            const float* src = x + ((size_t)(n * p->inH + ih) * p->inW + iw) * C;
+            int c = 0;
+            if (p->mode_max) {
+              for (; c + 4 <= C; c += 4) wasm_v128_store(acc + c, max_nan(wasm_v128_load(acc + c), wasm_v128_load(src + c)));
+              for (; c < C; c++) if (src[c] > acc[c] || src[c] != src[c]) acc[c] = src[c];
+            } else {
+              for (; c + 4 <= C; c += 4) wasm_v128_store(acc + c, wasm_f32x4_add(wasm_v128_load(acc + c), wasm_v128_load(src + c)));
+              for (; c < C; c++) acc[c] += src[c];
+            }
+          }
+        }
+        float* dst = y + ((size_t)(n * p->outH + oh) * p->outW + ow) * C;
+        if (p->mode_max) {
+          nt_copy(dst, acc, C);
+        } else {
+          const int d = avg_divisor(p, oh, ow);
+          for (int c = 0; c < C; c++) dst[c] = d > 0 ? acc[c] / (float)d : 0.0f;
+        }
+      }
+    }
+  }
+}
+
+// Max: the gradient goes to the first maximal tap; average: spread evenly.
+void EXPORT(nt_pool2d_grad)(const float* x, const float* dy, float* dx, const pool_info* p) {
+  const int C = p->channels;
+  nt_zero(dx, (size_t)p->batch * p->inH * p->inW * C);
+  float* best = falloc(C);
+  int32_t* where = (int32_t*)nt_arena_alloc(sizeof(int32_t) * (size_t)C);
+  for (int n = 0; n < p->batch; n++) {
+    for (int oh = 0; oh < p->outH; oh++) {
+      for (int ow = 0; ow < p->outW; ow++) {
+        const float* g = dy + ((size_t)(n * p->outH + oh) * p->outW + ow) * C;
+        if (p->mode_max) {
+          for (int c = 0; c < C; c++) {
+            best[c] = -__builtin_inff();
+            where[c] = -1;
+          }
+        }
+        const int d = p->mode_max ? 1 : avg_divisor(p, oh, ow);
+        if (d == 0) continue;
+        for (int kh = 0; kh < p->kH; kh++) {
+          const int ih = oh * p->strideH - p->padTop + kh * p->dilationH;
+          if (ih < 0 || ih >= p->inH) continue;
+          for (int kw = 0; kw < p->kW; kw++) {
+            const int iw = ow * p->strideW - p->padLeft + kw * p->dilationW;
+            if (iw < 0 || iw >= p->inW) continue;
+            const size_t pix = ((size_t)(n * p->inH + ih) * p->inW + iw) * C;
+            if (p->mode_max) {
+              for (int c = 0; c < C; c++) {
+                const float v = x[pix + c];
+                if (v > best[c] || where[c] < 0) {
+                  best[c] = v;
+                  where[c] = (int32_t)(pix + c);
+                }
+              }
+            } else {
+              for (int c = 0; c < C; c++) dx[pix + c] += g[c] / (float)d;
+            }
+          }
+        }
+        if (p->mode_max) {
+          for (int c = 0; c < C; c++) if (where[c] >= 0) dx[where[c]] += g[c];
+        }
+      }
+    }
+  }
+}
