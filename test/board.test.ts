@@ -201,7 +201,7 @@ test('startBoard checks its options', async () => {
 
 const skip = browserSkipReason() ?? false;
 
-test('in headless Chromium the board shows a run live: its loss curve gains points while a training process runs', { skip, timeout: 90000 }, async () => {
+test('in headless Chromium the board shows a run live: its loss curve gains points while a training process runs (and by polling without EventSource)', { skip, timeout: 90000 }, async () => {
   const base = mkdtempSync(join(tmpdir(), 'neurite-board-live-'));
   mkdirSync(ARTIFACTS, { recursive: true });
   const board = await startBoard({ logDir: base, port: 0 });
@@ -212,6 +212,12 @@ test('in headless Chromium the board shows a run live: its loss curve gains poin
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     await page.goto(board.url);
     await page.waitForSelector('#runs li.empty');
+    // A second page without EventSource: it must follow the run by polling.
+    const polling = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await polling.addInitScript(() => {
+      delete (window as { EventSource?: unknown }).EventSource;
+    });
+    await polling.goto(board.url);
     child = spawn(process.execPath, [TRAINER, base, 'live', String(epochs), '700'], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
@@ -244,6 +250,9 @@ test('in headless Chromium the board shows a run live: its loss curve gains poin
     await page.waitForFunction((n) => document.querySelector('#charts polyline[data-series="loss"]')?.getAttribute('points')?.trim().split(/\s+/).length === n, epochs, { timeout: 10000 });
     await page.waitForSelector('#runs li[data-run="live"] .badge.finished', { timeout: 10000 });
     assert.equal(await page.textContent('#conn'), 'live', 'updates came over server-sent events');
+
+    await polling.waitForFunction((n) => document.querySelector('#charts polyline[data-series="loss"]')?.getAttribute('points')?.trim().split(/\s+/).length === n, epochs, { timeout: 10000 });
+    assert.equal(await polling.textContent('#conn'), 'polling');
 
     const log = JSON.parse(readFileSync(join(base, 'live', 'log.json'), 'utf8')) as MonitorLog;
     assert.equal(log.epochs.length, epochs);

@@ -134,6 +134,108 @@ function send(res: ServerResponse, status: number, type: string, body: string | 
 const sendJson = (res: ServerResponse, value: unknown, head: boolean): void => send(res, 200, 'application/json; charset=utf-8', JSON.stringify(value), {}, head);
 
 /**
+ * The live side of the board: watches the log folder (file-system events where the
+ * platform gives them, and a timer) and sends the run list to every event-stream client
+ * whenever it changes.
+ */
+class LiveRuns {
+  private readonly clients = new Set<ServerResponse>();
+  private readonly watchers = new Map<string, FSWatcher>();
+  private last = '';
+  private scanning = false;
+  private again = false;
+  private timers: ReturnType<typeof setInterval>[] = [];
+
+  constructor(
+    private readonly root: string,
+    private readonly pollMs: number,
+  ) {}
+
+  async start(): Promise<void> {
+    this.watchDir(this.root);
+    await this.scan();
+    this.timers = [setInterval(() => void this.scan(), this.pollMs), setInterval(() => this.broadcast(': keep-alive\n\n'), 15000)];
+  }
+
+  /** Starts an event stream on `res` with the current runs. */
+  async subscribe(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
+    res.write(`retry: 1000\nevent: runs\ndata: ${JSON.stringify(await listRuns(this.root))}\n\n`);
+    this.clients.add(res);
+    req.on('close', () => this.clients.delete(res));
+  }
+
+  close(): void {
+    for (const t of this.timers) clearInterval(t);
+    for (const w of this.watchers.values()) w.close();
+    this.watchers.clear();
+    for (const c of this.clients) c.end();
+    this.clients.clear();
+  }
+
+  private broadcast(text: string): void {
+    for (const c of this.clients) c.write(text);
+  }
+
+  private watchDir(dir: string): void {
+    if (this.watchers.has(dir)) return;
+    try {
+      this.watchers.set(dir, watch(dir, () => void this.scan()).on('error', () => undefined));
+    } catch {
+      // a folder that cannot be watched (or does not exist yet) is polled
+    }
+  }
+
+  private async scan(): Promise<void> {
+    if (this.scanning) {
+      this.again = true;
+      return;
+    }
+    this.scanning = true;
+    try {
+      const runs = await listRuns(this.root);
+      for (const r of runs) this.watchDir(join(this.root, r.name));
+      const text = JSON.stringify(runs);
+      if (text !== this.last) {
+        this.last = text;
+        this.broadcast(`event: runs\ndata: ${text}\n\n`);
+      }
+    } finally {
+      this.scanning = false;
+      if (this.again) {
+        this.again = false;
+        void this.scan();
+      }
+    }
+  }
+}
+
+const FILE_CSP = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox";
+
+/** Answers one request (errors are thrown as HttpError). */
+async function route(root: string, live: LiveRuns, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const method = req.method ?? 'GET';
+  if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, 'method not allowed');
+  const head = method === 'HEAD';
+  const raw = (req.url ?? '/').split(/[?#]/)[0];
+  if (!raw.startsWith('/')) throw new HttpError(400, 'bad request path');
+  if (raw === '/' || raw === '/index.html') return send(res, 200, 'text/html; charset=utf-8', BOARD_PAGE, {}, head);
+  const segs = safeSegments(raw);
+  if (segs[0] === 'api' && segs[1] === 'runs' && segs.length === 2) return sendJson(res, { logDir: root, runs: await listRuns(root) }, head);
+  if (segs[0] === 'api' && segs[1] === 'runs' && segs.length === 3) {
+    const log = await readLog(root, segs[2]);
+    return sendJson(res, { log, charts: runCharts(log) }, head);
+  }
+  if (segs[0] === 'events' && segs.length === 1) return live.subscribe(req, res);
+  if (segs[0] === 'files' && segs.length >= 2) {
+    const file = await resolveInside(root, segs.slice(1));
+    if (!(await stat(file)).isFile()) throw new HttpError(404, 'not found');
+    return send(res, 200, TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream', await readFile(file), { 'Content-Security-Policy': FILE_CSP }, head);
+  }
+  throw new HttpError(404, 'not found');
+}
+
+/**
  * Starts the dashboard for the runs in `logDir` and resolves once it listens. Routes:
  * `/` (the page), `/api/runs` (the runs), `/api/runs/<run>` (one run's log and chart SVGs),
  * `/events` (server-sent events: the run list each time a log changes), `/files/<path>`
@@ -153,93 +255,15 @@ export async function startBoard(options: BoardOptions): Promise<Board> {
   const pollMs = options.pollMs ?? 500;
   if (!(Number.isFinite(pollMs) && pollMs >= 50)) throw new RangeError(`startBoard: pollMs must be ≥ 50; got ${String(pollMs)}`);
   const root = resolve(options.logDir);
-  const clients = new Set<ServerResponse>();
-  let lastList = '';
-
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const method = req.method ?? 'GET';
-    if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, 'method not allowed');
-    const head = method === 'HEAD';
-    const raw = (req.url ?? '/').split(/[?#]/)[0];
-    if (!raw.startsWith('/')) throw new HttpError(400, 'bad request path');
-    if (raw === '/' || raw === '/index.html') return send(res, 200, 'text/html; charset=utf-8', BOARD_PAGE, {}, head);
-    const segs = safeSegments(raw);
-    if (segs[0] === 'api' && segs[1] === 'runs' && segs.length === 2) return sendJson(res, { logDir: root, runs: await listRuns(root) }, head);
-    if (segs[0] === 'api' && segs[1] === 'runs' && segs.length === 3) {
-      const log = await readLog(root, segs[2]);
-      return sendJson(res, { log, charts: runCharts(log) }, head);
-    }
-    if (segs[0] === 'events' && segs.length === 1) {
-      res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
-      res.write(`retry: 1000\nevent: runs\ndata: ${JSON.stringify(await listRuns(root))}\n\n`);
-      clients.add(res);
-      req.on('close', () => clients.delete(res));
-      return;
-    }
-    if (segs[0] === 'files' && segs.length >= 2) {
-      const file = await resolveInside(root, segs.slice(1));
-      const info = await stat(file);
-      if (!info.isFile()) throw new HttpError(404, 'not found');
-      const type = TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
-      return send(res, 200, type, await readFile(file), { 'Content-Security-Policy': "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox" }, head);
-    }
-    throw new HttpError(404, 'not found');
-  };
-
+  const live = new LiveRuns(root, pollMs);
   const server = createServer((req, res) => {
-    handle(req, res).catch((e: unknown) => {
+    route(root, live, req, res).catch((e: unknown) => {
       const status = e instanceof HttpError ? e.status : 500;
       if (!res.headersSent) send(res, status, 'text/plain; charset=utf-8', `${status} ${e instanceof HttpError ? e.message : 'internal error'}\n`);
       else res.end();
     });
   });
-
-  // Change detection: file-system events where the platform gives them, and a timer.
-  const watchers = new Map<string, FSWatcher>();
-  let scanning = false;
-  let again = false;
-  const scan = async (): Promise<void> => {
-    if (scanning) {
-      again = true;
-      return;
-    }
-    scanning = true;
-    try {
-      const runs = await listRuns(root);
-      for (const r of runs) {
-        const dir = join(root, r.name);
-        if (!watchers.has(dir)) {
-          try {
-            watchers.set(dir, watch(dir, () => void scan()).on('error', () => undefined));
-          } catch {
-            // polling covers it
-          }
-        }
-      }
-      const text = JSON.stringify(runs);
-      if (text !== lastList) {
-        lastList = text;
-        for (const c of clients) c.write(`event: runs\ndata: ${text}\n\n`);
-      }
-    } finally {
-      scanning = false;
-      if (again) {
-        again = false;
-        void scan();
-      }
-    }
-  };
-  try {
-    watchers.set(root, watch(root, () => void scan()).on('error', () => undefined));
-  } catch {
-    // a missing folder is polled until it appears
-  }
-  await scan();
-  const timer = setInterval(() => void scan(), pollMs);
-  const heartbeat = setInterval(() => {
-    for (const c of clients) c.write(': keep-alive\n\n');
-  }, 15000);
-
+  await live.start();
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
     server.listen(port, host, () => {
@@ -247,22 +271,14 @@ export async function startBoard(options: BoardOptions): Promise<Board> {
       ok();
     });
   }).catch((e: unknown) => {
-    clearInterval(timer);
-    clearInterval(heartbeat);
-    for (const w of watchers.values()) w.close();
+    live.close();
     throw new Error(`startBoard: cannot listen on ${host}:${port} (${(e as Error).message})`);
   });
   const address = server.address() as AddressInfo;
-  const shownHost = host.includes(':') ? `[${host}]` : host;
   return {
-    url: `http://${shownHost}:${address.port}/`,
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${address.port}/`,
     close: async () => {
-      clearInterval(timer);
-      clearInterval(heartbeat);
-      for (const w of watchers.values()) w.close();
-      watchers.clear();
-      for (const c of clients) c.end();
-      clients.clear();
+      live.close();
       await new Promise<void>((ok) => {
         server.close(() => ok());
         server.closeAllConnections();
