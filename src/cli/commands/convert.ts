@@ -1,0 +1,57 @@
+/** `neurite convert <in> <out>`: between Keras .h5, the native file and the web format, by extension. */
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import type { Command, ParsedArgs } from '../command.js';
+import { boolFlag } from '../command.js';
+import { UsageError } from '../errors.js';
+import { loadNeurite, note, openModel, outJson } from '../util.js';
+
+/** The format a path's extension selects. */
+export function formatOf(path: string): 'h5' | 'web' | 'onnx' | 'native' {
+  if (/\.(h5|hdf5|keras)$/i.test(path)) {
+    if (/\.keras$/i.test(path)) throw new UsageError(`'${path}': the Keras 3 .keras zip format is not supported; use .h5 (Keras' HDF5 format)`);
+    return 'h5';
+  }
+  if (/\.json$/i.test(path)) return 'web';
+  if (/\.onnx$/i.test(path)) return 'onnx';
+  return 'native';
+}
+
+async function run(args: ParsedArgs): Promise<number> {
+  const [input, output] = args.positionals;
+  const from = formatOf(input);
+  const to = formatOf(output);
+  if (from === 'onnx') throw new UsageError(`'${input}': ONNX files cannot be read back into neurite models (export only)`);
+  if (resolve(input) === resolve(output)) throw new UsageError('the output path is the input path');
+  const model = await openModel(input);
+  await mkdir(dirname(resolve(output)), { recursive: true });
+  if (to === 'onnx') {
+    const nt = await loadNeurite();
+    await nt.io.exportOnnx(model, output);
+  } else {
+    await model.save(output);
+  }
+  if (boolFlag(args, 'json')) outJson({ input, output, from, to, params: model.countParams() });
+  else note(`${input} (${from}) → ${output} (${to}): ${model.countParams()} parameters`);
+  return 0;
+}
+
+/** The `convert` command. */
+export const convertCommand: Command = {
+  name: 'convert',
+  summary: 'convert a model between Keras .h5, the native .nw file and the web format (model.json)',
+  usage: ['<input> <output>'],
+  description:
+    'Loads <input> and saves it as <output>; the extensions choose the formats:\n' +
+    "  .h5 / .hdf5   Keras 2's HDF5 layout (Python's keras.models.load_model reads it)\n" +
+    '  .json         the web format: model.json plus model.weights.bin beside it\n' +
+    '  .onnx         ONNX (output only; the same as `neurite export --onnx`)\n' +
+    '  anything else the native single-file format (by convention .nw)\n' +
+    'The architecture and the weights are kept; a compiled .h5 keeps its training config.',
+  options: {
+    json: { type: 'boolean', help: 'print what was converted as JSON on stdout' },
+  },
+  args: { min: 2, max: 2, names: '<input> <output>' },
+  examples: ['model.h5 model.nw', 'model.nw web/model.json', 'web/model.json back.h5'],
+  run,
+};
