@@ -1,0 +1,198 @@
+/**
+ * The Playground's training worker: builds a Neurite MLP (Sequential + Dense, compiled with
+ * SGD and binary cross-entropy), trains it epoch by epoch with `fit`, and posts the losses,
+ * accuracies and the model's output over a grid of the plane back to the page.
+ */
+import * as nt from 'neurite';
+import { DOMAIN, type FromWorker, type Settings, type ToWorker, type Update } from './protocol.js';
+import { featurize, generate, labels, split } from './datasets.js';
+
+/** The part of the worker's global scope used here (the page's tsconfig has the DOM lib, not WebWorker). */
+interface WorkerScope {
+  postMessage(message: FromWorker, transfer?: Transferable[]): void;
+  onmessage: ((event: MessageEvent<ToWorker>) => void) | null;
+}
+const scope = globalThis as unknown as WorkerScope;
+
+/** The wasm backend's loader, present once src/browser.ts exports it. */
+type WasmLoader = (options: { wasm?: string | URL | ArrayBuffer | Uint8Array; threads?: number }) => Promise<boolean>;
+
+/** Grid resolution of the decision-boundary image. */
+const RES = 64;
+/** Keep training for this long (ms) between two updates while playing. */
+const UPDATE_MS = 40;
+
+interface Run {
+  settings: Settings;
+  model: nt.Sequential;
+  optimizer: nt.SGD;
+  xTrain: nt.Tensor;
+  yTrain: nt.Tensor;
+  xTest: nt.Tensor;
+  yTest: nt.Tensor;
+  xGrid: nt.Tensor;
+  epoch: number;
+}
+
+let run: Run | null = null;
+let playing = false;
+let ticking = false;
+let queue: Promise<void> = Promise.resolve();
+
+function post(message: FromWorker, transfer: Transferable[] = []): void {
+  scope.postMessage(message, transfer);
+}
+
+/** Runs tasks one after another so a reset never interleaves with an epoch. */
+function enqueue(task: () => Promise<void> | void): void {
+  queue = queue.then(task).catch((e: unknown) => {
+    playing = false;
+    post({ type: 'error', message: e instanceof Error ? e.message : String(e) });
+  });
+}
+
+async function init(): Promise<void> {
+  let note = '';
+  const load = (nt as { loadWasmBackend?: WasmLoader }).loadWasmBackend;
+  if (load) {
+    try {
+      if (await load({ wasm: new URL('./neurite-kernels.wasm', import.meta.url) })) nt.setBackend('wasm');
+    } catch (e) {
+      note = `wasm backend unavailable (${e instanceof Error ? e.message : String(e)})`;
+    }
+  }
+  post({ type: 'ready', backend: nt.getBackendName(), note });
+}
+
+function gridInputs(features: Settings['features']): nt.Tensor {
+  const xy = new Float32Array(RES * RES * 2);
+  for (let r = 0; r < RES; r++) {
+    for (let c = 0; c < RES; c++) {
+      const i = r * RES + c;
+      xy[2 * i] = -DOMAIN + ((c + 0.5) / RES) * 2 * DOMAIN;
+      xy[2 * i + 1] = DOMAIN - ((r + 0.5) / RES) * 2 * DOMAIN;
+    }
+  }
+  return nt.tensor(featurize(xy, 2, features), [RES * RES, features.length]);
+}
+
+function buildModel(s: Settings, optimizer: nt.SGD): nt.Sequential {
+  const regularizer = (): nt.regularizers.Regularizer | undefined =>
+    s.regularization === 'l1' ? nt.regularizers.l1(s.regularizationRate) : s.regularization === 'l2' ? nt.regularizers.l2(s.regularizationRate) : undefined;
+  const model = new nt.Sequential();
+  model.add(new nt.InputLayer({ inputShape: [s.features.length] }));
+  for (const units of s.hidden) model.add(new nt.Dense({ units, activation: s.activation, kernelRegularizer: regularizer() }));
+  model.add(new nt.Dense({ units: 1, activation: 'sigmoid', kernelRegularizer: regularizer() }));
+  model.compile({ optimizer, loss: 'binary_crossentropy', metrics: ['accuracy'] });
+  return model;
+}
+
+function reset(s: Settings, reinit: number): void {
+  if (s.features.length === 0) throw new Error('choose at least one input feature');
+  const points = generate(s.dataset, s.samples, s.noise, s.seed);
+  const { train, test } = split(points, s.trainRatio);
+  nt.setSeed(s.seed * 1000 + reinit);
+  const optimizer = new nt.SGD({ learningRate: s.learningRate });
+  const model = buildModel(s, optimizer);
+  const nTrain = train.length / 3;
+  const nTest = test.length / 3;
+  run = {
+    settings: s,
+    model,
+    optimizer,
+    xTrain: nt.tensor(featurize(train, 3, s.features), [nTrain, s.features.length]),
+    yTrain: nt.tensor(labels(train), [nTrain, 1]),
+    xTest: nt.tensor(featurize(test, 3, s.features), [nTest, s.features.length]),
+    yTest: nt.tensor(labels(test), [nTest, 1]),
+    xGrid: gridInputs(s.features),
+    epoch: 0,
+  };
+  post({ type: 'data', train, test, params: model.countParams() });
+}
+
+function evaluate(model: nt.Sequential, x: nt.Tensor, y: nt.Tensor): { loss: number; accuracy: number } {
+  if (x.shape[0] === 0) return { loss: NaN, accuracy: NaN };
+  const r = model.testOnBatch(x, y);
+  const [loss, accuracy] = Array.isArray(r) ? r : [r, NaN];
+  return { loss: loss ?? NaN, accuracy: accuracy ?? NaN };
+}
+
+/** Losses, accuracies and the boundary grid of the current model. */
+function snapshot(r: Run): void {
+  const train = evaluate(r.model, r.xTrain, r.yTrain);
+  const test = evaluate(r.model, r.xTest, r.yTest);
+  const out = r.model.predict(r.xGrid, { batchSize: RES * RES }) as nt.Tensor;
+  const grid = Float32Array.from(out.data);
+  const update: Update = {
+    type: 'update',
+    epoch: r.epoch,
+    trainLoss: train.loss,
+    testLoss: test.loss,
+    trainAccuracy: train.accuracy,
+    testAccuracy: test.accuracy,
+    grid,
+    res: RES,
+  };
+  post(update, [grid.buffer]);
+}
+
+async function trainEpoch(r: Run): Promise<void> {
+  await r.model.fit(r.xTrain, r.yTrain, { epochs: 1, batchSize: r.settings.batchSize, shuffle: true, verbose: 0 });
+  r.epoch++;
+}
+
+/** While playing: train for about UPDATE_MS, post a snapshot, then let messages in. */
+async function tick(): Promise<void> {
+  if (!playing || !run) {
+    ticking = false;
+    return;
+  }
+  const start = performance.now();
+  do await trainEpoch(run);
+  while (performance.now() - start < UPDATE_MS);
+  snapshot(run);
+  setTimeout(() => enqueue(tick), 0);
+}
+
+function startTicking(): void {
+  if (ticking) return;
+  ticking = true;
+  enqueue(tick);
+}
+
+scope.onmessage = (event) => {
+  const msg = event.data;
+  switch (msg.type) {
+    case 'reset':
+      enqueue(() => {
+        reset(msg.settings, msg.reinit);
+        if (run) snapshot(run);
+      });
+      break;
+    case 'set':
+      enqueue(() => {
+        if (!run) return;
+        run.settings = { ...run.settings, learningRate: msg.learningRate, batchSize: msg.batchSize };
+        run.optimizer.learningRate = msg.learningRate;
+      });
+      break;
+    case 'play':
+      playing = true;
+      startTicking();
+      break;
+    case 'pause':
+      playing = false;
+      enqueue(() => post({ type: 'paused' }));
+      break;
+    case 'step':
+      playing = false;
+      enqueue(async () => {
+        if (!run) return;
+        await trainEpoch(run);
+        snapshot(run);
+      });
+      break;
+  }
+};
+
+enqueue(init);
