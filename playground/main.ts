@@ -72,7 +72,7 @@ function readHash(): Settings {
 function writeHash(s: Settings): void {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(s)) q.set(k, Array.isArray(v) ? v.join(',') : String(v));
-  history.replaceState(null, '', `#${q.toString()}`);
+  history.replaceState(null, '', `#${q.toString().replace(/%2C/g, ',')}`);
 }
 
 // ---- state ----
