@@ -24,6 +24,7 @@ const PY = '/usr/bin/python3';
 let dir = '';
 let expected: Float32Array;
 let mnistX: nt.Tensor; // [N, 28, 28, 1], x / 255
+let mnistLabels: number[];
 
 function py(code: string, ...args: string[]): string {
   const r = spawnSync(PY, ['-c', code, ...args], { encoding: 'utf8' });
@@ -54,8 +55,13 @@ before(async () => {
   const pixels = Float32Array.from(images.data.subarray(0, N * 784));
   mnistX = nt.tensor(pixels.map((v) => v / 255), [N, 28, 28, 1]);
   writeFileSync(join(dir, 'mnist_x.npy'), encodeNpy(mnistX.data as Float32Array, mnistX.shape));
+  mnistLabels = Array.from((await nt.readIdxFile(join(mnistDir(), 't10k-labels-idx1-ubyte.gz'))).data.subarray(0, N));
   mkdirSync(join(dir, 'mnist_png'));
   for (let i = 0; i < 8; i++) await nt.saveImg(join(dir, 'mnist_png', `digit_${i}.png`), nt.tensor(pixels.slice(i * 784, (i + 1) * 784), [28, 28, 1]));
+  for (let i = 0; i < 20; i++) {
+    mkdirSync(join(dir, 'mnist_classes', String(mnistLabels[i])), { recursive: true });
+    await nt.saveImg(join(dir, 'mnist_classes', String(mnistLabels[i]), `${i}.png`), nt.tensor(pixels.slice(i * 784, (i + 1) * 784), [28, 28, 1]));
+  }
   expected = readNpy(KERAS_CNN_EXPECTED).data as Float32Array;
 });
 
@@ -199,6 +205,18 @@ test("predict on MNIST PNG files prints Keras' classes and probabilities; on a .
   assert.equal(n.code, 0, describeRun(n));
   const diff = py('import sys, numpy as np; a = np.load(sys.argv[1]); e = np.load(sys.argv[2])[:100]; print(a.dtype, a.shape, float(np.abs(a - e).max()) < 1e-4)', out, KERAS_CNN_EXPECTED);
   assert.equal(diff, 'float32 (100, 10) True');
+});
+
+test("evaluate on a folder of class sub-folders (named by digit) gives the loss and accuracy of Keras' outputs", async () => {
+  const r = await runCli(['evaluate', KERAS_CNN, join(dir, 'mnist_classes'), '--json']);
+  assert.equal(r.code, 0, describeRun(r));
+  assert.match(r.stderr, /Found 20 images belonging to \d+ classes/);
+  const got = JSON.parse(r.stdout) as { loss: number; accuracy: number };
+  const rows = Array.from({ length: 20 }, (_, i) => expected.subarray(i * 10, i * 10 + 10));
+  const loss = rows.reduce((s, row, i) => s - Math.log(Math.max(row[mnistLabels[i]], 1e-7)), 0) / 20;
+  const accuracy = rows.filter((row, i) => argmaxRows(row, 10)[0] === mnistLabels[i]).length / 20;
+  assert.ok(Math.abs(got.loss - loss) < 1e-4 + 1e-3 * loss, `loss ${got.loss} vs ${loss}`);
+  assert.equal(got.accuracy, accuracy);
 });
 
 test('train config.json (1 epoch, Fashion-MNIST subset) saves the model; evaluate and predict on Fashion-MNIST PNGs use it', async () => {

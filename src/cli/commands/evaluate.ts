@@ -1,5 +1,7 @@
 /** `neurite evaluate <model> <data>`: loss and metrics of a saved model on a data set, .npy arrays or an image folder. */
 import type { Model } from '../../models/model.js';
+import type { Callback } from '../../callbacks/callback.js';
+import type { Tensor } from '../../tensor/tensor.js';
 import type { Command, ParsedArgs } from '../command.js';
 import { boolFlag, numberFlag, stringFlag } from '../command.js';
 import { InputInvalidError, UsageError } from '../errors.js';
@@ -19,6 +21,34 @@ async function ensureCompiled(model: Model, args: ParsedArgs): Promise<string | 
     throw new UsageError(messageOf(e));
   }
   return useLoss;
+}
+
+/**
+ * Evaluates on a folder of class sub-folders. Labels are the sub-folders' indices in
+ * alphabetical order (Keras' flow_from_directory), or their names when every name is an
+ * integer below the model's class count (so `3/` and `7/` mean classes 3 and 7); they are
+ * one-hot encoded to the model's width for a categorical loss.
+ */
+async function evaluateFolder(model: Model, dir: string, loss: string | null, opts: { batchSize: number; rescale: number; callbacks: Callback[] }): Promise<number | number[] | Record<string, number>> {
+  const nt = await loadNeurite();
+  const g = imageGeometry(singleInputShape(model, 'evaluate'));
+  const units = model.outputs[0]?.shape.at(-1) ?? 1;
+  const gen = new nt.ImageDataGenerator({ rescale: opts.rescale });
+  const flow = gen.flowFromDirectory(dir, { targetSize: g.targetSize, colorMode: g.colorMode, batchSize: opts.batchSize, shuffle: false, classMode: 'sparse', verbose: false });
+  note(`Found ${flow.n} images belonging to ${flow.numClasses} classes.`);
+  const names = Object.entries(flow.classIndices).sort((a, b) => a[1] - b[1]).map(([name]) => name);
+  const byName = names.every((n) => /^\d+$/.test(n) && Number(n) < units);
+  if (!byName && units > 1 && names.length > units) throw new InputInvalidError(`'${dir}' has ${names.length} class sub-folders but the model has ${units} outputs`);
+  const labelOf = names.map((n, i) => (byName ? Number(n) : i));
+  const categorical = loss !== null && /categorical/i.test(loss) && !/sparse/i.test(loss);
+  async function* batches(): AsyncGenerator<readonly [Tensor, Tensor]> {
+    for (let i = 0; i < flow.length; i++) {
+      const [x, y] = (await flow.getBatch(i)) as readonly [Tensor, Tensor];
+      const labels = nt.tensor(Float32Array.from(y.data, (c) => labelOf[c]), [y.shape[0]]);
+      yield [x, categorical ? nt.toCategorical(labels, units) : labels];
+    }
+  }
+  return model.evaluate(batches(), { verbose: 0, returnDict: true, callbacks: opts.callbacks, steps: flow.length });
 }
 
 function format(result: number | number[] | Record<string, number>): Record<string, number> {
@@ -46,13 +76,7 @@ async function run(args: ParsedArgs): Promise<number> {
   const callbacks = await stderrProgress(boolFlag(args, 'quiet') ? 0 : 1, 'test');
   let result;
   if (isFolder) {
-    const nt = await loadNeurite();
-    const g = imageGeometry(singleInputShape(model, 'evaluate'));
-    const sparse = loss === null || !/categorical/i.test(loss) || /sparse/i.test(loss);
-    const gen = new nt.ImageDataGenerator({ rescale: rescale ?? 1 / 255 });
-    const flow = gen.flowFromDirectory(data, { targetSize: g.targetSize, colorMode: g.colorMode, batchSize, shuffle: false, classMode: sparse ? 'sparse' : 'categorical', verbose: false });
-    note(`Found ${flow.n} images belonging to ${flow.numClasses} classes.`);
-    result = await model.evaluate(flow, { verbose: 0, returnDict: true, callbacks });
+    result = await evaluateFolder(model, data, loss, { batchSize, rescale: rescale ?? 1 / 255, callbacks });
   } else {
     const arrays = isNpy ? await loadNpyArrays(data, labels, limit) : await loadDataset(data, split, limit);
     if (arrays.y === null) throw new InputInvalidError('no labels');
@@ -79,7 +103,8 @@ export const evaluateCommand: Command = {
   description:
     '<data> is one of: a data set of nt.datasets (mnist, fashion_mnist, cifar10, cifar100; the\n' +
     'test split unless --split train; pixels scaled by 1/255), an x.npy array with --labels y.npy\n' +
-    '(fed as they are), or a folder with one sub-folder of images per class (flowFromDirectory).\n' +
+    '(fed as they are), or a folder with one sub-folder of images per class (flowFromDirectory;\n' +
+    'a sub-folder is the class of its alphabetical index, or of its name when names are integers).\n' +
     'Inputs are reshaped to the model input when each sample has its size ([N, 28, 28] feeds a\n' +
     '[28, 28, 1] or [784] model); integer labels are one-hot encoded for a categorical loss.\n' +
     "A compiled model (.h5 with a training config) is evaluated with its own loss and metrics;\n" +
