@@ -42,7 +42,12 @@ void nt_copy(float* dst, const float* src, size_t n) { __builtin_memmove(dst, sr
 static volatile int32_t generation = 0;
 static volatile int32_t pending = 0;
 static volatile int32_t workers = 0;  // workers parked in the loop
+static int can_wait = 0;
+// Polls of a flag before a thread goes to sleep on it.
+#define SPINS 4000
 static task_fn task;
+
+void EXPORT(nt_set_can_wait)(int yes) { can_wait = yes; }
 static void* task_ctx;
 static int task_threads;
 
@@ -53,13 +58,15 @@ void EXPORT(nt_worker_loop)(int tid) {
   __atomic_fetch_add(&workers, 1, __ATOMIC_ACQ_REL);
   for (;;) {
     int32_t g;
+    int spins = 0;
     while ((g = __atomic_load_n(&generation, __ATOMIC_ACQUIRE)) == seen) {
-      __builtin_wasm_memory_atomic_wait32((int32_t*)&generation, seen, -1);
+      // A short spin catches the next kernel of a step; then sleep until notified.
+      if (++spins > SPINS) __builtin_wasm_memory_atomic_wait32((int32_t*)&generation, seen, -1);
     }
     seen = g;
     if (tid < task_threads) {
       task(task_ctx, tid, task_threads);
-      __atomic_fetch_sub(&pending, 1, __ATOMIC_ACQ_REL);
+      if (__atomic_sub_fetch(&pending, 1, __ATOMIC_ACQ_REL) == 0) __builtin_wasm_memory_atomic_notify((int32_t*)&pending, 1);
     }
   }
 }
@@ -78,7 +85,12 @@ void parallel_run(task_fn fn, void* ctx, int max_threads) {
   __atomic_fetch_add(&generation, 1, __ATOMIC_ACQ_REL);
   __builtin_wasm_memory_atomic_notify((int32_t*)&generation, (uint32_t)-1);
   fn(ctx, 0, t);
-  while (__atomic_load_n(&pending, __ATOMIC_ACQUIRE) != 0) {
+  // Wait for the workers: spin briefly, then sleep where this thread may block (Node,
+  // Web Workers); a browser's main thread may not, so it keeps spinning.
+  int32_t left;
+  int spins = 0;
+  while ((left = __atomic_load_n(&pending, __ATOMIC_ACQUIRE)) != 0) {
+    if (can_wait && ++spins > SPINS) __builtin_wasm_memory_atomic_wait32((int32_t*)&pending, left, 1000000);
   }
 }
 #else

@@ -60,6 +60,12 @@ const browserWorkers: WorkerFactory = (module, memory, tid, stackTop) => {
   return w;
 };
 
+/** Whether this thread may block on Atomics.wait (Web Workers may; a page's main thread may not). */
+function mayBlock(): boolean {
+  const g = globalThis as { document?: unknown; process?: { versions?: { node?: string } } };
+  return g.document === undefined || g.process?.versions?.node !== undefined;
+}
+
 function canShare(): boolean {
   const g = globalThis as { crossOriginIsolated?: boolean; SharedArrayBuffer?: unknown; Worker?: unknown; process?: unknown };
   return typeof g.SharedArrayBuffer === 'function' && typeof g.Worker === 'function' && g.crossOriginIsolated === true;
@@ -85,7 +91,7 @@ export async function loadWasmBackend(options: WasmBackendOptions = {}): Promise
     if (mt !== undefined) {
       try {
         const module = await WebAssembly.compile(await fetchBytes(mt));
-        kernels = new KernelModule(module, { shared: true, threads: wanted, startWorker: browserWorkers });
+        kernels = new KernelModule(module, { shared: true, threads: wanted, startWorker: browserWorkers, canWait: mayBlock() });
       } catch {
         kernels = null; // fall back to one thread
       }

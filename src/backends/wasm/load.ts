@@ -37,7 +37,7 @@ async function nodeLoader(): Promise<(() => Backend) | null> {
     const file = fileURLToPath(new URL(threads > 1 ? 'neurite-kernels-mt.wasm' : 'neurite-kernels.wasm', DIR));
     if (!existsSync(file)) throw new Error(`the kernels ${file} were not built (npm run build needs clang and lld)`);
     const module = new WebAssembly.Module(readFileSync(file));
-    const kernels = new KernelModule(module, { shared: threads > 1, threads, startWorker });
+    const kernels = new KernelModule(module, { shared: threads > 1, threads, startWorker, canWait: true });
     backend = createWasmBackend(kernels);
     setWasmModule(kernels, backend);
     return backend;

@@ -11,6 +11,7 @@ export interface KernelExports {
   readonly nt_release: (mark: number) => void;
   readonly nt_thread_count: () => number;
   readonly nt_worker_loop?: (tid: number) => void;
+  readonly nt_set_can_wait?: (yes: number) => void;
   readonly __stack_pointer: WebAssembly.Global;
   readonly nt_matmul: (a: number, b: number, c: number, batchA: number, batchB: number, m: number, k: number, n: number, transA: number, transB: number, bias: number, relu: number) => void;
   readonly nt_conv2d: (x: number, filter: number, y: number, info: number, bias: number, relu: number) => void;
@@ -56,12 +57,17 @@ export class KernelModule {
   readonly threaded: boolean;
   private readonly workers: { terminate(): void }[] = [];
 
-  constructor(module: WebAssembly.Module, options: { shared: boolean; threads: number; startWorker?: WorkerFactory }) {
+  /**
+   * `canWait`: the calling thread may block on Atomics (Node, Web Workers — not a
+   * browser's main thread), so it sleeps rather than spins while workers finish.
+   */
+  constructor(module: WebAssembly.Module, options: { shared: boolean; threads: number; startWorker?: WorkerFactory; canWait?: boolean }) {
     this.memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES, shared: options.shared });
     const instance = new WebAssembly.Instance(module, { env: { memory: this.memory } });
     this.exports = instance.exports as unknown as KernelExports;
     this.threaded = options.shared && options.threads > 1 && options.startWorker !== undefined;
     if (this.threaded && options.startWorker) {
+      this.exports.nt_set_can_wait?.(options.canWait ? 1 : 0);
       for (let tid = 1; tid < options.threads; tid++) {
         const base = this.exports.nt_alloc(WORKER_STACK_BYTES) >>> 0;
         if (base === 0) break;
