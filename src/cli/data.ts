@@ -8,7 +8,7 @@ import { extname, join } from 'node:path';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Model } from '../models/model.js';
 import { loadNpy } from '../io/npy.js';
-import { InputInvalidError, requireReadable } from './errors.js';
+import { InputInvalidError, InputMissingError, requireReadable } from './errors.js';
 import { loadNeurite, messageOf } from './util.js';
 
 /** The data set names the CLI accepts, mapped to their `nt.datasets` loader. */
@@ -52,12 +52,22 @@ export async function firstRows(x: Tensor, n: number | undefined): Promise<Tenso
   return nt.tensor(x.data.slice(0, n * per), [n, ...x.shape.slice(1)], x.dtype);
 }
 
-/** One split of a named data set (pixels 0..255, integer labels), optionally its first `limit` samples. */
+/**
+ * One split of a named data set (pixels 0..255, integer labels), optionally its first `limit`
+ * samples; exit code 3 when its files are neither on this machine nor downloadable.
+ */
 export async function loadDataset(name: string, split: 'train' | 'test', limit?: number): Promise<Arrays> {
   const key = datasetKey(name);
   if (key === null) throw new InputInvalidError(`unknown data set '${name}'; known: ${Object.keys(DATASET_NAMES).join(', ')}`);
   const nt = await loadNeurite();
-  const [x, y] = await nt.datasets[key].loadSplit(split);
+  let x: Tensor;
+  let y: Tensor;
+  try {
+    [x, y] = await nt.datasets[key].loadSplit(split);
+  } catch (e) {
+    if (e instanceof nt.DatasetUnavailableError) throw new InputMissingError(messageOf(e));
+    throw e;
+  }
   return { x: await firstRows(x, limit), y: await firstRows(y, limit) };
 }
 

@@ -250,6 +250,9 @@ export async function compileFromPlan(model: Model, compile: JsonObject | null, 
   return lossName(compile.loss);
 }
 
+/** Callbacks a JSON config cannot create: they take functions, or train adds them itself. */
+const NOT_FROM_JSON = ['LambdaCallback', 'LearningRateScheduler', 'ProgbarLogger', 'History'];
+
 /** Rows a TrainingMonitor's `"samples": n` takes its first n rows from. */
 export interface SampleSource {
   readonly x: Tensor;
@@ -274,14 +277,22 @@ async function monitorSamples(config: JsonObject, source: SampleSource | null): 
  */
 export async function makeCallbacks(specs: TrainPlan['callbacks'], file: string, samples: SampleSource | null): Promise<Callback[]> {
   const nt = await loadNeurite();
-  const known = Object.entries(nt.callbacks).filter(([, v]) => typeof v === 'function' && v.prototype instanceof nt.Callback) as [string, new (args: object) => Callback][];
+  const known = Object.entries(nt.callbacks).filter(([k, v]) => typeof v === 'function' && v.prototype instanceof nt.Callback && !NOT_FROM_JSON.includes(k)) as [string, new (...args: unknown[]) => Callback][];
   const out: Callback[] = [];
   for (const [i, s] of specs.entries()) {
+    if (NOT_FROM_JSON.includes(s.className)) throw new InputInvalidError(`${file}: "callbacks[${i}]" ${s.className} ${s.className === 'ProgbarLogger' || s.className === 'History' ? 'is added by train itself' : 'takes a function: use it from a training script'}`);
     const cls = known.find(([k]) => k === s.className)?.[1];
     if (cls === undefined) throw new InputInvalidError(`${file}: "callbacks[${i}].class_name" "${s.className}" is not a callback; known: ${known.map(([k]) => k).join(', ')}`);
     if (s.config.samples !== undefined && typeof s.config.samples !== 'number') throw new InputInvalidError(`${file}: "callbacks[${i}].samples" must be a number of rows`);
     try {
-      out.push(new cls(await monitorSamples(s.config, samples)));
+      const config = await monitorSamples(s.config, samples);
+      if (s.className === 'CSVLogger') {
+        // Keras' CSVLogger(filename, separator, append): the file name comes first.
+        const { filename, ...rest } = config as { filename?: unknown };
+        out.push(new cls(filename, rest));
+      } else {
+        out.push(new cls(config));
+      }
     } catch (e) {
       throw new InputInvalidError(`${file}: "callbacks[${i}]" (${s.className}): ${messageOf(e)}`);
     }
