@@ -16,7 +16,7 @@ import {
   type Update,
 } from './protocol.js';
 import { generate } from './datasets.js';
-import { clear, drawAxes, drawHeatmap, drawLossChart, drawPoints } from './render.js';
+import { clear, drawAxes, drawHeatmap, drawLossChart, drawNeuron, drawPoints } from './render.js';
 
 const LEARNING_RATES = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
 const REGULARIZATION_RATES = [0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
@@ -126,6 +126,20 @@ function setPlaying(on: boolean): void {
 
 // ---- drawing ----
 
+/** Each hidden neuron's small image (what it computes over the plane). */
+function drawNeurons(): void {
+  const u = last;
+  if (!u) return;
+  u.neurons.forEach((values, l) => {
+    const units = settings.hidden[l] ?? 0;
+    if (values.length !== units * u.neuronRes ** 2) return; // an update from before a change of layers
+    for (let k = 0; k < units; k++) {
+      const c = document.querySelector<HTMLCanvasElement>(`#layers canvas[data-neuron="${l}-${k}"]`);
+      if (c) drawNeuron(ctx2d(c), values, u.neuronRes, units, k);
+    }
+  });
+}
+
 function draw(): void {
   const showTest = el<HTMLInputElement>('show-test').checked;
   if (last) drawHeatmap(boundary, last.grid, last.res, el<HTMLInputElement>('discretize').checked);
@@ -134,6 +148,7 @@ function draw(): void {
   drawPoints(boundary, trainPoints, '#fff');
   if (showTest) drawPoints(boundary, testPoints, '#000');
   drawLossChart(lossChart, trainLosses, testLosses);
+  drawNeurons();
 }
 
 function fmt(v: number): string {
@@ -211,8 +226,11 @@ function renderLayers(): void {
     label.textContent = `${units} neuron${units === 1 ? '' : 's'}`;
     col.append(plus, minus, label);
     for (let k = 0; k < units; k++) {
-      const n = document.createElement('div');
+      const n = document.createElement('canvas');
       n.className = 'neuron';
+      n.width = n.height = 26;
+      n.dataset.neuron = `${i}-${k}`;
+      n.title = `layer ${i + 1}, neuron ${k + 1}`;
       col.append(n);
     }
     box.append(col);

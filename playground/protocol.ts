@@ -75,6 +75,12 @@ export interface Update {
   /** P(class 1) at grid cell (row, col), row 0 at the top (x2 = +DOMAIN), row-major. */
   grid: Float32Array;
   res: number;
+  /**
+   * Each hidden layer's outputs over a coarser neuronRes × neuronRes grid: for layer l,
+   * neurons[l][cell · units + unit], cells row-major as in `grid`.
+   */
+  neurons: Float32Array[];
+  neuronRes: number;
 }
 
 /** Worker → page. */

@@ -44,6 +44,23 @@ export function drawHeatmap(ctx: CanvasRenderingContext2D, grid: Float32Array, r
   ctx.drawImage(small, 0, 0, ctx.canvas.width, ctx.canvas.height);
 }
 
+/**
+ * One hidden neuron's output over a res × res grid (values[cell · stride + offset]), drawn
+ * to fill the canvas: -1 orange, 0 grey, 1 blue (clipped outside [-1, 1]).
+ */
+export function drawNeuron(ctx: CanvasRenderingContext2D, values: Float32Array, res: number, stride: number, offset: number): void {
+  const img = new ImageData(res, res);
+  for (let i = 0; i < res * res; i++) {
+    const v = Math.min(1, Math.max(-1, values[i * stride + offset] as number));
+    const [r, g, b] = colorOf((v + 1) / 2);
+    img.data.set([r, g, b, 255], 4 * i);
+  }
+  const small = new OffscreenCanvas(res, res);
+  (small.getContext('2d') as OffscreenCanvasRenderingContext2D).putImageData(img, 0, 0);
+  ctx.imageSmoothingEnabled = true;
+  ctx.drawImage(small, 0, 0, ctx.canvas.width, ctx.canvas.height);
+}
+
 /** Data points as (x1, x2, label) triples; `outline` marks test points. */
 export function drawPoints(ctx: CanvasRenderingContext2D, points: Float32Array, outline: string, radius = 4): void {
   const { width, height } = ctx.canvas;

@@ -19,6 +19,8 @@ type WasmLoader = (options: { wasm?: string | URL | ArrayBuffer | Uint8Array; th
 
 /** Grid resolution of the decision-boundary image. */
 const RES = 64;
+/** Grid resolution of the small per-neuron images. */
+const NEURON_RES = 20;
 /** Keep training for this long (ms) between two updates while playing. */
 const UPDATE_MS = 40;
 
@@ -31,6 +33,7 @@ interface Run {
   xTest: nt.Tensor;
   yTest: nt.Tensor;
   xGrid: nt.Tensor;
+  xNeuronGrid: nt.Tensor;
   epoch: number;
 }
 
@@ -64,16 +67,30 @@ async function init(): Promise<void> {
   post({ type: 'ready', backend: nt.getBackendName(), note });
 }
 
-function gridInputs(features: Settings['features']): nt.Tensor {
-  const xy = new Float32Array(RES * RES * 2);
-  for (let r = 0; r < RES; r++) {
-    for (let c = 0; c < RES; c++) {
-      const i = r * RES + c;
-      xy[2 * i] = -DOMAIN + ((c + 0.5) / RES) * 2 * DOMAIN;
-      xy[2 * i + 1] = DOMAIN - ((r + 0.5) / RES) * 2 * DOMAIN;
+/** The features of the centres of a res × res grid over the domain (row 0 at the top). */
+function gridInputs(features: Settings['features'], res: number): nt.Tensor {
+  const xy = new Float32Array(res * res * 2);
+  for (let r = 0; r < res; r++) {
+    for (let c = 0; c < res; c++) {
+      const i = r * res + c;
+      xy[2 * i] = -DOMAIN + ((c + 0.5) / res) * 2 * DOMAIN;
+      xy[2 * i + 1] = DOMAIN - ((r + 0.5) / res) * 2 * DOMAIN;
     }
   }
-  return nt.tensor(featurize(xy, 2, features), [RES * RES, features.length]);
+  return nt.tensor(featurize(xy, 2, features), [res * res, features.length]);
+}
+
+/** Every hidden layer's output over the neuron grid (the layers applied one after another). */
+function hiddenOutputs(r: Run): Float32Array[] {
+  return nt.noGrad(() => {
+    const out: Float32Array[] = [];
+    let h = r.xNeuronGrid;
+    for (const layer of r.model.layers.slice(0, -1)) {
+      h = layer.apply(h);
+      out.push(Float32Array.from(h.data));
+    }
+    return out;
+  });
 }
 
 function buildModel(s: Settings, optimizer: nt.SGD): nt.Sequential {
@@ -104,7 +121,8 @@ function reset(s: Settings, reinit: number): void {
     yTrain: nt.tensor(labels(train), [nTrain, 1]),
     xTest: nt.tensor(featurize(test, 3, s.features), [nTest, s.features.length]),
     yTest: nt.tensor(labels(test), [nTest, 1]),
-    xGrid: gridInputs(s.features),
+    xGrid: gridInputs(s.features, RES),
+    xNeuronGrid: gridInputs(s.features, NEURON_RES),
     epoch: 0,
   };
   post({ type: 'data', train, test, params: model.countParams() });
@@ -123,6 +141,7 @@ function snapshot(r: Run): void {
   const test = evaluate(r.model, r.xTest, r.yTest);
   const out = r.model.predict(r.xGrid, { batchSize: RES * RES }) as nt.Tensor;
   const grid = Float32Array.from(out.data);
+  const neurons = hiddenOutputs(r);
   const update: Update = {
     type: 'update',
     epoch: r.epoch,
@@ -132,8 +151,10 @@ function snapshot(r: Run): void {
     testAccuracy: test.accuracy,
     grid,
     res: RES,
+    neurons,
+    neuronRes: NEURON_RES,
   };
-  post(update, [grid.buffer]);
+  post(update, [grid.buffer, ...neurons.map((n) => n.buffer)]);
 }
 
 async function trainEpoch(r: Run): Promise<void> {

@@ -158,6 +158,17 @@ describe('Playground', { skip: skip ?? false }, () => {
       if (Math.abs((before.rgb[i] as number) - (afterPx.rgb[i] as number)) + Math.abs((before.rgb[i + 2] as number) - (afterPx.rgb[i + 2] as number)) > 30) changed++;
     }
     assert.ok(changed > samples / 10, `the heat map changed at ${changed} of ${samples} sampled pixels`);
+    // The network column draws each hidden neuron's output: 4 + 2 images, none left blank grey.
+    const neurons = await page.evaluate(() =>
+      Array.from(document.querySelectorAll<HTMLCanvasElement>('#layers canvas.neuron'), (c) => {
+        const d = (c.getContext('2d') as CanvasRenderingContext2D).getImageData(0, 0, c.width, c.height).data;
+        let coloured = 0;
+        for (let i = 0; i < d.length; i += 4) if (Math.abs((d[i] as number) - (d[i + 2] as number)) > 40) coloured++;
+        return coloured;
+      }),
+    );
+    assert.equal(neurons.length, 6);
+    for (const coloured of neurons) assert.ok(coloured > 0, `every neuron image shows its output: ${neurons.join(', ')}`);
     // The inner disc (label 1) is blue, the corners (beyond the outer ring) orange.
     const [cr, , cb] = patch(afterPx, 0.5, 0.5);
     assert.ok(cb > cr + 40, `centre is blue: r ${cr}, b ${cb}`);
