@@ -152,10 +152,6 @@ test("summary of a Keras .h5 prints Keras' parameter counts (per layer and total
   assert.match(r.stdout, new RegExp(`^Total params: ${total.toLocaleString('en-US')}$`, 'm'));
   assert.match(r.stdout, new RegExp(`^Trainable params: ${total.toLocaleString('en-US')}$`, 'm'));
   for (const [layer, n] of Object.entries(counts)) assert.match(r.stdout, new RegExp(`^ ${layer} \\(.*\\s${n}\\s*$`, 'm'), `row of ${layer}`);
-  const j = await runCli(['summary', KERAS_CNN, '--json']);
-  const info = JSON.parse(j.stdout) as { totalParams: number; layers: { name: string; params: number }[] };
-  assert.equal(info.totalParams, total);
-  for (const l of info.layers) assert.equal(l.params, counts[l.name] ?? 0, l.name);
 });
 
 test('convert .h5 → native → web → .h5 keeps the predictions (and Keras reads the result: h5py sees its layout)', async () => {
@@ -186,7 +182,12 @@ test('export --onnx writes a file onnxruntime runs with Keras\' outputs', async 
 });
 
 test("predict on MNIST PNG files prints Keras' classes and probabilities; on a .npy writes numpy-readable outputs", async () => {
-  const r = await runCli(['predict', KERAS_CNN, join(dir, 'mnist_png'), '--json', '--top-k', '2']);
+  const out = join(dir, 'preds.npy');
+  const [r, text, n] = await Promise.all([
+    runCli(['predict', KERAS_CNN, join(dir, 'mnist_png'), '--json', '--top-k', '2']),
+    runCli(['predict', KERAS_CNN, join(dir, 'mnist_png', 'digit_0.png'), join(dir, 'mnist_png', 'digit_1.png')]),
+    runCli(['predict', KERAS_CNN, join(dir, 'mnist_x.npy'), '-o', out]),
+  ]);
   assert.equal(r.code, 0, describeRun(r));
   const rows = JSON.parse(r.stdout) as { input: string; top: { class: number; score: number }[] }[];
   assert.equal(rows.length, 8);
@@ -198,10 +199,8 @@ test("predict on MNIST PNG files prints Keras' classes and probabilities; on a .
     assert.ok(Math.abs(row.top[0].score - expected[i * 10 + want[i]]) < 1e-4);
     assert.ok(Math.abs(row.top[1].score - expected[i * 10 + row.top[1].class]) < 1e-4);
   });
-  const text = await runCli(['predict', KERAS_CNN, join(dir, 'mnist_png', 'digit_0.png'), join(dir, 'mnist_png', 'digit_1.png')]);
+  assert.equal(text.code, 0, describeRun(text));
   assert.deepEqual(text.stdout.trim().split('\n').map((l) => l.split('\t')[1]), want.slice(0, 2).map(String));
-  const out = join(dir, 'preds.npy');
-  const n = await runCli(['predict', KERAS_CNN, join(dir, 'mnist_x.npy'), '-o', out]);
   assert.equal(n.code, 0, describeRun(n));
   const diff = py('import sys, numpy as np; a = np.load(sys.argv[1]); e = np.load(sys.argv[2])[:100]; print(a.dtype, a.shape, float(np.abs(a - e).max()) < 1e-4)', out, KERAS_CNN_EXPECTED);
   assert.equal(diff, 'float32 (100, 10) True');
@@ -250,21 +249,25 @@ test('train config.json (1 epoch, Fashion-MNIST subset) saves the model; evaluat
   assert.ok(existsSync(join(dir, 'ckpt', 'best.h5')), 'the callback path is relative to the config');
   assert.equal(py('import sys, h5py; print(h5py.File(sys.argv[1], "r").attrs["training_config"] is not None)', info.output), 'True');
 
-  const ev = await runCli(['evaluate', info.output, 'fashion_mnist', '--limit', '500', '--json', '-q']);
-  assert.equal(ev.code, 0, describeRun(ev));
-  const metrics = JSON.parse(ev.stdout) as { loss: number; accuracy: number };
   const [xTest, yTest] = await nt.datasets.fashionMnist.loadSplit('test');
-  const model = await nt.loadModel(info.output);
-  const x500 = nt.tensor(Float32Array.from(xTest.data.subarray(0, 500 * 784), (v) => v / 255), [500, 28, 28]);
-  const mine = argmaxRows((model.predict(x500) as nt.Tensor).data, 10);
-  const labels = Array.from(yTest.data.subarray(0, 500));
-  assert.ok(Math.abs(metrics.accuracy - mine.filter((c, i) => c === labels[i]).length / 500) < 1e-6);
-
   const pngDir = join(dir, 'fashion_png');
   mkdirSync(pngDir);
   const count = 40;
   for (let i = 0; i < count; i++) await nt.saveImg(join(pngDir, `item_${String(i).padStart(2, '0')}.png`), nt.tensor(Float32Array.from(xTest.data.subarray(i * 784, (i + 1) * 784)), [28, 28, 1]));
-  const p = await runCli(['predict', info.output, pngDir, '--class-names', 'fashion_mnist', '--json']);
+  const [ev, p, svg] = await Promise.all([
+    runCli(['evaluate', info.output, 'fashion_mnist', '--limit', '500', '--json', '-q']),
+    runCli(['predict', info.output, pngDir, '--class-names', 'fashion_mnist', '--json']),
+    runCli(['plot', info.output, '-o', join(dir, 'model.svg'), '--show-shapes']),
+  ]);
+  const model = await nt.loadModel(info.output);
+  const x500 = nt.tensor(Float32Array.from(xTest.data.subarray(0, 500 * 784), (v) => v / 255), [500, 28, 28]);
+  const mine = argmaxRows((model.predict(x500) as nt.Tensor).data, 10);
+  const labels = Array.from(yTest.data.subarray(0, 500));
+
+  assert.equal(ev.code, 0, describeRun(ev));
+  const metrics = JSON.parse(ev.stdout) as { loss: number; accuracy: number };
+  assert.ok(Math.abs(metrics.accuracy - mine.filter((c, i) => c === labels[i]).length / 500) < 1e-6);
+
   assert.equal(p.code, 0, describeRun(p));
   const rows = JSON.parse(p.stdout) as { top: { class: number; label: string }[] }[];
   const names = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
@@ -273,7 +276,6 @@ test('train config.json (1 epoch, Fashion-MNIST subset) saves the model; evaluat
   const right = rows.filter((row, i) => row.top[0].class === labels[i]).length;
   assert.ok(right >= count / 2, `${right}/${count} PNGs labelled right`);
 
-  const svg = await runCli(['plot', info.output, '-o', join(dir, 'model.svg'), '--show-shapes']);
   assert.equal(svg.code, 0, describeRun(svg));
   const doc = readFileSync(join(dir, 'model.svg'), 'utf8');
   assert.match(doc, /<svg/);

@@ -139,6 +139,11 @@ function isEntry(): boolean {
 }
 
 if (isEntry()) {
+  // `neurite summary m.h5 | head -3`: a reader that stops early is not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(EXIT.OK);
+    throw e;
+  });
   const argv = process.argv.slice(2);
   const runsScript = argv[0] === 'train' && argv.slice(1).some((a) => /\.(m?ts|m?js)$/i.test(a));
   const code = await main(argv);

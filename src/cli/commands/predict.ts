@@ -69,6 +69,7 @@ async function run(args: ParsedArgs): Promise<number> {
   const output = stringFlag(args, 'output');
   if (output !== undefined && !/\.npy$/i.test(output)) throw new UsageError(`-o/--output must name a .npy file; got '${output}'`);
   const [modelPath, ...inputs] = args.positionals;
+  for (const p of inputs) await requireReadable(p, 'input', 'any');
   const model = await openModel(modelPath);
   const inputShape = singleInputShape(model, 'predict');
   const { x, names: rowNames, images } = await readInputs(inputs, args, inputShape);
