@@ -19,7 +19,8 @@ export * from './autograd/index.js';
 export * from './ops/index.js';
 export { backend, getBackendName, setBackend, availableBackends, registerBackend, backendFailure, type BackendName } from './backends/registry.js';
 export type { Backend } from './backends/interface.js';
-// WASM BACKEND — the lead enables this line when src/backends/wasm/ lands: export { loadWasmBackend } from './backends/wasm/index.js';
+// The WebAssembly SIMD backend: call loadWasmBackend() once (see docs/backends.md).
+export { loadWasmBackend, wasmModule, type WasmBackendOptions } from './backends/wasm/index.js';
 export * from './layers/index.js';
 export { type ConfigDict, type ConfigValue, type Serialized, serialize } from './utils/serialization.js';
 export * from './models/index.js';

@@ -236,6 +236,17 @@ export function compareBackends(target: Backend, ref: Backend, options: { rtol?:
       }
     });
   }
+  if (want('random')) {
+    for (const [n, rate, seed] of [[10007, 0.5, 1], [200000, 0.1, 2 ** 31 + 12345], [3001, 0.9, 7.5e12], [70000, 0.25, 0]] as const) {
+      guard('dropoutMask', () => {
+        checked++;
+        const a = target.dropoutMask(n, rate, seed);
+        const b = ref.dropoutMask(n, rate, seed);
+        const i = a.findIndex((v, k) => v !== b[k]);
+        if (a.length !== b.length || i >= 0) failures.push({ what: `dropoutMask size ${n} rate ${rate} seed ${seed}`, detail: `differs at element ${i}` });
+      });
+    }
+  }
   if (want('optimizers')) {
     const n = 4099;
     const rules: [UpdateRule, number, number[]][] = [

@@ -116,7 +116,14 @@ static void conv_forward_run(void* p, int tid, int T) {
 
 static int threads_for(double macs) { return macs < (1 << 18) ? 1 : nt_threads(); }
 
+int winograd_applies(const conv_info* c);
+void winograd_conv2d(const float* x, const float* filter, float* y, const conv_info* c, const float* bias, int relu);
+
 void EXPORT(nt_conv2d)(const float* x, const float* filter, float* y, const conv_info* c, const float* bias, int relu) {
+  if (winograd_applies(c)) {
+    winograd_conv2d(x, filter, y, c, bias, relu);
+    return;
+  }
   const int inCg = c->inC / c->groups, outCg = c->outC / c->groups;
   const int K = c->kH * c->kW * inCg;
   const float** bp = (const float**)nt_arena_alloc(sizeof(float*) * c->groups);
@@ -162,6 +169,26 @@ static void conv_backprop_input_run(void* p, int tid, int T) {
 }
 
 void EXPORT(nt_conv2d_backprop_input)(const float* dy, const float* filter, float* dx, const conv_info* c) {
+  if (winograd_applies(c) && c->padTop <= 2 && c->padLeft <= 2) {
+    // The input gradient of a 3×3 stride-1 convolution is a 3×3 convolution of dy with the
+    // filter rotated 180° and its channel axes swapped, padded by 2 − pad.
+    const int IC = c->inC, OC = c->outC;
+    float* rot = falloc((size_t)9 * IC * OC);
+    for (int k = 0; k < 9; k++)
+      for (int ic = 0; ic < IC; ic++)
+        for (int oc = 0; oc < OC; oc++) rot[((size_t)(8 - k) * OC + oc) * IC + ic] = filter[((size_t)k * IC + ic) * OC + oc];
+    conv_info t = *c;
+    t.inH = c->outH;
+    t.inW = c->outW;
+    t.inC = OC;
+    t.outH = c->inH;
+    t.outW = c->inW;
+    t.outC = IC;
+    t.padTop = 2 - c->padTop;
+    t.padLeft = 2 - c->padLeft;
+    winograd_conv2d(dy, rot, dx, &t, 0, 0);
+    return;
+  }
   const int inCg = c->inC / c->groups, outCg = c->outC / c->groups;
   const int K = c->kH * c->kW * inCg;
   if (!is_direct(c)) nt_zero(dx, (size_t)c->batch * c->inH * c->inW * c->inC);

@@ -205,16 +205,26 @@ int EXPORT(nt_binary)(int op, const float* a, const float* b, float* out, int ra
   return 1;
 }
 
-// dpre = dy · act'(y) over [rows, channels]; dbias = column sums of dpre (float64 sums).
+// dpre = dy · act'(y) over [rows, channels]; dbias = column sums of dpre in float64
+// (like the reference: Adam turns tiny gradient differences into whole steps).
 void EXPORT(nt_bias_activation_grad)(const float* y, const float* dy, float* dpre, float* dbias, int rows, int channels,
                                      int relu) {
   double* acc = (double*)nt_arena_alloc(sizeof(double) * (size_t)channels);
   for (int c = 0; c < channels; c++) acc[c] = 0;
+  const v128_t zero = wasm_f32x4_splat(0);
   for (int r = 0; r < rows; r++) {
     const float* yr = y + (size_t)r * channels;
     const float* gr = dy + (size_t)r * channels;
     float* pr = dpre + (size_t)r * channels;
-    for (int c = 0; c < channels; c++) {
+    int c = 0;
+    for (; c + 4 <= channels; c += 4) {
+      v128_t g = wasm_v128_load(gr + c);
+      if (relu) g = wasm_v128_and(g, wasm_f32x4_gt(wasm_v128_load(yr + c), zero));
+      wasm_v128_store(pr + c, g);
+      wasm_v128_store(acc + c, wasm_f64x2_add(wasm_v128_load(acc + c), wasm_f64x2_promote_low_f32x4(g)));
+      wasm_v128_store(acc + c + 2, wasm_f64x2_add(wasm_v128_load(acc + c + 2), wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(g, g, 2, 3, 0, 1))));
+    }
+    for (; c < channels; c++) {
       const float g = relu ? (yr[c] > 0 ? gr[c] : 0.0f) : gr[c];
       pr[c] = g;
       acc[c] += g;

@@ -64,9 +64,55 @@ void EXPORT(nt_pool2d)(const float* x, float* y, const pool_info* p) {
   }
 }
 
+// Max pooling's gradient, four channels at a time: the first tap of each window is taken,
+// later taps only when strictly greater (as the reference), then dy is added at the winner.
+static void max_pool_grad_simd(const float* x, const float* dy, float* dx, const pool_info* p) {
+  const int C = p->channels;
+  int32_t* taps = (int32_t*)nt_arena_alloc(sizeof(int32_t) * (size_t)p->kH * p->kW);
+  for (int n = 0; n < p->batch; n++) {
+    for (int oh = 0; oh < p->outH; oh++) {
+      for (int ow = 0; ow < p->outW; ow++) {
+        int nt = 0;
+        for (int kh = 0; kh < p->kH; kh++) {
+          const int ih = oh * p->strideH - p->padTop + kh * p->dilationH;
+          if (ih < 0 || ih >= p->inH) continue;
+          for (int kw = 0; kw < p->kW; kw++) {
+            const int iw = ow * p->strideW - p->padLeft + kw * p->dilationW;
+            if (iw < 0 || iw >= p->inW) continue;
+            taps[nt++] = (int32_t)(((size_t)(n * p->inH + ih) * p->inW + iw) * C);
+          }
+        }
+        if (nt == 0) continue;
+        const float* g = dy + ((size_t)(n * p->outH + oh) * p->outW + ow) * C;
+        for (int c = 0; c < C; c += 4) {
+          v128_t best = wasm_v128_load(x + taps[0] + c);
+          v128_t win = wasm_i32x4_splat(0);
+          for (int k = 1; k < nt; k++) {
+            const v128_t v = wasm_v128_load(x + taps[k] + c);
+            const v128_t gt = wasm_f32x4_gt(v, best);
+            best = wasm_v128_bitselect(v, best, gt);
+            win = wasm_v128_bitselect(wasm_i32x4_splat(k), win, gt);
+          }
+          const v128_t gv = wasm_v128_load(g + c);
+          for (int k = 0; k < nt; k++) {
+            const v128_t add = wasm_v128_and(gv, wasm_i32x4_eq(win, wasm_i32x4_splat(k)));
+            float* d = dx + taps[k] + c;
+            wasm_v128_store(d, wasm_f32x4_add(wasm_v128_load(d), add));
+          }
+        }
+      }
+    }
+  }
+}
+
 // Max: the gradient goes to the first maximal tap; average: spread evenly.
 void EXPORT(nt_pool2d_grad)(const float* x, const float* dy, float* dx, const pool_info* p) {
   const int C = p->channels;
+  if (p->mode_max && C % 4 == 0) {
+    nt_zero(dx, (size_t)p->batch * p->inH * p->inW * C);
+    max_pool_grad_simd(x, dy, dx, p);
+    return;
+  }
   nt_zero(dx, (size_t)p->batch * p->inH * p->inW * C);
   float* best = falloc(C);
   int32_t* where = (int32_t*)nt_arena_alloc(sizeof(int32_t) * (size_t)C);

@@ -186,6 +186,18 @@ export function createWasmBackend(mod: KernelModule): Backend {
         slots.forEach((x, i) => s.read(ps[i], x.length, x));
       });
     },
+    dropoutMask(size, rate, seed) {
+      if (size < SMALL) return js.dropoutMask(size, rate, seed);
+      // The low and high 32-bit words of the integer seed, as the reference splits them.
+      const s = Math.floor(seed);
+      const lo = (s % 4294967296) >>> 0;
+      const hi = Math.floor(s / 4294967296) >>> 0;
+      return mod.scope('dropoutMask', (sc) => {
+        const p = sc.out(size);
+        e.nt_dropout_mask(p, size, rate, lo, hi);
+        return sc.read(p, size);
+      });
+    },
     batchNorm(x, mean, variance, offset, scale, eps, outer, c, inner) {
       if (x.length < SMALL) return js.batchNorm(x, mean, variance, offset, scale, eps, outer, c, inner);
       return mod.scope('batchNorm', (s) => {
