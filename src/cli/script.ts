@@ -3,10 +3,10 @@
  * `import * as nt from 'neurite'` resolving to this package and TypeScript transpiled by
  * esbuild (see ts-hooks.ts). The script sees `process.argv` as `[node, script, ...args]`.
  */
-import { register } from 'node:module';
+import * as nodeModule from 'node:module';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { requireReadable } from './errors.js';
+import { CliError, EXIT, requireReadable } from './errors.js';
 import type { HooksData } from './ts-hooks.js';
 
 let registered = false;
@@ -15,6 +15,9 @@ let registered = false;
 export function registerScriptHooks(): void {
   if (registered) return;
   const data: HooksData = { neuriteUrl: new URL('../index.js', import.meta.url).href };
+  // module.register arrived in Node 20.6; a named import would break every command on older 20.x.
+  const register = (nodeModule as { register?: typeof nodeModule.register }).register;
+  if (typeof register !== 'function') throw new CliError(`running scripts needs Node 20.6 or later (module.register); this is ${process.version}`, EXIT.FAILURE);
   register(new URL('./ts-hooks.js', import.meta.url), { data });
   registered = true;
 }
