@@ -76,14 +76,10 @@ async function run(args: ParsedArgs): Promise<number> {
   const nt = await loadNeurite();
   const xs = await toModelInput(x, model, rescaleFlag ?? (images ? 1 / 255 : 1), inputs.join(' '));
   note(`predicting ${xs.shape[0]} input${xs.shape[0] === 1 ? '' : 's'} with ${model.name}`);
-  let y = model.predict(xs, { batchSize });
-  if (Array.isArray(y)) {
-    if (y.length !== 1) throw new InputInvalidError(`model '${model.name}' has ${y.length} outputs; predict prints one`);
-    y = y[0];
-  }
-  const pred = y as Tensor;
-  if (boolFlag(args, 'softmax')) y = nt.softmax(pred, -1);
-  const result = y as Tensor;
+  const y = model.predict(xs, { batchSize });
+  if (Array.isArray(y) && y.length !== 1) throw new InputInvalidError(`model '${model.name}' has ${y.length} outputs; predict prints one`);
+  const raw = Array.isArray(y) ? y[0] : (y as Tensor);
+  const result = boolFlag(args, 'softmax') ? nt.softmax(raw, -1) : raw;
   if (output !== undefined) {
     await saveNpy(output, result);
     note(`wrote ${output} [${result.shape.join(', ')}]`);
