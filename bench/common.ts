@@ -23,24 +23,3 @@ export function medianRate(step: () => void, batch: number, budgetS: number): nu
   runs.sort((a, b) => a - b);
   return runs[1];
 }
-
-/** medianRate for a step that returns a promise (awaited each call). */
-export async function medianRateAsync(step: () => Promise<void>, batch: number, budgetS: number): Promise<number> {
-  const t0 = performance.now();
-  for (let i = 0; i < 3; i++) {
-    await step();
-    if (performance.now() - t0 > (budgetS * 1000) / 3) break;
-  }
-  const runs: number[] = [];
-  for (let r = 0; r < 3; r++) {
-    const t = performance.now();
-    let n = 0;
-    while ((performance.now() - t) / 1000 < budgetS / 3 || n < 2) {
-      await step();
-      n++;
-    }
-    runs.push((n * batch) / ((performance.now() - t) / 1000));
-  }
-  runs.sort((a, b) => a - b);
-  return runs[1];
-}

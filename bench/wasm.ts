@@ -17,10 +17,12 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as nt from '../src/index.js';
-import { medianRate, medianRateAsync } from './common.js';
+
 
 const BUDGET = Number(process.env.BENCH_BUDGET_S ?? 3);
 const W2_INFER_BATCH = 256;
+/** Alternating timed rounds per side. */
+const ROUNDS = 5;
 
 type Tf = typeof import('@tensorflow/tfjs');
 type TfModel = ReturnType<Tf['sequential']>;
@@ -63,26 +65,57 @@ function tfModels(tf: Tf): { w1: TfModel; w2: TfModel } {
   return { w1, w2 };
 }
 
-async function tfRates(tf: Tf): Promise<{ w1Train: number; w2Infer: number; w2Train: number | string }> {
+type Step = () => Promise<void>;
+
+/** The tfjs steps (W2 training is a string when tfjs-wasm cannot run it). */
+async function tfSteps(tf: Tf): Promise<{ w1Train: Step; w2Infer: Step; w2Train: Step | string }> {
   const { w1, w2 } = tfModels(tf);
   const x1 = tf.randomUniform([128, 784], 0, 1, 'float32', 1);
   const y = tf.oneHot(tf.randomUniform([128], 0, 10, 'int32', 2), 10);
   const x2 = tf.randomUniform([128, 28, 28, 1], 0, 1, 'float32', 3);
   const xi = tf.randomUniform([W2_INFER_BATCH, 28, 28, 1], 0, 1, 'float32', 4);
-  const w1Train = await medianRateAsync(async () => void (await w1.trainOnBatch(x1, y)), 128, BUDGET);
-  const w2Infer = await medianRateAsync(async () => {
-    const out = w2.predict(xi, { batchSize: W2_INFER_BATCH }) as ReturnType<Tf['tensor']>;
-    await out.data();
-    out.dispose();
-  }, W2_INFER_BATCH, BUDGET);
-  let w2Train: number | string;
+  let w2Train: Step | string = async () => void (await w2.trainOnBatch(x2, y));
   try {
-    await w2.trainOnBatch(x2, y);
-    w2Train = await medianRateAsync(async () => void (await w2.trainOnBatch(x2, y)), 128, BUDGET);
+    await w2Train();
   } catch (e) {
     w2Train = `cannot train (${(e as Error).message.split('\n')[0].slice(0, 70)})`;
   }
-  return { w1Train, w2Infer, w2Train };
+  return {
+    w1Train: async () => void (await w1.trainOnBatch(x1, y)),
+    w2Infer: async () => {
+      const out = w2.predict(xi, { batchSize: W2_INFER_BATCH }) as ReturnType<Tf['tensor']>;
+      await out.data();
+      out.dispose();
+    },
+    w2Train,
+  };
+}
+
+/** Samples/s of `step` over `seconds` (after one warm-up call). */
+async function rateOver(step: Step, batch: number, seconds: number): Promise<number> {
+  await step();
+  const t = performance.now();
+  let n = 0;
+  while ((performance.now() - t) / 1000 < seconds || n < 2) {
+    await step();
+    n++;
+  }
+  return (n * batch) / ((performance.now() - t) / 1000);
+}
+
+/**
+ * Interleaved rounds (ours, theirs, ours, theirs, …) so that both see the same machine
+ * load; the median of each side.
+ */
+async function compare(ours: Step, theirs: Step | null, batch: number): Promise<[number, number | null]> {
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    a.push(await rateOver(ours, batch, BUDGET / ROUNDS));
+    if (theirs) b.push(await rateOver(theirs, batch, BUDGET / ROUNDS));
+  }
+  const median = (v: number[]): number => v.sort((x, y) => x - y)[v.length >> 1];
+  return [median(a), theirs ? median(b) : null];
 }
 
 function neurite(): { w1Train: () => void; w2Infer: () => void; w2Train: () => void } {
@@ -108,15 +141,14 @@ async function main(): Promise<void> {
   const n = neurite();
   // Let the worker threads park before timing.
   await new Promise((r) => setTimeout(r, 200));
-  const ours = {
-    w1Train: medianRate(n.w1Train, 128, BUDGET),
-    w2Infer: medianRate(n.w2Infer, W2_INFER_BATCH, BUDGET),
-    w2Train: medianRate(n.w2Train, 128, BUDGET),
-  };
   const loaded = await loadTf();
-  const theirs = typeof loaded === 'string' ? null : await tfRates(loaded.tf);
+  const t = typeof loaded === 'string' ? null : await tfSteps(loaded.tf);
   const label = typeof loaded === 'string' ? `(${loaded})` : loaded.variant;
-  console.log(`Neurite wasm backend (${nt.wasmModule()?.threadCount() ?? threads} threads) vs ${label}; ${BUDGET} s per measurement`);
+  const sync = (f: () => void): Step => async () => f();
+  const w1 = await compare(sync(n.w1Train), t?.w1Train ?? null, 128);
+  const w2i = await compare(sync(n.w2Infer), t?.w2Infer ?? null, W2_INFER_BATCH);
+  const w2t = await compare(sync(n.w2Train), typeof t?.w2Train === 'function' ? t.w2Train : null, 128);
+  console.log(`Neurite wasm backend (${nt.wasmModule()?.threadCount() ?? threads} threads) vs ${label}; ${BUDGET} s per side per workload, ${ROUNDS} interleaved rounds, medians`);
   console.log('| workload | Neurite wasm samples/s | tfjs-wasm samples/s | Neurite / tfjs-wasm |');
   console.log('|---|---|---|---|');
   const fmt = (v: number): string => (v >= 100 ? String(Math.round(v)) : v.toFixed(1));
@@ -124,9 +156,9 @@ async function main(): Promise<void> {
     const other = typeof b === 'number' ? fmt(b) : b ?? '—';
     console.log(`| ${name} | ${fmt(a)} | ${other} | ${typeof b === 'number' ? `${(a / b).toFixed(2)}x` : '—'} |`);
   };
-  row('W1 train (batch 128)', ours.w1Train, theirs?.w1Train ?? null);
-  row(`W2 inference (batch ${W2_INFER_BATCH})`, ours.w2Infer, theirs?.w2Infer ?? null);
-  row('W2 train (batch 128)', ours.w2Train, theirs?.w2Train ?? null);
+  row('W1 train (batch 128)', w1[0], w1[1]);
+  row(`W2 inference (batch ${W2_INFER_BATCH})`, w2i[0], w2i[1]);
+  row('W2 train (batch 128)', w2t[0], w2t[1] ?? (typeof t?.w2Train === 'string' ? t.w2Train : null));
   process.exit(0);
 }
 

@@ -34,3 +34,4 @@ export * as viz from './viz/index.js';
 export * from './unsupervised/index.js';
 export * as utils from './data/keras-utils.js';
 export type { ModelSource } from './io/model-json.js';
+export { parseNpy, readNpy, loadNpy, encodeNpy, saveNpy, npyToTensor, type NpyArray, type NpyData } from './io/npy.js';
