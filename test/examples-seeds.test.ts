@@ -70,7 +70,7 @@ test('optimizers-and-losses: every seed optimizer trains, the seed\'s loss names
   assert.equal(Object.keys(r).filter((k) => k.startsWith('loss:')).length, 14);
 });
 
-test('callbacks: ModelCheckpoint keeps the best model in HDF5, its name and reload agree; the monitor writes JSON and PNG', { skip }, async () => {
+test('callbacks: ModelCheckpoint keeps the best model in HDF5, its name and reload agree; TrainingMonitor and plotModel write their files; a custom callback stops training', { skip }, async () => {
   const out = mkdtempSync(join(tmpdir(), 'neurite-seeds-cb-'));
   try {
     const r = await smoke('callbacks', '--out', out);
@@ -79,11 +79,15 @@ test('callbacks: ModelCheckpoint keeps the best model in HDF5, its name and relo
     assert.match(String(r.lastCheckpoint), new RegExp(`^model-checkpoint-\\d{2}-${best.toFixed(2).replace('.', '\\.')}\\.hdf5$`));
     close(num(r, 'reloadedValAccuracy'), best, 1e-6, 'reloaded best checkpoint, same validation rows');
     assert.ok(num(r, 'testAccuracy') > 0.6);
-    const history = JSON.parse(readFileSync(join(out, 'perEpochHistory.json'), 'utf8')) as Record<string, number[]>;
-    assert.equal(history.val_accuracy.length, r.epochsRun);
-    close(Math.max(...history.val_accuracy), best, 1e-9, 'monitor history');
-    const png = readFileSync(join(out, 'perEpochGraph.png'));
-    assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47]); // "PNG"
+    const log = JSON.parse(readFileSync(join(out, 'seed000', 'log.json'), 'utf8')) as { epochs: { logs: Record<string, number> }[] };
+    assert.equal(log.epochs.length, r.epochsRun);
+    close(Math.max(...log.epochs.map((e) => e.logs.val_accuracy)), best, 1e-9, 'TrainingMonitor log');
+    for (const png of [join(out, 'seed000', 'curves.png'), join(out, 'model.png')]) assert.deepEqual([...readFileSync(png).subarray(1, 4)], [0x50, 0x4e, 0x47], `${png} is a PNG`);
+    // The custom callback stops after the first epoch whose val_accuracy reaches the target.
+    const more = r.moreValAccuracy as number[];
+    const target = num(r, 'target');
+    assert.equal(r.stopAtEpoch, more.length);
+    assert.ok(more[more.length - 1] >= target && more.slice(0, -1).every((v) => v < target), `val_accuracy ${more} vs target ${target}`);
     const h5 = readFileSync(join(out, String(r.lastCheckpoint)));
     assert.deepEqual([...h5.subarray(0, 8)], [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]); // HDF5 signature
   } finally {
@@ -159,7 +163,9 @@ test('one-hot: the seed\'s tables, a lossless round trip, and one-hot + categori
   assert.deepEqual(r.four, [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]]);
   assert.equal(r.roundTrip, true);
   close(num(r, 'initialOneHotLoss'), num(r, 'initialSparseLoss'), 1e-6, 'same weights, same loss');
-  close(num(r, 'oneHotLoss'), num(r, 'sparseLoss'), 1e-4, 'trained the same way, same loss');
-  close(num(r, 'oneHotAccuracy'), num(r, 'sparseAccuracy'), 0.005, 'trained the same way, same accuracy');
+  // Same gradients up to rounding (different kernels): identical after the smoke run's 63
+  // steps here; a full run's thousands of Adam steps drift apart slightly (see docs/guide/03).
+  close(num(r, 'oneHotLoss'), num(r, 'sparseLoss'), 0.01, 'trained the same way, same loss');
+  close(num(r, 'oneHotAccuracy'), num(r, 'sparseAccuracy'), 0.01, 'trained the same way, same accuracy');
   assert.ok(num(r, 'oneHotAccuracy') > 0.5);
 });
