@@ -66,7 +66,8 @@ test('a model trained on wasm follows the same path as on js', { skip }, () => {
       new nt.Dense({ units: 40, activation: 'relu', kernelInitializer: new nt.initializers.GlorotUniform({ seed: 2 }) }),
       new nt.Dense({ units: 3, activation: 'softmax', kernelInitializer: new nt.initializers.GlorotUniform({ seed: 3 }) }),
     ]);
-    model.compile({ optimizer: new nt.Adam({ learningRate: 1e-2 }), loss: 'categorical_crossentropy' });
+    // SGD: Adam would turn round-off in near-zero gradients into whole steps of size lr.
+    model.compile({ optimizer: new nt.SGD({ learningRate: 0.05, momentum: 0.9 }), loss: 'categorical_crossentropy' });
     losses[name] = [];
     for (let step = 0; step < 5; step++) losses[name].push(model.trainOnBatch(x, y) as number);
     weights[name] = model.getWeights().map((w) => w.data as Float32Array);
@@ -77,7 +78,7 @@ test('a model trained on wasm follows the same path as on js', { skip }, () => {
   weights.js.forEach((w, i) => {
     let d = 0;
     for (let k = 0; k < w.length; k++) d = Math.max(d, Math.abs(w[k] - weights.wasm[i][k]));
-    assert.ok(d < 1e-3, `weight ${i}: max difference ${d}`);
+    assert.ok(d < 1e-4, `weight ${i}: max difference ${d}`);
   });
 });
 

@@ -71,6 +71,8 @@ export const CONV_CASES: readonly Conv2DInfo[] = [
   convInfo(2, 10, 10, 8, 12, 5, 1, 1, 2, 1), convInfo(4, 9, 9, 6, 9, 2, 2, 1, 0, 3), convInfo(2, 8, 11, 7, 7, 3, 1, 1, 1, 7),
   convInfo(3, 9, 8, 5, 10, 3, 2, 1, 1, 5), convInfo(2, 7, 7, 16, 24, 1, 1, 1, 0, 1), convInfo(1, 13, 13, 3, 4, 4, 3, 1, 1, 1),
   convInfo(5, 6, 6, 4, 4, 3, 1, 1, 3, 1), convInfo(3, 7, 7, 12, 6, 1, 1, 1, 0, 3), convInfo(2, 28, 28, 1, 32, 3, 1, 1, 0, 1),
+  // 3×3 stride-1 shapes the wasm backend runs by Winograd F(4×4) and F(2×2), with partial edge tiles
+  convInfo(2, 13, 11, 8, 12, 3, 1, 1, 0, 1), convInfo(3, 10, 9, 16, 8, 3, 1, 1, 1, 1), convInfo(1, 12, 12, 8, 16, 3, 1, 1, 2, 1), convInfo(2, 7, 6, 8, 8, 3, 1, 1, 1, 1),
   // big enough for several row chunks per thread
   convInfo(4, 40, 40, 32, 8, 3, 1, 1, 1, 1), convInfo(4, 64, 64, 32, 8, 3, 2, 1, 1, 1), convInfo(1, 64, 64, 32, 8, 3, 2, 1, 1, 1),
 ];

@@ -8,6 +8,7 @@ typedef struct {
 } conv_info;
 
 static inline int imin(int a, int b) { return a < b ? a : b; }
+static int threads_for(double macs) { return macs < (1 << 18) ? 1 : nt_threads(); }
 
 static int is_direct(const conv_info* c) {
   return c->kH == 1 && c->kW == 1 && c->strideH == 1 && c->strideW == 1 && c->padTop == 0 && c->padLeft == 0 &&
@@ -114,7 +115,60 @@ static void conv_forward_run(void* p, int tid, int T) {
   }
 }
 
-static int threads_for(double macs) { return macs < (1 << 18) ? 1 : nt_threads(); }
+
+// Few input taps per output (K = kH·kW·inC ≤ 32, e.g. a first layer on grey or RGB
+// images): im2col would copy more than the GEMM computes. Instead each output pixel
+// accumulates its taps straight from the input, 16 output channels per register block.
+static int small_k_applies(const conv_info* c) {
+  return c->groups == 1 && c->kH * c->kW * c->inC <= 32 && c->outC % 4 == 0;
+}
+
+typedef struct {
+  const conv_info* c;
+  const float *x, *filter, *bias;
+  float* y;
+  int relu, pixels;
+} small_k_task;
+
+static void small_k_run(void* p, int tid, int T) {
+  const small_k_task* t = (const small_k_task*)p;
+  const conv_info* c = t->c;
+  const int OC = c->outC, hw = c->outH * c->outW;
+  const int per = (t->pixels + T - 1) / T;
+  const int p0 = tid * per, p1 = imin(t->pixels, p0 + per);
+  const v128_t zero = wasm_f32x4_splat(0);
+  for (int px = p0; px < p1; px++) {
+    const int b = px / hw, rem = px % hw, oh = rem / c->outW, ow = rem % c->outW;
+    float* out = t->y + (size_t)px * OC;
+    for (int oc = 0; oc < OC; oc += 16) {
+      const int nv = imin(16, OC - oc) / 4;
+      v128_t acc[4];
+      for (int v = 0; v < 4; v++) acc[v] = (t->bias && v < nv) ? wasm_v128_load(t->bias + oc + 4 * v) : zero;
+      for (int kh = 0; kh < c->kH; kh++) {
+        const int ih = oh * c->strideH - c->padTop + kh * c->dilationH;
+        if (ih < 0 || ih >= c->inH) continue;
+        for (int kw = 0; kw < c->kW; kw++) {
+          const int iw = ow * c->strideW - c->padLeft + kw * c->dilationW;
+          if (iw < 0 || iw >= c->inW) continue;
+          const float* xs = t->x + ((size_t)(b * c->inH + ih) * c->inW + iw) * c->inC;
+          const float* ws = t->filter + ((size_t)(kh * c->kW + kw) * c->inC) * OC + oc;
+          for (int ic = 0; ic < c->inC; ic++, ws += OC) {
+            const v128_t xv = wasm_f32x4_splat(xs[ic]);
+            if (nv == 4) {
+              acc[0] = wasm_f32x4_add(acc[0], wasm_f32x4_mul(xv, wasm_v128_load(ws)));
+              acc[1] = wasm_f32x4_add(acc[1], wasm_f32x4_mul(xv, wasm_v128_load(ws + 4)));
+              acc[2] = wasm_f32x4_add(acc[2], wasm_f32x4_mul(xv, wasm_v128_load(ws + 8)));
+              acc[3] = wasm_f32x4_add(acc[3], wasm_f32x4_mul(xv, wasm_v128_load(ws + 12)));
+            } else {
+              for (int v = 0; v < nv; v++) acc[v] = wasm_f32x4_add(acc[v], wasm_f32x4_mul(xv, wasm_v128_load(ws + 4 * v)));
+            }
+          }
+        }
+      }
+      for (int v = 0; v < nv; v++) wasm_v128_store(out + oc + 4 * v, t->relu ? wasm_f32x4_max(acc[v], zero) : acc[v]);
+    }
+  }
+}
 
 int winograd_applies(const conv_info* c);
 void winograd_conv2d(const float* x, const float* filter, float* y, const conv_info* c, const float* bias, int relu);
@@ -122,6 +176,11 @@ void winograd_conv2d(const float* x, const float* filter, float* y, const conv_i
 void EXPORT(nt_conv2d)(const float* x, const float* filter, float* y, const conv_info* c, const float* bias, int relu) {
   if (winograd_applies(c)) {
     winograd_conv2d(x, filter, y, c, bias, relu);
+    return;
+  }
+  if (small_k_applies(c)) {
+    small_k_task t = {c, x, filter, bias, y, relu, c->batch * c->outH * c->outW};
+    parallel_run(small_k_run, &t, threads_for((double)t.pixels * c->kH * c->kW * c->inC * c->outC));
     return;
   }
   const int inCg = c->inC / c->groups, outCg = c->outC / c->groups;

@@ -1,11 +1,13 @@
-// 3×3, stride-1 convolutions by Winograd's minimal filtering F(2×2, 3×3) (Lavin & Gray,
-// "Fast Algorithms for Convolutional Neural Networks", 2016): each 2×2 output tile takes
-// 16 multiplies per channel pair instead of 36. Per tile and channel the input patch d is
-// transformed to V = Bᵀ d B, the filter g once to U = G g Gᵀ; for each of the 16 positions
-// ξ of the 4×4 transform domain a GEMM M_ξ[tile, oc] = Σ_ic V_ξ[tile, ic] U_ξ[ic, oc] runs
-// on the packed GEMM; the output is Aᵀ M A (+ bias, relu). Transforms are vectorized over
-// channels (NHWC keeps them contiguous); the transform constants are 0, ±1 and ½, so the
-// result differs from direct convolution by float32 rounding only.
+// 3×3, stride-1 convolutions by Winograd's minimal filtering (Lavin & Gray, "Fast
+// Algorithms for Convolutional Neural Networks", 2016). F(m×m, 3×3) computes an m×m output
+// tile from an (m+2)×(m+2) input patch with (m+2)² multiplies per channel pair instead of
+// 9m²: F(2×2) 16 instead of 36, F(4×4) 36 instead of 144. Per tile and channel the patch d
+// becomes V = Bᵀ d B, the filter g once U = G g Gᵀ; for each position ξ of the transform
+// domain a GEMM M_ξ[tile, oc] = Σ_ic V_ξ[tile, ic] U_ξ[ic, oc] runs on the packed GEMM; the
+// output is Aᵀ M A (+ bias, relu). Transforms are vectorized over channels (NHWC keeps them
+// contiguous). F(2×2)'s constants are 0, ±1 and ½ (exact); F(4×4)'s (Lavin's points 0,
+// ±1, ±2) add a little float32 rounding, well inside 1e-4 of the output's scale. F(4×4)
+// is used when the output is at least 8×8, F(2×2) below.
 #include "nt.h"
 
 typedef struct {
@@ -22,27 +24,84 @@ int winograd_applies(const conv_info* c) {
 #define ADD wasm_f32x4_add
 #define SUB wasm_f32x4_sub
 #define MUL wasm_f32x4_mul
+#define SPL wasm_f32x4_splat
 
-// U_ξ = (G g Gᵀ)_ξ for every (ic, oc), written as 16 matrices [inC, outC].
-static void transform_filter(const conv_info* c, const float* filter, float* U) {
-  const int IC = c->inC, OC = c->outC;
+// ---- 1-D transforms (applied along rows, then columns) -------------------------------------
+// Filter: t = G g, g of length 3, t of length m+2.
+static inline void filter_1d(int m, const v128_t* g, v128_t* t) {
+  if (m == 2) {
+    const v128_t h = SPL(0.5f);
+    t[0] = g[0];
+    t[1] = MUL(ADD(ADD(g[0], g[1]), g[2]), h);
+    t[2] = MUL(ADD(SUB(g[0], g[1]), g[2]), h);
+    t[3] = g[2];
+  } else {
+    const v128_t s6 = SPL(1.0f / 6.0f), s24 = SPL(1.0f / 24.0f), s12 = SPL(1.0f / 12.0f);
+    t[0] = MUL(g[0], SPL(0.25f));
+    t[1] = MUL(ADD(ADD(g[0], g[1]), g[2]), SPL(-1.0f / 6.0f));
+    t[2] = MUL(ADD(SUB(g[0], g[1]), g[2]), SPL(-1.0f / 6.0f));
+    const v128_t a = ADD(MUL(g[0], s24), MUL(g[2], s6)), b = MUL(g[1], s12);
+    t[3] = ADD(a, b);
+    t[4] = SUB(a, b);
+    t[5] = g[2];
+  }
+}
+
+// Input: t = Bᵀ d, d and t of length m+2.
+static inline void input_1d(int m, const v128_t* d, v128_t* t) {
+  if (m == 2) {
+    t[0] = SUB(d[0], d[2]);
+    t[1] = ADD(d[1], d[2]);
+    t[2] = SUB(d[2], d[1]);
+    t[3] = SUB(d[1], d[3]);
+  } else {
+    const v128_t four = SPL(4.0f), five = SPL(5.0f), two = SPL(2.0f);
+    t[0] = ADD(SUB(MUL(four, d[0]), MUL(five, d[2])), d[4]);
+    const v128_t a = SUB(d[4], MUL(four, d[2])), b = SUB(d[3], MUL(four, d[1]));
+    t[1] = ADD(a, b);
+    t[2] = SUB(a, b);
+    const v128_t c = SUB(d[4], d[2]), e = MUL(two, SUB(d[3], d[1]));
+    t[3] = ADD(c, e);
+    t[4] = SUB(c, e);
+    t[5] = ADD(SUB(MUL(four, d[1]), MUL(five, d[3])), d[5]);
+  }
+}
+
+// Output: o = Aᵀ t, t of length m+2, o of length m.
+static inline void output_1d(int m, const v128_t* t, v128_t* o) {
+  if (m == 2) {
+    o[0] = ADD(ADD(t[0], t[1]), t[2]);
+    o[1] = SUB(SUB(t[1], t[2]), t[3]);
+  } else {
+    const v128_t p = ADD(t[1], t[2]), q = SUB(t[1], t[2]), r = ADD(t[3], t[4]), u = SUB(t[3], t[4]);
+    o[0] = ADD(ADD(t[0], p), r);
+    o[1] = ADD(q, MUL(SPL(2.0f), u));
+    o[2] = ADD(p, MUL(SPL(4.0f), r));
+    o[3] = ADD(ADD(q, MUL(SPL(8.0f), u)), t[5]);
+  }
+}
+
+#define MAXA 6  // m + 2 for m = 4
+
+// U_ξ = (G g Gᵀ)_ξ for every (ic, oc), written as (m+2)² matrices [inC, outC].
+static void transform_filter(const conv_info* c, int m, const float* filter, float* U) {
+  const int IC = c->inC, OC = c->outC, A = m + 2;
   const size_t plane = (size_t)IC * OC;
-  const v128_t half = wasm_f32x4_splat(0.5f);
   for (int ic = 0; ic < IC; ic++) {
     for (int oc = 0; oc < OC; oc += 4) {
-      v128_t g[9];
-      for (int k = 0; k < 9; k++) g[k] = wasm_v128_load(filter + ((size_t)k * IC + ic) * OC + oc);
-      v128_t t[4][3];
-      for (int j = 0; j < 3; j++) {
-        t[0][j] = g[j];
-        t[1][j] = MUL(ADD(ADD(g[j], g[3 + j]), g[6 + j]), half);
-        t[2][j] = MUL(ADD(SUB(g[j], g[3 + j]), g[6 + j]), half);
-        t[3][j] = g[6 + j];
+      v128_t g[3][3], t[MAXA][3];
+      for (int kh = 0; kh < 3; kh++)
+        for (int kw = 0; kw < 3; kw++) g[kh][kw] = wasm_v128_load(filter + ((size_t)(kh * 3 + kw) * IC + ic) * OC + oc);
+      for (int kw = 0; kw < 3; kw++) {
+        const v128_t col[3] = {g[0][kw], g[1][kw], g[2][kw]};
+        v128_t out[MAXA];
+        filter_1d(m, col, out);
+        for (int i = 0; i < A; i++) t[i][kw] = out[i];
       }
-      for (int i = 0; i < 4; i++) {
-        const v128_t u[4] = {t[i][0], MUL(ADD(ADD(t[i][0], t[i][1]), t[i][2]), half), MUL(ADD(SUB(t[i][0], t[i][1]), t[i][2]), half),
-                             t[i][2]};
-        for (int j = 0; j < 4; j++) wasm_v128_store(U + (size_t)(i * 4 + j) * plane + (size_t)ic * OC + oc, u[j]);
+      for (int i = 0; i < A; i++) {
+        v128_t u[MAXA];
+        filter_1d(m, t[i], u);
+        for (int j = 0; j < A; j++) wasm_v128_store(U + (size_t)(i * A + j) * plane + (size_t)ic * OC + oc, u[j]);
       }
     }
   }
@@ -52,81 +111,80 @@ typedef struct {
   const conv_info* c;
   const float *x, *bias;
   float* y;
-  const float* Up;  // 16 packed B matrices
+  const float* Up;  // (m+2)² packed B matrices
   size_t up_stride;
   float* scratch;
   size_t scratch_per_thread;
-  int tiles_h, tiles_w, tiles_total, chunk, relu;
+  int m, tiles_h, tiles_w, tiles_total, chunk, relu;
 } wino_task;
 
 static void wino_run(void* p, int tid, int T) {
   const wino_task* t = (const wino_task*)p;
   const conv_info* c = t->c;
-  const int IC = c->inC, OC = c->outC;
+  const int IC = c->inC, OC = c->outC, m = t->m, A = m + 2, AA = A * A;
   float* V = t->scratch + (size_t)tid * t->scratch_per_thread;
-  float* M = V + (size_t)16 * t->chunk * IC;
-  float* apack = M + (size_t)16 * t->chunk * OC;
+  float* M = V + (size_t)AA * t->chunk * IC;
+  float* apack = M + (size_t)AA * t->chunk * OC;
   const size_t vplane = (size_t)t->chunk * IC, mplane = (size_t)t->chunk * OC;
   const int per_image = t->tiles_h * t->tiles_w;
-  const v128_t zero = wasm_f32x4_splat(0);
+  const v128_t zero = SPL(0);
   const int nchunks = (t->tiles_total + t->chunk - 1) / t->chunk;
   for (int ch = tid; ch < nchunks; ch += T) {
     const int t0 = ch * t->chunk, nt = imin(t->chunk, t->tiles_total - t0);
     // Input transform.
     for (int k = 0; k < nt; k++) {
       const int tile = t0 + k, b = tile / per_image, r = tile % per_image;
-      const int ih0 = (r / t->tiles_w) * 2 - c->padTop, iw0 = (r % t->tiles_w) * 2 - c->padLeft;
-      const float* rows[4][4];
-      for (int i = 0; i < 4; i++) {
-        for (int j = 0; j < 4; j++) {
+      const int ih0 = (r / t->tiles_w) * m - c->padTop, iw0 = (r % t->tiles_w) * m - c->padLeft;
+      const float* rows[MAXA][MAXA];
+      for (int i = 0; i < A; i++) {
+        for (int j = 0; j < A; j++) {
           const int ih = ih0 + i, iw = iw0 + j;
           rows[i][j] = (ih < 0 || ih >= c->inH || iw < 0 || iw >= c->inW) ? 0 : t->x + ((size_t)(b * c->inH + ih) * c->inW + iw) * IC;
         }
       }
+      float* dst = V + (size_t)k * IC;
       for (int ic = 0; ic < IC; ic += 4) {
-        v128_t d[4][4];
-        for (int i = 0; i < 4; i++)
-          for (int j = 0; j < 4; j++) d[i][j] = rows[i][j] ? wasm_v128_load(rows[i][j] + ic) : zero;
-        v128_t u[4][4];
-        for (int j = 0; j < 4; j++) {
-          u[0][j] = SUB(d[0][j], d[2][j]);
-          u[1][j] = ADD(d[1][j], d[2][j]);
-          u[2][j] = SUB(d[2][j], d[1][j]);
-          u[3][j] = SUB(d[1][j], d[3][j]);
+        v128_t u[MAXA][MAXA];  // u = Bᵀ d, column by column
+        for (int j = 0; j < A; j++) {
+          v128_t d[MAXA], o[MAXA];
+          for (int i = 0; i < A; i++) d[i] = rows[i][j] ? wasm_v128_load(rows[i][j] + ic) : zero;
+          input_1d(m, d, o);
+          for (int i = 0; i < A; i++) u[i][j] = o[i];
         }
-        for (int i = 0; i < 4; i++) {
-          float* dst = V + (size_t)k * IC + ic;
-          wasm_v128_store(dst + (size_t)(i * 4 + 0) * vplane, SUB(u[i][0], u[i][2]));
-          wasm_v128_store(dst + (size_t)(i * 4 + 1) * vplane, ADD(u[i][1], u[i][2]));
-          wasm_v128_store(dst + (size_t)(i * 4 + 2) * vplane, SUB(u[i][2], u[i][1]));
-          wasm_v128_store(dst + (size_t)(i * 4 + 3) * vplane, SUB(u[i][1], u[i][3]));
+        for (int i = 0; i < A; i++) {
+          v128_t v[MAXA];
+          input_1d(m, u[i], v);
+          for (int j = 0; j < A; j++) wasm_v128_store(dst + (size_t)(i * A + j) * vplane + ic, v[j]);
         }
       }
     }
-    // 16 products in the transform domain.
-    for (int xi = 0; xi < 16; xi++) {
+    // The products in the transform domain.
+    for (int xi = 0; xi < AA; xi++) {
       gemm_packed(0, nt, OC, IC, V + xi * vplane, IC, t->Up + xi * t->up_stride, M + xi * mplane, OC, 0, 0, 0, apack);
     }
     // Output transform, bias, relu.
     for (int k = 0; k < nt; k++) {
       const int tile = t0 + k, b = tile / per_image, r = tile % per_image;
-      const int oh0 = (r / t->tiles_w) * 2, ow0 = (r % t->tiles_w) * 2;
-      const int hmax = imin(2, c->outH - oh0), wmax = imin(2, c->outW - ow0);
+      const int oh0 = (r / t->tiles_w) * m, ow0 = (r % t->tiles_w) * m;
+      const int hmax = imin(m, c->outH - oh0), wmax = imin(m, c->outW - ow0);
+      const float* src = M + (size_t)k * OC;
       for (int oc = 0; oc < OC; oc += 4) {
-        v128_t m[16];
-        for (int xi = 0; xi < 16; xi++) m[xi] = wasm_v128_load(M + xi * mplane + (size_t)k * OC + oc);
-        v128_t s[2][4];
-        for (int j = 0; j < 4; j++) {
-          s[0][j] = ADD(ADD(m[j], m[4 + j]), m[8 + j]);
-          s[1][j] = SUB(SUB(m[4 + j], m[8 + j]), m[12 + j]);
+        v128_t s[4][MAXA];  // s = Aᵀ M, column by column
+        for (int j = 0; j < A; j++) {
+          v128_t col[MAXA], o[4];
+          for (int i = 0; i < A; i++) col[i] = wasm_v128_load(src + (size_t)(i * A + j) * mplane + oc);
+          output_1d(m, col, o);
+          for (int i = 0; i < m; i++) s[i][j] = o[i];
         }
         const v128_t bv = t->bias ? wasm_v128_load(t->bias + oc) : zero;
         for (int i = 0; i < hmax; i++) {
-          v128_t out[2] = {ADD(ADD(s[i][0], s[i][1]), s[i][2]), SUB(SUB(s[i][1], s[i][2]), s[i][3])};
+          v128_t out[4];
+          output_1d(m, s[i], out);
+          float* row = t->y + ((size_t)(b * c->outH + oh0 + i) * c->outW + ow0) * OC + oc;
           for (int j = 0; j < wmax; j++) {
             v128_t v = ADD(out[j], bv);
             if (t->relu) v = wasm_f32x4_max(v, zero);
-            wasm_v128_store(t->y + ((size_t)(b * c->outH + oh0 + i) * c->outW + ow0 + j) * OC + oc, v);
+            wasm_v128_store(row + (size_t)j * OC, v);
           }
         }
       }
@@ -136,11 +194,12 @@ static void wino_run(void* p, int tid, int T) {
 
 void winograd_conv2d(const float* x, const float* filter, float* y, const conv_info* c, const float* bias, int relu) {
   const int IC = c->inC, OC = c->outC;
-  float* U = falloc((size_t)16 * IC * OC);
-  transform_filter(c, filter, U);
+  const int m = c->outH >= 8 && c->outW >= 8 ? 4 : 2, A = m + 2, AA = A * A;
+  float* U = falloc((size_t)AA * IC * OC);
+  transform_filter(c, m, filter, U);
   const size_t up_stride = gemm_packed_b_size(IC, OC);
-  float* Up = falloc(16 * up_stride);
-  for (int xi = 0; xi < 16; xi++) gemm_pack_b(0, IC, OC, U + (size_t)xi * IC * OC, OC, Up + xi * up_stride);
+  float* Up = falloc(AA * up_stride);
+  for (int xi = 0; xi < AA; xi++) gemm_pack_b(0, IC, OC, U + (size_t)xi * IC * OC, OC, Up + xi * up_stride);
   wino_task t;
   t.c = c;
   t.x = x;
@@ -149,14 +208,16 @@ void winograd_conv2d(const float* x, const float* filter, float* y, const conv_i
   t.Up = Up;
   t.up_stride = up_stride;
   t.relu = relu;
-  t.tiles_h = (c->outH + 1) / 2;
-  t.tiles_w = (c->outW + 1) / 2;
+  t.m = m;
+  t.tiles_h = (c->outH + m - 1) / m;
+  t.tiles_w = (c->outW + m - 1) / m;
   t.tiles_total = c->batch * t.tiles_h * t.tiles_w;
-  int chunk = 8192 / (IC + OC);
-  chunk = chunk < 4 ? 4 : chunk > 256 ? 256 : chunk;
+  // About 512 KiB of transformed tiles per chunk.
+  int chunk = 131072 / (AA * (IC + OC));
+  chunk = chunk < 8 ? 8 : chunk > 256 ? 256 : chunk;
   t.chunk = chunk & ~3;
-  t.scratch_per_thread = ((size_t)16 * t.chunk * (IC + OC) + gemm_apack_size() + 15) & ~(size_t)15;
-  const double macs = (double)t.tiles_total * 16 * IC * OC;
+  t.scratch_per_thread = ((size_t)AA * t.chunk * (IC + OC) + gemm_apack_size() + 15) & ~(size_t)15;
+  const double macs = (double)t.tiles_total * AA * IC * OC;
   const int T = macs < (1 << 18) ? 1 : nt_threads();
   t.scratch = falloc(t.scratch_per_thread * T);
   parallel_run(wino_run, &t, T);
