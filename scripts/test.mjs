@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // `npm test`: runs every test file under build/test on the default backend (native when the
 // addon is built), then the engine suite (tensors, autograd, gradient checks, forward
-// references, ONNX vectors) again on the js reference backend, so both backends pass it.
+// references, ONNX vectors, layers, optimizers) again on the js reference backend and on
+// the WebAssembly backend (when its kernels are built), so every backend passes it.
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,6 +20,9 @@ function run(label, list, env) {
 }
 
 const forced = process.env.NEURITE_BACKEND;
-let ok = run(`all tests, backend: ${forced || 'default (native if built, else js)'}`, files, {});
+let ok = run(`all tests, backend: ${forced || 'default (native if built, else wasm, else js)'}`, files, {});
 if (!forced) ok = run('engine suite on the js reference backend', files.filter((f) => ENGINE.test(f)), { NEURITE_BACKEND: 'js' }) && ok;
+if (!forced && existsSync(join(root, 'build', 'wasm', 'neurite-kernels-mt.wasm'))) {
+  ok = run('engine suite on the WebAssembly backend', files.filter((f) => ENGINE.test(f)), { NEURITE_BACKEND: 'wasm' }) && ok;
+}
 process.exit(ok ? 0 : 1);

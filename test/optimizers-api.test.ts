@@ -6,6 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import '../src/backends/index.js'; // registers native and wasm, so NEURITE_BACKEND can force them
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fixture } from './helpers/shared.js';

@@ -12,6 +12,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import '../src/backends/index.js'; // registers native and wasm, so NEURITE_BACKEND can force them
 import { Variable, tensor } from '../src/tensor/index.js';
 import { Adadelta, Adagrad, Adam, AdamW, Adamax, Nadam, type Optimizer, RMSprop, SGD } from '../src/optimizers/index.js';
 
