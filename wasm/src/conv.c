@@ -180,7 +180,7 @@ void EXPORT(nt_conv2d)(const float* x, const float* filter, float* y, const conv
   }
   if (small_k_applies(c)) {
     small_k_task t = {c, x, filter, bias, y, relu, c->batch * c->outH * c->outW};
-    parallel_run(small_k_run, &t, threads_for((double)t.pixels * c->kH * c->kW * c->inC * c->outC));
+    parallel_run(small_k_run, task_copy(&t, sizeof t), threads_for((double)t.pixels * c->kH * c->kW * c->inC * c->outC));
     return;
   }
   const int inCg = c->inC / c->groups, outCg = c->outC / c->groups;
@@ -196,7 +196,7 @@ void EXPORT(nt_conv2d)(const float* x, const float* filter, float* y, const conv
   conv_task t = {c, x, 0, filter, bias, y, 0, 0, bp, 0, 0, relu, rows_total, chunk_rows(K)};
   t.scratch_per_thread = (size_t)t.chunk * K + gemm_apack_size() + 16;
   t.scratch = falloc(t.scratch_per_thread * T);
-  parallel_run(conv_forward_run, &t, T);
+  parallel_run(conv_forward_run, task_copy(&t, sizeof t), T);
 }
 
 // Input gradient: dcol = dy · Wᵀ, then col2im; threads over whole images so no two add
@@ -263,7 +263,7 @@ void EXPORT(nt_conv2d_backprop_input)(const float* dy, const float* filter, floa
   conv_task t = {c, 0, dy, filter, 0, 0, dx, 0, bp, 0, 0, 0, c->batch * c->outH * c->outW, chunk_rows(K)};
   t.scratch_per_thread = (size_t)t.chunk * K + gemm_apack_size() + 16;
   t.scratch = falloc(t.scratch_per_thread * T);
-  parallel_run(conv_backprop_input_run, &t, T);
+  parallel_run(conv_backprop_input_run, task_copy(&t, sizeof t), T);
 }
 
 // Filter gradient: dW += colᵀ · dy per chunk; each thread sums into its own partial dW.
@@ -299,7 +299,7 @@ void EXPORT(nt_conv2d_backprop_filter)(const float* x, const float* dy, float* d
   t.scratch_per_thread = (size_t)t.chunk * K + gemm_apack_size() + gemm_packed_b_size(t.chunk, outCg) + (size_t)K * c->outC + 16;
   t.scratch_per_thread = (t.scratch_per_thread + 15) & ~(size_t)15;
   t.scratch = falloc(t.scratch_per_thread * T);
-  parallel_run(conv_backprop_filter_run, &t, T);
+  parallel_run(conv_backprop_filter_run, task_copy(&t, sizeof t), T);
   const size_t n = (size_t)K * c->outC;
   for (size_t i = 0; i < n; i++) {
     float s = 0.0f;

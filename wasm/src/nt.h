@@ -30,6 +30,10 @@ void nt_copy(float* dst, const float* src, size_t n);
 // thread 0) and returns when all are done. T = 1 without workers.
 typedef void (*task_fn)(void* ctx, int tid, int nthreads);
 void parallel_run(task_fn fn, void* ctx, int max_threads);
+// A copy of a task's context in the arena, on cache lines of its own: contexts on the
+// caller's stack would share lines with the caller's spilled locals, and every worker read
+// would then miss (false sharing).
+void* task_copy(const void* ctx, size_t bytes);
 int nt_threads(void);
 
 // ---- GEMM -----------------------------------------------------------------------------

@@ -30,6 +30,12 @@ uint32_t EXPORT(nt_mark)(void) {
 }
 void EXPORT(nt_release)(uint32_t mark) { arena_top = mark; }
 
+void* task_copy(const void* ctx, size_t bytes) {
+  void* p = nt_arena_alloc(bytes + 64);
+  __builtin_memcpy(p, ctx, bytes);
+  return p;
+}
+
 void nt_zero(float* p, size_t n) { __builtin_memset(p, 0, n * sizeof(float)); }
 void nt_copy(float* dst, const float* src, size_t n) { __builtin_memmove(dst, src, n * sizeof(float)); }
 

@@ -118,10 +118,11 @@ typedef struct {
   int m, tiles_h, tiles_w, tiles_total, chunk, relu;
 } wino_task;
 
-static void wino_run(void* p, int tid, int T) {
-  const wino_task* t = (const wino_task*)p;
+// The body for one tile size; always inlined with a constant m so that every loop over
+// the (m+2)×(m+2) domain unrolls and the transforms stay in registers.
+static inline __attribute__((always_inline)) void wino_body(const wino_task* t, int tid, int T, const int m) {
   const conv_info* c = t->c;
-  const int IC = c->inC, OC = c->outC, m = t->m, A = m + 2, AA = A * A;
+  const int IC = c->inC, OC = c->outC, A = m + 2, AA = A * A;
   float* V = t->scratch + (size_t)tid * t->scratch_per_thread;
   float* M = V + (size_t)AA * t->chunk * IC;
   float* apack = M + (size_t)AA * t->chunk * OC;
@@ -135,11 +136,16 @@ static void wino_run(void* p, int tid, int T) {
     for (int k = 0; k < nt; k++) {
       const int tile = t0 + k, b = tile / per_image, r = tile % per_image;
       const int ih0 = (r / t->tiles_w) * m - c->padTop, iw0 = (r % t->tiles_w) * m - c->padLeft;
+      const int interior = ih0 >= 0 && iw0 >= 0 && ih0 + A <= c->inH && iw0 + A <= c->inW;
+      const float* base = t->x + ((size_t)(b * c->inH + (interior ? ih0 : 0)) * c->inW + (interior ? iw0 : 0)) * IC;
+      const size_t rowStride = (size_t)c->inW * IC;
       const float* rows[MAXA][MAXA];
-      for (int i = 0; i < A; i++) {
-        for (int j = 0; j < A; j++) {
-          const int ih = ih0 + i, iw = iw0 + j;
-          rows[i][j] = (ih < 0 || ih >= c->inH || iw < 0 || iw >= c->inW) ? 0 : t->x + ((size_t)(b * c->inH + ih) * c->inW + iw) * IC;
+      if (!interior) {
+        for (int i = 0; i < A; i++) {
+          for (int j = 0; j < A; j++) {
+            const int ih = ih0 + i, iw = iw0 + j;
+            rows[i][j] = (ih < 0 || ih >= c->inH || iw < 0 || iw >= c->inW) ? 0 : t->x + ((size_t)(b * c->inH + ih) * c->inW + iw) * IC;
+          }
         }
       }
       float* dst = V + (size_t)k * IC;
@@ -147,7 +153,11 @@ static void wino_run(void* p, int tid, int T) {
         v128_t u[MAXA][MAXA];  // u = Bᵀ d, column by column
         for (int j = 0; j < A; j++) {
           v128_t d[MAXA], o[MAXA];
-          for (int i = 0; i < A; i++) d[i] = rows[i][j] ? wasm_v128_load(rows[i][j] + ic) : zero;
+          if (interior) {
+            for (int i = 0; i < A; i++) d[i] = wasm_v128_load(base + i * rowStride + (size_t)j * IC + ic);
+          } else {
+            for (int i = 0; i < A; i++) d[i] = rows[i][j] ? wasm_v128_load(rows[i][j] + ic) : zero;
+          }
           input_1d(m, d, o);
           for (int i = 0; i < A; i++) u[i][j] = o[i];
         }
@@ -190,6 +200,12 @@ static void wino_run(void* p, int tid, int T) {
       }
     }
   }
+}
+
+static void wino_run(void* p, int tid, int T) {
+  const wino_task* t = (const wino_task*)p;
+  if (t->m == 4) wino_body(t, tid, T, 4);
+  else wino_body(t, tid, T, 2);
 }
 
 void winograd_conv2d(const float* x, const float* filter, float* y, const conv_info* c, const float* bias, int relu) {
