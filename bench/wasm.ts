@@ -1,6 +1,7 @@
 /**
  * `npm run bench:wasm`: the WebAssembly backend against TensorFlow.js' WebAssembly backend
- * (@tensorflow/tfjs-backend-wasm, XNNPACK), both measured in this process, same shapes:
+ * (@tensorflow/tfjs-backend-wasm, XNNPACK) in the same benchmark run, same shapes; each side
+ * runs in its own child process, alternating rounds so both see the same machine load:
  *
  *   W1 train      Dense 784→512 relu → 256 relu → 10 softmax, Adam 1e-3, batch 128
  *   W2 inference  Keras mnist_cnn (Conv 32, Conv 64, MaxPool, Dense 128, Dense 10), batch 256
@@ -11,18 +12,22 @@
  * layers, Glorot-uniform kernels, Adam 1e-3, categorical cross-entropy) with trainOnBatch
  * and predict on one fixed batch of seeded uniform data.
  *
- *   BENCH_BUDGET_S=5 npm run bench:wasm      # seconds per measurement (default 3)
+ *   BENCH_BUDGET_S=6 npm run bench:wasm      # timed seconds per workload and side (default 3)
+ *   BENCH_ROUNDS=5 npm run bench:wasm        # alternating rounds (default 3)
  *   NEURITE_WASM_THREADS=1 npm run bench:wasm
  */
+import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import * as nt from '../src/index.js';
-
 
 const BUDGET = Number(process.env.BENCH_BUDGET_S ?? 3);
 const W2_INFER_BATCH = 256;
 /** Alternating timed rounds per side. */
-const ROUNDS = 5;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+/** Seconds of warm-up per workload before timing (V8 tiers hot wasm functions up). */
+const WARM_S = 1;
 
 type Tf = typeof import('@tensorflow/tfjs');
 type TfModel = ReturnType<Tf['sequential']>;
@@ -91,9 +96,11 @@ async function tfSteps(tf: Tf): Promise<{ w1Train: Step; w2Infer: Step; w2Train:
   };
 }
 
-/** Samples/s of `step` over `seconds` (after one warm-up call). */
-async function rateOver(step: Step, batch: number, seconds: number): Promise<number> {
-  await step();
+/** Samples/s of `step` over `seconds`, after `warmS` seconds of warm-up (wasm tier-up). */
+async function rateOver(step: Step, batch: number, seconds: number, warmS: number): Promise<number> {
+  const w = performance.now();
+  do await step();
+  while ((performance.now() - w) / 1000 < warmS);
   const t = performance.now();
   let n = 0;
   while ((performance.now() - t) / 1000 < seconds || n < 2) {
@@ -103,19 +110,33 @@ async function rateOver(step: Step, batch: number, seconds: number): Promise<num
   return (n * batch) / ((performance.now() - t) / 1000);
 }
 
-/**
- * Interleaved rounds (ours, theirs, ours, theirs, …) so that both see the same machine
- * load; the median of each side.
- */
-async function compare(ours: Step, theirs: Step | null, batch: number): Promise<[number, number | null]> {
-  const a: number[] = [];
-  const b: number[] = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    a.push(await rateOver(ours, batch, BUDGET / ROUNDS));
-    if (theirs) b.push(await rateOver(theirs, batch, BUDGET / ROUNDS));
+type Side = 'neurite' | 'tfjs';
+type Rates = { label: string; w1Train: number; w2Infer: number; w2Train: number | string };
+
+/** One side's three rates, measured in this process (a child of the benchmark). */
+async function measure(side: Side): Promise<Rates> {
+  const per = BUDGET / ROUNDS;
+  if (side === 'neurite') {
+    nt.setBackend('wasm');
+    const n = neurite();
+    await new Promise((r) => setTimeout(r, 200)); // let the worker threads park
+    const sync = (f: () => void): Step => async () => f();
+    return {
+      label: `Neurite wasm, ${nt.wasmModule()?.threadCount() ?? 1} threads`,
+      w1Train: await rateOver(sync(n.w1Train), 128, per, WARM_S),
+      w2Infer: await rateOver(sync(n.w2Infer), W2_INFER_BATCH, per, WARM_S),
+      w2Train: await rateOver(sync(n.w2Train), 128, per, WARM_S),
+    };
   }
-  const median = (v: number[]): number => v.sort((x, y) => x - y)[v.length >> 1];
-  return [median(a), theirs ? median(b) : null];
+  const loaded = await loadTf();
+  if (typeof loaded === 'string') throw new Error(loaded);
+  const t = await tfSteps(loaded.tf);
+  return {
+    label: loaded.variant,
+    w1Train: await rateOver(t.w1Train, 128, per, WARM_S),
+    w2Infer: await rateOver(t.w2Infer, W2_INFER_BATCH, per, WARM_S),
+    w2Train: typeof t.w2Train === 'string' ? t.w2Train : await rateOver(t.w2Train, 128, per, WARM_S),
+  };
 }
 
 function neurite(): { w1Train: () => void; w2Infer: () => void; w2Train: () => void } {
@@ -135,31 +156,50 @@ function neurite(): { w1Train: () => void; w2Infer: () => void; w2Train: () => v
   };
 }
 
+function runSide(side: Side): Rates | string {
+  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--side', side], { encoding: 'utf8', env: process.env, timeout: 600_000 });
+  const line = (r.stdout || '').trim().split('\n').pop() ?? '';
+  if (r.status !== 0 || !line.startsWith('{')) return `${side} failed: ${(r.stderr || r.stdout || '').trim().split('\n').slice(-3).join(' ')}`;
+  return JSON.parse(line) as Rates;
+}
+
 async function main(): Promise<void> {
-  nt.setBackend('wasm');
-  const threads = nt.wasmModule()?.threadCount() ?? 1;
-  const n = neurite();
-  // Let the worker threads park before timing.
-  await new Promise((r) => setTimeout(r, 200));
-  const loaded = await loadTf();
-  const t = typeof loaded === 'string' ? null : await tfSteps(loaded.tf);
-  const label = typeof loaded === 'string' ? `(${loaded})` : loaded.variant;
-  const sync = (f: () => void): Step => async () => f();
-  const w1 = await compare(sync(n.w1Train), t?.w1Train ?? null, 128);
-  const w2i = await compare(sync(n.w2Infer), t?.w2Infer ?? null, W2_INFER_BATCH);
-  const w2t = await compare(sync(n.w2Train), typeof t?.w2Train === 'function' ? t.w2Train : null, 128);
-  console.log(`Neurite wasm backend (${nt.wasmModule()?.threadCount() ?? threads} threads) vs ${label}; ${BUDGET} s per side per workload, ${ROUNDS} interleaved rounds, medians`);
+  const i = process.argv.indexOf('--side');
+  if (i >= 0) {
+    console.log(JSON.stringify(await measure(process.argv[i + 1] as Side)));
+    process.exit(0);
+  }
+  // Each side runs in its own process (no shared heap, GC or caches), alternating rounds so
+  // both see the same machine load; the table shows each side's median.
+  const ours: Rates[] = [];
+  const theirs: Rates[] = [];
+  let failure = '';
+  for (let r = 0; r < ROUNDS; r++) {
+    const a = runSide('neurite');
+    if (typeof a === 'string') throw new Error(a);
+    ours.push(a);
+    const b = runSide('tfjs');
+    if (typeof b === 'string') failure = b;
+    else theirs.push(b);
+  }
+  const median = (v: number[]): number => [...v].sort((x, y) => x - y)[v.length >> 1];
+  const pick = (rs: Rates[], k: 'w1Train' | 'w2Infer' | 'w2Train'): number | string | null => {
+    if (rs.length === 0) return null;
+    const nums = rs.map((r) => r[k]).filter((v): v is number => typeof v === 'number');
+    return nums.length ? median(nums) : (rs[0][k] as string);
+  };
+  console.log(`${ours[0].label} vs ${theirs[0]?.label ?? `tfjs-backend-wasm (${failure})`}; each side in its own process, ${ROUNDS} alternating rounds of ${(BUDGET / ROUNDS).toFixed(1)} s per workload after ${WARM_S} s of warm-up; medians`);
   console.log('| workload | Neurite wasm samples/s | tfjs-wasm samples/s | Neurite / tfjs-wasm |');
   console.log('|---|---|---|---|');
   const fmt = (v: number): string => (v >= 100 ? String(Math.round(v)) : v.toFixed(1));
-  const row = (name: string, a: number, b: number | string | null): void => {
-    const other = typeof b === 'number' ? fmt(b) : b ?? '—';
-    console.log(`| ${name} | ${fmt(a)} | ${other} | ${typeof b === 'number' ? `${(a / b).toFixed(2)}x` : '—'} |`);
+  const row = (name: string, k: 'w1Train' | 'w2Infer' | 'w2Train'): void => {
+    const a = pick(ours, k) as number;
+    const b = pick(theirs, k);
+    console.log(`| ${name} | ${fmt(a)} | ${typeof b === 'number' ? fmt(b) : b ?? '—'} | ${typeof b === 'number' ? `${(a / b).toFixed(2)}x` : '—'} |`);
   };
-  row('W1 train (batch 128)', w1[0], w1[1]);
-  row(`W2 inference (batch ${W2_INFER_BATCH})`, w2i[0], w2i[1]);
-  row('W2 train (batch 128)', w2t[0], w2t[1] ?? (typeof t?.w2Train === 'string' ? t.w2Train : null));
-  process.exit(0);
+  row('W1 train (batch 128)', 'w1Train');
+  row(`W2 inference (batch ${W2_INFER_BATCH})`, 'w2Infer');
+  row('W2 train (batch 128)', 'w2Train');
 }
 
 await main();

@@ -258,12 +258,30 @@ static void gemm_run(void* p, int tid, int T) {
 // Below this many multiply-adds a product stays on one thread (waking workers costs more).
 #define PARALLEL_MACS (1 << 18)
 
+typedef struct {
+  int transB, K, N, ldb;
+  const float* B;
+  float* Bp;
+} pack_task;
+
+// Packs a share of B's column panels (a large B takes long enough to split).
+static void pack_run(void* p, int tid, int T) {
+  const pack_task* t = (const pack_task*)p;
+  const int panels = (t->N + NR - 1) / NR;
+  const int per = (panels + T - 1) / T;
+  const int j0 = tid * per * NR, j1 = imin(t->N, j0 + per * NR);
+  if (j0 >= j1) return;
+  const float* B = t->transB ? t->B + (size_t)j0 * t->ldb : t->B + j0;
+  gemm_pack_b(t->transB, t->K, j1 - j0, B, t->ldb, t->Bp + (size_t)(j0 / NR) * t->K * NR);
+}
+
 void gemm(int transA, int transB, int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
           int accumulate, const float* bias, int relu) {
   float* Bp = falloc(gemm_packed_b_size(K, N));
-  gemm_pack_b(transB, K, N, B, ldb, Bp);
   int T = nt_threads();
   if ((double)M * N * K < PARALLEL_MACS) T = 1;
+  pack_task pk = {transB, K, N, ldb, B, Bp};
+  parallel_run(pack_run, task_copy(&pk, sizeof pk), (double)K * N < (1 << 16) ? 1 : T);
   gemm_task g = {transA, M, N, K, lda, ldc, accumulate, relu, 1, A, Bp, bias, C, 0};
   const int strips = (M + MR - 1) / MR;
   g.by_rows = strips >= 4 * T || strips >= (N + NR - 1) / NR;

@@ -27,41 +27,58 @@ static inline v128_t max_nan(v128_t acc, v128_t x) {
   return wasm_v128_bitselect(x, acc, take);
 }
 
-void EXPORT(nt_pool2d)(const float* x, float* y, const pool_info* p) {
-  const int C = p->channels;
-  float* acc = falloc(C);
-  for (int n = 0; n < p->batch; n++) {
-    for (int oh = 0; oh < p->outH; oh++) {
-      for (int ow = 0; ow < p->outW; ow++) {
-        const float init = p->mode_max ? -__builtin_inff() : 0.0f;
-        for (int c = 0; c < C; c++) acc[c] = init;
-        for (int kh = 0; kh < p->kH; kh++) {
-          const int ih = oh * p->strideH - p->padTop + kh * p->dilationH;
-          if (ih < 0 || ih >= p->inH) continue;
-          for (int kw = 0; kw < p->kW; kw++) {
-            const int iw = ow * p->strideW - p->padLeft + kw * p->dilationW;
-            if (iw < 0 || iw >= p->inW) continue;
-            const float* src = x + ((size_t)(n * p->inH + ih) * p->inW + iw) * C;
-            int c = 0;
-            if (p->mode_max) {
-              for (; c + 4 <= C; c += 4) wasm_v128_store(acc + c, max_nan(wasm_v128_load(acc + c), wasm_v128_load(src + c)));
-              for (; c < C; c++) if (src[c] > acc[c] || src[c] != src[c]) acc[c] = src[c];
-            } else {
-              for (; c + 4 <= C; c += 4) wasm_v128_store(acc + c, wasm_f32x4_add(wasm_v128_load(acc + c), wasm_v128_load(src + c)));
-              for (; c < C; c++) acc[c] += src[c];
-            }
+typedef struct {
+  const pool_info* p;
+  const float* x;
+  float* y;
+} pool_task;
+
+// Output rows (n, oh) split over threads; each output pixel is reduced straight into y,
+// four channels at a time.
+static void pool_run(void* arg, int tid, int T) {
+  const pool_task* t = (const pool_task*)arg;
+  const pool_info* p = t->p;
+  const int C = p->channels, rows = p->batch * p->outH;
+  const int per = (rows + T - 1) / T;
+  const int r0 = tid * per, r1 = r0 + per < rows ? r0 + per : rows;
+  for (int row = r0; row < r1; row++) {
+    const int n = row / p->outH, oh = row % p->outH;
+    for (int ow = 0; ow < p->outW; ow++) {
+      float* dst = t->y + ((size_t)row * p->outW + ow) * C;
+      const float init = p->mode_max ? -__builtin_inff() : 0.0f;
+      const v128_t vinit = wasm_f32x4_splat(init);
+      int c = 0;
+      for (; c + 4 <= C; c += 4) wasm_v128_store(dst + c, vinit);
+      for (; c < C; c++) dst[c] = init;
+      for (int kh = 0; kh < p->kH; kh++) {
+        const int ih = oh * p->strideH - p->padTop + kh * p->dilationH;
+        if (ih < 0 || ih >= p->inH) continue;
+        for (int kw = 0; kw < p->kW; kw++) {
+          const int iw = ow * p->strideW - p->padLeft + kw * p->dilationW;
+          if (iw < 0 || iw >= p->inW) continue;
+          const float* src = t->x + ((size_t)(n * p->inH + ih) * p->inW + iw) * C;
+          c = 0;
+          if (p->mode_max) {
+            for (; c + 4 <= C; c += 4) wasm_v128_store(dst + c, max_nan(wasm_v128_load(dst + c), wasm_v128_load(src + c)));
+            for (; c < C; c++) if (src[c] > dst[c] || src[c] != src[c]) dst[c] = src[c];
+          } else {
+            for (; c + 4 <= C; c += 4) wasm_v128_store(dst + c, wasm_f32x4_add(wasm_v128_load(dst + c), wasm_v128_load(src + c)));
+            for (; c < C; c++) dst[c] += src[c];
           }
         }
-        float* dst = y + ((size_t)(n * p->outH + oh) * p->outW + ow) * C;
-        if (p->mode_max) {
-          nt_copy(dst, acc, C);
-        } else {
-          const int d = avg_divisor(p, oh, ow);
-          for (int c = 0; c < C; c++) dst[c] = d > 0 ? acc[c] / (float)d : 0.0f;
-        }
+      }
+      if (!p->mode_max) {
+        const int d = avg_divisor(p, oh, ow);
+        for (c = 0; c < C; c++) dst[c] = d > 0 ? dst[c] / (float)d : 0.0f;
       }
     }
   }
+}
+
+void EXPORT(nt_pool2d)(const float* x, float* y, const pool_info* p) {
+  pool_task t = {p, x, y};
+  const double work = (double)p->batch * p->outH * p->outW * p->channels * p->kH * p->kW;
+  parallel_run(pool_run, task_copy(&t, sizeof t), work < (1 << 18) ? 1 : nt_threads());
 }
 
 // Max pooling's gradient, four channels at a time: the first tap of each window is taken,
