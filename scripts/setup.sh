@@ -32,15 +32,23 @@ fi
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi
+# TypeDoc (the API reference) with its own TypeScript 6: TypeDoc does not support TypeScript 7 yet.
+if [ ! -d tools/typedoc/node_modules ] || [ tools/typedoc/package-lock.json -nt tools/typedoc/node_modules/.package-lock.json ]; then
+  npm ci --prefix tools/typedoc --no-audit --no-fund
+fi
 addon=native/build/Release/neurite_native.node
 if [ ! -f "$addon" ] || [ -n "$(find native/src native/binding.gyp -newer "$addon" 2>/dev/null)" ]; then
   node scripts/build-native.mjs
 fi
 npm run build
 
-# setup.sh installed OpenBLAS and the toolchain, so the native backend must have built.
+# setup.sh installed OpenBLAS, clang and the toolchains, so the native and wasm backends must have built.
 if [ ! -f native/build/Release/neurite_native.node ]; then
   echo "setup: the native backend did not build (see the node-gyp output above)" >&2
+  exit 1
+fi
+if [ ! -f build/wasm/neurite-kernels.wasm ] || [ ! -f build/wasm/neurite-kernels-mt.wasm ]; then
+  echo "setup: the WebAssembly kernels did not build (see scripts/build-wasm.mjs's output above)" >&2
   exit 1
 fi
 echo "setup: done (native backend built; run 'npm run demo' or 'npm test')"
