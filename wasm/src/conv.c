@@ -170,6 +170,21 @@ static void small_k_run(void* p, int tid, int T) {
   }
 }
 
+// Each group's filter slice packed as the GEMM's B: W_g [K, outCg] for the forward pass,
+// or (transposed) W_gᵀ [outCg, K] for the input gradient, read from W's [K, outC] layout.
+static const float** pack_filters(const conv_info* c, const float* filter, int transposed) {
+  const int outCg = c->outC / c->groups;
+  const int K = c->kH * c->kW * (c->inC / c->groups);
+  const float** bp = (const float**)nt_arena_alloc(sizeof(float*) * c->groups);
+  for (int g = 0; g < c->groups; g++) {
+    float* b = falloc(transposed ? gemm_packed_b_size(outCg, K) : gemm_packed_b_size(K, outCg));
+    if (transposed) gemm_pack_b(1, outCg, K, filter + g * outCg, c->outC, b);
+    else gemm_pack_b(0, K, outCg, filter + g * outCg, c->outC, b);
+    bp[g] = b;
+  }
+  return bp;
+}
+
 int winograd_applies(const conv_info* c);
 void winograd_conv2d(const float* x, const float* filter, float* y, const conv_info* c, const float* bias, int relu);
 
@@ -183,14 +198,9 @@ void EXPORT(nt_conv2d)(const float* x, const float* filter, float* y, const conv
     parallel_run(small_k_run, task_copy(&t, sizeof t), threads_for((double)t.pixels * c->kH * c->kW * c->inC * c->outC));
     return;
   }
-  const int inCg = c->inC / c->groups, outCg = c->outC / c->groups;
+  const int inCg = c->inC / c->groups;
   const int K = c->kH * c->kW * inCg;
-  const float** bp = (const float**)nt_arena_alloc(sizeof(float*) * c->groups);
-  for (int g = 0; g < c->groups; g++) {
-    float* b = falloc(gemm_packed_b_size(K, outCg));
-    gemm_pack_b(0, K, outCg, filter + g * outCg, c->outC, b);
-    bp[g] = b;
-  }
+  const float** bp = pack_filters(c, filter, 0);
   const int rows_total = c->batch * c->outH * c->outW;
   const int T = threads_for((double)rows_total * K * c->outC);
   conv_task t = {c, x, 0, filter, bias, y, 0, 0, bp, 0, 0, relu, rows_total, chunk_rows(K)};
@@ -248,16 +258,10 @@ void EXPORT(nt_conv2d_backprop_input)(const float* dy, const float* filter, floa
     winograd_conv2d(dy, rot, dx, &t, 0, 0);
     return;
   }
-  const int inCg = c->inC / c->groups, outCg = c->outC / c->groups;
+  const int inCg = c->inC / c->groups;
   const int K = c->kH * c->kW * inCg;
   if (!is_direct(c)) nt_zero(dx, (size_t)c->batch * c->inH * c->inW * c->inC);
-  const float** bp = (const float**)nt_arena_alloc(sizeof(float*) * c->groups);
-  for (int g = 0; g < c->groups; g++) {
-    // op(B) = Wgᵀ: [outCg, K], stored as W's [K, outC] slice read transposed.
-    float* b = falloc(gemm_packed_b_size(outCg, K));
-    gemm_pack_b(1, outCg, K, filter + g * outCg, c->outC, b);
-    bp[g] = b;
-  }
+  const float** bp = pack_filters(c, filter, 1);
   int T = threads_for((double)c->batch * c->outH * c->outW * K * c->outC);
   if (T > c->batch) T = c->batch;
   conv_task t = {c, 0, dy, filter, 0, 0, dx, 0, bp, 0, 0, 0, c->batch * c->outH * c->outW, chunk_rows(K)};
