@@ -34,3 +34,21 @@ test('a custom layer trains, and loads from a config once registered', async () 
   assert.notDeepEqual((model.layers[1] as Scale).factor?.read().toArray(), before, 'the custom weight was trained');
   assert.deepEqual((copy.predict(x) as nt.Tensor).shape, [16, 3]);
 });
+
+test('build() called directly marks a layer built, so weights set afterwards survive the first call (Keras)', () => {
+  const dense = new nt.Dense({ units: 2 });
+  assert.equal(dense.built, false);
+  dense.build([null, 3]);
+  assert.equal(dense.built, true);
+  const kernel = nt.tensor([1, 2, 3, 4, 5, 6], [3, 2]);
+  const bias = nt.tensor([0.5, -0.5], [2]);
+  dense.setWeights([kernel, bias]);
+  const y = dense.apply(nt.tensor([1, 1, 1], [1, 3])) as nt.Tensor;
+  assert.deepEqual(Array.from(y.data), [9.5, 11.5]);
+  // A custom layer's own build is the one that runs, and the wrapper is not part of its config.
+  const s = new Scale();
+  s.build([null, 4]);
+  assert.equal(s.built, true);
+  assert.equal(s.weights.length, 1);
+  assert.ok(!Object.keys(s).includes('build'));
+});

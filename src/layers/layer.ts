@@ -97,6 +97,19 @@ export abstract class Layer {
     if (args.batchInputShape) this.batchInputShape = [...args.batchInputShape];
     else if (args.inputShape) this.batchInputShape = [args.batchSize ?? null, ...args.inputShape];
     else this.batchInputShape = null;
+    // As in Keras, calling build() marks the layer built, so weights set after an explicit
+    // build survive the first call. Layers override build() without calling super, so the
+    // most-derived build is wrapped here once (non-enumerable: configs never see it).
+    const build = this.build;
+    Object.defineProperty(this, 'build', {
+      value: (inputShape: LayerShape | readonly LayerShape[]): void => {
+        build.call(this, inputShape);
+        this.built = true;
+      },
+      writable: true,
+      configurable: true,
+      enumerable: false,
+    });
   }
 
   getClassName(): string {
