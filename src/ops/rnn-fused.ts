@@ -27,7 +27,7 @@ export interface FusedRnnOptions {
   readonly cell: RnnCell;
   /** Read the steps last to first (outputs are returned in step order, as Keras). */
   readonly goBackwards?: boolean;
-  /** [batch, time]: 1 runs the step, 0 keeps the states and repeats the previous output. */
+  /** Shape `[batch, time]`: 1 runs the step, 0 keeps the states and repeats the previous output. */
   readonly mask?: Tensor | null;
   /** Masked steps output zeros instead of repeating the previous output. */
   readonly zeroOutputForMask?: boolean;
@@ -36,9 +36,9 @@ export interface FusedRnnOptions {
 }
 
 export interface FusedRnnResult {
-  /** [batch, time, units] in step order, or null with `sequence: false`. */
+  /** Shape `[batch, time, units]` in step order, or null with `sequence: false`. */
   readonly outputs: Tensor | null;
-  /** [batch, units]: the output of the last step (after masking). */
+  /** Shape `[batch, units]`: the output of the last step (after masking). */
   readonly lastOutput: Tensor;
   /** The final states: [h] (GRU) or [h, c] (LSTM), [batch, units] each. */
   readonly states: Tensor[];

@@ -57,6 +57,12 @@ interface SlotState {
 /** A (gradient, variable) pair; a null gradient means the variable is skipped this step. */
 export type GradAndVar = readonly [Tensor | null, Variable];
 
+/**
+ * The base of every optimizer (tf.keras 2's OptimizerV2): learning rate or schedule with
+ * the legacy `decay`, clipnorm/clipvalue/globalClipnorm, lazily created slots, the
+ * `iterations` counter, getWeights/setWeights in tf.keras 2's order, and config. Each step
+ * runs one fused in-place update kernel per variable.
+ */
 export abstract class Optimizer implements Serializable {
   /** Number of steps applied (`applyGradients` calls); schedules and bias corrections read it. */
   iterations = 0;

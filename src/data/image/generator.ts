@@ -45,6 +45,13 @@ function uniform(lo: number, hi: number, rng: Rng): number {
   return lo + (hi - lo) * rng.uniform();
 }
 
+/**
+ * Keras' ImageDataGenerator: real-time augmentation (rotation, shifts, shear, zoom, flips —
+ * one affine warp per image with Keras' fill modes — channel shift, brightness) and
+ * normalization (rescale, sample- or feature-wise centring and scaling, ZCA whitening after
+ * `fit(x)`), served in batches by `flow(x, y)` and `flowFromDirectory(dir)` iterators.
+ * See docs/image-data.md.
+ */
 export class ImageDataGenerator {
   readonly settings: GeneratorSettings;
   /** Per-channel mean after `fit` (shape [1, 1, C]), else null. */
