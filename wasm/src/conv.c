@@ -94,6 +94,13 @@ typedef struct {
   int relu, rows_total, chunk;
 } conv_task;
 
+// Gives each of T threads `floats` of scratch (rounded up to whole cache lines) and runs fn.
+static void run_chunked(task_fn fn, conv_task* t, size_t floats, int T) {
+  t->scratch_per_thread = (floats + 15) & ~(size_t)15;
+  t->scratch = falloc(t->scratch_per_thread * T);
+  parallel_run(fn, task_copy(t, sizeof *t), T);
+}
+
 // Forward: y = act(im2col(x) · W + bias), threads over row chunks.
 static void conv_forward_run(void* p, int tid, int T) {
   const conv_task* t = (const conv_task*)p;
@@ -204,9 +211,7 @@ void EXPORT(nt_conv2d)(const float* x, const float* filter, float* y, const conv
   const int rows_total = c->batch * c->outH * c->outW;
   const int T = threads_for((double)rows_total * K * c->outC);
   conv_task t = {c, x, 0, filter, bias, y, 0, 0, bp, 0, 0, relu, rows_total, chunk_rows(K)};
-  t.scratch_per_thread = (size_t)t.chunk * K + gemm_apack_size() + 16;
-  t.scratch = falloc(t.scratch_per_thread * T);
-  parallel_run(conv_forward_run, task_copy(&t, sizeof t), T);
+  run_chunked(conv_forward_run, &t, (size_t)t.chunk * K + gemm_apack_size(), T);
 }
 
 // Input gradient: dcol = dy · Wᵀ, then col2im; threads over whole images so no two add
@@ -265,9 +270,7 @@ void EXPORT(nt_conv2d_backprop_input)(const float* dy, const float* filter, floa
   int T = threads_for((double)c->batch * c->outH * c->outW * K * c->outC);
   if (T > c->batch) T = c->batch;
   conv_task t = {c, 0, dy, filter, 0, 0, dx, 0, bp, 0, 0, 0, c->batch * c->outH * c->outW, chunk_rows(K)};
-  t.scratch_per_thread = (size_t)t.chunk * K + gemm_apack_size() + 16;
-  t.scratch = falloc(t.scratch_per_thread * T);
-  parallel_run(conv_backprop_input_run, task_copy(&t, sizeof t), T);
+  run_chunked(conv_backprop_input_run, &t, (size_t)t.chunk * K + gemm_apack_size(), T);
 }
 
 // Filter gradient: dW += colᵀ · dy per chunk; each thread sums into its own partial dW.
@@ -300,10 +303,7 @@ void EXPORT(nt_conv2d_backprop_filter)(const float* x, const float* dy, float* d
   const int rows_total = c->batch * c->outH * c->outW;
   const int T = threads_for((double)rows_total * K * c->outC);
   conv_task t = {c, x, dy, 0, 0, 0, 0, 0, 0, 0, 0, 0, rows_total, chunk_rows(K)};
-  t.scratch_per_thread = (size_t)t.chunk * K + gemm_apack_size() + gemm_packed_b_size(t.chunk, outCg) + (size_t)K * c->outC + 16;
-  t.scratch_per_thread = (t.scratch_per_thread + 15) & ~(size_t)15;
-  t.scratch = falloc(t.scratch_per_thread * T);
-  parallel_run(conv_backprop_filter_run, task_copy(&t, sizeof t), T);
+  run_chunked(conv_backprop_filter_run, &t, (size_t)t.chunk * K + gemm_apack_size() + gemm_packed_b_size(t.chunk, outCg) + (size_t)K * c->outC, T);
   const size_t n = (size_t)K * c->outC;
   for (size_t i = 0; i < n; i++) {
     float s = 0.0f;

@@ -27,10 +27,27 @@ static inline v128_t max_nan(v128_t acc, v128_t x) {
   return wasm_v128_bitselect(x, acc, take);
 }
 
+// The in-bounds taps of window (n, oh, ow) as offsets of their pixels in x (taps in
+// window order: kh, then kw); returns how many there are.
+static int window_taps(const pool_info* p, int n, int oh, int ow, int32_t* taps) {
+  int count = 0;
+  for (int kh = 0; kh < p->kH; kh++) {
+    const int ih = oh * p->strideH - p->padTop + kh * p->dilationH;
+    if (ih < 0 || ih >= p->inH) continue;
+    for (int kw = 0; kw < p->kW; kw++) {
+      const int iw = ow * p->strideW - p->padLeft + kw * p->dilationW;
+      if (iw < 0 || iw >= p->inW) continue;
+      taps[count++] = (int32_t)(((size_t)(n * p->inH + ih) * p->inW + iw) * p->channels);
+    }
+  }
+  return count;
+}
+
 typedef struct {
   const pool_info* p;
   const float* x;
   float* y;
+  int32_t* taps;  // kH·kW per thread
 } pool_task;
 
 // Output rows (n, oh) split over threads; each output pixel is reduced straight into y,
@@ -41,6 +58,7 @@ static void pool_run(void* arg, int tid, int T) {
   const int C = p->channels, rows = p->batch * p->outH;
   const int per = (rows + T - 1) / T;
   const int r0 = tid * per, r1 = r0 + per < rows ? r0 + per : rows;
+  int32_t* taps = t->taps + (size_t)tid * p->kH * p->kW;
   for (int row = r0; row < r1; row++) {
     const int n = row / p->outH, oh = row % p->outH;
     for (int ow = 0; ow < p->outW; ow++) {
@@ -50,21 +68,16 @@ static void pool_run(void* arg, int tid, int T) {
       int c = 0;
       for (; c + 4 <= C; c += 4) wasm_v128_store(dst + c, vinit);
       for (; c < C; c++) dst[c] = init;
-      for (int kh = 0; kh < p->kH; kh++) {
-        const int ih = oh * p->strideH - p->padTop + kh * p->dilationH;
-        if (ih < 0 || ih >= p->inH) continue;
-        for (int kw = 0; kw < p->kW; kw++) {
-          const int iw = ow * p->strideW - p->padLeft + kw * p->dilationW;
-          if (iw < 0 || iw >= p->inW) continue;
-          const float* src = t->x + ((size_t)(n * p->inH + ih) * p->inW + iw) * C;
-          c = 0;
-          if (p->mode_max) {
-            for (; c + 4 <= C; c += 4) wasm_v128_store(dst + c, max_nan(wasm_v128_load(dst + c), wasm_v128_load(src + c)));
-            for (; c < C; c++) if (src[c] > dst[c] || src[c] != src[c]) dst[c] = src[c];
-          } else {
-            for (; c + 4 <= C; c += 4) wasm_v128_store(dst + c, wasm_f32x4_add(wasm_v128_load(dst + c), wasm_v128_load(src + c)));
-            for (; c < C; c++) dst[c] += src[c];
-          }
+      const int count = window_taps(p, n, oh, ow, taps);
+      for (int k = 0; k < count; k++) {
+        const float* src = t->x + taps[k];
+        c = 0;
+        if (p->mode_max) {
+          for (; c + 4 <= C; c += 4) wasm_v128_store(dst + c, max_nan(wasm_v128_load(dst + c), wasm_v128_load(src + c)));
+          for (; c < C; c++) if (src[c] > dst[c] || src[c] != src[c]) dst[c] = src[c];
+        } else {
+          for (; c + 4 <= C; c += 4) wasm_v128_store(dst + c, wasm_f32x4_add(wasm_v128_load(dst + c), wasm_v128_load(src + c)));
+          for (; c < C; c++) dst[c] += src[c];
         }
       }
       if (!p->mode_max) {
@@ -76,9 +89,10 @@ static void pool_run(void* arg, int tid, int T) {
 }
 
 void EXPORT(nt_pool2d)(const float* x, float* y, const pool_info* p) {
-  pool_task t = {p, x, y};
   const double work = (double)p->batch * p->outH * p->outW * p->channels * p->kH * p->kW;
-  parallel_run(pool_run, task_copy(&t, sizeof t), work < (1 << 18) ? 1 : nt_threads());
+  const int T = work < (1 << 18) ? 1 : nt_threads();
+  pool_task t = {p, x, y, (int32_t*)nt_arena_alloc(sizeof(int32_t) * (size_t)T * p->kH * p->kW)};
+  parallel_run(pool_run, task_copy(&t, sizeof t), T);
 }
 
 // Max pooling's gradient, four channels at a time: the first tap of each window is taken,
@@ -89,16 +103,7 @@ static void max_pool_grad_simd(const float* x, const float* dy, float* dx, const
   for (int n = 0; n < p->batch; n++) {
     for (int oh = 0; oh < p->outH; oh++) {
       for (int ow = 0; ow < p->outW; ow++) {
-        int nt = 0;
-        for (int kh = 0; kh < p->kH; kh++) {
-          const int ih = oh * p->strideH - p->padTop + kh * p->dilationH;
-          if (ih < 0 || ih >= p->inH) continue;
-          for (int kw = 0; kw < p->kW; kw++) {
-            const int iw = ow * p->strideW - p->padLeft + kw * p->dilationW;
-            if (iw < 0 || iw >= p->inW) continue;
-            taps[nt++] = (int32_t)(((size_t)(n * p->inH + ih) * p->inW + iw) * C);
-          }
-        }
+        const int nt = window_taps(p, n, oh, ow, taps);
         if (nt == 0) continue;
         const float* g = dy + ((size_t)(n * p->outH + oh) * p->outW + ow) * C;
         for (int c = 0; c < C; c += 4) {
@@ -125,12 +130,12 @@ static void max_pool_grad_simd(const float* x, const float* dy, float* dx, const
 // Max: the gradient goes to the first maximal tap; average: spread evenly.
 void EXPORT(nt_pool2d_grad)(const float* x, const float* dy, float* dx, const pool_info* p) {
   const int C = p->channels;
+  nt_zero(dx, (size_t)p->batch * p->inH * p->inW * C);
   if (p->mode_max && C % 4 == 0) {
-    nt_zero(dx, (size_t)p->batch * p->inH * p->inW * C);
     max_pool_grad_simd(x, dy, dx, p);
     return;
   }
-  nt_zero(dx, (size_t)p->batch * p->inH * p->inW * C);
+  int32_t* taps = (int32_t*)nt_arena_alloc(sizeof(int32_t) * (size_t)p->kH * p->kW);
   float* best = falloc(C);
   int32_t* where = (int32_t*)nt_arena_alloc(sizeof(int32_t) * (size_t)C);
   for (int n = 0; n < p->batch; n++) {
@@ -145,24 +150,19 @@ void EXPORT(nt_pool2d_grad)(const float* x, const float* dy, float* dx, const po
         }
         const int d = p->mode_max ? 1 : avg_divisor(p, oh, ow);
         if (d == 0) continue;
-        for (int kh = 0; kh < p->kH; kh++) {
-          const int ih = oh * p->strideH - p->padTop + kh * p->dilationH;
-          if (ih < 0 || ih >= p->inH) continue;
-          for (int kw = 0; kw < p->kW; kw++) {
-            const int iw = ow * p->strideW - p->padLeft + kw * p->dilationW;
-            if (iw < 0 || iw >= p->inW) continue;
-            const size_t pix = ((size_t)(n * p->inH + ih) * p->inW + iw) * C;
-            if (p->mode_max) {
-              for (int c = 0; c < C; c++) {
-                const float v = x[pix + c];
-                if (v > best[c] || where[c] < 0) {
-                  best[c] = v;
-                  where[c] = (int32_t)(pix + c);
-                }
+        const int count = window_taps(p, n, oh, ow, taps);
+        for (int k = 0; k < count; k++) {
+          const size_t pix = (size_t)taps[k];
+          if (p->mode_max) {
+            for (int c = 0; c < C; c++) {
+              const float v = x[pix + c];
+              if (v > best[c] || where[c] < 0) {
+                best[c] = v;
+                where[c] = (int32_t)(pix + c);
               }
-            } else {
-              for (int c = 0; c < C; c++) dx[pix + c] += g[c] / (float)d;
             }
+          } else {
+            for (int c = 0; c < C; c++) dx[pix + c] += g[c] / (float)d;
           }
         }
         if (p->mode_max) {

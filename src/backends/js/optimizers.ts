@@ -76,6 +76,30 @@ import type { UpdateRule } from '../interface.js';
  * Maxima are written `a > b ? a : b` in both backends so that they agree even on NaN.
  */
 export function applyUpdate(rule: UpdateRule, param: Float32Array, grad: Float32Array, slots: readonly Float32Array[], hyper: readonly number[]): void {
+  checkUpdate(rule, param, grad, slots, hyper);
+  switch (rule) {
+    case 'sgd':
+      return sgd(param, grad, slots, hyper);
+    case 'adam':
+      return adam(param, grad, slots, hyper);
+    case 'adamax':
+      return adamax(param, grad, slots, hyper);
+    case 'nadam':
+      return nadam(param, grad, slots, hyper);
+    case 'rmsprop':
+      return rmsprop(param, grad, slots, hyper);
+    case 'adagrad':
+      return adagrad(param, grad, slots, hyper);
+    case 'adadelta':
+      return adadelta(param, grad, slots, hyper);
+  }
+}
+
+/**
+ * Throws the error applyUpdate would for a malformed call (sizes, slot and hyperparameter
+ * counts, unknown rule); other backends call it before running their own kernel.
+ */
+export function checkUpdate(rule: UpdateRule, param: Float32Array, grad: Float32Array, slots: readonly Float32Array[], hyper: readonly number[]): void {
   const n = param.length;
   if (grad.length !== n) throw new RangeError(`applyUpdate('${rule}'): the gradient has ${grad.length} elements; the variable has ${n}`);
   for (let k = 0; k < slots.length; k++) {
@@ -83,26 +107,19 @@ export function applyUpdate(rule: UpdateRule, param: Float32Array, grad: Float32
   }
   switch (rule) {
     case 'sgd':
-      check(rule, slots, hyper, hyper[1] > 0 ? 1 : 0, 3);
-      return sgd(param, grad, slots, hyper);
+      return check(rule, slots, hyper, hyper[1] > 0 ? 1 : 0, 3);
     case 'adam':
-      check(rule, slots, hyper, slots.length === 3 ? 3 : 2, 7);
-      return adam(param, grad, slots, hyper);
+      return check(rule, slots, hyper, slots.length === 3 ? 3 : 2, 7);
     case 'adamax':
-      check(rule, slots, hyper, 2, 5);
-      return adamax(param, grad, slots, hyper);
+      return check(rule, slots, hyper, 2, 5);
     case 'nadam':
-      check(rule, slots, hyper, 2, 9);
-      return nadam(param, grad, slots, hyper);
+      return check(rule, slots, hyper, 2, 9);
     case 'rmsprop':
-      check(rule, slots, hyper, 1 + (hyper[2] > 0 ? 1 : 0) + (hyper[4] !== 0 ? 1 : 0), 5);
-      return rmsprop(param, grad, slots, hyper);
+      return check(rule, slots, hyper, 1 + (hyper[2] > 0 ? 1 : 0) + (hyper[4] !== 0 ? 1 : 0), 5);
     case 'adagrad':
-      check(rule, slots, hyper, 1, 2);
-      return adagrad(param, grad, slots, hyper);
+      return check(rule, slots, hyper, 1, 2);
     case 'adadelta':
-      check(rule, slots, hyper, 2, 3);
-      return adadelta(param, grad, slots, hyper);
+      return check(rule, slots, hyper, 2, 3);
     default:
       throw new RangeError(`applyUpdate: unknown update rule '${String(rule)}'; known rules: sgd, adam, adamax, nadam, rmsprop, adagrad, adadelta`);
   }

@@ -1,5 +1,6 @@
 import type { Backend } from '../interface.js';
 import { jsBackend } from '../js/index.js';
+import { checkUpdate } from '../js/optimizers.js';
 import { planBroadcast } from '../broadcast.js';
 import { BINARY_CODES, REDUCE_CODES, UNARY_CODES, UPDATE_CODES, convInfoFields as convInfo, poolInfoFields as poolInfo, sizeOf } from '../native/codes.js';
 import type { KernelModule } from './module.js';
@@ -170,13 +171,7 @@ export function createWasmBackend(mod: KernelModule): Backend {
         js.applyUpdate(rule, param, grad, slots, hyper);
         return;
       }
-      // The reference checks the slot and hyperparameter counts; run it on an empty
-      // variable first so a wrong call fails the same way here.
-      js.applyUpdate(rule, new Float32Array(0), new Float32Array(0), slots.map(() => new Float32Array(0)), hyper);
-      if (grad.length !== param.length || slots.some((x) => x.length !== param.length)) {
-        js.applyUpdate(rule, param, grad, slots, hyper); // throws the reference's error
-        return;
-      }
+      checkUpdate(rule, param, grad, slots, hyper); // a malformed call fails as on js
       mod.scope('applyUpdate', (s) => {
         const pp = s.f32(param);
         const pg = s.f32(grad);
