@@ -14,7 +14,8 @@
         "src/random.cc",
         "src/optimizers.cc",
         "src/rnn.cc",
-        "src/dnnl_conv.cc"
+        "src/dnnl_conv.cc",
+        "src/peak.cc"
       ],
       "conditions": [
         ["<!(test -f /usr/include/dnnl.hpp && echo 1 || echo 0)==1", {
@@ -22,7 +23,7 @@
           "libraries": ["-ldnnl"]
         }]
       ],
-      "include_dirs": ["/usr/include/x86_64-linux-gnu/openblas-pthread", "/usr/include/openblas"],
+      "include_dirs": ["../build/gen", "../kernels/include", "/usr/include/x86_64-linux-gnu/openblas-pthread", "/usr/include/openblas"],
       "libraries": ["-lopenblas", "-lpthread"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],

@@ -25,6 +25,13 @@ const command = gypJs ? process.execPath : 'node-gyp';
 const args = [...(gypJs ? [gypJs] : []), 'rebuild', '--directory', join(root, 'native')];
 if (!process.env.npm_config_nodedir && existsSync('/usr/include/node/node_api.h')) args.push('--nodedir=/usr');
 
+// The kernels include the header generated from the op table (build/gen/nt_ops.h).
+const gen = spawnSync(process.execPath, [join(root, 'scripts', 'gen-ops.mjs')], { stdio: 'inherit' });
+if (gen.status !== 0) {
+  console.warn('neurite: could not generate build/gen/nt_ops.h from the op table; the native backend is not built.');
+  process.exit(0);
+}
+
 console.log('neurite: building the native backend (C++ N-API addon linked with OpenBLAS)...');
 const result = spawnSync(command, args, { stdio: 'inherit' });
 if (result.error) console.warn(`neurite: could not run node-gyp: ${result.error.message}`);

@@ -14,10 +14,16 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const srcDir = join(root, 'wasm', 'src');
 const outDir = join(root, 'build', 'wasm');
 const sources = readdirSync(srcDir).filter((f) => f.endsWith('.c')).map((f) => join(srcDir, f));
-const headers = readdirSync(srcDir).filter((f) => f.endsWith('.h')).map((f) => join(srcDir, f));
+const sharedDir = join(root, 'kernels', 'include');
+const headers = [
+  ...readdirSync(srcDir).filter((f) => f.endsWith('.h')).map((f) => join(srcDir, f)),
+  ...readdirSync(sharedDir).filter((f) => f.endsWith('.h')).map((f) => join(sharedDir, f)),
+  join(root, 'build', 'gen', 'nt_ops.h'),
+];
 const clang = process.env.CLANG ?? 'clang';
 
-const common = ['--target=wasm32', '-O3', '-msimd128', '-mbulk-memory', '-mmutable-globals', '-nostdlib', '-ffreestanding',
+const includes = [join(root, 'build', 'gen'), join(root, 'kernels', 'include')];
+const common = ['--target=wasm32', ...includes.map((d) => `-I${d}`), '-O3', '-msimd128', '-mbulk-memory', '-mmutable-globals', '-nostdlib', '-ffreestanding',
   '-fno-math-errno', '-Wall', '-Wextra', '-Werror', '-Wno-unused-parameter',
   '-Wl,--no-entry', '-Wl,--import-memory', '-Wl,--export=__heap_base', '-Wl,--export=__stack_pointer', '-Wl,-z,stack-size=1048576',
   '-Wl,--max-memory=2147483648'];
@@ -28,6 +34,13 @@ const variants = [
 
 function newest(files) {
   return Math.max(...files.map((f) => statSync(f).mtimeMs), statSync(fileURLToPath(import.meta.url)).mtimeMs);
+}
+
+// The kernels include the header generated from the op table.
+const gen = spawnSync(process.execPath, [join(root, 'scripts', 'gen-ops.mjs')], { stdio: 'inherit' });
+if (gen.status !== 0) {
+  console.error('build-wasm: could not generate build/gen/nt_ops.h');
+  process.exit(1);
 }
 
 const probe = spawnSync(clang, ['--version'], { encoding: 'utf8' });

@@ -45,6 +45,7 @@ class Args {
     return p;
   }
   double* f64_any(size_t i, size_t* length) { return static_cast<double*>(view(argv_[i], napi_float64_array, length, "argument " + std::to_string(i))); }
+  int32_t* i32_any(size_t i, size_t* length) { return static_cast<int32_t*>(view(argv_[i], napi_int32_array, length, "argument " + std::to_string(i))); }
 
   int64_t integer(size_t i) {
     int64_t v = 0;
@@ -140,11 +141,19 @@ int64_t filter_size(const ConvInfo& c) { return static_cast<int64_t>(c.kH) * c.k
 
 NEURITE_FN(Matmul) {
   return guarded(env, [&] {
-    Args a(env, info, 10);
+    Args a(env, info, 12);  // a, b, out, batchA, batchB, m, k, n, transA, transB, bias (or null), relu
     const int64_t batchA = a.integer(3), batchB = a.integer(4), m = a.integer(5), k = a.integer(6), n = a.integer(7);
     const int64_t batch = batchA > batchB ? batchA : batchB;
-    matmul(a.f32(0, batchA * m * k), a.f32(1, batchB * k * n), a.f32(2, batch * m * n), batchA, batchB, m, k, n,
-           a.flag(8), a.flag(9));
+    const float* A = a.f32(0, batchA * m * k);
+    const float* B = a.f32(1, batchB * k * n);
+    float* C = a.f32(2, batch * m * n);
+    const bool transA = a.flag(8), transB = a.flag(9);
+    Epilogue ep;
+    ep.bias = a.f32(10, n, true);
+    ep.relu = a.flag(11);
+    if (batch == 1 && matmul_small(A, B, C, m, k, n, transA, transB, ep.bias, ep.relu)) return boolean(env, true);
+    matmul(A, B, C, batchA, batchB, m, k, n, transA, transB);
+    bias_activation(C, batch * m, n, ep);
     return boolean(env, true);
   });
 }
@@ -225,6 +234,17 @@ NEURITE_FN(Unary) {
     Args a(env, info, 6);  // op, x, y, n, alpha, beta
     const int64_t n = a.integer(3);
     return boolean(env, unary(a.integer(0), a.f32(1, n), a.f32(2, n), n, a.number(4), a.number(5)));
+  });
+}
+
+NEURITE_FN(ElementwiseChain) {
+  return guarded(env, [&] {
+    Args a(env, info, 5);  // codes [kind, op]·steps, params [p1, p2]·steps, x, y, n
+    size_t nc = 0;
+    const int32_t* codes = a.i32_any(0, &nc);
+    const int64_t n = a.integer(4);
+    const int steps = static_cast<int>(nc / 2);
+    return boolean(env, elementwise_chain(steps, codes, a.f32(1, 2 * steps), a.f32(2, n), a.f32(3, n), n));
   });
 }
 
@@ -337,9 +357,20 @@ NEURITE_FN(DropoutMask) {
   });
 }
 
+// Whether `count` doubles hold the struct of `rule` (the op table's nt_<rule>_hyper).
+bool hyper_fits(int rule, size_t count) {
+  switch (rule) {
+#define NT_HYPER_SIZE(NAME, name) \
+  case NT_UPDATE_##NAME: return count * sizeof(double) == sizeof(nt_##name##_hyper);
+    NT_UPDATE_RULES(NT_HYPER_SIZE)
+#undef NT_HYPER_SIZE
+    default: return false;
+  }
+}
+
 NEURITE_FN(ApplyUpdate) {
   return guarded(env, [&] {
-    Args a(env, info, 5);  // rule, param, grad, slots (array of Float32Array), hyper (Float64Array)
+    Args a(env, info, 5);  // rule, param, grad, slots (array of Float32Array), hyper (Float64Array: the rule's nt_<rule>_hyper)
     const int64_t rule = a.integer(0);
     napi_value list = a.raw(3);
     bool isArray = false;
@@ -359,8 +390,10 @@ NEURITE_FN(ApplyUpdate) {
     }
     size_t nh = 0;
     const double* hyper = a.f64_any(4, &nh);
+    if (rule < 0 || rule >= NT_UPDATE_COUNT) return boolean(env, false);
+    if (!hyper_fits(static_cast<int>(rule), nh)) throw Error{"the hyperparameters do not match the rule's struct"};
     return boolean(env, apply_update(static_cast<int>(rule), param, grad, slots, static_cast<int>(count), hyper,
-                                     static_cast<int>(nh), static_cast<int64_t>(n)));
+                                     static_cast<int64_t>(n)));
   });
 }
 
@@ -405,6 +438,15 @@ NEURITE_FN(RnnBackward) {
     rnn_backward(d, a.f32(1, rnn_out_size(d)), a.f32(2, d.units * gu), a.f32(3, d.batch * d.time, true), a.f32(4, rnn_reserve_size(d)),
                  a.f32(5, d.batch * d.time * gu), a.f32(6, d.units * gu), a.f32(7, gu, true), a.f32(8, bu), dc0);
     return boolean(env, true);
+  });
+}
+
+NEURITE_FN(PeakGflops) {
+  return guarded(env, [&] {
+    Args a(env, info, 1);  // seconds
+    napi_value out;
+    napi_create_double(env, peak_gflops(a.number(0)), &out);
+    return out;
   });
 }
 
@@ -469,7 +511,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"conv2dBackpropFilter", Conv2dBackpropFilter}, {"pool2d", Pool2d}, {"pool2dGrad", Pool2dGrad},
       {"unary", Unary}, {"unaryGrad", UnaryGrad}, {"binary", Binary}, {"reduce", Reduce}, {"softmax", Softmax},
       {"softmaxGrad", SoftmaxGrad}, {"transpose", Transpose}, {"batchNorm", BatchNorm},
-      {"batchNormGrad", BatchNormGrad}, {"dropoutMask", DropoutMask}, {"applyUpdate", ApplyUpdate}, {"rnnForward", RnnForward}, {"rnnBackward", RnnBackward}, {"setThreads", SetThreads}, {"setConvEngine", SetConvEngine}, {"threads", Threads},
+      {"batchNormGrad", BatchNormGrad}, {"dropoutMask", DropoutMask}, {"applyUpdate", ApplyUpdate}, {"elementwiseChain", ElementwiseChain}, {"rnnForward", RnnForward}, {"rnnBackward", RnnBackward}, {"setThreads", SetThreads}, {"peakGflops", PeakGflops}, {"setConvEngine", SetConvEngine}, {"threads", Threads},
   };
   for (const Entry& e : entries) {
     napi_value fn;

@@ -40,7 +40,7 @@ Geo geometry(const ConvInfo& c) {
 }
 
 bool pointwise(const ConvInfo& c) {
-  return c.kH == 1 && c.kW == 1 && c.strideH == 1 && c.strideW == 1 && c.padTop == 0 && c.padLeft == 0 &&
+  return c.kH == 1 && c.kW == 1 && c.strideH == 1 && c.strideW == 1 && (c.padTop | c.padLeft) == 0 &&
          c.groups == 1 && c.outH == c.inH && c.outW == c.inW;
 }
 

@@ -1,25 +1,18 @@
-// Unary activations and their derivatives, and broadcasting binary ops. Each op is a
-// lambda instantiated into its own loop so the compiler can vectorize it.
+// Unary activations and their derivatives, and broadcasting binary ops, with the formulas
+// of the op table (src/backends/op-table.ts → build/gen/nt_ops.h). Each op is a lambda
+// instantiated into its own loop so the compiler can vectorize it.
 #include <algorithm>
 #include <cmath>
 
 #include "kernels.h"
+#include "nt_math.h"
+#include "nt_ops.h"
 #include "threadpool.h"
 
 namespace neurite {
 namespace {
 
 constexpr int64_t kGrain = 1 << 14;
-constexpr float kSeluAlpha = 1.6732632423543772f;
-constexpr float kSeluScale = 1.0507009873554805f;
-constexpr float kSqrt2OverPi = 0.7978845608028654f;
-constexpr float kInvSqrt2 = 0.7071067811865476f;
-constexpr float kInvSqrt2Pi = 0.3989422804014327f;
-
-inline float sigmoidf(float x) {
-  return x >= 0 ? 1.0f / (1.0f + std::exp(-x)) : std::exp(x) / (1.0f + std::exp(x));
-}
-
 template <typename F>
 void map1(const float* x, float* y, int64_t n, F f) {
   parallel_for(n, kGrain, [&](int64_t b, int64_t e) {
@@ -36,81 +29,94 @@ void map_grad(const float* x, const float* y, const float* dy, float* dx, int64_
 
 }  // namespace
 
-// Codes follow UNARY_OPS in src/backends/native/codes.ts.
+// One loop per op, generated from the op table (nt_ops.h): each formula is a lambda of
+// x (and y for derivatives) with the op's parameters a, b captured.
 bool unary(int op, const float* x, float* y, int64_t n, float a, float b) {
   switch (op) {
-    case 0: map1(x, y, n, [](float v) { return -v; }); return true;
-    case 1: map1(x, y, n, [](float v) { return std::fabs(v); }); return true;
-    case 2: map1(x, y, n, [](float v) { return v > 0 ? 1.0f : v < 0 ? -1.0f : v == 0 ? 0.0f : v; }); return true;
-    case 3: map1(x, y, n, [](float v) { return std::exp(v); }); return true;
-    case 4: map1(x, y, n, [](float v) { return std::log(v); }); return true;
-    case 5: map1(x, y, n, [](float v) { return std::log1p(v); }); return true;
-    case 6: map1(x, y, n, [](float v) { return std::sqrt(v); }); return true;
-    case 7: map1(x, y, n, [](float v) { return 1.0f / std::sqrt(v); }); return true;
-    case 8: map1(x, y, n, [](float v) { return v * v; }); return true;
-    case 9: map1(x, y, n, [](float v) { return 1.0f / v; }); return true;
-    case 10: map1(x, y, n, [](float v) { return std::floor(v); }); return true;
-    case 11: map1(x, y, n, [](float v) { return std::ceil(v); }); return true;
-    case 12: map1(x, y, n, [](float v) { return std::nearbyint(v); }); return true;
-    case 13: map1(x, y, n, [](float v) { return std::sin(v); }); return true;
-    case 14: map1(x, y, n, [](float v) { return std::cos(v); }); return true;
-    case 15: map1(x, y, n, [](float v) { return std::erf(v); }); return true;
-    case 16: map1(x, y, n, [](float v) { return v > 0 ? v : v <= 0 ? 0.0f : v; }); return true;  // NaN propagates
-    case 17: map1(x, y, n, [](float v) { return v > 0 ? (v < 6 ? v : 6.0f) : v <= 0 ? 0.0f : v; }); return true;
-    case 18: map1(x, y, n, [](float v) { return sigmoidf(v); }); return true;
-    case 19: map1(x, y, n, [](float v) { return std::tanh(v); }); return true;
-    case 20: map1(x, y, n, [](float v) { return v > 0 ? v + std::log1p(std::exp(-v)) : std::log1p(std::exp(v)); }); return true;
-    case 21: map1(x, y, n, [](float v) { return v / (1 + std::fabs(v)); }); return true;
-    case 22: map1(x, y, n, [a](float v) { return v > 0 ? v : a * std::expm1(v); }); return true;
-    case 23: map1(x, y, n, [](float v) { return kSeluScale * (v > 0 ? v : kSeluAlpha * std::expm1(v)); }); return true;
-    case 24: map1(x, y, n, [a](float v) { return v > 0 ? v : a * v; }); return true;
-    case 25: map1(x, y, n, [a, b](float v) { float z = a * v + b; return z > 1 ? 1.0f : z < 0 ? 0.0f : z; }); return true;  // NaN propagates
-    case 26: map1(x, y, n, [](float v) { return v * sigmoidf(v); }); return true;
-    case 27: map1(x, y, n, [](float v) { return 0.5f * v * (1 + std::erf(v * kInvSqrt2)); }); return true;
-    case 28: map1(x, y, n, [](float v) { return 0.5f * v * (1 + std::tanh(kSqrt2OverPi * (v + 0.044715f * v * v * v))); }); return true;
-    case 29: map1(x, y, n, [a](float v) { return v > 0 ? 1.0f : a; }); return true;
-    case 30: map1(x, y, n, [a](float v) { return v > a ? v : 0.0f; }); return true;
-    case 31: map1(x, y, n, [a, b](float v) { return v < a ? a : v > b ? b : v; }); return true;
+#define NT_CASE(NAME, F, DF)                                            \
+  case NT_UNARY_##NAME:                                                 \
+    map1(x, y, n, [a, b](float x) { (void)a; (void)b; return (F); });  \
+    return true;
+    NT_UNARY_OPS(NT_CASE)
+#undef NT_CASE
     default: return false;
   }
 }
 
 bool unary_grad(int op, const float* x, const float* y, const float* dy, float* dx, int64_t n, float a, float b) {
   switch (op) {
-    case 0: map_grad(x, y, dy, dx, n, [](float, float) { return -1.0f; }); return true;
-    case 1: map_grad(x, y, dy, dx, n, [](float v, float) { return v > 0 ? 1.0f : v < 0 ? -1.0f : 0.0f; }); return true;
-    case 2: case 10: case 11: case 12: case 29:
-      map_grad(x, y, dy, dx, n, [](float, float) { return 0.0f; }); return true;
-    case 3: map_grad(x, y, dy, dx, n, [](float, float o) { return o; }); return true;
-    case 4: map_grad(x, y, dy, dx, n, [](float v, float) { return 1.0f / v; }); return true;
-    case 5: map_grad(x, y, dy, dx, n, [](float v, float) { return 1.0f / (1 + v); }); return true;
-    case 6: map_grad(x, y, dy, dx, n, [](float, float o) { return 0.5f / o; }); return true;
-    case 7: map_grad(x, y, dy, dx, n, [](float, float o) { return -0.5f * o * o * o; }); return true;
-    case 8: map_grad(x, y, dy, dx, n, [](float v, float) { return 2 * v; }); return true;
-    case 9: map_grad(x, y, dy, dx, n, [](float, float o) { return -o * o; }); return true;
-    case 13: map_grad(x, y, dy, dx, n, [](float v, float) { return std::cos(v); }); return true;
-    case 14: map_grad(x, y, dy, dx, n, [](float v, float) { return -std::sin(v); }); return true;
-    case 15: map_grad(x, y, dy, dx, n, [](float v, float) { return 1.1283791670955126f * std::exp(-v * v); }); return true;
-    case 16: map_grad(x, y, dy, dx, n, [](float v, float) { return v > 0 ? 1.0f : 0.0f; }); return true;
-    case 17: map_grad(x, y, dy, dx, n, [](float v, float) { return v > 0 && v < 6 ? 1.0f : 0.0f; }); return true;
-    case 18: map_grad(x, y, dy, dx, n, [](float, float o) { return o * (1 - o); }); return true;
-    case 19: map_grad(x, y, dy, dx, n, [](float, float o) { return 1 - o * o; }); return true;
-    case 20: map_grad(x, y, dy, dx, n, [](float v, float) { return sigmoidf(v); }); return true;
-    case 21: map_grad(x, y, dy, dx, n, [](float v, float) { float d = 1 + std::fabs(v); return 1 / (d * d); }); return true;
-    case 22: map_grad(x, y, dy, dx, n, [a](float v, float) { return v > 0 ? 1.0f : a * std::exp(v); }); return true;
-    case 23: map_grad(x, y, dy, dx, n, [](float v, float) { return v > 0 ? kSeluScale : kSeluScale * kSeluAlpha * std::exp(v); }); return true;
-    case 24: map_grad(x, y, dy, dx, n, [a](float v, float) { return v > 0 ? 1.0f : a; }); return true;
-    case 25: map_grad(x, y, dy, dx, n, [a, b](float v, float) { float z = a * v + b; return z > 0 && z < 1 ? a : 0.0f; }); return true;
-    case 26: map_grad(x, y, dy, dx, n, [](float v, float) { float s = sigmoidf(v); return s + v * s * (1 - s); }); return true;
-    case 27: map_grad(x, y, dy, dx, n, [](float v, float) { return 0.5f * (1 + std::erf(v * kInvSqrt2)) + v * kInvSqrt2Pi * std::exp(-0.5f * v * v); }); return true;
-    case 28: map_grad(x, y, dy, dx, n, [](float v, float) {
-      float t = std::tanh(kSqrt2OverPi * (v + 0.044715f * v * v * v));
-      return 0.5f * (1 + t) + 0.5f * v * (1 - t * t) * kSqrt2OverPi * (1 + 3 * 0.044715f * v * v);
-    }); return true;
-    case 30: map_grad(x, y, dy, dx, n, [a](float v, float) { return v > a ? 1.0f : 0.0f; }); return true;
-    case 31: map_grad(x, y, dy, dx, n, [a, b](float v, float) { return v >= a && v <= b ? 1.0f : 0.0f; }); return true;
+#define NT_CASE(NAME, F, DF)                                                                       \
+  case NT_UNARY_##NAME:                                                                            \
+    map_grad(x, y, dy, dx, n, [a, b](float x, float y) { (void)x; (void)y; (void)a; (void)b; return (DF); }); \
+    return true;
+    NT_UNARY_OPS(NT_CASE)
+#undef NT_CASE
     default: return false;
   }
+}
+
+namespace {
+
+// One op over a block, in place allowed (in may equal out).
+void unary_block(int op, const float* in, float* out, int64_t n, float a, float b) {
+  switch (op) {
+#define NT_CASE(NAME, F, DF)                \
+  case NT_UNARY_##NAME:                     \
+    for (int64_t i = 0; i < n; i++) {       \
+      const float x = in[i];                \
+      (void)a;                              \
+      (void)b;                              \
+      out[i] = (F);                         \
+    }                                       \
+    return;
+    NT_UNARY_OPS(NT_CASE)
+#undef NT_CASE
+    default: return;
+  }
+}
+
+// A binary op with a scalar operand (second, or first when `first`) over a block.
+void scalar_block(int op, const float* in, float s, bool first, float* out, int64_t n) {
+  switch (op) {
+#define NT_CASE(NAME, F)                                                                  \
+  case NT_BINARY_##NAME:                                                                  \
+    if (first) {                                                                          \
+      for (int64_t i = 0; i < n; i++) { const float a = s, b = in[i]; out[i] = (F); }     \
+    } else {                                                                              \
+      for (int64_t i = 0; i < n; i++) { const float a = in[i], b = s; out[i] = (F); }     \
+    }                                                                                     \
+    return;
+    NT_BINARY_OPS(NT_CASE)
+#undef NT_CASE
+    default: return;
+  }
+}
+
+}  // namespace
+
+// The fused chain: per block of 1024 elements (kept in L1 between steps), every step in
+// turn; each step's results are stored as float, like separate kernels would store them.
+bool elementwise_chain(int nsteps, const int32_t* codes, const float* params, const float* x, float* y, int64_t n) {
+  for (int s = 0; s < nsteps; s++) {
+    const int kind = codes[2 * s], op = codes[2 * s + 1];
+    if (kind == NT_CHAIN_UNARY ? (op < 0 || op >= NT_UNARY_COUNT) : (op < 0 || op >= NT_BINARY_COUNT)) return false;
+  }
+  constexpr int64_t kBlock = 1024;
+  parallel_for(n, kGrain, [&](int64_t begin, int64_t end) {
+    for (int64_t at = begin; at < end; at += kBlock) {
+      const int64_t len = std::min(kBlock, end - at);
+      const float* src = x + at;
+      float* dst = y + at;
+      if (nsteps == 0) std::copy(src, src + len, dst);
+      for (int s = 0; s < nsteps; s++) {
+        const int kind = codes[2 * s], op = codes[2 * s + 1];
+        if (kind == NT_CHAIN_UNARY) unary_block(op, src, dst, len, params[2 * s], params[2 * s + 1]);
+        else scalar_block(op, src, params[2 * s], kind == NT_CHAIN_SCALAR_FIRST, dst, len);
+        src = dst;
+      }
+    }
+  });
+  return true;
 }
 
 namespace {
@@ -145,25 +151,16 @@ void broadcast_loop(const float* a, const float* b, float* out, int rank, const 
 
 }  // namespace
 
-// Codes follow BINARY_OPS in src/backends/native/codes.ts.
 bool binary(int op, const float* a, const float* b, float* out, int rank, const int32_t* dims, const int32_t* sa,
             const int32_t* sb) {
   auto run = [&](auto f) { broadcast_loop(a, b, out, rank, dims, sa, sb, f); };
   switch (op) {
-    case 0: run([](float x, float y) { return x + y; }); return true;
-    case 1: run([](float x, float y) { return x - y; }); return true;
-    case 2: run([](float x, float y) { return x * y; }); return true;
-    case 3: run([](float x, float y) { return x / y; }); return true;
-    case 4: run([](float x, float y) { return std::pow(x, y); }); return true;
-    case 5: run([](float x, float y) { return (x >= y || std::isnan(x)) ? x : y; }); return true;
-    case 6: run([](float x, float y) { return (x <= y || std::isnan(x)) ? x : y; }); return true;
-    case 7: run([](float x, float y) { return (x - y) * (x - y); }); return true;
-    case 8: run([](float x, float y) { return x == y ? 1.0f : 0.0f; }); return true;
-    case 9: run([](float x, float y) { return x != y ? 1.0f : 0.0f; }); return true;
-    case 10: run([](float x, float y) { return x < y ? 1.0f : 0.0f; }); return true;
-    case 11: run([](float x, float y) { return x <= y ? 1.0f : 0.0f; }); return true;
-    case 12: run([](float x, float y) { return x > y ? 1.0f : 0.0f; }); return true;
-    case 13: run([](float x, float y) { return x >= y ? 1.0f : 0.0f; }); return true;
+#define NT_CASE(NAME, F)                              \
+  case NT_BINARY_##NAME:                              \
+    run([](float a, float b) { return (F); });       \
+    return true;
+    NT_BINARY_OPS(NT_CASE)
+#undef NT_CASE
     default: return false;
   }
 }

@@ -5,6 +5,8 @@
 #pragma once
 #include <cstdint>
 
+#include "nt_ops.h"
+
 namespace neurite {
 
 // ---- geometry shared with src/backends/interface.ts (Conv2DInfo / Pool2DInfo order) ----
@@ -27,6 +29,9 @@ struct Epilogue {
 void matmul(const float* a, const float* b, float* out, int batchA, int batchB, int m, int k, int n, bool transA,
             bool transB);
 void set_blas_threads(int n);
+// C = act(A·B + bias) for few rows of A (batch-1 dense layers), no batch; false where it does
+// not apply (transA, m above its limit) and the caller uses matmul + bias_activation.
+bool matmul_small(const float* a, const float* b, float* out, int m, int k, int n, bool transA, bool transB, const float* bias, bool relu);
 // y[rows, channels] = act(y + bias) in place, in parallel (the epilogue of a dense layer).
 void bias_activation(float* y, int64_t rows, int64_t channels, const Epilogue& ep);
 int blas_threads();
@@ -42,9 +47,11 @@ void conv2d_backprop_filter(const float* x, const float* dy, float* dw, const Co
 void pool2d(const float* x, float* y, const PoolInfo& p);
 void pool2d_grad(const float* x, const float* dy, float* dx, const PoolInfo& p);
 
-// ---- elementwise.cc (op codes match UNARY_OPS / BINARY_OPS in src/backends/native/codes.ts) ----
+// ---- elementwise.cc (op codes: NT_UNARY_* / NT_BINARY_* of the generated nt_ops.h) ----
 bool unary(int op, const float* x, float* y, int64_t n, float alpha, float beta);
 bool unary_grad(int op, const float* x, const float* y, const float* dy, float* dx, int64_t n, float alpha, float beta);
+// A chain of steps per element block: codes [kind, op] and params [p1, p2] per step (kinds: NT_CHAIN_*).
+bool elementwise_chain(int nsteps, const int32_t* codes, const float* params, const float* x, float* y, int64_t n);
 // Broadcast plan: `rank` merged dims, each operand's element stride per dim (0 = broadcast).
 bool binary(int op, const float* a, const float* b, float* out, int rank, const int32_t* dims, const int32_t* sa,
             const int32_t* sb);
@@ -60,10 +67,15 @@ void transpose(const float* x, float* y, int rank, const int32_t* shape, const i
 void dropout_mask(float* mask, int64_t n, double rate, double seed);
 
 // ---- optimizers.cc ----
-// In-place update of param and slots (codes follow UPDATE_RULES in codes.ts; formulas and
-// layouts are those of src/backends/js/optimizers.ts). Returns false for an unknown rule.
+// In-place update of param and slots (rules and the hyperparameter structs come from the op
+// table, nt_ops.h; formulas and layouts are those of src/backends/js/optimizers.ts; slot
+// counts are validated in JavaScript). Returns false for an unknown rule.
 bool apply_update(int rule, float* param, const float* grad, float* const* slots, int nslots, const double* hyper,
-                  int nhyper, int64_t n);
+                  int64_t n);
+
+// ---- peak.cc ----
+// fp32 GFLOP/s of multiply-add chains on every thread for `seconds` (the benchmarks' peak).
+double peak_gflops(double seconds);
 
 // ---- norm.cc ----
 void batch_norm(const float* x, const float* mean, const float* var, const float* offset, const float* scale, float* y,
@@ -72,8 +84,8 @@ void batch_norm_grad(const float* x, const float* mean, const float* var, const 
                      float* dx, float* dmean, float* dvar, float* dscale, float* doffset, float eps, int64_t outer,
                      int64_t c, int64_t inner);
 
-// ---- rnn.cc (layouts: RnnInfo in src/backends/interface.ts) ----
-constexpr int kRnnLstm = 0, kRnnGru = 1, kRnnGruResetBefore = 2;
+// ---- rnn.cc (layouts: RnnInfo in src/backends/interface.ts; cells: NT_RNN_* of nt_ops.h) ----
+constexpr int kRnnLstm = NT_RNN_LSTM, kRnnGru = NT_RNN_GRU, kRnnGruResetBefore = NT_RNN_GRU_RESET_BEFORE;
 struct RnnDims {
   int cell;
   int64_t batch, time, units;

@@ -77,7 +77,7 @@ namespace {
 constexpr int kMaxTiledTaps = 16;
 
 bool tiled(const PoolInfo& p) {
-  return p.kH * p.kW <= kMaxTiledTaps && p.strideH == p.kH && p.strideW == p.kW && p.dilationH == 1 && p.dilationW == 1 && p.padTop == 0 && p.padLeft == 0 &&
+  return p.kH * p.kW <= kMaxTiledTaps && p.strideH == p.kH && p.strideW == p.kW && p.dilationH == 1 && p.dilationW == 1 && (p.padTop | p.padLeft) == 0 &&
          p.outH * p.kH <= p.inH && p.outW * p.kW <= p.inW;
 }
 

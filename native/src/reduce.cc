@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "kernels.h"
+#include "nt_ops.h"
 #include "threadpool.h"
 
 namespace neurite {
@@ -13,21 +14,21 @@ namespace {
 
 constexpr int64_t kGrain = 1 << 14;
 
-// Codes follow REDUCE_OPS in src/backends/native/codes.ts: sum, mean, max, min, prod.
+// Ops are the op table's REDUCE list (nt_ops.h).
 double init_of(int op) {
   switch (op) {
-    case 2: return -std::numeric_limits<double>::infinity();
-    case 3: return std::numeric_limits<double>::infinity();
-    case 4: return 1.0;
+    case NT_REDUCE_MAX: return -std::numeric_limits<double>::infinity();
+    case NT_REDUCE_MIN: return std::numeric_limits<double>::infinity();
+    case NT_REDUCE_PROD: return 1.0;
     default: return 0.0;
   }
 }
 
 inline double combine(int op, double acc, double v) {
   switch (op) {
-    case 2: return (v > acc || std::isnan(v)) ? v : acc;
-    case 3: return (v < acc || std::isnan(v)) ? v : acc;
-    case 4: return acc * v;
+    case NT_REDUCE_MAX: return (v > acc || std::isnan(v)) ? v : acc;
+    case NT_REDUCE_MIN: return (v < acc || std::isnan(v)) ? v : acc;
+    case NT_REDUCE_PROD: return acc * v;
     default: return acc + v;
   }
 }
@@ -37,7 +38,7 @@ void reduce_rows(int op, const float* x, int64_t o, int64_t n, int64_t inner, in
                  int64_t r1, double* acc) {
   for (int64_t r = r0; r < r1; r++) {
     const float* row = x + (o * n + r) * inner;
-    if (op <= 1) {
+    if (op == NT_REDUCE_SUM || op == NT_REDUCE_MEAN) {
       for (int64_t i = i0; i < i1; i++) acc[i] += row[i];
     } else {
       for (int64_t i = i0; i < i1; i++) acc[i] = combine(op, acc[i], row[i]);
@@ -48,9 +49,9 @@ void reduce_rows(int op, const float* x, int64_t o, int64_t n, int64_t inner, in
 }  // namespace
 
 bool reduce(int op, const float* x, float* y, int64_t outer, int64_t n, int64_t inner) {
-  if (op < 0 || op > 4) return false;
+  if (op < 0 || op >= NT_REDUCE_COUNT) return false;
   const double init = init_of(op);
-  const double scale = op == 1 ? 1.0 / static_cast<double>(n) : 1.0;
+  const double scale = op == NT_REDUCE_MEAN ? 1.0 / static_cast<double>(n) : 1.0;
   const int threads = num_threads();
   if (outer >= threads || outer * n * inner < kGrain) {
     // Parallel over independent outputs.
@@ -58,7 +59,7 @@ bool reduce(int op, const float* x, float* y, int64_t outer, int64_t n, int64_t 
       std::vector<double> acc(inner);
       for (int64_t o = o0; o < o1; o++) {
         std::fill(acc.begin(), acc.end(), init);
-        if (inner == 1 && op <= 1) {
+        if (inner == 1 && (op == NT_REDUCE_SUM || op == NT_REDUCE_MEAN)) {
           const float* row = x + o * n;
           double s = 0;
           for (int64_t r = 0; r < n; r++) s += row[r];
@@ -80,7 +81,7 @@ bool reduce(int op, const float* x, float* y, int64_t outer, int64_t n, int64_t 
   });
   for (int64_t k = 0; k < outer * inner; k++) {
     double acc = init;
-    for (int t = 0; t < threads; t++) acc = op <= 1 ? acc + partial[t][k] : combine(op, acc, partial[t][k]);
+    for (int t = 0; t < threads; t++) acc = (op == NT_REDUCE_SUM || op == NT_REDUCE_MEAN) ? acc + partial[t][k] : combine(op, acc, partial[t][k]);
     y[k] = static_cast<float>(acc * scale);
   }
   return true;

@@ -11,7 +11,7 @@ static inline int imin(int a, int b) { return a < b ? a : b; }
 static int threads_for(double macs) { return macs < (1 << 18) ? 1 : nt_threads(); }
 
 static int is_direct(const conv_info* c) {
-  return c->kH == 1 && c->kW == 1 && c->strideH == 1 && c->strideW == 1 && c->padTop == 0 && c->padLeft == 0 &&
+  return c->kH == 1 && c->kW == 1 && c->strideH == 1 && c->strideW == 1 && (c->padTop | c->padLeft) == 0 &&
          c->outH == c->inH && c->outW == c->inW;
 }
 

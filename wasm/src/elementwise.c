@@ -1,168 +1,79 @@
 // Unary activations and their derivatives, broadcasting binary ops, and the backward of
-// the fused bias + activation epilogue. Op codes follow src/backends/native/codes.ts;
-// a kernel returns 0 for an op it does not implement (sin, cos, erf, gelu, pow) and
-// JavaScript runs the reference kernel instead.
+// the fused bias + activation epilogue. Formulas and codes come from the op table
+// (src/backends/op-table.ts → build/gen/nt_ops.h); exp, relu and the four arithmetic ops
+// have hand-vectorized loops, the others are scalar loops clang vectorizes where it can.
 #include "nt.h"
+#include "nt_math.h"
+#include "nt_ops.h"
 
-#define SELU_ALPHA 1.6732632423543772f
-#define SELU_SCALE 1.0507009873554805f
-#define SQRT2_OVER_PI 0.7978845608028654f
-
-static inline float sigmoidf(float x) {
-  if (x >= 0) return 1.0f / (1.0f + nt_expf(-x));
-  const float e = nt_expf(x);
-  return e / (1.0f + e);
-}
-
-static inline float relu_s(float v) { return v > 0 ? v : (v <= 0 ? 0.0f : v); }
-
-#define MAP(expr)                                 \
-  for (int i = 0; i < n; i++) {                   \
-    const float v = x[i];                         \
-    y[i] = (expr);                                \
-  }                                               \
-  return 1
-
-int EXPORT(nt_unary)(int op, const float* x, float* y, int n, float a, float b) {
+int EXPORT(nt_unary)(int op, const float* in, float* out, int n, float a, float b) {
+  if (op == NT_UNARY_EXP) {
+    int i = 0;
+    for (; i + 4 <= n; i += 4) wasm_v128_store(out + i, nt_exp4(wasm_v128_load(in + i)));
+    for (; i < n; i++) out[i] = nt_expf(in[i]);
+    return 1;
+  }
+  if (op == NT_UNARY_RELU) {
+    int i = 0;
+    const v128_t z = wasm_f32x4_splat(0);
+    for (; i + 4 <= n; i += 4) wasm_v128_store(out + i, wasm_f32x4_max(wasm_v128_load(in + i), z));
+    for (; i < n; i++) {
+      const float x = in[i];
+      out[i] = x > 0 ? x : (x <= 0 ? 0.0f : x);
+    }
+    return 1;
+  }
   switch (op) {
-    case 0: MAP(-v);
-    case 1: MAP(__builtin_fabsf(v));
-    case 2: MAP(v > 0 ? 1.0f : v < 0 ? -1.0f : v == 0 ? 0.0f : v);
-    case 3: {
-      int i = 0;
-      for (; i + 4 <= n; i += 4) wasm_v128_store(y + i, nt_exp4(wasm_v128_load(x + i)));
-      for (; i < n; i++) y[i] = nt_expf(x[i]);
-      return 1;
-    }
-    case 4: MAP(nt_logf(v));
-    case 5: MAP(nt_log1pf(v));
-    case 6: MAP(__builtin_sqrtf(v));
-    case 7: MAP(1.0f / __builtin_sqrtf(v));
-    case 8: MAP(v * v);
-    case 9: MAP(1.0f / v);
-    case 10: MAP(__builtin_floorf(v));
-    case 11: MAP(__builtin_ceilf(v));
-    case 12: MAP(__builtin_nearbyintf(v));
-    case 16: {
-      int i = 0;
-      const v128_t z = wasm_f32x4_splat(0);
-      for (; i + 4 <= n; i += 4) wasm_v128_store(y + i, wasm_f32x4_max(wasm_v128_load(x + i), z));
-      for (; i < n; i++) y[i] = relu_s(x[i]);
-      return 1;
-    }
-    case 17: MAP(v > 0 ? (v < 6 ? v : 6.0f) : v <= 0 ? 0.0f : v);
-    case 18: MAP(sigmoidf(v));
-    case 19: MAP(nt_tanhf(v));
-    case 20: MAP(v > 0 ? v + nt_log1pf(nt_expf(-v)) : nt_log1pf(nt_expf(v)));
-    case 21: MAP(v / (1 + __builtin_fabsf(v)));
-    case 22: MAP(v > 0 ? v : a * nt_expm1f(v));
-    case 23: MAP(SELU_SCALE * (v > 0 ? v : SELU_ALPHA * nt_expm1f(v)));
-    case 24: MAP(v > 0 ? v : a * v);
-    case 25: {
-      for (int i = 0; i < n; i++) {
-        const float z = a * x[i] + b;
-        y[i] = z > 1 ? 1.0f : z < 0 ? 0.0f : z;
-      }
-      return 1;
-    }
-    case 26: MAP(v * sigmoidf(v));
-    case 28: MAP(0.5f * v * (1 + nt_tanhf(SQRT2_OVER_PI * (v + 0.044715f * v * v * v))));
-    case 29: MAP(v > 0 ? 1.0f : a);
-    case 30: MAP(v > a ? v : 0.0f);
-    case 31: MAP(v < a ? a : v > b ? b : v);
+#define NT_CASE(NAME, F, DF)          \
+  case NT_UNARY_##NAME:               \
+    for (int i = 0; i < n; i++) {     \
+      const float x = in[i];          \
+      out[i] = (F);                   \
+    }                                 \
+    return 1;
+    NT_UNARY_OPS(NT_CASE)
+#undef NT_CASE
     default: return 0;
   }
 }
 
-#define GRAD(expr)                                \
-  for (int i = 0; i < n; i++) {                   \
-    const float v = x[i], o = y[i];               \
-    (void)v;                                      \
-    (void)o;                                      \
-    dx[i] = dy[i] * (expr);                       \
-  }                                               \
-  return 1
-
-int EXPORT(nt_unary_grad)(int op, const float* x, const float* y, const float* dy, float* dx, int n, float a, float b) {
+int EXPORT(nt_unary_grad)(int op, const float* in, const float* outv, const float* dy, float* dx, int n, float a, float b) {
   switch (op) {
-    case 0: GRAD(-1.0f);
-    case 1: GRAD(v > 0 ? 1.0f : v < 0 ? -1.0f : 0.0f);
-    case 2: case 10: case 11: case 12: case 29: GRAD(0.0f);
-    case 3: GRAD(o);
-    case 4: GRAD(1.0f / v);
-    case 5: GRAD(1.0f / (1 + v));
-    case 6: GRAD(0.5f / o);
-    case 7: GRAD(-0.5f * o * o * o);
-    case 8: GRAD(2 * v);
-    case 9: GRAD(-o * o);
-    case 16: GRAD(v > 0 ? 1.0f : 0.0f);
-    case 17: GRAD(v > 0 && v < 6 ? 1.0f : 0.0f);
-    case 18: GRAD(o * (1 - o));
-    case 19: GRAD(1 - o * o);
-    case 20: GRAD(sigmoidf(v));
-    case 21: {
-      for (int i = 0; i < n; i++) {
-        const float d = 1 + __builtin_fabsf(x[i]);
-        dx[i] = dy[i] * (1 / (d * d));
-      }
-      return 1;
-    }
-    case 22: GRAD(v > 0 ? 1.0f : a * nt_expf(v));
-    case 23: GRAD(v > 0 ? SELU_SCALE : SELU_SCALE * SELU_ALPHA * nt_expf(v));
-    case 24: GRAD(v > 0 ? 1.0f : a);
-    case 25: {
-      for (int i = 0; i < n; i++) {
-        const float z = a * x[i] + b;
-        dx[i] = dy[i] * (z > 0 && z < 1 ? a : 0.0f);
-      }
-      return 1;
-    }
-    case 26: {
-      for (int i = 0; i < n; i++) {
-        const float s = sigmoidf(x[i]);
-        dx[i] = dy[i] * (s + x[i] * s * (1 - s));
-      }
-      return 1;
-    }
-    case 28: {
-      for (int i = 0; i < n; i++) {
-        const float v = x[i];
-        const float t = nt_tanhf(SQRT2_OVER_PI * (v + 0.044715f * v * v * v));
-        dx[i] = dy[i] * (0.5f * (1 + t) + 0.5f * v * (1 - t * t) * SQRT2_OVER_PI * (1 + 3 * 0.044715f * v * v));
-      }
-      return 1;
-    }
-    case 30: GRAD(v > a ? 1.0f : 0.0f);
-    case 31: GRAD(v >= a && v <= b ? 1.0f : 0.0f);
+#define NT_CASE(NAME, F, DF)          \
+  case NT_UNARY_##NAME:               \
+    for (int i = 0; i < n; i++) {     \
+      const float x = in[i];          \
+      const float y = outv[i];        \
+      (void)x;                        \
+      (void)y;                        \
+      dx[i] = dy[i] * (DF);           \
+    }                                 \
+    return 1;
+    NT_UNARY_OPS(NT_CASE)
+#undef NT_CASE
     default: return 0;
   }
 }
 
 // ---- binary ------------------------------------------------------------------------------
 
-static inline float bin(int op, float x, float y) {
+static inline float bin(int op, float a, float b) {
   switch (op) {
-    case 0: return x + y;
-    case 1: return x - y;
-    case 2: return x * y;
-    case 3: return x / y;
-    case 5: return (x >= y || x != x) ? x : y;
-    case 6: return (x <= y || x != x) ? x : y;
-    case 7: return (x - y) * (x - y);
-    case 8: return x == y ? 1.0f : 0.0f;
-    case 9: return x != y ? 1.0f : 0.0f;
-    case 10: return x < y ? 1.0f : 0.0f;
-    case 11: return x <= y ? 1.0f : 0.0f;
-    case 12: return x > y ? 1.0f : 0.0f;
-    default: return x >= y ? 1.0f : 0.0f;
+#define NT_CASE(NAME, F) \
+  case NT_BINARY_##NAME: return (F);
+    NT_BINARY_OPS(NT_CASE)
+#undef NT_CASE
+    default: return 0;
   }
 }
 
+static inline int simd_op(int op) { return op == NT_BINARY_ADD || op == NT_BINARY_SUB || op == NT_BINARY_MUL || op == NT_BINARY_DIV; }
+
 static inline v128_t bin4(int op, v128_t x, v128_t y) {
   switch (op) {
-    case 0: return wasm_f32x4_add(x, y);
-    case 1: return wasm_f32x4_sub(x, y);
-    case 2: return wasm_f32x4_mul(x, y);
+    case NT_BINARY_ADD: return wasm_f32x4_add(x, y);
+    case NT_BINARY_SUB: return wasm_f32x4_sub(x, y);
+    case NT_BINARY_MUL: return wasm_f32x4_mul(x, y);
     default: return wasm_f32x4_div(x, y);
   }
 }
@@ -170,7 +81,7 @@ static inline v128_t bin4(int op, v128_t x, v128_t y) {
 // One row of the broadcast: len elements with inner strides ia, ib (0 or 1 on fast paths).
 static void bin_row(int op, const float* a, int ia, const float* b, int ib, float* o, int len) {
   int j = 0;
-  if (op <= 3) {
+  if (simd_op(op)) {
     if (ia == 1 && ib == 1) {
       for (; j + 4 <= len; j += 4) wasm_v128_store(o + j, bin4(op, wasm_v128_load(a + j), wasm_v128_load(b + j)));
     } else if (ia == 1 && ib == 0) {
@@ -186,7 +97,7 @@ static void bin_row(int op, const float* a, int ia, const float* b, int ib, floa
 
 int EXPORT(nt_binary)(int op, const float* a, const float* b, float* out, int rank, const int32_t* dims, const int32_t* sa,
                       const int32_t* sb) {
-  if (op == 4 || op < 0 || op > 13) return 0;
+  if (op < 0 || op >= NT_BINARY_COUNT) return 0;
   const int len = dims[rank - 1];
   const int ia = sa[rank - 1], ib = sb[rank - 1];
   int rows = 1;
@@ -231,4 +142,52 @@ void EXPORT(nt_bias_activation_grad)(const float* y, const float* dy, float* dpr
     }
   }
   for (int c = 0; c < channels; c++) dbias[c] = (float)acc[c];
+}
+
+// ---- fused elementwise chains --------------------------------------------------------------
+
+static void unary_block(int op, const float* in, float* out, int n, float a, float b) {
+  switch (op) {
+#define NT_CASE(NAME, F, DF)      \
+  case NT_UNARY_##NAME:           \
+    for (int i = 0; i < n; i++) { \
+      const float x = in[i];      \
+      out[i] = (F);               \
+    }                             \
+    return;
+    NT_UNARY_OPS(NT_CASE)
+#undef NT_CASE
+    default: return;
+  }
+}
+
+static void scalar_block(int op, const float* in, float s, int first, float* out, int n) {
+  if (first) {
+    for (int i = 0; i < n; i++) out[i] = bin(op, s, in[i]);
+  } else {
+    for (int i = 0; i < n; i++) out[i] = bin(op, in[i], s);
+  }
+}
+
+// The steps over blocks of 1024 elements (kept in cache between steps); each step's results
+// are stored as float, like separate kernels would store them. codes: [kind, op] per step;
+// params: [p1, p2] per step (kinds: NT_CHAIN_*). Returns 0 for an unknown op.
+int EXPORT(nt_elementwise_chain)(int nsteps, const int32_t* codes, const float* params, const float* x, float* y, int n) {
+  for (int s = 0; s < nsteps; s++) {
+    const int kind = codes[2 * s], op = codes[2 * s + 1];
+    if (op < 0 || op >= (kind == NT_CHAIN_UNARY ? NT_UNARY_COUNT : NT_BINARY_COUNT)) return 0;
+  }
+  for (int at = 0; at < n; at += 1024) {
+    const int len = n - at < 1024 ? n - at : 1024;
+    const float* src = x + at;
+    float* dst = y + at;
+    if (nsteps == 0) nt_copy(dst, src, (size_t)len);
+    for (int s = 0; s < nsteps; s++) {
+      const int kind = codes[2 * s], op = codes[2 * s + 1];
+      if (kind == NT_CHAIN_UNARY) unary_block(op, src, dst, len, params[2 * s], params[2 * s + 1]);
+      else scalar_block(op, src, params[2 * s], kind == NT_CHAIN_SCALAR_FIRST, dst, len);
+      src = dst;
+    }
+  }
+  return 1;
 }

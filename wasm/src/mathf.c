@@ -131,3 +131,125 @@ float nt_tanhf(float x) {
   const float t = 1.0f - 2.0f / (e + 1.0f);
   return x > 0 ? t : -t;
 }
+
+// ---- double-precision helpers (pow and erf need more than float range reduction) ---------
+
+static inline double bits_to_double(uint64_t u) { return __builtin_bit_cast(double, u); }
+static inline uint64_t double_to_bits(double d) { return __builtin_bit_cast(uint64_t, d); }
+
+#define LN2_HI_D 6.93147180369123816490e-01
+#define LN2_LO_D 1.90821492927058770002e-10
+
+// e^x: x = k·ln2 + r with |r| ≤ ln2/2, e^r by its Taylor series (error below 1e-16), times 2^k.
+static double exp_d(double x) {
+  if (x != x) return x;
+  if (x > 709.78) return __builtin_inf();
+  if (x < -745.2) return 0.0;
+  const double k = __builtin_nearbyint(x * 1.44269504088896338700);
+  const double r = (x - k * LN2_HI_D) - k * LN2_LO_D;
+  double p = 1.0 / 479001600.0;  // 1/12!
+  static const double inv_fact[] = {1.0 / 39916800.0, 1.0 / 3628800.0, 1.0 / 362880.0, 1.0 / 40320.0, 1.0 / 5040.0, 1.0 / 720.0,
+                                    1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0, 1.0};
+  for (int i = 0; i < 12; i++) p = p * r + inv_fact[i];
+  int ki = (int)k;
+  // 2^k in two steps so that subnormal results stay exact enough.
+  const int k1 = ki / 2, k2 = ki - k1;
+  return p * bits_to_double((uint64_t)(1023 + k1) << 52) * bits_to_double((uint64_t)(1023 + k2) << 52);
+}
+
+// log x for x > 0: x = m·2^e with m in [√½, √2), log m = 2·atanh(s), s = (m − 1)/(m + 1).
+static double log_d(double x) {
+  if (x != x || x < 0) return __builtin_nan("");
+  if (x == 0) return -__builtin_inf();
+  if (x == __builtin_inf()) return x;
+  uint64_t u = double_to_bits(x);
+  int e = (int)((u >> 52) & 0x7ff);
+  if (e == 0) {  // subnormal: scale up first
+    x *= 18014398509481984.0;  // 2^54
+    u = double_to_bits(x);
+    e = (int)((u >> 52) & 0x7ff) - 54;
+  }
+  e -= 1023;
+  double m = bits_to_double((u & 0x000fffffffffffffULL) | 0x3ff0000000000000ULL);
+  if (m > 1.41421356237309504880) {
+    m *= 0.5;
+    e += 1;
+  }
+  const double s = (m - 1) / (m + 1), s2 = s * s;
+  double t = 0, term = s;
+  for (int i = 1; i <= 27; i += 2) {
+    t += term / i;
+    term *= s2;
+  }
+  return 2 * t + e * LN2_HI_D + e * LN2_LO_D;
+}
+
+float nt_powf(float xf, float yf) {
+  const double x = xf, y = yf;
+  if (y == 0) return 1.0f;
+  if (x != x || y != y) return __builtin_nanf("");
+  const double ay = __builtin_fabs(y);
+  const int integer = __builtin_floor(y) == y;
+  const int odd = integer && ay < 9007199254740992.0 && ay - 2.0 * __builtin_floor(ay * 0.5) == 1.0;
+  if (__builtin_fabs(x) == 1 && ay == __builtin_inf()) return __builtin_nanf("");  // as Math.pow
+  if (x == 0) {
+    if (y > 0) return odd ? xf : 0.0f;
+    return odd ? 1.0f / xf : __builtin_inff();
+  }
+  if (x < 0 && !integer) return __builtin_nanf("");
+  const double r = exp_d(y * log_d(__builtin_fabs(x)));
+  return (float)(x < 0 && odd ? -r : r);
+}
+
+// sin and cos: x = k·π/2 + r (|r| ≤ π/4, in double), then the Taylor series of sin or cos
+// of r (error below 1e-16) picked and signed by the quadrant k mod 4.
+static double sin_poly(double r) {
+  const double r2 = r * r;
+  double p = -1.0 / 1307674368000.0;  // −1/15!
+  static const double c[] = {1.0 / 6227020800.0, -1.0 / 39916800.0, 1.0 / 362880.0, -1.0 / 5040.0, 1.0 / 120.0, -1.0 / 6.0, 1.0};
+  for (int i = 0; i < 7; i++) p = p * r2 + c[i];
+  return p * r;
+}
+
+static double cos_poly(double r) {
+  const double r2 = r * r;
+  double p = 1.0 / 20922789888000.0;  // 1/16!
+  static const double c[] = {-1.0 / 87178291200.0, 1.0 / 479001600.0, -1.0 / 3628800.0, 1.0 / 40320.0, -1.0 / 720.0, 1.0 / 24.0, -0.5, 1.0};
+  for (int i = 0; i < 8; i++) p = p * r2 + c[i];
+  return p;
+}
+
+static float sincos_f(float xf, int cosine) {
+  if (xf != xf || __builtin_fabsf(xf) == __builtin_inff()) return __builtin_nanf("");
+  const double x = xf;
+  const double k = __builtin_nearbyint(x * 0.63661977236758134308);  // 2/π
+  // π/2 in three parts (Cody–Waite), exact products for |k| < 2^20.
+  const double r = ((x - k * 1.5707963267341256) - k * 6.077100506506192e-11) - k * 2.0222662487959506e-21;
+  const int q = ((int)(k - 4.0 * __builtin_floor(k * 0.25)) + cosine) & 3;
+  const double v = (q & 1) ? cos_poly(r) : sin_poly(r);
+  return (float)((q & 2) ? -v : v);
+}
+
+float nt_sinf(float x) { return sincos_f(x, 0); }
+float nt_cosf(float x) { return sincos_f(x, 1); }
+
+// erf: the Maclaurin series near 0 and the Chebyshev fit of erfc (Press et al., |error| <
+// 1.2e-7) beyond: the same algorithm as the reference (src/backends/math.ts).
+float nt_erff(float xf) {
+  if (xf != xf) return xf;
+  const double x = xf, z = __builtin_fabs(x);
+  if (z < 0.84375) {
+    const double x2 = x * x;
+    double term = x, sum = x;
+    for (int n = 1; n < 12; n++) {
+      term *= -x2 / n;
+      sum += term / (2 * n + 1);
+    }
+    return (float)(sum * 1.1283791670955126);
+  }
+  const double t = 1 / (1 + 0.5 * z);
+  const double r = t * exp_d(-z * z - 1.26551223 +
+                             t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 +
+                             t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+  return (float)(x >= 0 ? 1 - r : r - 1);
+}

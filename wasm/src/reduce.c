@@ -1,35 +1,36 @@
 // Reductions over the middle axis of [outer, n, inner] (float64 accumulation like the
 // reference backend), softmax / log-softmax and their gradients.
 #include "nt.h"
+#include "nt_ops.h"
 
 static inline double combine(int op, double acc, double v) {
   switch (op) {
-    case 2: return (v > acc || v != v) ? v : acc;
-    case 3: return (v < acc || v != v) ? v : acc;
-    case 4: return acc * v;
+    case NT_REDUCE_MAX: return (v > acc || v != v) ? v : acc;
+    case NT_REDUCE_MIN: return (v < acc || v != v) ? v : acc;
+    case NT_REDUCE_PROD: return acc * v;
     default: return acc + v;
   }
 }
 
 static double init_of(int op) {
   switch (op) {
-    case 2: return -__builtin_inf();
-    case 3: return __builtin_inf();
-    case 4: return 1.0;
+    case NT_REDUCE_MAX: return -__builtin_inf();
+    case NT_REDUCE_MIN: return __builtin_inf();
+    case NT_REDUCE_PROD: return 1.0;
     default: return 0.0;
   }
 }
 
 // Codes: sum, mean, max, min, prod.
 int EXPORT(nt_reduce)(int op, const float* x, float* y, int outer, int n, int inner) {
-  if (op < 0 || op > 4) return 0;
-  const double scale = op == 1 ? 1.0 / n : 1.0;
+  if (op < 0 || op >= NT_REDUCE_COUNT) return 0;
+  const double scale = op == NT_REDUCE_MEAN ? 1.0 / n : 1.0;
   const double init = init_of(op);
   if (inner == 1) {
     for (int o = 0; o < outer; o++) {
       const float* row = x + (size_t)o * n;
       double acc = init;
-      if (op <= 1) {
+      if (op == NT_REDUCE_SUM || op == NT_REDUCE_MEAN) {
         // Four partial float64 sums, then one; the order differs from a single running
         // sum by float64 rounding only.
         double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
@@ -54,7 +55,7 @@ int EXPORT(nt_reduce)(int op, const float* x, float* y, int outer, int n, int in
     for (int i = 0; i < inner; i++) acc[i] = init;
     for (int r = 0; r < n; r++) {
       const float* row = x + ((size_t)o * n + r) * inner;
-      if (op <= 1) {
+      if (op == NT_REDUCE_SUM || op == NT_REDUCE_MEAN) {
         for (int i = 0; i < inner; i++) acc[i] += row[i];
       } else {
         for (int i = 0; i < inner; i++) acc[i] = combine(op, acc[i], row[i]);

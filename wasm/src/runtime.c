@@ -9,7 +9,7 @@ static size_t memory_bytes(void) { return __builtin_wasm_memory_size(0) * 65536u
 
 // Reserves `bytes` at the top of the arena, growing the memory in whole pages.
 void* nt_arena_alloc(size_t bytes) {
-  if (arena_top == 0) arena_top = ((size_t)&__heap_base + 63) & ~(size_t)63;
+  if (!arena_top) arena_top = ((size_t)&__heap_base + 63) & ~(size_t)63;
   size_t start = arena_top;
   size_t end = start + ((bytes + 63) & ~(size_t)63);
   if (end < start) return 0;
@@ -25,7 +25,7 @@ void* nt_arena_alloc(size_t bytes) {
 // JavaScript's side of the arena: allocate, read the top, and release back to a mark.
 uint32_t EXPORT(nt_alloc)(uint32_t bytes) { return (uint32_t)(size_t)nt_arena_alloc(bytes); }
 uint32_t EXPORT(nt_mark)(void) {
-  if (arena_top == 0) arena_top = ((size_t)&__heap_base + 63) & ~(size_t)63;
+  if (!arena_top) arena_top = ((size_t)&__heap_base + 63) & ~(size_t)63;
   return (uint32_t)arena_top;
 }
 void EXPORT(nt_release)(uint32_t mark) { arena_top = mark; }
