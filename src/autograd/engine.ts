@@ -1,11 +1,13 @@
 import { Tensor } from '../tensor/tensor.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
-import { backend } from '../backends/registry.js';
+import { type Launch, run1 } from '../engine/launch.js';
 import { noGrad } from './tape.js';
 
-/** a + b for two gradients of equal shape (the engine's only arithmetic). */
+/** a + b for two gradients of equal shape (the engine's only arithmetic), as flat vectors. */
 export function accumulate(a: Tensor, b: Tensor): Tensor {
-  return new Tensor(backend().binary('add', a.data, a.shape, b.data, b.shape, a.shape), a.shape);
+  const flat = [a.size];
+  const add: Launch = { kernel: 'binary', attrs: { op: 'add', aShape: flat, bShape: flat, outShape: flat }, exec: (k, [x, y], [out]) => k.binary('add', x, flat, y, flat, out, flat) };
+  return run1(add, [a, b], a.shape, a.dtype);
 }
 
 /** Every tensor reachable from the roots through recorded ops, inputs before their consumers. */

@@ -1,77 +1,107 @@
-import type { DataType, TypedArray } from '../tensor/dtype.js';
+import type { Memory } from '../tensor/storage.js';
+import type { BinaryOp, ReduceOp, RnnCell, UnaryOp, UpdateHyper, UpdateRule } from './op-table.js';
+
+export type { BinaryOp, ReduceOp, RnnCell, UnaryOp, UpdateHyper, UpdateRule } from './op-table.js';
+export type { Memory } from '../tensor/storage.js';
+
+/** Backend names in the order they are tried when none is forced. */
+export type BackendName = 'native' | 'wasm' | 'js';
 
 /**
  * The kernel set. Every backend (js reference, native addon, wasm) implements this one
- * interface over raw row-major typed arrays; the ops above it deal in Tensors, shapes and
- * gradients. Kernels never mutate their inputs and return freshly allocated outputs.
+ * interface over handles of its own memory (`H`: typed arrays in host memory, blocks of
+ * linear memory in wasm); the ops above it deal in Tensors, shapes and gradients, and the
+ * engine (src/engine/) allocates every output before the call: kernels write their
+ * results into the handles they are given (destination passing) and never allocate
+ * tensors, so planned execution can hand them the same buffers step after step.
+ * Kernels never write into their inputs, except the optimizer update (in place by
+ * definition).
  *
- * Conventions: images are NHWC, conv filters HWIO `[kH, kW, inC / groups, outC]`;
+ * Sizes and dtypes come from the handles (`memory.bytes`, the typed array's type on the
+ * host). Conventions: images are NHWC, conv filters HWIO `[kH, kW, inC / groups, outC]`;
  * "outer, n, inner" describes a tensor viewed as `[outer, n, inner]` with the middle axis
  * being the one reduced or normalized.
+ *
+ * native and wasm supply only the kernels they accelerate (see accelerated.ts, which adds
+ * size cut-over, dtype checks, validation and the js fallback); js implements all of them.
  */
-export interface Backend {
-  readonly name: string;
+export interface Backend<H = unknown> {
+  readonly name: BackendName;
+  /** Where this backend's tensors live. */
+  readonly memory: Memory<H>;
 
   // ---- elementwise -------------------------------------------------------------------
-  /** y = f(x), same dtype as x. */
-  unary(op: UnaryOp, x: TypedArray, p: UnaryParams): TypedArray;
+  /** y = f(x) (same dtype and size as x). */
+  unary(op: UnaryOp, x: H, y: H, p: UnaryParams): void;
   /** dx = dy * f'(x) for float32 data; `y` is f(x) (rules that need the output use it). */
-  unaryGrad(op: UnaryOp, x: Float32Array, y: Float32Array, dy: Float32Array, p: UnaryParams): Float32Array;
-  /** NumPy-broadcast binary op; the output has the dtype of `a` (both inputs share it). */
-  binary(op: BinaryOp, a: TypedArray, aShape: Shape, b: TypedArray, bShape: Shape, outShape: Shape): TypedArray;
-  /** cond != 0 ? a : b, broadcast over the three shapes; output dtype of `a`. */
-  where(cond: TypedArray, condShape: Shape, a: TypedArray, aShape: Shape, b: TypedArray, bShape: Shape, outShape: Shape): TypedArray;
-  broadcastTo(x: TypedArray, xShape: Shape, outShape: Shape): TypedArray;
-  /** float32 -> int32 truncates toward zero. */
-  cast(x: TypedArray, dtype: DataType): TypedArray;
+  unaryGrad(op: UnaryOp, x: H, y: H, dy: H, dx: H, p: UnaryParams): void;
+  /**
+   * A fused chain of elementwise steps over float32 data (plans build it from consecutive
+   * unary ops and binary ops with a scalar): y = s_n(…s_1(x)), rounded to float32 after
+   * every step, so the result equals running the steps one by one.
+   */
+  elementwiseChain(steps: readonly ChainStep[], x: H, y: H): void;
+  /** NumPy-broadcast binary op; `out` has the dtype of `a` (both inputs share it). */
+  binary(op: BinaryOp, a: H, aShape: Shape, b: H, bShape: Shape, out: H, outShape: Shape): void;
+  /** out = cond != 0 ? a : b, broadcast over the three shapes. */
+  where(cond: H, condShape: Shape, a: H, aShape: Shape, b: H, bShape: Shape, out: H, outShape: Shape): void;
+  broadcastTo(x: H, xShape: Shape, out: H, outShape: Shape): void;
+  /** Converts into `out`'s dtype; float32 → int32 truncates toward zero. */
+  cast(x: H, out: H): void;
+  /** out = x (same dtype and size). */
+  copy(x: H, out: H): void;
 
   // ---- reductions ---------------------------------------------------------------------
-  reduce(op: ReduceOp, x: TypedArray, outer: number, n: number, inner: number): TypedArray;
-  /** Index of the first extreme value along the middle axis. */
-  argReduce(op: 'argmax' | 'argmin', x: TypedArray, outer: number, n: number, inner: number): Int32Array;
-  cumulative(op: 'sum' | 'prod', x: TypedArray, outer: number, n: number, inner: number, exclusive: boolean, reverse: boolean): TypedArray;
-  softmax(x: Float32Array, outer: number, n: number, inner: number, log: boolean): Float32Array;
+  reduce(op: ReduceOp, x: H, out: H, outer: number, n: number, inner: number): void;
+  /** Index (int32) of the first extreme value along the middle axis. */
+  argReduce(op: 'argmax' | 'argmin', x: H, out: H, outer: number, n: number, inner: number): void;
+  cumulative(op: 'sum' | 'prod', x: H, out: H, outer: number, n: number, inner: number, exclusive: boolean, reverse: boolean): void;
+  softmax(x: H, y: H, outer: number, n: number, inner: number, log: boolean): void;
   /** Gradient of softmax (log=false) or logSoftmax (log=true) given its output y. */
-  softmaxGrad(y: Float32Array, dy: Float32Array, outer: number, n: number, inner: number, log: boolean): Float32Array;
+  softmaxGrad(y: H, dy: H, dx: H, outer: number, n: number, inner: number, log: boolean): void;
 
   // ---- linear algebra -----------------------------------------------------------------
   /**
    * Batched C = op(A)·op(B); batchA and batchB are equal or 1 (broadcast). An epilogue
    * applies act(C + bias) over C's last axis in the same call (dense layers).
    */
-  matmul(a: Float32Array, b: Float32Array, spec: MatmulSpec, epilogue?: Epilogue): Float32Array;
+  matmul(a: H, b: H, c: H, spec: MatmulSpec, epilogue?: Epilogue<H>): void;
 
   // ---- data movement ------------------------------------------------------------------
-  transpose(x: TypedArray, shape: Shape, perm: readonly number[]): TypedArray;
-  slice(x: TypedArray, shape: Shape, begin: readonly number[], size: readonly number[]): TypedArray;
+  transpose(x: H, shape: Shape, perm: readonly number[], out: H): void;
+  slice(x: H, shape: Shape, begin: readonly number[], size: readonly number[], out: H): void;
   /** Concatenates inputs viewed as `[outer, widths[i]]` along the second axis. */
-  concat(xs: readonly TypedArray[], outer: number, widths: readonly number[]): TypedArray;
-  pad(x: TypedArray, shape: Shape, pads: readonly (readonly [number, number])[], mode: PadMode, value: number): TypedArray;
+  concat(xs: readonly H[], outer: number, widths: readonly number[], out: H): void;
+  pad(x: H, shape: Shape, pads: readonly (readonly [number, number])[], mode: PadMode, value: number, out: H): void;
   /** Gradient of pad: sums the output gradient back onto the input positions it came from. */
-  padGrad(dy: Float32Array, xShape: Shape, pads: readonly (readonly [number, number])[], mode: PadMode): Float32Array;
-  /** x viewed as `[outer, n, inner]`; output `[outer, indices.length, inner]`; indices already in [0, n). */
-  gather(x: TypedArray, outer: number, n: number, inner: number, indices: Int32Array): TypedArray;
-  /** Inverse of gather for gradients: output `[outer, n, inner]`, repeated indices add up. */
-  scatterAdd(dy: Float32Array, outer: number, n: number, inner: number, indices: Int32Array): Float32Array;
-  tile(x: TypedArray, shape: Shape, reps: readonly number[]): TypedArray;
-  oneHot(indices: Int32Array, depth: number, onValue: number, offValue: number): Float32Array;
+  padGrad(dy: H, xShape: Shape, pads: readonly (readonly [number, number])[], mode: PadMode, dx: H): void;
+  /**
+   * x viewed as `[outer, n, inner]`; out `[outer, indices.size, inner]`. Indices are int32
+   * in [-n, n) (negative ones count from the end); any other index is a RangeError.
+   */
+  gather(x: H, outer: number, n: number, inner: number, indices: H, out: H): void;
+  /** Inverse of gather for gradients: out `[outer, n, inner]`, repeated indices add up. */
+  scatterAdd(dy: H, outer: number, n: number, inner: number, indices: H, out: H): void;
+  tile(x: H, shape: Shape, reps: readonly number[], out: H): void;
+  /** float32 one-hot rows of `depth` for int32 indices; out-of-range indices give all-off rows. */
+  oneHot(indices: H, depth: number, onValue: number, offValue: number, out: H): void;
 
   // ---- convolution and pooling (NHWC) -------------------------------------------------
   /** Convolution, optionally with a fused epilogue y = act(conv + bias) (one pass, no extra tensors). */
-  conv2d(x: Float32Array, filter: Float32Array, info: Conv2DInfo, epilogue?: Epilogue): Float32Array;
+  conv2d(x: H, filter: H, y: H, info: Conv2DInfo, epilogue?: Epilogue<H>): void;
   /** Gradient of conv2d with respect to its input (also the forward pass of conv2dTranspose). */
-  conv2dBackpropInput(dy: Float32Array, filter: Float32Array, info: Conv2DInfo): Float32Array;
-  conv2dBackpropFilter(x: Float32Array, dy: Float32Array, info: Conv2DInfo): Float32Array;
+  conv2dBackpropInput(dy: H, filter: H, dx: H, info: Conv2DInfo): void;
+  conv2dBackpropFilter(x: H, dy: H, dw: H, info: Conv2DInfo): void;
   /**
    * Backward of a bias + activation epilogue over `[rows, channels]`: given the epilogue's
    * output y and its gradient dy, the gradient before the activation (dy·act'(y)) and the
    * bias gradient (its column sums), in one pass.
    */
-  biasActivationGrad(y: Float32Array, dy: Float32Array, channels: number, activation: EpilogueActivation): { dpre: Float32Array; dbias: Float32Array };
-  pool2d(x: Float32Array, info: Pool2DInfo): Float32Array;
-  pool2dGrad(x: Float32Array, dy: Float32Array, info: Pool2DInfo): Float32Array;
-  resize2d(x: Float32Array, info: ResizeInfo): Float32Array;
-  resize2dGrad(dy: Float32Array, info: ResizeInfo): Float32Array;
+  biasActivationGrad(y: H, dy: H, dpre: H, dbias: H, channels: number, activation: EpilogueActivation): void;
+  pool2d(x: H, y: H, info: Pool2DInfo): void;
+  pool2dGrad(x: H, dy: H, dx: H, info: Pool2DInfo): void;
+  resize2d(x: H, y: H, info: ResizeInfo): void;
+  resize2dGrad(dy: H, dx: H, info: ResizeInfo): void;
 
   // ---- randomness ---------------------------------------------------------------------
   /**
@@ -79,22 +109,22 @@ export interface Backend {
    * Elements are drawn in blocks of 65536, block b from `new Rng(blockSeed(seed, b))`
    * (xoshiro128**; see backends/js/random.ts), so every backend gives the same mask.
    */
-  dropoutMask(size: number, rate: number, seed: number): Float32Array;
+  dropoutMask(mask: H, rate: number, seed: number): void;
 
   // ---- optimizers (the only kernels that write into their inputs) ----------------------
   /**
-   * One optimizer step for one variable, in place: `param` and every array in `slots` are
-   * updated from `grad` by `rule`, with the step's scalars in `hyper` (learning rate after
-   * schedules, betas, epsilon, powers for bias correction, ...). The slot layout and the
-   * meaning of each hyper entry per rule are documented in backends/js/optimizers.ts;
+   * One optimizer step for one variable, in place: `param` and every handle in `slots` are
+   * updated from `grad` by `rule`, with the step's scalars by name (learning rate after
+   * schedules, betas, epsilon, powers for bias correction, ...; the op table lists each
+   * rule's fields). Slot layouts and formulas are documented in backends/js/optimizers.ts;
    * every backend implements exactly those formulas.
    */
-  applyUpdate(rule: UpdateRule, param: Float32Array, grad: Float32Array, slots: readonly Float32Array[], hyper: readonly number[]): void;
+  applyUpdate<R extends UpdateRule>(rule: R, param: H, grad: H, slots: readonly H[], hyper: UpdateHyper<R>): void;
 
   // ---- normalization ------------------------------------------------------------------
   /** y = (x - mean) / sqrt(variance + eps) * scale + offset, per channel of `[outer, c, inner]`. */
-  batchNorm(x: Float32Array, mean: Float32Array, variance: Float32Array, offset: Float32Array | null, scale: Float32Array | null, eps: number, outer: number, c: number, inner: number): Float32Array;
-  batchNormGrad(x: Float32Array, mean: Float32Array, variance: Float32Array, scale: Float32Array | null, dy: Float32Array, eps: number, outer: number, c: number, inner: number): BatchNormGrads;
+  batchNorm(x: H, mean: H, variance: H, offset: H | null, scale: H | null, y: H, eps: number, outer: number, c: number, inner: number): void;
+  batchNormGrad(x: H, mean: H, variance: H, scale: H | null, dy: H, grads: BatchNormGrads<H>, eps: number, outer: number, c: number, inner: number): void;
 
   // ---- fused recurrent layers (LSTM, GRU; tanh and sigmoid) ----------------------------
   /**
@@ -102,21 +132,17 @@ export interface Backend {
    * `xw` is the input projection x·W + b of every step, `[batch, time, gates·units]`;
    * `kernel` the recurrent kernel `[units, gates·units]`; `bias` the GRU recurrent bias
    * `[3·units]` (cell 'gru' only, else null); `h0`, `c0` the initial states `[batch, units]`
-   * (c0 for LSTM only); `mask` `[batch, time]` (nonzero = run the step) or null. Returns the
-   * packed result `y` and, when `train`, the reserve the backward kernel needs.
+   * (c0 for LSTM only); `mask` `[batch, time]` (nonzero = run the step) or null. Writes
+   * the packed result into `y` and, when `reserve` is given (training), what the backward
+   * kernel needs.
    */
-  rnnForward(info: RnnInfo, xw: Float32Array, kernel: Float32Array, bias: Float32Array | null, h0: Float32Array, c0: Float32Array | null, mask: Float32Array | null, train: boolean): RnnForwardResult;
+  rnnForward(info: RnnInfo, xw: H, kernel: H, bias: H | null, h0: H, c0: H | null, mask: H | null, y: H, reserve: H | null): void;
   /** Backpropagation through time: gradients of the inputs of rnnForward from `dy` (packed like y). */
-  rnnBackward(info: RnnInfo, dy: Float32Array, kernel: Float32Array, mask: Float32Array | null, reserve: Float32Array): RnnGrads;
+  rnnBackward(info: RnnInfo, dy: H, kernel: H, mask: H | null, reserve: H, grads: RnnGrads<H>): void;
 }
 
 export type Shape = readonly number[];
 
-export type UnaryOp =
-  | 'neg' | 'abs' | 'sign' | 'exp' | 'log' | 'log1p' | 'sqrt' | 'rsqrt' | 'square' | 'reciprocal'
-  | 'floor' | 'ceil' | 'round' | 'sin' | 'cos' | 'erf'
-  | 'relu' | 'relu6' | 'sigmoid' | 'tanh' | 'softplus' | 'softsign' | 'elu' | 'selu' | 'leakyRelu'
-  | 'hardSigmoid' | 'swish' | 'gelu' | 'geluTanh' | 'step' | 'thresholdedRelu' | 'clip';
 
 /**
  * Scalar parameters of unary ops: elu/leakyRelu/step use `alpha`; hardSigmoid is
@@ -127,16 +153,12 @@ export interface UnaryParams {
   readonly beta: number;
 }
 
-export type BinaryOp =
-  | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'squaredDifference'
-  | 'equal' | 'notEqual' | 'less' | 'lessEqual' | 'greater' | 'greaterEqual';
-
-export type ReduceOp = 'sum' | 'mean' | 'max' | 'min' | 'prod';
-
 export type PadMode = 'constant' | 'reflect' | 'edge';
 
-/** Optimizer update rules (see applyUpdate). */
-export type UpdateRule = 'sgd' | 'adam' | 'adamax' | 'nadam' | 'rmsprop' | 'adagrad' | 'adadelta';
+/** One step of an elementwise chain: a unary op, or a binary op with a scalar operand. */
+export type ChainStep =
+  | { readonly unary: UnaryOp; readonly p: UnaryParams }
+  | { readonly binary: BinaryOp; readonly scalar: number; readonly scalarFirst: boolean };
 
 export interface MatmulSpec {
   readonly batchA: number;
@@ -154,8 +176,8 @@ export interface MatmulSpec {
 export type EpilogueActivation = 'linear' | 'relu';
 
 /** A fused output stage: add a per-channel bias (last axis), then apply an activation. */
-export interface Epilogue {
-  readonly bias: Float32Array | null;
+export interface Epilogue<H = unknown> {
+  readonly bias: H | null;
   readonly activation: EpilogueActivation;
 }
 
@@ -215,12 +237,13 @@ export interface ResizeInfo {
   readonly halfPixelCenters: boolean;
 }
 
-export interface BatchNormGrads {
-  readonly dx: Float32Array;
-  readonly dMean: Float32Array;
-  readonly dVariance: Float32Array;
-  readonly dScale: Float32Array;
-  readonly dOffset: Float32Array;
+/** Outputs of batchNormGrad, one handle per gradient (`[c]` except dx). */
+export interface BatchNormGrads<H = unknown> {
+  readonly dx: H;
+  readonly dMean: H;
+  readonly dVariance: H;
+  readonly dScale: H;
+  readonly dOffset: H;
 }
 
 /**
@@ -252,22 +275,16 @@ export interface RnnInfo {
   readonly zeroOutputForMask: boolean;
 }
 
-export type RnnCell = 'lstm' | 'gru' | 'gruResetBefore';
 
-export interface RnnForwardResult {
-  readonly y: Float32Array;
-  /** Null unless the forward ran with `train`. */
-  readonly reserve: Float32Array | null;
-}
-
-export interface RnnGrads {
+/** Outputs of rnnBackward. */
+export interface RnnGrads<H = unknown> {
   /** `[batch, time, gates·units]`. */
-  readonly dxw: Float32Array;
+  readonly dxw: H;
   /** `[units, gates·units]`. */
-  readonly dKernel: Float32Array;
+  readonly dKernel: H;
   /** `[3·units]` for 'gru', else null. */
-  readonly dBias: Float32Array | null;
-  readonly dh0: Float32Array;
+  readonly dBias: H | null;
+  readonly dh0: H;
   /** LSTM only. */
-  readonly dc0: Float32Array | null;
+  readonly dc0: H | null;
 }

@@ -1,8 +1,7 @@
-import type { Backend } from './interface.js';
+import type { Backend, BackendName } from './interface.js';
 import { jsBackend } from './js/index.js';
 
-/** Backend names in the order they are tried when none is forced. */
-export type BackendName = 'native' | 'wasm' | 'js';
+export type { BackendName } from './interface.js';
 
 const PREFERENCE: readonly BackendName[] = ['native', 'wasm', 'js'];
 
@@ -82,11 +81,26 @@ export function getBackendName(): string {
   return backend().name;
 }
 
-/** Switches backends at run time (tensors are plain typed arrays, so they carry over). */
+/**
+ * Switches backends at run time. Existing tensors stay where they are and move to the new
+ * backend's memory, once, when an op there first uses them (js and native share host
+ * memory, so nothing moves between those two).
+ */
 export function setBackend(name: BackendName): void {
+  if (!PREFERENCE.includes(name)) throw new Error(`setBackend: '${String(name)}' is not a backend; use one of ${PREFERENCE.join(', ')}`);
   const b = tryLoad(name);
-  if (!b) throw new Error(`setBackend: backend '${name}' is not available; available: ${availableBackends().join(', ')}`);
-  current = b;
+  if (!b) throw new Error(`setBackend: backend '${name}' is not available${failures.has(name) ? ` (${failures.get(name)})` : ''}; available: ${availableBackends().join(', ')}`);
+  if (b !== current) {
+    current = b;
+    for (const l of switchListeners) l(b);
+  }
+}
+
+const switchListeners: ((b: Backend) => void)[] = [];
+
+/** Calls `listener` whenever setBackend changes the running backend (plans are rebuilt then). */
+export function onBackendSwitch(listener: (b: Backend) => void): void {
+  switchListeners.push(listener);
 }
 
 /** Why a backend could not load (undefined if it loaded or was never tried). */

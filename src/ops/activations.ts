@@ -1,9 +1,10 @@
 import { Tensor } from '../tensor/tensor.js';
 import { normalizeAxis } from '../tensor/shape.js';
-import { backend } from '../backends/registry.js';
 import { record } from '../autograd/tape.js';
+import { run1 } from '../engine/launch.js';
 import { unaryOp } from './elementwise.js';
-import { checkTensor, requireFloat, wrap } from './util.js';
+import { softmaxGradK, softmaxK } from './kernels.js';
+import { checkTensor, requireFloat } from './util.js';
 
 /** max(x, 0). */
 export const relu = (x: Tensor): Tensor => unaryOp('relu', x);
@@ -41,8 +42,8 @@ function softmaxOp(x: Tensor, axis: number, log: boolean): Tensor {
   const n = x.shape[ax];
   const outer = x.shape.slice(0, ax).reduce((a, b) => a * b, 1);
   const inner = x.shape.slice(ax + 1).reduce((a, b) => a * b, 1);
-  const y = wrap(backend().softmax(x.data as Float32Array, outer, n, inner, log), x.shape);
-  return record(op, [x], y, (dy) => [wrap(backend().softmaxGrad(y.data as Float32Array, dy.data as Float32Array, outer, n, inner, log), x.shape)]);
+  const y = run1(softmaxK(outer, n, inner, log), [x], x.shape, 'float32');
+  return record(op, [x], y, (dy) => [run1(softmaxGradK(outer, n, inner, log), [y, dy], x.shape, 'float32')]);
 }
 
 /** exp(x) / Σ exp(x) along `axis` (default the last). */

@@ -1,9 +1,10 @@
 import { Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
-import { backend } from '../backends/registry.js';
 import type { Conv2DInfo, EpilogueActivation } from '../backends/interface.js';
 import { record } from '../autograd/tape.js';
-import { checkTensor, requireFloat, wrap } from './util.js';
+import { run, run1 } from '../engine/launch.js';
+import { biasActivationGradK, conv2dBackpropFilterK, conv2dBackpropInputK, conv2dK } from './kernels.js';
+import { checkTensor, requireFloat } from './util.js';
 import { reshape } from './shape.js';
 import { type Padding, type Pair, checkPadding, pair, requireRank, spatialGeometry } from './conv-util.js';
 
@@ -23,23 +24,21 @@ export interface Conv2DOptions {
 }
 
 function conv2dFromInfo(x: Tensor, filter: Tensor, bias: Tensor | null, activation: EpilogueActivation, info: Conv2DInfo): Tensor {
-  const b = backend();
-  const epilogue = bias || activation !== 'linear' ? { bias: bias ? (bias.data as Float32Array) : null, activation } : undefined;
-  const y = wrap(b.conv2d(x.data as Float32Array, filter.data as Float32Array, info, epilogue), [info.batch, info.outH, info.outW, info.outC]);
+  const fused = bias !== null || activation !== 'linear';
+  const outShape = [info.batch, info.outH, info.outW, info.outC];
   const inputs = bias ? [x, filter, bias] : [x, filter];
+  const y = run1(conv2dK(info, fused ? { bias: bias !== null, activation } : undefined), inputs, outShape, 'float32');
   return record('conv2d', inputs, y, (dy, needs) => {
     // Undo the epilogue first (one pass gives the pre-activation gradient and the bias gradient).
-    let g = dy.data as Float32Array;
-    let dbias: Float32Array | null = null;
-    if (epilogue) {
-      const r = b.biasActivationGrad(y.data as Float32Array, g, info.outC, activation);
-      g = r.dpre;
-      dbias = r.dbias;
+    let g = dy;
+    let dbias: Tensor | null = null;
+    if (fused) {
+      [g, dbias] = run(biasActivationGradK(info.outC, activation), [y, dy], [{ shape: outShape, dtype: 'float32' }, { shape: [info.outC], dtype: 'float32' }]);
     }
     return [
-      needs[0] ? wrap(b.conv2dBackpropInput(g, filter.data as Float32Array, info), x.shape) : null,
-      needs[1] ? wrap(b.conv2dBackpropFilter(x.data as Float32Array, g, info), filter.shape) : null,
-      ...(bias ? [needs[2] ? wrap(dbias as Float32Array, bias.shape) : null] : []),
+      needs[0] ? run1(conv2dBackpropInputK(info), [g, filter], x.shape, 'float32') : null,
+      needs[1] ? run1(conv2dBackpropFilterK(info), [x, g], filter.shape, 'float32') : null,
+      ...(bias ? [needs[2] ? dbias : null] : []),
     ];
   });
 }
@@ -146,10 +145,9 @@ export function conv2dTranspose(x: Tensor, filter: Tensor, options: Conv2DTransp
     batch, inH: axes[0].out, inW: axes[1].out, inC: outC, outH: inH, outW: inW, outC: inC, kH, kW,
     strideH: strides[0], strideW: strides[1], dilationH: dilations[0], dilationW: dilations[1], padTop: axes[0].before, padLeft: axes[1].before, groups: 1,
   };
-  const b = backend();
-  const y = wrap(b.conv2dBackpropInput(x.data as Float32Array, filter.data as Float32Array, info), [batch, info.inH, info.inW, outC]);
+  const y = run1(conv2dBackpropInputK(info), [x, filter], [batch, info.inH, info.inW, outC], 'float32');
   return record(op, [x, filter], y, (dy, needs) => [
-    needs[0] ? wrap(b.conv2d(dy.data as Float32Array, filter.data as Float32Array, info), x.shape) : null,
-    needs[1] ? wrap(b.conv2dBackpropFilter(dy.data as Float32Array, x.data as Float32Array, info), filter.shape) : null,
+    needs[0] ? run1(conv2dK(info), [dy, filter], x.shape, 'float32') : null,
+    needs[1] ? run1(conv2dBackpropFilterK(info), [dy, x], filter.shape, 'float32') : null,
   ]);
 }

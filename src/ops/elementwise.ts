@@ -1,22 +1,21 @@
 import { Tensor } from '../tensor/tensor.js';
 import { type DataType, checkDataType } from '../tensor/dtype.js';
 import { broadcastShapes } from '../tensor/shape.js';
-import { backend } from '../backends/registry.js';
 import type { BinaryOp, UnaryOp, UnaryParams } from '../backends/interface.js';
+import { UNARY } from '../backends/op-table.js';
 import { record } from '../autograd/tape.js';
-import { type Operand, checkTensor, coerce, requireFloat, sumToShape, wrap } from './util.js';
+import { run1 } from '../engine/launch.js';
+import { binaryK, castK, unaryGradK, unaryK, whereK } from './kernels.js';
+import { type Operand, checkTensor, coerce, requireFloat, sumToShape } from './util.js';
 
 const NO_PARAMS: UnaryParams = { alpha: 0, beta: 0 };
 
-/** Unary ops that are also defined on int32 tensors. */
-const INT_OK = new Set<UnaryOp>(['neg', 'abs', 'sign', 'square', 'relu', 'relu6', 'clip', 'floor', 'ceil', 'round']);
-
-/** Forward through the backend's unary kernel; gradient through its fused derivative kernel. */
+/** Forward through the backend's unary kernel; gradient through its fused derivative kernel (formulas: the op table). */
 export function unaryOp(op: UnaryOp, x: Tensor, p: UnaryParams = NO_PARAMS): Tensor {
   checkTensor(x, op);
-  if (x.dtype !== 'float32' && !INT_OK.has(op)) requireFloat(x, op);
-  const y = wrap(backend().unary(op, x.data, p), x.shape);
-  return record(op, [x], y, (dy) => [wrap(backend().unaryGrad(op, x.data as Float32Array, y.data as Float32Array, dy.data as Float32Array, p), x.shape)]);
+  if (x.dtype !== 'float32' && !(UNARY[op] as { int?: boolean }).int) requireFloat(x, op);
+  const y = run1(unaryK(op, p), [x], x.shape, x.dtype);
+  return record(op, [x], y, (dy) => [run1(unaryGradK(op, p), [x, y, dy], x.shape, 'float32')]);
 }
 
 export const neg = (x: Tensor): Tensor => unaryOp('neg', x);
@@ -47,7 +46,7 @@ export function clip(x: Tensor, min: number, max: number): Tensor {
 function binaryOp(op: BinaryOp, a: Operand, b: Operand, grad: ((dy: Tensor, a: Tensor, b: Tensor, y: Tensor, needs: readonly boolean[]) => [Tensor | null, Tensor | null]) | null): Tensor {
   const [ta, tb] = coerce(a, b, op);
   const shape = broadcastShapes(ta.shape, tb.shape, op);
-  const y = wrap(backend().binary(op, ta.data, ta.shape, tb.data, tb.shape, shape), shape);
+  const y = run1(binaryK(op, ta.shape, tb.shape, shape), [ta, tb], shape, ta.dtype);
   if (grad === null) return y;
   return record(op, [ta, tb], y, (dy, needs) => {
     const [ga, gb] = grad(dy, ta, tb, y, needs);
@@ -133,7 +132,7 @@ export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
   checkTensor(cond, 'where', 'cond');
   const [ta, tb] = coerce(a, b, 'where');
   const shape = broadcastShapes(broadcastShapes(cond.shape, ta.shape, 'where'), tb.shape, 'where');
-  const y = wrap(backend().where(cond.data, cond.shape, ta.data, ta.shape, tb.data, tb.shape, shape), shape);
+  const y = run1(whereK(cond.shape, ta.shape, tb.shape, shape), [cond, ta, tb], shape, ta.dtype);
   return record('where', [ta, tb], y, (dy, needs) => [
     needs[0] ? sumToShape(where(cond, dy, 0), ta.shape) : null,
     needs[1] ? sumToShape(where(cond, 0, dy), tb.shape) : null,
@@ -145,5 +144,5 @@ export function cast(x: Tensor, dtype: DataType): Tensor {
   checkTensor(x, 'cast');
   checkDataType(dtype, 'cast');
   if (x.dtype === dtype) return x;
-  return new Tensor(backend().cast(x.data, dtype), x.shape);
+  return run1(castK, [x], x.shape, dtype);
 }

@@ -9,6 +9,6 @@ export type { Padding, Pair } from './conv-util.js';
 export * from './pool.js';
 export * from './norm.js';
 export * from './random.js';
-export { sumToShape, type Operand } from './util.js';
+export { sumToShape, checkValues, type Operand } from './util.js';
 export * from './recurrent.js';
 export * from './rnn-fused.js';

@@ -1,9 +1,10 @@
 import { Tensor } from '../tensor/tensor.js';
 import { broadcastShapes, formatShape } from '../tensor/shape.js';
 import type { EpilogueActivation } from '../backends/interface.js';
-import { backend } from '../backends/registry.js';
 import { record } from '../autograd/tape.js';
-import { checkTensor, requireFloat, sumToShape, wrap } from './util.js';
+import { run, run1 } from '../engine/launch.js';
+import { biasActivationGradK, matmulK } from './kernels.js';
+import { checkTensor, requireFloat, sumToShape } from './util.js';
 import { broadcastTo, reshape } from './shape.js';
 
 export interface MatmulOptions {
@@ -55,7 +56,7 @@ function matmulND(a: Tensor, b: Tensor, ta: boolean, tb: boolean): Tensor {
   const bb = sizeB === batch || sizeB === 1 ? b : broadcastTo(b, [...batchShape, ...b.shape.slice(-2)]);
   const spec = { batchA: sizeA === 1 ? 1 : batch, batchB: sizeB === 1 ? 1 : batch, m, k, n, transA: ta, transB: tb };
   const outShape = [...batchShape, m, n];
-  const y = wrap(backend().matmul(aa.data as Float32Array, bb.data as Float32Array, spec), outShape);
+  const y = run1(matmulK(spec), [aa, bb], outShape, 'float32');
   return record('matmul', [a, b], y, (dy, needs) => {
     // y = A·B  →  dA = dy·Bᵀ, dB = Aᵀ·dy (with the transposes folded in), then batch-reduced.
     let da: Tensor | null = null;
@@ -90,24 +91,21 @@ export function dense(x: Tensor, kernel: Tensor, bias: Tensor | null = null, act
   if (bias && (bias.rank !== 1 || bias.shape[0] !== units)) throw new RangeError(`${op}: bias must have shape [${units}]; got ${formatShape(bias.shape)}`);
   if (activation !== 'linear' && activation !== 'relu') throw new RangeError(`${op}: activation must be 'linear' or 'relu'; got '${String(activation)}'`);
   const rows = x.size / inDim;
-  const b = backend();
   const spec = { batchA: 1, batchB: 1, m: rows, k: inDim, n: units, transA: false, transB: false };
-  const epilogue = bias || activation !== 'linear' ? { bias: bias ? (bias.data as Float32Array) : null, activation } : undefined;
+  const fused = bias !== null || activation !== 'linear';
   const outShape = [...x.shape.slice(0, -1), units];
-  const y = wrap(b.matmul(x.data as Float32Array, kernel.data as Float32Array, spec, epilogue), outShape);
   const inputs = bias ? [x, kernel, bias] : [x, kernel];
+  const y = run1(matmulK(spec, fused ? { bias: bias !== null, activation } : undefined), inputs, outShape, 'float32');
   return record(op, inputs, y, (dy, needs) => {
-    let g = dy.data as Float32Array;
-    let dbias: Float32Array | null = null;
-    if (epilogue) {
-      const r = b.biasActivationGrad(y.data as Float32Array, g, units, activation);
-      g = r.dpre;
-      dbias = r.dbias;
+    let g = dy;
+    let dbias: Tensor | null = null;
+    if (fused) {
+      [g, dbias] = run(biasActivationGradK(units, activation), [y, dy], [{ shape: outShape, dtype: 'float32' }, { shape: [units], dtype: 'float32' }]);
     }
     return [
-      needs[0] ? wrap(b.matmul(g, kernel.data as Float32Array, { batchA: 1, batchB: 1, m: rows, k: units, n: inDim, transA: false, transB: true }), x.shape) : null,
-      needs[1] ? wrap(b.matmul(x.data as Float32Array, g, { batchA: 1, batchB: 1, m: inDim, k: rows, n: units, transA: true, transB: false }), kernel.shape) : null,
-      ...(bias ? [needs[2] ? wrap(dbias as Float32Array, bias.shape) : null] : []),
+      needs[0] ? run1(matmulK({ batchA: 1, batchB: 1, m: rows, k: units, n: inDim, transA: false, transB: true }), [g, kernel], x.shape, 'float32') : null,
+      needs[1] ? run1(matmulK({ batchA: 1, batchB: 1, m: inDim, k: rows, n: units, transA: true, transB: false }), [x, g], kernel.shape, 'float32') : null,
+      ...(bias ? [needs[2] ? dbias : null] : []),
     ];
   });
 }

@@ -1,8 +1,9 @@
 import { Tensor } from '../tensor/tensor.js';
 import { formatShape, normalizeAxis } from '../tensor/shape.js';
-import { backend } from '../backends/registry.js';
 import { record } from '../autograd/tape.js';
-import { checkTensor, requireFloat, wrap } from './util.js';
+import { run, run1 } from '../engine/launch.js';
+import { batchNormGradK, batchNormK } from './kernels.js';
+import { checkTensor, requireFloat } from './util.js';
 import { squaredDifference } from './elementwise.js';
 import { type Axis, mean as reduceMean } from './reduce.js';
 import { reshape } from './shape.js';
@@ -40,18 +41,13 @@ export function batchNorm(x: Tensor, mean: Tensor, variance: Tensor, offset?: Te
   if (!(epsilon >= 0)) throw new RangeError(`${op}: epsilon must be ≥ 0; got ${epsilon}`);
   const outer = x.shape.slice(0, ax).reduce((a, b) => a * b, 1);
   const inner = x.shape.slice(ax + 1).reduce((a, b) => a * b, 1);
-  const b = backend();
-  const f32 = (t: Tensor | null): Float32Array | null => (t ? (t.data as Float32Array) : null);
-  const y = wrap(b.batchNorm(x.data as Float32Array, m.data as Float32Array, v.data as Float32Array, f32(o), f32(s), epsilon, outer, c, inner), x.shape);
   const inputs = [x, m, v, ...(o ? [o] : []), ...(s ? [s] : [])];
+  const y = run1(batchNormK(epsilon, outer, c, inner, o !== null, s !== null), inputs, x.shape, 'float32');
   return record(op, inputs, y, (dy) => {
-    const g = b.batchNormGrad(x.data as Float32Array, m.data as Float32Array, v.data as Float32Array, f32(s), dy.data as Float32Array, epsilon, outer, c, inner);
-    return [
-      wrap(g.dx, x.shape),
-      wrap(g.dMean, m.shape),
-      wrap(g.dVariance, v.shape),
-      ...(o ? [wrap(g.dOffset, o.shape)] : []),
-      ...(s ? [wrap(g.dScale, s.shape)] : []),
-    ];
+    const param = (t: Tensor): { shape: readonly number[]; dtype: 'float32' } => ({ shape: t.shape, dtype: 'float32' });
+    const [dx, dMean, dVariance, dScale, dOffset] = run(batchNormGradK(epsilon, outer, c, inner, s !== null), s ? [x, m, v, dy, s] : [x, m, v, dy], [
+      param(x), param(m), param(v), { shape: s ? s.shape : [c], dtype: 'float32' }, { shape: o ? o.shape : [c], dtype: 'float32' },
+    ]);
+    return [dx, dMean, dVariance, ...(o ? [dOffset] : []), ...(s ? [dScale] : [])];
   });
 }

@@ -1,8 +1,9 @@
 import { Tensor } from '../tensor/tensor.js';
-import { backend } from '../backends/registry.js';
 import type { Pool2DInfo, ResizeInfo } from '../backends/interface.js';
 import { record } from '../autograd/tape.js';
-import { checkTensor, requireFloat, wrap } from './util.js';
+import { run1 } from '../engine/launch.js';
+import { pool2dGradK, pool2dK, resize2dGradK, resize2dK } from './kernels.js';
+import { checkTensor, requireFloat } from './util.js';
 import { type Padding, type Pair, checkPadding, pair, requireRank, spatialGeometry } from './conv-util.js';
 import { max, mean } from './reduce.js';
 
@@ -34,9 +35,8 @@ function pool(mode: 'max' | 'avg', x: Tensor, options: Pool2DOptions): Tensor {
     kH: k[0], kW: k[1], strideH: strides[0], strideW: strides[1], dilationH: dilations[0], dilationW: dilations[1],
     padTop: gh.before, padLeft: gw.before, padBottom: gh.after, padRight: gw.after, countIncludePad: options.countIncludePad ?? false,
   };
-  const b = backend();
-  const y = wrap(b.pool2d(x.data as Float32Array, info), [info.batch, info.outH, info.outW, info.channels]);
-  return record(op, [x], y, (dy) => [wrap(b.pool2dGrad(x.data as Float32Array, dy.data as Float32Array, info), x.shape)]);
+  const y = run1(pool2dK(info), [x], [info.batch, info.outH, info.outW, info.channels], 'float32');
+  return record(op, [x], y, (dy) => [run1(pool2dGradK(info), [x, dy], x.shape, 'float32')]);
 }
 
 /** Max pooling over NHWC windows; the gradient goes to the first maximum of each window. */
@@ -76,9 +76,8 @@ export function resize2d(x: Tensor, size: readonly [number, number], options: Re
     method, batch: x.shape[0], inH: x.shape[1], inW: x.shape[2], channels: x.shape[3], outH, outW, alignCorners,
     halfPixelCenters: !alignCorners && (options.halfPixelCenters ?? true),
   };
-  const b = backend();
-  const y = wrap(b.resize2d(x.data as Float32Array, info), [info.batch, outH, outW, info.channels]);
-  return record(op, [x], y, (dy) => [wrap(b.resize2dGrad(dy.data as Float32Array, info), x.shape)]);
+  const y = run1(resize2dK(info), [x], [info.batch, outH, outW, info.channels], 'float32');
+  return record(op, [x], y, (dy) => [run1(resize2dGradK(info), [dy], x.shape, 'float32')]);
 }
 
 /** Keras UpSampling2D: scales height and width by integer factors (default 2, nearest). */

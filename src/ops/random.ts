@@ -1,24 +1,55 @@
 import { Tensor } from '../tensor/tensor.js';
 import { type DataType, checkDataType } from '../tensor/dtype.js';
 import { type Shape, broadcastShapes, checkShape, formatShape, shapesEqual, sizeOf } from '../tensor/shape.js';
-import { rngFor } from '../tensor/rng.js';
-import { checkTensor, requireFloat, wrap } from './util.js';
+import { type Rng, rngFor } from '../tensor/rng.js';
+import type { TypedArray } from '../tensor/dtype.js';
+import { checkTensor, requireFloat } from './util.js';
 import { mul } from './elementwise.js';
-import { backend } from '../backends/registry.js';
+import { type Launch, run1 } from '../engine/launch.js';
+import { dropoutMaskK } from './kernels.js';
 
 export interface RandomOptions {
-  /** Seed for a reproducible draw; without one the global generator (see setSeed) is used. */
-  readonly seed?: number;
+  /**
+   * Seed for a reproducible draw; without one the global generator (see setSeed) is used.
+   * A function is called for a new seed at every draw: each call, and each step of a plan
+   * (seeded layers pass their own generator's next number this way).
+   */
+  readonly seed?: number | (() => number);
+}
+
+/** The generator of a draw, made when the kernel runs: from the seed, or the global one. */
+function source(options: RandomOptions): () => Rng {
+  const seed = options.seed;
+  return typeof seed === 'function' ? () => rngFor(seed()) : () => rngFor(seed);
+}
+
+/**
+ * Random values generated on the host by `fill` and written into the output: a launch,
+ * so that a plan draws new values at every step (from the same generator).
+ */
+function hostRandom(shape: Shape, dtype: 'float32' | 'int32', fill: (out: TypedArray) => void): Tensor {
+  const launch: Launch = {
+    kernel: 'random',
+    effect: true,
+    exec: (b, _ins, [out]) => {
+      const n = sizeOf(shape);
+      const values = dtype === 'int32' ? new Int32Array(n) : new Float32Array(n);
+      fill(values);
+      b.memory.write(out, values);
+    },
+  };
+  return run1(launch, [], shape, dtype);
 }
 
 /** Normal samples with the given mean and standard deviation. */
 export function randomNormal(shape: Shape, options: RandomOptions & { mean?: number; stddev?: number } = {}): Tensor {
   checkShape(shape, 'randomNormal');
   const { mean = 0, stddev = 1 } = options;
-  const rng = rngFor(options.seed);
-  const out = new Float32Array(sizeOf(shape));
-  for (let i = 0; i < out.length; i++) out[i] = mean + stddev * rng.normal();
-  return wrap(out, shape);
+  const gen = source(options);
+  return hostRandom(shape, 'float32', (out) => {
+    const rng = gen();
+    for (let i = 0; i < out.length; i++) out[i] = mean + stddev * rng.normal();
+  });
 }
 
 /**
@@ -28,14 +59,15 @@ export function randomNormal(shape: Shape, options: RandomOptions & { mean?: num
 export function truncatedNormal(shape: Shape, options: RandomOptions & { mean?: number; stddev?: number } = {}): Tensor {
   checkShape(shape, 'truncatedNormal');
   const { mean = 0, stddev = 1 } = options;
-  const rng = rngFor(options.seed);
-  const out = new Float32Array(sizeOf(shape));
-  for (let i = 0; i < out.length; i++) {
-    let z = rng.normal();
-    while (z < -2 || z > 2) z = rng.normal();
-    out[i] = mean + stddev * z;
-  }
-  return wrap(out, shape);
+  const gen = source(options);
+  return hostRandom(shape, 'float32', (out) => {
+    const rng = gen();
+    for (let i = 0; i < out.length; i++) {
+      let z = rng.normal();
+      while (z < -2 || z > 2) z = rng.normal();
+      out[i] = mean + stddev * z;
+    }
+  });
 }
 
 /** Uniform samples in [minval, maxval); int32 gives integers in that range. */
@@ -44,17 +76,18 @@ export function randomUniform(shape: Shape, options: RandomOptions & { minval?: 
   const { minval = 0, maxval = 1, dtype = 'float32' } = options;
   checkDataType(dtype, 'randomUniform');
   if (!(maxval > minval)) throw new RangeError(`randomUniform: maxval (${maxval}) must exceed minval (${minval})`);
-  const rng = rngFor(options.seed);
-  const n = sizeOf(shape);
+  const gen = source(options);
   if (dtype === 'int32') {
     if (!Number.isInteger(minval) || !Number.isInteger(maxval)) throw new RangeError('randomUniform: int32 bounds must be integers');
-    const out = new Int32Array(n);
-    for (let i = 0; i < n; i++) out[i] = minval + rng.int(maxval - minval);
-    return wrap(out, shape);
+    return hostRandom(shape, 'int32', (out) => {
+      const rng = gen();
+      for (let i = 0; i < out.length; i++) out[i] = minval + rng.int(maxval - minval);
+    });
   }
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = minval + (maxval - minval) * rng.uniform();
-  return wrap(out, shape);
+  return hostRandom(shape, 'float32', (out) => {
+    const rng = gen();
+    for (let i = 0; i < out.length; i++) out[i] = minval + (maxval - minval) * rng.uniform();
+  });
 }
 
 export interface DropoutOptions extends RandomOptions {
@@ -78,8 +111,10 @@ export function dropout(x: Tensor, rate: number, options: DropoutOptions = {}): 
   if (!shapesEqual(broadcastShapes(noiseShape, x.shape, 'dropout'), x.shape)) {
     throw new RangeError(`dropout: noiseShape ${formatShape(noiseShape)} does not broadcast to the input ${formatShape(x.shape)}`);
   }
-  // An explicit seed fixes the mask; otherwise one is drawn from the global generator.
-  const seed = options.seed ?? rngFor().nextUint32();
-  const mask = backend().dropoutMask(sizeOf(noiseShape), rate, seed);
-  return mul(x, wrap(mask, noiseShape));
+  // A number fixes the mask; otherwise each call (and each step of a plan) draws a seed
+  // from the given function or the global generator.
+  const given = options.seed;
+  const seed = typeof given === 'function' ? given : given !== undefined ? () => given : () => rngFor().nextUint32();
+  const mask = run1(dropoutMaskK(rate, seed), [], noiseShape, 'float32');
+  return mul(x, mask);
 }

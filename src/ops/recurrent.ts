@@ -2,9 +2,9 @@
  * `scan`: a loop over the leading (time) axis of a tensor that carries states from step to
  * step (the recurrence of RNN layers), recorded on the tape as ONE op.
  *
- * Why one op: taking step t's slice of a [T, ...] input with `slice` costs a full-size
- * gradient (pad) per step, O(T²) work for a sequence. Here each step reads a view of the
- * input and runs its own small graph on detached leaves (the step's input, the carried
+ * Why one op: taking step t's slice of a [T, ...] input with a recorded `slice` costs a
+ * full-size gradient (pad) per step, O(T²) work for a sequence. Here each step reads a copy
+ * of its slice, outside the tape, and runs its own small graph on detached leaves (the step's input, the carried
  * states, the previous output and the parameters); the backward rule walks the steps in
  * reverse (backpropagation through time), running each step's recorded graph once with the
  * gradients carried from the later steps, and collects the input's gradient step by step.
@@ -17,12 +17,24 @@
 import { Tensor } from '../tensor/tensor.js';
 import { formatShape, shapesEqual, sizeOf } from '../tensor/shape.js';
 import { zeros } from '../tensor/create.js';
-import { backend } from '../backends/registry.js';
-import { enableGrad, isGradEnabled, record } from '../autograd/tape.js';
+import { enableGrad, isGradEnabled, noGrad, record } from '../autograd/tape.js';
 import { run } from '../autograd/engine.js';
-import { checkTensor, requireFloat, wrap } from './util.js';
+import { run1 } from '../engine/launch.js';
+import { concatK, sliceK } from './kernels.js';
+import { checkTensor, requireFloat, view } from './util.js';
 import { add, where } from './elementwise.js';
 import { reshape, slice } from './shape.js';
+
+/** Elements [start, start + count) of x's row-major data as a new tensor of `shape` (a copy; not recorded). */
+function piece(x: Tensor, start: number, count: number, shape: readonly number[]): Tensor {
+  return view(run1(sliceK([x.size], [start], [count]), [x], [count], x.dtype), shape);
+}
+
+/** Tensors joined end to end into one flat tensor (not recorded). */
+function joinFlat(parts: readonly Tensor[]): Tensor {
+  const widths = parts.map((p) => p.size);
+  return run1(concatK(1, widths), parts, [widths.reduce((a, b) => a + b, 0)], parts[0].dtype);
+}
 
 /** What one step returns: its output and the new states (same shapes as the old ones). */
 export interface ScanStepResult {
@@ -107,7 +119,7 @@ export function scan(step: ScanStep, inputs: Tensor | readonly Tensor[], initial
   const records: StepRecord[] = [];
   let states: readonly Tensor[] = initialStates;
   let prevOut: Tensor | null = null;
-  const outData: Float32Array[] = [];
+  const outData: Tensor[] = [];
   let outShape: readonly number[] = [];
   const body = (): void => {
     for (let t = 0; t < T; t++) {
@@ -126,7 +138,7 @@ export function scan(step: ScanStep, inputs: Tensor | readonly Tensor[], initial
         next = next.map((s, i) => where(maskAt(mask, t, batch, s.rank), s, carried[i]));
       }
       if (tracking) records.push({ xs, states: carried, prev, output, newStates: next });
-      outData.push(output.data as Float32Array);
+      outData.push(output.detach());
       prevOut = output.detach();
       states = next.map((s) => s.detach());
     }
@@ -135,25 +147,22 @@ export function scan(step: ScanStep, inputs: Tensor | readonly Tensor[], initial
   else body();
   const last = prevOut as unknown as Tensor;
   const keep = options.sequence ?? true;
-  const stateData = states.map((s) => s.data as Float32Array);
-  const pieces = [...(keep ? outData : []), last.data as Float32Array, ...stateData];
-  const flat = wrap(backend().concat(pieces, 1, pieces.map((p) => p.length)), [pieces.reduce((s, p) => s + p.length, 0)]);
+  const flat = joinFlat([...(keep ? outData : []), last, ...states]);
   const y = tracking ? record('scan', [...list, ...initialStates, ...params], flat, (dy, needs) => scanBackward(dy, needs, records, list, initialStates, pLeaves, keep)) : flat;
   return unpack(y, keep ? T : 0, outShape, states.map((s) => s.shape));
 
-  /** Step t of a sequence: a view of its storage (a leaf when recording). */
+  /** Step t of a sequence: a copy of its slice, outside the tape (a leaf when recording). */
   function stepView(seq: Tensor, t: number): Tensor {
     const shape = seq.shape.slice(1);
     const n = sizeOf(shape);
-    const view = wrap((seq.data as Float32Array).subarray(t * n, (t + 1) * n), shape);
-    return tracking ? leaf(view) : view;
+    const step = piece(seq, t * n, n, shape);
+    return tracking ? leaf(step) : step;
   }
 }
 
 /** The mask of step t as [batch, 1, ...] (rank `rank`) for broadcasting over a step's tensors. */
 function maskAt(mask: Tensor, t: number, batch: number, rank: number): Tensor {
-  const data = mask.data.subarray(t * batch, (t + 1) * batch);
-  return wrap(data, [batch, ...new Array<number>(Math.max(rank - 1, 0)).fill(1)]);
+  return noGrad(() => piece(mask, t * batch, batch, [batch, ...new Array<number>(Math.max(rank - 1, 0)).fill(1)]));
 }
 
 function checkStep(res: ScanStepResult, states: readonly Tensor[], t: number, outShape: readonly number[]): void {
@@ -187,14 +196,13 @@ function unpack(y: Tensor, T: number, outShape: readonly number[], stateShapes: 
 /** Backpropagation through time over the recorded steps. */
 function scanBackward(dy: Tensor, needs: readonly boolean[], records: readonly StepRecord[], inputs: readonly Tensor[], initialStates: readonly Tensor[], pLeaves: readonly Tensor[], sequence: boolean): (Tensor | null)[] {
   const T = records.length;
-  const g = dy.data as Float32Array;
   const outShape = records[0].output.shape;
   const per = records[0].output.size;
   let at = sequence ? T * per : 0;
-  const gLast = wrap(g.subarray(at, at + per), outShape);
+  const gLast = piece(dy, at, per, outShape);
   at += per;
   let gStates: Tensor[] = records[T - 1].newStates.map((s) => {
-    const v = wrap(g.subarray(at, at + s.size), s.shape);
+    const v = piece(dy, at, s.size, s.shape);
     at += s.size;
     return v;
   });
@@ -205,7 +213,7 @@ function scanBackward(dy: Tensor, needs: readonly boolean[], records: readonly S
   let gPrev: Tensor | null = null;
   for (let t = T - 1; t >= 0; t--) {
     const r = records[t];
-    let gOut: Tensor | null = sequence ? wrap(g.subarray(t * per, (t + 1) * per), outShape) : null;
+    let gOut: Tensor | null = sequence ? piece(dy, t * per, per, outShape) : null;
     if (t === T - 1) gOut = gOut ? add(gOut, gLast) : gLast;
     if (gPrev !== null) gOut = gOut ? add(gOut, gPrev) : gPrev;
     const targets = new Set<Tensor>([...r.states]);
@@ -227,7 +235,7 @@ function scanBackward(dy: Tensor, needs: readonly boolean[], records: readonly S
       if (gp) dParams[k] = dParams[k] ? add(dParams[k] as Tensor, gp) : gp;
     });
   }
-  const dx = inputs.map((x, i) => (needs[i] ? wrap(backend().concat(dxs[i].map((d) => d.data), 1, dxs[i].map((d) => d.size)), x.shape) : null));
+  const dx = inputs.map((x, i) => (needs[i] ? view(joinFlat(dxs[i]), x.shape) : null));
   const dInit = initialStates.map((_, i) => (needs[nIn + i] ? gStates[i] : null));
   const dP = pLeaves.map((p, k) => (needs[paramOffset + k] ? dParams[k] ?? zeros(p.shape) : null));
   return [...dx, ...dInit, ...dP];

@@ -1,9 +1,10 @@
 import { Tensor } from '../tensor/tensor.js';
 import { normalizeAxes, normalizeAxis, reducedShape } from '../tensor/shape.js';
-import { backend } from '../backends/registry.js';
 import type { ReduceOp } from '../backends/interface.js';
 import { record, noGrad } from '../autograd/tape.js';
-import { checkTensor, reductionView, requireFloat, wrap } from './util.js';
+import { run1 } from '../engine/launch.js';
+import { argReduceK, binaryK, copyK, cumulativeK, reduceK } from './kernels.js';
+import { checkTensor, reductionView, requireFloat } from './util.js';
 import { add, cast, clip, div, equal, exp, log, mul, notEqual, sub } from './elementwise.js';
 import { broadcastTo, reshape, transpose } from './shape.js';
 
@@ -15,9 +16,9 @@ function reduceOp(op: ReduceOp, x: Tensor, axis: Axis | undefined, keepDims: boo
   const axes = normalizeAxes(axis, x.rank, op);
   const keepShape = reducedShape(x.shape, axes, true);
   const outShape = reducedShape(x.shape, axes, keepDims);
-  if (axes.length === 0) return { y: wrap(x.data.slice(), outShape), axes, keepShape };
+  if (axes.length === 0) return { y: run1(copyK, [x], outShape, x.dtype), axes, keepShape };
   const v = reductionView(x, axes);
-  return { y: wrap(backend().reduce(op, v.source, v.outer, v.n, v.inner), outShape), axes, keepShape };
+  return { y: run1(reduceK(op, v.outer, v.n, v.inner), [v.source], outShape, x.dtype), axes, keepShape };
 }
 
 /** dy (reduced shape) broadcast back over x's shape. */
@@ -62,10 +63,9 @@ export function prod(x: Tensor, axis?: Axis, keepDims = false): Tensor {
     const xt = transpose(x, perm);
     const n = axes.reduce((s, a) => s * x.shape[a], 1);
     const outer = x.size / Math.max(n, 1);
-    const b = backend();
-    const left = b.cumulative('prod', xt.data, outer, n, 1, true, false);
-    const right = b.cumulative('prod', xt.data, outer, n, 1, true, true);
-    const others = wrap(b.binary('mul', left, [left.length], right, [right.length], [left.length]), xt.shape);
+    const left = run1(cumulativeK('prod', outer, n, 1, true, false), [xt], xt.shape, xt.dtype);
+    const right = run1(cumulativeK('prod', outer, n, 1, true, true), [xt], xt.shape, xt.dtype);
+    const others = run1(binaryK('mul', xt.shape, xt.shape, xt.shape), [left, right], xt.shape, xt.dtype);
     const inverse = perm.map((_, i) => perm.indexOf(i));
     return [mul(transpose(others, inverse), spread(dy, keepShape, x.shape))];
   });
@@ -73,12 +73,12 @@ export function prod(x: Tensor, axis?: Axis, keepDims = false): Tensor {
 
 function argOp(op: 'argmax' | 'argmin', x: Tensor, axis: number): Tensor {
   checkTensor(x, op);
-  if (x.rank === 0) return wrap(new Int32Array([0]), []);
+  if (x.rank === 0) return new Tensor(new Int32Array([0]), []);
   const ax = normalizeAxis(axis, x.rank, op);
   const outer = x.shape.slice(0, ax).reduce((a, b) => a * b, 1);
   const inner = x.shape.slice(ax + 1).reduce((a, b) => a * b, 1);
   if (x.shape[ax] === 0) throw new RangeError(`${op}: axis ${axis} has length 0`);
-  return wrap(backend().argReduce(op, x.data, outer, x.shape[ax], inner), x.shape.filter((_, i) => i !== ax));
+  return run1(argReduceK(op, outer, x.shape[ax], inner), [x], x.shape.filter((_, i) => i !== ax), 'int32');
 }
 
 /** Index (int32) of the first maximum along `axis` (default the last, like Keras' K.argmax). */
@@ -104,8 +104,8 @@ export function cumsum(x: Tensor, axis = 0, exclusive = false, reverse = false):
   const ax = normalizeAxis(axis, x.rank, 'cumsum');
   const outer = x.shape.slice(0, ax).reduce((a, b) => a * b, 1);
   const inner = x.shape.slice(ax + 1).reduce((a, b) => a * b, 1);
-  const y = wrap(backend().cumulative('sum', x.data, outer, x.shape[ax], inner, exclusive, reverse), x.shape);
-  return record('cumsum', [x], y, (dy) => [wrap(backend().cumulative('sum', dy.data, outer, x.shape[ax], inner, exclusive, !reverse), x.shape)]);
+  const y = run1(cumulativeK('sum', outer, x.shape[ax], inner, exclusive, reverse), [x], x.shape, x.dtype);
+  return record('cumsum', [x], y, (dy) => [run1(cumulativeK('sum', outer, x.shape[ax], inner, exclusive, !reverse), [dy], x.shape, dy.dtype)]);
 }
 
 /** Number of non-zero entries (int32). */

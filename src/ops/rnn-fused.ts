@@ -13,12 +13,14 @@
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
-import { backend } from '../backends/registry.js';
 import type { RnnCell, RnnInfo } from '../backends/interface.js';
+import { rnnGates, rnnOutputSize, rnnReserveSize } from '../backends/js/rnn.js';
 
 export type { RnnCell } from '../backends/interface.js';
 import { isGradEnabled, record } from '../autograd/tape.js';
-import { checkTensor, requireFloat, wrap } from './util.js';
+import { type OutSpec, run } from '../engine/launch.js';
+import { rnnBackwardK, rnnForwardK } from './kernels.js';
+import { checkTensor, requireFloat } from './util.js';
 import { cast } from './elementwise.js';
 import { gather, reshape } from './shape.js';
 
@@ -97,23 +99,30 @@ function checkArgs(xw: Tensor, kernel: Tensor, bias: Tensor | null, states: read
  */
 export function fusedRnn(xw: Tensor, kernel: Tensor, bias: Tensor | null, initialStates: readonly Tensor[], options: FusedRnnOptions): FusedRnnResult {
   const info = checkArgs(xw, kernel, bias, initialStates, options);
-  const maskT = options.mask ? (options.mask.dtype === 'float32' ? options.mask : cast(options.mask, 'float32')) : null;
-  const mask = maskT ? (maskT.data as Float32Array) : null;
+  const mask = options.mask ? (options.mask.dtype === 'float32' ? options.mask : cast(options.mask, 'float32')) : null;
   const inputs = bias ? [xw, kernel, bias, ...initialStates] : [xw, kernel, ...initialStates];
   const train = isGradEnabled() && inputs.some((t) => t.requiresGrad);
-  const f32 = (t: Tensor): Float32Array => t.data as Float32Array;
-  const b = backend();
   const lstm = info.cell === 'lstm';
-  const res = b.rnnForward(info, f32(xw), f32(kernel), bias ? f32(bias) : null, f32(initialStates[0]), lstm ? f32(initialStates[1]) : null, mask, train);
-  const flat = wrap(res.y, [res.y.length]);
-  const reserve = res.reserve;
-  const y = reserve === null ? flat : record(OP, inputs, flat, (dy, needs) => {
-    const g = b.rnnBackward(info, dy.data as Float32Array, f32(kernel), mask, reserve);
-    const grads: (Tensor | null)[] = [needs[0] ? wrap(g.dxw, xw.shape) : null, needs[1] ? wrap(g.dKernel, kernel.shape) : null];
-    if (bias) grads.push(needs[2] && g.dBias ? wrap(g.dBias, bias.shape) : null);
+  const launchInputs = [xw, kernel, initialStates[0], ...(bias ? [bias] : []), ...(lstm ? [initialStates[1]] : []), ...(mask ? [mask] : [])];
+  const outs: OutSpec[] = [{ shape: [rnnOutputSize(info)], dtype: 'float32' }];
+  if (train) outs.push({ shape: [rnnReserveSize(info)], dtype: 'float32' });
+  const [flat, reserve] = run(rnnForwardK(info, { bias: bias !== null, c0: lstm, mask: mask !== null, reserve: train }), launchInputs, outs);
+  const y = !train ? flat : record(OP, inputs, flat, (dy, needs) => {
+    const gu = rnnGates(info.cell) * info.units;
+    const bu = [info.batch, info.units];
+    const gradOuts: OutSpec[] = [{ shape: xw.shape, dtype: 'float32' }, { shape: kernel.shape, dtype: 'float32' }, { shape: bu, dtype: 'float32' }];
+    if (info.cell === 'gru') gradOuts.push({ shape: [gu], dtype: 'float32' });
+    if (lstm) gradOuts.push({ shape: bu, dtype: 'float32' });
+    const g = run(rnnBackwardK(info, { mask: mask !== null, bias: info.cell === 'gru', c0: lstm }), mask ? [dy, kernel, reserve, mask] : [dy, kernel, reserve], gradOuts);
+    const [dxw, dKernel, dh0] = g;
+    let i = 3;
+    const dBias = info.cell === 'gru' ? g[i++] : null;
+    const dc0 = lstm ? g[i++] : null;
+    const grads: (Tensor | null)[] = [needs[0] ? dxw : null, needs[1] ? dKernel : null];
+    if (bias) grads.push(needs[2] && dBias ? dBias.reshape(bias.shape) : null);
     const s0 = bias ? 3 : 2;
-    grads.push(needs[s0] ? wrap(g.dh0, initialStates[0].shape) : null);
-    if (lstm) grads.push(needs[s0 + 1] && g.dc0 ? wrap(g.dc0, initialStates[1].shape) : null);
+    grads.push(needs[s0] ? dh0.reshape(initialStates[0].shape) : null);
+    if (lstm) grads.push(needs[s0 + 1] && dc0 ? dc0.reshape(initialStates[1].shape) : null);
     return grads;
   });
   return unpack(y, info);

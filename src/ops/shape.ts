@@ -1,17 +1,18 @@
 import { Tensor } from '../tensor/tensor.js';
 import { type Shape, broadcastShapes, formatShape, normalizeAxis, shapesEqual, sizeOf } from '../tensor/shape.js';
-import { backend } from '../backends/registry.js';
 import type { PadMode } from '../backends/interface.js';
 import { record } from '../autograd/tape.js';
-import { checkTensor, requireInt, sumToShape, wrap } from './util.js';
+import { run1 } from '../engine/launch.js';
+import { broadcastToK, concatK, gatherK, oneHotK, padGradK, padK, reduceK, scatterAddK, sliceK, tileK, transposeK } from './kernels.js';
+import { checkTensor, requireInt, sumToShape, view } from './util.js';
 import { tensor } from '../tensor/create.js';
 
 /** Same data, new shape (shares storage). One entry may be -1 to infer it. */
 export function reshape(x: Tensor, shape: Shape): Tensor {
   checkTensor(x, 'reshape');
   const target = inferShape(x, shape);
-  const y = wrap(x.data, target);
-  return record('reshape', [x], y, (dy) => [wrap(dy.data, x.shape)]);
+  const y = view(x, target);
+  return record('reshape', [x], y, (dy) => [view(dy, x.shape)]);
 }
 
 function inferShape(x: Tensor, shape: Shape): number[] {
@@ -64,7 +65,7 @@ export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
     throw new RangeError(`transpose: perm [${perm?.join(', ')}] is not a permutation of the ${x.rank} axes of ${formatShape(x.shape)}`);
   }
   if (p.every((a, i) => a === i)) return x;
-  const y = wrap(backend().transpose(x.data, x.shape, p), p.map((a) => x.shape[a]));
+  const y = run1(transposeK(x.shape, p), [x], p.map((a) => x.shape[a]), x.dtype);
   const inverse = p.map((_, i) => p.indexOf(i));
   return record('transpose', [x], y, (dy) => [transpose(dy, inverse)]);
 }
@@ -92,7 +93,7 @@ export function slice(x: Tensor, begin: readonly number[], size?: readonly numbe
       throw new RangeError(`slice: begin [${begin.join(', ')}] size [${(size ?? []).join(', ')}] is outside the shape ${formatShape(x.shape)} at axis ${i}`);
     }
   });
-  const y = wrap(backend().slice(x.data, x.shape, b, s), s);
+  const y = run1(sliceK(x.shape, b, s), [x], s, x.dtype);
   return record('slice', [x], y, (dy) => [pad(dy, x.shape.map((d, i) => [b[i], d - b[i] - s[i]] as const))]);
 }
 
@@ -112,7 +113,7 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
   const widths = xs.map((x) => sizeOf(x.shape.slice(ax)));
   const shape = [...first.shape];
   shape[ax] = xs.reduce((s, x) => s + x.shape[ax], 0);
-  const y = wrap(backend().concat(xs.map((x) => x.data), outer, widths), shape);
+  const y = run1(concatK(outer, widths), xs, shape, first.dtype);
   return record('concat', xs, y, (dy, needs) => {
     let at = 0;
     return xs.map((x, i) => {
@@ -180,11 +181,9 @@ export function pad(x: Tensor, paddings: readonly (readonly [number, number])[],
     if (mode === 'edge' && x.shape[i] === 0 && lo + hi > 0) throw new RangeError(`pad: cannot 'edge'-pad the empty axis ${i}`);
   });
   const shape = x.shape.map((d, i) => d + paddings[i][0] + paddings[i][1]);
-  const y = wrap(backend().pad(x.data, x.shape, paddings, mode, value), shape);
+  const y = run1(padK(x.shape, paddings, mode, value), [x], shape, x.dtype);
   return record('pad', [x], y, (dy) => [
-    mode === 'constant'
-      ? slice(dy, paddings.map((p) => p[0]), x.shape)
-      : wrap(backend().padGrad(dy.data as Float32Array, x.shape, paddings, mode), x.shape),
+    mode === 'constant' ? slice(dy, paddings.map((p) => p[0]), x.shape) : run1(padGradK(x.shape, paddings, mode), [dy], x.shape, 'float32'),
   ]);
 }
 
@@ -203,24 +202,20 @@ export function gather(x: Tensor, indices: Tensor | readonly number[], axis = 0)
   const idx = toIndices(indices, 'gather');
   const ax = normalizeAxis(axis, x.rank, 'gather');
   const n = x.shape[ax];
-  const flat = new Int32Array(idx.size);
-  for (let i = 0; i < idx.size; i++) {
-    const v = idx.data[i];
-    if (v < -n || v >= n) throw new RangeError(`gather: index ${v} is out of range for axis ${ax} of length ${n}`);
-    flat[i] = v < 0 ? v + n : v;
-  }
   const outer = sizeOf(x.shape.slice(0, ax));
   const inner = sizeOf(x.shape.slice(ax + 1));
   const shape = [...x.shape.slice(0, ax), ...idx.shape, ...x.shape.slice(ax + 1)];
-  const y = wrap(backend().gather(x.data, outer, n, inner, flat), shape);
-  return record('gather', [x], y, (dy) => [wrap(backend().scatterAdd(dy.data as Float32Array, outer, n, inner, flat), x.shape)]);
+  // The kernels check the range of the indices (negative ones count from the end), so no
+  // index value is read here: a plan replays this op with other indices.
+  const y = run1(gatherK(outer, n, inner, ax), [x, idx], shape, x.dtype);
+  return record('gather', [x], y, (dy) => [run1(scatterAddK(outer, n, inner, ax), [dy, idx], x.shape, 'float32')]);
 }
 
 /** One-hot float32 encoding along a new last axis; out-of-range indices give all-off rows. */
 export function oneHot(indices: Tensor | readonly number[], depth: number, onValue = 1, offValue = 0): Tensor {
   const idx = toIndices(indices, 'oneHot');
   if (!Number.isInteger(depth) || depth < 0) throw new RangeError(`oneHot: depth must be a non-negative integer; got ${depth}`);
-  return wrap(backend().oneHot(idx.data as Int32Array, depth, onValue, offValue), [...idx.shape, depth]);
+  return run1(oneHotK(depth, onValue, offValue), [idx], [...idx.shape, depth], 'float32');
 }
 
 /** Repeats the tensor reps[i] times along axis i. */
@@ -230,13 +225,13 @@ export function tile(x: Tensor, reps: readonly number[]): Tensor {
     throw new RangeError(`tile: needs one non-negative integer repeat per axis of ${formatShape(x.shape)}; got [${reps.join(', ')}]`);
   }
   const shape = x.shape.map((d, i) => d * reps[i]);
-  const y = wrap(backend().tile(x.data, x.shape, reps), shape);
+  const y = run1(tileK(x.shape, reps), [x], shape, x.dtype);
   return record('tile', [x], y, (dy) => {
     // dy viewed as [r0, d0, r1, d1, ...]; sum over the repeat axes.
     const split = x.shape.flatMap((d, i) => [reps[i], d]);
-    const axes = reps.map((_, i) => 2 * i);
-    const v = backend().reduce('sum', backend().transpose(dy.data, split, [...x.shape.map((_, i) => 2 * i + 1), ...axes]), x.size, sizeOf(reps), 1);
-    return [wrap(v, x.shape)];
+    const perm = [...x.shape.map((_, i) => 2 * i + 1), ...reps.map((_, i) => 2 * i)];
+    const moved = run1(transposeK(split, perm), [dy], perm.map((a) => split[a]), dy.dtype);
+    return [run1(reduceK('sum', x.size, sizeOf(reps), 1), [moved], x.shape, dy.dtype)];
   });
 }
 
@@ -246,6 +241,6 @@ export function broadcastTo(x: Tensor, shape: Shape): Tensor {
   const out = broadcastShapes(x.shape, shape, 'broadcastTo');
   if (!shapesEqual(out, shape)) throw new RangeError(`broadcastTo: cannot broadcast ${formatShape(x.shape)} to ${formatShape(shape)}`);
   if (shapesEqual(x.shape, shape)) return x;
-  const y = wrap(backend().broadcastTo(x.data, x.shape, shape), shape);
+  const y = run1(broadcastToK(x.shape, shape), [x], shape, x.dtype);
   return record('broadcastTo', [x], y, (dy) => [sumToShape(dy, x.shape)]);
 }

@@ -1,12 +1,13 @@
 import { Tensor } from '../tensor/tensor.js';
 import type { DataType, TypedArray } from '../tensor/dtype.js';
-import { type Shape, formatShape, shapesEqual } from '../tensor/shape.js';
+import { type Shape, formatShape, shapesEqual, sizeOf } from '../tensor/shape.js';
 import { scalar } from '../tensor/create.js';
-import { backend } from '../backends/registry.js';
+import { run, run1 } from '../engine/launch.js';
+import { reduceK, transposeK } from './kernels.js';
 
-/** Wraps kernel output. */
-export function wrap(data: TypedArray, shape: Shape): Tensor {
-  return new Tensor(data, shape);
+/** A tensor with x's data and another shape of the same size (no copy). */
+export function view(x: Tensor, shape: Shape): Tensor {
+  return new Tensor(x.storage, shape);
 }
 
 /** A tensor operand or a plain number (made a scalar of the other operand's dtype). */
@@ -61,20 +62,19 @@ export function sumToShape(g: Tensor, shape: Shape): Tensor {
   for (let i = 0; i < g.rank; i++) {
     if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) axes.push(i);
   }
-  if (axes.length === 0) return wrap(g.data, shape);
+  if (axes.length === 0) return view(g, shape);
   const { outer, n, inner, source } = reductionView(g, axes);
-  const summed = backend().reduce('sum', source, outer, n, inner);
-  if (summed.length !== shape.reduce((s, d) => s * d, 1)) {
+  if (outer * inner !== sizeOf(shape)) {
     throw new Error(`sumToShape: cannot reduce a gradient of shape ${formatShape(g.shape)} to ${formatShape(shape)}`);
   }
-  return wrap(summed, shape);
+  return run1(reduceK('sum', outer, n, inner), [source], shape, g.dtype);
 }
 
 /**
  * Views x as [outer, n, inner] with `axes` (sorted) as the middle: directly when they are
  * one contiguous block, after moving them last otherwise.
  */
-export function reductionView(x: Tensor, axes: readonly number[]): { outer: number; n: number; inner: number; source: TypedArray } {
+export function reductionView(x: Tensor, axes: readonly number[]): { outer: number; n: number; inner: number; source: Tensor } {
   const shape = x.shape;
   const contiguous = axes.every((a, i) => i === 0 || a === axes[i - 1] + 1);
   let n = 1;
@@ -84,10 +84,38 @@ export function reductionView(x: Tensor, axes: readonly number[]): { outer: numb
     for (let i = 0; i < axes[0]; i++) outer *= shape[i];
     let inner = 1;
     for (let i = axes[axes.length - 1] + 1; i < shape.length; i++) inner *= shape[i];
-    return { outer, n, inner, source: x.data };
+    return { outer, n, inner, source: x };
   }
   const kept = shape.map((_, i) => i).filter((i) => !axes.includes(i));
   const perm = [...kept, ...axes];
   const outer = kept.reduce((s, i) => s * shape[i], 1);
-  return { outer, n, inner: 1, source: backend().transpose(x.data, shape, perm) };
+  return { outer, n, inner: 1, source: run1(transposeK(shape, perm), [x], perm.map((a) => shape[a]), x.dtype) };
+}
+
+/**
+ * A check of tensor values that runs as a kernel: `check` sees the values (a host view of
+ * each input, in the order given) when the launch runs and returns an error message, or
+ * null when they are fine. Being a launch, it runs again at every step of a plan (a
+ * `dataSync()` in an op would stop a model from being planned). Backends whose memory has
+ * no host view (GPU) skip it.
+ */
+export function checkValues(inputs: readonly Tensor[], check: (values: readonly TypedArray[]) => string | null, error: new (message: string) => Error = RangeError): void {
+  run(
+    {
+      kernel: 'check',
+      effect: true,
+      exec: (b, ins) => {
+        const views: TypedArray[] = [];
+        for (const h of ins) {
+          const v = b.memory.view(h);
+          if (v === null) return;
+          views.push(v);
+        }
+        const message = check(views);
+        if (message !== null) throw new error(message);
+      },
+    },
+    inputs,
+    [],
+  );
 }

@@ -142,7 +142,7 @@ export function onesLike(x: Tensor): Tensor {
 /** An n×m matrix with ones on the diagonal (shifted by k). */
 export function eye(n: number, m: number = n, dtype: DataType = 'float32', k = 0): Tensor {
   const t = zeros([n, m], dtype);
-  const data = t.data;
+  const data = t.dataSync();
   for (let i = 0; i < n; i++) {
     const j = i + k;
     if (j >= 0 && j < m) data[i * m + j] = 1;

@@ -1,6 +1,8 @@
-import { type DataType, type TypedArray, dtypeOf } from './dtype.js';
+import type { DataType, TypedArray } from './dtype.js';
 import { type Shape, sizeOf, formatShape, checkShape } from './shape.js';
 import { formatTensor } from './format.js';
+import { Storage } from './storage.js';
+import { hostMemory } from './host-memory.js';
 
 /** Nested JavaScript arrays of numbers, as returned by `toArray()`. */
 export type NestedArray = number | NestedArray[];
@@ -23,10 +25,32 @@ export interface GradNode {
 
 let nextId = 1;
 
+/** Nested arrays built from row-major values. */
+function nest(values: TypedArray, shape: readonly number[]): NestedArray {
+  if (shape.length === 0) return values[0];
+  const build = (dim: number, offset: number, stride: number): NestedArray[] => {
+    const n = shape[dim];
+    const inner = stride / (n || 1);
+    const out: NestedArray[] = new Array(n);
+    if (dim === shape.length - 1) {
+      for (let i = 0; i < n; i++) out[i] = values[offset + i];
+    } else {
+      for (let i = 0; i < n; i++) out[i] = build(dim + 1, offset + i * inner, inner);
+    }
+    return out;
+  };
+  return build(0, 0, values.length);
+}
+
 /**
- * An n-dimensional array of float32 or int32 numbers in row-major contiguous storage.
- * Tensors are immutable values; every op returns a new tensor. They are garbage-collected
- * like any object: there is nothing to dispose.
+ * An n-dimensional array of float32 or int32 numbers in row-major order. Its data lives
+ * in a backend's memory (host memory for the js and native backends, linear memory for
+ * wasm); ops run where the data lives. Tensors are immutable values; every op returns a
+ * new tensor. They are garbage-collected like any object: there is nothing to dispose.
+ *
+ * Read values with `await t.data()` / `await t.array()` on every backend, or with
+ * `dataSync()`, `toArray()` and `item()` where the backend can answer synchronously
+ * (js, native, wasm).
  */
 export class Tensor {
   /** A process-unique id, useful for debugging and as a stable key. */
@@ -34,7 +58,11 @@ export class Tensor {
   readonly shape: readonly number[];
   readonly dtype: DataType;
   readonly size: number;
-  private readonly storage: TypedArray;
+  /**
+   * Where the data lives (shared with reshaped and detached views). Backends and the
+   * engine use it; user code reads values with data()/dataSync().
+   */
+  readonly storage: Storage;
   private requires = false;
   /** Accumulated gradient after `backward()` (leaves that require grad, or after `retainGrad()`). */
   grad: Tensor | null = null;
@@ -44,32 +72,45 @@ export class Tensor {
   retainsGrad = false;
 
   /**
-   * Wraps existing storage without copying. Most code should use the creation functions
-   * (`tensor`, `zeros`, ...) instead.
+   * Wraps host values without copying (a Float32Array makes float32, an Int32Array int32),
+   * or an existing storage. Most code should use the creation functions (`tensor`,
+   * `zeros`, ...) instead.
    */
-  constructor(data: TypedArray, shape: Shape) {
+  constructor(data: TypedArray | Storage, shape: Shape) {
     checkShape(shape, 'Tensor');
     const size = sizeOf(shape);
-    if (data.length !== size) {
-      throw new RangeError(`Tensor: shape ${formatShape(shape)} needs ${size} elements; the data has ${data.length}`);
+    const have = data instanceof Storage ? data.size : data.length;
+    if (have !== size) {
+      throw new RangeError(`Tensor: shape ${formatShape(shape)} needs ${size} elements; the data has ${have}`);
     }
     this.id = nextId++;
     this.shape = Object.freeze(shape.slice());
-    this.dtype = dtypeOf(data);
+    this.storage = data instanceof Storage ? data : Storage.host(hostMemory, data);
+    this.dtype = this.storage.dtype;
     this.size = size;
-    this.storage = data;
   }
 
   get rank(): number {
     return this.shape.length;
   }
 
+  /** The values (row-major), from any backend. A copy, except for host tensors, whose live array is returned: treat it as read-only. */
+  data(): Promise<TypedArray> {
+    return this.storage.memory.read(this.storage.handle);
+  }
+
+  /** The values as nested arrays (a number for a scalar), from any backend. */
+  async array(): Promise<NestedArray> {
+    return nest(await this.data(), this.shape);
+  }
+
   /**
-   * The live storage (row-major). Treat it as read-only: tensors share storage (reshape,
-   * detach), so writing into it changes every tensor that shares it.
+   * The values now (row-major). Host tensors return their live array (treat it as
+   * read-only: views share it); wasm tensors a copy; backends that cannot read
+   * synchronously (GPU) throw an error naming data().
    */
-  get data(): TypedArray {
-    return this.storage;
+  dataSync(): TypedArray {
+    return this.storage.readSync('dataSync');
   }
 
   /** Whether the tape records operations on this tensor so gradients can flow to it. */
@@ -103,39 +144,29 @@ export class Tensor {
     return this;
   }
 
-  /** A copy of the storage. */
+  /** A copy of the values (synchronous; see dataSync). */
   toTypedArray(): TypedArray {
-    return this.storage.slice();
+    return this.storage.readSync('toTypedArray').slice();
   }
 
-  /** The values as nested arrays (a number for a scalar). */
+  /** The values as nested arrays (a number for a scalar), synchronously (see dataSync). */
   toArray(): NestedArray {
-    if (this.shape.length === 0) return this.storage[0];
-    const build = (dim: number, offset: number, stride: number): NestedArray[] => {
-      const n = this.shape[dim];
-      const inner = stride / (n || 1);
-      const out: NestedArray[] = new Array(n);
-      if (dim === this.shape.length - 1) {
-        for (let i = 0; i < n; i++) out[i] = this.storage[offset + i];
-      } else {
-        for (let i = 0; i < n; i++) out[i] = build(dim + 1, offset + i * inner, inner);
-      }
-      return out;
-    };
-    return build(0, 0, this.size);
+    return nest(this.storage.readSync('toArray'), this.shape);
   }
 
-  /** The single value of a one-element tensor. */
+  /** The single value of a one-element tensor (synchronously; see dataSync). */
   item(): number {
     if (this.size !== 1) {
       throw new RangeError(`item: only a one-element tensor has a single value; this one has shape ${formatShape(this.shape)}`);
     }
-    return this.storage[0];
+    return this.storage.readSync('item')[0];
   }
 
   /** NumPy-like text: `tensor([[1, 2], [3, 4]], dtype=float32)`. */
   toString(): string {
-    return formatTensor(this.storage, this.shape, this.dtype, this.requires);
+    const values = this.storage.memory.readSync(this.storage.handle);
+    if (values === null) return `tensor(<${this.size} values in ${this.storage.memory.name} memory>, shape=${formatShape(this.shape)}, dtype=${this.dtype})`;
+    return formatTensor(values, this.shape, this.dtype, this.requires);
   }
 
   [Symbol.for('nodejs.util.inspect.custom')](): string {

@@ -1,5 +1,7 @@
 import { Tensor } from './tensor.js';
 import type { TypedArray } from './dtype.js';
+import { Storage } from './storage.js';
+import { hostMemory } from './host-memory.js';
 import { formatShape, shapesEqual } from './shape.js';
 
 let nextVariable = 1;
@@ -12,21 +14,59 @@ export interface VariableOptions {
 }
 
 /**
+ * How variables copy data on a backend. The engine installs kernel launches here (so that
+ * a plan records assignments, e.g. batch norm's moving statistics, and replays them);
+ * the defaults copy through host memory.
+ */
+export interface VariableOps {
+  /** A new storage holding a copy of t's values, where t lives. */
+  copy(t: Tensor): Storage;
+  /** Writes value's values into target's storage, in place. */
+  assign(target: Tensor, value: Tensor): void;
+}
+
+let ops: VariableOps = {
+  copy(t) {
+    return Storage.host(hostMemory, t.storage.readSync('Variable').slice());
+  },
+  assign(target, value) {
+    target.storage.memory.write(target.storage.handle, value.storage.readSync('Variable.assign'));
+    target.storage.version++;
+  },
+};
+
+/** Installs the engine's copy and assign (engine/index.ts). */
+export function setVariableOps(o: VariableOps): void {
+  ops = o;
+}
+
+function ownStorage(initial: Tensor | TypedArray): Storage {
+  let s: Storage;
+  if (initial instanceof Tensor) {
+    s = ops.copy(initial);
+  } else {
+    // Own storage (not a shared small-array slab): variables live long.
+    const copy: TypedArray = initial instanceof Int32Array ? new Int32Array(initial.length) : new Float32Array(initial.length);
+    copy.set(initial);
+    s = Storage.host(hostMemory, copy);
+  }
+  s.mutable = true;
+  return s;
+}
+
+/**
  * A mutable tensor: the weights of layers and the state of optimizers and metrics. It is a
  * Tensor (ops take it directly and gradients flow to it when trainable), and the one kind
  * of tensor whose values change: `assign` and optimizer kernels overwrite its storage in
- * place. Snapshot it with `read()` (or `toTypedArray()`) to keep old values.
+ * place. Snapshot it with `read()` to keep old values.
  */
 export class Variable extends Tensor {
   readonly name: string;
   private isTrainable: boolean;
 
   constructor(initial: Tensor | TypedArray, shape?: readonly number[], options: VariableOptions = {}) {
-    const src = initial instanceof Tensor ? initial.data : initial;
-    // Own storage (not a shared small-array slab): variables live long.
-    const storage: TypedArray = src instanceof Int32Array ? new Int32Array(src.length) : new Float32Array(src.length);
-    storage.set(src);
-    super(storage, shape ?? (initial instanceof Tensor ? initial.shape : [src.length]));
+    super(ownStorage(initial), shape ?? (initial instanceof Tensor ? initial.shape : [initial.length]));
+    Variable.created++;
     this.name = options.name ?? `Variable_${nextVariable++}`;
     this.isTrainable = options.trainable ?? true;
     if (this.dtype === 'float32') this.requiresGrad = this.isTrainable;
@@ -37,9 +77,19 @@ export class Variable extends Tensor {
   }
 
   set trainable(value: boolean) {
+    if (value !== this.isTrainable) Variable.structureVersion++;
     this.isTrainable = value;
     if (this.dtype === 'float32') this.requiresGrad = value;
   }
+
+  /**
+   * Bumped whenever any variable's trainability changes: planned training steps compare
+   * it to rebuild when the set of trained weights changed.
+   */
+  static structureVersion = 0;
+
+  /** Variables created so far (a plan being traced checks that its function creates none). */
+  static created = 0;
 
   /** Overwrites the values (same shape and dtype; a typed array or tensor of equal size). */
   assign(value: Tensor | TypedArray): this {
@@ -48,18 +98,19 @@ export class Variable extends Tensor {
         throw new RangeError(`Variable ${this.name}: cannot assign a value of shape ${formatShape(value.shape)} to a variable of shape ${formatShape(this.shape)}`);
       }
       if (value.dtype !== this.dtype) throw new TypeError(`Variable ${this.name}: cannot assign ${value.dtype} values to a ${this.dtype} variable`);
-      if (value.data !== this.data) this.data.set(value.data);
+      if (value.storage !== this.storage) ops.assign(this, value);
       return this;
     }
     if (value.length !== this.size) {
       throw new RangeError(`Variable ${this.name}: cannot assign ${value.length} values to a variable of shape ${formatShape(this.shape)} (${this.size} values)`);
     }
-    this.data.set(value);
+    const host = this.dtype === 'int32' ? Int32Array.from(value) : value instanceof Float32Array ? value : Float32Array.from(value);
+    ops.assign(this, new Tensor(host, this.shape));
     return this;
   }
 
   /** A tensor holding a copy of the current values (not tied to the variable). */
   read(): Tensor {
-    return new Tensor(this.data.slice(), this.shape);
+    return new Tensor(ops.copy(this), this.shape);
   }
 }

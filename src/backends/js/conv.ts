@@ -1,4 +1,4 @@
-import { allocFloat32 } from '../../tensor/dtype.js';
+import { type TypedArray, allocFloat32 } from '../../tensor/dtype.js';
 import type { Conv2DInfo, Epilogue, EpilogueActivation } from '../interface.js';
 import { gemmNN, gemmNT, gemmTN } from './matmul.js';
 
@@ -101,8 +101,8 @@ function isPointwise(info: Conv2DInfo): boolean {
   return info.kH === 1 && info.kW === 1 && info.strideH === 1 && info.strideW === 1 && info.padTop === 0 && info.padLeft === 0 && info.groups === 1 && info.outH === info.inH && info.outW === info.inW;
 }
 
-/** y = act(y + bias) in place over rows of `channels`. */
-export function applyEpilogue(y: Float32Array, channels: number, epilogue: Epilogue | undefined): Float32Array {
+/** y = act(y + bias) in place over rows of `channels`; returns y. */
+export function applyEpilogue(y: Float32Array, channels: number, epilogue: Epilogue<TypedArray> | undefined): Float32Array {
   if (!epilogue || (epilogue.bias === null && epilogue.activation === 'linear')) return y;
   const { bias, activation } = epilogue;
   for (let i = 0; i < y.length; i += channels) {
@@ -115,8 +115,11 @@ export function applyEpilogue(y: Float32Array, channels: number, epilogue: Epilo
   return y;
 }
 
-export function biasActivationGrad(y: Float32Array, dy: Float32Array, channels: number, activation: EpilogueActivation): { dpre: Float32Array; dbias: Float32Array } {
-  const dpre = allocFloat32(y.length);
+/**
+ * Backward of a bias + activation epilogue over `[rows, channels]`: dpre = dy·act'(y) and
+ * dbias `[channels]` its column sums (accumulated in float64).
+ */
+export function biasActivationGrad(y: Float32Array, dy: Float32Array, dpre: Float32Array, dbias: Float32Array, channels: number, activation: EpilogueActivation): void {
   const acc = new Float64Array(channels);
   for (let i = 0; i < y.length; i += channels) {
     for (let c = 0; c < channels; c++) {
@@ -125,22 +128,23 @@ export function biasActivationGrad(y: Float32Array, dy: Float32Array, channels: 
       acc[c] += g;
     }
   }
-  const dbias = allocFloat32(channels);
   for (let c = 0; c < channels; c++) dbias[c] = acc[c];
-  return { dpre, dbias };
 }
 
-export function conv2d(x: Float32Array, filter: Float32Array, info: Conv2DInfo, epilogue?: Epilogue): Float32Array {
-  return applyEpilogue(convolve(x, filter, info), info.outC, epilogue);
+/** Convolution into y `[batch, outH, outW, outC]`, with the epilogue y = act(y + bias) if given. */
+export function conv2d(x: Float32Array, filter: Float32Array, y: Float32Array, info: Conv2DInfo, epilogue?: Epilogue<TypedArray>): void {
+  convolve(x, filter, info, y);
+  applyEpilogue(y, info.outC, epilogue);
 }
 
-function convolve(x: Float32Array, filter: Float32Array, info: Conv2DInfo): Float32Array {
+/** im2col + gemm per chunk of images and group; out is zeroed first (the gemms accumulate). */
+function convolve(x: Float32Array, filter: Float32Array, info: Conv2DInfo, out: Float32Array): void {
   const p = plan(info);
   const { batch, outC, groups } = info;
-  const out = allocFloat32(batch * p.P * outC);
+  out.fill(0);
   if (isPointwise(info)) {
     gemmNN(x, 0, filter, 0, out, 0, batch * p.P, p.K, outC);
-    return out;
+    return;
   }
   const weights = Array.from({ length: groups }, (_, g) => (groups === 1 ? filter : takeColumns(filter, 0, p.K, outC, g, p.outCg)));
   const cols = allocFloat32(Math.min(batch, p.chunk) * p.P * p.K);
@@ -158,16 +162,16 @@ function convolve(x: Float32Array, filter: Float32Array, info: Conv2DInfo): Floa
       }
     }
   }
-  return out;
 }
 
-export function conv2dBackpropInput(dy: Float32Array, filter: Float32Array, info: Conv2DInfo): Float32Array {
+/** Gradient of conv2d with respect to its input into dx (zeroed first: col2im adds up the patches). */
+export function conv2dBackpropInput(dy: Float32Array, filter: Float32Array, dx: Float32Array, info: Conv2DInfo): void {
   const p = plan(info);
-  const { batch, inH, inW, inC, outC, groups } = info;
-  const dx = allocFloat32(batch * inH * inW * inC);
+  const { batch, outC, groups } = info;
+  dx.fill(0);
   if (isPointwise(info)) {
     gemmNT(dy, 0, filter, 0, dx, 0, batch * p.P, outC, p.K);
-    return dx;
+    return;
   }
   const weights = Array.from({ length: groups }, (_, g) => (groups === 1 ? filter : takeColumns(filter, 0, p.K, outC, g, p.outCg)));
   const dcols = allocFloat32(Math.min(batch, p.chunk) * p.P * p.K);
@@ -182,16 +186,16 @@ export function conv2dBackpropInput(dy: Float32Array, filter: Float32Array, info
       col2im(dcols, info, p, n0, n1, g, dx);
     }
   }
-  return dx;
 }
 
-export function conv2dBackpropFilter(x: Float32Array, dy: Float32Array, info: Conv2DInfo): Float32Array {
+/** Gradient of conv2d with respect to its filter into dw `[kH, kW, inC / groups, outC]` (zeroed first: the gemms accumulate over the batch). */
+export function conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, info: Conv2DInfo): void {
   const p = plan(info);
   const { batch, outC, groups } = info;
-  const dw = allocFloat32(p.K * outC);
+  dw.fill(0);
   if (isPointwise(info)) {
     gemmTN(x, 0, dy, 0, dw, 0, p.K, batch * p.P, outC);
-    return dw;
+    return;
   }
   const cols = allocFloat32(Math.min(batch, p.chunk) * p.P * p.K);
   const dwg = groups === 1 ? dw : allocFloat32(p.K * p.outCg);
@@ -207,5 +211,4 @@ export function conv2dBackpropFilter(x: Float32Array, dy: Float32Array, info: Co
     }
     if (groups > 1) putColumns(dwg, dw, 0, p.K, outC, g, p.outCg, false);
   }
-  return dw;
 }

@@ -1,4 +1,4 @@
-import { allocFloat32 } from '../../tensor/dtype.js';
+import { type TypedArray, allocFloat32 } from '../../tensor/dtype.js';
 import type { Epilogue, MatmulSpec } from '../interface.js';
 import { applyEpilogue } from './conv.js';
 
@@ -79,15 +79,20 @@ function transposed(x: Float32Array, off: number, rows: number, cols: number): F
   return out;
 }
 
-/** Batched matmul; batchA/batchB of 1 broadcast against the other. */
-export function matmul(a: Float32Array, b: Float32Array, spec: MatmulSpec, epilogue?: Epilogue): Float32Array {
-  return applyEpilogue(product(a, b, spec), spec.n, epilogue);
+/**
+ * Batched C = op(A)·op(B) into `c` `[max(batchA, batchB), m, n]`; batchA/batchB of 1
+ * broadcast against the other. The epilogue, if any, applies act(C + bias) over C's rows.
+ */
+export function matmul(a: Float32Array, b: Float32Array, c: Float32Array, spec: MatmulSpec, epilogue?: Epilogue<TypedArray>): void {
+  product(a, b, c, spec);
+  applyEpilogue(c, spec.n, epilogue);
 }
 
-function product(a: Float32Array, b: Float32Array, spec: MatmulSpec): Float32Array {
+/** c = op(A)·op(B): zeroed first, since the gemm kernels accumulate. */
+function product(a: Float32Array, b: Float32Array, out: Float32Array, spec: MatmulSpec): void {
   const { batchA, batchB, m, k, n, transA, transB } = spec;
   const batch = Math.max(batchA, batchB);
-  const out = allocFloat32(batch * m * n);
+  out.fill(0, 0, batch * m * n);
   for (let t = 0; t < batch; t++) {
     const aOff = (batchA === 1 ? 0 : t) * m * k;
     const bOff = (batchB === 1 ? 0 : t) * k * n;
@@ -97,5 +102,4 @@ function product(a: Float32Array, b: Float32Array, spec: MatmulSpec): Float32Arr
     else if (!transA && transB) gemmNT(a, aOff, b, bOff, out, cOff, m, k, n);
     else gemmNN(transposed(a, aOff, k, m), 0, transposed(b, bOff, n, k), 0, out, cOff, m, k, n);
   }
-  return out;
 }

@@ -1,8 +1,7 @@
-import { allocFloat32 } from '../../tensor/dtype.js';
 import type { BatchNormGrads } from '../interface.js';
 
-export function batchNorm(x: Float32Array, mean: Float32Array, variance: Float32Array, offset: Float32Array | null, scale: Float32Array | null, eps: number, outer: number, c: number, inner: number): Float32Array {
-  const out = allocFloat32(x.length);
+/** out = (x − mean) / √(variance + eps) · scale + offset per channel of `[outer, c, inner]`, as x·mul + add. */
+export function batchNorm(x: Float32Array, mean: Float32Array, variance: Float32Array, offset: Float32Array | null, scale: Float32Array | null, out: Float32Array, eps: number, outer: number, c: number, inner: number): void {
   const mul = new Float64Array(c);
   const add = new Float64Array(c);
   for (let k = 0; k < c; k++) {
@@ -18,11 +17,15 @@ export function batchNorm(x: Float32Array, mean: Float32Array, variance: Float32
       for (let j = 0; j < inner; j++, i++) out[i] = x[i] * m + a;
     }
   }
-  return out;
 }
 
-export function batchNormGrad(x: Float32Array, mean: Float32Array, variance: Float32Array, scale: Float32Array | null, dy: Float32Array, eps: number, outer: number, c: number, inner: number): BatchNormGrads {
-  const dx = allocFloat32(x.length);
+/**
+ * Gradients of batchNorm with respect to x, mean, variance, scale and offset, written into
+ * `grads` (dx like x, the others `[c]`); the per-channel sums are float64 scratch, so every
+ * output is written exactly once.
+ */
+export function batchNormGrad(x: Float32Array, mean: Float32Array, variance: Float32Array, scale: Float32Array | null, dy: Float32Array, grads: BatchNormGrads<Float32Array>, eps: number, outer: number, c: number, inner: number): void {
+  const { dx, dMean, dVariance, dScale, dOffset } = grads;
   const sumDy = new Float64Array(c);
   const sumDyXc = new Float64Array(c);
   const r = new Float64Array(c);
@@ -44,10 +47,6 @@ export function batchNormGrad(x: Float32Array, mean: Float32Array, variance: Flo
       sumDyXc[k] += sx;
     }
   }
-  const dMean = allocFloat32(c);
-  const dVariance = allocFloat32(c);
-  const dScale = allocFloat32(c);
-  const dOffset = allocFloat32(c);
   for (let k = 0; k < c; k++) {
     const s = scale ? scale[k] : 1;
     dOffset[k] = sumDy[k];
@@ -55,5 +54,4 @@ export function batchNormGrad(x: Float32Array, mean: Float32Array, variance: Flo
     dMean[k] = -s * r[k] * sumDy[k];
     dVariance[k] = -0.5 * s * r[k] * r[k] * r[k] * sumDyXc[k];
   }
-  return { dx, dMean, dVariance, dScale, dOffset };
 }

@@ -1,22 +1,27 @@
-import type { UpdateRule } from '../interface.js';
+import type { UpdateHyper, UpdateRule } from '../interface.js';
+import { UPDATE } from '../op-table.js';
 
 /**
  * In-place optimizer updates: the reference kernels behind `Backend.applyUpdate`. Each call
  * updates one variable `p` (and its state slots) from its gradient `g` in a single pass:
  * scalars are float64 (JavaScript numbers), storage is float32 (every element is read
- * into a float64, updated, and rounded once when stored). native/src/optimizers.cc
- * implements exactly these formulas with the same layouts, in the same operation order
- * and in double precision, so both backends agree to the last bit or within an ulp.
+ * into a float64, updated, and rounded once when stored). kernels/include/nt_optim.h
+ * (shared by the native addon and the WebAssembly kernels) implements exactly these
+ * formulas with the same layouts, in the same operation order and in double precision, so
+ * every backend agrees to the last bit or within an ulp.
  *
  * The optimizer (src/optimizers/) computes everything that is the same for every element
  * once per step — the learning rate after schedules and legacy decay, powers of the betas
- * — and passes it in `hyper`. Below, t = iterations + 1 is the step being taken, lr the
- * learning rate of this step, g = grad[i]; every slot starts at 0 unless said otherwise.
- * The formulas are tf.keras 2's (optimizer_v2 and the TensorFlow kernels it calls).
+ * — and passes it in `hyper`, an object with one number per field of the rule (the field
+ * lists are UPDATE in backends/op-table.ts, which also lays out the C structs
+ * nt_<rule>_hyper the native and wasm kernels read; booleans travel as 1 or 0). Below,
+ * t = iterations + 1 is the step being taken, lr the learning rate of this step,
+ * g = grad[i]; every slot starts at 0 unless said otherwise. The formulas are tf.keras 2's
+ * (optimizer_v2 and the TensorFlow kernels it calls).
  *
  * 'sgd'      slots: []               (momentum = 0)
  *                   [velocity]       (momentum > 0)
- *            hyper: [lr, momentum, nesterov (1 or 0)]
+ *            hyper: { lr, momentum, nesterov (1 or 0) }
  *            momentum = 0:  p ← p − lr·g
  *            momentum > 0:  v ← momentum·v − lr·g
  *                           p ← p + v                       (nesterov = 0)
@@ -24,7 +29,7 @@ import type { UpdateRule } from '../interface.js';
  *
  * 'adam'     slots: [m, v]           (amsgrad off)
  *                   [m, v, vhat]     (amsgrad on; vhat is the running maximum of v)
- *            hyper: [lr, beta1, beta2, epsilon, beta1^t, beta2^t, decay]
+ *            hyper: { lr, beta1, beta2, epsilon, beta1Power = beta1^t, beta2Power = beta2^t, decay }
  *            α = lr·√(1 − beta2^t) / (1 − beta1^t)
  *            m ← beta1·m + (1 − beta1)·g
  *            v ← beta2·v + (1 − beta2)·g²
@@ -33,13 +38,14 @@ import type { UpdateRule } from '../interface.js';
  *            `decay` is the decoupled weight-decay factor lr·weight_decay (AdamW); 0 for Adam.
  *
  * 'adamax'   slots: [m, u]           (u: the exponentially weighted infinity norm)
- *            hyper: [lr, beta1, beta2, epsilon, beta1^t]
+ *            hyper: { lr, beta1, beta2, epsilon, beta1Power = beta1^t }
  *            m ← beta1·m + (1 − beta1)·g
  *            u ← max(beta2·u, |g|)
  *            p ← p − lr / (1 − beta1^t) · m / (u + epsilon)
  *
  * 'nadam'    slots: [m, v]
- *            hyper: [lr, beta1, beta2, epsilon, μ_t, μ_{t+1}, Π_t, Π_{t+1}, beta2^t]
+ *            hyper: { lr, beta1, beta2, epsilon, mu = μ_t, muNext = μ_{t+1}, muProduct = Π_t,
+ *                     muProductNext = Π_{t+1}, beta2Power = beta2^t }
  *            with the momentum schedule μ_t = beta1·(1 − ½·0.96^(schedule_decay·t)),
  *            Π_t = μ_1·…·μ_t (the optimizer's momentum cache) and Π_{t+1} = Π_t·μ_{t+1}:
  *            g' = g / (1 − Π_t)
@@ -50,7 +56,7 @@ import type { UpdateRule } from '../interface.js';
  *
  * 'rmsprop'  slots: [ms]  then [mom] if momentum > 0, then [mg] if centered:
  *                   [ms] | [ms, mom] | [ms, mg] | [ms, mom, mg]
- *            hyper: [lr, rho, momentum, epsilon, centered (1 or 0)]
+ *            hyper: { lr, rho, momentum, epsilon, centered (1 or 0) }
  *            ms ← rho·ms + (1 − rho)·g²
  *            mg ← rho·mg + (1 − rho)·g                        (centered)
  *            d  = ms − mg² (centered) or ms
@@ -62,84 +68,104 @@ import type { UpdateRule } from '../interface.js';
  *            puts it outside; both are kept. Keras 3 always puts it inside.)
  *
  * 'adagrad'  slots: [accumulator]    (starts at initial_accumulator_value, not 0)
- *            hyper: [lr, epsilon]
+ *            hyper: { lr, epsilon }
  *            a ← a + g²
  *            p ← p − lr·g / (√a + epsilon)
  *
  * 'adadelta' slots: [accum_grad, accum_var]
- *            hyper: [lr, rho, epsilon]
+ *            hyper: { lr, rho, epsilon }
  *            ag ← rho·ag + (1 − rho)·g²
  *            Δ  = √(av + epsilon) / √(ag + epsilon) · g
  *            av ← rho·av + (1 − rho)·Δ²
  *            p ← p − lr·Δ
  *
- * Maxima are written `a > b ? a : b` in both backends so that they agree even on NaN.
+ * Maxima are written `a > b ? a : b` in every backend so that they agree even on NaN.
  */
-export function applyUpdate(rule: UpdateRule, param: Float32Array, grad: Float32Array, slots: readonly Float32Array[], hyper: readonly number[]): void {
+export function applyUpdate<R extends UpdateRule>(rule: R, param: Float32Array, grad: Float32Array, slots: readonly Float32Array[], hyper: UpdateHyper<R>): void {
   checkUpdate(rule, param, grad, slots, hyper);
-  switch (rule) {
+  switch (rule as UpdateRule) {
     case 'sgd':
-      return sgd(param, grad, slots, hyper);
+      return sgd(param, grad, slots, hyper as UpdateHyper<'sgd'>);
     case 'adam':
-      return adam(param, grad, slots, hyper);
+      return adam(param, grad, slots, hyper as UpdateHyper<'adam'>);
     case 'adamax':
-      return adamax(param, grad, slots, hyper);
+      return adamax(param, grad, slots, hyper as UpdateHyper<'adamax'>);
     case 'nadam':
-      return nadam(param, grad, slots, hyper);
+      return nadam(param, grad, slots, hyper as UpdateHyper<'nadam'>);
     case 'rmsprop':
-      return rmsprop(param, grad, slots, hyper);
+      return rmsprop(param, grad, slots, hyper as UpdateHyper<'rmsprop'>);
     case 'adagrad':
-      return adagrad(param, grad, slots, hyper);
+      return adagrad(param, grad, slots, hyper as UpdateHyper<'adagrad'>);
     case 'adadelta':
-      return adadelta(param, grad, slots, hyper);
+      return adadelta(param, grad, slots, hyper as UpdateHyper<'adadelta'>);
   }
 }
 
+/** Anything with an element count: the typed arrays of host memory, or any backend's host views. */
+export interface Sized {
+  readonly length: number;
+}
+
 /**
- * Throws the error applyUpdate would for a malformed call (sizes, slot and hyperparameter
- * counts, unknown rule); other backends call it before running their own kernel.
+ * Throws the error applyUpdate would for a malformed call: gradient or slot sizes that
+ * differ from the variable's, an unknown rule (RangeError listing the op table's rules), a
+ * hyperparameter field of the rule that is missing or not a number (TypeError), or a slot
+ * count that does not fit the rule and its hyperparameters (RangeError). Other backends
+ * call it before running their own kernel. Fields beyond the rule's are ignored.
  */
-export function checkUpdate(rule: UpdateRule, param: Float32Array, grad: Float32Array, slots: readonly Float32Array[], hyper: readonly number[]): void {
+export function checkUpdate<R extends UpdateRule>(rule: R, param: Sized, grad: Sized, slots: readonly Sized[], hyper: UpdateHyper<R>): void {
   const n = param.length;
   if (grad.length !== n) throw new RangeError(`applyUpdate('${rule}'): the gradient has ${grad.length} elements; the variable has ${n}`);
   for (let k = 0; k < slots.length; k++) {
     if (slots[k].length !== n) throw new RangeError(`applyUpdate('${rule}'): slot ${k} has ${slots[k].length} elements; the variable has ${n}`);
   }
-  switch (rule) {
-    case 'sgd':
-      return check(rule, slots, hyper, hyper[1] > 0 ? 1 : 0, 3);
-    case 'adam':
-      return check(rule, slots, hyper, slots.length === 3 ? 3 : 2, 7);
-    case 'adamax':
-      return check(rule, slots, hyper, 2, 5);
-    case 'nadam':
-      return check(rule, slots, hyper, 2, 9);
-    case 'rmsprop':
-      return check(rule, slots, hyper, 1 + (hyper[2] > 0 ? 1 : 0) + (hyper[4] !== 0 ? 1 : 0), 5);
-    case 'adagrad':
-      return check(rule, slots, hyper, 1, 2);
-    case 'adadelta':
-      return check(rule, slots, hyper, 2, 3);
-    default:
-      throw new RangeError(`applyUpdate: unknown update rule '${String(rule)}'; known rules: sgd, adam, adamax, nadam, rmsprop, adagrad, adadelta`);
+  if (typeof rule !== 'string' || !Object.hasOwn(UPDATE, rule)) {
+    throw new RangeError(`applyUpdate: unknown update rule '${String(rule)}'; known rules: ${Object.keys(UPDATE).join(', ')}`);
   }
-}
-
-function check(rule: UpdateRule, slots: readonly Float32Array[], hyper: readonly number[], nslots: number, nhyper: number): void {
-  if (hyper.length !== nhyper) throw new RangeError(`applyUpdate('${rule}'): expected ${nhyper} hyperparameters; got ${hyper.length}`);
+  const fields: readonly string[] = UPDATE[rule];
+  if (typeof hyper !== 'object' || hyper === null) {
+    throw new TypeError(`applyUpdate('${rule}'): the hyperparameters must be an object with the fields ${fields.join(', ')}; got ${String(hyper)}`);
+  }
+  const h = hyper as unknown as Readonly<Record<string, unknown>>;
+  for (const f of fields) {
+    const v = h[f];
+    if (typeof v !== 'number') {
+      const what = v === undefined ? 'is missing' : `must be a number; got ${typeof v}`;
+      throw new TypeError(`applyUpdate('${rule}'): hyperparameter '${f}' ${what} (expected ${fields.join(', ')})`);
+    }
+  }
+  const nslots = slotCount(rule, h as Readonly<Record<string, number>>, slots.length);
   if (slots.length !== nslots) throw new RangeError(`applyUpdate('${rule}'): expected ${nslots} slots for these hyperparameters; got ${slots.length}`);
 }
 
-function sgd(p: Float32Array, g: Float32Array, slots: readonly Float32Array[], h: readonly number[]): void {
+/** The number of slots a rule takes with these hyperparameters (adam: 3 with amsgrad, which only the slot count tells). */
+function slotCount(rule: UpdateRule, h: Readonly<Record<string, number>>, given: number): number {
+  switch (rule) {
+    case 'sgd':
+      return h.momentum > 0 ? 1 : 0;
+    case 'adam':
+      return given === 3 ? 3 : 2;
+    case 'adamax':
+    case 'nadam':
+    case 'adadelta':
+      return 2;
+    case 'rmsprop':
+      return 1 + (h.momentum > 0 ? 1 : 0) + (h.centered !== 0 ? 1 : 0);
+    case 'adagrad':
+      return 1;
+  }
+}
+
+function sgd(p: Float32Array, g: Float32Array, slots: readonly Float32Array[], h: UpdateHyper<'sgd'>): void {
   const n = p.length;
-  const lr = h[0];
-  const mu = h[1];
+  const lr = h.lr;
+  const mu = h.momentum;
   if (slots.length === 0) {
     for (let i = 0; i < n; i++) p[i] = p[i] - lr * g[i];
     return;
   }
   const v = slots[0];
-  const nesterov = h[2] !== 0;
+  const nesterov = h.nesterov !== 0;
   for (let i = 0; i < n; i++) {
     const gi = g[i];
     const vi = mu * v[i] - lr * gi;
@@ -148,9 +174,9 @@ function sgd(p: Float32Array, g: Float32Array, slots: readonly Float32Array[], h
   }
 }
 
-function adam(p: Float32Array, g: Float32Array, slots: readonly Float32Array[], h: readonly number[]): void {
+function adam(p: Float32Array, g: Float32Array, slots: readonly Float32Array[], h: UpdateHyper<'adam'>): void {
   const n = p.length;
-  const [lr, b1, b2, eps, b1p, b2p, decay] = h;
+  const { lr, beta1: b1, beta2: b2, epsilon: eps, beta1Power: b1p, beta2Power: b2p, decay } = h;
   const alpha = (lr * Math.sqrt(1 - b2p)) / (1 - b1p);
   const c1 = 1 - b1;
   const c2 = 1 - b2;
@@ -173,9 +199,9 @@ function adam(p: Float32Array, g: Float32Array, slots: readonly Float32Array[], 
   }
 }
 
-function adamax(p: Float32Array, g: Float32Array, slots: readonly Float32Array[], h: readonly number[]): void {
+function adamax(p: Float32Array, g: Float32Array, slots: readonly Float32Array[], h: UpdateHyper<'adamax'>): void {
   const n = p.length;
-  const [lr, b1, b2, eps, b1p] = h;
+  const { lr, beta1: b1, beta2: b2, epsilon: eps, beta1Power: b1p } = h;
   const step = lr / (1 - b1p);
   const c1 = 1 - b1;
   const m = slots[0];
@@ -192,9 +218,9 @@ function adamax(p: Float32Array, g: Float32Array, slots: readonly Float32Array[]
   }
 }
 
-function nadam(p: Float32Array, g: Float32Array, slots: readonly Float32Array[], h: readonly number[]): void {
+function nadam(p: Float32Array, g: Float32Array, slots: readonly Float32Array[], h: UpdateHyper<'nadam'>): void {
   const n = p.length;
-  const [lr, b1, b2, eps, muT, muNext, prodT, prodNext, b2p] = h;
+  const { lr, beta1: b1, beta2: b2, epsilon: eps, mu: muT, muNext, muProduct: prodT, muProductNext: prodNext, beta2Power: b2p } = h;
   const c1 = 1 - b1;
   const c2 = 1 - b2;
   const gScale = 1 / (1 - prodT);
@@ -214,9 +240,9 @@ function nadam(p: Float32Array, g: Float32Array, slots: readonly Float32Array[],
   }
 }
 
-function rmsprop(p: Float32Array, g: Float32Array, slots: readonly Float32Array[], h: readonly number[]): void {
+function rmsprop(p: Float32Array, g: Float32Array, slots: readonly Float32Array[], h: UpdateHyper<'rmsprop'>): void {
   const n = p.length;
-  const [lr, rho, mu, eps, centeredFlag] = h;
+  const { lr, rho, momentum: mu, epsilon: eps, centered: centeredFlag } = h;
   const c = 1 - rho;
   const ms = slots[0];
   const mom = mu > 0 ? slots[1] : null;
@@ -241,9 +267,9 @@ function rmsprop(p: Float32Array, g: Float32Array, slots: readonly Float32Array[
   }
 }
 
-function adagrad(p: Float32Array, g: Float32Array, slots: readonly Float32Array[], h: readonly number[]): void {
+function adagrad(p: Float32Array, g: Float32Array, slots: readonly Float32Array[], h: UpdateHyper<'adagrad'>): void {
   const n = p.length;
-  const [lr, eps] = h;
+  const { lr, epsilon: eps } = h;
   const a = slots[0];
   for (let i = 0; i < n; i++) {
     const gi = g[i];
@@ -253,9 +279,9 @@ function adagrad(p: Float32Array, g: Float32Array, slots: readonly Float32Array[
   }
 }
 
-function adadelta(p: Float32Array, g: Float32Array, slots: readonly Float32Array[], h: readonly number[]): void {
+function adadelta(p: Float32Array, g: Float32Array, slots: readonly Float32Array[], h: UpdateHyper<'adadelta'>): void {
   const n = p.length;
-  const [lr, rho, eps] = h;
+  const { lr, rho, epsilon: eps } = h;
   const c = 1 - rho;
   const ag = slots[0];
   const av = slots[1];

@@ -35,9 +35,9 @@ function forEachTap(info: Pool2DInfo, n: number, oh: number, ow: number, visit: 
   }
 }
 
-export function pool2d(x: Float32Array, info: Pool2DInfo): Float32Array {
+/** Max or average pooling into y `[batch, outH, outW, channels]` (sums in float64). */
+export function pool2d(x: Float32Array, out: Float32Array, info: Pool2DInfo): void {
   const { batch, outH, outW, channels: C, mode } = info;
-  const out = allocFloat32(batch * outH * outW * C);
   const acc = new Float64Array(C);
   for (let n = 0; n < batch; n++) {
     for (let oh = 0; oh < outH; oh++) {
@@ -58,13 +58,15 @@ export function pool2d(x: Float32Array, info: Pool2DInfo): Float32Array {
       }
     }
   }
-  return out;
 }
 
-/** Max pooling routes each gradient to the first maximal tap; average spreads it evenly. */
-export function pool2dGrad(x: Float32Array, dy: Float32Array, info: Pool2DInfo): Float32Array {
+/**
+ * Max pooling routes each gradient to the first maximal tap; average spreads it evenly.
+ * dx is zeroed first (overlapping windows add up; pixels in no window get 0).
+ */
+export function pool2dGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, info: Pool2DInfo): void {
   const { batch, outH, outW, channels: C, mode } = info;
-  const dx = allocFloat32(x.length);
+  dx.fill(0);
   const best = new Float64Array(C);
   const where = allocInt32(C);
   for (let n = 0; n < batch; n++) {
@@ -93,7 +95,6 @@ export function pool2dGrad(x: Float32Array, dy: Float32Array, info: Pool2DInfo):
       }
     }
   }
-  return dx;
 }
 
 interface Axis {
@@ -146,20 +147,20 @@ function forEachResizeTap(info: ResizeInfo, visit: (o: number, src: number, w: n
   }
 }
 
-export function resize2d(x: Float32Array, info: ResizeInfo): Float32Array {
+/** Nearest or bilinear resize into y `[batch, outH, outW, channels]` (zeroed first: the taps add up). */
+export function resize2d(x: Float32Array, out: Float32Array, info: ResizeInfo): void {
   const C = info.channels;
-  const out = allocFloat32(info.batch * info.outH * info.outW * C);
+  out.fill(0);
   forEachResizeTap(info, (o, s, w) => {
     for (let c = 0; c < C; c++) out[o + c] += w * x[s + c];
   });
-  return out;
 }
 
-export function resize2dGrad(dy: Float32Array, info: ResizeInfo): Float32Array {
+/** Gradient of resize2d into dx `[batch, inH, inW, channels]` (zeroed first: each tap's share adds up). */
+export function resize2dGrad(dy: Float32Array, dx: Float32Array, info: ResizeInfo): void {
   const C = info.channels;
-  const dx = allocFloat32(info.batch * info.inH * info.inW * C);
+  dx.fill(0);
   forEachResizeTap(info, (o, s, w) => {
     for (let c = 0; c < C; c++) dx[s + c] += w * dy[o + c];
   });
-  return dx;
 }

@@ -1,4 +1,3 @@
-import { allocFloat32 } from '../../tensor/dtype.js';
 import { Rng } from '../../tensor/rng.js';
 
 /** Masks are drawn in blocks of this many elements, each from its own stream (so they can be drawn in parallel). */
@@ -15,13 +14,17 @@ export function blockSeed(seed: number, b: number): number {
   return ((lo ^ Math.imul(b + 1, 0x9e3779b1)) >>> 0) + hi * 4294967296;
 }
 
-export function dropoutMask(size: number, rate: number, seed: number): Float32Array {
+/**
+ * Fills `mask` (its length is the size) with an inverted-dropout mask: 0 with probability
+ * `rate`, else 1 / (1 − rate); block b of DROPOUT_BLOCK elements comes from
+ * `new Rng(blockSeed(seed, b))`.
+ */
+export function dropoutMask(mask: Float32Array, rate: number, seed: number): void {
   const keep = 1 / (1 - rate);
-  const mask = allocFloat32(size);
+  const size = mask.length;
   for (let start = 0, b = 0; start < size; start += DROPOUT_BLOCK, b++) {
     const rng = new Rng(blockSeed(seed, b));
     const end = Math.min(size, start + DROPOUT_BLOCK);
     for (let i = start; i < end; i++) mask[i] = rng.uniform() >= rate ? keep : 0;
   }
-  return mask;
 }

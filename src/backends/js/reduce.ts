@@ -1,5 +1,5 @@
 import type { ReduceOp } from '../interface.js';
-import { type TypedArray, allocate, dtypeOf, allocFloat32, allocInt32 } from '../../tensor/dtype.js';
+import type { TypedArray } from '../../tensor/dtype.js';
 
 const INIT: Record<ReduceOp, number> = { sum: 0, mean: 0, prod: 1, max: -Infinity, min: Infinity };
 
@@ -17,9 +17,8 @@ function combine(op: ReduceOp): (acc: number, v: number) => number {
   }
 }
 
-/** Reduces the middle axis of `[outer, n, inner]`, accumulating in float64. */
-export function reduce(op: ReduceOp, x: TypedArray, outer: number, n: number, inner: number): TypedArray {
-  const out = allocate(dtypeOf(x), outer * inner);
+/** Reduces the middle axis of `[outer, n, inner]` into out `[outer, inner]`, accumulating in float64. */
+export function reduce(op: ReduceOp, x: TypedArray, out: TypedArray, outer: number, n: number, inner: number): void {
   const f = combine(op);
   const init = INIT[op];
   const scale = op === 'mean' ? 1 / n : 1;
@@ -31,7 +30,7 @@ export function reduce(op: ReduceOp, x: TypedArray, outer: number, n: number, in
       else for (let r = 0; r < n; r++) acc = f(acc, x[base + r]);
       out[o] = op === 'mean' ? acc * scale : acc;
     }
-    return out;
+    return;
   }
   const acc = new Float64Array(inner);
   for (let o = 0; o < outer; o++) {
@@ -43,11 +42,10 @@ export function reduce(op: ReduceOp, x: TypedArray, outer: number, n: number, in
     }
     for (let i = 0; i < inner; i++) out[o * inner + i] = acc[i] * scale;
   }
-  return out;
 }
 
-export function argReduce(op: 'argmax' | 'argmin', x: TypedArray, outer: number, n: number, inner: number): Int32Array {
-  const out = allocInt32(outer * inner);
+/** Index of the first extreme value along the middle axis (NaN counts as the extreme) into out `[outer, inner]`. */
+export function argReduce(op: 'argmax' | 'argmin', x: TypedArray, out: Int32Array, outer: number, n: number, inner: number): void {
   const better = op === 'argmax' ? (v: number, b: number) => v > b : (v: number, b: number) => v < b;
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
@@ -63,11 +61,10 @@ export function argReduce(op: 'argmax' | 'argmin', x: TypedArray, outer: number,
       out[o * inner + i] = idx;
     }
   }
-  return out;
 }
 
-export function cumulative(op: 'sum' | 'prod', x: TypedArray, outer: number, n: number, inner: number, exclusive: boolean, reverse: boolean): TypedArray {
-  const out = allocate(dtypeOf(x), x.length);
+/** Running sum or product along the middle axis (exclusive: each element gets the total before it). */
+export function cumulative(op: 'sum' | 'prod', x: TypedArray, out: TypedArray, outer: number, n: number, inner: number, exclusive: boolean, reverse: boolean): void {
   const init = op === 'sum' ? 0 : 1;
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
@@ -85,12 +82,10 @@ export function cumulative(op: 'sum' | 'prod', x: TypedArray, outer: number, n: 
       }
     }
   }
-  return out;
 }
 
 /** Softmax or log-softmax along the middle axis, max-shifted for stability. */
-export function softmax(x: Float32Array, outer: number, n: number, inner: number, log: boolean): Float32Array {
-  const out = allocFloat32(x.length);
+export function softmax(x: Float32Array, out: Float32Array, outer: number, n: number, inner: number, log: boolean): void {
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const base = o * n * inner + i;
@@ -107,14 +102,12 @@ export function softmax(x: Float32Array, outer: number, n: number, inner: number
       }
     }
   }
-  return out;
 }
 
 /**
  * softmax: dx = y ⊙ (dy − Σ dy⊙y); logSoftmax: dx = dy − exp(y) ⊙ Σ dy.
  */
-export function softmaxGrad(y: Float32Array, dy: Float32Array, outer: number, n: number, inner: number, log: boolean): Float32Array {
-  const out = allocFloat32(y.length);
+export function softmaxGrad(y: Float32Array, dy: Float32Array, out: Float32Array, outer: number, n: number, inner: number, log: boolean): void {
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const base = o * n * inner + i;
@@ -128,5 +121,4 @@ export function softmaxGrad(y: Float32Array, dy: Float32Array, outer: number, n:
       }
     }
   }
-  return out;
 }

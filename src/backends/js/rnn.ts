@@ -4,11 +4,11 @@
  * time (the rows of a recurrence are independent), sums in float64; the native kernels are
  * tested against these.
  */
-import type { RnnCell, RnnForwardResult, RnnGrads, RnnInfo } from '../interface.js';
+import type { TypedArray } from '../../tensor/dtype.js';
+import type { RnnCell, RnnGrads, RnnInfo } from '../interface.js';
+import { M } from '../math.js';
 
-function sigmoid(x: number): number {
-  return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
-}
+const sigmoid = M.sigmoid;
 
 /** Gate blocks of a cell: LSTM 4 (i, f, c, o), GRU 3 (z, r, h). */
 export function rnnGates(cell: RnnCell): number {
@@ -139,21 +139,24 @@ function gruRow(k: Fwd, after: boolean, row: number, s: number): void {
 }
 
 /**
- * Forward over all steps. Per row and step: the recurrent term h·U, the cell, the mask;
- * the reserve (when training) keeps what rnnBackward needs.
+ * Forward over all steps into the packed result `y` (rnnOutputSize(info) elements). Per row
+ * and step: the recurrent term h·U, the cell, the mask; when `reserve` is given
+ * (training, rnnReserveSize(info) elements) it receives what rnnBackward needs. Every
+ * element of y and reserve is written (the last output starts at zero, the states at h0
+ * and c0; each reserve row is written at its step, masked or not).
  */
-export function rnnForward(info: RnnInfo, xw: Float32Array, kernel: Float32Array, bias: Float32Array | null, h0: Float32Array, c0: Float32Array | null, mask: Float32Array | null, train: boolean): RnnForwardResult {
+export function rnnForward(info: RnnInfo, xw: Float32Array, kernel: Float32Array, bias: Float32Array | null, h0: Float32Array, c0: Float32Array | null, mask: TypedArray | null, y: Float32Array, reserve: Float32Array | null): void {
   const { batch: B, time: T, units: U, cell } = info;
   const GU = rnnGates(cell) * U;
   const lstm = cell === 'lstm';
-  const y = new Float32Array(rnnOutputSize(info));
   const seq = info.sequence ? B * T * U : 0;
   const last = y.subarray(seq, seq + B * U);
+  last.fill(0);
   const k: Fwd = {
     U, GU, xw, kernel, bias,
     h: y.subarray(seq + B * U, seq + 2 * B * U),
     c: lstm ? y.subarray(seq + 2 * B * U, seq + 3 * B * U) : new Float32Array(0),
-    reserve: train ? new Float32Array(rnnReserveSize(info)) : null,
+    reserve,
     lay: rnnReserveLayout(info),
     rec: new Float64Array(GU), tmp: new Float64Array(U), zr: new Float32Array(2 * U), hh: new Float32Array(U),
     aux: new Float32Array(U), hn: new Float32Array(U), cn: new Float32Array(U),
@@ -178,7 +181,6 @@ export function rnnForward(info: RnnInfo, xw: Float32Array, kernel: Float32Array
       if (seq > 0) y.set(last.subarray(s, s + U), (b * T + step) * U);
     }
   }
-  return { y, reserve: k.reserve };
 }
 
 /** Upstream gradient of the output at `step` for row b: dOutputs (if any) + dLast (last step) + the carried repeat. */
@@ -278,8 +280,10 @@ function gruBackRow(k: Back, after: boolean, row: number, s: number): void {
  * reaching h' (from the output and the next step) flows through the cell into the gates
  * (dxw), the recurrent kernel, the bias and the previous states; at a masked row the state
  * gradients pass through and the output gradient goes to the previous output (or nowhere).
+ * Writes every handle of `grads`: dxw (zero at masked rows), dKernel, dh0, and dBias
+ * ('gru') and dc0 ('lstm') where given; sums run in float64 scratch.
  */
-export function rnnBackward(info: RnnInfo, dy: Float32Array, kernel: Float32Array, mask: Float32Array | null, reserve: Float32Array): RnnGrads {
+export function rnnBackward(info: RnnInfo, dy: Float32Array, kernel: Float32Array, mask: TypedArray | null, reserve: Float32Array, grads: RnnGrads<Float32Array>): void {
   const { batch: B, time: T, units: U, cell } = info;
   const GU = rnnGates(cell) * U;
   const lstm = cell === 'lstm';
@@ -290,10 +294,11 @@ export function rnnBackward(info: RnnInfo, dy: Float32Array, kernel: Float32Arra
     gh: Float64Array.from(dy.subarray(seq + B * U, seq + 2 * B * U)),
     gc: lstm ? Float64Array.from(dy.subarray(seq + 2 * B * U, seq + 3 * B * U)) : new Float64Array(0),
     dK: new Float64Array(U * GU),
-    dBias: cell === 'gru' ? new Float64Array(GU) : null,
+    dBias: cell === 'gru' && grads.dBias !== null ? new Float64Array(GU) : null,
     gOut: new Float64Array(U), dA: new Float64Array(GU), dM: new Float64Array(GU), back: new Float64Array(U), drh: new Float64Array(U),
   };
-  const dxw = new Float32Array(B * T * GU);
+  const dxw = grads.dxw;
+  dxw.fill(0);
   const carry = new Float64Array(B * U);
   for (let step = T - 1; step >= 0; step--) {
     const tau = info.goBackwards ? T - 1 - step : step;
@@ -309,11 +314,14 @@ export function rnnBackward(info: RnnInfo, dy: Float32Array, kernel: Float32Arra
       for (let j = 0; j < GU; j++) dxw[row * GU + j] = k.dA[j];
     }
   }
-  return {
-    dxw,
-    dKernel: Float32Array.from(k.dK),
-    dBias: k.dBias ? Float32Array.from(k.dBias) : null,
-    dh0: Float32Array.from(k.gh),
-    dc0: lstm ? Float32Array.from(k.gc) : null,
-  };
+  grads.dKernel.set(k.dK);
+  grads.dh0.set(k.gh);
+  if (grads.dBias !== null) {
+    if (k.dBias !== null) grads.dBias.set(k.dBias);
+    else grads.dBias.fill(0);
+  }
+  if (grads.dc0 !== null) {
+    if (lstm) grads.dc0.set(k.gc);
+    else grads.dc0.fill(0);
+  }
 }

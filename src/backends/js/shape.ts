@@ -1,5 +1,5 @@
 import type { PadMode, Shape } from '../interface.js';
-import { type TypedArray, allocate, dtypeOf, allocFloat32, allocInt32 } from '../../tensor/dtype.js';
+import { type TypedArray, allocInt32 } from '../../tensor/dtype.js';
 
 function stridesOf(shape: Shape): number[] {
   const s = new Array<number>(shape.length);
@@ -45,35 +45,33 @@ export function stridedCopy(src: TypedArray, srcOff: number, srcStrides: readonl
   }
 }
 
-export function transpose(x: TypedArray, shape: Shape, perm: readonly number[]): TypedArray {
+/** out = x with its axes permuted: out's axis i is x's axis perm[i]. */
+export function transpose(x: TypedArray, shape: Shape, perm: readonly number[], out: TypedArray): void {
   const inStrides = stridesOf(shape);
   const outShape = perm.map((p) => shape[p]);
-  const out = allocate(dtypeOf(x), x.length);
   stridedCopy(x, 0, perm.map((p) => inStrides[p]), out, 0, stridesOf(outShape), outShape);
-  return out;
 }
 
-export function slice(x: TypedArray, shape: Shape, begin: readonly number[], size: readonly number[]): TypedArray {
+/** out `size` = the block of x starting at `begin`. */
+export function slice(x: TypedArray, shape: Shape, begin: readonly number[], size: readonly number[], out: TypedArray): void {
   const inStrides = stridesOf(shape);
   const off = begin.reduce((acc, b, i) => acc + b * inStrides[i], 0);
-  const out = allocate(dtypeOf(x), size.reduce((a, b) => a * b, 1));
   stridedCopy(x, off, inStrides, out, 0, stridesOf(size), size);
-  return out;
 }
 
-export function concat(xs: readonly TypedArray[], outer: number, widths: readonly number[]): TypedArray {
+/** Concatenates inputs viewed as `[outer, widths[i]]` along the second axis into out `[outer, Σ widths]`. */
+export function concat(xs: readonly TypedArray[], outer: number, widths: readonly number[], out: TypedArray): void {
   const total = widths.reduce((a, b) => a + b, 0);
-  const out = allocate(dtypeOf(xs[0]), outer * total);
   let col = 0;
   xs.forEach((x, i) => {
     const w = widths[i];
     for (let o = 0; o < outer; o++) out.set(x.subarray(o * w, o * w + w), o * total + col);
     col += w;
   });
-  return out;
 }
 
-export function tile(x: TypedArray, shape: Shape, reps: readonly number[]): TypedArray {
+/** out = x repeated reps[i] times along each axis i. */
+export function tile(x: TypedArray, shape: Shape, reps: readonly number[], out: TypedArray): void {
   // The output viewed as [r0, d0, r1, d1, ...] reads x with stride 0 along every r axis.
   const inStrides = stridesOf(shape);
   const dims: number[] = [];
@@ -82,9 +80,7 @@ export function tile(x: TypedArray, shape: Shape, reps: readonly number[]): Type
     dims.push(reps[i], d);
     src.push(0, inStrides[i]);
   });
-  const out = allocate(dtypeOf(x), dims.reduce((a, b) => a * b, 1));
   stridedCopy(x, 0, src, out, 0, stridesOf(dims), dims);
-  return out;
 }
 
 /** For each output index along one axis, the input index it reads (-1: constant padding). */
@@ -131,54 +127,73 @@ function forEachPadded(shape: Shape, pads: readonly (readonly [number, number])[
   }
 }
 
-export function pad(x: TypedArray, shape: Shape, pads: readonly (readonly [number, number])[], mode: PadMode, value: number): TypedArray {
-  const outShape = shape.map((d, i) => d + pads[i][0] + pads[i][1]);
-  const out = allocate(dtypeOf(x), outShape.reduce((a, b) => a * b, 1));
+/** out = x padded by pads[i] = [before, after] on each axis: `value`, the reflection or the edge. */
+export function pad(x: TypedArray, shape: Shape, pads: readonly (readonly [number, number])[], mode: PadMode, value: number, out: TypedArray): void {
   forEachPadded(shape, pads, mode, (o, s) => {
     out[o] = s < 0 ? value : x[s];
   });
-  return out;
 }
 
-export function padGrad(dy: Float32Array, xShape: Shape, pads: readonly (readonly [number, number])[], mode: PadMode): Float32Array {
-  const dx = allocFloat32(xShape.reduce((a, b) => a * b, 1));
+/** Gradient of pad: dx (zeroed first) sums dy over the output positions that read each input element. */
+export function padGrad(dy: Float32Array, xShape: Shape, pads: readonly (readonly [number, number])[], mode: PadMode, dx: Float32Array): void {
+  dx.fill(0);
   forEachPadded(xShape, pads, mode, (o, s) => {
     if (s >= 0) dx[s] += dy[o];
   });
-  return dx;
 }
 
-export function gather(x: TypedArray, outer: number, n: number, inner: number, indices: Int32Array): TypedArray {
+/**
+ * Checks gather/scatterAdd indices: every one must lie in [-n, n) (negative ones count from
+ * the end); the first that does not is a RangeError. Runs before anything is written.
+ */
+function checkIndices(what: string, indices: TypedArray, n: number): void {
+  for (let j = 0; j < indices.length; j++) {
+    const v = indices[j];
+    if (!(v >= -n && v < n)) throw new RangeError(`${what}: index ${v} is out of range for an axis of length ${n}`);
+  }
+}
+
+/**
+ * x viewed as `[outer, n, inner]`; out `[outer, indices.length, inner]` takes the rows
+ * x[o, indices[j]]. Indices are int32 in [-n, n) (negative ones count from the end); any
+ * other index is a RangeError, thrown before out is written.
+ */
+export function gather(x: TypedArray, outer: number, n: number, inner: number, indices: Int32Array, out: TypedArray): void {
+  checkIndices('gather', indices, n);
   const k = indices.length;
-  const out = allocate(dtypeOf(x), outer * k * inner);
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < k; j++) {
-      const src = (o * n + indices[j]) * inner;
+      const v = indices[j];
+      const src = (o * n + (v < 0 ? v + n : v)) * inner;
       out.set(x.subarray(src, src + inner), (o * k + j) * inner);
     }
   }
-  return out;
 }
 
-export function scatterAdd(dy: Float32Array, outer: number, n: number, inner: number, indices: Int32Array): Float32Array {
+/**
+ * Inverse of gather for gradients: out `[outer, n, inner]` (zeroed first) gets dy
+ * `[outer, indices.length, inner]` added at the gathered rows; repeated indices add up.
+ * Indices as for gather.
+ */
+export function scatterAdd(dy: Float32Array, outer: number, n: number, inner: number, indices: Int32Array, out: Float32Array): void {
+  checkIndices('scatterAdd', indices, n);
   const k = indices.length;
-  const out = allocFloat32(outer * n * inner);
+  out.fill(0);
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < k; j++) {
-      const dst = (o * n + indices[j]) * inner;
+      const v = indices[j];
+      const dst = (o * n + (v < 0 ? v + n : v)) * inner;
       const src = (o * k + j) * inner;
       for (let i = 0; i < inner; i++) out[dst + i] += dy[src + i];
     }
   }
-  return out;
 }
 
-export function oneHot(indices: Int32Array, depth: number, onValue: number, offValue: number): Float32Array {
-  const out = allocFloat32(indices.length * depth);
-  if (offValue !== 0) out.fill(offValue);
+/** float32 one-hot rows of `depth` into out `[indices.length, depth]`; out-of-range indices give all-off rows. */
+export function oneHot(indices: Int32Array, depth: number, onValue: number, offValue: number, out: Float32Array): void {
+  out.fill(offValue);
   for (let i = 0; i < indices.length; i++) {
     const c = indices[i];
     if (c >= 0 && c < depth) out[i * depth + c] = onValue;
   }
-  return out;
 }

@@ -1,6 +1,7 @@
 /** The functions exported by native/src/addon.cc (outputs are preallocated by the caller). */
 export interface NativeAddon {
-  matmul(a: Float32Array, b: Float32Array, out: Float32Array, batchA: number, batchB: number, m: number, k: number, n: number, transA: boolean, transB: boolean): boolean;
+  /** out = act(op(A)·op(B) + bias) over out's last axis; batch-1 products with few rows use the native small-m kernel. */
+  matmul(a: Float32Array, b: Float32Array, out: Float32Array, batchA: number, batchB: number, m: number, k: number, n: number, transA: boolean, transB: boolean, bias: Float32Array | null, relu: boolean): boolean;
   conv2d(x: Float32Array, w: Float32Array, y: Float32Array, info: Int32Array, bias: Float32Array | null, relu: boolean): boolean;
   biasActivation(y: Float32Array, bias: Float32Array | null, rows: number, channels: number, relu: boolean): boolean;
   biasActivationGrad(y: Float32Array, dy: Float32Array, dpre: Float32Array, dbias: Float32Array, rows: number, channels: number, relu: boolean): boolean;
@@ -9,6 +10,8 @@ export interface NativeAddon {
   pool2d(x: Float32Array, y: Float32Array, info: Int32Array): boolean;
   pool2dGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, info: Int32Array): boolean;
   unary(op: number, x: Float32Array, y: Float32Array, n: number, alpha: number, beta: number): boolean;
+  /** codes: [kind, op] per step; params: [p1, p2] per step (see codes.ts chainFields). */
+  elementwiseChain(codes: Int32Array, params: Float32Array, x: Float32Array, y: Float32Array, n: number): boolean;
   unaryGrad(op: number, x: Float32Array, y: Float32Array, dy: Float32Array, dx: Float32Array, n: number, alpha: number, beta: number): boolean;
   binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array, rank: number, dims: Int32Array, sa: Int32Array, sb: Int32Array): boolean;
   reduce(op: number, x: Float32Array, y: Float32Array, outer: number, n: number, inner: number): boolean;
@@ -18,12 +21,17 @@ export interface NativeAddon {
   batchNorm(x: Float32Array, mean: Float32Array, variance: Float32Array, offset: Float32Array | null, scale: Float32Array | null, y: Float32Array, eps: number, outer: number, c: number, inner: number): boolean;
   batchNormGrad(x: Float32Array, mean: Float32Array, variance: Float32Array, scale: Float32Array | null, dy: Float32Array, dx: Float32Array, dMean: Float32Array, dVariance: Float32Array, dScale: Float32Array, dOffset: Float32Array, eps: number, outer: number, c: number, inner: number): boolean;
   dropoutMask(mask: Float32Array, size: number, rate: number, seed: number): boolean;
-  /** False when the rule is not implemented natively (the caller then uses the js kernel). */
+  /**
+   * False for an unknown rule (the caller then uses the js kernel); `hyper` is the rule's
+   * nt_<rule>_hyper struct (codes.ts packHyper), any other size throws.
+   */
   applyUpdate(rule: number, param: Float32Array, grad: Float32Array, slots: Float32Array[], hyper: Float64Array): boolean;
   /** info: [cell (0 lstm, 1 gru, 2 gruResetBefore), batch, time, units, goBackwards, sequence, zeroOutputForMask]. */
   rnnForward(info: Int32Array, xw: Float32Array, kernel: Float32Array, bias: Float32Array | null, h0: Float32Array, c0: Float32Array | null, mask: Float32Array | null, y: Float32Array, reserve: Float32Array | null): boolean;
   rnnBackward(info: Int32Array, dy: Float32Array, kernel: Float32Array, mask: Float32Array | null, reserve: Float32Array, dxw: Float32Array, dKernel: Float32Array, dBias: Float32Array | null, dh0: Float32Array, dc0: Float32Array | null): boolean;
   setThreads(n: number): number;
+  /** The machine's fp32 peak in GFLOP/s, measured with multiply-add chains on every thread for `seconds` (benchmarks). */
+  peakGflops(seconds: number): number;
   /** Chooses oneDNN or the built-in im2col convolutions; returns the engine in use ('im2col' if built without oneDNN). */
   setConvEngine(engine: 'dnnl' | 'im2col'): 'dnnl' | 'im2col';
   threads(): number;

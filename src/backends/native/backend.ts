@@ -1,171 +1,64 @@
-import type { Backend, Conv2DInfo, Pool2DInfo, RnnInfo } from '../interface.js';
-import { jsBackend } from '../js/index.js';
-import { rnnGates, rnnOutputSize, rnnReserveSize } from '../js/rnn.js';
+import type { Backend } from '../interface.js';
+import type { TypedArray } from '../../tensor/dtype.js';
+import { hostMemory } from '../../tensor/host-memory.js';
 import { planBroadcast } from '../broadcast.js';
-import { allocFloat32Uninit as allocFloat32 } from '../../tensor/dtype.js';
+import { createAcceleratedBackend } from '../accelerated.js';
+import { BINARY_CODES, REDUCE_CODES, UNARY_CODES, UPDATE_CODES, chainFields, convInfoFields, packHyper, poolInfoFields, rnnInfoFields } from '../codes.js';
 import type { NativeAddon } from './addon.js';
-import { BINARY_CODES, REDUCE_CODES, UNARY_CODES, UPDATE_CODES, convInfoFields, poolInfoFields, sizeOf } from './codes.js';
+
+type F32 = Float32Array;
 
 /**
- * Below this many elements an elementwise op stays in JavaScript: the N-API call and its
- * argument checks cost more than the arithmetic.
+ * The native backend: the heavy float32 kernels in C++ (OpenBLAS/oneDNN GEMM and
+ * convolutions, pooling, elementwise ops, reductions, softmax, batch norm, optimizer
+ * updates, fused recurrent cells) over host memory, which it shares with the js backend:
+ * the addon reads and writes the tensors' own typed arrays. Everything else (int32 data,
+ * small tensors, data movement) is the reference kernels', through the accelerated wrapper.
  */
-const SMALL = 2048;
-
-const UNARY = UNARY_CODES;
-const BINARY = BINARY_CODES;
-const REDUCE = REDUCE_CODES;
-const UPDATE = UPDATE_CODES;
-
-function convInfo(c: Conv2DInfo): Int32Array {
-  return Int32Array.from(convInfoFields(c));
-}
-
-function poolInfo(p: Pool2DInfo): Int32Array {
-  return Int32Array.from(poolInfoFields(p));
-}
-
-const RNN_CELLS = { lstm: 0, gru: 1, gruResetBefore: 2 } as const;
-
-function rnnInfo(r: RnnInfo): Int32Array {
-  return Int32Array.of(RNN_CELLS[r.cell], r.batch, r.time, r.units, r.goBackwards ? 1 : 0, r.sequence ? 1 : 0, r.zeroOutputForMask ? 1 : 0);
-}
-
-/**
- * Every native kernel writes all of its output (those that accumulate clear it first), so
- * outputs are allocated uninitialized: zero-filling a large tensor would be a wasted pass.
- *
- * The native backend: the heavy float32 kernels run in C++ (OpenBLAS GEMM, conv, pooling,
- * elementwise, reductions, softmax, batch norm) with outputs allocated here and passed in;
- * int32 data, tiny tensors and pure data movement use the reference kernels.
- */
-export function createNativeBackend(addon: NativeAddon): Backend {
-  const js = jsBackend;
-  return {
-    ...js,
+export function createNativeBackend(addon: NativeAddon): Backend<TypedArray> {
+  const conv = (info: Parameters<typeof convInfoFields>[0]): Int32Array => Int32Array.from(convInfoFields(info));
+  const pool = (info: Parameters<typeof poolInfoFields>[0]): Int32Array => Int32Array.from(poolInfoFields(info));
+  return createAcceleratedBackend<TypedArray>({
     name: 'native',
-    unary(op, x, p) {
-      if (!(x instanceof Float32Array) || x.length < SMALL) return js.unary(op, x, p);
-      const y = allocFloat32(x.length);
-      return addon.unary(UNARY[op], x, y, x.length, p.alpha, p.beta) ? y : js.unary(op, x, p);
+    memory: hostMemory,
+    dtype: (h) => (h instanceof Int32Array ? 'int32' : 'float32'),
+    size: (h) => h.length,
+    // The N-API call and its argument checks cost more than the arithmetic below this.
+    small: 2048,
+    smallMatmul: 0,
+    kernels: {
+      unary: (op, x, y, p) => addon.unary(UNARY_CODES[op], x as F32, y as F32, x.length, p.alpha, p.beta),
+      unaryGrad: (op, x, y, dy, dx, p) => addon.unaryGrad(UNARY_CODES[op], x as F32, y as F32, dy as F32, dx as F32, x.length, p.alpha, p.beta),
+      elementwiseChain(steps, x, y) {
+        const { codes, params } = chainFields(steps);
+        return addon.elementwiseChain(codes, params, x as F32, y as F32, x.length);
+      },
+      binary(op, a, aShape, b, bShape, out, outShape) {
+        const plan = planBroadcast(outShape, [aShape, bShape]);
+        return addon.binary(BINARY_CODES[op], a as F32, b as F32, out as F32, plan.dims.length, Int32Array.from(plan.dims), Int32Array.from(plan.strides[0]), Int32Array.from(plan.strides[1]));
+      },
+      reduce: (op, x, out, outer, n, inner) => addon.reduce(REDUCE_CODES[op], x as F32, out as F32, outer, n, inner),
+      softmax: (x, y, outer, n, inner, log) => addon.softmax(x as F32, y as F32, outer, n, inner, log),
+      softmaxGrad: (y, dy, dx, outer, n, inner, log) => addon.softmaxGrad(y as F32, dy as F32, dx as F32, outer, n, inner, log),
+      matmul: (a, b, c, s, epilogue) =>
+        addon.matmul(a as F32, b as F32, c as F32, s.batchA, s.batchB, s.m, s.k, s.n, s.transA, s.transB, (epilogue?.bias as F32 | null | undefined) ?? null, epilogue?.activation === 'relu'),
+      transpose: (x, shape, perm, out) => addon.transpose(x as F32, out as F32, shape.length, Int32Array.from(shape), Int32Array.from(perm)),
+      conv2d: (x, filter, y, info, epilogue) => addon.conv2d(x as F32, filter as F32, y as F32, conv(info), (epilogue?.bias as F32 | null) ?? null, epilogue?.activation === 'relu'),
+      conv2dBackpropInput: (dy, filter, dx, info) => addon.conv2dBackpropInput(dy as F32, filter as F32, dx as F32, conv(info)),
+      conv2dBackpropFilter: (x, dy, dw, info) => addon.conv2dBackpropFilter(x as F32, dy as F32, dw as F32, conv(info)),
+      biasActivationGrad: (y, dy, dpre, dbias, channels, activation) => addon.biasActivationGrad(y as F32, dy as F32, dpre as F32, dbias as F32, y.length / channels, channels, activation === 'relu'),
+      pool2d: (x, y, info) => addon.pool2d(x as F32, y as F32, pool(info)),
+      pool2dGrad: (x, dy, dx, info) => addon.pool2dGrad(x as F32, dy as F32, dx as F32, pool(info)),
+      dropoutMask: (mask, rate, seed) => addon.dropoutMask(mask as F32, mask.length, rate, seed),
+      applyUpdate: (rule, param, grad, slots, hyper) => addon.applyUpdate(UPDATE_CODES[rule], param as F32, grad as F32, slots as F32[], packHyper(rule, hyper)),
+      batchNorm: (x, mean, variance, offset, scale, y, eps, outer, c, inner) =>
+        addon.batchNorm(x as F32, mean as F32, variance as F32, offset as F32 | null, scale as F32 | null, y as F32, eps, outer, c, inner),
+      batchNormGrad: (x, mean, variance, scale, dy, g, eps, outer, c, inner) =>
+        addon.batchNormGrad(x as F32, mean as F32, variance as F32, scale as F32 | null, dy as F32, g.dx as F32, g.dMean as F32, g.dVariance as F32, g.dScale as F32, g.dOffset as F32, eps, outer, c, inner),
+      rnnForward: (info, xw, kernel, bias, h0, c0, mask, y, reserve) =>
+        addon.rnnForward(Int32Array.from(rnnInfoFields(info)), xw as F32, kernel as F32, bias as F32 | null, h0 as F32, c0 as F32 | null, mask as F32 | null, y as F32, reserve as F32 | null),
+      rnnBackward: (info, dy, kernel, mask, reserve, g) =>
+        addon.rnnBackward(Int32Array.from(rnnInfoFields(info)), dy as F32, kernel as F32, mask as F32 | null, reserve as F32, g.dxw as F32, g.dKernel as F32, g.dBias as F32 | null, g.dh0 as F32, g.dc0 as F32 | null),
     },
-    unaryGrad(op, x, y, dy, p) {
-      if (x.length < SMALL) return js.unaryGrad(op, x, y, dy, p);
-      const dx = allocFloat32(x.length);
-      return addon.unaryGrad(UNARY[op], x, y, dy, dx, x.length, p.alpha, p.beta) ? dx : js.unaryGrad(op, x, y, dy, p);
-    },
-    binary(op, a, aShape, b, bShape, outShape) {
-      const size = sizeOf(outShape);
-      if (!(a instanceof Float32Array) || !(b instanceof Float32Array) || size < SMALL) return js.binary(op, a, aShape, b, bShape, outShape);
-      const plan = planBroadcast(outShape, [aShape, bShape]);
-      const out = allocFloat32(size);
-      const ok = addon.binary(BINARY[op], a, b, out, plan.dims.length, Int32Array.from(plan.dims), Int32Array.from(plan.strides[0]), Int32Array.from(plan.strides[1]));
-      return ok ? out : js.binary(op, a, aShape, b, bShape, outShape);
-    },
-    reduce(op, x, outer, n, inner) {
-      if (!(x instanceof Float32Array) || x.length < SMALL) return js.reduce(op, x, outer, n, inner);
-      const y = allocFloat32(outer * inner);
-      return addon.reduce(REDUCE[op], x, y, outer, n, inner) ? y : js.reduce(op, x, outer, n, inner);
-    },
-    softmax(x, outer, n, inner, log) {
-      if (x.length < SMALL) return js.softmax(x, outer, n, inner, log);
-      const y = allocFloat32(x.length);
-      addon.softmax(x, y, outer, n, inner, log);
-      return y;
-    },
-    softmaxGrad(y, dy, outer, n, inner, log) {
-      if (y.length < SMALL) return js.softmaxGrad(y, dy, outer, n, inner, log);
-      const dx = allocFloat32(y.length);
-      addon.softmaxGrad(y, dy, dx, outer, n, inner, log);
-      return dx;
-    },
-    matmul(a, b, spec, epilogue) {
-      const batch = Math.max(spec.batchA, spec.batchB);
-      const out = allocFloat32(batch * spec.m * spec.n);
-      addon.matmul(a, b, out, spec.batchA, spec.batchB, spec.m, spec.k, spec.n, spec.transA, spec.transB);
-      if (epilogue && (epilogue.bias || epilogue.activation !== 'linear')) addon.biasActivation(out, epilogue.bias, out.length / spec.n, spec.n, epilogue.activation === 'relu');
-      return out;
-    },
-    transpose(x, shape, perm) {
-      if (!(x instanceof Float32Array) || x.length < SMALL) return js.transpose(x, shape, perm);
-      const y = allocFloat32(x.length);
-      addon.transpose(x, y, shape.length, Int32Array.from(shape), Int32Array.from(perm));
-      return y;
-    },
-    conv2d(x, filter, info, epilogue) {
-      const y = allocFloat32(info.batch * info.outH * info.outW * info.outC);
-      addon.conv2d(x, filter, y, convInfo(info), epilogue?.bias ?? null, epilogue?.activation === 'relu');
-      return y;
-    },
-    biasActivationGrad(y, dy, channels, activation) {
-      if (y.length < SMALL) return js.biasActivationGrad(y, dy, channels, activation);
-      const dpre = allocFloat32(y.length);
-      const dbias = allocFloat32(channels);
-      addon.biasActivationGrad(y, dy, dpre, dbias, y.length / channels, channels, activation === 'relu');
-      return { dpre, dbias };
-    },
-    conv2dBackpropInput(dy, filter, info) {
-      const dx = allocFloat32(info.batch * info.inH * info.inW * info.inC);
-      addon.conv2dBackpropInput(dy, filter, dx, convInfo(info));
-      return dx;
-    },
-    conv2dBackpropFilter(x, dy, info) {
-      const dw = allocFloat32(info.kH * info.kW * (info.inC / info.groups) * info.outC);
-      addon.conv2dBackpropFilter(x, dy, dw, convInfo(info));
-      return dw;
-    },
-    pool2d(x, info) {
-      const y = allocFloat32(info.batch * info.outH * info.outW * info.channels);
-      addon.pool2d(x, y, poolInfo(info));
-      return y;
-    },
-    pool2dGrad(x, dy, info) {
-      const dx = allocFloat32(x.length);
-      addon.pool2dGrad(x, dy, dx, poolInfo(info));
-      return dx;
-    },
-    applyUpdate(rule, param, grad, slots, hyper) {
-      if (param.length < SMALL || !addon.applyUpdate(UPDATE[rule], param, grad, [...slots], Float64Array.from(hyper))) {
-        js.applyUpdate(rule, param, grad, slots, hyper);
-      }
-    },
-    dropoutMask(size, rate, seed) {
-      if (size < SMALL) return js.dropoutMask(size, rate, seed);
-      const mask = allocFloat32(size);
-      addon.dropoutMask(mask, size, rate, seed);
-      return mask;
-    },
-    rnnForward(info, xw, kernel, bias, h0, c0, mask, train) {
-      const y = allocFloat32(rnnOutputSize(info));
-      const reserve = train ? allocFloat32(rnnReserveSize(info)) : null;
-      addon.rnnForward(rnnInfo(info), xw, kernel, bias, h0, c0, mask, y, reserve);
-      return { y, reserve };
-    },
-    rnnBackward(info, dy, kernel, mask, reserve) {
-      const gu = rnnGates(info.cell) * info.units;
-      const bu = info.batch * info.units;
-      const lstm = info.cell === 'lstm';
-      const g = {
-        dxw: allocFloat32(info.batch * info.time * gu),
-        dKernel: allocFloat32(info.units * gu),
-        dBias: info.cell === 'gru' ? allocFloat32(gu) : null,
-        dh0: allocFloat32(bu),
-        dc0: lstm ? allocFloat32(bu) : null,
-      };
-      addon.rnnBackward(rnnInfo(info), dy, kernel, mask, reserve, g.dxw, g.dKernel, g.dBias, g.dh0, g.dc0);
-      return g;
-    },
-    batchNorm(x, mean, variance, offset, scale, eps, outer, c, inner) {
-      if (x.length < SMALL) return js.batchNorm(x, mean, variance, offset, scale, eps, outer, c, inner);
-      const y = allocFloat32(x.length);
-      addon.batchNorm(x, mean, variance, offset, scale, y, eps, outer, c, inner);
-      return y;
-    },
-    batchNormGrad(x, mean, variance, scale, dy, eps, outer, c, inner) {
-      if (x.length < SMALL) return js.batchNormGrad(x, mean, variance, scale, dy, eps, outer, c, inner);
-      const g = { dx: allocFloat32(x.length), dMean: allocFloat32(c), dVariance: allocFloat32(c), dScale: allocFloat32(c), dOffset: allocFloat32(c) };
-      addon.batchNormGrad(x, mean, variance, scale, dy, g.dx, g.dMean, g.dVariance, g.dScale, g.dOffset, eps, outer, c, inner);
-      return g;
-    },
-  };
+  });
 }

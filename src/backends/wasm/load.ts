@@ -1,6 +1,8 @@
 import { registerBackend } from '../registry.js';
 import { createWasmBackend } from './backend.js';
 import { KernelModule, WORKER_BODY, type WorkerFactory } from './module.js';
+import { WasmMemory } from './memory.js';
+import { synchronousCollector } from './gc.js';
 import { setWasmModule } from './index.js';
 import type { Backend } from '../interface.js';
 
@@ -17,11 +19,13 @@ const DIR = new URL('../../../wasm/', import.meta.url);
 async function nodeLoader(): Promise<(() => Backend) | null> {
   const proc = (globalThis as { process?: NodeProcess }).process;
   if (!proc?.versions?.node) return null;
-  const [{ readFileSync, existsSync }, { fileURLToPath }, { Worker }, os] = await Promise.all([
+  const [{ readFileSync, existsSync }, { fileURLToPath }, { Worker }, os, v8, vm] = await Promise.all([
     import('node:fs'),
     import('node:url'),
     import('node:worker_threads'),
     import('node:os'),
+    import('node:v8'),
+    import('node:vm'),
   ]);
   const startWorker: WorkerFactory = (module, memory, tid, stackTop) => {
     const w = new Worker(`${WORKER_BODY}\nstart(require('node:worker_threads').workerData);`, { eval: true, workerData: { module, memory, tid, stackTop } });
@@ -38,7 +42,9 @@ async function nodeLoader(): Promise<(() => Backend) | null> {
     if (!existsSync(file)) throw new Error(`the kernels ${file} were not built (npm run build needs clang and lld)`);
     const module = new WebAssembly.Module(readFileSync(file));
     const kernels = new KernelModule(module, { shared: threads > 1, threads, startWorker, canWait: true });
-    backend = createWasmBackend(kernels);
+    const memory = new WasmMemory(kernels);
+    memory.collect = synchronousCollector(v8, vm);
+    backend = createWasmBackend(kernels, memory);
     setWasmModule(kernels, backend);
     return backend;
   };

@@ -1,10 +1,8 @@
 /**
- * One instantiated kernel module: its linear memory, exports and worker threads, plus the
- * copy-in/copy-out helpers the backend uses. Environment-neutral (Node and browsers); the
+ * One instantiated kernel module: its linear memory, exports and worker threads, and the
+ * call wrapper the backend runs kernels through (tensors live in this memory: see memory.ts). Environment-neutral (Node and browsers); the
  * loaders in load.ts and index.ts supply the bytes and, for threads, a worker factory.
  */
-
-import { allocFloat32Uninit } from '../../tensor/dtype.js';
 
 /** The C exports of wasm/src/*.c (pointers are byte offsets into the module's memory). */
 export interface KernelExports {
@@ -22,6 +20,7 @@ export interface KernelExports {
   readonly nt_pool2d: (x: number, y: number, info: number) => void;
   readonly nt_pool2d_grad: (x: number, dy: number, dx: number, info: number) => void;
   readonly nt_unary: (op: number, x: number, y: number, n: number, a: number, b: number) => number;
+  readonly nt_elementwise_chain: (nsteps: number, codes: number, params: number, x: number, y: number, n: number) => number;
   readonly nt_unary_grad: (op: number, x: number, y: number, dy: number, dx: number, n: number, a: number, b: number) => number;
   readonly nt_binary: (op: number, a: number, b: number, out: number, rank: number, dims: number, sa: number, sb: number) => number;
   readonly nt_bias_activation_grad: (y: number, dy: number, dpre: number, dbias: number, rows: number, channels: number, relu: number) => void;
@@ -90,13 +89,14 @@ export class KernelModule {
   }
 
   /**
-   * Runs `body` with an arena mark: everything allocated inside is released afterwards.
-   * A trap (the memory could not grow) becomes a clear error.
+   * Runs one kernel call: small argument arrays (`args`) and the kernel's own scratch are
+   * allocated above the arena top and released on return (tensors are never allocated
+   * during a call). A trap (the memory could not grow) becomes a clear error.
    */
-  scope<T>(what: string, body: (s: Scope) => T): T {
+  call<T>(what: string, body: (args: KernelArgs) => T): T {
     const mark = this.exports.nt_mark() >>> 0;
     try {
-      return body(new Scope(this));
+      return body(this.args);
     } catch (e) {
       if (e instanceof WebAssembly.RuntimeError) {
         throw new Error(`wasm backend: ${what} failed (${e.message}); the wasm memory is limited to ${MAXIMUM_PAGES / 16384} GiB`);
@@ -106,25 +106,17 @@ export class KernelModule {
       this.exports.nt_release(mark);
     }
   }
+
+  private readonly args = new KernelArgs(this);
 }
 
-/** Allocation and copies within one KernelModule.scope. */
-export class Scope {
+/** Small argument arrays (geometry, strides, pointer lists, hyperparameter structs) for one kernel call. */
+export class KernelArgs {
   constructor(private readonly m: KernelModule) {}
 
   private alloc(bytes: number): number {
-    // The module's pointers and sizes are 32-bit: refuse before a size could wrap.
-    if (!(bytes <= MAXIMUM_PAGES * 65536)) throw new Error(`wasm backend: out of memory allocating ${bytes} bytes (limit ${MAXIMUM_PAGES / 16384} GiB)`);
-    const p = this.m.exports.nt_alloc(bytes) >>> 0;
+    const p = this.m.exports.nt_alloc(Math.max(bytes, 8)) >>> 0;
     if (p === 0) throw new Error(`wasm backend: out of memory allocating ${bytes} bytes (limit ${MAXIMUM_PAGES / 16384} GiB)`);
-    return p;
-  }
-
-  /** Copies a float32 array in; null → pointer 0. */
-  f32(x: Float32Array | null): number {
-    if (x === null) return 0;
-    const p = this.alloc(x.byteLength);
-    new Float32Array(this.m.memory.buffer, p, x.length).set(x);
     return p;
   }
 
@@ -134,22 +126,15 @@ export class Scope {
     return p;
   }
 
+  f32(x: ArrayLike<number>): number {
+    const p = this.alloc(x.length * 4);
+    new Float32Array(this.m.memory.buffer, p, x.length).set(x);
+    return p;
+  }
+
   f64(x: ArrayLike<number>): number {
     const p = this.alloc(x.length * 8);
     new Float64Array(this.m.memory.buffer, p, x.length).set(x);
     return p;
-  }
-
-  /** Uninitialized room for n floats. */
-  out(n: number): number {
-    return this.alloc(n * 4);
-  }
-
-  /** Copies n floats out into `into` (or a new array). */
-  read(p: number, n: number, into?: Float32Array): Float32Array {
-    const view = new Float32Array(this.m.memory.buffer, p, n);
-    const out = into ?? allocFloat32Uninit(n); // every element is overwritten: skip zero-filling
-    out.set(view);
-    return out;
   }
 }

@@ -1,0 +1,198 @@
+import type { DataType, TypedArray } from './dtype.js';
+
+/**
+ * A place where tensor data lives: host memory (the js and native backends), a wasm
+ * module's linear memory, GPU memory. Each backend brings one; the tensor module reads
+ * values through it and the engine allocates and moves data with it. `H` is the memory's
+ * own handle type (a typed array on the host, a block of linear memory in wasm).
+ */
+export interface Memory<H = unknown> {
+  /** 'host', 'wasm', 'webgpu': the key of this memory in `nt.memory().backends`. */
+  readonly name: string;
+  /** Buffers here are freed explicitly (when unreachable) rather than by the JS garbage collector alone. */
+  readonly managed: boolean;
+  /** Room for `size` elements; the contents are undefined. */
+  alloc(dtype: DataType, size: number): H;
+  /** Gives a buffer back (to a pool). Called once, when no tensor uses it any more. */
+  free(handle: H): void;
+  /** Copies host values in (same length as the buffer). */
+  write(handle: H, values: TypedArray): void;
+  /**
+   * The values, synchronously: the live host array for host memory (treat it as
+   * read-only), a fresh copy elsewhere; null where this memory cannot be read without
+   * waiting (GPU).
+   */
+  readSync(handle: H): TypedArray | null;
+  /** The values (a copy unless this is host memory). */
+  read(handle: H): Promise<TypedArray>;
+  /**
+   * A host view of the buffer for reference kernels, valid until the next allocation in
+   * this memory; null where none exists (GPU).
+   */
+  view(handle: H): TypedArray | null;
+  /** Bytes a buffer of this handle occupies. */
+  bytes(handle: H): number;
+}
+
+/** Live buffers and their bytes in one memory (see `nt.memory()`). */
+export interface MemoryCount {
+  tensors: number;
+  bytes: number;
+}
+
+const counts = new Map<string, MemoryCount>();
+
+function countOf(name: string): MemoryCount {
+  let c = counts.get(name);
+  if (c === undefined) {
+    c = { tensors: 0, bytes: 0 };
+    counts.set(name, c);
+  }
+  return c;
+}
+
+/**
+ * Host buffers smaller than this are ordinary JavaScript objects that the garbage
+ * collector reclaims with no bookkeeping: registering each one for finalization would
+ * cost more than a small op (measured 0.4–1 µs per registration). They are not counted.
+ */
+export const HOST_TRACK_MIN_BYTES = 16384;
+
+interface Held {
+  readonly memory: Memory;
+  /** Only for managed memory (to free it): a host array must not be kept alive by its own bookkeeping. */
+  readonly handle: unknown;
+  readonly bytes: number;
+}
+
+type Registry = FinalizationRegistry<Held> & { cleanupSome?: (cb?: (held: Held) => void) => void };
+
+function release(held: Held): void {
+  const c = countOf(held.memory.name);
+  c.tensors--;
+  c.bytes -= held.bytes;
+  if (held.memory.managed) held.memory.free(held.handle);
+}
+
+let registry: Registry = new FinalizationRegistry<Held>(release);
+
+/**
+ * Lets a host environment supply a FinalizationRegistry with synchronous cleanup
+ * (`cleanupSome`): Node does, through a V8 flag (see backends/wasm/gc.ts). Must be called
+ * before any storage is registered.
+ */
+export function installRegistry(make: (cb: (held: Held) => void) => Registry): void {
+  registry = make(release);
+}
+
+/**
+ * Runs pending finalizers now where the registry supports it (after a garbage collection
+ * found unreachable tensors); returns false where it cannot.
+ */
+export function runFinalizers(): boolean {
+  if (typeof registry.cleanupSome !== 'function') return false;
+  registry.cleanupSome();
+  return true;
+}
+
+let readHook: ((storage: Storage, what: string) => void) | null = null;
+
+/**
+ * Observes synchronous reads of tensor values (the engine's tracer uses it: a model that
+ * reads values while it is being planned cannot be replayed from a plan).
+ */
+export function setReadHook(hook: ((storage: Storage, what: string) => void) | null): void {
+  readHook = hook;
+}
+
+/**
+ * The data of one or more tensors (reshape and detach share it): a handle into a memory,
+ * its dtype and element count. Immutable values, except through Variables, whose writes
+ * bump `version` so cached results derived from them (folded weights) notice.
+ *
+ * A storage in managed memory (wasm, GPU) is freed when no tensor references it any more;
+ * host storage is plain JavaScript memory.
+ */
+export class Storage {
+  memory: Memory;
+  handle: unknown;
+  readonly dtype: DataType;
+  readonly size: number;
+  /** Incremented by every in-place write (Variable.assign, optimizer updates). */
+  version = 0;
+  /** The data of a Variable (written in place); other storages never change after their kernel ran. */
+  mutable = false;
+  private tracked = false;
+
+  constructor(memory: Memory, handle: unknown, dtype: DataType, size: number, track = true) {
+    this.memory = memory;
+    this.handle = handle;
+    this.dtype = dtype;
+    this.size = size;
+    if (track) this.track();
+  }
+
+  /** Host storage around an existing typed array (no copy). */
+  static host(memory: Memory, array: TypedArray): Storage {
+    return new Storage(memory, array, array instanceof Int32Array ? 'int32' : 'float32', array.length);
+  }
+
+  private track(): void {
+    const bytes = this.memory.bytes(this.handle);
+    if (!this.memory.managed && bytes < HOST_TRACK_MIN_BYTES) return;
+    const c = countOf(this.memory.name);
+    c.tensors++;
+    c.bytes += bytes;
+    registry.register(this, { memory: this.memory, handle: this.memory.managed ? this.handle : null, bytes }, this);
+    this.tracked = true;
+  }
+
+  /**
+   * Moves the data to another memory (the engine calls this when an op runs on a backend
+   * whose memory differs): copied once, the old buffer freed, every tensor sharing this
+   * storage follows.
+   */
+  moveTo(target: Memory): void {
+    if (target === this.memory) return;
+    const values = this.memory.readSync(this.handle);
+    if (values === null) throw new Error(`cannot move a tensor from ${this.memory.name} memory to ${target.name} synchronously; read it with await tensor.data() first`);
+    const handle = target.alloc(this.dtype, this.size);
+    target.write(handle, values);
+    this.releaseHandle();
+    this.memory = target;
+    this.handle = handle;
+    this.track();
+  }
+
+  /** Frees the buffer now (plans and the engine own some storages outright). */
+  releaseHandle(): void {
+    if (this.tracked) {
+      registry.unregister(this);
+      release({ memory: this.memory, handle: this.handle, bytes: this.memory.bytes(this.handle) });
+      this.tracked = false;
+    } else if (this.memory.managed) {
+      this.memory.free(this.handle);
+    }
+  }
+
+  /** The values now, or an error naming data() where this memory cannot be read synchronously. */
+  readSync(what: string): TypedArray {
+    if (readHook !== null) readHook(this, what);
+    const v = this.memory.readSync(this.handle);
+    if (v === null) throw new Error(`${what}: tensors in ${this.memory.name} memory cannot be read synchronously; use await tensor.data() (or tensor.array())`);
+    return v;
+  }
+}
+
+/** Live counted buffers per memory, and their total. */
+export function memoryCounts(): { tensors: number; bytes: number; backends: Record<string, MemoryCount> } {
+  const backends: Record<string, MemoryCount> = {};
+  let tensors = 0;
+  let bytes = 0;
+  for (const [name, c] of counts) {
+    backends[name] = { tensors: c.tensors, bytes: c.bytes };
+    tensors += c.tensors;
+    bytes += c.bytes;
+  }
+  return { tensors, bytes, backends };
+}
