@@ -81,16 +81,17 @@ function gridInputs(features: Settings['features'], res: number): nt.Tensor {
 }
 
 /** Every hidden layer's output over the neuron grid (the layers applied one after another). */
-function hiddenOutputs(r: Run): Float32Array[] {
-  return nt.noGrad(() => {
-    const out: Float32Array[] = [];
+async function hiddenOutputs(r: Run): Promise<Float32Array[]> {
+  const outs = nt.noGrad(() => {
+    const list: nt.Tensor[] = [];
     let h = r.xNeuronGrid;
     for (const layer of r.model.layers.slice(0, -1)) {
       h = layer.apply(h);
-      out.push(Float32Array.from(h.data));
+      list.push(h);
     }
-    return out;
+    return list;
   });
+  return Promise.all(outs.map(async (t) => Float32Array.from(await t.data())));
 }
 
 function buildModel(s: Settings, optimizer: nt.SGD): nt.Sequential {
@@ -128,20 +129,20 @@ function reset(s: Settings, reinit: number): void {
   post({ type: 'data', train, test, params: model.countParams() });
 }
 
-function evaluate(model: nt.Sequential, x: nt.Tensor, y: nt.Tensor): { loss: number; accuracy: number } {
+async function evaluate(model: nt.Sequential, x: nt.Tensor, y: nt.Tensor): Promise<{ loss: number; accuracy: number }> {
   if (x.shape[0] === 0) return { loss: NaN, accuracy: NaN };
-  const r = model.testOnBatch(x, y);
+  const r = await model.testOnBatch(x, y);
   const [loss, accuracy] = Array.isArray(r) ? r : [r, NaN];
   return { loss: loss ?? NaN, accuracy: accuracy ?? NaN };
 }
 
 /** Losses, accuracies and the boundary grid of the current model. */
-function snapshot(r: Run): void {
-  const train = evaluate(r.model, r.xTrain, r.yTrain);
-  const test = evaluate(r.model, r.xTest, r.yTest);
+async function snapshot(r: Run): Promise<void> {
+  const train = await evaluate(r.model, r.xTrain, r.yTrain);
+  const test = await evaluate(r.model, r.xTest, r.yTest);
   const out = r.model.predict(r.xGrid, { batchSize: RES * RES }) as nt.Tensor;
-  const grid = Float32Array.from(out.data);
-  const neurons = hiddenOutputs(r);
+  const grid = Float32Array.from(await out.data());
+  const neurons = await hiddenOutputs(r);
   const update: Update = {
     type: 'update',
     epoch: r.epoch,
@@ -171,7 +172,7 @@ async function tick(): Promise<void> {
   const start = performance.now();
   do await trainEpoch(run);
   while (performance.now() - start < UPDATE_MS);
-  snapshot(run);
+  await snapshot(run);
   setTimeout(() => enqueue(tick), 0);
 }
 
@@ -185,9 +186,9 @@ scope.onmessage = (event) => {
   const msg = event.data;
   switch (msg.type) {
     case 'reset':
-      enqueue(() => {
+      enqueue(async () => {
         reset(msg.settings, msg.reinit);
-        if (run) snapshot(run);
+        if (run) await snapshot(run);
       });
       break;
     case 'set':
@@ -210,7 +211,7 @@ scope.onmessage = (event) => {
       enqueue(async () => {
         if (!run) return;
         await trainEpoch(run);
-        snapshot(run);
+        await snapshot(run);
       });
       break;
   }

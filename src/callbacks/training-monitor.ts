@@ -231,7 +231,7 @@ export class TrainingMonitor extends Callback {
     const probs = Array.isArray(out) ? out[0] : out;
     const n = probs.shape[0];
     const k = probs.size / n;
-    const data = probs.data;
+    const data = probs.dataSync();
     const result: SamplePrediction[] = [];
     for (let i = 0; i < n; i++) {
       if (k === 1) {
@@ -271,7 +271,7 @@ function checkSamples(s: MonitorSamples): (number | null)[] {
   let labels: number[];
   if (s.y instanceof Tensor) {
     if (s.y.shape[0] !== n) throw new RangeError(`TrainingMonitor: samples.y has ${s.y.shape[0]} rows but samples.x has ${n}`);
-    const d = Array.from(s.y.data, Number);
+    const d = Array.from(s.y.dataSync(), Number);
     const k = s.y.size / n;
     labels = k === 1 ? d : Array.from({ length: n }, (_, i) => d.slice(i * k, i * k + k).indexOf(Math.max(...d.slice(i * k, i * k + k))));
   } else if (Array.isArray(s.y)) {
@@ -296,7 +296,7 @@ async function writeSampleImages(samples: MonitorSamples, runDir: string): Promi
   const size = h * w * c;
   const names: string[] = [];
   for (let i = 0; i < n; i++) {
-    const px = Array.from(x.data.subarray(i * size, (i + 1) * size) as ArrayLike<number>, Number);
+    const px = Array.from(x.dataSync().subarray(i * size, (i + 1) * size) as ArrayLike<number>, Number);
     let lo = Infinity;
     let hi = -Infinity;
     for (const v of px) {

@@ -49,7 +49,7 @@ export async function firstRows(x: Tensor, n: number | undefined): Promise<Tenso
   if (n === undefined || n >= x.shape[0]) return x;
   const nt = await loadNeurite();
   const per = x.shape.slice(1).reduce((a, b) => a * b, 1);
-  return nt.tensor(x.data.slice(0, n * per), [n, ...x.shape.slice(1)], x.dtype);
+  return nt.tensor(x.dataSync().slice(0, n * per), [n, ...x.shape.slice(1)], x.dtype);
 }
 
 /**

@@ -12,7 +12,7 @@ import { Rng } from '../tensor/rng.js';
 export function toCategorical(y: Tensor | readonly number[], numClasses?: number): Tensor {
   let labels = y instanceof Tensor ? y : tensor(y as number[], undefined, 'float32');
   if (labels.rank > 1 && labels.shape[labels.rank - 1] === 1) labels = labels.reshape(labels.shape.slice(0, -1));
-  const data = labels.data;
+  const data = labels.dataSync();
   let max = -1;
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
@@ -56,7 +56,8 @@ function checkSameLength(arrays: readonly Tensor[], where: string): number {
 export function pickRows(t: Tensor, idx: Int32Array): Tensor {
   const per = t.size / Math.max(t.shape[0], 1);
   const out = t.dtype === 'int32' ? new Int32Array(idx.length * per) : new Float32Array(idx.length * per);
-  for (let i = 0; i < idx.length; i++) out.set(t.data.subarray(idx[i] * per, (idx[i] + 1) * per), i * per);
+  const src = t.dataSync();
+  for (let i = 0; i < idx.length; i++) out.set(src.subarray(idx[i] * per, (idx[i] + 1) * per), i * per);
   return tensor(out, [idx.length, ...t.shape.slice(1)], t.dtype);
 }
 

@@ -47,7 +47,7 @@ export class Orthogonal extends RandomInitializer {
     const n = Math.min(rows, cols);
     const out = new Float32Array(rows * cols);
     if (n === 0) return tensor(out, shape);
-    const a = randomNormal([m, n], { seed: this.seed }).data;
+    const a = randomNormal([m, n], { seed: this.seed }).dataSync();
     // Column-major copy: the factorization walks down columns.
     const colMajor = new Float64Array(m * n);
     for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) colMajor[j * m + i] = a[i * n + j];

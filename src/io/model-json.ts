@@ -42,7 +42,10 @@ export async function saveModelJson(model: SavableModel, path: string): Promise<
     return e;
   });
   const bin = new Uint8Array(offset);
-  model.weights.forEach((w, i) => bin.set(new Uint8Array(w.data.buffer, w.data.byteOffset, w.data.byteLength), weights[i].offset));
+  model.weights.forEach((w, i) => {
+    const d = w.dataSync();
+    bin.set(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), weights[i].offset);
+  });
   const json: ModelJson = {
     format: 'neurite-model',
     version: 1,

@@ -44,7 +44,7 @@ export function encodeWeights(named: readonly { name: string; tensor: Tensor }[]
   new DataView(out.buffer).setUint32(8, header.length, true);
   out.set(header, 12);
   named.forEach(({ tensor }, i) => {
-    const d = tensor.data;
+    const d = tensor.dataSync();
     out.set(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), dataStart + weights[i].offset);
   });
   return out;

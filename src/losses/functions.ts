@@ -9,7 +9,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { formatShape, normalizeAxis, shapesEqual } from '../tensor/shape.js';
 import { noGrad } from '../autograd/tape.js';
 import {
-  abs, add, cast, clip, div, equal, lessEqual, log, log1p, logSoftmax, max, maximum, mean, mul, neg, notEqual, oneHot, rsqrt, softplus, square, squaredDifference, sub, sum, where,
+  abs, add, cast, checkValues, clip, div, equal, lessEqual, log, log1p, logSoftmax, max, maximum, mean, mul, neg, notEqual, oneHot, rsqrt, softplus, square, squaredDifference, sub, sum, where,
 } from '../ops/index.js';
 import { EPSILON, checkTensorArg } from './loss.js';
 
@@ -47,10 +47,10 @@ export function meanSquaredLogarithmicError(yTrue: Tensor, yPred: Tensor): Tenso
   return mean(squaredDifference(log1p(maximum(p, EPSILON)), log1p(maximum(t, EPSILON))), -1);
 }
 
-/** Keras' `_maybe_convert_labels`: labels that are all 0 or 1 become −1 or 1. */
+/** Keras' `_maybe_convert_labels`: labels that are all 0 or 1 become −1 or 1 (decided on the tensors, as Keras' tf.cond). */
 function maybeConvertLabels(t: Tensor): Tensor {
-  const binary = noGrad(() => sum(add(equal(t, 0), equal(t, 1))).item() === t.size);
-  return binary ? sub(mul(t, 2), 1) : t;
+  const binary = noGrad(() => equal(sum(add(equal(t, 0), equal(t, 1))), t.size));
+  return where(binary, sub(mul(t, 2), 1), t);
 }
 
 /** mean(max(1 − yTrue·yPred, 0), axis=−1), 0/1 labels converted to −1/1. */
@@ -130,16 +130,19 @@ function sparseLabels(who: string, yTrue: Tensor, yPred: Tensor): Tensor {
   return cast(labels, 'int32');
 }
 
-/** Checks 0 ≤ label < C for the labels that count. */
+/** Checks 0 ≤ label < C for the labels that count (a check kernel: it runs in plans too). */
 function checkLabelRange(who: string, labels: Tensor, valid: Tensor | null, classes: number): void {
   if (labels.size === 0) return;
-  noGrad(() => {
-    const counted = valid === null ? labels : where(valid, labels, 0);
-    const lo = counted.min().item();
-    const hi = counted.max().item();
-    if (lo < 0 || hi >= classes) {
-      throw new RangeError(`${who}: labels must be integers in [0, ${classes}) for ${classes} classes; got values from ${lo} to ${hi}`);
+  checkValues(valid === null ? [labels] : [labels, valid], ([l, v]) => {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let i = 0; i < l.length; i++) {
+      if (v !== undefined && v[i] === 0) continue;
+      if (l[i] < lo) lo = l[i];
+      if (l[i] > hi) hi = l[i];
     }
+    if (lo === Infinity) lo = hi = 0;
+    return lo < 0 || hi >= classes ? `${who}: labels must be integers in [0, ${classes}) for ${classes} classes; got values from ${lo} to ${hi}` : null;
   });
 }
 

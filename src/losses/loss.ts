@@ -5,7 +5,7 @@
  */
 import { Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
-import { cast, div, expandDims, mul, squeeze, sum } from '../ops/index.js';
+import { cast, div, expandDims, greater, maximum, mul, squeeze, sum, where } from '../ops/index.js';
 import type { ConfigDict, Serializable } from '../utils/serialization.js';
 import { choiceArg, describe } from '../initializers/config.js';
 
@@ -120,8 +120,12 @@ export abstract class Loss implements Serializable {
     if (this.reduction === 'none') return weighted;
     const total = sum(weighted);
     if (this.reduction === 'sum') return total;
-    let count = weighted.size;
-    if (mask !== undefined && mask.size > 0) count = (weighted.size * sum(mask).item()) / mask.size;
+    if (mask !== undefined && mask.size > 0) {
+      // The number of entries that count, as a tensor (no value is read: steps run from plans).
+      const count = mul(sum(mask), weighted.size / mask.size);
+      return where(greater(count, 0), div(total, maximum(count, 1e-30)), mul(total, 0));
+    }
+    const count = weighted.size;
     return count > 0 ? div(total, count) : mul(total, 0);
   }
 

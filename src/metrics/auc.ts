@@ -124,7 +124,7 @@ export class AUC extends Metric {
 
   /** The accumulated counts per threshold (true/false positives/negatives). */
   counts(): { tp: number[]; fp: number[]; tn: number[]; fn: number[] } {
-    return { tp: [...this.tp.data], fp: [...this.fp.data], tn: [...this.tn.data], fn: [...this.fn.data] };
+    return { tp: [...this.tp.dataSync()], fp: [...this.fp.dataSync()], tn: [...this.tn.dataSync()], fn: [...this.fn.dataSync()] };
   }
 
   override result(): number {

@@ -8,6 +8,7 @@ import type { ConfigDict } from '../utils/serialization.js';
 import { type Graph, type GraphMasks, runGraph, traceGraph } from './graph.js';
 import { summaryText, type SummaryOptions } from './summary.js';
 import { functionalConfig, functionalFromConfig } from './config.js';
+import { Planner } from '../engine/planner.js';
 import { Trainer, type CompileArgs, type EvaluateArgs, type FitArgs, type PredictArgs, type ModelData, type TrainableModel, type DataSource, type FitState } from '../training/index.js';
 import type { History } from '../callbacks/index.js';
 import { loadWeightsFile, saveModelFile, saveWeightsFile } from '../io/model-io.js';
@@ -42,6 +43,8 @@ export class Model extends Layer implements TrainableModel {
   protected trainer: Trainer | null = null;
   /** The output masks of the last forward pass (see computeMask). */
   private lastOutputMasks: Mask[] = [];
+  /** Plans of predict, one per input signature (engine/planner.ts); the trainer keeps those of training and test steps. */
+  readonly plans = new Planner();
 
   constructor(args: ModelArgs | (LayerArgs & { inputs?: undefined })) {
     super({ name: args.name });
@@ -255,21 +258,29 @@ export class Model extends Layer implements TrainableModel {
     return this.requireTrainer('evaluate').evaluate(x, y, args);
   }
 
-  /** Outputs for inputs, computed in batches (no compile needed). */
+  /**
+   * Outputs for inputs, computed in batches (no compile needed). Each batch shape runs from
+   * a plan after its first two calls (see `plans`), unless compiled with runEagerly.
+   */
   predict(x: ModelData, args: PredictArgs = {}): Tensor | Tensor[] {
-    return Trainer.predict(this, x, args);
+    return Trainer.predict(this, x, args, this.trainer?.runEagerly ? null : this.plans);
   }
 
-  trainOnBatch(x: ModelData, y: ModelData, args: { sampleWeight?: Tensor; classWeight?: Readonly<Record<number, number>> } = {}): number | number[] {
+  /**
+   * One training step on one batch; resolves to the loss (and metrics) as tf.keras'
+   * train_on_batch returns them (read asynchronously, as TensorFlow.js' trainOnBatch).
+   */
+  trainOnBatch(x: ModelData, y: ModelData, args: { sampleWeight?: Tensor; classWeight?: Readonly<Record<number, number>> } = {}): Promise<number | number[]> {
     return this.requireTrainer('trainOnBatch').trainOnBatch(x, y, args);
   }
 
-  testOnBatch(x: ModelData, y: ModelData, args: { sampleWeight?: Tensor } = {}): number | number[] {
+  /** Loss (and metrics) on one batch, without training. */
+  testOnBatch(x: ModelData, y: ModelData, args: { sampleWeight?: Tensor } = {}): Promise<number | number[]> {
     return this.requireTrainer('testOnBatch').testOnBatch(x, y, args);
   }
 
   predictOnBatch(x: ModelData): Tensor | Tensor[] {
-    return Trainer.predict(this, x, { batchSize: Number.MAX_SAFE_INTEGER });
+    return Trainer.predict(this, x, { batchSize: Number.MAX_SAFE_INTEGER }, this.trainer?.runEagerly ? null : this.plans);
   }
 
   // ---- saving (native format; see io/) -------------------------------------------------

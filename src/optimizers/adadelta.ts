@@ -1,6 +1,7 @@
 import type { ConfigDict } from '../utils/serialization.js';
 import { numberArg } from './args.js';
 import { Optimizer, type OptimizerOptions, optionsFromConfig } from './optimizer.js';
+import type { UpdateHyper } from '../backends/op-table.js';
 
 export interface AdadeltaOptions extends OptimizerOptions {
   /** Decay rate of the running averages, in [0, 1). Default 0.95. */
@@ -41,8 +42,8 @@ export class Adadelta extends Optimizer {
     return ['accum_grad', 'accum_var'];
   }
 
-  protected prepareStep(lr: number): number[] {
-    return [lr, this.rho, this.epsilon];
+  protected prepareStep(lr: number): UpdateHyper<'adadelta'> {
+    return { lr, rho: this.rho, epsilon: this.epsilon };
   }
 
   protected ownConfig(): ConfigDict {

@@ -1,6 +1,7 @@
 import type { ConfigDict } from '../utils/serialization.js';
 import { numberArg } from './args.js';
 import { Optimizer, type OptimizerOptions, optionsFromConfig } from './optimizer.js';
+import type { UpdateHyper } from '../backends/op-table.js';
 
 export interface AdagradOptions extends OptimizerOptions {
   /** Starting value of the accumulators, ≥ 0. Default 0.1. */
@@ -44,8 +45,8 @@ export class Adagrad extends Optimizer {
     return this.initialAccumulatorValue;
   }
 
-  protected prepareStep(lr: number): number[] {
-    return [lr, this.epsilon];
+  protected prepareStep(lr: number): UpdateHyper<'adagrad'> {
+    return { lr, epsilon: this.epsilon };
   }
 
   protected ownConfig(): ConfigDict {

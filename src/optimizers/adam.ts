@@ -1,6 +1,7 @@
 import type { ConfigDict } from '../utils/serialization.js';
 import { booleanArg, numberArg } from './args.js';
 import { Optimizer, type OptimizerOptions, optionsFromConfig } from './optimizer.js';
+import type { UpdateHyper } from '../backends/op-table.js';
 
 export interface AdamOptions extends OptimizerOptions {
   /** Decay rate of the first-moment average, in [0, 1). Default 0.9. */
@@ -68,10 +69,10 @@ export class Adam extends Optimizer {
     return this.amsgrad ? ['m', 'v', 'vhat'] : ['m', 'v'];
   }
 
-  protected prepareStep(lr: number, t: number): number[] {
-    const b1p = Math.pow(this.beta1, t);
-    const b2p = Math.pow(this.beta2, t);
-    return [lr, this.beta1, this.beta2, this.epsilon, b1p, b2p, lr * (this.weightDecay ?? 0)];
+  protected prepareStep(lr: number, t: number): UpdateHyper<'adam'> {
+    const beta1Power = Math.pow(this.beta1, t);
+    const beta2Power = Math.pow(this.beta2, t);
+    return { lr, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, beta1Power, beta2Power, decay: lr * (this.weightDecay ?? 0) };
   }
 
   protected ownConfig(): ConfigDict {

@@ -1,6 +1,7 @@
 import type { ConfigDict } from '../utils/serialization.js';
 import { numberArg } from './args.js';
 import { Optimizer, type OptimizerOptions, optionsFromConfig } from './optimizer.js';
+import type { UpdateHyper } from '../backends/op-table.js';
 
 export interface AdamaxOptions extends OptimizerOptions {
   /** Decay rate of the first-moment average, in [0, 1). Default 0.9. */
@@ -45,8 +46,8 @@ export class Adamax extends Optimizer {
     return ['m', 'v'];
   }
 
-  protected prepareStep(lr: number, t: number): number[] {
-    return [lr, this.beta1, this.beta2, this.epsilon, Math.pow(this.beta1, t)];
+  protected prepareStep(lr: number, t: number): UpdateHyper<'adamax'> {
+    return { lr, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, beta1Power: Math.pow(this.beta1, t) };
   }
 
   protected ownConfig(): ConfigDict {

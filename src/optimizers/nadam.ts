@@ -3,6 +3,7 @@ import { scalar } from '../tensor/create.js';
 import type { ConfigDict } from '../utils/serialization.js';
 import { numberArg } from './args.js';
 import { Optimizer, type OptimizerOptions, optionsFromConfig } from './optimizer.js';
+import type { UpdateHyper } from '../backends/op-table.js';
 
 export interface NadamOptions extends OptimizerOptions {
   /** Decay rate of the first-moment average, in [0, 1). Default 0.9. */
@@ -69,12 +70,12 @@ export class Nadam extends Optimizer {
     return this.beta1 * (1 - 0.5 * Math.pow(0.96, this.decay * t));
   }
 
-  protected prepareStep(lr: number, t: number): number[] {
-    const muT = this.mu(t);
+  protected prepareStep(lr: number, t: number): UpdateHyper<'nadam'> {
+    const mu = this.mu(t);
     const muNext = this.mu(t + 1);
-    this.momentumCache = Math.fround(this.momentumCache * muT);
-    const prodT = this.momentumCache;
-    return [lr, this.beta1, this.beta2, this.epsilon, muT, muNext, prodT, prodT * muNext, Math.pow(this.beta2, t)];
+    this.momentumCache = Math.fround(this.momentumCache * mu);
+    const muProduct = this.momentumCache;
+    return { lr, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, mu, muNext, muProduct, muProductNext: muProduct * muNext, beta2Power: Math.pow(this.beta2, t) };
   }
 
   protected override extraWeights(): Tensor[] {
@@ -83,8 +84,8 @@ export class Nadam extends Optimizer {
 
   protected override setExtraWeights(ws: readonly Tensor[]): void {
     const w = ws[0];
-    if (w.size !== 1 || !Number.isFinite(w.data[0])) throw new RangeError('Nadam.setWeights: weight 1 (momentum_cache) must be one finite number');
-    this.momentumCache = w.data[0];
+    if (w.size !== 1 || !Number.isFinite(w.dataSync()[0])) throw new RangeError('Nadam.setWeights: weight 1 (momentum_cache) must be one finite number');
+    this.momentumCache = w.dataSync()[0];
   }
 
   protected ownConfig(): ConfigDict {

@@ -12,8 +12,9 @@ import { fill, scalar } from '../tensor/create.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { noGrad } from '../autograd/index.js';
 import { clip, mul, square, sum } from '../ops/index.js';
-import { backend } from '../backends/registry.js';
-import type { UpdateRule } from '../backends/interface.js';
+import type { UpdateHyper, UpdateRule } from '../backends/op-table.js';
+import { runInPlace } from '../engine/launch.js';
+import { applyUpdateK } from '../ops/kernels.js';
 import { type ConfigDict, type ConfigValue, type Serializable, camelKeys, isSerialized } from '../utils/serialization.js';
 import { LearningRateSchedule, getSchedule, serializeSchedule } from './schedules.js';
 import { checkKeys, describe, numberArg, optionalPositive, snake, stringArg } from './args.js';
@@ -50,8 +51,6 @@ const BASE_KEYS = ['learningRate', 'lr', 'decay', 'clipnorm', 'clipvalue', 'glob
 
 interface SlotState {
   readonly slots: Variable[];
-  /** The slots' storage, in slot order: passed to the kernel without allocating. */
-  readonly data: Float32Array[];
 }
 
 /** A (gradient, variable) pair; a null gradient means the variable is skipped this step. */
@@ -105,7 +104,7 @@ export abstract class Optimizer implements Serializable {
    * The kernel's `hyper` list for step t = iterations + 1 with learning rate `lr`. Called
    * once per step before the updates: it may advance per-step state (Nadam's cache).
    */
-  protected abstract prepareStep(lr: number, t: number): number[];
+  protected abstract prepareStep(lr: number, t: number): UpdateHyper;
   /** The subclass's own config entries (snake_case). */
   protected abstract ownConfig(): ConfigDict;
   /** Initial value of a slot kind (0; Adagrad's accumulator starts higher). */
@@ -159,11 +158,11 @@ export abstract class Optimizer implements Serializable {
     const grads = this.clipGradients(pairs.map((p) => p[0]));
     for (const [, v] of pairs) this.ensureSlots(v);
     const hyper = this.prepareStep(this.learningRate, this.iterations + 1);
-    const b = backend();
+    const update = applyUpdateK(this.rule, () => hyper);
     for (let i = 0; i < pairs.length; i++) {
       const v = pairs[i][1];
       const slots = this.state.get(v) as SlotState;
-      b.applyUpdate(this.rule, v.data as Float32Array, grads[i].data as Float32Array, slots.data, hyper);
+      runInPlace(update, [grads[i]], [v, ...slots.slots]);
     }
     this.iterations++;
   }
@@ -227,7 +226,7 @@ export abstract class Optimizer implements Serializable {
     const slots = this.slotKindList().map(
       (kind) => new Variable(fill(v.shape, this.slotInitialValue(kind)), undefined, { name: `${this.name}/${base}/${kind}`, trainable: false }),
     );
-    this.state.set(v, { slots, data: slots.map((s) => s.data as Float32Array) });
+    this.state.set(v, { slots });
     this.order.push(v);
   }
 
@@ -274,7 +273,7 @@ export abstract class Optimizer implements Serializable {
     ws.forEach((w, i) => {
       if (!(w instanceof Tensor)) throw new TypeError(`${cls}.setWeights: weight ${i} must be a Tensor; got ${describe(w)}`);
     });
-    const it = ws[0].size === 1 ? ws[0].data[0] : NaN;
+    const it = ws[0].size === 1 ? ws[0].dataSync()[0] : NaN;
     if (!Number.isInteger(it) || it < 0) throw new RangeError(`${cls}.setWeights: weight 0 (iterations) must be one non-negative integer; got shape ${formatShape(ws[0].shape)}`);
     slots.forEach((s, i) => {
       const w = ws[1 + extra + i];
@@ -282,7 +281,7 @@ export abstract class Optimizer implements Serializable {
     });
     this.setExtraWeights(ws.slice(1, 1 + extra));
     this.iterations = it;
-    slots.forEach((s, i) => s.assign(ws[1 + extra + i].data instanceof Float32Array ? ws[1 + extra + i] : Float32Array.from(ws[1 + extra + i].data)));
+    slots.forEach((s, i) => s.assign(ws[1 + extra + i].dataSync() instanceof Float32Array ? ws[1 + extra + i] : Float32Array.from(ws[1 + extra + i].dataSync())));
   }
 
   // ---- config ----------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 import type { ConfigDict } from '../utils/serialization.js';
 import { booleanArg, numberArg } from './args.js';
 import { Optimizer, type OptimizerOptions, optionsFromConfig } from './optimizer.js';
+import type { UpdateHyper } from '../backends/op-table.js';
 
 export interface RMSpropOptions extends OptimizerOptions {
   /** Discounting factor of the squared-gradient average, in [0, 1). Default 0.9. */
@@ -51,8 +52,8 @@ export class RMSprop extends Optimizer {
     return ['rms', ...(this.momentum > 0 ? ['momentum'] : []), ...(this.centered ? ['mg'] : [])];
   }
 
-  protected prepareStep(lr: number): number[] {
-    return [lr, this.rho, this.momentum, this.epsilon, this.centered ? 1 : 0];
+  protected prepareStep(lr: number): UpdateHyper<'rmsprop'> {
+    return { lr, rho: this.rho, momentum: this.momentum, epsilon: this.epsilon, centered: this.centered ? 1 : 0 };
   }
 
   protected ownConfig(): ConfigDict {

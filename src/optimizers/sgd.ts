@@ -1,6 +1,7 @@
 import type { ConfigDict } from '../utils/serialization.js';
 import { booleanArg, numberArg } from './args.js';
 import { Optimizer, type OptimizerOptions, optionsFromConfig } from './optimizer.js';
+import type { UpdateHyper } from '../backends/op-table.js';
 
 export interface SGDOptions extends OptimizerOptions {
   /** Momentum in [0, 1]; 0 (default) is plain gradient descent. */
@@ -40,8 +41,8 @@ export class SGD extends Optimizer {
     return this.momentum > 0 ? ['momentum'] : [];
   }
 
-  protected prepareStep(lr: number): number[] {
-    return [lr, this.momentum, this.nesterov ? 1 : 0];
+  protected prepareStep(lr: number): UpdateHyper<'sgd'> {
+    return { lr, momentum: this.momentum, nesterov: this.nesterov ? 1 : 0 };
   }
 
   protected ownConfig(): ConfigDict {

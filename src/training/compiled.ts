@@ -91,14 +91,18 @@ export class Compiled {
     return o.metrics;
   }
 
-  /** The total loss of a batch (recorded for gradients) and each output's loss value. */
-  totalLoss(model: TrainableModel, ys: readonly Tensor[], preds: readonly Tensor[], sw: Tensor | null): { total: Tensor; perOutput: number[] } {
+  /**
+   * The total loss of a batch (recorded for gradients) and each output's loss, as tensors:
+   * nothing is read here, so a training step can run from a plan (values are read at
+   * batch boundaries, by logsAsync).
+   */
+  totalLoss(model: TrainableModel, ys: readonly Tensor[], preds: readonly Tensor[], sw: Tensor | null): { total: Tensor; perOutput: Tensor[] } {
     const outs = this.resolve(model);
     let total: Tensor | null = null;
-    const perOutput: number[] = [];
+    const perOutput: Tensor[] = [];
     outs.forEach((o, i) => {
       const l = o.loss.compute(ys[i], preds[i], sw ?? undefined);
-      perOutput.push(l.item());
+      perOutput.push(l);
       const weighted = o.weight === 1 ? l : mul(l, o.weight);
       total = total === null ? weighted : add(total, weighted);
     });
@@ -107,11 +111,11 @@ export class Compiled {
   }
 
   /** Accumulates the batch's loss values and metrics (stateful over the epoch). */
-  update(model: TrainableModel, ys: readonly Tensor[], preds: readonly Tensor[], sw: Tensor | null, loss: { total: Tensor; perOutput: number[] }): void {
+  update(model: TrainableModel, ys: readonly Tensor[], preds: readonly Tensor[], sw: Tensor | null, loss: { total: Tensor; perOutput: readonly Tensor[] }): void {
     const outs = this.resolve(model);
     const n = ys[0].shape[0];
     noGrad(() => {
-      this.lossMean.updateState(loss.total.item(), n);
+      this.lossMean.updateState(loss.total, n);
       outs.forEach((o, i) => {
         if (outs.length > 1) o.lossMean.updateState(loss.perOutput[i], n);
         for (const { metric } of this.metricsFor(o, ys[i], preds[i], outs.length > 1)) metric.updateState(ys[i], preds[i], sw ?? undefined);
@@ -126,6 +130,17 @@ export class Compiled {
     if (outs.length > 1) for (const o of outs) logs[`${prefix}${o.name}_loss`] = o.lossMean.result();
     for (const o of outs) for (const { key, metric } of o.metrics ?? []) logs[`${prefix}${key}`] = metric.result();
     return logs;
+  }
+
+  /**
+   * The logs, read through the asynchronous path: waits until the metric state is
+   * readable (GPU backends copy it back), then reads it. fit and evaluate call this at
+   * batch and epoch boundaries only.
+   */
+  async logsAsync(prefix = ''): Promise<Logs> {
+    const vars = [this.lossMean, ...(this.outputs ?? []).flatMap((o) => [o.lossMean, ...(o.metrics ?? []).map((m) => m.metric)])].flatMap((m) => m.variables);
+    await Promise.all(vars.map((v) => v.data()));
+    return this.logs(prefix);
   }
 
   reset(): void {

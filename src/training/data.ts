@@ -1,7 +1,8 @@
 import { Tensor } from '../tensor/tensor.js';
 import { tensor } from '../tensor/create.js';
 import { formatShape } from '../tensor/shape.js';
-import { argmax, gather, round } from '../ops/index.js';
+import { argmax, gather, round, slice } from '../ops/index.js';
+import { hostMemory } from '../tensor/host-memory.js';
 import type { Batch, DataSource, ModelData, TrainableModel } from './types.js';
 
 /** x, y and optional sample weights of one batch or data set, as lists matching the model. */
@@ -71,7 +72,7 @@ function indexOf(i: number, shape: readonly number[]): string {
  */
 export function checkFinite(t: Tensor, name: string, where: string, batch?: number): void {
   if (t.dtype !== 'float32') return;
-  const d = t.data;
+  const d = t.dataSync();
   const row = t.size / Math.max(t.shape[0], 1);
   for (let i = 0; i < d.length; i++) {
     const v = d[i];
@@ -90,10 +91,12 @@ export function checkArraysFinite(a: Arrays, where: string, batch?: number): voi
   if (a.sw) checkFinite(a.sw, 'sampleWeight', where, batch);
 }
 
-/** Rows [start, end) without copying (a view on the same storage). */
+/** Rows [start, end): a view on the same host array, or a slice where the data lives in a backend's own memory. */
 export function sliceRows(t: Tensor, start: number, end: number): Tensor {
+  const shape = [end - start, ...t.shape.slice(1)];
+  if (t.storage.memory !== hostMemory) return slice(t, [start], [end - start]);
   const row = t.size / Math.max(t.shape[0], 1);
-  return new Tensor(t.data.subarray(start * row, end * row), [end - start, ...t.shape.slice(1)]);
+  return new Tensor(t.dataSync().subarray(start * row, end * row), shape);
 }
 
 /** Rows at the given indices (a copy). */
@@ -126,9 +129,10 @@ export function classWeightsToSampleWeights(y: Tensor, classWeight: Readonly<Rec
   else if (y.rank === 2) labels = argmax(y, 1);
   else throw new RangeError(`${where}: classWeight needs y of shape [N], [N, 1] or [N, classes]; got ${formatShape(y.shape)}`);
   const out = new Float32Array(labels.size);
+  const values = labels.dataSync();
   for (let i = 0; i < labels.size; i++) {
-    const w = classWeight[labels.data[i]];
-    if (w === undefined) throw new RangeError(`${where}: classWeight has no entry for class ${labels.data[i]} (sample ${i})`);
+    const w = classWeight[values[i]];
+    if (w === undefined) throw new RangeError(`${where}: classWeight has no entry for class ${values[i]} (sample ${i})`);
     out[i] = w;
   }
   return tensor(out);

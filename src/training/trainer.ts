@@ -1,8 +1,11 @@
 import { Tensor } from '../tensor/tensor.js';
 import { Rng } from '../tensor/rng.js';
+import { Variable } from '../tensor/variable.js';
 import { concat } from '../ops/index.js';
 import { gradients } from '../autograd/backward.js';
 import { noGrad } from '../autograd/tape.js';
+import { Planner } from '../engine/planner.js';
+import { backend } from '../backends/registry.js';
 import { Callback, CallbackList, History, type CallbackModel, type CallbackParams, type Logs } from '../callbacks/callback.js';
 import { ProgbarLogger } from '../callbacks/progbar.js';
 import { Compiled } from './compiled.js';
@@ -63,6 +66,61 @@ class Prefetcher {
 /** Validation input for fit: arrays or a data source. */
 type ValidationInput = { arrays: Arrays } | { source: DataSource };
 
+/** A step's inputs in a fixed order: inputs, targets, sample weights. */
+function stepInputs(batch: Arrays): Tensor[] {
+  return batch.sw ? [...batch.xs, ...batch.ys, batch.sw] : [...batch.xs, ...batch.ys];
+}
+
+/** A plan signature: the step kind and the shape and dtype of every input. */
+function signature(kind: string, inputs: readonly Tensor[]): string {
+  let key = kind;
+  for (const t of inputs) key += `|${t.dtype}[${t.shape.join(',')}]`;
+  return key;
+}
+
+let lastTurn = 0;
+
+/**
+ * Lets the event loop turn between batches: finalizers then return the buffers of
+ * collected tensors (wasm memory: to its pool; every memory: to nt.memory()'s counts), and
+ * timers, I/O and a page's rendering get their turn. Every batch where the backend has its
+ * own memory, else every 50 ms.
+ */
+function turn(): Promise<void> | null {
+  const now = performance.now();
+  if (!backend().memory.managed && now - lastTurn < 50) return null;
+  lastTurn = now;
+  return macrotask();
+}
+
+/**
+ * A new macrotask: setImmediate in Node; elsewhere a MessageChannel message (setTimeout(0)
+ * in a chain is clamped to 4 ms by browsers, which would slow small batches down).
+ */
+function macrotask(): Promise<void> {
+  const g = globalThis as { setImmediate?: (f: () => void) => unknown; MessageChannel?: typeof MessageChannel };
+  if (g.setImmediate) return new Promise((resolve) => g.setImmediate?.(resolve));
+  if (g.MessageChannel) {
+    return new Promise((resolve) => {
+      const ch = new (g.MessageChannel as typeof MessageChannel)();
+      ch.port1.onmessage = () => {
+        ch.port1.close();
+        resolve();
+      };
+      ch.port2.postMessage(null);
+    });
+  }
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/**
+ * What invalidates a model's plans besides the backend: new variables anywhere (a layer
+ * built or replaced, weights swapped), weights frozen or unfrozen.
+ */
+export function planValidity(): unknown[] {
+  return [Variable.created, Variable.structureVersion];
+}
+
 /**
  * compile/fit/evaluate/predict for a model. One training step = forward in training mode,
  * total loss (weighted output losses + regularization), gradients of the trainable weights,
@@ -70,10 +128,16 @@ type ValidationInput = { arrays: Arrays } | { source: DataSource };
  */
 export class Trainer {
   readonly compiled: Compiled;
+  /** Plans of the training and test steps, one per input signature (see engine/planner.ts). */
+  readonly plans = new Planner();
 
   constructor(readonly model: TrainableModel & CallbackModel, args: CompileArgs) {
     this.compiled = new Compiled(args);
+    this.runEagerly = args.runEagerly ?? false;
   }
+
+  /** Keras' run_eagerly: every step runs op by op instead of from a plan. */
+  readonly runEagerly: boolean;
 
   get optimizer(): Compiled['optimizer'] {
     return this.compiled.optimizer;
@@ -85,26 +149,43 @@ export class Trainer {
 
   // ---- steps -----------------------------------------------------------------------------
 
+  /**
+   * Forward + loss (+ gradients when training) of one batch, from the signature's plan:
+   * [total loss, per-output losses, predictions, gradients]. Losses and predictions are
+   * new tensors; gradients are the plan's buffers, valid until the next step.
+   */
+  private planned(kind: 'train' | 'test', batch: Arrays, vars: readonly Variable[]): { total: Tensor; perOutput: Tensor[]; preds: Tensor[]; grads: Tensor[] } {
+    const model = this.model;
+    const nOut = model.outputNames.length;
+    const inputs = stepInputs(batch);
+    const body = (): Tensor[] => {
+      const preds = model.forward(batch.xs, kind === 'train');
+      const loss = this.compiled.totalLoss(model, batch.ys, preds, batch.sw);
+      const grads = kind === 'train' ? gradients(loss.total, vars, { retainGraph: false }) : [];
+      return [loss.total, ...loss.perOutput, ...preds, ...grads];
+    };
+    const fresh = [...new Array<boolean>(1 + 2 * nOut).fill(true), ...vars.map(() => false)];
+    const outs = this.runEagerly ? body() : this.plans.run(signature(kind, inputs), inputs, body, fresh, planValidity);
+    return { total: outs[0], perOutput: outs.slice(1, 1 + nOut), preds: outs.slice(1 + nOut, 1 + 2 * nOut), grads: outs.slice(1 + 2 * nOut) };
+  }
+
   private trainStep(batch: Arrays): void {
     const model = this.model;
     model.ensureGraph(batch.xs);
-    const preds = model.forward(batch.xs, true);
-    const loss = this.compiled.totalLoss(model, batch.ys, preds, batch.sw);
     const vars = model.trainableWeights;
     if (vars.length === 0) throw new Error(`Model ${model.name}: there are no trainable weights (is every layer frozen?)`);
-    const grads = gradients(loss.total, vars, { retainGraph: false });
+    const { total, perOutput, preds, grads } = this.planned('train', batch, vars);
     this.optimizer.applyGradients(grads.map((g, i) => [g, vars[i]] as const));
     model.applyConstraints();
-    this.compiled.update(model, batch.ys, preds, batch.sw, loss);
+    this.compiled.update(model, batch.ys, preds, batch.sw, { total, perOutput });
   }
 
   private testStep(batch: Arrays): void {
     const model = this.model;
     noGrad(() => {
       model.ensureGraph(batch.xs);
-      const preds = model.forward(batch.xs, false);
-      const loss = this.compiled.totalLoss(model, batch.ys, preds, batch.sw);
-      this.compiled.update(model, batch.ys, preds, batch.sw, loss);
+      const { total, perOutput, preds } = this.planned('test', batch, []);
+      this.compiled.update(model, batch.ys, preds, batch.sw, { total, perOutput });
     });
   }
 
@@ -216,9 +297,10 @@ export class Trainer {
     for (let b = 0; b < plan.length && !this.model.stopTraining; b++) {
       await callbacks.call('onTrainBatchBegin', b, { batch: b, size: plan[b] instanceof Int32Array ? (plan[b] as Int32Array).length : (plan[b] as readonly number[])[1] - (plan[b] as readonly number[])[0] });
       this.trainStep(selectRows(train, plan[b]));
-      await callbacks.call('onTrainBatchEnd', b, this.compiled.logs());
+      await turn();
+      await callbacks.call('onTrainBatchEnd', b, await this.compiled.logsAsync());
     }
-    return this.compiled.logs();
+    return this.compiled.logsAsync();
   }
 
   /**
@@ -244,9 +326,10 @@ export class Trainer {
         batch = { ...batch, sw: batch.sw ? noGrad(() => (batch.sw as Tensor).mul(cw)) : cw };
       }
       this.trainStep(batch);
-      await callbacks.call('onTrainBatchEnd', b, this.compiled.logs());
+      await turn();
+      await callbacks.call('onTrainBatchEnd', b, await this.compiled.logsAsync());
     }
-    return this.compiled.logs();
+    return this.compiled.logsAsync();
   }
 
   // ---- evaluate ------------------------------------------------------------------------------
@@ -260,7 +343,8 @@ export class Trainer {
       for (let b = 0; b < plan.length; b++) {
         await callbacks?.call('onTestBatchBegin', b, {});
         this.testStep(selectRows(input.arrays, plan[b]));
-        await callbacks?.call('onTestBatchEnd', b, this.compiled.logs());
+        await turn();
+        await callbacks?.call('onTestBatchEnd', b, await this.compiled.logsAsync());
       }
     } else {
       // A Sequence-like source (length + reset, as flow's iterators) is evaluated from its first batch.
@@ -274,10 +358,11 @@ export class Trainer {
         const batch = unpackBatch(this.model, next.value, 'evaluate');
         checkArraysFinite(batch, 'evaluate', b);
         this.testStep(batch);
-        await callbacks?.call('onTestBatchEnd', b, this.compiled.logs());
+        await turn();
+        await callbacks?.call('onTestBatchEnd', b, await this.compiled.logsAsync());
       }
     }
-    const logs = this.compiled.logs();
+    const logs = await this.compiled.logsAsync();
     await callbacks?.call('onTestEnd', logs);
     return logs;
   }
@@ -304,28 +389,31 @@ export class Trainer {
 
   // ---- single batches ------------------------------------------------------------------------
 
-  trainOnBatch(x: ModelData, y: ModelData, args: { sampleWeight?: Tensor; classWeight?: Readonly<Record<number, number>> }): number | number[] {
+  async trainOnBatch(x: ModelData, y: ModelData, args: { sampleWeight?: Tensor; classWeight?: Readonly<Record<number, number>> }): Promise<number | number[]> {
     const where = `trainOnBatch (model ${this.model.name})`;
     let batch = this.arrays(x, y, args.sampleWeight, where);
     if (args.classWeight) batch = { ...batch, sw: classWeightsToSampleWeights(batch.ys[0], args.classWeight, where) };
     this.compiled.reset();
     this.trainStep(batch);
-    const v = Object.values(this.compiled.logs());
+    const v = Object.values(await this.compiled.logsAsync());
     return v.length === 1 ? v[0] : v;
   }
 
-  testOnBatch(x: ModelData, y: ModelData, args: { sampleWeight?: Tensor }): number | number[] {
+  async testOnBatch(x: ModelData, y: ModelData, args: { sampleWeight?: Tensor }): Promise<number | number[]> {
     const batch = this.arrays(x, y, args.sampleWeight, `testOnBatch (model ${this.model.name})`);
     this.compiled.reset();
     this.testStep(batch);
-    const v = Object.values(this.compiled.logs());
+    const v = Object.values(await this.compiled.logsAsync());
     return v.length === 1 ? v[0] : v;
   }
 
   // ---- predict -------------------------------------------------------------------------------
 
-  /** Forward passes in inference mode over batches; outputs concatenated. */
-  static predict(model: TrainableModel, x: ModelData, args: PredictArgs): Tensor | Tensor[] {
+  /**
+   * Forward passes in inference mode over batches, each from the plan of its input
+   * signature (`plans`; none with `eager`); outputs concatenated.
+   */
+  static predict(model: TrainableModel, x: ModelData, args: PredictArgs, plans: Planner | null): Tensor | Tensor[] {
     const where = `predict (model ${model.name})`;
     const xs = toList(model, x, 'x', where);
     const n = xs[0].shape[0];
@@ -336,9 +424,9 @@ export class Trainer {
       model.ensureGraph(xs);
       const steps = args.steps ?? Math.ceil(n / batchSize);
       for (let b = 0; b < steps && b * batchSize < n; b++) {
-        const range = [b * batchSize, Math.min(n, (b + 1) * batchSize)] as const;
-        const batch = selectRows({ xs, ys: [], sw: null }, range);
-        parts.push(model.forward(batch.xs, false));
+        const batch = n <= batchSize ? xs : selectRows({ xs, ys: [], sw: null }, [b * batchSize, Math.min(n, (b + 1) * batchSize)] as const).xs;
+        const body = (): Tensor[] => model.forward(batch, false);
+        parts.push(plans === null ? body() : plans.run(signature('predict', batch), batch, body, model.outputNames.map(() => true), planValidity));
       }
     });
     if (parts.length === 0) throw new RangeError(`${where}: no samples to predict`);

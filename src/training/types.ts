@@ -27,6 +27,12 @@ export interface CompileArgs {
   readonly metrics?: readonly MetricLike[] | readonly (readonly MetricLike[])[] | Readonly<Record<string, MetricLike | readonly MetricLike[]>>;
   /** Weights of the output losses in the total loss. */
   readonly lossWeights?: readonly number[] | Readonly<Record<string, number>>;
+  /**
+   * Keras' run_eagerly: run every training and test step op by op. By default a step runs
+   * from a plan traced once per input shape (see docs/architecture.md, planned execution),
+   * which is faster; eager steps help when debugging a custom layer.
+   */
+  readonly runEagerly?: boolean;
 }
 
 export interface FitArgs {

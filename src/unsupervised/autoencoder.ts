@@ -194,7 +194,7 @@ export async function pretrainStacked(x: Tensor, dims: readonly number[], option
     encoders.forEach((pre, k) => {
       const layer = new Dense({ units: pre.units, activation, name: `${name}_dense_${k}` });
       h = layer.apply(h) as SymbolicTensor;
-      layer.setWeights(pre.getWeights().map((w) => w.data.slice()));
+      layer.setWeights(pre.getWeights().map((w) => w.dataSync().slice()));
     });
     const head = new Dense({ units: numClasses, activation: opts.outputActivation ?? 'softmax', kernelInitializer: init(opts.seed ?? seed, 1000), name: `${name}_head` });
     return new Model({ inputs: input, outputs: head.apply(h) as SymbolicTensor, name });

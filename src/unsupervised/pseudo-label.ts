@@ -23,7 +23,7 @@ export function selectPseudoLabels(probs: Tensor, threshold: number): PseudoLabe
   if (probs.rank !== 2) throw new RangeError(`selectPseudoLabels: probs must be [samples, classes]; got shape [${probs.shape.join(', ')}]`);
   if (!(threshold >= 0 && threshold <= 1)) throw new RangeError(`selectPseudoLabels: threshold must be in [0, 1]; got ${threshold}`);
   const [n, k] = probs.shape;
-  const p = probs.data;
+  const p = probs.dataSync();
   // Probabilities are float32: compare with the float32 threshold so that 0.95 keeps a stored 0.95.
   const limit = probs.dtype === 'float32' ? Math.fround(threshold) : threshold;
   const indices: number[] = [];
@@ -77,7 +77,7 @@ export interface PseudoLabelResult {
 }
 
 function intLabels(y: Tensor, what: string): number[] {
-  if (y.rank === 1) return Array.from(y.data, Number);
+  if (y.rank === 1) return Array.from(y.dataSync(), Number);
   if (y.rank === 2) return selectPseudoLabels(y, 0).labels;
   throw new RangeError(`pseudoLabel: ${what} must be integer labels [n] or one-hot [n, classes]; got shape [${y.shape.join(', ')}]`);
 }

@@ -132,7 +132,7 @@ export class RBM {
 
   /** One Bernoulli draw per element of p (uses this RBM's seeded stream). */
   sampleBernoulli(p: Tensor): Tensor {
-    const src = p.data;
+    const src = p.dataSync();
     const out = new Float32Array(src.length);
     for (let i = 0; i < src.length; i++) out[i] = this.rng.uniform() < src[i] ? 1 : 0;
     return tensor(out, p.shape);
@@ -235,7 +235,7 @@ export class RBM {
   reconstructionError(v: Tensor): number {
     return noGrad(() => {
       const d = sub(this.reconstruct(v), v);
-      return mean(mul(d, d)).data[0];
+      return mean(mul(d, d)).dataSync()[0];
     });
   }
 
@@ -247,15 +247,15 @@ export class RBM {
     this.checkVisible(v, 'pseudoLikelihood');
     const [n, V] = v.shape;
     const bin = new Float32Array(n * V);
-    const src = v.data;
+    const src = v.dataSync();
     for (let i = 0; i < bin.length; i++) bin[i] = src[i] > 0.5 ? 1 : 0;
     const flipped = Float32Array.from(bin);
     for (let r = 0; r < n; r++) {
       const j = r * V + Math.floor(this.rng.uniform() * V);
       flipped[j] = 1 - flipped[j];
     }
-    const f = this.freeEnergy(tensor(bin, [n, V])).data;
-    const ff = this.freeEnergy(tensor(flipped, [n, V])).data;
+    const f = this.freeEnergy(tensor(bin, [n, V])).dataSync();
+    const ff = this.freeEnergy(tensor(flipped, [n, V])).dataSync();
     let total = 0;
     for (let r = 0; r < n; r++) {
       const z = ff[r] - f[r];
@@ -294,7 +294,7 @@ export class RBM {
 
 function meanOf(t: Tensor): number {
   let s = 0;
-  for (const x of t.data) s += x;
+  for (const x of t.dataSync()) s += x;
   return s / t.size;
 }
 
@@ -309,7 +309,7 @@ function shuffleInPlace(a: number[], rng: Rng): void {
 
 /** Gathers the given rows of a [n, width] float32 tensor. */
 export function rowsOf(x: Tensor, rows: readonly number[], width: number): Tensor {
-  const src = x.data;
+  const src = x.dataSync();
   const out = new Float32Array(rows.length * width);
   for (let r = 0; r < rows.length; r++) out.set(src.subarray(rows[r] * width, (rows[r] + 1) * width), r * width);
   return tensor(out, [rows.length, width]);

@@ -102,10 +102,10 @@ export function visualizeFilter(model: Model, layerName: string, filterIndex: nu
   const activations: number[] = [];
   for (let i = 0; i < steps; i++) {
     const { value, grad } = step(x);
-    activations.push(value.data[0]);
+    activations.push(value.dataSync()[0]);
     x = noGrad(() => add(x, mul(div(grad, add(sqrt(sum(square(grad))), 1e-8)), stepSize)));
   }
-  activations.push(noGrad(() => objective(x)).data[0]);
+  activations.push(noGrad(() => objective(x)).dataSync()[0]);
   return { image: reshape(x, shape), activations };
 }
 

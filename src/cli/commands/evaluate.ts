@@ -44,7 +44,7 @@ async function evaluateFolder(model: Model, dir: string, loss: string | null, op
   async function* batches(): AsyncGenerator<readonly [Tensor, Tensor]> {
     for (let i = 0; i < flow.length; i++) {
       const [x, y] = (await flow.getBatch(i)) as readonly [Tensor, Tensor];
-      const labels = nt.tensor(Float32Array.from(y.data, (c) => labelOf[c]), [y.shape[0]]);
+      const labels = nt.tensor(Float32Array.from(y.dataSync(), (c) => labelOf[c]), [y.shape[0]]);
       yield [x, categorical ? nt.toCategorical(labels, units) : labels];
     }
   }

@@ -88,7 +88,7 @@ async function run(args: ParsedArgs): Promise<number> {
   if (result.rank !== 2) throw new InputInvalidError(`the model output has shape [${result.shape.join(', ')}]; top-k needs [N, classes] (write all outputs with -o out.npy)`);
   const classes = result.shape[1];
   if (names !== null && names.length !== classes) throw new UsageError(`--class-names gives ${names.length} names but the model has ${classes} outputs`);
-  const best = topK(result.data, classes, Math.min(k, classes));
+  const best = topK(result.dataSync(), classes, Math.min(k, classes));
   const rows = best.map((top, i) => ({ input: rowNames[i], top: top.map((t) => ({ class: t.index, ...(names ? { label: names[t.index] } : {}), score: t.score })) }));
   if (boolFlag(args, 'json')) {
     outJson(rows);

@@ -23,13 +23,13 @@ const WHERE = 'ImageDataGenerator.flow';
 /** Rows [start, end) of a tensor (a copy). */
 function rows(t: Tensor, start: number, end: number): Tensor {
   const per = t.size / Math.max(t.shape[0], 1);
-  return tensor(t.data.slice(start * per, end * per), [end - start, ...t.shape.slice(1)], t.dtype);
+  return tensor(t.dataSync().slice(start * per, end * per), [end - start, ...t.shape.slice(1)], t.dtype);
 }
 
 function classSet(y: Tensor, start: number, end: number): string {
   const per = y.size / Math.max(y.shape[0], 1);
   const seen = new Set<string>();
-  for (let i = start; i < end; i++) seen.add(Array.from(y.data.subarray(i * per, (i + 1) * per)).join(','));
+  for (let i = start; i < end; i++) seen.add(Array.from(y.dataSync().subarray(i * per, (i + 1) * per)).join(','));
   return [...seen].sort().join('|');
 }
 
@@ -79,7 +79,7 @@ export class NumpyArrayIterator<B extends ImageBatch = ImageBatch> extends Image
     const per = shape[0] * shape[1] * shape[2];
     const n = indices.length;
     let out: Float32Array = new Float32Array(n * per);
-    const src = this.x.data;
+    const src = this.x.dataSync();
     const tmp = src instanceof Float32Array ? null : new Float32Array(per);
     for (let b = 0; b < n; b++) {
       const j = indices[b];

@@ -104,7 +104,7 @@ export class ImageDataGenerator {
   applyTransform(x: Tensor, params: TransformParams): Tensor {
     checkImage(x, 'applyTransform');
     const out = new Float32Array(x.size);
-    this.transformInto(Float32Array.from(x.data), out, x.shape, params);
+    this.transformInto(Float32Array.from(x.dataSync()), out, x.shape, params);
     return tensor(out, x.shape);
   }
 
@@ -121,7 +121,7 @@ export class ImageDataGenerator {
   standardize(x: Tensor): Tensor {
     if (x.rank !== 3 && x.rank !== 4) throw new RangeError(`ImageDataGenerator.standardize: expected an image [h, w, c] or a batch [n, h, w, c]; got shape ${formatShape(x.shape)}`);
     const shape = x.rank === 3 ? [1, ...x.shape] : [...x.shape];
-    const buf = Float32Array.from(x.data);
+    const buf = Float32Array.from(x.dataSync());
     const out = this.standardizeBatch(buf, shape);
     return tensor(out, x.shape);
   }
@@ -138,7 +138,7 @@ export class ImageDataGenerator {
     }
     if (this.zcaWhiteningMatrix.shape[0] !== per) throw new RangeError(`ImageDataGenerator: the ZCA matrix was fit on images of ${this.zcaWhiteningMatrix.shape[0]} values, these have ${per} (${h}x${w}x${c})`);
     const zca = this.zcaWhiteningMatrix;
-    return noGrad(() => matmul(tensor(buf, [n, per]), zca)).data as Float32Array;
+    return noGrad(() => matmul(tensor(buf, [n, per]), zca)).dataSync() as Float32Array;
   }
 
   private standardizeImage(img: Float32Array, shape: readonly number[]): void {
@@ -146,7 +146,7 @@ export class ImageDataGenerator {
     if (s.preprocessingFunction) {
       const y = s.preprocessingFunction(tensor(Float32Array.from(img), shape));
       if (!(y instanceof Tensor) || y.size !== img.length) throw new RangeError(`ImageDataGenerator: preprocessingFunction must return a tensor of the image's shape ${formatShape(shape)}`);
-      img.set(y.data);
+      img.set(y.dataSync());
     }
     if (s.rescale !== null) for (let i = 0; i < img.length; i++) img[i] *= s.rescale;
     if (s.samplewiseCenter || s.samplewiseStdNormalization) {
@@ -170,7 +170,7 @@ export class ImageDataGenerator {
     if (s.featurewiseCenter) {
       if (this.mean === null) this.warnOnce('mean', 'ImageDataGenerator specifies featurewiseCenter, but it has not been fit on any training data; call .fit(x) first');
       else {
-        const m = this.mean.data;
+        const m = this.mean.dataSync();
         if (m.length !== c) throw new RangeError(`ImageDataGenerator: the mean was fit on ${m.length} channels, these images have ${c}`);
         for (let i = 0; i < img.length; i++) img[i] -= m[i % c];
       }
@@ -178,7 +178,7 @@ export class ImageDataGenerator {
     if (s.featurewiseStdNormalization) {
       if (this.std === null) this.warnOnce('std', 'ImageDataGenerator specifies featurewiseStdNormalization, but it has not been fit on any training data; call .fit(x) first');
       else {
-        const sd = this.std.data;
+        const sd = this.std.dataSync();
         for (let i = 0; i < img.length; i++) img[i] /= sd[i % c] + 1e-6;
       }
     }
@@ -200,7 +200,7 @@ export class ImageDataGenerator {
     if (n === 0) throw new RangeError('ImageDataGenerator.fit: x has no samples');
     if (![1, 3, 4].includes(c)) console.warn(`ImageDataGenerator.fit: expected 1, 3 or 4 channels on the last axis (channels_last); got shape ${formatShape(x.shape)}`);
     const per = h * w * c;
-    let data = Float32Array.from(x.data);
+    let data = Float32Array.from(x.dataSync());
     const s = this.settings;
     if (s.rescale !== null) for (let i = 0; i < data.length; i++) data[i] *= s.rescale;
     let count = n;

@@ -140,7 +140,7 @@ export async function saveImg(path: string, x: Tensor, args: SaveImgArgs = {}): 
     throw new RangeError(`saveImg: expected an image [h, w, c] with 1, 3 or 4 channels; got ${x instanceof Tensor ? `shape ${formatShape(x.shape)}` : typeof x}`);
   }
   const [h, w, c] = x.shape;
-  const src = x.data;
+  const src = x.dataSync();
   let lo = 0;
   let span = 255;
   if (args.scale ?? true) {

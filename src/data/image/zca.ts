@@ -15,7 +15,7 @@ import { symmetricEigen } from './linalg.js';
 function gram(x: Float32Array, n: number, d: number, covariance: boolean): Float64Array {
   const t = tensor(x, [n, d]);
   const g = noGrad(() => (covariance ? matmul(t, t, { transposeA: true }) : matmul(t, t, { transposeB: true })));
-  return Float64Array.from(g.data);
+  return Float64Array.from(g.dataSync());
 }
 
 /** The whitening matrix [d, d] for n samples of d values each (`x` row-major, already centred). */

@@ -52,7 +52,8 @@ export class OpList {
       return;
     }
     // An own copy: tensor storage may be shared, and the copy is moved to the worker.
-    const data = tensor.data instanceof Int32Array ? new Int32Array(tensor.data) : new Float32Array(tensor.data);
+    const values = tensor.dataSync();
+    const data = values instanceof Int32Array ? new Int32Array(values) : new Float32Array(values);
     this.ops.push({ op: 'dataset', path, shape: [...tensor.shape], data });
   }
 }
@@ -198,7 +199,7 @@ function mismatch(layer: Layer, fileLayer: string, saved: SavedLayer): string | 
 function assignLayer(layer: Layer, saved: SavedLayer): void {
   layer.weights.forEach((w, i) => {
     const v = saved.values[i];
-    w.assign(w.dtype === 'int32' ? new Tensor(Int32Array.from(v.data), v.shape) : v);
+    w.assign(w.dtype === 'int32' ? new Tensor(Int32Array.from(v.dataSync()), v.shape) : v);
   });
 }
 

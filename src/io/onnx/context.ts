@@ -46,7 +46,7 @@ export function activationOf(layer: Layer): string {
 export function weightOf(layer: Layer, w: Tensor | null, what: string): { data: Float32Array; dims: number[] } {
   if (w === null) throw new Error(`ONNX export: ${who(layer)} has no ${what} weight (it has not been built)`);
   if (w.dtype !== 'float32') throw new Error(`ONNX export: ${who(layer)}: weight ${what} is ${w.dtype}; only float32 weights are exported`);
-  return { data: w.data as Float32Array, dims: [...w.shape] };
+  return { data: w.dataSync() as Float32Array, dims: [...w.shape] };
 }
 
 /** A logical axis (possibly negative) of a tensor of this rank, normalized. */

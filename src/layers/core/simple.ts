@@ -61,8 +61,10 @@ export class Dropout extends Layer {
     const x = inputs as Tensor;
     if (!options.training || this.rate === 0) return x;
     const noiseShape = this.noiseShape ? this.noiseShape.map((d, i) => d ?? x.shape[i]) : undefined;
-    // A seeded layer gives a reproducible sequence of different masks, one per call.
-    return dropout(x, this.rate, { noiseShape, seed: this.rng ? this.rng.nextUint32() : undefined });
+    // A seeded layer gives a reproducible sequence of different masks, one per call (its
+    // generator is drawn from when the mask kernel runs, so every step of a plan too).
+    const rng = this.rng;
+    return dropout(x, this.rate, { noiseShape, seed: rng ? () => rng.nextUint32() : undefined });
   }
 
   computeOutputShape(inputShape: LayerShape): LayerShape {

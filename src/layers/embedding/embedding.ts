@@ -1,7 +1,7 @@
 import { Tensor } from '../../tensor/tensor.js';
 import type { Variable } from '../../tensor/variable.js';
 import { formatShape } from '../../tensor/shape.js';
-import { cast, gather, notEqual } from '../../ops/index.js';
+import { cast, checkValues, gather, notEqual } from '../../ops/index.js';
 import type { ConfigDict, ConfigValue } from '../../utils/serialization.js';
 import { type Regularizer, getRegularizer } from '../../regularizers/index.js';
 import { Layer, baseArgs, type CallOptions, type LayerArgs, type MaskArg, type InitializerLike, type RegularizerLike, type ConstraintLike } from '../layer.js';
@@ -58,14 +58,15 @@ export class Embedding extends Layer {
     this.embeddings = this.addWeight('embeddings', [this.inputDim, this.outputDim], this.embeddingsSpec);
   }
 
+  /** The indices as int32, checked by a check kernel (so that it runs at every step of a plan too). */
   private indices(x: Tensor): Tensor {
     const idx = x.dtype === 'int32' ? x : cast(x, 'int32');
-    const d = idx.data;
-    for (let i = 0; i < d.length; i++) {
-      if (d[i] < 0 || d[i] >= this.inputDim) {
-        throw new RangeError(`Layer ${this.name} (Embedding): index ${d[i]} at position ${i} of the input (shape ${formatShape(x.shape)}) is outside [0, ${this.inputDim})`);
+    checkValues([idx], ([d]) => {
+      for (let i = 0; i < d.length; i++) {
+        if (d[i] < 0 || d[i] >= this.inputDim) return `Layer ${this.name} (Embedding): index ${d[i]} at position ${i} of the input (shape ${formatShape(x.shape)}) is outside [0, ${this.inputDim})`;
       }
-    }
+      return null;
+    });
     return idx;
   }
 

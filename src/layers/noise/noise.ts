@@ -22,8 +22,10 @@ abstract class TrainingNoise extends Layer {
     return this.rng;
   }
 
-  protected nextSeed(): number | undefined {
-    return this.rng ? this.rng.nextUint32() : undefined;
+  /** The seed option of the layer's draws: its own generator's next number, drawn when the kernel runs (every step of a plan too). */
+  protected seedSource(): (() => number) | undefined {
+    const rng = this.rng;
+    return rng ? () => rng.nextUint32() : undefined;
   }
 
   computeOutputShape(s: LayerShape): LayerShape {
@@ -54,7 +56,7 @@ export class SpatialDropout2D extends TrainingNoise {
 
   protected noisy(x: Tensor): Tensor {
     const noiseShape = x.shape.map((d, i) => (i === 0 || i === (this.dataFormat === 'channels_first' ? 1 : x.rank - 1) ? d : 1));
-    return dropout(x, this.rate, { noiseShape, seed: this.nextSeed() });
+    return dropout(x, this.rate, { noiseShape, seed: this.seedSource() });
   }
 
   protected override layerConfig(): ConfigDict {
@@ -79,7 +81,7 @@ export class SpatialDropout1D extends TrainingNoise {
   }
 
   protected noisy(x: Tensor): Tensor {
-    return dropout(x, this.rate, { noiseShape: [x.shape[0], 1, x.shape[2]], seed: this.nextSeed() });
+    return dropout(x, this.rate, { noiseShape: [x.shape[0], 1, x.shape[2]], seed: this.seedSource() });
   }
 
   protected override layerConfig(): ConfigDict {
@@ -103,7 +105,7 @@ export class GaussianNoise extends TrainingNoise {
   }
 
   protected noisy(x: Tensor): Tensor {
-    return add(x, randomNormal(x.shape, { stddev: this.stddev, seed: this.nextSeed() }));
+    return add(x, randomNormal(x.shape, { stddev: this.stddev, seed: this.seedSource() }));
   }
 
   protected override layerConfig(): ConfigDict {
@@ -128,7 +130,7 @@ export class GaussianDropout extends TrainingNoise {
 
   protected noisy(x: Tensor): Tensor {
     if (this.rate === 0) return x;
-    return mul(x, randomNormal(x.shape, { mean: 1, stddev: Math.sqrt(this.rate / (1 - this.rate)), seed: this.nextSeed() }));
+    return mul(x, randomNormal(x.shape, { mean: 1, stddev: Math.sqrt(this.rate / (1 - this.rate)), seed: this.seedSource() }));
   }
 
   protected override layerConfig(): ConfigDict {

@@ -12,10 +12,11 @@
  * the same results up to float32 rounding; setRecurrentFusion(false) forces `scan`.
  */
 import { Tensor } from '../../tensor/tensor.js';
-import type { Variable } from '../../tensor/variable.js';
+import { Variable } from '../../tensor/variable.js';
 import { ones, zeros } from '../../tensor/create.js';
 import { formatShape } from '../../tensor/shape.js';
 import { cast, dense, dropout, fusedRnn, gather, mul, reshape, scan, transpose, type RnnCell, type ScanStep } from '../../ops/index.js';
+import { noGrad } from '../../autograd/tape.js';
 import type { ConfigDict } from '../../utils/serialization.js';
 import { getActivation, type ActivationFn } from '../../activations/index.js';
 import { type Initializer } from '../../initializers/index.js';
@@ -139,7 +140,7 @@ export abstract class RecurrentLayer extends Layer {
   recurrentKernel: Variable | null = null;
   bias: Variable | null = null;
   /** The states a stateful layer carries between calls (null until the first call or after a reset without batch size). */
-  private carried: Tensor[] | null = null;
+  private carried: Variable[] | null = null;
   private inputDim = 0;
 
   /** Number of gate blocks in the kernels (SimpleRNN 1, GRU 3, LSTM 4). */
@@ -227,7 +228,7 @@ export abstract class RecurrentLayer extends Layer {
     this.recurrentKernel = this.addWeight(`${cell}/recurrent_kernel`, [this.units, this.gates * this.units], this.recurrentSpec);
     if (this.useBias) this.bias = this.addWeight(`${cell}/bias`, this.biasShape(), { ...this.biasSpec, initializer: this.biasInitializer() });
     this.inputSpec = { ndim: 3, axes: { [-1]: dim } };
-    if (this.stateful && shape[0] !== null) this.carried = this.zeroStates(shape[0]);
+    if (this.stateful && shape[0] !== null) this.carry(this.zeroStates(shape[0]));
   }
 
   computeOutputShape(inputShape: LayerShape | readonly LayerShape[]): LayerShape | LayerShape[] {
@@ -250,9 +251,23 @@ export abstract class RecurrentLayer extends Layer {
     return Array.from({ length: this.stateCount }, () => zeros([batch, this.units]));
   }
 
+  /**
+   * Sets the carried states of a stateful layer. They live in non-trainable Variables
+   * (as Keras keeps them in tf.Variables), written in place, so a planned model carries
+   * them from call to call too; a new batch size makes new variables.
+   */
+  private carry(values: readonly Tensor[]): void {
+    const c = this.carried;
+    if (c !== null && c.length === values.length && c.every((v, i) => v.shape[0] === values[i].shape[0])) {
+      noGrad(() => c.forEach((v, i) => v.assign(values[i])));
+      return;
+    }
+    this.carried = values.map((t, i) => new Variable(t.detach(), undefined, { name: `${this.name}/state_${i}`, trainable: false }));
+  }
+
   /** The carried states of a stateful layer (copies), or null. */
   get states(): Tensor[] | null {
-    return this.carried ? this.carried.map((s) => s.detach()) : null;
+    return this.carried ? this.carried.map((s) => s.read()) : null;
   }
 
   /**
@@ -262,11 +277,12 @@ export abstract class RecurrentLayer extends Layer {
   resetStates(states?: readonly Tensor[]): void {
     if (!this.stateful) throw new Error(`Layer ${this.name} (${this.getClassName()}): resetStates() needs a stateful layer (stateful: true)`);
     if (states) {
-      this.carried = this.checkStates(states, states[0]?.shape[0] ?? 0, 'resetStates').map((s) => s.detach());
+      this.carry(this.checkStates(states, states[0]?.shape[0] ?? 0, 'resetStates'));
       return;
     }
     const batch = this.batchInputShape?.[0] ?? this.carried?.[0].shape[0] ?? null;
-    this.carried = batch === null ? null : this.zeroStates(batch);
+    if (batch === null) this.carried = null;
+    else this.carry(this.zeroStates(batch));
   }
 
   private checkStates(states: readonly Tensor[], batch: number, where: string): readonly Tensor[] {
@@ -284,11 +300,14 @@ export abstract class RecurrentLayer extends Layer {
   private initialStates(given: readonly Tensor[], batch: number): readonly Tensor[] {
     if (given.length > 0) return this.checkStates(given, batch, 'the initial state');
     if (!this.stateful) return this.zeroStates(batch);
-    if (this.carried === null) this.carried = this.zeroStates(batch);
-    if (this.carried[0].shape[0] !== batch) {
-      throw new RangeError(`Layer ${this.name} (${this.getClassName()}): a stateful layer keeps states for batches of ${this.carried[0].shape[0]}; got a batch of ${batch} (use one batch size, or resetStates())`);
+    if (this.carried === null) this.carry(this.zeroStates(batch));
+    const carried = this.carried as unknown as Variable[];
+    if (carried[0].shape[0] !== batch) {
+      throw new RangeError(`Layer ${this.name} (${this.getClassName()}): a stateful layer keeps states for batches of ${carried[0].shape[0]}; got a batch of ${batch} (use one batch size, or resetStates())`);
     }
-    return this.carried;
+    // Copies: the variables are overwritten after this call, and the step records of a
+    // training pass must keep the values they started from.
+    return carried.map((v) => v.read());
   }
 
   // ---- running ---------------------------------------------------------------------------
@@ -357,7 +376,7 @@ export abstract class RecurrentLayer extends Layer {
     const masks = this.dropoutMasks(batch, options.training ?? false);
     const fused = fusionEnabled && masks.recurrent === null ? this.fusedCell() : null;
     const res = fused ? this.runFused(fused, x, init, mask, masks) : this.runScan(x, init, mask, masks);
-    if (this.stateful) this.carried = res.states.map((s) => s.detach());
+    if (this.stateful) this.carry(res.states);
     const output = res.output;
     if (this.activityRegularizer) this.addActivityLoss(this.activityRegularizer, output);
     return this.returnState ? [output, ...res.states] : output;
