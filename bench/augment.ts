@@ -50,7 +50,7 @@ async function trainRate(shape: [number, number, number], batch: number): Promis
   const x = nt.randomUniform([batch, ...shape], { seed: 1 });
   const y = nt.toCategorical(nt.tensor(Int32Array.from({ length: batch }, (_, i) => i % 10)), 10);
   return rate(() => {
-    model.trainOnBatch(x, y);
+    void model.trainOnBatch(x, y);
     return batch;
   });
 }

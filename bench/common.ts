@@ -1,4 +1,7 @@
-/** Shared timing for the benchmarks. */
+/** Shared timing and result files for the benchmarks. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /**
  * Median samples/s over 3 timed blocks of `budgetS / 3` seconds each (at least 2 calls per
@@ -22,4 +25,16 @@ export function medianRate(step: () => void, batch: number, budgetS: number): nu
   }
   runs.sort((a, b) => a - b);
   return runs[1];
+}
+
+/**
+ * Writes a benchmark's results as JSON to bench-results/<name>.json at the repository root
+ * (not in git: the README's tables are generated from such a run); returns the path.
+ */
+export function writeResults(name: string, data: unknown): string {
+  const dir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench-results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${name}.json`);
+  writeFileSync(file, `${JSON.stringify({ benchmark: name, date: new Date().toISOString(), node: process.version, ...(data as object) }, null, 2)}\n`);
+  return file;
 }

@@ -32,7 +32,7 @@ export interface MemoryCurveOptions {
 /** The first `rows` training images (x/255) and labels; the full split is dropped on return. */
 async function firstRows(rows: number): Promise<{ pixels: Float32Array; labels: Float32Array }> {
   const [x, y] = await nt.datasets.fashionMnist.loadSplit('train', { download: false });
-  return { pixels: Float32Array.from(x.data.subarray(0, rows * 784), (v) => v / 255), labels: Float32Array.from(y.data.subarray(0, rows)) };
+  return { pixels: Float32Array.from(x.dataSync().subarray(0, rows * 784), (v) => v / 255), labels: Float32Array.from(y.dataSync().subarray(0, rows)) };
 }
 
 /** Trains the MLP and samples memory after every epoch; needs global.gc (node --expose-gc). */

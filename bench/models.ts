@@ -88,7 +88,7 @@ function main(): void {
     const y = nt.toCategorical(nt.randomUniform([spec.batch], { seed: 2, minval: 0, maxval: 10, dtype: 'int32' }), 10);
     const xi = nt.randomUniform([spec.inferBatch, ...spec.sample], { seed: 3 });
     rows.push([`${name.toUpperCase()} train (batch ${spec.batch})`, rate(() => void model.trainOnBatch(x, y), spec.batch), (torch?.[`${name}_train`] as number | undefined) ?? null]);
-    rows.push([`${name.toUpperCase()} inference (batch ${spec.inferBatch})`, rate(() => void (model.predict(xi, { batchSize: spec.inferBatch }) as nt.Tensor).data[0], spec.inferBatch), (torch?.[`${name}_infer`] as number | undefined) ?? null]);
+    rows.push([`${name.toUpperCase()} inference (batch ${spec.inferBatch})`, rate(() => void (model.predict(xi, { batchSize: spec.inferBatch }) as nt.Tensor).dataSync()[0], spec.inferBatch), (torch?.[`${name}_infer`] as number | undefined) ?? null]);
   }
   console.log(`| workload | Neurite samples/s | PyTorch ${torch?.version ?? ''} samples/s | Neurite / PyTorch |`);
   console.log('|---|---|---|---|');

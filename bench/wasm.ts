@@ -151,7 +151,7 @@ function neurite(): { w1Train: () => void; w2Infer: () => void; w2Train: () => v
   const xi = nt.randomUniform([W2_INFER_BATCH, 28, 28, 1], { seed: 4 });
   return {
     w1Train: () => void w1.trainOnBatch(x1, y),
-    w2Infer: () => void (w2.predict(xi, { batchSize: W2_INFER_BATCH }) as nt.Tensor).data[0],
+    w2Infer: () => void (w2.predict(xi, { batchSize: W2_INFER_BATCH }) as nt.Tensor).dataSync()[0],
     w2Train: () => void w2.trainOnBatch(x2, y),
   };
 }

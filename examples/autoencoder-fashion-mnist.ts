@@ -74,7 +74,7 @@ export async function runAutoencoders(options: AutoencoderOptions = {}): Promise
 
   const noisy = addNoise(x, { stddev: noiseStddev, seed: seed + 100, clip: true });
   const noisyTest = addNoise(xTest, { stddev: noiseStddev, seed: seed + 200, clip: true });
-  const noisyInputError = nt.mean(nt.squaredDifference(noisyTest, xTest)).data[0];
+  const noisyInputError = nt.mean(nt.squaredDifference(noisyTest, xTest)).dataSync()[0];
   log(`denoising autoencoder 784-128-784 (noise σ=${noiseStddev}; noisy test images vs clean: MSE ${noisyInputError.toFixed(5)}):`);
   const denoiser = denseAutoencoder({ inputDim: 784, encodingDims: [128], seed: seed + 1, name: 'denoising_autoencoder' });
   const denoisingErrors = await train('denoising', denoiser.autoencoder, noisy, x, noisyTest, xTest, epochs, seed, log);

@@ -128,7 +128,7 @@ export function generate(model: nt.Sequential, tokenizer: nt.Tokenizer, seedText
   for (let k = 0; k < length; k++) {
     const window = rows.map((ids) => ids.slice(-seqLength));
     const x = nt.padSequences(window, { maxlen: seqLength });
-    const probs = (model.predict(x) as nt.Tensor).data;
+    const probs = (model.predict(x) as nt.Tensor).dataSync();
     const vocab = probs.length / (rows.length * seqLength);
     rows.forEach((ids, r) => {
       const at = (r * seqLength + seqLength - 1) * vocab;

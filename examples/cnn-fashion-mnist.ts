@@ -66,8 +66,9 @@ export async function runCnn(options: CnnOptions = {}): Promise<CnnResult> {
   const [testLoss, testAccuracy] = (await model.evaluate(xTest, nt.toCategorical(data.test.labels, 10), { verbose: 0, batchSize: 512 })) as number[];
   const seconds = (performance.now() - started) / 1000;
   log(`test loss ${testLoss.toFixed(4)}, test accuracy ${testAccuracy.toFixed(4)} (${seconds.toFixed(0)} s in all); best weights in ${checkpoint}`);
-  const pred = nt.argmax(model.predict(nt.slice(xTest, [0, 0, 0, 0], [5, 28, 28, 1])) as nt.Tensor, 1).data;
-  log(`first test images: ${Array.from(pred, (p, i) => `${CLASSES[p]} (true: ${CLASSES[data.test.labels.data[i]]})`).join(', ')}`);
+  const pred = nt.argmax(model.predict(nt.slice(xTest, [0, 0, 0, 0], [5, 28, 28, 1])) as nt.Tensor, 1).dataSync();
+  const truth = data.test.labels.dataSync();
+  log(`first test images: ${Array.from(pred, (p, i) => `${CLASSES[p]} (true: ${CLASSES[truth[i]]})`).join(', ')}`);
   return { history, testAccuracy, testLoss, checkpoint, fullDataset: data.full, seconds };
 }
 

@@ -67,7 +67,7 @@ export async function runFilterVisualisation(options: FilterVisOptions = {}): Pr
   await save('kernels.png', kernelGrid(convs[0], { columns: 8 }));
   const sample = nt.slice(xTest, [0, 0, 0, 0], [1, 28, 28, 1]);
   await save('input.png', nt.reshape(sample, [28, 28, 1]));
-  log(`the test image is a ${CLASSES[data.test.labels.data[0]]}`);
+  log(`the test image is a ${CLASSES[data.test.labels.dataSync()[0]]}`);
   for (const conv of convs) await save(`activations-${conv.name}.png`, activationGrid(model, conv.name, sample, { columns: 8 }));
 
   const last = convs[convs.length - 1];

@@ -49,7 +49,7 @@ function crossEntropy(logits: nt.Tensor, labels: nt.Tensor): nt.Tensor {
 }
 
 function accuracy(logits: nt.Tensor, labels: Int32Array): number {
-  const pred = nt.argmax(logits, 1).data;
+  const pred = nt.argmax(logits, 1).dataSync();
   let hit = 0;
   for (let i = 0; i < labels.length; i++) if (pred[i] === labels[i]) hit++;
   return hit / labels.length;
@@ -112,7 +112,7 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
   const testLogits = nt.noGrad(() => nt.add(nt.matmul(testSet.x, weights.W), weights.b));
   const testAccuracy = accuracy(testLogits, testSet.y);
   log(`test accuracy ${testAccuracy.toFixed(4)} on ${testSet.y.length} images`);
-  const pred = nt.argmax(testLogits, 1).data;
+  const pred = nt.argmax(testLogits, 1).dataSync();
   log(`first test images: ${Array.from({ length: 5 }, (_, i) => `${CLASSES[pred[i]]} (true: ${CLASSES[testSet.y[i]]})`).join(', ')}`);
   return { losses, testAccuracy };
 }

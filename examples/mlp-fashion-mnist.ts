@@ -60,8 +60,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const [testLoss, testAccuracy] = (await model.evaluate(xTest, yTest, { verbose: 0 })) as number[];
   log(`test loss ${testLoss.toFixed(4)}, test accuracy ${testAccuracy.toFixed(4)}; best weights in ${checkpoint}`);
   const probs = model.predict(nt.slice(xTest, [0, 0], [5, 784])) as nt.Tensor;
-  const pred = nt.argmax(probs, 1).data;
-  log(`first test images: ${Array.from(pred, (p, i) => `${CLASSES[p]} (true: ${CLASSES[data.test.labels.data[i]]})`).join(', ')}`);
+  const pred = nt.argmax(probs, 1).dataSync();
+  const truth = data.test.labels.dataSync();
+  log(`first test images: ${Array.from(pred, (p, i) => `${CLASSES[p]} (true: ${CLASSES[truth[i]]})`).join(', ')}`);
   return { history, testAccuracy, testLoss, checkpoint, fullDataset: data.full };
 }
 

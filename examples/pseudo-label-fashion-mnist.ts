@@ -92,7 +92,7 @@ export async function runPseudoLabel(options: PseudoLabelOptions = {}): Promise<
   const control = mlp(seed);
   control.compile({ optimizer: 'adam', loss: 'categorical_crossentropy', metrics: ['accuracy'] });
   await control.fit(rows(flat, 0, nLabels), nt.toCategorical(nt.slice(data.train.labels, [0], [nLabels]), 10), { epochs: epochs * (rounds + 1), batchSize: 64, verbose: 0, seed });
-  const accuracyLabelsOnlySameEpochs = argmaxAccuracy(control.predict(xTest, { batchSize: 512 }) as nt.Tensor, Array.from(yTest.data, Number));
+  const accuracyLabelsOnlySameEpochs = argmaxAccuracy(control.predict(xTest, { batchSize: 512 }) as nt.Tensor, Array.from(yTest.dataSync(), Number));
   const seconds = (performance.now() - started) / 1000;
   log(`test accuracy with ${nLabels} labels: before pseudo-labelling ${accuracyBefore.toFixed(4)}, after ${accuracyAfter.toFixed(4)}; labels only for the same ${epochs * (rounds + 1)} epochs ${accuracyLabelsOnlySameEpochs.toFixed(4)} (${seconds.toFixed(0)} s in all)`);
   return { rounds: result.rounds, accuracyBefore, accuracyAfter, accuracyLabelsOnlySameEpochs, fullDataset: data.full, seconds };

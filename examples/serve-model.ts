@@ -93,7 +93,8 @@ export function parseSamples(body: unknown, sampleShape: readonly number[], maxS
 /** Rows of a [n, ...] output as nested number lists per sample (flattened per row). */
 function rows(y: nt.Tensor): number[][] {
   const per = y.size / y.shape[0];
-  return Array.from({ length: y.shape[0] }, (_, i) => Array.from(y.data.subarray(i * per, (i + 1) * per)));
+  const values = y.dataSync();
+  return Array.from({ length: y.shape[0] }, (_, i) => Array.from(values.subarray(i * per, (i + 1) * per)));
 }
 
 /**
@@ -143,10 +144,10 @@ export function createModelServer(model: nt.Model, options: ServeOptions = {}): 
 async function trainSmall(): Promise<nt.Model> {
   const [x, y] = await nt.datasets.fashionMnist.loadSplit('train');
   const n = 6000;
-  const pixels = Float32Array.from(x.data.subarray(0, n * 784), (v) => v / 255);
+  const pixels = Float32Array.from(x.dataSync().subarray(0, n * 784), (v) => v / 255);
   const model = new nt.Sequential([new nt.Flatten({ inputShape: [28, 28] }), new nt.Dense({ units: 64, activation: 'relu' }), new nt.Dense({ units: 10, activation: 'softmax' })]);
   model.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
-  await model.fit(nt.tensor(pixels, [n, 28, 28]), nt.tensor(Float32Array.from(y.data.subarray(0, n))), { epochs: 2, batchSize: 64, verbose: 2 });
+  await model.fit(nt.tensor(pixels, [n, 28, 28]), nt.tensor(Float32Array.from(y.dataSync().subarray(0, n))), { epochs: 2, batchSize: 64, verbose: 2 });
   return model;
 }
 

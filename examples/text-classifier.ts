@@ -129,7 +129,7 @@ export async function runTextClassifier(options: TextClassifierOptions = {}): Pr
   const seconds = (performance.now() - started) / 1000;
   log(`test loss ${testLoss.toFixed(4)}, test accuracy ${testAccuracy.toFixed(4)} (majority-class baseline ${baseline.toFixed(4)}); ${seconds.toFixed(1)} s in all`);
   const shown = Math.min(4, data.testTexts.length);
-  const p = (model.predict(nt.slice(xTest, [0, 0], [shown, maxlen])) as nt.Tensor).data;
+  const p = (model.predict(nt.slice(xTest, [0, 0], [shown, maxlen])) as nt.Tensor).dataSync();
   for (let i = 0; i < shown; i++) {
     log(`  P(label 1) = ${p[i].toFixed(2)}, true label ${data.testLabels[i]}: "${shorten(data.testTexts[i])}"`);
   }

@@ -70,7 +70,7 @@ export async function runMonitorExample(options: MonitorExampleOptions = {}): Pr
     logDir,
     runName,
     // Twelve test images whose predictions the board shows after every epoch.
-    samples: { x: nt.slice(xTest, [0, 0, 0, 0], [12, 28, 28, 1]), y: Array.from(data.test.labels.data.subarray(0, 12), Number), classNames: CLASSES },
+    samples: { x: nt.slice(xTest, [0, 0, 0, 0], [12, 28, 28, 1]), y: Array.from(data.test.labels.dataSync().subarray(0, 12), Number), classNames: CLASSES },
   });
   await nt.utils.plotModel(model, { toFile: `${monitor.runDir}/model.svg`, showShapes: true });
   await nt.utils.plotModel(model, { toFile: `${monitor.runDir}/model.png`, showShapes: true });

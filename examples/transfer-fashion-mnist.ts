@@ -74,7 +74,7 @@ export function denseHead(classes: number, seed = 1): nt.Layer[] {
 /** The images of the given classes (labels shifted by -offset), at most `limit`, or `perClass` of each, in dataset order. */
 export function selectClasses(split: FashionSplit, classes: readonly number[], options: { limit?: number; perClass?: number; offset?: number } = {}): { x: nt.Tensor; y: nt.Tensor } {
   const { limit = Infinity, perClass = Infinity, offset = 0 } = options;
-  const labels = split.labels.data;
+  const labels = split.labels.dataSync();
   const taken = new Map<number, number>(classes.map((c) => [c, 0]));
   const idx: number[] = [];
   for (let i = 0; i < labels.length && idx.length < limit; i++) {

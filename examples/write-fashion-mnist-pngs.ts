@@ -30,11 +30,13 @@ async function writeSplit(split: FashionSplit, dir: string, perClass: number): P
   const counts = new Array<number>(10).fill(0);
   const jobs: Promise<void>[] = [];
   for (const name of CLASS_DIRS) mkdirSync(join(dir, name), { recursive: true });
+  const labels = split.labels.dataSync();
+  const images = split.images.dataSync();
   for (let i = 0; i < split.labels.size; i++) {
-    const label = split.labels.data[i];
+    const label = labels[i];
     if (counts[label] >= perClass) continue;
     counts[label]++;
-    const pixels = Float32Array.from(split.images.data.subarray(i * 784, (i + 1) * 784), (v) => Math.round(v * 255));
+    const pixels = Float32Array.from(images.subarray(i * 784, (i + 1) * 784), (v) => Math.round(v * 255));
     jobs.push(nt.saveImg(join(dir, CLASS_DIRS[label], `${String(i).padStart(5, '0')}.png`), nt.tensor(pixels, [28, 28, 1]), { scale: false }));
     if (jobs.length >= 256) await Promise.all(jobs.splice(0));
   }

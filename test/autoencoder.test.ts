@@ -15,7 +15,7 @@ async function mnist(n: number): Promise<{ x: nt.Tensor; y: nt.Tensor }> {
 }
 
 function mse(a: nt.Tensor, b: nt.Tensor): number {
-  return nt.mean(nt.squaredDifference(a, b)).data[0];
+  return nt.mean(nt.squaredDifference(a, b)).dataSync()[0];
 }
 
 test('denseAutoencoder: shapes, shared layers and parameter counts', () => {
@@ -48,11 +48,11 @@ test('convAutoencoder: shapes and parameter counts', () => {
 test('addNoise: seeded, clipped, right spread', () => {
   const x = nt.zeros([200, 50]);
   const a = addNoise(x, { stddev: 0.5, seed: 3 });
-  assert.deepEqual(Array.from(a.data), Array.from(addNoise(x, { stddev: 0.5, seed: 3 }).data));
-  const sd = Math.sqrt(nt.mean(nt.square(a)).data[0]);
+  assert.deepEqual(Array.from(a.dataSync()), Array.from(addNoise(x, { stddev: 0.5, seed: 3 }).dataSync()));
+  const sd = Math.sqrt(nt.mean(nt.square(a)).dataSync()[0]);
   assert.ok(Math.abs(sd - 0.5) < 0.02, `stddev ${sd}`);
   const c = addNoise(nt.fill([100], 0.5), { stddev: 2, seed: 4, clip: true });
-  assert.ok(Math.min(...c.data) >= 0 && Math.max(...c.data) <= 1);
+  assert.ok(Math.min(...c.dataSync()) >= 0 && Math.max(...c.dataSync()) <= 1);
 });
 
 test('dense autoencoder: reconstruction MSE falls on real MNIST', async () => {
@@ -106,14 +106,14 @@ test('stacked autoencoder: the classifier starts from the pretrained weights and
     const got = dense[k].getWeights();
     const want = stacked.encoders[k].getWeights();
     assert.equal(got.length, want.length);
-    for (let i = 0; i < got.length; i++) assert.deepEqual(Array.from(got[i].data), Array.from(want[i].data));
+    for (let i = 0; i < got.length; i++) assert.deepEqual(Array.from(got[i].dataSync()), Array.from(want[i].dataSync()));
   }
   clf.compile({ optimizer: 'adam', loss: 'categorical_crossentropy', metrics: ['accuracy'] });
   const h = await clf.fit(x, nt.toCategorical(y, 10), { epochs: 5, batchSize: 32, verbose: 0, seed: 1 });
   const acc = h.history.accuracy;
   assert.ok(acc[acc.length - 1] > 0.8, `accuracy ${acc.join(', ')}`);
   // Fine-tuning changed the copies, not the pretrained layers.
-  assert.notDeepEqual(Array.from(dense[0].getWeights()[0].data), Array.from(stacked.encoders[0].getWeights()[0].data));
+  assert.notDeepEqual(Array.from(dense[0].getWeights()[0].dataSync()), Array.from(stacked.encoders[0].getWeights()[0].dataSync()));
 });
 
 test('the autoencoder example runs in smoke mode and every reconstruction error falls', async () => {

@@ -20,7 +20,7 @@ function leaf(values: number[] | Tensor, shape?: number[]): Tensor {
 function assertClose(actual: Tensor | null, expected: readonly number[], tol = 1e-5, what = 'value'): void {
   assert.ok(actual !== null, `${what}: expected a tensor, got null`);
   assert.equal(actual.size, expected.length, `${what}: size ${actual.size}, expected ${expected.length}`);
-  actual.data.forEach((v, i) => {
+  actual.dataSync().forEach((v, i) => {
     assert.ok(Math.abs(v - expected[i]) <= tol, `${what}[${i}] = ${v}, expected ${expected[i]} (±${tol})`);
   });
 }
@@ -51,9 +51,9 @@ test('a second backward() through a released graph throws a clear error', () => 
   const x = leaf([1, 2]);
   const y = nt.sum(nt.exp(x));
   y.backward();
-  const first = Array.from(x.grad?.data ?? []);
+  const first = Array.from(x.grad?.dataSync() ?? []);
   assert.throws(() => y.backward(), /retainGraph/, 'the second pass over the same output must throw, naming retainGraph');
-  assert.deepEqual(Array.from(x.grad?.data ?? []), first, 'the failed pass must not change .grad');
+  assert.deepEqual(Array.from(x.grad?.dataSync() ?? []), first, 'the failed pass must not change .grad');
 });
 
 test('backward() into a sub-graph released by an earlier pass throws a clear error', () => {
@@ -110,11 +110,12 @@ function channelSumInputGradient(w: Tensor, inH: number, inW: number, oc: number
   const outH = inH - kH + 1;
   const outW = inW - kW + 1;
   const g = new Array<number>(inH * inW * inC).fill(0);
+  const wv = w.dataSync();
   for (let oh = 0; oh < outH; oh++) {
     for (let ow = 0; ow < outW; ow++) {
       for (let kh = 0; kh < kH; kh++) {
         for (let kw = 0; kw < kW; kw++) {
-          for (let c = 0; c < inC; c++) g[((oh + kh) * inW + ow + kw) * inC + c] += w.data[((kh * kW + kw) * inC + c) * outC + oc];
+          for (let c = 0; c < inC; c++) g[((oh + kh) * inW + ow + kw) * inC + c] += wv[((kh * kW + kw) * inC + c) * outC + oc];
         }
       }
     }

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import * as nt from '../src/index.js';
 import { jsBackend } from '../src/backends/js/index.js';
 import { KernelModule, createWasmBackend } from '../src/backends/wasm/index.js';
-import { compareBackends, data } from './helpers/backend-cases.js';
+import { BackendIO, compareBackends, data } from './helpers/backend-cases.js';
 
 const ST = new URL('../wasm/neurite-kernels.wasm', import.meta.url);
 const MT = new URL('../wasm/neurite-kernels-mt.wasm', import.meta.url);
@@ -51,7 +51,7 @@ test('every kernel of the threaded build matches the js reference, on several th
   }
 });
 
-test('a model trained on wasm follows the same path as on js', { skip }, () => {
+test('a model trained on wasm follows the same path as on js', { skip }, async () => {
   const x = nt.tensor(data(64 * 8 * 8 * 2, 7, 0, 1), [64, 8, 8, 2]);
   const y = nt.utils.toCategorical(nt.tensor(Int32Array.from({ length: 64 }, (_, i) => (i * 7) % 3), [64]), 3);
   const losses: Record<string, number[]> = {};
@@ -69,8 +69,8 @@ test('a model trained on wasm follows the same path as on js', { skip }, () => {
     // SGD: Adam would turn round-off in near-zero gradients into whole steps of size lr.
     model.compile({ optimizer: new nt.SGD({ learningRate: 0.05, momentum: 0.9 }), loss: 'categorical_crossentropy' });
     losses[name] = [];
-    for (let step = 0; step < 5; step++) losses[name].push(model.trainOnBatch(x, y) as number);
-    weights[name] = model.getWeights().map((w) => w.data as Float32Array);
+    for (let step = 0; step < 5; step++) losses[name].push((await model.trainOnBatch(x, y)) as number);
+    weights[name] = model.getWeights().map((w) => w.dataSync() as Float32Array);
   }
   nt.setBackend('native');
   assert.ok(losses.js[4] < losses.js[0], `js loss did not fall: ${losses.js}`);
@@ -100,13 +100,12 @@ test('without the native addon Node picks wasm, says so once, and NEURITE_BACKEN
 test('a kernel that would exceed the wasm memory fails with a clear error and the backend keeps working', { skip }, () => {
   nt.setBackend('wasm');
   try {
-    const b = nt.backend();
-    const info = { batch: 70000, inH: 100, inW: 100, inC: 1, outH: 100, outW: 100, outC: 64, kH: 1, kW: 1, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0, groups: 1 };
-    assert.throws(() => b.conv2d(new Float32Array(16), new Float32Array(64), info), /wasm backend: out of memory/);
-    const a = data(100 * 100, 3);
-    const spec = { batchA: 1, batchB: 1, m: 100, k: 100, n: 100, transA: false, transB: false };
-    const got = b.matmul(a, a, spec);
-    const want = jsBackend.matmul(a, a, spec);
+    // 30000² floats: more than the 2 GiB a wasm memory can hold.
+    assert.throws(() => nt.broadcastTo(nt.zeros([1, 1]), [30000, 30000]), /wasm backend: out of memory/);
+    const a = nt.tensor(data(100 * 100, 3), [100, 100]);
+    const got = nt.matmul(a, a).dataSync();
+    const io = new BackendIO(jsBackend);
+    const want = io.run(100 * 100, (o) => jsBackend.matmul(a.dataSync(), a.dataSync(), o as Float32Array, { batchA: 1, batchB: 1, m: 100, k: 100, n: 100, transA: false, transB: false }));
     for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got[i] - want[i]) < 1e-3, `element ${i}`);
   } finally {
     nt.setBackend('native');

@@ -68,7 +68,7 @@ function sameTensors(a: readonly nt.Tensor[], b: readonly nt.Tensor[], what: str
   assert.equal(a.length, b.length, `${what}: count`);
   a.forEach((t, i) => {
     assert.deepEqual(t.shape, b[i].shape, `${what}[${i}] shape`);
-    assert.deepEqual(Array.from(t.data), Array.from(b[i].data), `${what}[${i}] values`);
+    assert.deepEqual(Array.from(t.dataSync()), Array.from(b[i].dataSync()), `${what}[${i}] values`);
   });
 }
 
@@ -106,9 +106,9 @@ test('ModelCheckpoint(saveBestOnly) in fit: one file per improving epoch; the be
     model.setWeights(rec.snapshots[best]);
     const expected = model.predict(d.xVal) as nt.Tensor;
     const got = loaded.predict(d.xVal) as nt.Tensor;
-    assert.deepEqual(Array.from(got.data), Array.from(expected.data));
+    assert.deepEqual(Array.from(got.dataSync()), Array.from(expected.dataSync()));
     const last = rec.snapshots[7];
-    assert.notDeepEqual(Array.from(last[0].data), Array.from(rec.snapshots[best][0].data), 'the last weights differ from the best');
+    assert.notDeepEqual(Array.from(last[0].dataSync()), Array.from(rec.snapshots[best][0].dataSync()), 'the last weights differ from the best');
   });
 });
 
@@ -125,11 +125,11 @@ test('ModelCheckpoint(saveWeightsOnly) in fit: weights load into a new model of 
       if (v > acc[bestEpoch]) bestEpoch = e;
     });
     const fresh = makeModel(99);
-    assert.notDeepEqual(Array.from(fresh.getWeights()[0].data), Array.from(rec.snapshots[bestEpoch][0].data));
+    assert.notDeepEqual(Array.from(fresh.getWeights()[0].dataSync()), Array.from(rec.snapshots[bestEpoch][0].dataSync()));
     await fresh.loadWeights(path);
     sameTensors(fresh.getWeights(), rec.snapshots[bestEpoch], 'loaded weights vs the max val_accuracy epoch');
     model.setWeights(rec.snapshots[bestEpoch]);
-    assert.deepEqual(Array.from((fresh.predict(d.xVal) as nt.Tensor).data), Array.from((model.predict(d.xVal) as nt.Tensor).data));
+    assert.deepEqual(Array.from((fresh.predict(d.xVal) as nt.Tensor).dataSync()), Array.from((model.predict(d.xVal) as nt.Tensor).dataSync()));
   });
 });
 

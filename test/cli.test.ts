@@ -54,7 +54,7 @@ before(async () => {
   const images = await nt.readIdxFile(join(mnistDir(), 't10k-images-idx3-ubyte.gz'));
   const pixels = Float32Array.from(images.data.subarray(0, N * 784));
   mnistX = nt.tensor(pixels.map((v) => v / 255), [N, 28, 28, 1]);
-  writeFileSync(join(dir, 'mnist_x.npy'), encodeNpy(mnistX.data as Float32Array, mnistX.shape));
+  writeFileSync(join(dir, 'mnist_x.npy'), encodeNpy(mnistX.dataSync() as Float32Array, mnistX.shape));
   mnistLabels = Array.from((await nt.readIdxFile(join(mnistDir(), 't10k-labels-idx1-ubyte.gz'))).data.subarray(0, N));
   mkdirSync(join(dir, 'mnist_png'));
   for (let i = 0; i < 8; i++) await nt.saveImg(join(dir, 'mnist_png', `digit_${i}.png`), nt.tensor(pixels.slice(i * 784, (i + 1) * 784), [28, 28, 1]));
@@ -165,8 +165,8 @@ test('convert .h5 → native → web → .h5 keeps the predictions (and Keras re
   assert.ok(existsSync(join(dir, 'web', 'cnn.weights.bin')));
   const original = (await nt.loadModel(KERAS_CNN)).predict(mnistX) as nt.Tensor;
   const roundTrip = (await nt.loadModel(back)).predict(mnistX) as nt.Tensor;
-  assert.deepEqual(Array.from(roundTrip.data), Array.from(original.data));
-  assert.ok(maxAbsDiff(roundTrip.data, expected.subarray(0, N * 10)) < 1e-4);
+  assert.deepEqual(Array.from(roundTrip.dataSync()), Array.from(original.dataSync()));
+  assert.ok(maxAbsDiff(roundTrip.dataSync(), expected.subarray(0, N * 10)) < 1e-4);
   const layout = py('import sys, h5py, json; f = h5py.File(sys.argv[1], "r"); print(json.loads(f.attrs["model_config"])["class_name"], len(f["model_weights"].attrs["layer_names"]))', back);
   assert.equal(layout, 'Sequential 11');
 });
@@ -176,7 +176,7 @@ test('export --onnx writes a file onnxruntime runs with Keras\' outputs', async 
   const r = await runCli(['export', '--onnx', KERAS_CNN, '-o', out, '--opset', '17']);
   assert.equal(r.code, 0, describeRun(r));
   const session = await ort.InferenceSession.create(out);
-  const result = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', mnistX.data as Float32Array, [N, 28, 28, 1]) });
+  const result = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', mnistX.dataSync() as Float32Array, [N, 28, 28, 1]) });
   const y = result[session.outputNames[0]].data as Float32Array;
   assert.ok(maxAbsDiff(y, expected.subarray(0, N * 10)) < 1e-4);
 });
@@ -253,16 +253,17 @@ test('train config.json (1 epoch, Fashion-MNIST subset) saves the model; evaluat
   const pngDir = join(dir, 'fashion_png');
   mkdirSync(pngDir);
   const count = 40;
-  for (let i = 0; i < count; i++) await nt.saveImg(join(pngDir, `item_${String(i).padStart(2, '0')}.png`), nt.tensor(Float32Array.from(xTest.data.subarray(i * 784, (i + 1) * 784)), [28, 28, 1]));
+  const xTestValues = xTest.dataSync();
+  for (let i = 0; i < count; i++) await nt.saveImg(join(pngDir, `item_${String(i).padStart(2, '0')}.png`), nt.tensor(Float32Array.from(xTestValues.subarray(i * 784, (i + 1) * 784)), [28, 28, 1]));
   const [ev, p, svg] = await Promise.all([
     runCli(['evaluate', info.output, 'fashion_mnist', '--limit', '500', '--json', '-q']),
     runCli(['predict', info.output, pngDir, '--class-names', 'fashion_mnist', '--json']),
     runCli(['plot', info.output, '-o', join(dir, 'model.svg'), '--show-shapes']),
   ]);
   const model = await nt.loadModel(info.output);
-  const x500 = nt.tensor(Float32Array.from(xTest.data.subarray(0, 500 * 784), (v) => v / 255), [500, 28, 28]);
-  const mine = argmaxRows((model.predict(x500) as nt.Tensor).data, 10);
-  const labels = Array.from(yTest.data.subarray(0, 500));
+  const x500 = nt.tensor(Float32Array.from(xTest.dataSync().subarray(0, 500 * 784), (v) => v / 255), [500, 28, 28]);
+  const mine = argmaxRows((model.predict(x500) as nt.Tensor).dataSync(), 10);
+  const labels = Array.from(yTest.dataSync().subarray(0, 500));
 
   assert.equal(ev.code, 0, describeRun(ev));
   const metrics = JSON.parse(ev.stdout) as { loss: number; accuracy: number };
@@ -295,7 +296,7 @@ test('train script.ts runs a TypeScript script importing neurite and a sibling .
     'const model = new nt.Sequential([new nt.Dense({ units: 1, inputShape: [1] })]);',
     "model.compile({ optimizer: new nt.SGD({ learningRate: 0.05 }), loss: 'mse' });",
     'await model.fit(nt.tensor(xs.map((x) => [x])), nt.tensor(xs.map((x) => [target(x)])), { epochs, batchSize: 5, verbose: 0 });',
-    'const [w, b] = model.getWeights().map((t) => t.data[0]);',
+    'const [w, b] = model.getWeights().map((t) => t.dataSync()[0]);',
     'const out: Fitted = { w, b, epochs };',
     'console.log(JSON.stringify(out));',
   ].join('\n'));

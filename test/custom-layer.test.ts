@@ -44,7 +44,7 @@ test('build() called directly marks a layer built, so weights set afterwards sur
   const bias = nt.tensor([0.5, -0.5], [2]);
   dense.setWeights([kernel, bias]);
   const y = dense.apply(nt.tensor([1, 1, 1], [1, 3])) as nt.Tensor;
-  assert.deepEqual(Array.from(y.data), [9.5, 11.5]);
+  assert.deepEqual(Array.from(y.dataSync()), [9.5, 11.5]);
   // A custom layer's own build is the one that runs, and the wrapper is not part of its config.
   const s = new Scale();
   s.build([null, 4]);

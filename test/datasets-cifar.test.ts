@@ -66,19 +66,20 @@ function tarGz(dir: string, folder: string, name: string): Buffer {
 function checkPixels(x: nt.Tensor, keys: readonly number[]): void {
   assert.deepEqual(x.shape, [keys.length, 32, 32, 3]);
   assert.equal(x.dtype, 'int32');
+  const xv = x.dataSync();
   keys.forEach((k, n) => {
     const p = planes(k);
     for (let i = 0; i < 1024; i++) {
       for (let c = 0; c < 3; c++) {
-        if (x.data[(n * 1024 + i) * 3 + c] !== p[c][i]) assert.fail(`record ${n}: pixel ${i} channel ${c} is ${x.data[(n * 1024 + i) * 3 + c]}, expected ${p[c][i]}`);
+        if (xv[(n * 1024 + i) * 3 + c] !== p[c][i]) assert.fail(`record ${n}: pixel ${i} channel ${c} is ${xv[(n * 1024 + i) * 3 + c]}, expected ${p[c][i]}`);
       }
     }
   });
   // One pixel by hand: record 0, row 14, column 15 is (12, 13) of Fashion image keys[0] in red, of image keys[0] + 100 in green.
   const at = (image: number): number => fashion[image * 784 + 12 * 28 + 13];
-  assert.equal(x.data[((0 * 32 + 14) * 32 + 15) * 3 + 0], at(keys[0]));
-  assert.equal(x.data[((0 * 32 + 14) * 32 + 15) * 3 + 1], at(keys[0] + 100));
-  assert.equal(x.data[((0 * 32 + 14) * 32 + 15) * 3 + 2], 255 - at(keys[0]));
+  assert.equal(x.dataSync()[((0 * 32 + 14) * 32 + 15) * 3 + 0], at(keys[0]));
+  assert.equal(x.dataSync()[((0 * 32 + 14) * 32 + 15) * 3 + 1], at(keys[0] + 100));
+  assert.equal(x.dataSync()[((0 * 32 + 14) * 32 + 15) * 3 + 2], 255 - at(keys[0]));
 }
 
 const md5 = (b: Uint8Array): string => createHash('md5').update(b).digest('hex');
@@ -95,8 +96,8 @@ test('cifar10.loadData downloads a real-format .tar.gz from a mirror, transposes
     checkPixels(x, TRAIN_KEYS.flat());
     checkPixels(xt, TEST_KEYS);
     assert.deepEqual([y.shape, yt.shape], [[10, 1], [3, 1]]);
-    assert.deepEqual(Array.from(y.data), TRAIN_KEYS.flat().map(label10));
-    assert.deepEqual(Array.from(yt.data), TEST_KEYS.map(label10));
+    assert.deepEqual(Array.from(y.dataSync()), TRAIN_KEYS.flat().map(label10));
+    assert.deepEqual(Array.from(yt.dataSync()), TEST_KEYS.map(label10));
     assert.deepEqual(listFiles(cache), ['cifar-10/cifar-10-binary.tar.gz']);
     const [x2] = await nt.datasets.cifar10.loadSplit('test', options);
     checkPixels(x2, TEST_KEYS);
@@ -137,7 +138,7 @@ test('cifar10 reads an extracted folder or an archive found through options.dirs
     for (const dir of [work, join(work, 'cifar-10-batches-bin')]) {
       const [x, y] = await nt.datasets.cifar10.loadSplit('train', { cacheDir: cache, dirs: [dir], download: false });
       checkPixels(x, TRAIN_KEYS.flat());
-      assert.deepEqual(Array.from(y.data), TRAIN_KEYS.flat().map(label10));
+      assert.deepEqual(Array.from(y.dataSync()), TRAIN_KEYS.flat().map(label10));
     }
     const only = tempDir('cifar10-archive');
     try {
@@ -168,12 +169,12 @@ test('cifar100: fine and coarse labels, NHWC pixels, from a served archive check
     const [[x, yFine], [xt, ytFine]] = await nt.datasets.cifar100.loadData(options);
     checkPixels(x, [0, 1, 2, 3]);
     checkPixels(xt, [30, 31]);
-    assert.deepEqual(Array.from(yFine.data), [0, 1, 2, 3].map(fine));
-    assert.deepEqual(Array.from(ytFine.data), [30, 31].map(fine));
+    assert.deepEqual(Array.from(yFine.dataSync()), [0, 1, 2, 3].map(fine));
+    assert.deepEqual(Array.from(ytFine.dataSync()), [30, 31].map(fine));
     assert.deepEqual(yFine.shape, [4, 1]);
     const [, yCoarse] = await nt.datasets.cifar100.loadSplit('train', { ...options, labelMode: 'coarse' });
-    assert.deepEqual(Array.from(yCoarse.data), [0, 1, 2, 3].map(coarse));
-    assert.notDeepEqual(Array.from(yCoarse.data), Array.from(yFine.data));
+    assert.deepEqual(Array.from(yCoarse.dataSync()), [0, 1, 2, 3].map(coarse));
+    assert.notDeepEqual(Array.from(yCoarse.dataSync()), Array.from(yFine.dataSync()));
     assert.deepEqual(server.requests, ['/cifar-100/cifar-100-binary.tar.gz']);
     const mode = { ...options, labelMode: 'medium' } as unknown as nt.Cifar100Options;
     await assert.rejects(nt.datasets.cifar100.loadSplit('test', mode), /datasets\.cifar100\.loadSplit: options\.labelMode must be 'fine' or 'coarse'; got "medium"/);
@@ -202,7 +203,7 @@ test('bad CIFAR files are clear errors: record size, label range, missing member
     writeFileSync(join(folder, 'test.bin'), records([30], () => [25, 3]));
     await assert.rejects(nt.datasets.cifar100.loadSplit('test', { cacheDir: cache, dirs: [work], download: false, labelMode: 'coarse' }), /test\.bin: label 25 of example 0 is out of range \(expected 0\.\.19\)/);
     const [, y] = await nt.datasets.cifar100.loadSplit('test', { cacheDir: cache, dirs: [work], download: false });
-    assert.deepEqual(Array.from(y.data), [3]);
+    assert.deepEqual(Array.from(y.dataSync()), [3]);
     const other = tempDir('cifar-other');
     try {
       writeFileSync(join(other, 'cifar-10-binary.tar.gz'), tarGz(work, 'cifar-100-binary', 'x.tar.gz'));

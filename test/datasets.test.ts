@@ -26,7 +26,7 @@ function fashionFile(name: string): string {
 
 function classCounts(labels: nt.Tensor, classes: number): number[] {
   const counts = new Array<number>(classes).fill(0);
-  for (const l of labels.data) counts[l]++;
+  for (const l of labels.dataSync()) counts[l]++;
   return counts;
 }
 
@@ -49,7 +49,7 @@ function checkMnistTest([x, y]: [nt.Tensor, nt.Tensor]): void {
   assert.deepEqual(y.shape, [10000]);
   assert.equal(x.dtype, 'int32');
   assert.equal(y.dtype, 'int32');
-  assert.deepEqual(Array.from(y.data.subarray(0, 5)), [7, 2, 1, 0, 4]);
+  assert.deepEqual(Array.from(y.dataSync().subarray(0, 5)), [7, 2, 1, 0, 4]);
   assert.deepEqual(classCounts(y, 10), [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]);
 }
 
@@ -63,7 +63,7 @@ test("fashionMnist.loadData reads Debian's dataset-fashion-mnist in place (shape
     assert.deepEqual(classCounts(yt, 10), new Array<number>(10).fill(1000));
     let min = 255;
     let max = 0;
-    for (const v of x.data) {
+    for (const v of x.dataSync()) {
       if (v < min) min = v;
       if (v > max) max = v;
     }
@@ -71,10 +71,10 @@ test("fashionMnist.loadData reads Debian's dataset-fashion-mnist in place (shape
     // Independently from the raw file: the IDX header is 16 bytes, then uint8 pixels.
     const raw = gunzipSync(readFileSync(fashionFile('train-images-idx3-ubyte.gz')));
     const first = raw.subarray(16, 16 + 784);
-    assert.equal(sum(x.data.subarray(0, 784)), sum(first));
-    assert.equal(createHash('md5').update(Uint8Array.from(x.data.subarray(0, 784))).digest('hex'), createHash('md5').update(first).digest('hex'));
+    assert.equal(sum(x.dataSync().subarray(0, 784)), sum(first));
+    assert.equal(createHash('md5').update(Uint8Array.from(x.dataSync().subarray(0, 784))).digest('hex'), createHash('md5').update(first).digest('hex'));
     const rawLabels = gunzipSync(readFileSync(fashionFile('t10k-labels-idx1-ubyte.gz'))).subarray(8, 18);
-    assert.deepEqual(Array.from(yt.data.subarray(0, 10)), Array.from(rawLabels));
+    assert.deepEqual(Array.from(yt.dataSync().subarray(0, 10)), Array.from(rawLabels));
     assert.deepEqual(listFiles(cache), [], 'the system files are used in place, not copied into the cache');
   } finally {
     removeDir(cache);

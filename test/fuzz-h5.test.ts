@@ -53,7 +53,7 @@ async function check(bytes: Uint8Array): Promise<string> {
 
 async function weightsOf(path: string): Promise<Float32Array[]> {
   const m = await loadModel(path, { compile: false });
-  return m.getWeights().map((w) => Float32Array.from(w.data));
+  return m.getWeights().map((w) => Float32Array.from(w.dataSync()));
 }
 
 test('mutated real Keras .h5 files load or reject with an Error naming the file; the process survives', async () => {

@@ -64,7 +64,7 @@ function assemble(list: readonly Chunk[]): Uint8Array {
 
 async function seedPngs(): Promise<Uint8Array[]> {
   const [x] = await nt.datasets.fashionMnist.loadSplit('test', { download: false });
-  const img = (i: number): Buffer => Buffer.from(Uint8Array.from(x.data.subarray(i * 784, (i + 1) * 784)));
+  const img = (i: number): Buffer => Buffer.from(Uint8Array.from(x.dataSync().subarray(i * 784, (i + 1) * 784)));
   const grey = img(0);
   const rgb = Buffer.alloc(784 * 3);
   const rgba = Buffer.alloc(784 * 4);

@@ -110,7 +110,7 @@ REDUCTIONS.forEach((c, i) => {
 
 /** x with exact zeros written at the given flat indices. */
 function withZeros(x: Tensor, at: readonly number[]): Tensor {
-  const data = (x.data as Float32Array).slice();
+  const data = (x.dataSync() as Float32Array).slice();
   for (const i of at) data[i] = 0;
   return nt.tensor(data, x.shape);
 }

@@ -104,9 +104,9 @@ test('weights that do not fit name the file, the layer and both shapes; the mode
     new nt.Dense({ units: 64, activation: 'relu', name: 'hidden' }),
     new nt.Dense({ units: 10, name: 'logits' }),
   ]);
-  const before = model.getWeights().map((w) => Array.from(w.data));
+  const before = model.getWeights().map((w) => Array.from(w.dataSync()));
   await rejects(loadWeightsH5(model, MLP), /^loadWeightsH5: .*dig94_mlp_logits\.h5: layer 'hidden' \(Dense\): weight 'hidden\/kernel' has shape \[784, 64\] in the model but 'dense_2\/kernel:0' has shape \[784, 128\] in the file \(layer 'dense_2'\)/);
-  assert.deepEqual(model.getWeights().map((w) => Array.from(w.data)), before);
+  assert.deepEqual(model.getWeights().map((w) => Array.from(w.dataSync())), before);
 
   const deeper = new nt.Sequential([new nt.Flatten({ inputShape: [28, 28] }), new nt.Dense({ units: 128 }), new nt.Dense({ units: 10 }), new nt.Dense({ units: 10 })]);
   await rejects(loadWeightsH5(deeper, MLP), /dig94_mlp_logits\.h5: the model has 3 layers with weights \(.*\) but the file has 2 \(dense_2, dense_3\)/);
@@ -152,7 +152,7 @@ test('a training_config that cannot be used loads the model uncompiled, with a w
   assert.equal(warnings.length, 1);
   assert.match(warnings[0], /custom-loss\.h5: the model was loaded without compiling it \(Unknown loss '.*'\. Known losses: .*\); call compile\(\) yourself/);
   assert.throws(() => back.optimizer, /compile/);
-  assert.deepEqual(Array.from(back.getWeights()[0].data), Array.from(model.getWeights()[0].data));
+  assert.deepEqual(Array.from(back.getWeights()[0].dataSync()), Array.from(model.getWeights()[0].dataSync()));
 });
 
 test('saving is atomic: a failed save leaves the old file intact and no temporary file behind', async () => {

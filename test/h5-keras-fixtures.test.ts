@@ -55,7 +55,7 @@ for (const c of CASES) {
     assert.deepEqual(out.shape, [N, 10]);
     const expected = readNpy(fixture('keras-h5', `expected_${c.name}_first1000.npy`));
     assert.deepEqual(expected.shape, [N, 10]);
-    const r = compare(out.data as Float32Array, expected.data as Float32Array, labels);
+    const r = compare(out.dataSync() as Float32Array, expected.data as Float32Array, labels);
     console.log(`${c.name}: max abs diff vs Keras ${r.maxDiff.toExponential(3)}, accuracy on the first ${N} MNIST test images ${r.accuracy.toFixed(4)} (Keras' outputs: ${r.keras.toFixed(4)})`);
     assert.ok(r.maxDiff <= 1e-4, `max abs diff ${r.maxDiff} > 1e-4`);
     assert.ok(r.accuracy >= c.accuracy - 0.0005, `accuracy ${r.accuracy} < ${c.accuracy}`);
@@ -71,17 +71,17 @@ test('the fixtures come back compiled as Keras saved them, with the Adam state r
   const { pixels, labels } = await mnistFirst(64);
   const x = nt.tensor(pixels, [64, 28, 28]);
   const y = nt.tensor(Int32Array.from(labels), [64]);
-  const before = mlp.testOnBatch(x, y) as number[];
+  const before = (await mlp.testOnBatch(x, y)) as number[];
   assert.deepEqual(mlp.metricsNames, ['loss', 'accuracy']);
   assert.ok(before[0] < 0.5 && before[1] > 0.9, `loss/accuracy ${before}`);
-  mlp.trainOnBatch(x, y);
+  await mlp.trainOnBatch(x, y);
   assert.equal(mlp.optimizer.iterations, 9376);
 
   const cnn = await loadModelH5(fixture('keras-h5', 'kilneta_cnn_dropout.h5'));
   assert.equal(cnn.optimizer.iterations, 11750);
   const m = cnn.optimizer.getWeights();
   assert.equal(m.length, 1 + 2 * 8); // iterations, then m and v of the 8 trainable weights
-  assert.ok((m[1].data as Float32Array).some((v) => v !== 0), 'the first m slot was restored (not zeros)');
+  assert.ok((m[1].dataSync() as Float32Array).some((v) => v !== 0), 'the first m slot was restored (not zeros)');
 });
 
 test('compile: false loads the architecture and weights only', async () => {

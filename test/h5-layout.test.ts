@@ -90,7 +90,7 @@ function runOracle(file: string, expected: object, dir: string): number {
 }
 
 function layersExpected(model: nt.Model): object[] {
-  return model.layers.map((l) => ({ name: l.name, weights: l.weights.map((w) => ({ name: `${w.name}:0`, shape: [...w.shape], values: Array.from(w.data) })) }));
+  return model.layers.map((l) => ({ name: l.name, weights: l.weights.map((w) => ({ name: `${w.name}:0`, shape: [...w.shape], values: Array.from(w.dataSync()) })) }));
 }
 
 function smallCnn(): nt.Sequential {
@@ -116,7 +116,7 @@ function assertSameWeights(a: readonly nt.Tensor[], b: readonly nt.Tensor[], wha
   assert.equal(a.length, b.length, `${what}: count`);
   a.forEach((t, i) => {
     assert.deepEqual(t.shape, b[i].shape, `${what} ${i}: shape`);
-    assert.deepEqual(Array.from(t.data), Array.from(b[i].data), `${what} ${i}: values`);
+    assert.deepEqual(Array.from(t.dataSync()), Array.from(b[i].dataSync()), `${what} ${i}: values`);
   });
 }
 
@@ -128,7 +128,7 @@ test('saveModelH5 writes the Keras 2 layout (read and checked by h5py) and loads
     const model = smallCnn();
     model.compile({ optimizer: new nt.Adam({ learningRate: 0.01 }), loss: 'categorical_crossentropy', metrics: ['accuracy'] });
     const { x, y } = data(12);
-    model.trainOnBatch(x, y);
+    await model.trainOnBatch(x, y);
     const file = join(dir, 'cnn.h5');
     await saveModelH5(model, file);
     assert.deepEqual(readdirSync(dir), ['cnn.h5'], 'no temporary file is left');
@@ -144,7 +144,7 @@ test('saveModelH5 writes the Keras 2 layout (read and checked by h5py) and loads
       loss: 'categorical_crossentropy',
       metrics: ['accuracy'],
       layers: layersExpected(model),
-      optimizer_weights: { names: ['Adam/iter:0', ...slots.map((s) => `${s.name}:0`)], iterations: 1, shapes: slots.map((s) => [...s.shape]), values: slots.map((s) => Array.from(s.data)) },
+      optimizer_weights: { names: ['Adam/iter:0', ...slots.map((s) => `${s.name}:0`)], iterations: 1, shapes: slots.map((s) => [...s.shape]), values: slots.map((s) => Array.from(s.dataSync())) },
     };
     assert.equal(slots.length, 2 * 6, 'm and v for the 6 trainable weights');
     const checks = runOracle(file, expected, dir);
@@ -159,9 +159,9 @@ test('saveModelH5 writes the Keras 2 layout (read and checked by h5py) and loads
     assert.deepEqual(back.optimizer.getConfig(), opt.getConfig());
     // Training continues identically from the restored state (same Dropout masks: same seed).
     nt.setSeed(5);
-    model.trainOnBatch(x, y);
+    await model.trainOnBatch(x, y);
     nt.setSeed(5);
-    back.trainOnBatch(x, y);
+    await back.trainOnBatch(x, y);
     assertSameWeights(back.getWeights(), model.getWeights(), 'weight after one more step');
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -186,7 +186,7 @@ test('a functional model with two inputs round-trips; an uncompiled model has no
     const back = await loadModelH5(file);
     const xa = nt.tensor(new Float32Array([0.1, -0.2, 0.3, 0.4, 1, 2, 3, 4]), [2, 4]);
     const xb = nt.tensor(new Float32Array([1, 0, -1, 0.5, 0.5, 0.5]), [2, 3]);
-    assert.deepEqual(Array.from((back.predict([xa, xb]) as nt.Tensor).data), Array.from((model.predict([xa, xb]) as nt.Tensor).data));
+    assert.deepEqual(Array.from((back.predict([xa, xb]) as nt.Tensor).dataSync()), Array.from((model.predict([xa, xb]) as nt.Tensor).dataSync()));
     assert.throws(() => back.optimizer, /compile/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -206,11 +206,11 @@ test('saveWeightsH5 writes Keras save_weights layout (h5py) and loadWeightsH5 re
     nt.clearSession();
     nt.setSeed(3);
     const fresh = smallCnn(); // same layer names, other initial values
-    assert.notDeepEqual(Array.from(fresh.getWeights()[0].data), Array.from(model.getWeights()[0].data));
+    assert.notDeepEqual(Array.from(fresh.getWeights()[0].dataSync()), Array.from(model.getWeights()[0].dataSync()));
     await loadWeightsH5(fresh, file);
     assertSameWeights(fresh.getWeights(), model.getWeights(), 'weight');
     const { x } = data(5);
-    assert.deepEqual(Array.from((fresh.predict(x) as nt.Tensor).data), Array.from((model.predict(x) as nt.Tensor).data));
+    assert.deepEqual(Array.from((fresh.predict(x) as nt.Tensor).dataSync()), Array.from((model.predict(x) as nt.Tensor).dataSync()));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -222,8 +222,9 @@ async function mnist(n: number): Promise<Float32Array> {
 }
 
 function maxDiff(a: nt.Tensor, expected: Float32Array): number {
+  const values = a.dataSync();
   let m = 0;
-  for (let i = 0; i < a.size; i++) m = Math.max(m, Math.abs(a.data[i] - expected[i]));
+  for (let i = 0; i < a.size; i++) m = Math.max(m, Math.abs(values[i] - expected[i]));
   return m;
 }
 

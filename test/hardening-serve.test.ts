@@ -80,7 +80,8 @@ test('200 concurrent predictions each equal model.predict on their own input; ma
       const direct = model.predict(x) as nt.Tensor;
       const got = r.body.outputs as number[][];
       assert.equal(got.length, j.ids.length);
-      got.forEach((row, k) => assert.deepEqual(row, Array.from(direct.data.subarray(k * 10, (k + 1) * 10)), `request ${i}, sample ${k}`));
+      const directValues = direct.dataSync();
+      got.forEach((row, k) => assert.deepEqual(row, Array.from(directValues.subarray(k * 10, (k + 1) * 10)), `request ${i}, sample ${k}`));
     });
     bad.forEach(([method, path, , status, message], k) => {
       const r = replies[jobs.length + k];
@@ -92,7 +93,7 @@ test('200 concurrent predictions each equal model.predict on their own input; ma
     assert.deepEqual(health, { status: 200, body: { ok: true, inputShape: [null, 28, 28], outputShape: [null, 10] } });
     const one = await call(port, 'POST', '/predict', JSON.stringify({ input: sample(pixels, 9999, true) }));
     const direct = model.predict(nt.tensor(Float32Array.from(sample(pixels, 9999, false) as number[]), [1, 28, 28])) as nt.Tensor;
-    assert.deepEqual(one.body.output, Array.from(direct.data));
+    assert.deepEqual(one.body.output, Array.from(direct.dataSync()));
     // The model is the real one: its logits pick the MNIST label for most of these images.
     const labels = (await nt.readIdxFile(join(mnistDir(), 't10k-labels-idx1-ubyte.gz'))).data;
     let right = 0;

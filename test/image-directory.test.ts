@@ -47,11 +47,13 @@ test('flowFromDirectory over real PNG files: class indices, sorted file names, c
     const [x, y] = (await it.next()).value;
     assert.deepEqual(x.shape, [b < 3 ? 8 : 6, 28, 28, 1]);
     assert.deepEqual(y.shape, [x.shape[0], 3]);
+    const xv = x.dataSync();
+    const yv = y.dataSync();
     for (let i = 0; i < x.shape[0]; i++) {
       const k = b * 8 + i;
       const name = it.filenames[k];
-      assert.deepEqual(Array.from(x.data.subarray(i * 784, (i + 1) * 784)), Array.from(originals.get(name)!), `pixels of ${name}`);
-      assert.equal(y.data[i * 3 + it.classes[k]], 1);
+      assert.deepEqual(Array.from(xv.subarray(i * 784, (i + 1) * 784)), Array.from(originals.get(name)!), `pixels of ${name}`);
+      assert.equal(yv[i * 3 + it.classes[k]], 1);
       total++;
     }
   }
@@ -64,19 +66,20 @@ test('flowFromDirectory: colour modes, resizing, rescale and every class mode', 
   const [rgb] = (await g.flowFromDirectory(dir, { targetSize: [28, 28], batchSize: 4, shuffle: false, verbose: false }).next()).value;
   assert.deepEqual(rgb.shape, [4, 28, 28, 3]);
   const first = originals.get('pullover/img_00.png')!;
-  for (const p of [0, 300, 500]) for (let ch = 0; ch < 3; ch++) assert.ok(Math.abs(rgb.data[p * 3 + ch] - first[p] / 255) < 1e-6, 'grey replicated to RGB, rescaled');
+  const rgbValues = rgb.dataSync();
+  for (const p of [0, 300, 500]) for (let ch = 0; ch < 3; ch++) assert.ok(Math.abs(rgbValues[p * 3 + ch] - first[p] / 255) < 1e-6, 'grey replicated to RGB, rescaled');
   const [small] = (await g.flowFromDirectory(dir, { targetSize: [14, 21], colorMode: 'rgba', interpolation: 'bilinear', batchSize: 2, verbose: false }).next()).value;
   assert.deepEqual(small.shape, [2, 14, 21, 4]);
-  assert.ok(small.data[3] === 1, 'opaque alpha channel');
+  assert.ok(small.dataSync()[3] === 1, 'opaque alpha channel');
   const sparse = (await g.flowFromDirectory(dir, { targetSize: [28, 28], classMode: 'sparse', shuffle: false, batchSize: 30, verbose: false }).next()).value[1];
-  assert.deepEqual(Array.from(sparse.data), Array.from({ length: 30 }, (_, i) => Math.floor(i / 10)));
+  assert.deepEqual(Array.from(sparse.dataSync()), Array.from({ length: 30 }, (_, i) => Math.floor(i / 10)));
   const input = (await g.flowFromDirectory(dir, { targetSize: [28, 28], colorMode: 'grayscale', classMode: 'input', batchSize: 3, verbose: false }).next()).value;
-  assert.deepEqual(Array.from(input[1].data), Array.from(input[0].data));
+  assert.deepEqual(Array.from(input[1].dataSync()), Array.from(input[0].dataSync()));
   const none = (await g.flowFromDirectory(dir, { targetSize: [28, 28], classMode: null, batchSize: 3, verbose: false }).next()).value;
   assert.ok(none instanceof nt.Tensor);
   const binary = g.flowFromDirectory(dir, { targetSize: [28, 28], classes: ['trouser', 'tshirt'], classMode: 'binary', shuffle: false, batchSize: 20, verbose: false });
   assert.deepEqual(binary.classIndices, { trouser: 0, tshirt: 1 });
-  assert.deepEqual(Array.from((await binary.next()).value[1].data), [...Array(10).fill(0), ...Array(10).fill(1)]);
+  assert.deepEqual(Array.from((await binary.next()).value[1].dataSync()), [...Array(10).fill(0), ...Array(10).fill(1)]);
   assert.throws(() => g.flowFromDirectory(dir, { classMode: 'binary', verbose: false }), /exactly 2 classes/);
 });
 
@@ -108,7 +111,7 @@ test('seeded augmented batches do not depend on file timing when requested toget
   const b = g.flowFromDirectory(join(root, 'tree'), args);
   const together = await Promise.all([a.next(), a.next(), a.next()]);
   const inTurn = [await b.next(), await b.next(), await b.next()];
-  together.forEach((r, i) => assert.deepEqual(Array.from(r.value[0].data), Array.from(inTurn[i].value[0].data), `batch ${i}`));
+  together.forEach((r, i) => assert.deepEqual(Array.from(r.value[0].dataSync()), Array.from(inTurn[i].value[0].dataSync()), `batch ${i}`));
 });
 
 test('a corrupted image names the file; empty and missing directories are clear errors', async () => {
@@ -136,8 +139,8 @@ test('loadImg and saveImg round-trip an RGB image exactly (PNG is lossless)', as
   await nt.saveImg(path, x, { scale: false });
   const y = await nt.loadImg(path);
   assert.deepEqual(y.shape, [5, 7, 3]);
-  assert.deepEqual(Array.from(y.data), Array.from(x.data));
+  assert.deepEqual(Array.from(y.dataSync()), Array.from(x.dataSync()));
   const grey = await nt.loadImg(path, { colorMode: 'grayscale' });
-  const [r, g, b] = [x.data[0], x.data[1], x.data[2]];
-  assert.equal(grey.data[0], (19595 * r + 38470 * g + 7471 * b + 32768) >> 16, 'PIL luminance');
+  const [r, g, b] = [x.dataSync()[0], x.dataSync()[1], x.dataSync()[2]];
+  assert.equal(grey.dataSync()[0], (19595 * r + 38470 * g + 7471 * b + 32768) >> 16, 'PIL luminance');
 });

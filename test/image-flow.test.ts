@@ -35,16 +35,16 @@ test('ZCA whitening: the whitened data has (close to) identity covariance', () =
   const [n, h, w] = [3000, 4, 4];
   const d = h * w;
   const x = nt.tensor(correlated(n, d, 11), [n, h, w, 1]);
-  const before = covariance(x.data as Float32Array, n, d);
+  const before = covariance(x.dataSync() as Float32Array, n, d);
   assert.ok(Math.abs(before[1]) > 0.5, 'the input is correlated');
   const g = new nt.ImageDataGenerator({ zcaWhitening: true, zcaEpsilon: 1e-6 });
   g.fit(x);
   assert.ok(g.zcaWhiteningMatrix !== null && g.mean !== null);
   const white = g.standardize(x);
-  const c = covariance(white.data as Float32Array, n, d);
+  const c = covariance(white.dataSync() as Float32Array, n, d);
   for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) assert.ok(Math.abs(c[i * d + j] - (i === j ? 1 : 0)) < 1e-2, `cov[${i}][${j}] = ${c[i * d + j]}`);
   // ZCA (unlike PCA whitening) is symmetric: W = Wᵀ.
-  const W = g.zcaWhiteningMatrix.data;
+  const W = g.zcaWhiteningMatrix.dataSync();
   for (let i = 0; i < d; i++) for (let j = 0; j < i; j++) assert.ok(Math.abs(W[i * d + j] - W[j * d + i]) < 1e-4);
 });
 
@@ -52,7 +52,7 @@ test('ZCA with fewer samples than features whitens the span of the data (Gram pa
   const [n, d] = [12, 36];
   const x = nt.tensor(correlated(n, d, 5), [n, 6, 6, 1]);
   const g = new nt.ImageDataGenerator({ zcaWhitening: true }).fit(x);
-  const white = g.standardize(x).data as Float32Array;
+  const white = g.standardize(x).dataSync() as Float32Array;
   // Centred data has rank n - 1; on that span the covariance is the identity, so C² = C and trace C = n - 1.
   const c = covariance(white, n, d);
   let trace = 0;
@@ -71,18 +71,18 @@ test('featurewise statistics are per channel; standardize applies rescale, sampl
   // Two images of 1x2 pixels with 2 channels.
   const x = nt.tensor([1, 10, 3, 30, 5, 50, 7, 70], [2, 1, 2, 2]);
   const g = new nt.ImageDataGenerator({ featurewiseCenter: true, featurewiseStdNormalization: true, rescale: 0.5 }).fit(x);
-  assert.deepEqual(Array.from(g.mean!.data), [2, 20]); // channel means after rescale: (0.5+1.5+2.5+3.5)/4, (5+15+25+35)/4
+  assert.deepEqual(Array.from(g.mean!.dataSync()), [2, 20]); // channel means after rescale: (0.5+1.5+2.5+3.5)/4, (5+15+25+35)/4
   const sd = Math.sqrt((1.5 ** 2 + 0.5 ** 2) * 2 / 4);
-  assert.ok(Math.abs(g.std!.data[0] - sd) < 1e-6 && Math.abs(g.std!.data[1] - 10 * sd) < 1e-5);
-  const s = g.standardize(x).data;
+  assert.ok(Math.abs(g.std!.dataSync()[0] - sd) < 1e-6 && Math.abs(g.std!.dataSync()[1] - 10 * sd) < 1e-5);
+  const s = g.standardize(x).dataSync();
   assert.ok(Math.abs(s[0] - (0.5 - 2) / (sd + 1e-6)) < 1e-5);
   assert.ok(Math.abs(s[1] - (5 - 20) / (10 * sd + 1e-6)) < 1e-5);
   const sw = new nt.ImageDataGenerator({ samplewiseCenter: true, samplewiseStdNormalization: true }).standardize(nt.tensor([1, 2, 3, 6], [1, 2, 2]));
   const m = 3;
   const std = Math.sqrt((4 + 1 + 0 + 9) / 4);
-  assert.deepEqual(Array.from(sw.data).map((v) => +v.toFixed(5)), [1, 2, 3, 6].map((v) => +((v - m) / (std + 1e-6)).toFixed(5)));
+  assert.deepEqual(Array.from(sw.dataSync()).map((v) => +v.toFixed(5)), [1, 2, 3, 6].map((v) => +((v - m) / (std + 1e-6)).toFixed(5)));
   const pre = new nt.ImageDataGenerator({ preprocessingFunction: (img) => img.add(1), rescale: 2 }).standardize(nt.tensor([1, 2], [1, 2, 1]));
-  assert.deepEqual(Array.from(pre.data), [4, 6], 'preprocessingFunction runs before rescale');
+  assert.deepEqual(Array.from(pre.dataSync()), [4, 6], 'preprocessingFunction runs before rescale');
 });
 
 /** n images of 2x2x1 whose pixels all hold the sample index; labels = index. */
@@ -103,35 +103,39 @@ test('flow: length, batch shapes, partial last batch, labels aligned with their 
     const [bx, by] = value;
     sizes.push(by.size);
     assert.deepEqual(bx.shape, [by.size, 2, 2, 1]);
+    const bxv = bx.dataSync();
+    const byv = by.dataSync();
     for (let i = 0; i < by.size; i++) {
-      assert.equal(bx.data[i * 4], by.data[i]);
-      seen.push(by.data[i]);
+      assert.equal(bxv[i * 4], byv[i]);
+      seen.push(byv[i]);
     }
   }
   assert.deepEqual(sizes, [4, 4, 2]);
   assert.deepEqual([...seen].sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 'one pass sees every sample once');
   const second: number[] = [];
-  for (let b = 0; b < 3; b++) second.push(...(await it.next()).value[1].data);
+  for (let b = 0; b < 3; b++) second.push(...(await it.next()).value[1].dataSync());
   assert.deepEqual([...second].sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   assert.notDeepEqual(second, seen, 'the second pass is reshuffled');
   const again = new nt.ImageDataGenerator({ horizontalFlip: true }).flow(x, y, { batchSize: 4, seed: 1 });
-  assert.deepEqual(Array.from((await again.next()).value[1].data), seen.slice(0, 4), 'same seed, same order');
+  assert.deepEqual(Array.from((await again.next()).value[1].dataSync()), seen.slice(0, 4), 'same seed, same order');
   const plain = new nt.ImageDataGenerator().flow(x, null, { batchSize: 4, shuffle: false });
-  assert.deepEqual(Array.from((await plain.getBatch(2)).data), [8, 8, 8, 8, 9, 9, 9, 9], 'no y: batches are x alone, in order');
+  assert.deepEqual(Array.from((await plain.getBatch(2)).dataSync()), [8, 8, 8, 8, 9, 9, 9, 9], 'no y: batches are x alone, in order');
 });
 
 test('flow: sample weights ride along; subsets take the first fraction for validation', async () => {
   const { x, y } = indexed(10);
   const sw = nt.tensor(Float32Array.from({ length: 10 }, (_, i) => i * 10));
   const [, by, bw] = (await new nt.ImageDataGenerator().flow(x, y, { sampleWeight: sw, batchSize: 10, seed: 2 }).next()).value as readonly [nt.Tensor, nt.Tensor, nt.Tensor];
-  for (let i = 0; i < 10; i++) assert.equal(bw.data[i], by.data[i] * 10);
+  const bwv = bw.dataSync();
+  const byv = by.dataSync();
+  for (let i = 0; i < 10; i++) assert.equal(bwv[i], byv[i] * 10);
   const g = new nt.ImageDataGenerator({ validationSplit: 0.3 });
   const labels = nt.tensor([0, 1, 2, 0, 1, 2, 0, 1, 2, 0]);
   const val = g.flow(x, labels, { subset: 'validation', shuffle: false, batchSize: 10 });
   const train = g.flow(x, labels, { subset: 'training', shuffle: false, batchSize: 10 });
   assert.equal(val.n, 3);
   assert.equal(train.n, 7);
-  assert.deepEqual(Array.from((await val.next()).value[0].data).filter((_, i) => i % 4 === 0), [0, 1, 2]);
+  assert.deepEqual(Array.from((await val.next()).value[0].dataSync()).filter((_, i) => i % 4 === 0), [0, 1, 2]);
   assert.throws(() => g.flow(x, nt.tensor([0, 0, 0, 1, 1, 1, 1, 1, 1, 1]), { subset: 'training' }), /different classes/);
   assert.throws(() => new nt.ImageDataGenerator().flow(x, y, { subset: 'training' }), /needs a validationSplit/);
   assert.throws(() => new nt.ImageDataGenerator().flow(nt.zeros([4, 4]), null), /rank-4/);

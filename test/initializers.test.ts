@@ -34,7 +34,7 @@ interface Stats {
 }
 
 function stats(t: Tensor, center = 0): Stats {
-  const d = t.data;
+  const d = t.dataSync();
   let s = 0;
   for (let i = 0; i < d.length; i++) s += d[i];
   const mean = s / d.length;
@@ -78,7 +78,8 @@ function checkSupport(label: string, st: Stats, dist: Dist, variance: number): v
 }
 
 function sameValues(a: Tensor, b: Tensor): boolean {
-  return a.size === b.size && a.data.every((v, i) => Object.is(v, b.data[i]));
+  const bv = b.dataSync();
+  return a.size === b.size && a.dataSync().every((v, i) => Object.is(v, bv[i]));
 }
 
 test('computeFans follows Keras: scalars, vectors, Dense kernels, conv kernels', () => {
@@ -115,7 +116,8 @@ test('seeded initializers: same seed → same tensor (every call, every instance
     assert.ok(sameValues(first, a.call([20, 30])), `${name}: second call differs`);
     assert.ok(sameValues(first, make(7).call([20, 30])), `${name}: a second instance with the same seed differs`);
     const other = make(8).call([20, 30]);
-    const differing = first.data.filter((v, i) => v !== other.data[i]).length;
+    const otherValues = other.dataSync();
+    const differing = first.dataSync().filter((v, i) => v !== otherValues[i]).length;
     assert.ok(differing > 590, `${name}: seeds 7 and 8 agree on ${600 - differing} of 600 values`);
   }
 });
@@ -151,7 +153,7 @@ test('RandomNormal and TruncatedNormal: defaults, moments, truncation at 2σ', (
   checkMoments('TruncatedNormal(−1, 2)', st, -1, (2 * init.TRUNCATION_STDDEV) ** 2);
   assert.ok(st.min >= -5 && st.max <= 3, `TruncatedNormal: range [${st.min}, ${st.max}] leaves [−5, 3]`);
   assert.ok(st.maxAbs >= 0.995 * 4, `TruncatedNormal: max |x − mean| ${st.maxAbs} far inside 2σ = 4`);
-  const beyond = t.data.filter((v) => Math.abs(v + 1) > 2).length / t.size;
+  const beyond = t.dataSync().filter((v) => Math.abs(v + 1) > 2).length / t.size;
   const p = 0.284766;
   const tol = 5 * Math.sqrt((p * (1 - p)) / t.size);
   assert.ok(Math.abs(beyond - p) <= tol, `TruncatedNormal: fraction beyond 1σ ${beyond} vs ${p} ± ${tol}`);
@@ -273,7 +275,7 @@ test('Orthogonal: WᵀW = I (tall) or WWᵀ = I (wide) to 1e-5, for 2-D and flat
     const cols = shape[shape.length - 1];
     const rows = w.size / cols;
     const byRows = rows < cols;
-    const g = gram(w.data, rows, cols, byRows);
+    const g = gram(w.dataSync(), rows, cols, byRows);
     const k = Math.min(rows, cols);
     let worst = 0;
     for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) worst = Math.max(worst, Math.abs(g[a * k + b] / (gain * gain) - (a === b ? 1 : 0)));
@@ -288,8 +290,8 @@ test("Orthogonal is the Q of Keras' sign-corrected QR of the seeded normal matri
     const rows = shape.reduce((a, b) => a * b, 1) / cols;
     const m = Math.max(rows, cols);
     const n = Math.min(rows, cols);
-    const a = nt.randomNormal([m, n], { seed }).data;
-    const w = new init.Orthogonal({ seed }).call(shape).data;
+    const a = nt.randomNormal([m, n], { seed }).dataSync();
+    const w = new init.Orthogonal({ seed }).call(shape).dataSync();
     const q = (i: number, j: number): number => (rows >= cols ? w[i * n + j] : w[j * m + i]); // Q is m × n
     // R = QᵀA must be upper triangular with a positive diagonal, and A = QR.
     const r = new Float64Array(n * n);

@@ -175,27 +175,33 @@ function checkWeightGradients(layer: nt.Layer, x: nt.Tensor, seed: number, train
   const r = nt.randomNormal(y0.shape, { seed });
   const loss = (): number => {
     const y = nt.noGrad(() => layer.apply(x, { training }) as nt.Tensor);
+    const yv = y.dataSync();
+    const rv = r.dataSync();
     let s = 0;
-    for (let i = 0; i < y.size; i++) s += y.data[i] * r.data[i];
+    for (let i = 0; i < y.size; i++) s += yv[i] * rv[i];
     return s;
   };
   const ws = layer.trainableWeights;
   const analytic = nt.gradients(nt.sum(nt.mul(layer.apply(x, { training }) as nt.Tensor, r)), ws);
   ws.forEach((w, k) => {
-    const data = w.data as Float32Array;
+    const data = (w.dataSync() as Float32Array).slice(); // dataSync is read-only: perturb a copy and assign it
+    const grad = analytic[k].dataSync();
     for (let t = 0; t < Math.min(8, w.size); t++) {
       const i = Math.floor((t * w.size) / Math.min(8, w.size));
       const keep = data[i];
       const h = 1e-2;
       data[i] = Math.fround(keep + h);
+      w.assign(data);
       const up = loss();
       const hiv = data[i];
       data[i] = Math.fround(keep - h);
+      w.assign(data);
       const down = loss();
       const lov = data[i];
       data[i] = keep;
+      w.assign(data);
       const numeric = (up - down) / (hiv - lov);
-      const a = analytic[k].data[i];
+      const a = grad[i];
       assert.ok(Math.abs(a - numeric) <= 2e-3 * (1 + Math.abs(numeric)), `${layer.getClassName()} weight ${w.name}[${i}]: analytic ${a} vs numeric ${numeric}`);
     }
   });
@@ -266,15 +272,19 @@ test('BatchNormalization: training and inference outputs and moving statistics a
   const y = bn.apply(x, { training: true }) as nt.Tensor;
   // column 0: mean 4, biased var 5; column 1: mean 8, var 20
   const expected = [[1, 2], [3, 6], [5, 10], [7, 14]].map(([a, b]) => [(a - 4) / Math.sqrt(5.001), (b - 8) / Math.sqrt(20.001)]);
-  expected.flat().forEach((v, i) => assert.ok(Math.abs(y.data[i] - v) < 1e-5, `training output ${i}`));
+  const yv = y.dataSync();
+  expected.flat().forEach((v, i) => assert.ok(Math.abs(yv[i] - v) < 1e-5, `training output ${i}`));
   const [gamma, beta, mm, mv] = bn.getWeights();
   assert.deepEqual(gamma.toArray(), [1, 1]);
   assert.deepEqual(beta.toArray(), [0, 0]);
-  [0.4, 0.8].forEach((v, i) => assert.ok(Math.abs(mm.data[i] - v) < 1e-6, 'moving mean'));
-  [0.9 + 0.1 * 5, 0.9 + 0.1 * 20].forEach((v, i) => assert.ok(Math.abs(mv.data[i] - v) < 1e-5, 'moving variance (biased)'));
+  const mmv = mm.dataSync();
+  const mvv = mv.dataSync();
+  [0.4, 0.8].forEach((v, i) => assert.ok(Math.abs(mmv[i] - v) < 1e-6, 'moving mean'));
+  [0.9 + 0.1 * 5, 0.9 + 0.1 * 20].forEach((v, i) => assert.ok(Math.abs(mvv[i] - v) < 1e-5, 'moving variance (biased)'));
   // Inference uses the moving statistics.
   const inf = bn.apply(nt.tensor([[1, 1]]), { training: false }) as nt.Tensor;
-  [(1 - 0.4) / Math.sqrt(1.4 + 0.001), (1 - 0.8) / Math.sqrt(2.9 + 0.001)].forEach((v, i) => assert.ok(Math.abs(inf.data[i] - v) < 1e-5, 'inference output'));
+  const infValues = inf.dataSync();
+  [(1 - 0.4) / Math.sqrt(1.4 + 0.001), (1 - 0.8) / Math.sqrt(2.9 + 0.001)].forEach((v, i) => assert.ok(Math.abs(infValues[i] - v) < 1e-5, 'inference output'));
   // Image input along the channel axis: tf.keras' fused path applies Bessel's correction n/(n-1).
   const img = nt.tensor([1, 2, 3, 4, 5, 6, 7, 8], [2, 2, 2, 1]);
   const bn4 = new nt.BatchNormalization({ momentum: 0 });
@@ -290,8 +300,9 @@ test('BatchNormalization: training and inference outputs and moving statistics a
 
 test('noise layers are the identity at inference and random in training', () => {
   const x = nt.ones([200, 50]);
+  const xv = x.dataSync();
   for (const layer of [new nt.GaussianNoise({ stddev: 0.5, seed: 1 }), new nt.GaussianDropout({ rate: 0.5, seed: 2 }), new nt.Dropout({ rate: 0.5, seed: 3 })]) {
-    assert.deepEqual((layer.apply(x) as nt.Tensor).data, x.data, `${layer.getClassName()} inference`);
+    assert.deepEqual((layer.apply(x) as nt.Tensor).dataSync(), xv, `${layer.getClassName()} inference`);
     const y = layer.apply(x, { training: true }) as nt.Tensor;
     const m = nt.mean(y).item();
     assert.ok(Math.abs(m - 1) < 0.05, `${layer.getClassName()} keeps the mean (${m})`);
@@ -299,11 +310,12 @@ test('noise layers are the identity at inference and random in training', () => 
   }
   const sd = new nt.SpatialDropout2D({ rate: 0.5, seed: 4 });
   const out = sd.apply(nt.ones([2, 3, 3, 8]), { training: true }) as nt.Tensor;
+  const outValues = out.dataSync();
   // every channel of every image is either all zero or all 2
   for (let n = 0; n < 2; n++) {
     for (let c = 0; c < 8; c++) {
       const vals = new Set<number>();
-      for (let p = 0; p < 9; p++) vals.add(out.data[(n * 9 + p) * 8 + c]);
+      for (let p = 0; p < 9; p++) vals.add(outValues[(n * 9 + p) * 8 + c]);
       assert.equal(vals.size, 1, 'a channel is dropped as a whole');
     }
   }

@@ -88,11 +88,11 @@ function unmapped(c: Case, inputs: Map<string, nt.Tensor>): string | null {
   if (attr(n, 'clip')) return 'clip';
   if (intAttr(n, 'input_forget', 0) !== 0) return 'input_forget';
   const p = inputs.get('P');
-  if (p && Array.from(p.data).some((v) => v !== 0)) return 'peepholes (P ≠ 0): Keras LSTM has none';
+  if (p && Array.from(p.dataSync()).some((v) => v !== 0)) return 'peepholes (P ≠ 0): Keras LSTM has none';
   const lens = inputs.get('sequence_lens');
   const x = inputs.get('X') as nt.Tensor;
   const seq = intAttr(n, 'layout', 0) === 1 ? x.shape[1] : x.shape[0];
-  if (lens && Array.from(lens.data).some((v) => v !== seq)) return 'sequence_lens shorter than the sequence';
+  if (lens && Array.from(lens.dataSync()).some((v) => v !== seq)) return 'sequence_lens shorter than the sequence';
   return null;
 }
 
@@ -101,9 +101,10 @@ function kerasMatrix(w: nt.Tensor, op: Op, hidden: number): nt.Tensor {
   const cols = w.shape[2];
   const g = GATES[op];
   const out = new Float32Array(cols * g * hidden);
+  const data = w.dataSync();
   for (let k = 0; k < g; k++) {
     const src = ORDER[op][k];
-    for (let u = 0; u < hidden; u++) for (let j = 0; j < cols; j++) out[j * g * hidden + k * hidden + u] = w.data[(src * hidden + u) * cols + j];
+    for (let u = 0; u < hidden; u++) for (let j = 0; j < cols; j++) out[j * g * hidden + k * hidden + u] = data[(src * hidden + u) * cols + j];
   }
   return nt.tensor(out, [cols, g * hidden]);
 }
@@ -112,7 +113,7 @@ function kerasMatrix(w: nt.Tensor, op: Op, hidden: number): nt.Tensor {
 function kerasBias(b: nt.Tensor | undefined, op: Op, hidden: number, rowsOfTwo: boolean): nt.Tensor {
   const g = GATES[op];
   const n = g * hidden;
-  const data = b ? b.data : new Float32Array(2 * n);
+  const data = b ? b.dataSync() : new Float32Array(2 * n);
   const block = (half: number): Float32Array => {
     const out = new Float32Array(n);
     for (let k = 0; k < g; k++) for (let u = 0; u < hidden; u++) out[k * hidden + u] = data[half * n + ORDER[op][k] * hidden + u];
@@ -183,11 +184,13 @@ function runKeras(c: Case, inputs: Map<string, nt.Tensor>): { ys: nt.Tensor[]; s
 
 function compare(label: string, got: nt.Tensor, want: nt.Tensor): number {
   assert.deepEqual([...got.shape], [...want.shape], `${label}: shape`);
+  const g = got.dataSync();
+  const w = want.dataSync();
   let worst = 0;
   for (let i = 0; i < want.size; i++) {
-    const d = Math.abs(got.data[i] - want.data[i]);
+    const d = Math.abs(g[i] - w[i]);
     worst = Math.max(worst, d);
-    assert.ok(d <= ATOL + RTOL * Math.abs(want.data[i]), `${label}: element ${i}: got ${got.data[i]}, want ${want.data[i]}`);
+    assert.ok(d <= ATOL + RTOL * Math.abs(w[i]), `${label}: element ${i}: got ${g[i]}, want ${w[i]}`);
   }
   return worst;
 }
@@ -248,7 +251,7 @@ async function runOrt(c: Case, feeds: Map<string, nt.Tensor>): Promise<Map<strin
   const session = typeof c.model === 'string' ? await ort.InferenceSession.create(c.model) : await ort.InferenceSession.create(c.model);
   const input: Record<string, ort.Tensor> = {};
   for (const [name, t] of feeds) {
-    input[name] = t.dtype === 'int32' ? new ort.Tensor('int32', t.data as Int32Array, [...t.shape]) : new ort.Tensor('float32', t.data as Float32Array, [...t.shape]);
+    input[name] = t.dtype === 'int32' ? new ort.Tensor('int32', t.dataSync() as Int32Array, [...t.shape]) : new ort.Tensor('float32', t.dataSync() as Float32Array, [...t.shape]);
   }
   const res = await session.run(input);
   const out = new Map<string, nt.Tensor>();

@@ -14,8 +14,8 @@ import * as nt from '../src/index.js';
 import { randn } from './helpers/gradcheck.js';
 
 function close(got: nt.Tensor | number[], want: number[] | nt.Tensor, tol = 1e-5, what = 'values'): void {
-  const g = Array.from(got instanceof nt.Tensor ? got.data : got);
-  const w = Array.from(want instanceof nt.Tensor ? want.data : want);
+  const g = Array.from(got instanceof nt.Tensor ? got.dataSync() : got);
+  const w = Array.from(want instanceof nt.Tensor ? want.dataSync() : want);
   assert.equal(g.length, w.length, `${what}: ${g.length} values, expected ${w.length}`);
   g.forEach((v, i) => assert.ok(Math.abs(v - w[i]) <= tol * (1 + Math.abs(w[i])), `${what}[${i}]: got ${v}, want ${w[i]}`));
 }
@@ -87,7 +87,7 @@ test('initializers: orthogonal recurrent kernel, unitForgetBias, zero GRU biases
   close(gru.bias as nt.Variable, new Array(18).fill(0), 0, 'GRU bias');
   const emb = new nt.Embedding({ inputDim: 50, outputDim: 8 });
   emb.apply(nt.Input({ shape: [3] }));
-  const e = Array.from((emb.embeddings as nt.Variable).data);
+  const e = Array.from((emb.embeddings as nt.Variable).dataSync());
   assert.ok(e.every((v) => v >= -0.05 && v <= 0.05) && new Set(e).size > 300, 'embeddings uniform in [-0.05, 0.05]');
 });
 
@@ -170,7 +170,7 @@ test('masks (Keras backend.rnn): masked steps keep the states and repeat the pre
     masked.slice(1).forEach((s, i) => close(s, kept[i + 1], 1e-6, `${name} state ${i}`));
     const lead = layer.apply(x, { mask: nt.tensor([[0, 0, 1, 1, 1]]) }) as unknown as nt.Tensor[];
     const tail = layer.apply(steps(x, [2, 3, 4])) as unknown as nt.Tensor[];
-    close(lead[0], [0, 0, 0, 0, ...Array.from(tail[0].data)], 1e-6, `${name} leading masked outputs`);
+    close(lead[0], [0, 0, 0, 0, ...Array.from(tail[0].dataSync())], 1e-6, `${name} leading masked outputs`);
   }
   const z = new nt.SimpleRNN({ units: 2, returnSequences: true, zeroOutputForMask: true });
   const out = (z.apply(x, { mask: nt.tensor([[1, 0, 1, 1, 0]]) }) as nt.Tensor).toArray() as number[][][];
@@ -188,7 +188,7 @@ test('Embedding(maskZero) and Masking drive the mask through Sequential: padded 
   close(model.predict(ids([[5, 3, 7, 0, 0]])) as nt.Tensor, ref, 1e-6, 'right padding');
   close(model.predict(ids([[0, 0, 5, 3, 7]])) as nt.Tensor, ref, 1e-6, 'left padding');
   close(model.predict(nt.tensor([[0, 5, 0, 3, 7]])) as nt.Tensor, ref, 1e-6, 'padding inside, float ids');
-  assert.ok(Math.abs((model.predict(ids([[5, 3, 7, 1]])) as nt.Tensor).data[0] - ref.data[0]) > 1e-4, 'an unmasked extra step changes the result');
+  assert.ok(Math.abs((model.predict(ids([[5, 3, 7, 1]])) as nt.Tensor).dataSync()[0] - ref.dataSync()[0]) > 1e-4, 'an unmasked extra step changes the result');
   const masking = new nt.Sequential([new nt.Masking({ maskValue: -1, inputShape: [null, 2] }), new nt.SimpleRNN({ units: 3 })]);
   const x = nt.tensor([[[1, 2], [-1, -1], [3, -1], [-1, -1]]]);
   close(masking.predict(x) as nt.Tensor, masking.predict(nt.tensor([[[1, 2], [3, -1]]])) as nt.Tensor, 1e-6, 'Masking(-1)');
@@ -304,13 +304,13 @@ test('stateful: states carry over between calls until resetStates()', () => {
   const model = new nt.Sequential([new nt.GRU({ units: 2, stateful: true, batchInputShape: [1, 2, 1] })]);
   const a = model.predict(nt.ones([1, 2, 1])) as nt.Tensor;
   const b = model.predict(nt.ones([1, 2, 1])) as nt.Tensor;
-  assert.ok(Math.abs(a.data[0] - b.data[0]) > 1e-6, 'the second call starts from the carried state');
+  assert.ok(Math.abs(a.dataSync()[0] - b.dataSync()[0]) > 1e-6, 'the second call starts from the carried state');
   model.resetStates();
   close(model.predict(nt.ones([1, 2, 1])) as nt.Tensor, a, 0, 'model.resetStates()');
   const bi = new nt.Bidirectional({ layer: new nt.SimpleRNN({ units: 2, stateful: true }), batchInputShape: [1, 2, 1] });
   bi.apply(nt.ones([1, 2, 1]));
   bi.resetStates();
-  assert.deepEqual(Array.from(bi.forwardLayer.states?.[0].data ?? []), [0, 0]);
+  assert.deepEqual(Array.from(bi.forwardLayer.states?.[0].dataSync() ?? []), [0, 0]);
 });
 
 test('dropout and recurrentDropout act in training only', () => {
@@ -320,7 +320,8 @@ test('dropout and recurrentDropout act in training only', () => {
     const inf = layer.apply(x) as nt.Tensor;
     close(layer.apply(x, { training: false }) as nt.Tensor, inf, 0, 'inference is deterministic');
     const tr = layer.apply(x, { training: true }) as nt.Tensor;
-    assert.ok(Array.from(tr.data).some((v, i) => Math.abs(v - inf.data[i]) > 1e-4), `${layer.getClassName()}: training differs`);
+    const infValues = inf.dataSync();
+    assert.ok(Array.from(tr.dataSync()).some((v, i) => Math.abs(v - infValues[i]) > 1e-4), `${layer.getClassName()}: training differs`);
   }
 });
 
@@ -414,7 +415,7 @@ test('save and loadModel: recurrent models round-trip (native file and web JSON)
   }
 });
 
-test('encoder–decoder: the states of one LSTM start another (functional list input [x, h, c]), config round trip, training', () => {
+test('encoder–decoder: the states of one LSTM start another (functional list input [x, h, c]), config round trip, training', async () => {
   nt.clearSession();
   nt.setSeed(3);
   const encIn = nt.Input({ shape: [null, 4] });
@@ -434,7 +435,7 @@ test('encoder–decoder: the states of one LSTM start another (functional list i
   close(rebuilt.predict([xe, xd]) as nt.Tensor, model.predict([xe, xd]) as nt.Tensor, 0, 'rebuilt from config');
   model.compile({ optimizer: new nt.Adam({ learningRate: 0.05 }), loss: 'categorical_crossentropy' });
   const target = nt.oneHot(nt.tensor(Array.from({ length: 40 }, (_, i) => i % 3), [8, 5], 'int32'), 3);
-  const first = model.trainOnBatch([xe, xd], target) as number;
-  for (let i = 0; i < 20; i++) model.trainOnBatch([xe, xd], target);
-  assert.ok((model.testOnBatch([xe, xd], target) as number) < first, 'the loss falls');
+  const first = (await model.trainOnBatch([xe, xd], target)) as number;
+  for (let i = 0; i < 20; i++) await model.trainOnBatch([xe, xd], target);
+  assert.ok(((await model.testOnBatch([xe, xd], target)) as number) < first, 'the loss falls');
 });

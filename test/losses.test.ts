@@ -87,7 +87,7 @@ function close(actual: number | readonly number[], expected: number | readonly n
   a.forEach((v, i) => assert.ok(Math.abs(v - e[i]) <= tol * Math.max(1, Math.abs(e[i])), `${what}[${i}]: got ${v}, expected ${e[i]} (tol ${tol})`));
 }
 
-const values = (x: Tensor): number[] => Array.from(x.data);
+const values = (x: Tensor): number[] => Array.from(x.dataSync());
 
 /** Random rows drawn by `draw` (float32-representable). */
 function randRows(n: number, c: number, seed: number, draw: (rng: nt.Rng) => number): Rows {
@@ -175,7 +175,7 @@ test('SparseCategoricalCrossentropy: per-pixel labels [N, H, W] against [N, H, W
   const per = l.call(y, x);
   assert.deepEqual([...per.shape], [2, 3, 2]);
   const rows = rowsOf(nt.reshape(x, [12, 4]));
-  const labs = Array.from(y.data);
+  const labs = Array.from(y.dataSync());
   close(values(per), REF.scceLogits(labs, rows), 2e-5, 'per-pixel');
   close(l.compute(y, x).item(), meanOf(REF.scceLogits(labs, rows)), 2e-5, 'per-pixel mean');
 });
@@ -402,7 +402,7 @@ test('gradients of every loss w.r.t. yPred match central differences of the floa
   ];
   for (const [name, loss, t, p, ref] of G) checkLossGradient(name, (v) => loss.compute(t2(t), v), p, mean(ref, t));
   // Sample weights scale each sample's gradient.
-  const w = Array.from(sw.data);
+  const w = Array.from(sw.dataSync());
   checkLossGradient('mse weighted', (v) => new L.MeanSquaredError().compute(t2(gt), v, sw), gauss(90), mean(REF.mse, gt, w));
   const x = gauss(91);
   checkLossGradient('sparse_categorical_crossentropy logits', (v) => new L.SparseCategoricalCrossentropy({ fromLogits: true }).compute(nt.tensor(labs), v), x, (q) => meanOf(REF.scceLogits(labs, q)));

@@ -35,7 +35,7 @@ test('the web format (model.json + weights.bin) loads from a path, a file: URL, 
     const bn = model.layers.find((l) => l instanceof nt.BatchNormalization) as nt.Layer;
     bn.setWeights(bn.getWeights().map((w, i) => nt.add(w, nt.fill(w.shape, 0.1 * (i + 1)))));
     const x = nt.randomNormal([5, 8, 8, 2], { seed: 3 });
-    const expected = Array.from((model.predict(x) as nt.Tensor).data);
+    const expected = Array.from((model.predict(x) as nt.Tensor).dataSync());
     await model.save(join(dir, 'model.json'));
     const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
     assert.equal(json.format, 'neurite-model');
@@ -51,15 +51,15 @@ test('the web format (model.json + weights.bin) loads from a path, a file: URL, 
     ];
     for (const s of sources) {
       const loaded = await nt.loadModel(s);
-      assert.deepEqual(Array.from((loaded.predict(x) as nt.Tensor).data), expected, `from ${typeof s === 'object' && !(s instanceof URL) ? 'buffers' : String(s)}`);
+      assert.deepEqual(Array.from((loaded.predict(x) as nt.Tensor).dataSync()), expected, `from ${typeof s === 'object' && !(s instanceof URL) ? 'buffers' : String(s)}`);
     }
     // The single-file format, from bytes.
     await model.save(join(dir, 'model.nw'));
     const bytes = readFileSync(join(dir, 'model.nw'));
     const fromBytes = await nt.loadModel(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-    assert.deepEqual(Array.from((fromBytes.predict(x) as nt.Tensor).data), expected);
+    assert.deepEqual(Array.from((fromBytes.predict(x) as nt.Tensor).dataSync()), expected);
     const viaHttp = await nt.loadModel(`http://127.0.0.1:${port}/model.nw`);
-    assert.deepEqual(Array.from((viaHttp.predict(x) as nt.Tensor).data), expected);
+    assert.deepEqual(Array.from((viaHttp.predict(x) as nt.Tensor).dataSync()), expected);
     // Errors name what is wrong.
     await assert.rejects(nt.loadModel(`http://127.0.0.1:${port}/missing.json`), /HTTP 404/);
     writeFileSync(join(dir, 'model.weights.bin'), readFileSync(join(dir, 'model.weights.bin')).subarray(0, 100));

@@ -4,8 +4,10 @@ import * as nt from '../src/index.js';
 
 function close(a: nt.Tensor, b: nt.Tensor, tol = 1e-5, what = ''): void {
   assert.deepEqual(a.shape, b.shape, `${what} shape`);
+  const av = a.dataSync();
+  const bv = b.dataSync();
   for (let i = 0; i < a.size; i++) {
-    if (Math.abs(a.data[i] - b.data[i]) > tol * (1 + Math.abs(b.data[i]))) assert.fail(`${what}: element ${i}: ${a.data[i]} vs ${b.data[i]}`);
+    if (Math.abs(av[i] - bv[i]) > tol * (1 + Math.abs(bv[i]))) assert.fail(`${what}: element ${i}: ${av[i]} vs ${bv[i]}`);
   }
 }
 

@@ -27,12 +27,12 @@ function seedWeights(model: nt.Model, seed: number): void {
 /** Exports, runs in onnxruntime, compares with predict; returns max |Δ|. */
 async function check(t: TestContext, label: string, model: nt.Model, input: nt.Tensor): Promise<number> {
   const session = await ort.InferenceSession.create(toOnnxBytes(model));
-  const result = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', input.data as Float32Array, [...input.shape]) });
+  const result = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', input.dataSync() as Float32Array, [...input.shape]) });
   const got = result[session.outputNames[0]];
   const want = model.predict(input) as nt.Tensor;
   assert.deepEqual([...got.dims], [...want.shape], `${label}: output shape`);
   const g = got.data as Float32Array;
-  const w = want.data as Float32Array;
+  const w = want.dataSync() as Float32Array;
   let maxAbs = 0;
   let maxScaled = 0;
   for (let i = 0; i < w.length; i++) {

@@ -41,7 +41,7 @@ async function check(t: TestContext, label: string, model: nt.Model, inputs: nt.
   const session = await ort.InferenceSession.create(toOnnxBytes(model, opts));
   const feeds: Record<string, ort.Tensor> = {};
   session.inputNames.forEach((name, i) => {
-    feeds[name] = new ort.Tensor('float32', xs[i].data as Float32Array, [...xs[i].shape]);
+    feeds[name] = new ort.Tensor('float32', xs[i].dataSync() as Float32Array, [...xs[i].shape]);
   });
   const result = await session.run(feeds);
   const predicted = model.predict(xs.length === 1 ? xs[0] : xs);
@@ -54,7 +54,7 @@ async function check(t: TestContext, label: string, model: nt.Model, inputs: nt.
     const want = wants[k];
     assert.deepEqual([...got.dims], [...want.shape], `${label}: shape of output ${name}`);
     const g = got.data as Float32Array;
-    const w = want.data as Float32Array;
+    const w = want.dataSync() as Float32Array;
     for (let i = 0; i < w.length; i++) {
       const d = Math.abs(g[i] - w[i]);
       if (!(d <= TOL * Math.max(1, Math.abs(w[i])))) assert.fail(`${label}: output ${name}[${i}] = ${g[i]}, Neurite ${w[i]} (|Δ| ${d})`);
@@ -231,7 +231,7 @@ test('the ModelProto: opset import, IR version, producer, dynamic batch, float32
   assert.ok(kernel);
   assert.deepEqual(kernel.dims, [2, 3]);
   const raw = Buffer.from(kernel.rawData);
-  const want = model.layers[0].getWeights()[0].data as Float32Array;
+  const want = model.layers[0].getWeights()[0].dataSync() as Float32Array;
   want.forEach((v, i) => assert.equal(raw.readFloatLE(4 * i), v));
   const fixed = decodeOnnxModel(toOnnxBytes(model, { batchSize: 7 })) as { graph: { input: { type: { tensorType: { shape: { dim: unknown[] } } } }[] } };
   assert.deepEqual(fixed.graph.input[0].type.tensorType.shape.dim[0], { dimValue: 7 });

@@ -126,9 +126,11 @@ function compareOutput(caseName: string, index: number, name: string, got: nt.Te
   const where = `${caseName}: output ${index} ('${name}')`;
   assert.deepEqual([...got.shape], [...want.shape], `${where} has shape [${got.shape.join(', ')}], expected [${want.shape.join(', ')}]`);
   assert.equal(got.dtype, want.dtype, `${where} has dtype ${got.dtype}, expected ${want.dtype}`);
+  const gotValues = got.dataSync();
+  const wantValues = want.dataSync();
   for (let i = 0; i < want.size; i++) {
-    const g = got.data[i];
-    const w = want.data[i];
+    const g = gotValues[i];
+    const w = wantValues[i];
     const tol = ATOL + RTOL * Math.abs(w);
     const ok = Number.isNaN(w) ? Number.isNaN(g) : g === w || Math.abs(g - w) <= tol;
     if (!ok) {

@@ -85,7 +85,7 @@ test('activations at hand-computed points', () => {
   known('hardSigmoid', nt.hardSigmoid(nt.tensor([-3, -2.5, -1, 0, 1, 2.5, 3])), [0, 0, 0.3, 0.5, 0.7, 1, 1]);
   known('softplus at large |x| (no overflow), 0, 1', nt.softplus(nt.tensor([1000, 100, 0, 1])), [1000, 100, Math.LN2, 1.3132616875182228]);
   const tiny = nt.softplus(nt.tensor([-100, -1000]));
-  assert.ok(tiny.data.every((v) => v >= 0 && v < 1e-40), `softplus(-100), softplus(-1000) must be tiny and non-negative; got ${tiny.data}`);
+  assert.ok(tiny.dataSync().every((v) => v >= 0 && v < 1e-40), `softplus(-100), softplus(-1000) must be tiny and non-negative; got ${tiny.dataSync()}`);
   known('elu', nt.elu(nt.tensor([-1, 2, 0])), [-0.6321205588285577, 2, 0]);
   known('elu alpha 2', nt.elu(nt.tensor([-1, 3]), 2), [-1.2642411176571153, 3]);
   known('leakyRelu default 0.2', nt.leakyRelu(nt.tensor([-2, 3, 0])), [-0.4, 3, 0]);
@@ -104,7 +104,7 @@ test('activations at hand-computed points', () => {
 test('round is half to even (NumPy rint), also on the native path', (t) => {
   const exact = [0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 3.5, 4.5, 0.4999999701976776, 2.4, -2.6, 1e7 + 1, -0];
   assertExact(nt.round(nt.tensor(exact)), nd([exact.length], [0, 2, 2, -0, -2, -2, 4, 4, 0, 2, -3, 1e7 + 1, -0]), 'round known points');
-  assert.ok(Object.is(nt.round(nt.tensor([-0.5])).data[0], -0), 'round(-0.5) is -0');
+  assert.ok(Object.is(nt.round(nt.tensor([-0.5])).dataSync()[0], -0), 'round(-0.5) is -0');
   const rint = (x: number): number => {
     const f = Math.floor(x);
     const d = x - f;
@@ -113,7 +113,7 @@ test('round is half to even (NumPy rint), also on the native path', (t) => {
   const g = new Gen(600);
   const shapes: Shape[] = [[9], [4, 7], [50, 50]];
   for (const s of shapes) {
-    const x = nt.tensor(Float32Array.from(g.ints(s, -40, 40).data, (v, i) => (i % 2 === 0 ? v / 2 : v / 4)), s);
+    const x = nt.tensor(Float32Array.from(g.ints(s, -40, 40).dataSync(), (v, i) => (i % 2 === 0 ? v / 2 : v / 4)), s);
     assertExact(nt.round(x), map(fromTensor(x), rint), `round ${shapeText(s)}`);
   }
   t.diagnostic(`${shapes.length + 1} cases`);
@@ -123,7 +123,7 @@ test('cast: float32 → int32 truncates toward zero; int32 → float32 exact', (
   const x = nt.tensor([-2.7, -0.5, -0, 0.5, 2.7, 3, -3, 1e9, -123456.75]);
   const y = nt.cast(x, 'int32');
   assert.equal(y.dtype, 'int32');
-  assert.deepEqual([...y.data], [-2, 0, 0, 0, 2, 3, -3, 1e9, -123456]);
+  assert.deepEqual([...y.dataSync()], [-2, 0, 0, 0, 2, 3, -3, 1e9, -123456]);
   const g = new Gen(700);
   for (const s of [[7], [3, 4, 5], [60, 50]] as const) {
     const f = g.normal(s, 100);
@@ -202,7 +202,7 @@ const SPECIALS = [NaN, Infinity, -Infinity, 0, -0, 1e-45, 3.4e38, -3.4e38];
 const onSpecials = (op: (x: Tensor) => Tensor, n: number): number[] => {
   const data = new Float32Array(n).fill(0.5);
   data.set(SPECIALS);
-  return [...op(nt.tensor(data)).data.slice(0, SPECIALS.length)];
+  return [...op(nt.tensor(data)).dataSync().slice(0, SPECIALS.length)];
 };
 
 test('NaN propagates through activations and unary math (TF/NumPy semantics)', (t) => {

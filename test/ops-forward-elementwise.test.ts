@@ -51,7 +51,7 @@ interface BinaryCase {
   readonly ulps: number;
 }
 
-const awayFromZero = (g: Gen, s: Shape): Tensor => nt.tensor(Float32Array.from(g.normal(s).data, (v) => (v < 0 ? v - 0.5 : v + 0.5)), s);
+const awayFromZero = (g: Gen, s: Shape): Tensor => nt.tensor(Float32Array.from(g.normal(s).dataSync(), (v) => (v < 0 ? v - 0.5 : v + 0.5)), s);
 
 const BINARY: readonly BinaryCase[] = [
   { name: 'add', op: nt.add, ref: (a, b) => a + b, ulps: 0 },
@@ -91,7 +91,7 @@ describe('binary ops with NumPy broadcasting', () => {
     const xi = nt.tensor([1, -2, 3], [3], 'int32');
     const yi = nt.mul(xi, 3);
     assert.equal(yi.dtype, 'int32');
-    assert.deepEqual([...yi.data], [3, -6, 9]);
+    assert.deepEqual([...yi.dataSync()], [3, -6, 9]);
   });
 });
 
@@ -136,7 +136,7 @@ test('where broadcasts condition, a and b (float32 and int32 condition)', (t) =>
   const ci = nt.tensor([1, 0, 1], [3], 'int32');
   const yi = nt.where(ci, nt.tensor([1, 2, 3], [3], 'int32'), nt.tensor([[10], [20]], [2, 1], 'int32'));
   assert.equal(yi.dtype, 'int32');
-  assert.deepEqual([...yi.data], [1, 10, 3, 1, 20, 3]);
+  assert.deepEqual([...yi.dataSync()], [1, 10, 3, 1, 20, 3]);
   t.diagnostic(`${cases + 1} cases`);
 });
 
@@ -154,7 +154,7 @@ const LIBM = (b: number): number => 4 * U * Math.abs(b);
 const normal3 = (g: Gen, s: Shape): Tensor => g.normal(s, 3);
 const positive = (g: Gen, s: Shape): Tensor => g.uniform(s, 0.01, 20);
 /** Values with many exact halves and integers, for the rounding functions. */
-const halves = (g: Gen, s: Shape): Tensor => nt.tensor(Float32Array.from(g.ints(s, -12, 12).data, (v, i) => (i % 3 === 0 ? v / 2 : v / 2 + 0.1 * (i % 5))), s);
+const halves = (g: Gen, s: Shape): Tensor => nt.tensor(Float32Array.from(g.ints(s, -12, 12).dataSync(), (v, i) => (i % 3 === 0 ? v / 2 : v / 2 + 0.1 * (i % 5))), s);
 
 const UNARY: readonly UnaryCase[] = [
   { name: 'neg', op: nt.neg, ref: (x) => -x, draw: normal3, tol: EXACT },
@@ -202,7 +202,7 @@ test('erf: erf(0) = 0, odd and sign-preserving near 0, ±1 at ±∞ (small and n
   for (const n of [xs.length, 3000]) {
     const data = new Float32Array(n).fill(0.5);
     data.set(xs);
-    const y = nt.erf(nt.tensor(data)).data;
+    const y = nt.erf(nt.tensor(data)).dataSync();
     const ok = (i: number): boolean => {
       if (i === 0) return y[0] === 0;
       if (i <= 2) return Math.sign(y[i]) === Math.sign(xs[i]) && Math.abs(y[i]) <= 1e-44;

@@ -193,14 +193,17 @@ test('batchNorm: per-channel parameters on any axis, optional offset/scale', (t)
 
 test('dropout: seeded, about rate zeroed, survivors scaled by 1/(1 − rate), noiseShape drops whole channels', (t) => {
   const x = nt.add(new Gen(4500).uniform([40, 50, 12], 0, 1), 1); // all ≥ 1: a zero can only come from the mask
+  const xv = x.dataSync();
   for (const rate of [0.1, 0.3, 0.5, 0.8]) {
     const a = nt.dropout(x, rate, { seed: 42 });
-    assert.deepEqual([...a.data], [...nt.dropout(x, rate, { seed: 42 }).data], `rate ${rate}: same seed, same result`);
-    assert.ok(a.data.some((v, i) => v !== nt.dropout(x, rate, { seed: 43 }).data[i]), `rate ${rate}: another seed, another mask`);
+    const av = a.dataSync();
+    assert.deepEqual([...av], [...nt.dropout(x, rate, { seed: 42 }).dataSync()], `rate ${rate}: same seed, same result`);
+    const other = nt.dropout(x, rate, { seed: 43 }).dataSync();
+    assert.ok(av.some((v, i) => v !== other[i]), `rate ${rate}: another seed, another mask`);
     let zeros = 0;
     for (let i = 0; i < a.size; i++) {
-      if (a.data[i] === 0) zeros++;
-      else assert.ok(Math.abs(a.data[i] - x.data[i] / (1 - rate)) <= 4 * U * Math.abs(a.data[i]), `rate ${rate}: survivor ${i} is ${a.data[i]}, expected ${x.data[i] / (1 - rate)}`);
+      if (av[i] === 0) zeros++;
+      else assert.ok(Math.abs(av[i] - xv[i] / (1 - rate)) <= 4 * U * Math.abs(av[i]), `rate ${rate}: survivor ${i} is ${av[i]}, expected ${xv[i] / (1 - rate)}`);
     }
     // 24000 Bernoulli(rate) draws: standard deviation ≤ 0.0033 of the fraction; allow 6σ = 0.02.
     assert.ok(Math.abs(zeros / a.size - rate) < 0.02, `rate ${rate}: ${zeros} of ${a.size} zeroed`);
@@ -208,10 +211,11 @@ test('dropout: seeded, about rate zeroed, survivors scaled by 1/(1 − rate), no
   assert.equal(nt.dropout(x, 0), x, 'rate 0 is the identity');
   const img = nt.add(new Gen(4501).uniform([4, 5, 6, 30], 0, 1), 1);
   const y = nt.dropout(img, 0.5, { seed: 7, noiseShape: [4, 1, 1, 30] });
+  const yv = y.dataSync();
   let dropped = 0;
   for (let n = 0; n < 4; n++) {
     for (let c = 0; c < 30; c++) {
-      const lane = Array.from({ length: 30 }, (_, p) => y.data[(n * 30 + p) * 30 + c]);
+      const lane = Array.from({ length: 30 }, (_, p) => yv[(n * 30 + p) * 30 + c]);
       const off = lane.filter((v) => v === 0).length;
       assert.ok(off === 0 || off === 30, `noiseShape [N, 1, 1, C]: channel ${c} of image ${n} is partly dropped (${off} of 30)`);
       if (off === 30) dropped++;
@@ -222,7 +226,7 @@ test('dropout: seeded, about rate zeroed, survivors scaled by 1/(1 − rate), no
   const current = nt.getBackendName();
   const masks = backends.map((b) => {
     nt.setBackend(b);
-    return [...nt.dropout(x, 0.3, { seed: 9 }).data];
+    return [...nt.dropout(x, 0.3, { seed: 9 }).dataSync()];
   });
   nt.setBackend(current as nt.BackendName);
   masks.forEach((m, i) => assert.deepEqual(m, masks[0], `dropout mask on ${backends[i]} equals ${backends[0]}'s (same seed)`));

@@ -84,7 +84,7 @@ test('concat along any axis; stack, unstack and split', (t) => {
   assertExact(stacked, build([2, 2, 3], ([i, k, j]) => at(fromTensor(k === 0 ? a : b), [i, j])), 'stack axis 1');
   nt.unstack(stacked, 1).forEach((p, k) => assertExact(p, fromTensor(k === 0 ? a : b), `unstack ${k}`));
   const parts = nt.split(nt.reshape(nt.range(0, 12), [2, 6]), [1, 3, 2], 1);
-  assert.deepEqual(parts.map((p) => [...p.data]), [[0, 6], [1, 2, 3, 7, 8, 9], [4, 5, 10, 11]]);
+  assert.deepEqual(parts.map((p) => [...p.dataSync()]), [[0, 6], [1, 2, 3, 7, 8, 9], [4, 5, 10, 11]]);
   t.diagnostic(`${n + 3} cases`);
 });
 
@@ -111,14 +111,16 @@ test('ZeroPadding2D via pad: 32×32×3 by (2, 2) gives 36×36×3 with a zero bor
   const x = nt.add(new Gen(2301).uniform([1, 32, 32, 3], 0, 1), 1); // all values ≥ 1, so zeros can only come from padding
   const y = nt.pad(x, [[0, 0], [2, 2], [2, 2], [0, 0]]);
   assert.deepEqual([...y.shape], [1, 36, 36, 3]);
+  const yv = y.dataSync();
+  const xv = x.dataSync();
   let zeros = 0;
   for (let i = 0; i < y.size; i++) {
     const [, h, w, c] = [Math.floor(i / (36 * 36 * 3)), Math.floor(i / (36 * 3)) % 36, Math.floor(i / 3) % 36, i % 3];
     const border = h < 2 || h >= 34 || w < 2 || w >= 34;
     if (border) {
-      assert.equal(y.data[i], 0, `border pixel (${h}, ${w}, ${c})`);
+      assert.equal(yv[i], 0, `border pixel (${h}, ${w}, ${c})`);
       zeros++;
-    } else assert.equal(y.data[i], x.data[((h - 2) * 32 + (w - 2)) * 3 + c], `interior pixel (${h}, ${w}, ${c})`);
+    } else assert.equal(yv[i], xv[((h - 2) * 32 + (w - 2)) * 3 + c], `interior pixel (${h}, ${w}, ${c})`);
   }
   assert.equal(zeros, (36 * 36 - 32 * 32) * 3);
 });
@@ -136,7 +138,7 @@ test('gather on any axis, index tensors of rank 0–2, negative indices', (t) =>
     const ax = g.bool() ? axis - s.length : axis;
     const y = nt.gather(x, indices, ax);
     assert.equal(y.dtype, x.dtype);
-    assertExact(y, gather(fromTensor(x), fromTensor(indices), ax), `gather ${shapeText(s)} axis ${ax} indices ${shapeText(is)} ${JSON.stringify([...indices.data])}`);
+    assertExact(y, gather(fromTensor(x), fromTensor(indices), ax), `gather ${shapeText(s)} axis ${ax} indices ${shapeText(is)} ${JSON.stringify([...indices.dataSync()])}`);
   }
   assertExact(nt.gather(nt.tensor([[1, 2], [3, 4], [5, 6]]), [2, 0, -1]), nd([3, 2], [5, 6, 1, 2, 5, 6]), 'gather rows with a plain array');
   t.diagnostic(`${n + 1} cases`);
@@ -166,7 +168,7 @@ test('oneHot: out-of-range indices give all-zero rows; on/off values', (t) => {
     const [on, off] = g.bool() ? [1, 0] : [5, -1];
     const y = nt.oneHot(indices, depth, on, off);
     assert.equal(y.dtype, 'float32');
-    assertExact(y, oneHot(fromTensor(indices), depth, on, off), `oneHot ${JSON.stringify([...indices.data])} depth ${depth} on ${on} off ${off}`);
+    assertExact(y, oneHot(fromTensor(indices), depth, on, off), `oneHot ${JSON.stringify([...indices.dataSync()])} depth ${depth} on ${on} off ${off}`);
   }
   assertExact(nt.oneHot([0, 2, -1, 3], 3), nd([4, 3], [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0]), 'oneHot [0, 2, -1, 3] depth 3');
   t.diagnostic(`${n + 1} cases`);
@@ -187,14 +189,14 @@ test('reshape shares storage; -1 inference, flatten, expandDims, squeeze keep va
   const x = nt.tensor([[1, 2, 3], [4, 5, 6]]);
   const y = nt.reshape(x, [3, -1]);
   assert.deepEqual([...y.shape], [3, 2]);
-  assert.equal(y.data.buffer, x.data.buffer);
-  assert.equal(y.data.byteOffset, x.data.byteOffset);
-  x.data[4] = 50; // writing through the storage is visible in the reshaped tensor
-  assert.equal(y.data[4], 50);
+  assert.equal(y.dataSync().buffer, x.dataSync().buffer);
+  assert.equal(y.dataSync().byteOffset, x.dataSync().byteOffset);
+  x.dataSync()[4] = 50; // writing through the storage is visible in the reshaped tensor
+  assert.equal(y.dataSync()[4], 50);
   assert.deepEqual(y.toArray(), [[1, 2], [3, 4], [50, 6]]);
   const z = nt.reshape(nt.range(0, 24), [2, 3, 4]);
   assert.deepEqual([...nt.flatten(z).shape], [2, 12]);
-  assert.deepEqual([...nt.flatten(z).data], [...z.data]);
+  assert.deepEqual([...nt.flatten(z).dataSync()], [...z.dataSync()]);
   assert.deepEqual([...nt.expandDims(z, -1).shape], [2, 3, 4, 1]);
   assert.deepEqual([...nt.expandDims(z, 1).shape], [2, 1, 3, 4]);
   assert.deepEqual([...nt.squeeze(nt.reshape(z, [1, 2, 1, 12])).shape], [2, 12]);

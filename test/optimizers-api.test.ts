@@ -30,7 +30,7 @@ function nearArray(got: ArrayLike<number>, want: readonly number[], what: string
 function appliedGradients(opt: Optimizer, grads: number[][]): number[][] {
   const vars = grads.map((g) => new Variable(tensor(new Array<number>(g.length).fill(0))));
   opt.applyGradients(grads.map((g, i) => [tensor(g), vars[i]] as const));
-  return vars.map((v) => Array.from(v.data, (x) => -x));
+  return vars.map((v) => Array.from(v.dataSync(), (x) => -x));
 }
 
 // ---- clipping ---------------------------------------------------------------------------------
@@ -59,7 +59,7 @@ test('clipping feeds the optimizer’s own update (Adam with clipnorm)', () => {
   const opt = new Adam({ learningRate: 0.1, clipnorm: 1 });
   const v = new Variable(tensor([0, 0]));
   opt.applyGradients([[tensor([30, 40]), v]]);
-  const m = opt.getWeights()[1].data;
+  const m = opt.getWeights()[1].dataSync();
   nearArray(m, [0.1 * 0.6, 0.1 * 0.8], 'm holds (1 − beta1)·clipped gradient');
 });
 
@@ -98,7 +98,7 @@ test('an optimizer evaluates its schedule at its iteration count, then applies l
     near(opt.learningRate, lr, `learningRate at iteration ${it}`);
     opt.applyGradients([[tensor([1]), v]]);
     expected -= lr;
-    near(v.data[0], expected, `weight after step ${it + 1}`, 1e-6);
+    near(v.dataSync()[0], expected, `weight after step ${it + 1}`, 1e-6);
   }
   assert.deepEqual(opt.getConfig().learning_rate, {
     class_name: 'ExponentialDecay', config: { initial_learning_rate: 0.1, decay_steps: 1, decay_rate: 0.5, staircase: false, name: null },
@@ -146,9 +146,9 @@ function roundTrip(label: string, make: () => Optimizer): void {
     opt2(a, va, grad(s));
     opt2(b, vb, grad(s));
   }
-  va.forEach((v, i) => assert.deepEqual(Array.from(vb[i].data), Array.from(v.data), `${label}: weights after continuing`));
+  va.forEach((v, i) => assert.deepEqual(Array.from(vb[i].dataSync()), Array.from(v.dataSync()), `${label}: weights after continuing`));
   const wa = a.getWeights();
-  b.getWeights().forEach((w, i) => assert.deepEqual(Array.from(w.data), Array.from(wa[i].data), `${label}: optimizer weight ${i}`));
+  b.getWeights().forEach((w, i) => assert.deepEqual(Array.from(w.dataSync()), Array.from(wa[i].dataSync()), `${label}: optimizer weight ${i}`));
 }
 
 function opt2(o: Optimizer, vars: Variable[], grads: Tensor[]): void {
@@ -184,7 +184,7 @@ test('weights follow tf.keras 2: [iterations, each slot kind for every variable 
   assert.deepEqual(new Adagrad({ initialAccumulatorValue: 0.25 }).getWeights().length, 1);
   const ada = new Adagrad({ initialAccumulatorValue: 0.25 });
   ada.build([a]);
-  assert.deepEqual(Array.from(ada.getWeights()[1].data), [0.25, 0.25]);
+  assert.deepEqual(Array.from(ada.getWeights()[1].dataSync()), [0.25, 0.25]);
   const nadam = new Nadam();
   nadam.build([a]);
   assert.deepEqual(nadam.getWeights().map((w) => w.shape), [[], [], [2], [2]]); // iterations, momentum_cache, m, v
@@ -200,7 +200,7 @@ test('setWeights errors: before build, wrong count, wrong shape', () => {
   assert.throws(() => opt.setWeights([tensor([-1], [], 'int32'), tensor([1, 2]), tensor([1, 2])]), /iterations\) must be one non-negative integer/);
   opt.setWeights([tensor([7], [], 'int32'), tensor([1, 2]), tensor([3, 4])]);
   assert.equal(opt.iterations, 7);
-  assert.deepEqual(Array.from(opt.variables()[1].data), [3, 4]);
+  assert.deepEqual(Array.from(opt.variables()[1].dataSync()), [3, 4]);
 });
 
 test('non-trainable variables and null gradients are skipped; iterations counts calls', () => {
@@ -209,9 +209,9 @@ test('non-trainable variables and null gradients are skipped; iterations counts 
   const free = new Variable(tensor([1, 1]));
   const other = new Variable(tensor([5]));
   opt.applyGradients([[tensor([1, 1]), frozen], [tensor([1, 2]), free], [null, other]]);
-  assert.deepEqual(Array.from(frozen.data), [1, 1]);
-  assert.deepEqual(Array.from(free.data), [0, -1]);
-  assert.deepEqual(Array.from(other.data), [5]);
+  assert.deepEqual(Array.from(frozen.dataSync()), [1, 1]);
+  assert.deepEqual(Array.from(free.dataSync()), [0, -1]);
+  assert.deepEqual(Array.from(other.dataSync()), [5]);
   assert.equal(opt.iterations, 1);
   assert.equal(opt.variables().length, 1); // slots only for the trained variable
   assert.throws(() => opt.applyGradients([[null, other]]), /SGD.applyGradients: no gradients provided for any variable/);
@@ -351,10 +351,10 @@ print(json.dumps({'optimizer': tc['optimizer_config'], 'weights': ws}))`;
   opt.build(vars);
   assert.deepEqual(opt.variables().map((v) => `${v.name}:0`), file.weights.slice(1).map((w) => w.name));
   opt.setWeights(values);
-  assert.equal(opt.iterations, values[0].data[0]);
+  assert.equal(opt.iterations, values[0].dataSync()[0]);
   assert.ok(opt.iterations > 0);
-  opt.getWeights().slice(1).forEach((w, i) => assert.deepEqual(w.data, values[i + 1].data, file.weights[i + 1].name));
+  opt.getWeights().slice(1).forEach((w, i) => assert.deepEqual(w.dataSync(), values[i + 1].dataSync(), file.weights[i + 1].name));
   const before = vars[0].read();
   opt.applyGradients(vars.map((v) => [randomNormal(v.shape, { seed: 9 }), v] as const));
-  assert.notDeepEqual(vars[0].data, before.data);
+  assert.notDeepEqual(vars[0].dataSync(), before.dataSync());
 });

@@ -17,23 +17,23 @@ import { matmul, randomNormal, randomUniform, square, sub, sum } from '../src/op
 import { grads } from '../src/autograd/index.js';
 import { backend, backendFailure, getBackendName, nativeAddon, setBackend } from '../src/backends/index.js';
 import { jsBackend } from '../src/backends/js/index.js';
-import { UPDATE_RULES } from '../src/backends/native/codes.js';
-import type { UpdateRule } from '../src/backends/interface.js';
+import { UPDATE_CODES, packHyper } from '../src/backends/codes.js';
+import type { UpdateHyper, UpdateRule } from '../src/backends/interface.js';
 import { Adadelta, Adagrad, Adam, AdamW, Adamax, Nadam, type Optimizer, RMSprop, SGD, getOptimizer } from '../src/optimizers/index.js';
 
 const addon = nativeAddon();
 const skip = addon === null ? `native backend not available: ${backendFailure('native') ?? 'not built'}` : false;
 
 function data(n: number, seed: number, lo: number, hi: number): Float32Array {
-  return Float32Array.from(randomUniform([n], { seed, minval: lo, maxval: hi }).data);
+  return Float32Array.from(randomUniform([n], { seed, minval: lo, maxval: hi }).dataSync());
 }
 
 interface KernelCase {
   readonly label: string;
   readonly rule: UpdateRule;
   readonly slots: number;
-  /** Hyper lists for three consecutive steps. */
-  readonly hyper: (t: number) => number[];
+  /** Hyperparameters for three consecutive steps. */
+  readonly hyper: (t: number) => UpdateHyper;
   /** Range of the initial slot values (non-negative for second moments). */
   readonly slotInit?: readonly [number, number];
 }
@@ -42,27 +42,27 @@ const b1 = 0.9;
 const b2 = 0.999;
 const mu = (t: number): number => b1 * (1 - 0.5 * 0.96 ** (0.004 * t));
 const CASES: KernelCase[] = [
-  { label: 'sgd plain', rule: 'sgd', slots: 0, hyper: () => [0.1, 0, 0] },
-  { label: 'sgd momentum', rule: 'sgd', slots: 1, hyper: () => [0.1, 0.9, 0] },
-  { label: 'sgd nesterov', rule: 'sgd', slots: 1, hyper: () => [0.1, 0.9, 1] },
-  { label: 'adam', rule: 'adam', slots: 2, hyper: (t) => [0.01, b1, b2, 1e-7, b1 ** t, b2 ** t, 0], slotInit: [0, 0.5] },
-  { label: 'adam amsgrad', rule: 'adam', slots: 3, hyper: (t) => [0.01, b1, 0.5, 1e-7, b1 ** t, 0.5 ** t, 0], slotInit: [0, 0.5] },
-  { label: 'adamw', rule: 'adam', slots: 2, hyper: (t) => [0.01, b1, b2, 1e-7, b1 ** t, b2 ** t, 0.01 * 0.004], slotInit: [0, 0.5] },
-  { label: 'adamax', rule: 'adamax', slots: 2, hyper: (t) => [0.01, b1, b2, 1e-7, b1 ** t], slotInit: [0, 0.5] },
+  { label: 'sgd plain', rule: 'sgd', slots: 0, hyper: () => ({ lr: 0.1, momentum: 0, nesterov: 0 }) },
+  { label: 'sgd momentum', rule: 'sgd', slots: 1, hyper: () => ({ lr: 0.1, momentum: 0.9, nesterov: 0 }) },
+  { label: 'sgd nesterov', rule: 'sgd', slots: 1, hyper: () => ({ lr: 0.1, momentum: 0.9, nesterov: 1 }) },
+  { label: 'adam', rule: 'adam', slots: 2, hyper: (t) => ({ lr: 0.01, beta1: b1, beta2: b2, epsilon: 1e-7, beta1Power: b1 ** t, beta2Power: b2 ** t, decay: 0 }), slotInit: [0, 0.5] },
+  { label: 'adam amsgrad', rule: 'adam', slots: 3, hyper: (t) => ({ lr: 0.01, beta1: b1, beta2: 0.5, epsilon: 1e-7, beta1Power: b1 ** t, beta2Power: 0.5 ** t, decay: 0 }), slotInit: [0, 0.5] },
+  { label: 'adamw', rule: 'adam', slots: 2, hyper: (t) => ({ lr: 0.01, beta1: b1, beta2: b2, epsilon: 1e-7, beta1Power: b1 ** t, beta2Power: b2 ** t, decay: 0.01 * 0.004 }), slotInit: [0, 0.5] },
+  { label: 'adamax', rule: 'adamax', slots: 2, hyper: (t) => ({ lr: 0.01, beta1: b1, beta2: b2, epsilon: 1e-7, beta1Power: b1 ** t }), slotInit: [0, 0.5] },
   {
     label: 'nadam', rule: 'nadam', slots: 2, slotInit: [0, 0.5],
     hyper: (t) => {
       let prod = 1;
       for (let k = 1; k <= t; k++) prod *= mu(k);
-      return [0.01, b1, b2, 1e-7, mu(t), mu(t + 1), prod, prod * mu(t + 1), b2 ** t];
+      return { lr: 0.01, beta1: b1, beta2: b2, epsilon: 1e-7, mu: mu(t), muNext: mu(t + 1), muProduct: prod, muProductNext: prod * mu(t + 1), beta2Power: b2 ** t };
     },
   },
-  { label: 'rmsprop', rule: 'rmsprop', slots: 1, hyper: () => [0.01, 0.9, 0, 1e-7, 0], slotInit: [0, 0.5] },
-  { label: 'rmsprop momentum', rule: 'rmsprop', slots: 2, hyper: () => [0.01, 0.9, 0.5, 1e-7, 0], slotInit: [0, 0.5] },
-  { label: 'rmsprop centered', rule: 'rmsprop', slots: 2, hyper: () => [0.01, 0.9, 0, 1e-7, 1], slotInit: [0.05, 0.5] },
-  { label: 'rmsprop centered momentum', rule: 'rmsprop', slots: 3, hyper: () => [0.01, 0.9, 0.5, 1e-7, 1], slotInit: [0.05, 0.5] },
-  { label: 'adagrad', rule: 'adagrad', slots: 1, hyper: () => [0.1, 1e-7], slotInit: [0.1, 0.5] },
-  { label: 'adadelta', rule: 'adadelta', slots: 2, hyper: () => [1, 0.95, 1e-7], slotInit: [0, 0.5] },
+  { label: 'rmsprop', rule: 'rmsprop', slots: 1, hyper: () => ({ lr: 0.01, rho: 0.9, momentum: 0, epsilon: 1e-7, centered: 0 }), slotInit: [0, 0.5] },
+  { label: 'rmsprop momentum', rule: 'rmsprop', slots: 2, hyper: () => ({ lr: 0.01, rho: 0.9, momentum: 0.5, epsilon: 1e-7, centered: 0 }), slotInit: [0, 0.5] },
+  { label: 'rmsprop centered', rule: 'rmsprop', slots: 2, hyper: () => ({ lr: 0.01, rho: 0.9, momentum: 0, epsilon: 1e-7, centered: 1 }), slotInit: [0.05, 0.5] },
+  { label: 'rmsprop centered momentum', rule: 'rmsprop', slots: 3, hyper: () => ({ lr: 0.01, rho: 0.9, momentum: 0.5, epsilon: 1e-7, centered: 1 }), slotInit: [0.05, 0.5] },
+  { label: 'adagrad', rule: 'adagrad', slots: 1, hyper: () => ({ lr: 0.1, epsilon: 1e-7 }), slotInit: [0.1, 0.5] },
+  { label: 'adadelta', rule: 'adadelta', slots: 2, hyper: () => ({ lr: 1, rho: 0.95, epsilon: 1e-7 }), slotInit: [0, 0.5] },
 ];
 
 /**
@@ -108,7 +108,7 @@ test('native update kernels equal the js reference kernels (n ≥ 2048, addon ca
         const g = data(n, 400 + 10 * k + step, -1, 1);
         const h = c.hyper(step);
         jsBackend.applyUpdate(c.rule, pJ, g, sJ, h);
-        const ran = native.applyUpdate(UPDATE_RULES.indexOf(c.rule), pN, g, sN, Float64Array.from(h));
+        const ran = native.applyUpdate(UPDATE_CODES[c.rule], pN, g, sN, packHyper(c.rule, h));
         assert.equal(ran, true, `${c.label}: the native kernel must run (not fall back)`);
       }
       const worst = Math.max(ulps(pN, pJ), ...sN.map((s, j) => ulps(s, sJ[j])));
@@ -121,26 +121,34 @@ test('native update kernels equal the js reference kernels (n ≥ 2048, addon ca
   t.diagnostic(`${CASES.length * 2} kernel runs; ${differing} not bit-identical (within 4 ulps)`);
 });
 
-test('the native addon refuses unknown rules and wrong slot or hyper counts (the js kernel then reports them)', { skip }, () => {
+test('the native addon refuses unknown rules and hyperparameters that are not the rule\'s struct', { skip }, () => {
   const native = addon!;
   const n = 4096;
   const p = new Float32Array(n);
   const g = new Float32Array(n);
   const s = [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
   assert.equal(native.applyUpdate(99, p, g, [], Float64Array.of(0.1, 0, 0)), false);
-  assert.equal(native.applyUpdate(UPDATE_RULES.indexOf('adam'), p, g, s.slice(0, 1), Float64Array.of(0.1, 0.9, 0.999, 1e-7, 0.9, 0.999, 0)), false);
-  assert.equal(native.applyUpdate(UPDATE_RULES.indexOf('adagrad'), p, g, s.slice(0, 1), Float64Array.of(0.1)), false);
-  assert.equal(native.applyUpdate(UPDATE_RULES.indexOf('rmsprop'), p, g, s.slice(0, 1), Float64Array.of(0.1, 0.9, 0.5, 1e-7, 0)), false);
-  assert.equal(native.applyUpdate(UPDATE_RULES.indexOf('sgd'), p, g, s.slice(0, 1), Float64Array.of(0.1, 0, 0)), false);
+  assert.throws(() => native.applyUpdate(UPDATE_CODES.adagrad, p, g, s.slice(0, 1), Float64Array.of(0.1)), /do not match the rule's struct/);
+  assert.throws(() => native.applyUpdate(UPDATE_CODES.sgd, p, g, [], Float64Array.of(0.1, 0, 0, 0)), /do not match the rule's struct/);
 });
 
-test('the js kernel checks its arguments', () => {
+test('the js kernel, and every backend through the accelerated wrapper, check the arguments', () => {
   const p = new Float32Array(4);
-  assert.throws(() => jsBackend.applyUpdate('adam', p, new Float32Array(3), [p.slice(), p.slice()], [0.1, 0.9, 0.999, 1e-7, 0.9, 0.999, 0]), /gradient has 3 elements; the variable has 4/);
-  assert.throws(() => jsBackend.applyUpdate('adam', p, p.slice(), [p.slice()], [0.1, 0.9, 0.999, 1e-7, 0.9, 0.999, 0]), /expected 2 slots/);
-  assert.throws(() => jsBackend.applyUpdate('adagrad', p, p.slice(), [p.slice()], [0.1]), /expected 2 hyperparameters; got 1/);
-  assert.throws(() => jsBackend.applyUpdate('sgd', p, p.slice(), [new Float32Array(2)], [0.1, 0.9, 0]), /slot 0 has 2 elements/);
-  assert.throws(() => jsBackend.applyUpdate('lion' as UpdateRule, p, p.slice(), [], []), /unknown update rule 'lion'.*sgd, adam/);
+  const adam = { lr: 0.1, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, beta1Power: 0.9, beta2Power: 0.999, decay: 0 };
+  assert.throws(() => jsBackend.applyUpdate('adam', p, new Float32Array(3), [p.slice(), p.slice()], adam), /gradient has 3 elements; the variable has 4/);
+  assert.throws(() => jsBackend.applyUpdate('adam', p, p.slice(), [p.slice()], adam), /expected 2 slots/);
+  assert.throws(() => jsBackend.applyUpdate('adagrad', p, p.slice(), [p.slice()], { lr: 0.1 } as unknown as UpdateHyper<'adagrad'>), /hyperparameter 'epsilon' is missing \(expected lr, epsilon\)/);
+  assert.throws(() => jsBackend.applyUpdate('sgd', p, p.slice(), [new Float32Array(2)], { lr: 0.1, momentum: 0.9, nesterov: 0 }), /slot 0 has 2 elements/);
+  assert.throws(() => jsBackend.applyUpdate('lion' as UpdateRule, p, p.slice(), [], { lr: 0.1 } as unknown as UpdateHyper), /unknown update rule 'lion'.*sgd, adam/);
+  // The same call through the running backend's wrapper (native/wasm validate before their kernels run).
+  const big = new Float32Array(8192);
+  const b = backend();
+  const h = (x: Float32Array): unknown => {
+    const handle = b.memory.alloc('float32', x.length);
+    b.memory.write(handle, x);
+    return handle;
+  };
+  assert.throws(() => b.applyUpdate('adam', h(big), h(big), [h(big)], adam), /expected 2 slots/);
 });
 
 function variants(): Array<[string, () => Optimizer]> {
@@ -169,7 +177,7 @@ test('optimizers on the native backend give the js backend’s results (whole st
         const opt = make();
         const v = new Variable(randomNormal([50, 100], { seed: 7 }));
         for (let s = 0; s < 3; s++) opt.applyGradients([[randomNormal([50, 100], { seed: 20 + s }), v]]);
-        return [v.data as Float32Array, ...opt.getWeights().slice(1).map((w) => w.data as Float32Array)];
+        return [v.dataSync() as Float32Array, ...opt.getWeights().slice(1).map((w) => w.dataSync() as Float32Array)];
       };
       const js = run('js');
       const native = run('native');

@@ -56,14 +56,14 @@ function checkSteps(opt: Optimizer, ref: Ref, label: string, extraWeights = 0): 
   for (let s = 0; s < 3; s++) {
     opt.applyGradients([[tensor(G[s]), v]]);
     ref.step(w, G[s], s);
-    assertClose(v.data, w, `${label}: weights after step ${s + 1}`);
+    assertClose(v.dataSync(), w, `${label}: weights after step ${s + 1}`);
     const weights = opt.getWeights();
     assert.equal(weights[0].item(), s + 1, `${label}: iterations`);
     const slots = weights.slice(1 + extraWeights);
     const want = ref.slots();
     assert.equal(slots.length, want.length, `${label}: number of slots`);
-    slots.forEach((t, k) => assertClose(t.data, want[k], `${label}: slot ${k} after step ${s + 1}`));
-    history.push(Array.from(v.data));
+    slots.forEach((t, k) => assertClose(t.dataSync(), want[k], `${label}: slot ${k} after step ${s + 1}`));
+    history.push(Array.from(v.dataSync()));
   }
   return history;
 }
@@ -318,14 +318,14 @@ test('two variables in one step share the step count and keep separate slots', (
     opt.applyGradients([[tensor(G[s]), a], [tensor(gb), b]]);
     refA.step(wa, G[s], s);
     refB.step(wb, gb, s);
-    assertClose(a.data, wa, `a after step ${s + 1}`);
-    assertClose(b.data, wb, `b after step ${s + 1}`);
+    assertClose(a.dataSync(), wa, `a after step ${s + 1}`);
+    assertClose(b.dataSync(), wb, `b after step ${s + 1}`);
   }
   assert.equal(opt.iterations, 3);
   const ws = opt.getWeights();
   assert.equal(ws.length, 5); // iterations, m(a), m(b), v(a), v(b)
-  assertClose(ws[1].data, refA.slots()[0], 'm of a');
-  assertClose(ws[2].data, refB.slots()[0], 'm of b');
-  assertClose(ws[3].data, refA.slots()[1], 'v of a');
-  assertClose(ws[4].data, refB.slots()[1], 'v of b');
+  assertClose(ws[1].dataSync(), refA.slots()[0], 'm of a');
+  assertClose(ws[2].dataSync(), refB.slots()[0], 'm of b');
+  assertClose(ws[3].dataSync(), refA.slots()[1], 'v of a');
+  assertClose(ws[4].dataSync(), refB.slots()[1], 'v of b');
 });

@@ -31,9 +31,9 @@ async function mnist1000(): Promise<{ x: nt.Tensor; y: nt.Tensor }> {
 
 test('free energy equals −log Σ_h exp(−E(v, h)) by brute force, and exp(−F) gives the marginal p(v)', () => {
   const rbm = tinyRbm();
-  const W = rbm.W.data, b = rbm.visibleBias.data, c = rbm.hiddenBias.data;
+  const W = rbm.W.dataSync(), b = rbm.visibleBias.dataSync(), c = rbm.hiddenBias.dataSync();
   const vs = Array.from({ length: 16 }, (_, i) => bits(i, 4));
-  const F = rbm.freeEnergy(nt.tensor(vs.flat(), [16, 4])).data;
+  const F = rbm.freeEnergy(nt.tensor(vs.flat(), [16, 4])).dataSync();
   const energy = (v: number[], h: number[]): number => {
     let e = 0;
     for (let i = 0; i < 4; i++) e -= b[i] * v[i];
@@ -56,13 +56,13 @@ test('CD-1 statistics and update match a hand computation with the same random d
   const n = v0.length;
   const hand = tinyRbm(11); // draws its Bernoulli samples from the same seeded stream as `rbm`
   const rbm = tinyRbm(11);
-  const W = Array.from(hand.W.data), b = Array.from(hand.visibleBias.data), c = Array.from(hand.hiddenBias.data);
+  const W = Array.from(hand.W.dataSync()), b = Array.from(hand.visibleBias.dataSync()), c = Array.from(hand.hiddenBias.dataSync());
   const hProb = (v: number[]): number[] => c.map((cj, j) => sigm(cj + v.reduce((s, vi, i) => s + vi * W[i * 3 + j], 0)));
   const vProb = (h: number[]): number[] => b.map((bi, i) => sigm(bi + h.reduce((s, hj, j) => s + hj * W[i * 3 + j], 0)));
   const h0 = v0.map(hProb);
-  const hs = Array.from(hand.sampleBernoulli(nt.tensor(h0.flat(), [n, 3])).data);
+  const hs = Array.from(hand.sampleBernoulli(nt.tensor(h0.flat(), [n, 3])).dataSync());
   const v1p = Array.from({ length: n }, (_, r) => vProb(hs.slice(r * 3, r * 3 + 3)));
-  const v1s = Array.from(hand.sampleBernoulli(nt.tensor(v1p.flat(), [n, 4])).data);
+  const v1s = Array.from(hand.sampleBernoulli(nt.tensor(v1p.flat(), [n, 4])).dataSync());
   const v1 = Array.from({ length: n }, (_, r) => v1s.slice(r * 4, r * 4 + 4));
   const h1 = v1.map(hProb);
   const dW = W.map((_, idx) => {
@@ -72,15 +72,15 @@ test('CD-1 statistics and update match a hand computation with the same random d
     return s / n;
   });
   const stats = rbm.trainBatch(nt.tensor(v0.flat(), [n, 4]));
-  assert.deepEqual(Array.from(stats.negativeVisible.data), v1s);
-  Array.from(stats.dW.data).forEach((x, i) => assert.ok(Math.abs(x - dW[i]) < 1e-6, `dW[${i}] ${x} vs ${dW[i]}`));
+  assert.deepEqual(Array.from(stats.negativeVisible.dataSync()), v1s);
+  Array.from(stats.dW.dataSync()).forEach((x, i) => assert.ok(Math.abs(x - dW[i]) < 1e-6, `dW[${i}] ${x} vs ${dW[i]}`));
   const db = b.map((_, i) => v0.reduce((s, v, r) => s + v[i] - v1[r][i], 0) / n);
   const dc = c.map((_, j) => h0.reduce((s, h, r) => s + h[j] - h1[r][j], 0) / n);
-  Array.from(stats.dVisibleBias.data).forEach((x, i) => assert.ok(Math.abs(x - db[i]) < 1e-6));
-  Array.from(stats.dHiddenBias.data).forEach((x, j) => assert.ok(Math.abs(x - dc[j]) < 1e-6));
+  Array.from(stats.dVisibleBias.dataSync()).forEach((x, i) => assert.ok(Math.abs(x - db[i]) < 1e-6));
+  Array.from(stats.dHiddenBias.dataSync()).forEach((x, j) => assert.ok(Math.abs(x - dc[j]) < 1e-6));
   // The update itself: θ ← θ + learningRate · Δ (no momentum, no decay).
-  Array.from(rbm.W.data).forEach((x, i) => assert.ok(Math.abs(x - (W[i] + 0.5 * dW[i])) < 1e-6));
-  Array.from(rbm.hiddenBias.data).forEach((x, j) => assert.ok(Math.abs(x - (c[j] + 0.5 * dc[j])) < 1e-6));
+  Array.from(rbm.W.dataSync()).forEach((x, i) => assert.ok(Math.abs(x - (W[i] + 0.5 * dW[i])) < 1e-6));
+  Array.from(rbm.hiddenBias.dataSync()).forEach((x, j) => assert.ok(Math.abs(x - (c[j] + 0.5 * dc[j])) < 1e-6));
 });
 
 test('reconstruction error falls when training on real MNIST (binarised), with seeded reproducibility', async () => {
@@ -103,7 +103,7 @@ test('reconstruction error falls when training on real MNIST (binarised), with s
   assert.deepEqual(rbm.reconstruct(x).shape, [1000, 784]);
   const fantasies = rbm.sample(3, 20);
   assert.deepEqual(fantasies.shape, [3, 784]);
-  assert.ok(Array.from(fantasies.data).every((p) => p === 0 || p === 1));
+  assert.ok(Array.from(fantasies.dataSync()).every((p) => p === 0 || p === 1));
   assert.throws(() => rbm.freeEnergy(nt.zeros([2, 5])), /RBM.freeEnergy: expected a float32 tensor of shape \[n, 784\]; got float32 \[2, 5\]/);
 });
 
@@ -117,14 +117,16 @@ test('a persistent chain (PCD) differs from CD, which restarts at the data', asy
   cd.trainBatch(b1);
   const s1 = pcd.trainBatch(b1);
   // First update: both chains start at the data, so the models agree.
-  assert.deepEqual(Array.from(pcd.W.data), Array.from(cd.W.data));
+  assert.deepEqual(Array.from(pcd.W.dataSync()), Array.from(cd.W.dataSync()));
   assert.equal(cd.persistentChain, null);
   assert.equal(pcd.persistentChain, s1.negativeVisible);
   // Second update: PCD continues the chain from its fantasy particles, CD restarts at b2.
   const pcdStats = pcd.cdStatistics(b2, pcd.persistentChain ?? b2);
   const cdStats = cd.cdStatistics(b2);
+  const pcdDW = pcdStats.dW.dataSync();
+  const cdDW = cdStats.dW.dataSync();
   let diff = 0;
-  for (let i = 0; i < pcdStats.dW.size; i++) diff += Math.abs(pcdStats.dW.data[i] - cdStats.dW.data[i]);
+  for (let i = 0; i < pcdStats.dW.size; i++) diff += Math.abs(pcdDW[i] - cdDW[i]);
   assert.ok(diff > 1, `PCD and CD gradients should differ (|Δ| = ${diff})`);
   pcd.trainBatch(b2);
   assert.notEqual(pcd.persistentChain, s1.negativeVisible);
@@ -141,8 +143,8 @@ test('a tiny DBN pretrains greedily, fine-tunes as a Keras classifier and beats 
   assert.deepEqual(dbn.transform(x).shape, [1000, 32]);
   const model = dbn.toClassifier(10, { seed: 5 });
   // The hidden layers start from the RBM weights.
-  assert.deepEqual(Array.from(model.layers[0].getWeights()[0].data), Array.from(dbn.rbms[0].W.data));
-  assert.deepEqual(Array.from(model.layers[1].getWeights()[1].data), Array.from(dbn.rbms[1].hiddenBias.data));
+  assert.deepEqual(Array.from(model.layers[0].getWeights()[0].dataSync()), Array.from(dbn.rbms[0].W.dataSync()));
+  assert.deepEqual(Array.from(model.layers[1].getWeights()[1].dataSync()), Array.from(dbn.rbms[1].hiddenBias.dataSync()));
   const xTrain = nt.slice(x, [0, 0], [800, 784]);
   const xTest = nt.slice(x, [800, 0], [200, 784]);
   const yAll = nt.toCategorical(y, 10);

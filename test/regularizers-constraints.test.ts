@@ -16,7 +16,7 @@ import { awayFromZero, checkGradients, randn } from './helpers/gradcheck.js';
 
 /** |got − want| ≤ tol·max(1, |want|) elementwise, with a message naming the case. */
 function close(got: Tensor | number, want: ArrayLike<number> | number, tol: number, label: string): void {
-  const g = typeof got === 'number' ? [got] : Array.from(got.data);
+  const g = typeof got === 'number' ? [got] : Array.from(got.dataSync());
   const w = typeof want === 'number' ? [want] : Array.from(want);
   assert.equal(g.length, w.length, `${label}: ${g.length} values, expected ${w.length}`);
   g.forEach((v, i) => assert.ok(Math.abs(v - w[i]) <= tol * Math.max(1, Math.abs(w[i])), `${label}: [${i}] = ${v}, expected ${w[i]}`));
@@ -130,7 +130,8 @@ test('MaxNorm (default 2, axis 0): per-column norms of a Dense kernel, hand-comp
 function filterNorms(w: Tensor): number[] {
   const out = w.shape[3];
   const norms = new Array<number>(out).fill(0);
-  for (let i = 0; i < w.size; i++) norms[i % out] += w.data[i] ** 2;
+  const values = w.dataSync();
+  for (let i = 0; i < w.size; i++) norms[i % out] += values[i] ** 2;
   return norms.map(Math.sqrt);
 }
 
@@ -138,12 +139,12 @@ test('MaxNorm and UnitNorm with axis [0, 1, 2]: one norm per Conv2D filter', () 
   const w = nt.mul(randn([3, 3, 2, 4], 5), nt.tensor([0.1, 0.5, 1, 2])); // filter norms ≈ 0.4, 2, 4, 8
   const before = filterNorms(w);
   const maxed = new con.MaxNorm({ maxValue: 1.5, axis: [0, 1, 2] }).call(w);
-  const expected = Array.from(w.data, (v, i) => v * (Math.min(before[i % 4], 1.5) / (before[i % 4] + EPS)));
+  const expected = Array.from(w.dataSync(), (v, i) => v * (Math.min(before[i % 4], 1.5) / (before[i % 4] + EPS)));
   close(maxed, expected, 1e-6, 'MaxNorm [0, 1, 2]');
   filterNorms(maxed).forEach((n, f) => assert.ok(Math.abs(n - Math.min(before[f], 1.5)) < 1e-5, `filter ${f}: norm ${n}`));
   const unit = new con.UnitNorm({ axis: [0, 1, 2] }).call(w);
   filterNorms(unit).forEach((n, f) => assert.ok(Math.abs(n - 1) < 1e-5, `UnitNorm filter ${f}: norm ${n}`));
-  close(unit, Array.from(w.data, (v, i) => v / (before[i % 4] + EPS)), 1e-6, 'UnitNorm [0, 1, 2]');
+  close(unit, Array.from(w.dataSync(), (v, i) => v / (before[i % 4] + EPS)), 1e-6, 'UnitNorm [0, 1, 2]');
 });
 
 test('UnitNorm (axis 0 and −1), NonNeg', () => {
@@ -185,7 +186,7 @@ test('getConstraint: identifiers, legacy aliases, round trips, unknown names', (
   const w = randn([2, 2, 3, 4], 9);
   for (const c of all) {
     const back = roundTrip(c, con.getConstraint);
-    close(back.call(w), c.call(w).data, 0, `${c.getClassName()} round trip`);
+    close(back.call(w), c.call(w).dataSync(), 0, `${c.getClassName()} round trip`);
   }
   const given = new con.NonNeg();
   assert.equal(con.getConstraint(given), given);

@@ -15,6 +15,7 @@ import { setRecurrentFusion } from '../src/layers/recurrent/rnn.js';
 import { jsBackend } from '../src/backends/js/index.js';
 import { createNativeBackend } from '../src/backends/native/backend.js';
 import type { Backend, RnnCell, RnnInfo } from '../src/backends/interface.js';
+import { rnnOutputSize, rnnReserveSize } from '../src/backends/js/rnn.js';
 import { checkGradients, randn, totals } from './helpers/gradcheck.js';
 
 after(() => console.log(`# gradcheck (fused recurrent): ${totals.calls} checks, ${totals.elements} input elements compared`));
@@ -92,7 +93,7 @@ function runLayer(c: LayerCase, layer: nt.RecurrentLayer, x: nt.Tensor, init: nt
     loss = nt.add(loss, nt.sum(nt.mul(t, randn(t.shape, 100 + i))));
   });
   const grads = nt.gradients(loss, [x, ...init, ...layer.trainableWeights]);
-  return [...list, ...grads].map((t) => t.data as Float32Array);
+  return [...list, ...grads].map((t) => t.dataSync() as Float32Array);
 }
 
 function compareLayer(c: LayerCase, seed: number): void {
@@ -227,7 +228,26 @@ test('fusedRnn: argument errors name the op and the shapes', () => {
 // ---- native kernels against the js reference --------------------------------------------------
 
 function data(n: number, seed: number, scale: number): Float32Array {
-  return randn([n], seed, scale).data as Float32Array;
+  return randn([n], seed, scale).dataSync() as Float32Array;
+}
+
+type Ins = { xw: Float32Array; kernel: Float32Array; bias: Float32Array | null; h0: Float32Array; c0: Float32Array | null; mask: Float32Array | null };
+
+/** Runs a host backend's rnnForward into fresh (NaN-filled) outputs. */
+function forward(b: Backend, info: RnnInfo, i: Ins, train: boolean): { y: Float32Array; reserve: Float32Array | null } {
+  const y = new Float32Array(rnnOutputSize(info)).fill(Number.NaN);
+  const reserve = train ? new Float32Array(rnnReserveSize(info)).fill(Number.NaN) : null;
+  b.rnnForward(info, i.xw, i.kernel, i.bias, i.h0, i.c0, i.mask, y, reserve);
+  return { y, reserve };
+}
+
+function backward(b: Backend, info: RnnInfo, dy: Float32Array, kernel: Float32Array, mask: Float32Array | null, reserve: Float32Array): { dxw: Float32Array; dKernel: Float32Array; dBias: Float32Array | null; dh0: Float32Array; dc0: Float32Array | null } {
+  const gu = (info.cell === 'lstm' ? 4 : 3) * info.units;
+  const bu = info.batch * info.units;
+  const nan = (n: number): Float32Array => new Float32Array(n).fill(Number.NaN);
+  const g = { dxw: nan(info.batch * info.time * gu), dKernel: nan(info.units * gu), dBias: info.cell === 'gru' ? nan(gu) : null, dh0: nan(bu), dc0: info.cell === 'lstm' ? nan(bu) : null };
+  b.rnnBackward(info, dy, kernel, mask, reserve, g);
+  return g;
 }
 
 function maskData(B: number, T: number, seed: number): Float32Array {
@@ -245,16 +265,17 @@ function compareKernels(info: RnnInfo, withMask: boolean, seed: number): void {
   const c0 = info.cell === 'lstm' ? data(B * U, seed + 4, 0.5) : null;
   const mask = withMask ? maskData(B, T, seed + 5) : null;
   const what = `${JSON.stringify(info)}${withMask ? ' masked' : ''}`;
-  const want = jsBackend.rnnForward(info, xw, kernel, bias, h0, c0, mask, true);
-  const got = (native as Backend).rnnForward(info, xw, kernel, bias, h0, c0, mask, true);
+  const ins: Ins = { xw, kernel, bias, h0, c0, mask };
+  const want = forward(jsBackend, info, ins, true);
+  const got = forward(native as Backend, info, ins, true);
   close(got.y, want.y, 1e-4, `${what}: y`);
   close(got.reserve as Float32Array, want.reserve as Float32Array, 1e-4, `${what}: reserve`);
-  const inference = (native as Backend).rnnForward(info, xw, kernel, bias, h0, c0, mask, false);
+  const inference = forward(native as Backend, info, ins, false);
   assert.equal(inference.reserve, null);
   assert.deepEqual(inference.y, got.y, `${what}: inference and training forward agree exactly`);
   const dy = data(want.y.length, seed + 6, 1);
-  const gw = jsBackend.rnnBackward(info, dy, kernel, mask, want.reserve as Float32Array);
-  const gg = (native as Backend).rnnBackward(info, dy, kernel, mask, want.reserve as Float32Array);
+  const gw = backward(jsBackend, info, dy, kernel, mask, want.reserve as Float32Array);
+  const gg = backward(native as Backend, info, dy, kernel, mask, want.reserve as Float32Array);
   close(gg.dxw, gw.dxw, 1e-4, `${what}: dxw`);
   close(gg.dKernel, gw.dKernel, 1e-4, `${what}: dKernel`);
   close(gg.dh0, gw.dh0, 1e-4, `${what}: dh0`);
@@ -281,8 +302,8 @@ test('native rnn kernels: saturated gates (|pre-activations| up to 40) stay fini
   const kernel = data(9 * 36, 8, 2);
   const h0 = data(45, 9, 1);
   const c0 = data(45, 10, 1);
-  const want = jsBackend.rnnForward(info, xw, kernel, null, h0, c0, null, false);
-  const got = (native as Backend).rnnForward(info, xw, kernel, null, h0, c0, null, false);
+  const want = forward(jsBackend, info, { xw, kernel, bias: null, h0, c0, mask: null }, false);
+  const got = forward(native as Backend, info, { xw, kernel, bias: null, h0, c0, mask: null }, false);
   assert.ok(got.y.every((v) => Number.isFinite(v)));
   close(got.y, want.y, 1e-4, 'saturated LSTM y');
 });

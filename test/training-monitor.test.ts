@@ -75,7 +75,7 @@ test('TrainingMonitor writes log.json, curves.svg/png and events.jsonl after eve
     assert.ok(times.every((t, i) => i === 0 || t >= times[i - 1]) && log.epochs.every((e, i) => i === 0 || e.elapsed >= log.epochs[i - 1].elapsed));
 
     // Sample predictions: after the last epoch they are the trained model's argmax and its probability.
-    const probs = (model.predict(samples.x) as nt.Tensor).data;
+    const probs = (model.predict(samples.x) as nt.Tensor).dataSync();
     const last = log.epochs[3].samples ?? [];
     assert.equal(last.length, 5);
     last.forEach((p, i) => {

@@ -4,7 +4,7 @@ import * as nt from '../src/index.js';
 import { convBase, denseHead, runTransfer } from '../examples/transfer-fashion-mnist.js';
 
 function snapshot(layers: readonly nt.Layer[]): Float32Array[] {
-  return layers.flatMap((l) => l.weights.map((w) => Float32Array.from(w.data as Float32Array)));
+  return layers.flatMap((l) => l.weights.map((w) => Float32Array.from(w.dataSync() as Float32Array)));
 }
 
 function maxChange(a: readonly Float32Array[], b: readonly Float32Array[]): number {
@@ -72,8 +72,8 @@ test('freezing a whole nested model freezes its layers; copying weights into a f
   const copy = new nt.Sequential(fresh);
   copy.setWeights(base.getWeights());
   const x = nt.randomUniform([2, 28, 28, 1], { seed: 3 });
-  const a = (base.predict(x) as nt.Tensor).data;
-  const b = (copy.predict(x) as nt.Tensor).data;
+  const a = (base.predict(x) as nt.Tensor).dataSync();
+  const b = (copy.predict(x) as nt.Tensor).dataSync();
   for (let i = 0; i < a.length; i++) assert.equal(a[i], b[i]);
   base.trainable = true;
   assert.equal(count(base.trainableWeights), count(copy.trainableWeights));

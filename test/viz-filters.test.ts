@@ -35,7 +35,7 @@ test('gradient ascent raises the mean activation of the chosen filter by a large
     // The objective recomputed through the whole model agrees with the reported value.
     const sub = new nt.Model({ inputs: model.inputs, outputs: model.getLayer('c2').inboundNodes[0].outputs[0] });
     const y = sub.predict(nt.reshape(image, [1, 12, 12, 1])) as nt.Tensor;
-    const m = nt.mean(nt.slice(y, [0, 0, 0, f], [1, 8, 8, 1])).data[0];
+    const m = nt.mean(nt.slice(y, [0, 0, 0, f], [1, 8, 8, 1])).dataSync()[0];
     assert.ok(Math.abs(m - after) < 1e-3 * Math.max(1, Math.abs(after)), `${m} vs ${after}`);
   }
   assert.ok(raised >= 3, `only ${raised} of 6 filters were raised`);
@@ -61,7 +61,8 @@ test('kernelGrid tiles a handcrafted kernel with the right size and pixel placem
   const grid = kernelGrid(conv, { normalize: false, margin: 1, background: -1 });
   // 5 tiles → 3 columns, 2 rows: 2·2 + 1 = 5 high, 3·2 + 2 = 8 wide.
   assert.deepEqual(grid.shape, [5, 8, 1]);
-  const at = (r: number, c: number): number => grid.data[r * 8 + c];
+  const values = grid.dataSync();
+  const at = (r: number, c: number): number => values[r * 8 + c];
   for (let f = 0; f < 5; f++) {
     const r0 = Math.floor(f / 3) * 3;
     const c0 = (f % 3) * 3;
@@ -74,7 +75,7 @@ test('kernelGrid tiles a handcrafted kernel with the right size and pixel placem
   const norm = kernelGrid(conv, { columns: 5, margin: 0 });
   assert.deepEqual(norm.shape, [2, 10, 1]);
   for (let f = 0; f < 5; f++) {
-    const tile = nt.slice(norm, [0, 2 * f, 0], [2, 2, 1]).data;
+    const tile = nt.slice(norm, [0, 2 * f, 0], [2, 2, 1]).dataSync();
     assert.ok(Math.abs(Math.min(...tile)) < 1e-6 && Math.abs(Math.max(...tile) - 1) < 1e-6, `tile ${f}: ${Array.from(tile)}`);
   }
   assert.throws(() => kernelGrid(new nt.Dense({ units: 2 })), /expected a Conv2D layer/);
@@ -89,8 +90,9 @@ test('activationGrid tiles the feature maps of a layer for one input', () => {
   const x = nt.tensor(Float32Array.from({ length: 2 * 12 }, (_, i) => i), [2, 3, 4, 1]);
   const grid = activationGrid(model, 'scale', x, { columns: 3, margin: 2, normalize: false });
   assert.deepEqual(grid.shape, [3, 3 * 4 + 2 * 2, 1]);
+  const gridValues = grid.dataSync();
   for (let f = 0; f < 3; f++) {
-    for (let r = 0; r < 3; r++) for (let c = 0; c < 4; c++) assert.equal(grid.data[r * 16 + f * 6 + c], (f + 1) * (r * 4 + c));
+    for (let r = 0; r < 3; r++) for (let c = 0; c < 4; c++) assert.equal(gridValues[r * 16 + f * 6 + c], (f + 1) * (r * 4 + c));
   }
   const tiled = tileImages(nt.ones([7, 5, 6, 1]), { normalize: false });
   assert.deepEqual(tiled.shape, [3 * 5 + 2, 3 * 6 + 2, 1]);
@@ -106,7 +108,9 @@ test('saveGrid writes a PNG that loadImg reads back', async () => {
     const back = await nt.loadImg(path, { colorMode: 'grayscale' });
     assert.deepEqual(back.shape, [7, 7, 1]);
     // saveImg scales by min..max (0..8): pixel = round(v / 8 · 255).
-    for (let i = 0; i < 49; i++) assert.equal(back.data[i], Math.round((grid.data[i] / 8) * 255), `pixel ${i}`);
+    const backValues = back.dataSync();
+    const gridValues = grid.dataSync();
+    for (let i = 0; i < 49; i++) assert.equal(backValues[i], Math.round((gridValues[i] / 8) * 255), `pixel ${i}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

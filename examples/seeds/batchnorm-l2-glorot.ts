@@ -87,7 +87,7 @@ export function batchNorm(x: nt.Tensor, log: (line: string) => void = console.lo
   const bn = new nt.BatchNormalization();
   const h = dense.apply(x) as nt.Tensor;
   const z = bn.apply(h, { training: true }) as nt.Tensor;
-  const featureVariance = (t: nt.Tensor): Float32Array => nt.mean(nt.square(nt.sub(t, nt.mean(t, 0))), 0).data as Float32Array;
+  const featureVariance = (t: nt.Tensor): Float32Array => nt.mean(nt.square(nt.sub(t, nt.mean(t, 0))), 0).dataSync() as Float32Array;
   const bnMeanAbs = nt.max(nt.abs(nt.mean(z, 0))).item();
   // Each feature becomes (h − mean) / sqrt(var + ε): its variance is var / (var + ε), ε = 0.001.
   const before = featureVariance(h);

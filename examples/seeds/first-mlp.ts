@@ -111,8 +111,8 @@ export async function fashionMlp(options: FashionMlpOptions = {}): Promise<{ val
   const scaledTestSamples = flatten(data.test.x);
   const [testLoss, testAccuracy] = await lossAndAccuracy(model, scaledTestSamples, data.test.labels);
   const predictions = model.predict(scaledTestSamples, { batchSize: 10, verbose: 0 }) as nt.Tensor;
-  const predicted = nt.argmax(predictions, 1).data;
-  const truth = data.test.labels.data;
+  const predicted = nt.argmax(predictions, 1).dataSync();
+  const truth = data.test.labels.dataSync();
   let hits = 0;
   for (let i = 0; i < truth.length; i++) if (predicted[i] === truth[i]) hits++;
   const predictAccuracy = hits / truth.length;

@@ -21,7 +21,8 @@ import { isSmoke, type Json, loadFashion, lossAndAccuracy, printResult, runIfMai
 const asImage = (rows: number[][]): nt.Tensor => nt.tensor(rows).reshape([1, rows.length, rows[0].length, 1]);
 const asRows = (t: nt.Tensor): number[][] => {
   const [, h, w] = t.shape;
-  return Array.from({ length: h }, (_, i) => Array.from(t.data.subarray(i * w, (i + 1) * w)));
+  const values = t.dataSync();
+  return Array.from({ length: h }, (_, i) => Array.from(values.subarray(i * w, (i + 1) * w)));
 };
 
 /** Seed 001's convolution and pooling examples, on their own numbers. */
@@ -53,15 +54,15 @@ export function otherLayers(log: (line: string) => void = console.log): { padded
   log(`32×32×3 → ZeroPadding2D((2, 2)) ${padded.join('×')}, Cropping2D(((12, 0), (0, 0))) ${cropped.join('×')}, UpSampling2D((2, 2)) ${upsampled.join('×')}`);
 
   const v = nt.tensor([-2, -0.5, 0.5, 2]);
-  const reluGrad = Array.from(nt.grad((t) => nt.sum(nt.relu(t)))(v).data);
-  const show = (t: nt.Tensor): string => Array.from(t.data, (a) => a.toFixed(3)).join(', ');
+  const reluGrad = Array.from(nt.grad((t) => nt.sum(nt.relu(t)))(v).dataSync());
+  const show = (t: nt.Tensor): string => Array.from(t.dataSync(), (a) => a.toFixed(3)).join(', ');
   log(`x = [-2, -0.5, 0.5, 2]: relu [${show(nt.relu(v))}] (derivative [${reluGrad.join(', ')}]), sigmoid [${show(nt.sigmoid(v))}], tanh [${show(nt.tanh(v))}]`);
 
   const ones = nt.ones([1, 10000]);
   const dropped = new nt.Dropout({ rate: 0.3, seed: 1 }).apply(ones, { training: true }) as nt.Tensor;
   let zeros = 0;
-  for (const d of dropped.data) if (d === 0) zeros++;
-  const kept = Array.from(dropped.data).find((d) => d !== 0) ?? 0;
+  for (const d of dropped.dataSync()) if (d === 0) zeros++;
+  const kept = Array.from(dropped.dataSync()).find((d) => d !== 0) ?? 0;
   log(`Dropout(0.3) while training: ${(zeros / 100).toFixed(1)}% of 10,000 inputs zeroed, the rest scaled to ${kept.toFixed(4)} (1 / 0.7); at inference it passes inputs through`);
   return { padded, cropped, upsampled, reluGrad, dropoutZeroFraction: zeros / 10000 };
 }

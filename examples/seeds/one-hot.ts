@@ -25,7 +25,8 @@ export function oneHotNames(labels: readonly string[], classes: readonly string[
 
 const rows = (t: nt.Tensor): number[][] => {
   const [n, k] = t.shape;
-  return Array.from({ length: n }, (_, i) => Array.from(t.data.subarray(i * k, (i + 1) * k)));
+  const values = t.dataSync();
+  return Array.from({ length: n }, (_, i) => Array.from(values.subarray(i * k, (i + 1) * k)));
 };
 
 export interface OneHotOptions {
@@ -47,10 +48,11 @@ export async function runOneHot(options: OneHotOptions = {}): Promise<Record<str
   const yTrain = nt.toCategorical(data.train.labels, 10);
   const yTest = nt.toCategorical(data.test.labels, 10);
   const firstFive = rows(nt.slice(yTrain, [0, 0], [5, 10]));
-  firstFive.forEach((r, i) => log(`label ${data.train.labels.data[i]} (${CLASSES[data.train.labels.data[i]]}) → [${r.join(', ')}]`));
-  const back = nt.argmax(yTrain, 1).data;
+  const labels = data.train.labels.dataSync();
+  firstFive.forEach((r, i) => log(`label ${labels[i]} (${CLASSES[labels[i]]}) → [${r.join(', ')}]`));
+  const back = nt.argmax(yTrain, 1).dataSync();
   let roundTrip = true;
-  for (let i = 0; i < back.length; i++) if (back[i] !== data.train.labels.data[i]) roundTrip = false;
+  for (let i = 0; i < back.length; i++) if (back[i] !== labels[i]) roundTrip = false;
   log(`argmax of the one-hot rows gives the ${back.length} labels back: ${roundTrip}`);
 
   // The same network twice, from the same initial weights and with the same batch order.

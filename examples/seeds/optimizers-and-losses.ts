@@ -83,11 +83,12 @@ export async function runOptimizersAndLosses(options: OptimizersOptions = {}): P
   // Two classes: one sigmoid unit and binary crossentropy (Sneaker = 0 vs Ankle boot = 1).
   const pick = (images: nt.Tensor, labels: nt.Tensor): [nt.Tensor, nt.Tensor] => {
     const rows: number[] = [];
-    labels.data.forEach((v, i) => {
+    const values = labels.dataSync();
+    values.forEach((v, i) => {
       if (v === 7 || v === 9) rows.push(i);
     });
     const idx = Int32Array.from(rows);
-    return [nt.pickRows(images, idx), nt.tensor(Float32Array.from(rows, (i) => (labels.data[i] === 9 ? 1 : 0)), [rows.length, 1])];
+    return [nt.pickRows(images, idx), nt.tensor(Float32Array.from(rows, (i) => (values[i] === 9 ? 1 : 0)), [rows.length, 1])];
   };
   const [xb, yb] = pick(x, data.train.labels);
   const [xbTest, ybTest] = pick(xTest, data.test.labels);

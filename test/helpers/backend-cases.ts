@@ -8,7 +8,11 @@
  * (GEMM blocking, threads, float vs double accumulators); such errors scale with the
  * magnitude of the summed terms, which mean|js| stands for.
  */
-import type { Backend, Conv2DInfo, Pool2DInfo, UnaryOp, BinaryOp, ReduceOp, UpdateRule } from '../../src/backends/interface.js';
+import type { Backend, Conv2DInfo, Pool2DInfo, RnnInfo, UpdateHyper, UpdateRule } from '../../src/backends/interface.js';
+import { BINARY_OPS, REDUCE_OPS, UNARY_OPS } from '../../src/backends/codes.js';
+import { UNARY } from '../../src/backends/op-table.js';
+import { rnnOutputSize, rnnReserveSize } from '../../src/backends/js/rnn.js';
+import type { TypedArray } from '../../src/tensor/dtype.js';
 
 export interface CaseFailure {
   readonly what: string;
@@ -20,13 +24,37 @@ export interface CaseReport {
   readonly failures: CaseFailure[];
 }
 
-export const UNARY: readonly UnaryOp[] = [
-  'neg', 'abs', 'sign', 'exp', 'log', 'log1p', 'sqrt', 'rsqrt', 'square', 'reciprocal', 'floor', 'ceil', 'round',
-  'sin', 'cos', 'erf', 'relu', 'relu6', 'sigmoid', 'tanh', 'softplus', 'softsign', 'elu', 'selu', 'leakyRelu',
-  'hardSigmoid', 'swish', 'gelu', 'geluTanh', 'step', 'thresholdedRelu', 'clip',
-];
-const BINARY: readonly BinaryOp[] = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'squaredDifference', 'equal', 'notEqual', 'less', 'lessEqual', 'greater', 'greaterEqual'];
-const REDUCE: readonly ReduceOp[] = ['sum', 'mean', 'max', 'min', 'prod'];
+/** Every op comes from the op table: a new entry is compared without touching this file. */
+export const UNARY_LIST = UNARY_OPS;
+
+/**
+ * Host values in and out of a backend's memory. Outputs are filled with NaN (or a junk
+ * integer) first, so a kernel that leaves part of its output unwritten fails.
+ */
+export class BackendIO {
+  constructor(readonly b: Backend) {}
+
+  in(x: TypedArray): unknown {
+    const h = this.b.memory.alloc(x instanceof Int32Array ? 'int32' : 'float32', x.length);
+    this.b.memory.write(h, x);
+    return h;
+  }
+
+  out(n: number, dtype: 'float32' | 'int32' = 'float32'): unknown {
+    return this.in(dtype === 'int32' ? new Int32Array(n).fill(-123456789) : new Float32Array(n).fill(Number.NaN));
+  }
+
+  get(h: unknown): TypedArray {
+    return (this.b.memory.readSync(h) as TypedArray).slice();
+  }
+
+  /** Runs `body` with an output of n elements and returns what it wrote. */
+  run(n: number, body: (out: unknown) => void, dtype: 'float32' | 'int32' = 'float32'): TypedArray {
+    const o = this.out(n, dtype);
+    body(o);
+    return this.get(o);
+  }
+}
 
 /** Seeded uniform data in [lo, hi) (xorshift; independent of any backend). */
 export function data(n: number, seed: number, lo = -2, hi = 2): Float32Array {
@@ -94,6 +122,8 @@ export function compareBackends(target: Backend, ref: Backend, options: { rtol?:
   const rtol = options.rtol ?? 1e-4;
   const failures: CaseFailure[] = [];
   let checked = 0;
+  const T = new BackendIO(target);
+  const R = new BackendIO(ref);
   const want = (group: string): boolean => !options.only || options.only.includes(group);
   const close = (got: ArrayLike<number>, exp: ArrayLike<number>, what: string, tolScale = 1): void => {
     checked++;
@@ -122,21 +152,29 @@ export function compareBackends(target: Backend, ref: Backend, options: { rtol?:
       failures.push({ what, detail: `threw ${(e as Error).stack ?? String(e)}` });
     }
   };
+  /** Runs the same kernel call on both backends (inputs given as host arrays) and compares the output. */
+  const both = (what: string, n: number, inputs: readonly TypedArray[], call: (b: Backend, ins: unknown[], out: unknown) => void, tolScale = 1, dtype: 'float32' | 'int32' = 'float32'): void => {
+    const ti = inputs.map((x) => T.in(x));
+    const ri = inputs.map((x) => R.in(x));
+    const got = T.run(n, (o) => call(target, ti, o), dtype);
+    const exp = R.run(n, (o) => call(ref, ri, o), dtype);
+    close(got, exp, what, tolScale);
+  };
 
   if (want('unary')) {
     const n = 5001;
-    for (const op of UNARY) {
+    for (const op of UNARY_LIST) {
       guard(`unary ${op}`, () => {
-        const positive = ['log', 'log1p', 'sqrt', 'rsqrt', 'reciprocal'].includes(op);
+        const positive = (UNARY[op] as { domain?: string }).domain === 'positive';
         const x = data(n, 1, positive ? 0.1 : -3, 3);
         // Special values every kernel must pass through like the reference.
         x.set([0, -0, 1e-6, -1e-6, 20, -20, 88, -88, Number.NaN, 1e-30], 0);
         if (positive) x.set([0.1, 1e-6, 50, 1e30, Number.NaN, 3e-39], 0);
         const p = { alpha: op === 'clip' ? -0.5 : 0.3, beta: op === 'clip' ? 1.5 : 0.5 };
-        const y = ref.unary(op, x, p) as Float32Array;
-        close(target.unary(op, x, p), y, `unary ${op}`, 0.05);
+        both(`unary ${op}`, n, [x], (b, [hx], o) => b.unary(op, hx, o, p), 0.05);
+        const y = R.run(n, (o) => ref.unary(op, R.in(x), o, p));
         const dy = data(n, 2);
-        close(target.unaryGrad(op, x, y, dy, p), ref.unaryGrad(op, x, y, dy, p), `unaryGrad ${op}`, 0.05);
+        both(`unaryGrad ${op}`, n, [x, y, dy], (b, [hx, hy, hdy], o) => b.unaryGrad(op, hx, hy, hdy, o, p), 0.05);
       });
     }
   }
@@ -147,40 +185,52 @@ export function compareBackends(target: Backend, ref: Backend, options: { rtol?:
       const a = data(size(sa), 10 + k, 0.5, 2);
       const b = data(size(sb), 20 + k, 0.5, 2);
       if (b.length > 3) b[3] = a[3]; // an equal pair for the comparisons
-      for (const op of BINARY) guard(`binary ${op}`, () => close(target.binary(op, a, sa, b, sb, out), ref.binary(op, a, sa, b, sb, out), `binary ${op} ${JSON.stringify(sa)} ${JSON.stringify(sb)}`, 0.05));
+      for (const op of BINARY_OPS) {
+        guard(`binary ${op}`, () => both(`binary ${op} ${JSON.stringify(sa)} ${JSON.stringify(sb)}`, size(out), [a, b], (bk, [ha, hb], o) => bk.binary(op, ha, sa, hb, sb, o, out), 0.05));
+      }
     });
   }
   if (want('reduce')) {
     const views = [[1, 100003, 1], [257, 31, 1], [3, 77, 29], [1, 4096, 5], [40, 3, 64], [2, 9000, 2], [128, 10, 1]];
     views.forEach(([outer, n, inner], k) => {
       const x = data(outer * n * inner, 30 + k, 0.9, 1.1);
-      for (const op of REDUCE) {
+      for (const op of REDUCE_OPS) {
         if (op === 'prod' && n > 200) continue;
-        guard(`reduce ${op}`, () => close(target.reduce(op, x, outer, n, inner), ref.reduce(op, x, outer, n, inner), `reduce ${op} [${outer}, ${n}, ${inner}]`));
+        guard(`reduce ${op}`, () => both(`reduce ${op} [${outer}, ${n}, ${inner}]`, outer * inner, [x], (b, [hx], o) => b.reduce(op, hx, o, outer, n, inner)));
       }
       for (const log of [false, true]) {
         guard(`softmax log=${log}`, () => {
-          const y = ref.softmax(x, outer, n, inner, log);
-          close(target.softmax(x, outer, n, inner, log), y, `softmax log=${log} [${outer}, ${n}, ${inner}]`);
+          both(`softmax log=${log} [${outer}, ${n}, ${inner}]`, x.length, [x], (b, [hx], o) => b.softmax(hx, o, outer, n, inner, log));
+          const y = R.run(x.length, (o) => ref.softmax(R.in(x), o, outer, n, inner, log));
           const dy = data(x.length, 40 + k);
-          close(target.softmaxGrad(y, dy, outer, n, inner, log), ref.softmaxGrad(y, dy, outer, n, inner, log), `softmaxGrad log=${log} [${outer}, ${n}, ${inner}]`);
+          both(`softmaxGrad log=${log} [${outer}, ${n}, ${inner}]`, x.length, [y, dy], (b, [hy, hdy], o) => b.softmaxGrad(hy, hdy, o, outer, n, inner, log));
         });
       }
+      guard('argReduce', () => {
+        for (const op of ['argmax', 'argmin'] as const) both(`${op} [${outer}, ${n}, ${inner}]`, outer * inner, [x], (b, [hx], o) => b.argReduce(op, hx, o, outer, n, inner), 1, 'int32');
+      });
+      guard('cumulative', () => {
+        if (n * outer * inner > 20000) return;
+        for (const exclusive of [false, true]) {
+          for (const reverse of [false, true]) both(`cumsum ex=${exclusive} rev=${reverse}`, x.length, [x], (b, [hx], o) => b.cumulative('sum', hx, o, outer, n, inner, exclusive, reverse));
+        }
+      });
     });
   }
   if (want('matmul')) {
-    const cases = [[1, 1, 64, 33, 71], [3, 3, 17, 29, 13], [4, 1, 31, 7, 65], [1, 5, 9, 40, 11], [1, 1, 256, 256, 256], [1, 1, 128, 784, 512], [1, 1, 5, 700, 3], [2, 2, 130, 333, 67]];
+    const cases = [[1, 1, 64, 33, 71], [3, 3, 17, 29, 13], [4, 1, 31, 7, 65], [1, 5, 9, 40, 11], [1, 1, 256, 256, 256], [1, 1, 128, 784, 512], [1, 1, 5, 700, 3], [2, 2, 130, 333, 67], [1, 1, 1, 784, 512], [1, 1, 3, 512, 256]];
     cases.forEach(([batchA, batchB, m, k, n], c) => {
       const a = data(batchA * m * k, 60 + c);
       const b = data(batchB * k * n, 70 + c);
       const bias = data(n, 75 + c);
+      const outN = Math.max(batchA, batchB) * m * n;
       for (const transA of [false, true]) {
         for (const transB of [false, true]) {
           const spec = { batchA, batchB, m, k, n, transA, transB };
           guard(`matmul ${JSON.stringify(spec)}`, () => {
-            close(target.matmul(a, b, spec), ref.matmul(a, b, spec), `matmul ${JSON.stringify(spec)}`);
-            const ep = { bias, activation: 'relu' as const };
-            close(target.matmul(a, b, spec, ep), ref.matmul(a, b, spec, ep), `matmul+bias+relu ${JSON.stringify(spec)}`);
+            both(`matmul ${JSON.stringify(spec)}`, outN, [a, b], (bk, [ha, hb], o) => bk.matmul(ha, hb, o, spec));
+            both(`matmul+bias+relu ${JSON.stringify(spec)}`, outN, [a, b, bias], (bk, [ha, hb, hbias], o) => bk.matmul(ha, hb, o, spec, { bias: hbias, activation: 'relu' }));
+            both(`matmul+relu ${JSON.stringify(spec)}`, outN, [a, b], (bk, [ha, hb], o) => bk.matmul(ha, hb, o, spec, { bias: null, activation: 'relu' }));
           });
         }
       }
@@ -194,11 +244,10 @@ export function compareBackends(target: Backend, ref: Backend, options: { rtol?:
       const bias = data(info.outC, 105 + c);
       const what = `conv ${JSON.stringify(info)}`;
       guard(what, () => {
-        close(target.conv2d(x, w, info), ref.conv2d(x, w, info), `${what} forward`);
-        const ep = { bias, activation: 'relu' as const };
-        close(target.conv2d(x, w, info, ep), ref.conv2d(x, w, info, ep), `${what} forward+bias+relu`);
-        close(target.conv2dBackpropInput(dy, w, info), ref.conv2dBackpropInput(dy, w, info), `${what} input gradient`);
-        close(target.conv2dBackpropFilter(x, dy, info), ref.conv2dBackpropFilter(x, dy, info), `${what} filter gradient`);
+        both(`${what} forward`, dy.length, [x, w], (b, [hx, hw], o) => b.conv2d(hx, hw, o, info));
+        both(`${what} forward+bias+relu`, dy.length, [x, w, bias], (b, [hx, hw, hb], o) => b.conv2d(hx, hw, o, info, { bias: hb, activation: 'relu' }));
+        both(`${what} input gradient`, x.length, [dy, w], (b, [hdy, hw], o) => b.conv2dBackpropInput(hdy, hw, o, info));
+        both(`${what} filter gradient`, w.length, [x, dy], (b, [hx, hdy], o) => b.conv2dBackpropFilter(hx, hdy, o, info));
       });
     });
   }
@@ -207,10 +256,19 @@ export function compareBackends(target: Backend, ref: Backend, options: { rtol?:
       const x = data(info.batch * info.inH * info.inW * info.channels, 110 + c);
       const dy = data(info.batch * info.outH * info.outW * info.channels, 120 + c);
       guard(`pool ${JSON.stringify(info)}`, () => {
-        close(target.pool2d(x, info), ref.pool2d(x, info), `pool ${JSON.stringify(info)}`);
-        close(target.pool2dGrad(x, dy, info), ref.pool2dGrad(x, dy, info), `poolGrad ${JSON.stringify(info)}`);
+        both(`pool ${JSON.stringify(info)}`, dy.length, [x], (b, [hx], o) => b.pool2d(hx, o, info));
+        both(`poolGrad ${JSON.stringify(info)}`, x.length, [x, dy], (b, [hx, hdy], o) => b.pool2dGrad(hx, hdy, o, info));
       });
     });
+    for (const [method, alignCorners, half] of [['nearest', false, true], ['bilinear', false, true], ['bilinear', true, false]] as const) {
+      const info = { method, batch: 2, inH: 7, inW: 9, channels: 80, outH: 15, outW: 11, alignCorners, halfPixelCenters: half };
+      guard(`resize ${method}`, () => {
+        const x = data(2 * 7 * 9 * 80, 125);
+        const dy = data(2 * 15 * 11 * 80, 126);
+        both(`resize2d ${JSON.stringify(info)}`, dy.length, [x], (b, [hx], o) => b.resize2d(hx, o, info));
+        both(`resize2dGrad ${JSON.stringify(info)}`, x.length, [dy], (b, [hdy], o) => b.resize2dGrad(hdy, o, info));
+      });
+    }
   }
   if (want('norm')) {
     for (const [outer, c, inner, withParams] of [[700, 7, 1, true], [5, 9, 80, false], [2, 33, 65, true]] as const) {
@@ -221,29 +279,75 @@ export function compareBackends(target: Backend, ref: Backend, options: { rtol?:
         const offset = withParams ? data(c, 133) : null;
         const scale = withParams ? data(c, 134) : null;
         const dy = data(x.length, 135);
-        close(target.batchNorm(x, mean, variance, offset, scale, 1e-3, outer, c, inner), ref.batchNorm(x, mean, variance, offset, scale, 1e-3, outer, c, inner), 'batchNorm');
-        const g = target.batchNormGrad(x, mean, variance, scale, dy, 1e-3, outer, c, inner);
-        const r = ref.batchNormGrad(x, mean, variance, scale, dy, 1e-3, outer, c, inner);
-        for (const key of ['dx', 'dMean', 'dVariance', 'dScale', 'dOffset'] as const) close(g[key], r[key], `batchNormGrad ${key}`);
+        const params = withParams ? [offset as Float32Array, scale as Float32Array] : [];
+        both('batchNorm', x.length, [x, mean, variance, ...params], (b, [hx, hm, hv, ho, hs], o) => b.batchNorm(hx, hm, hv, ho ?? null, hs ?? null, o, 1e-3, outer, c, inner));
+        for (const key of ['dx', 'dMean', 'dVariance', 'dScale', 'dOffset'] as const) {
+          const n = key === 'dx' ? x.length : c;
+          both(`batchNormGrad ${key}`, n, [x, mean, variance, dy, ...(scale ? [scale] : [])], (b, [hx, hm, hv, hdy, hs], o) => {
+            const io = b === target ? T : R;
+            const g = { dx: io.out(x.length), dMean: io.out(c), dVariance: io.out(c), dScale: io.out(c), dOffset: io.out(c), [key]: o };
+            b.batchNormGrad(hx, hm, hv, hs ?? null, hdy, g, 1e-3, outer, c, inner);
+          });
+        }
       });
     }
     guard('biasActivationGrad', () => {
       for (const activation of ['linear', 'relu'] as const) {
         const y = data(300 * 37, 140, -1, 1);
         const dy = data(300 * 37, 141);
-        const a = target.biasActivationGrad(y, dy, 37, activation);
-        const b = ref.biasActivationGrad(y, dy, 37, activation);
-        close(a.dpre, b.dpre, `biasActivationGrad ${activation} dpre`);
-        close(a.dbias, b.dbias, `biasActivationGrad ${activation} dbias`);
+        for (const which of ['dpre', 'dbias'] as const) {
+          both(`biasActivationGrad ${activation} ${which}`, which === 'dpre' ? y.length : 37, [y, dy], (b, [hy, hdy], o) => {
+            const io = b === target ? T : R;
+            const other = io.out(which === 'dpre' ? 37 : y.length);
+            if (which === 'dpre') b.biasActivationGrad(hy, hdy, o, other, 37, activation);
+            else b.biasActivationGrad(hy, hdy, other, o, 37, activation);
+          });
+        }
       }
+    });
+  }
+  if (want('movement')) {
+    const shape = [7, 13, 33];
+    const x = data(size(shape), 190);
+    const xi = Int32Array.from(data(size(shape), 191, -50, 50), Math.trunc);
+    guard('cast/copy', () => {
+      both('cast f32→i32', x.length, [x], (b, [hx], o) => b.cast(hx, o), 1, 'int32');
+      both('cast i32→f32', xi.length, [xi], (b, [hx], o) => b.cast(hx, o));
+      both('copy', x.length, [x], (b, [hx], o) => b.copy(hx, o));
+    });
+    guard('transpose', () => {
+      for (const perm of [[2, 0, 1], [1, 0, 2], [0, 2, 1]]) both(`transpose ${perm}`, x.length, [x], (b, [hx], o) => b.transpose(hx, shape, perm, o));
+    });
+    guard('slice/concat/pad/tile', () => {
+      both('slice', 5 * 6 * 20, [x], (b, [hx], o) => b.slice(hx, shape, [1, 3, 7], [5, 6, 20], o));
+      const y = data(7 * 5, 192);
+      both('concat', 7 * (13 * 33 + 5), [x, y], (b, [hx, hy], o) => b.concat([hx, hy], 7, [13 * 33, 5], o));
+      const pads = [[1, 2], [0, 3], [2, 2]] as const;
+      const padded = (7 + 3) * (13 + 3) * (33 + 4);
+      for (const mode of ['constant', 'reflect', 'edge'] as const) {
+        both(`pad ${mode}`, padded, [x], (b, [hx], o) => b.pad(hx, shape, pads, mode, 0.5, o));
+        const dy = data(padded, 193);
+        both(`padGrad ${mode}`, x.length, [dy], (b, [hdy], o) => b.padGrad(hdy, shape, pads, mode, o));
+      }
+      both('tile', x.length * 6, [x], (b, [hx], o) => b.tile(hx, shape, [2, 1, 3], o));
+      both('broadcastTo', 4 * x.length, [x], (b, [hx], o) => b.broadcastTo(hx, shape, o, [4, ...shape]));
+      const cond = Float32Array.from(data(x.length, 194), (v) => (v > 0 ? 1 : 0));
+      both('where', x.length, [cond, x, y.subarray(0, 33)], (b, [hc, ha, hb], o) => b.where(hc, shape, ha, shape, hb, [33], o, shape));
+    });
+    guard('gather/scatterAdd/oneHot', () => {
+      const idx = Int32Array.from([0, 12, -1, 5, 5, -13, 7]);
+      both('gather', 7 * idx.length * 33, [x, idx], (b, [hx, hi], o) => b.gather(hx, 7, 13, 33, hi, o));
+      const dy = data(7 * idx.length * 33, 195);
+      both('scatterAdd', x.length, [dy, idx], (b, [hdy, hi], o) => b.scatterAdd(hdy, 7, 13, 33, hi, o));
+      both('oneHot', idx.length * 10, [idx], (b, [hi], o) => b.oneHot(hi, 10, 1, 0, o));
     });
   }
   if (want('random')) {
     for (const [n, rate, seed] of [[10007, 0.5, 1], [200000, 0.1, 2 ** 31 + 12345], [3001, 0.9, 7.5e12], [70000, 0.25, 0]] as const) {
       guard('dropoutMask', () => {
         checked++;
-        const a = target.dropoutMask(n, rate, seed);
-        const b = ref.dropoutMask(n, rate, seed);
+        const a = T.run(n, (o) => target.dropoutMask(o, rate, seed));
+        const b = R.run(n, (o) => ref.dropoutMask(o, rate, seed));
         const i = a.findIndex((v, k) => v !== b[k]);
         if (a.length !== b.length || i >= 0) failures.push({ what: `dropoutMask size ${n} rate ${rate} seed ${seed}`, detail: `differs at element ${i}` });
       });
@@ -251,28 +355,60 @@ export function compareBackends(target: Backend, ref: Backend, options: { rtol?:
   }
   if (want('optimizers')) {
     const n = 4099;
-    const rules: [UpdateRule, number, number[]][] = [
-      ['sgd', 0, [0.1, 0, 0]], ['sgd', 1, [0.1, 0.9, 0]], ['sgd', 1, [0.1, 0.9, 1]],
-      ['adam', 2, [1e-3, 0.9, 0.999, 1e-7, 0.9 ** 3, 0.999 ** 3, 0]], ['adam', 3, [1e-3, 0.9, 0.999, 1e-7, 0.9 ** 3, 0.999 ** 3, 1e-5]],
-      ['adamax', 2, [2e-3, 0.9, 0.999, 1e-7, 0.9 ** 2]], ['nadam', 2, [2e-3, 0.9, 0.999, 1e-7, 0.88, 0.885, 0.7, 0.62, 0.997]],
-      ['rmsprop', 1, [1e-3, 0.9, 0, 1e-7, 0]], ['rmsprop', 2, [1e-3, 0.9, 0.5, 1e-7, 0]], ['rmsprop', 3, [1e-3, 0.9, 0.5, 1e-7, 1]], ['rmsprop', 2, [1e-3, 0.9, 0, 1e-7, 1]],
-      ['adagrad', 1, [0.01, 1e-7]], ['adadelta', 2, [1, 0.95, 1e-7]],
+    const rules: [UpdateRule, number, UpdateHyper][] = [
+      ['sgd', 0, { lr: 0.1, momentum: 0, nesterov: 0 }], ['sgd', 1, { lr: 0.1, momentum: 0.9, nesterov: 0 }], ['sgd', 1, { lr: 0.1, momentum: 0.9, nesterov: 1 }],
+      ['adam', 2, { lr: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, beta1Power: 0.9 ** 3, beta2Power: 0.999 ** 3, decay: 0 }],
+      ['adam', 3, { lr: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, beta1Power: 0.9 ** 3, beta2Power: 0.999 ** 3, decay: 1e-5 }],
+      ['adamax', 2, { lr: 2e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, beta1Power: 0.9 ** 2 }],
+      ['nadam', 2, { lr: 2e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, mu: 0.88, muNext: 0.885, muProduct: 0.7, muProductNext: 0.62, beta2Power: 0.997 }],
+      ['rmsprop', 1, { lr: 1e-3, rho: 0.9, momentum: 0, epsilon: 1e-7, centered: 0 }], ['rmsprop', 2, { lr: 1e-3, rho: 0.9, momentum: 0.5, epsilon: 1e-7, centered: 0 }],
+      ['rmsprop', 3, { lr: 1e-3, rho: 0.9, momentum: 0.5, epsilon: 1e-7, centered: 1 }], ['rmsprop', 2, { lr: 1e-3, rho: 0.9, momentum: 0, epsilon: 1e-7, centered: 1 }],
+      ['adagrad', 1, { lr: 0.01, epsilon: 1e-7 }], ['adadelta', 2, { lr: 1, rho: 0.95, epsilon: 1e-7 }],
     ];
     rules.forEach(([rule, nslots, hyper], k) => {
       guard(`applyUpdate ${rule}`, () => {
         const p0 = data(n, 150 + k);
         const g = data(n, 160 + k);
         const slots0 = Array.from({ length: nslots }, (_, i) => data(n, 170 + 10 * k + i, 0, 1));
-        const p1 = p0.slice();
-        const s1 = slots0.map((s) => s.slice());
-        const p2 = p0.slice();
-        const s2 = slots0.map((s) => s.slice());
-        target.applyUpdate(rule, p1, g, s1, hyper);
-        ref.applyUpdate(rule, p2, g, s2, hyper);
-        close(p1, p2, `applyUpdate ${rule} ${JSON.stringify(hyper)} param`, 0.01);
-        s1.forEach((s, i) => close(s, s2[i], `applyUpdate ${rule} slot ${i}`, 0.01));
+        const results = [T, R].map((io) => {
+          const p = io.in(p0);
+          const s = slots0.map((x) => io.in(x));
+          io.b.applyUpdate(rule, p, io.in(g), s, hyper as UpdateHyper<typeof rule>);
+          return [io.get(p), ...s.map((h) => io.get(h))];
+        });
+        results[0].forEach((v, i) => close(v, results[1][i], `applyUpdate ${rule} ${JSON.stringify(hyper)} ${i === 0 ? 'param' : `slot ${i - 1}`}`, 0.01));
       });
     });
+  }
+  if (want('rnn')) {
+    for (const cell of ['lstm', 'gru', 'gruResetBefore'] as const) {
+      for (const masked of [false, true]) {
+        guard(`rnn ${cell} mask=${masked}`, () => {
+          const info: RnnInfo = { cell, batch: 3, time: 5, units: 16, goBackwards: masked, sequence: true, zeroOutputForMask: false };
+          const gu = (cell === 'lstm' ? 4 : 3) * 16;
+          const xw = data(3 * 5 * gu, 200);
+          const kernel = data(16 * gu, 201, -0.3, 0.3);
+          const h0 = data(3 * 16, 202);
+          const c0 = data(3 * 16, 203);
+          const bias = data(gu, 204);
+          const mask = Float32Array.from({ length: 15 }, (_, i) => (i % 4 === 3 ? 0 : 1));
+          const outSize = rnnOutputSize(info);
+          const reserveSize = rnnReserveSize(info);
+          const ins = [xw, kernel, h0, cell === 'gru' ? bias : null, cell === 'lstm' ? c0 : null, masked ? mask : null];
+          const results = [T, R].map((io) => {
+            const h = ins.map((x) => (x === null ? null : io.in(x)));
+            const y = io.out(outSize);
+            const reserve = io.out(reserveSize);
+            io.b.rnnForward(info, h[0], h[1], h[3], h[2], h[4], h[5], y, reserve);
+            const dy = io.in(data(outSize, 205));
+            const g = { dxw: io.out(xw.length), dKernel: io.out(kernel.length), dBias: cell === 'gru' ? io.out(gu) : null, dh0: io.out(48), dc0: cell === 'lstm' ? io.out(48) : null };
+            io.b.rnnBackward(info, dy, h[1], h[5], reserve, g);
+            return [io.get(y), io.get(g.dxw), io.get(g.dKernel), io.get(g.dh0), ...(g.dBias ? [io.get(g.dBias)] : []), ...(g.dc0 ? [io.get(g.dc0)] : [])];
+          });
+          results[0].forEach((v, i) => close(v, results[1][i], `rnn ${cell} mask=${masked} output ${i}`, 10));
+        });
+      }
+    }
   }
   return { checked, failures };
 }

@@ -26,7 +26,7 @@ export class StubModel implements CallbackModel {
 
   /** The weights as plain numbers (for assertions). */
   values(): number[][] {
-    return this.weights.map((w) => Array.from(w.data));
+    return this.weights.map((w) => Array.from(w.dataSync()));
   }
 
   /** Simulated training: the weights after epoch e. */

@@ -114,7 +114,7 @@ export function sampleIndices(size: number, max: number, rng: nt.Rng): number[] 
 function evaluate(f: Fn, xs: readonly Tensor[]): Float32Array {
   const y = nt.noGrad(() => f(...xs));
   assert.equal(y.dtype, 'float32', 'gradcheck: f must return a float32 tensor');
-  return (y.data as Float32Array).slice();
+  return (y.dataSync() as Float32Array).slice();
 }
 
 export function dot(y: Float32Array, r: Float32Array): number {
@@ -152,8 +152,10 @@ interface Settings {
 /** Compares one input's sampled elements; returns the mismatches, the worst ratio and max |numeric|. */
 function checkInput(f: Fn, inputs: readonly Tensor[], k: number, analytic: Float32Array, r: Float32Array, y0: Float32Array, indices: readonly number[], s: Settings): { bad: Mismatch[]; worst: number; peak: number } {
   const x = inputs[k];
-  const data = (x.data as Float32Array).slice(); // tensors are immutable: perturb a private copy
-  const args = inputs.map((t, i) => (i === k ? nt.tensor(data, x.shape) : t));
+  const data = (x.dataSync() as Float32Array).slice(); // tensors are immutable: perturb a private copy
+  // A new tensor per evaluation: a backend with its own memory (wasm) copies the values in
+  // when the tensor is first used, so later writes into `data` would not reach it.
+  const argsNow = (): Tensor[] => inputs.map((t, i) => (i === k ? nt.tensor(data.slice(), x.shape) : t));
   const bad: Mismatch[] = [];
   let worst = 0;
   let peak = 0;
@@ -162,9 +164,9 @@ function checkInput(f: Fn, inputs: readonly Tensor[], k: number, analytic: Float
     const xp = Math.fround(x0 + s.h);
     const xm = Math.fround(x0 - s.h);
     data[j] = xp;
-    const yp = evaluate(f, args);
+    const yp = evaluate(f, argsNow());
     data[j] = xm;
-    const ym = evaluate(f, args);
+    const ym = evaluate(f, argsNow());
     data[j] = x0;
     const numeric = (dot(yp, r) - dot(ym, r)) / (xp - xm);
     const a = analytic[j];
@@ -200,7 +202,7 @@ export function checkGradients(f: Fn, inputs: readonly Tensor[], options: GradCh
   const y = nt.noGrad(() => f(...inputs));
   assert.equal(y.dtype, 'float32', `${name}: f must return a float32 tensor`);
   const outShape = y.shape;
-  const y0 = (y.data as Float32Array).slice();
+  const y0 = (y.dataSync() as Float32Array).slice();
   assert.ok(y0.every((v) => Number.isFinite(v)), `${name}: f has non-finite outputs at the check point`);
   const r = cotangent(outShape, seed);
   const analytic = nt.grads(f)(inputs, r);
@@ -213,7 +215,7 @@ export function checkGradients(f: Fn, inputs: readonly Tensor[], options: GradCh
     const g = analytic[k];
     assert.deepEqual([...g.shape], [...inputs[k].shape], `${name}: gradient ${k} has shape ${nt.formatShape(g.shape)}, input ${nt.formatShape(inputs[k].shape)}`);
     const indices = sampleIndices(inputs[k].size, maxSamples, rng);
-    const res = checkInput(f, inputs, k, g.data as Float32Array, r.data as Float32Array, y0, indices, settings);
+    const res = checkInput(f, inputs, k, g.dataSync() as Float32Array, r.dataSync() as Float32Array, y0, indices, settings);
     bad.push(...res.bad);
     elements += indices.length;
     worst = Math.max(worst, res.worst);

@@ -2,8 +2,8 @@
  * Finite-difference checks of a layer's WEIGHT gradients, with the method and tolerances
  * of gradcheck.ts (central differences over the float32 step actually taken, a seeded
  * cotangent r, L = Σ y·r summed in float64, tolerance atol + c·ε₃₂·Sⱼ/h + rtol·max|g|).
- * Weights are Variables the layer reads directly, so they are perturbed in place (and
- * restored); the input gradient is checked with checkGradients itself.
+ * Weights are Variables the layer reads directly, so they are perturbed in place with
+ * assign (and restored); the input gradient is checked with checkGradients itself.
  */
 import assert from 'node:assert/strict';
 import * as nt from '../../src/index.js';
@@ -28,26 +28,30 @@ export interface WeightCheckOptions {
 export function checkWeightGradients(f: () => Tensor, weights: readonly Variable[], options: WeightCheckOptions): number {
   const { name, seed = 1, h = 1e-2, rtol = 1e-3, atol = 1e-5, roundoff = 8, maxSamples = 40 } = options;
   const y = f();
-  const r = cotangent(y.shape, seed).data as Float32Array;
+  const r = cotangent(y.shape, seed).dataSync() as Float32Array;
   const analytic = nt.gradients(nt.sum(nt.mul(y, nt.tensor(r, y.shape))), weights);
-  const y0 = (nt.noGrad(f).data as Float32Array).slice();
+  const y0 = (nt.noGrad(f).dataSync() as Float32Array).slice();
   const rng = new nt.Rng(seed * 104729 + 5);
   let worst = 0;
   let elements = 0;
   weights.forEach((w, k) => {
-    const data = w.data as Float32Array;
+    const data = (w.dataSync() as Float32Array).slice(); // dataSync is read-only: perturb a copy and assign it
+    const grad = analytic[k].dataSync();
     let peak = 0;
     for (const j of sampleIndices(w.size, maxSamples, rng)) {
       const keep = data[j];
       const xp = Math.fround(keep + h);
       const xm = Math.fround(keep - h);
       data[j] = xp;
-      const yp = (nt.noGrad(f).data as Float32Array).slice();
+      w.assign(data);
+      const yp = (nt.noGrad(f).dataSync() as Float32Array).slice();
       data[j] = xm;
-      const ym = (nt.noGrad(f).data as Float32Array).slice();
+      w.assign(data);
+      const ym = (nt.noGrad(f).dataSync() as Float32Array).slice();
       data[j] = keep;
+      w.assign(data);
       const numeric = (dot(yp, r) - dot(ym, r)) / (xp - xm);
-      const a = analytic[k].data[j];
+      const a = grad[j];
       const tol = atol + (roundoff * EPS32 * affectedScale(y0, yp, ym, r)) / h + rtol * Math.max(Math.abs(a), Math.abs(numeric));
       worst = Math.max(worst, Math.abs(a - numeric) / tol);
       peak = Math.max(peak, Math.abs(numeric));

@@ -25,7 +25,7 @@ export const nd = (shape: Shape, data: ArrayLike<number>): Nd => {
   assert.equal(data.length, sizeOf(shape), `nd: ${data.length} values for shape [${shape.join(', ')}]`);
   return { shape: [...shape], data: Float64Array.from(data) };
 };
-export const fromTensor = (t: nt.Tensor): Nd => nd(t.shape, t.data);
+export const fromTensor = (t: nt.Tensor): Nd => nd(t.shape, t.dataSync());
 export const sizeOf = (shape: Shape): number => shape.reduce((a, b) => a * b, 1);
 
 export function unravel(i: number, shape: Shape): number[] {
@@ -578,8 +578,9 @@ export function assertClose(actual: nt.Tensor, expected: Nd, what: string, tol: 
   const tolAt = (b: number, i: number): number => (typeof tol === 'number' ? tol : typeof tol === 'function' ? tol(b, i) : tol.data[i]);
   const bad: string[] = [];
   let count = 0;
+  const values = actual.dataSync();
   for (let i = 0; i < expected.data.length; i++) {
-    const a = actual.data[i];
+    const a = values[i];
     const b = expected.data[i];
     const ok = Number.isFinite(b) ? Math.abs(a - b) <= tolAt(b, i) : Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b));
     if (ok) continue;

@@ -46,7 +46,7 @@ async function train(dir: string, mode: string): Promise<void> {
 async function saveLoop(path: string): Promise<void> {
   const m = new nt.Sequential([new nt.Dense({ units: 1500, inputShape: [1500] })]);
   m.compile({ optimizer: 'adam', loss: 'mse' });
-  m.trainOnBatch(nt.ones([2, 1500]), nt.zeros([2, 1500]));
+  await m.trainOnBatch(nt.ones([2, 1500]), nt.zeros([2, 1500]));
   for (let i = 1; ; i++) {
     m.layers[0].setWeights([nt.fill([1500, 1500], i), nt.fill([1500], i)]);
     await m.saveCheckpoint(path, { epoch: i });

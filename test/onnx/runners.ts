@@ -104,7 +104,7 @@ interface Runner {
 /** The values of a small integer tensor (pads, axes, shapes). */
 function intsOf(t: nt.Tensor, what: string): number[] {
   if (t.dtype !== 'int32') throw new Error(`${what} must be an integer tensor; got ${t.dtype}`);
-  return Array.from(t.data);
+  return Array.from(t.dataSync());
 }
 
 const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
@@ -324,7 +324,7 @@ function pad(n: OpNode): nt.Tensor[] {
   } else {
     pads = intsOf(n.input(1), 'Pad pads');
     const cv = n.optional(2);
-    if (cv && cv.size > 0) value = cv.data[0];
+    if (cv && cv.size > 0) value = cv.dataSync()[0];
     if (n.optional(3)) throw new Unsupported('Pad with an axes input');
   }
   if (pads.length !== 2 * x.rank) throw new Error(`Pad: ${pads.length} pads for rank ${x.rank}`);
@@ -419,7 +419,7 @@ function constantOfShape(n: OpNode): nt.Tensor[] {
   const shape = intsOf(n.input(0), 'ConstantOfShape shape');
   const t = n.tensor('value');
   const v = t ? toNeurite(t) : nt.scalar(0);
-  return [nt.fill(shape, v.data[0], v.dtype)];
+  return [nt.fill(shape, v.dataSync()[0], v.dtype)];
 }
 
 function reshapeOp(n: OpNode): nt.Tensor[] {
