@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The 0.1.0 release: the last commit before Engine 2. */
-export const BASELINE_REF = '8fa682bf';
+export const BASELINE_REF = '8fa682b2730fe47fa21df3f47746d664037dcef3';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 

@@ -18,9 +18,16 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
-import * as nt from '../src/index.js';
+import { baselineLibrary } from './baseline.js';
+import { writeResults } from './common.js';
+
+/** A Neurite build loaded at run time (this checkout's or the previous release's; their APIs differ). */
+// biome-ignore lint: two API versions
+type Lib = any;
+
+const THIS_LIB = fileURLToPath(new URL('../src/index.js', import.meta.url));
 
 const BUDGET = Number(process.env.BENCH_BUDGET_S ?? 3);
 const W2_INFER_BATCH = 256;
@@ -110,17 +117,18 @@ async function rateOver(step: Step, batch: number, seconds: number, warmS: numbe
   return (n * batch) / ((performance.now() - t) / 1000);
 }
 
-type Side = 'neurite' | 'tfjs';
+type Side = 'neurite' | 'tfjs' | string;
 type Rates = { label: string; w1Train: number; w2Infer: number; w2Train: number | string };
 
-/** One side's three rates, measured in this process (a child of the benchmark). */
+/** One side's three rates, measured in this process (a child of the benchmark); a side other than 'tfjs' is the path of a Neurite build. */
 async function measure(side: Side): Promise<Rates> {
   const per = BUDGET / ROUNDS;
-  if (side === 'neurite') {
+  if (side !== 'tfjs') {
+    const nt = (await import(pathToFileURL(side === 'neurite' ? THIS_LIB : side).href)) as Lib;
     nt.setBackend('wasm');
-    const n = neurite();
+    const n = neurite(nt);
     await new Promise((r) => setTimeout(r, 200)); // let the worker threads park
-    const sync = (f: () => void): Step => async () => f();
+    const sync = (f: () => unknown): Step => async () => void (await f());
     return {
       label: `Neurite wasm, ${nt.wasmModule()?.threadCount() ?? 1} threads`,
       w1Train: await rateOver(sync(n.w1Train), 128, per, WARM_S),
@@ -139,20 +147,22 @@ async function measure(side: Side): Promise<Rates> {
   };
 }
 
-function neurite(): { w1Train: () => void; w2Infer: () => void; w2Train: () => void } {
+function neurite(nt: Lib): { w1Train: () => unknown; w2Infer: () => unknown; w2Train: () => unknown } {
   const w1 = new nt.Sequential([new nt.Dense({ units: 512, activation: 'relu', inputShape: [784] }), new nt.Dense({ units: 256, activation: 'relu' }), new nt.Dense({ units: 10, activation: 'softmax' })]);
   w1.compile({ optimizer: new nt.Adam({ learningRate: 1e-3 }), loss: 'categorical_crossentropy' });
-  const conv = (filters: number, inputShape?: number[]): nt.Conv2D => new nt.Conv2D({ filters, kernelSize: 3, activation: 'relu', inputShape });
+  const conv = (filters: number, inputShape?: number[]): Lib => new nt.Conv2D({ filters, kernelSize: 3, activation: 'relu', inputShape });
   const w2 = new nt.Sequential([conv(32, [28, 28, 1]), conv(64), new nt.MaxPooling2D({ poolSize: 2 }), new nt.Dropout({ rate: 0.25 }), new nt.Flatten(), new nt.Dense({ units: 128, activation: 'relu' }), new nt.Dropout({ rate: 0.5 }), new nt.Dense({ units: 10, activation: 'softmax' })]);
   w2.compile({ optimizer: new nt.Adam({ learningRate: 1e-3 }), loss: 'categorical_crossentropy' });
   const x1 = nt.randomUniform([128, 784], { seed: 1 });
   const y = nt.toCategorical(nt.randomUniform([128], { seed: 2, minval: 0, maxval: 10, dtype: 'int32' }), 10);
   const x2 = nt.randomUniform([128, 28, 28, 1], { seed: 3 });
   const xi = nt.randomUniform([W2_INFER_BATCH, 28, 28, 1], { seed: 4 });
+  // 0.1.0 has a `data` getter and a synchronous trainOnBatch; this build dataSync() and a promise.
+  const values = (t: Lib): ArrayLike<number> => (typeof t.dataSync === 'function' ? t.dataSync() : t.data);
   return {
-    w1Train: () => void w1.trainOnBatch(x1, y),
-    w2Infer: () => void (w2.predict(xi, { batchSize: W2_INFER_BATCH }) as nt.Tensor).dataSync()[0],
-    w2Train: () => void w2.trainOnBatch(x2, y),
+    w1Train: () => w1.trainOnBatch(x1, y),
+    w2Infer: () => values(w2.predict(xi, { batchSize: W2_INFER_BATCH }))[0],
+    w2Train: () => w2.trainOnBatch(x2, y),
   };
 }
 
@@ -170,17 +180,26 @@ async function main(): Promise<void> {
     process.exit(0);
   }
   // Each side runs in its own process (no shared heap, GC or caches), alternating rounds so
-  // both see the same machine load; the table shows each side's median.
+  // all see the same machine load; the table shows each side's median. The previous
+  // release (bench/baseline.ts) runs as a third side.
+  const base = baselineLibrary();
   const ours: Rates[] = [];
+  const before: Rates[] = [];
   const theirs: Rates[] = [];
   let failure = '';
   for (let r = 0; r < ROUNDS; r++) {
-    const a = runSide('neurite');
-    if (typeof a === 'string') throw new Error(a);
-    ours.push(a);
-    const b = runSide('tfjs');
-    if (typeof b === 'string') failure = b;
-    else theirs.push(b);
+    const sides = ['neurite', ...(base ? [base.path] : []), 'tfjs'];
+    const order = r % 2 === 0 ? sides : [...sides].reverse();
+    for (const side of order) {
+      const res = runSide(side);
+      if (side === 'tfjs') {
+        if (typeof res === 'string') failure = res;
+        else theirs.push(res);
+      } else {
+        if (typeof res === 'string') throw new Error(res);
+        (side === 'neurite' ? ours : before).push(res);
+      }
+    }
   }
   const median = (v: number[]): number => [...v].sort((x, y) => x - y)[v.length >> 1];
   const pick = (rs: Rates[], k: 'w1Train' | 'w2Infer' | 'w2Train'): number | string | null => {
@@ -188,18 +207,23 @@ async function main(): Promise<void> {
     const nums = rs.map((r) => r[k]).filter((v): v is number => typeof v === 'number');
     return nums.length ? median(nums) : (rs[0][k] as string);
   };
-  console.log(`${ours[0].label} vs ${theirs[0]?.label ?? `tfjs-backend-wasm (${failure})`}; each side in its own process, ${ROUNDS} alternating rounds of ${(BUDGET / ROUNDS).toFixed(1)} s per workload after ${WARM_S} s of warm-up; medians`);
-  console.log('| workload | Neurite wasm samples/s | tfjs-wasm samples/s | Neurite / tfjs-wasm |');
-  console.log('|---|---|---|---|');
+  console.log(`${ours[0].label} vs ${base ? `the previous release (${base.commit}) and ` : ''}${theirs[0]?.label ?? `tfjs-backend-wasm (${failure})`}; each side in its own process, ${ROUNDS} alternating rounds of ${(BUDGET / ROUNDS).toFixed(1)} s per workload after ${WARM_S} s of warm-up; medians`);
+  console.log('| workload | Neurite wasm samples/s | 0.1.0 wasm samples/s | now / 0.1.0 | tfjs-wasm samples/s | Neurite / tfjs-wasm |');
+  console.log('|---|---|---|---|---|---|');
   const fmt = (v: number): string => (v >= 100 ? String(Math.round(v)) : v.toFixed(1));
+  const results: Record<string, { now: number; previous: number | null; tfjs: number | string | null }> = {};
   const row = (name: string, k: 'w1Train' | 'w2Infer' | 'w2Train'): void => {
     const a = pick(ours, k) as number;
+    const p = pick(before, k) as number | null;
     const b = pick(theirs, k);
-    console.log(`| ${name} | ${fmt(a)} | ${typeof b === 'number' ? fmt(b) : b ?? '—'} | ${typeof b === 'number' ? `${(a / b).toFixed(2)}x` : '—'} |`);
+    results[k] = { now: a, previous: p, tfjs: b };
+    console.log(`| ${name} | ${fmt(a)} | ${p === null ? '—' : fmt(p)} | ${p === null ? '—' : `${(a / p).toFixed(2)}x`} | ${typeof b === 'number' ? fmt(b) : b ?? '—'} | ${typeof b === 'number' ? `${(a / b).toFixed(2)}x` : '—'} |`);
   };
   row('W1 train (batch 128)', 'w1Train');
   row(`W2 inference (batch ${W2_INFER_BATCH})`, 'w2Infer');
   row('W2 train (batch 128)', 'w2Train');
+  const file = writeResults('wasm', { rounds: ROUNDS, budgetSeconds: BUDGET, previous: base?.commit ?? null, neurite: ours[0].label, tfjs: theirs[0]?.label ?? failure, results });
+  console.log(`(written to ${file})`);
 }
 
 await main();

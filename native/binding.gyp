@@ -15,7 +15,8 @@
         "src/optimizers.cc",
         "src/rnn.cc",
         "src/dnnl_conv.cc",
-        "src/peak.cc"
+        "src/peak.cc",
+        "src/conv_direct.cc"
       ],
       "conditions": [
         ["<!(test -f /usr/include/dnnl.hpp && echo 1 || echo 0)==1", {

@@ -63,13 +63,13 @@ test('every kernel matches the js reference (shared cases, test/helpers/backend-
 
 test('conv2d forward, input gradient and filter gradient on both native engines', { skip }, () => {
   // oneDNN (when built with it) and the built-in im2col/GEMM kernels.
-  for (const engine of ['dnnl', 'im2col'] as const) {
+  for (const engine of ['direct', 'dnnl', 'im2col'] as const) {
     if (addon!.setConvEngine(engine) !== engine) continue;
     const r = compareBackends(native!, jsBackend, { only: ['conv'] });
     assert.deepEqual(r.failures.map((f) => `${engine}: ${f.what}: ${f.detail}`), []);
     assert.ok(r.checked >= CONV_CASES.length * 4);
   }
-  addon!.setConvEngine('dnnl');
+  addon!.setConvEngine('auto');
 });
 
 test('dropout masks are identical on both backends for a seed', { skip }, () => {

@@ -69,13 +69,13 @@ test('fused conv epilogue equals the composed ops (native: oneDNN and im2col eng
   const before = nt.getBackendName();
   nt.setBackend('native');
   try {
-    for (const engine of ['dnnl', 'im2col'] as const) {
+    for (const engine of ['direct', 'dnnl', 'im2col'] as const) {
       const now = addon!.setConvEngine(engine);
       if (now !== engine) continue; // built without oneDNN
       run(`native/${engine}`);
     }
   } finally {
-    addon!.setConvEngine('dnnl');
+    addon!.setConvEngine('auto');
     nt.setBackend(before as nt.BackendName);
   }
 });

@@ -470,10 +470,15 @@ NEURITE_FN(SetConvEngine) {
     size_t len = 0;
     napi_get_value_string_utf8(env, a.raw(0), buf, sizeof buf, &len);
     const std::string which(buf, len);
-    if (which != "dnnl" && which != "im2col") throw Error{"the convolution engine must be 'dnnl' or 'im2col'"};
-    dnnl_set_enabled(which == "dnnl");
+    if (which == "auto") set_conv_engine(ConvEngine::kAuto);
+    else if (which == "direct") set_conv_engine(ConvEngine::kDirect);
+    else if (which == "dnnl") set_conv_engine(ConvEngine::kDnnl);
+    else if (which == "im2col") set_conv_engine(ConvEngine::kIm2col);
+    else throw Error{"the convolution engine must be 'auto', 'direct', 'dnnl' or 'im2col'"};
+    const ConvEngine e = conv_engine();
     napi_value out;
-    const char* now = dnnl_is_enabled() ? "dnnl" : "im2col";
+    // 'dnnl' without oneDNN in the build runs im2col, and says so.
+    const char* now = e == ConvEngine::kAuto ? "auto" : e == ConvEngine::kDirect ? "direct" : e == ConvEngine::kIm2col || !dnnl_is_enabled() ? "im2col" : "dnnl";
     napi_create_string_utf8(env, now, NAPI_AUTO_LENGTH, &out);
     return out;
   });

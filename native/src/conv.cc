@@ -233,10 +233,30 @@ void depthwise_backprop_filter(const float* x, const float* dy, float* dw, const
   }
 }
 
+ConvEngine engine_choice = ConvEngine::kAuto;
+
+// Forward convolutions: by default the direct kernel takes small batches (where oneDNN's
+// per-call setup outweighs its kernels) and oneDNN, else im2col + BLAS, the rest;
+// set_conv_engine forces one (tests and benchmarks compare them).
+bool direct_preferred(const ConvInfo& c) {
+  if (engine_choice == ConvEngine::kDirect) return true;
+  if (engine_choice != ConvEngine::kAuto) return false;
+  return static_cast<int64_t>(c.batch) * c.outH * c.outW <= 8192;
+}
+
 }  // namespace
+
+void set_conv_engine(ConvEngine e) {
+  engine_choice = e;
+  dnnl_set_enabled(e == ConvEngine::kAuto || e == ConvEngine::kDnnl || e == ConvEngine::kDirect);
+}
+
+ConvEngine conv_engine() { return engine_choice; }
 
 void conv2d(const float* x, const float* w, float* y, const ConvInfo& c, const Epilogue& ep) {
   if (c.batch == 0 || c.outH == 0 || c.outW == 0 || c.outC == 0) return;
+  if (direct_preferred(c) && conv2d_direct(x, w, y, c, ep)) return;
+  quiesce_pool();  // oneDNN and OpenBLAS bring their own threads
   if (dnnl_conv2d(x, w, y, c, ep)) return;
   const Geo g = geometry(c);
   if (depthwise(c) || pointwise(c)) {
@@ -289,6 +309,7 @@ void bias_activation_grad(const float* y, const float* dy, float* dpre, float* d
 void conv2d_backprop_input(const float* dy, const float* w, float* dx, const ConvInfo& c) {
   if (c.batch == 0 || c.outH == 0 || c.outW == 0 || c.outC == 0 || c.inC == 0) return;
   if (depthwise(c)) return depthwise_backprop_input(dy, w, dx, c);
+  quiesce_pool();
   if (dnnl_conv2d_backprop_input(dy, w, dx, c)) return;
   Geo g = geometry(c);
   if (pointwise(c)) {
@@ -343,6 +364,7 @@ void conv2d_backprop_input(const float* dy, const float* w, float* dx, const Con
 void conv2d_backprop_filter(const float* x, const float* dy, float* dw, const ConvInfo& c) {
   if (c.batch == 0 || c.outH == 0 || c.outW == 0 || c.outC == 0) return;
   if (depthwise(c)) return depthwise_backprop_filter(x, dy, dw, c);
+  quiesce_pool();
   if (dnnl_conv2d_backprop_filter(x, dy, dw, c)) return;
   const Geo g = geometry(c);
   if (pointwise(c)) {

@@ -38,8 +38,17 @@ struct Fused {
   dnnl::convolution_forward prim;
 };
 
+// Weights in a kernel's layout: the reorder primitive and its buffer, made once per layout
+// (creating a reorder costs tens of microseconds; running it on a layer's weights, little).
+struct Reordered {
+  memory::desc want;
+  std::unique_ptr<float[]> buffer;
+  std::unique_ptr<dnnl::reorder> reorder;
+};
+
 struct Entry {
   memory::desc src, dst, userWeights;
+  Reordered fwdReordered, bwdDataReordered;
   dnnl::convolution_forward::primitive_desc fwdPd;
   dnnl::convolution_forward fwd;
   std::unique_ptr<Fused> fused[2][2];  // [has bias][relu]: forward with the epilogue folded in
@@ -83,13 +92,18 @@ Entry* entry(const ConvInfo& c) {
   return raw;
 }
 
-/** The weights in the layout `want`, reordered from the user's HWIO if needed. */
-memory weights_for(const memory::desc& want, const memory::desc& user, const float* w, std::unique_ptr<float[]>& scratch) {
+/** The weights in the layout `want`, reordered from the user's HWIO if needed (into `cache`'s buffer). */
+memory weights_for(const memory::desc& want, const memory::desc& user, const float* w, Reordered& cache) {
   memory userMem(user, engine(), const_cast<float*>(w));
   if (want == user) return userMem;
-  scratch.reset(new float[want.get_size() / sizeof(float) + 16]);
-  memory out(want, engine(), scratch.get());
-  dnnl::reorder(userMem, out).execute(stream(), userMem, out);
+  if (!cache.reorder || !(cache.want == want)) {
+    cache.want = want;
+    cache.buffer.reset(new float[want.get_size() / sizeof(float) + 16]);
+    memory out(want, engine(), cache.buffer.get());
+    cache.reorder = std::make_unique<dnnl::reorder>(userMem, out);
+  }
+  memory out(want, engine(), cache.buffer.get());
+  cache.reorder->execute(stream(), userMem, out);
   return out;
 }
 
@@ -124,8 +138,7 @@ bool dnnl_conv2d(const float* x, const float* w, float* y, const ConvInfo& c, co
     if (!e) return false;
     const bool folded = ep.active();
     const dnnl::convolution_forward::primitive_desc& pd = folded ? fused(e, c, ep)->pd : e->fwdPd;
-    std::unique_ptr<float[]> scratch;
-    memory wm = weights_for(pd.weights_desc(), e->userWeights, w, scratch);
+    memory wm = weights_for(pd.weights_desc(), e->userWeights, w, e->fwdReordered);
     memory xm(e->src, engine(), const_cast<float*>(x)), ym(e->dst, engine(), y);
     std::unordered_map<int, memory> args{{DNNL_ARG_SRC, xm}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DST, ym}};
     if (ep.bias) args.emplace(DNNL_ARG_BIAS, memory(memory::desc({c.outC}, dt::f32, tag::x), engine(), const_cast<float*>(ep.bias)));
@@ -148,8 +161,7 @@ bool dnnl_conv2d_backprop_input(const float* dy, const float* w, float* dx, cons
       e->bwdDataPd = std::make_unique<dnnl::convolution_backward_data::primitive_desc>(d, engine(), e->fwdPd);
       e->bwdData = std::make_unique<dnnl::convolution_backward_data>(*e->bwdDataPd);
     }
-    std::unique_ptr<float[]> scratch;
-    memory wm = weights_for(e->bwdDataPd->weights_desc(), e->userWeights, w, scratch);
+    memory wm = weights_for(e->bwdDataPd->weights_desc(), e->userWeights, w, e->bwdDataReordered);
     memory dym(e->dst, engine(), const_cast<float*>(dy)), dxm(e->src, engine(), dx);
     e->bwdData->execute(stream(), {{DNNL_ARG_DIFF_DST, dym}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DIFF_SRC, dxm}});
     stream().wait();

@@ -108,6 +108,7 @@ void matmul(const float* a, const float* b, float* out, int batchA, int batchB, 
     std::memset(out, 0, sizeof(float) * static_cast<size_t>(batch) * m * n);
     return;
   }
+  quiesce_pool();  // OpenBLAS / oneDNN bring their own threads
   const int lda = transA ? m : k;
   const int ldb = transB ? k : n;
   const int64_t sa = static_cast<int64_t>(m) * k;

@@ -37,7 +37,15 @@ void bias_activation(float* y, int64_t rows, int64_t channels, const Epilogue& e
 int blas_threads();
 
 // ---- conv.cc ----
+// kAuto: direct kernel for small batches, oneDNN (when built with it) otherwise, im2col + BLAS
+// where neither applies; the others force one (where it applies).
+enum class ConvEngine { kAuto, kDirect, kDnnl, kIm2col };
+void set_conv_engine(ConvEngine e);
+ConvEngine conv_engine();
 void conv2d(const float* x, const float* w, float* y, const ConvInfo& c, const Epilogue& ep = Epilogue());
+// ---- conv_direct.cc ----
+// Direct NHWC forward (groups 1, dilation 1, outC a multiple of 16); false where it does not apply.
+bool conv2d_direct(const float* x, const float* w, float* y, const ConvInfo& c, const Epilogue& ep);
 // Backward of the epilogue over [rows, channels]: dpre = dy·act'(y), dbias = column sums of dpre.
 void bias_activation_grad(const float* y, const float* dy, float* dpre, float* dbias, int64_t rows, int64_t channels, bool relu);
 void conv2d_backprop_input(const float* dy, const float* w, float* dx, const ConvInfo& c);

@@ -255,6 +255,7 @@ void commit_step(const RnnDims& d, const Geometry& g, Rows rows, int64_t step, i
 }  // namespace
 
 void rnn_forward(const RnnDims& d, const float* xw, const float* K, const float* bias, const float* h0, const float* c0, const float* mask, float* y, float* reserve) {
+  quiesce_pool();  // its GEMMs run on OpenBLAS threads
   const Geometry g = geometry(d);
   const int64_t BU = g.B * g.U;
   float* seq = d.sequence ? y : nullptr;
@@ -442,6 +443,7 @@ void sum_rows(const double* acc, int64_t rows, int64_t n, float* out) {
 }  // namespace
 
 void rnn_backward(const RnnDims& d, const float* dy, const float* K, const float* mask, const float* reserve, float* dxw, float* dK, float* dBias, float* dh0, float* dc0) {
+  quiesce_pool();  // its GEMMs run on OpenBLAS threads
   const Geometry g = geometry(d);
   const int64_t U = g.U, GU = g.GU(), BU = g.B * g.U, T = g.T;
   const int64_t seqLen = d.sequence ? T * BU : 0;

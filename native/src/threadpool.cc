@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -20,6 +21,7 @@ class Pool {
   void resize(int threads) {
     stop();
     stopping_ = false;
+    stopping_flag_.store(false);
     for (int i = 1; i < threads; i++) workers_.emplace_back([this, i] { loop(i); });
   }
 
@@ -31,9 +33,11 @@ class Pool {
       tasks_ = tasks;
       next_.store(0);
       active_.store(static_cast<int>(workers_.size()));
-      generation_++;
+      generation_.fetch_add(1, std::memory_order_release);
     }
-    cv_.notify_all();
+    // Workers still spinning from the previous job see the new generation without a wake-up
+    // (a futex round trip costs 5–20 µs on these VMs, more than a batch-1 layer's arithmetic).
+    if (sleeping_.load(std::memory_order_acquire) > 0) cv_.notify_all();
     work(0);
     // Wait for the workers to leave the job (they finish their last task first).
     while (active_.load(std::memory_order_acquire) > 0) std::this_thread::yield();
@@ -48,24 +52,57 @@ class Pool {
     }
   }
 
+  // After a job a worker polls for the next one for about kSpinMicros (the next kernel of a
+  // planned step usually comes within microseconds), then sleeps on the condition variable.
   void loop(int thread) {
     uint64_t seen = 0;
     for (;;) {
+      const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(kSpinMicros);
+      const uint64_t quiet = quiet_.load(std::memory_order_acquire);
+      bool woke = false;
+      while (!woke) {
+        for (int i = 0; i < 256; i++) {
+          if (generation_.load(std::memory_order_acquire) != seen || stopping_flag_.load(std::memory_order_acquire)) {
+            woke = true;
+            break;
+          }
+#if defined(__x86_64__) || defined(__i386__)
+          __builtin_ia32_pause();
+#endif
+        }
+        // Stop polling when the time is up, or when a library with threads of its own
+        // (OpenBLAS, oneDNN) is about to run: a polling worker would take a core from it.
+        if (!woke && (std::chrono::steady_clock::now() > until || quiet_.load(std::memory_order_acquire) != quiet)) break;
+      }
       {
         std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait(lock, [&] { return stopping_ || generation_ != seen; });
+        if (!woke) {
+          sleeping_.fetch_add(1, std::memory_order_acq_rel);
+          cv_.wait(lock, [&] { return stopping_ || generation_.load(std::memory_order_acquire) != seen; });
+          sleeping_.fetch_sub(1, std::memory_order_acq_rel);
+        }
         if (stopping_) return;
-        seen = generation_;
+        seen = generation_.load(std::memory_order_acquire);
       }
       work(thread);
       active_.fetch_sub(1, std::memory_order_release);
     }
   }
 
+  static constexpr int kSpinMicros = 200;
+
+ public:
+  /** Sends polling workers to sleep now. */
+  void quiesce() { quiet_.fetch_add(1, std::memory_order_acq_rel); }
+
+ private:
+  std::atomic<uint64_t> quiet_{0};
+
   void stop() {
     {
       std::lock_guard<std::mutex> lock(mu_);
       stopping_ = true;
+      stopping_flag_.store(true, std::memory_order_release);
     }
     cv_.notify_all();
     for (auto& w : workers_) w.join();
@@ -79,7 +116,9 @@ class Pool {
   int64_t tasks_ = 0;
   std::atomic<int64_t> next_{0};
   std::atomic<int> active_{0};
-  uint64_t generation_ = 0;
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<int> sleeping_{0};
+  std::atomic<bool> stopping_flag_{false};
   bool stopping_ = false;
 };
 
@@ -96,6 +135,8 @@ Pool& pool() {
 }  // namespace
 
 int num_threads() { return pool().size(); }
+
+void quiesce_pool() { pool().quiesce(); }
 
 void set_num_threads(int n) { pool().resize(std::max(1, std::min(64, n))); }
 

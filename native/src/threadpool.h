@@ -8,6 +8,11 @@ namespace neurite {
 
 // Number of threads parallel_for may use (default: hardware concurrency, at most 8).
 int num_threads();
+
+// After a parallel job, workers poll for the next one for a short while (the next kernel of
+// a planned step usually comes within microseconds; a wake-up costs more). Call this before
+// handing the cores to a library with its own threads (OpenBLAS, oneDNN): the workers sleep.
+void quiesce_pool();
 void set_num_threads(int n);
 
 // Runs fn(begin, end) over [0, n) split into at most num_threads() contiguous chunks of at

@@ -103,6 +103,9 @@ export const CONV_CASES: readonly Conv2DInfo[] = [
   convInfo(2, 13, 11, 8, 12, 3, 1, 1, 0, 1), convInfo(3, 10, 9, 16, 8, 3, 1, 1, 1, 1), convInfo(1, 12, 12, 8, 16, 3, 1, 1, 2, 1), convInfo(2, 7, 6, 8, 8, 3, 1, 1, 1, 1),
   // big enough for several row chunks per thread
   convInfo(4, 40, 40, 32, 8, 3, 1, 1, 1, 1), convInfo(4, 64, 64, 32, 8, 3, 2, 1, 1, 1), convInfo(1, 64, 64, 32, 8, 3, 2, 1, 1, 1),
+  // filters in multiples of 16 (the native direct kernel's vectors): 1 to 5 vectors, padding, strides, 1×1, 5×5
+  convInfo(2, 9, 11, 5, 48, 3, 1, 1, 1, 1), convInfo(1, 13, 10, 7, 80, 3, 2, 1, 1, 1), convInfo(3, 8, 8, 3, 64, 5, 1, 1, 2, 1),
+  convInfo(1, 26, 26, 32, 64, 3, 1, 1, 0, 1), convInfo(2, 7, 9, 4, 16, 1, 1, 1, 0, 1), convInfo(1, 6, 20, 2, 32, 3, 3, 1, 2, 1),
 ];
 
 export function poolInfo(mode: 'max' | 'avg', batch: number, inH: number, inW: number, channels: number, k: number, s: number, d: number, pt: number, pb: number, countIncludePad: boolean): Pool2DInfo {

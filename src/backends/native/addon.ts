@@ -32,7 +32,11 @@ export interface NativeAddon {
   setThreads(n: number): number;
   /** The machine's fp32 peak in GFLOP/s, measured with multiply-add chains on every thread for `seconds` (benchmarks). */
   peakGflops(seconds: number): number;
-  /** Chooses oneDNN or the built-in im2col convolutions; returns the engine in use ('im2col' if built without oneDNN). */
-  setConvEngine(engine: 'dnnl' | 'im2col'): 'dnnl' | 'im2col';
+  /**
+   * Chooses the convolution engine: 'auto' (default: the direct kernel for small batches,
+   * oneDNN otherwise), or forces 'direct' (forward passes it covers), 'dnnl' or 'im2col';
+   * returns the engine in use ('im2col' when 'dnnl' was asked of a build without oneDNN).
+   */
+  setConvEngine(engine: 'auto' | 'direct' | 'dnnl' | 'im2col'): 'auto' | 'direct' | 'dnnl' | 'im2col';
   threads(): number;
 }
