@@ -20,6 +20,9 @@ export interface MemorySample {
   readonly rss: number;
   readonly heapUsed: number;
   readonly arrayBuffers: number;
+  /** Bytes of live tensor buffers counted by nt.memory() (all memories), and how many. */
+  readonly tensorBytes: number;
+  readonly tensors: number;
   readonly loss: number;
 }
 
@@ -51,10 +54,15 @@ export async function memoryCurve(options: MemoryCurveOptions = {}): Promise<Mem
   model.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
   const samples: MemorySample[] = [];
   const sample = new nt.LambdaCallback({
-    onEpochEnd: (epoch, logs) => {
-      gc();
+    onEpochEnd: async (epoch, logs) => {
+      // Collect, then let the finalizers of what was collected run (they return buffers).
+      for (let i = 0; i < 2; i++) {
+        gc();
+        await new Promise((r) => setTimeout(r, 0));
+      }
       const m = process.memoryUsage();
-      samples.push({ epoch: epoch + 1, rss: m.rss, heapUsed: m.heapUsed, arrayBuffers: m.arrayBuffers, loss: logs.loss as number });
+      const t = nt.memory();
+      samples.push({ epoch: epoch + 1, rss: m.rss, heapUsed: m.heapUsed, arrayBuffers: m.arrayBuffers, tensorBytes: t.bytes, tensors: t.tensors, loss: logs.loss as number });
     },
   });
   await model.fit(xTrain, yTrain, { epochs, batchSize: 128, verbose: 0, validationData: [xVal, yVal], callbacks: [sample], seed: 1 });
@@ -65,10 +73,10 @@ const MB = 1024 * 1024;
 
 /** The curve as a text table (MB), every `every`-th epoch plus the first and the last. */
 export function formatCurve(samples: readonly MemorySample[], every = 5): string {
-  const lines = ['epoch   RSS MB   heap MB   ArrayBuffers MB   loss'];
+  const lines = ['epoch   RSS MB   heap MB   ArrayBuffers MB   tensors  tensor MB   loss'];
   samples.forEach((s, i) => {
     if (i === 0 || i === samples.length - 1 || s.epoch % every === 0) {
-      lines.push(`${String(s.epoch).padStart(5)} ${(s.rss / MB).toFixed(1).padStart(8)} ${(s.heapUsed / MB).toFixed(1).padStart(9)} ${(s.arrayBuffers / MB).toFixed(1).padStart(17)}   ${s.loss.toFixed(4)}`);
+      lines.push(`${String(s.epoch).padStart(5)} ${(s.rss / MB).toFixed(1).padStart(8)} ${(s.heapUsed / MB).toFixed(1).padStart(9)} ${(s.arrayBuffers / MB).toFixed(1).padStart(17)} ${String(s.tensors).padStart(9)} ${(s.tensorBytes / MB).toFixed(2).padStart(10)}   ${s.loss.toFixed(4)}`);
     }
   });
   return lines.join('\n');
@@ -89,7 +97,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   if (process.argv.includes('--json')) {
     console.log(JSON.stringify({ samples }));
   } else {
-    console.log(`Memory over ${samples.length} epochs (MLP 784-64-10, Adam, ${arg('rows') ?? 3000} Fashion-MNIST rows, 20% validation; sampled after a full GC each epoch)`);
+    console.log(`Memory over ${samples.length} epochs on the ${nt.getBackendName()} backend (MLP 784-64-10, Adam, ${arg('rows') ?? 3000} Fashion-MNIST rows, 20% validation; sampled after a full GC each epoch; tensors = nt.memory())`);
     console.log(formatCurve(samples));
     const at = (e: number): MemorySample => samples[Math.min(samples.length, e) - 1];
     const warm = Math.min(10, samples.length);

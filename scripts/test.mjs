@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const testDir = join(root, 'build', 'test');
 const files = readdirSync(testDir).filter((f) => f.endsWith('.test.js')).sort();
-const ENGINE = /^(tensor|autograd|gradients.*|ops-forward.*|onnx-vectors|layers.*|models|losses|metrics|optimizers.*|initializers|regularizers-constraints)\.test\.js$/
+const ENGINE = /^(tensor|autograd|op-table|plans|gradients.*|ops-forward.*|onnx-vectors|layers.*|models|losses|metrics|optimizers.*|initializers|regularizers-constraints)\.test\.js$/
 
 function run(label, list, env) {
   console.log(`\n=== ${label} ===`);

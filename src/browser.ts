@@ -16,7 +16,7 @@
  */
 export * from './tensor/index.js';
 export * from './autograd/index.js';
-export { memory, type MemoryInfo } from './engine/index.js';
+export { memory, Planner, type MemoryInfo, type PlanState } from './engine/index.js';
 export * from './ops/index.js';
 export { backend, getBackendName, setBackend, availableBackends, registerBackend, backendFailure, type BackendName } from './backends/registry.js';
 export type { Backend } from './backends/interface.js';

@@ -9,7 +9,7 @@
  */
 export * from './tensor/index.js';
 export * from './autograd/index.js';
-export { memory, type MemoryInfo } from './engine/index.js';
+export { memory, Planner, type MemoryInfo, type PlanState } from './engine/index.js';
 export * from './ops/index.js';
 export { backend, getBackendName, setBackend, availableBackends, registerBackend, backendFailure, nativeAddon, loadWasmBackend, wasmModule, type WasmBackendOptions, type Backend, type BackendName } from './backends/index.js';
 export * from './data/index.js';

@@ -5,7 +5,8 @@
  * gradient is the op's gradient rule.
  */
 import type { Tensor } from '../tensor/tensor.js';
-import { exp } from '../ops/elementwise.js';
+import { ACTIVATIONS, ACTIVATION_ALIASES, type ActivationDef } from '../backends/op-table.js';
+import { exp, unaryOp } from '../ops/elementwise.js';
 import { elu, gelu, hardSigmoid, leakyRelu, logSoftmax, relu, relu6, selu, sigmoid, softmax, softplus, softsign, swish, tanh } from '../ops/activations.js';
 
 export type ActivationFn = (x: Tensor) => Tensor;
@@ -22,46 +23,35 @@ export function linear(x: Tensor): Tensor {
 }
 
 /**
- * Canonical Keras names and their functions, with Keras' default arguments:
- * softmax/log_softmax over the last axis, elu alpha 1, leaky_relu negative slope 0.2
- * (keras.activations.leaky_relu), gelu exact (erf), hard_sigmoid clip(0.2·x + 0.5, 0, 1)
- * (Keras 2's definition, the one in Keras 2 model files, e.g. as LSTM's recurrent activation).
+ * The ops that are Keras activations with Keras' default arguments, under their Keras
+ * names: `serializeActivation(relu)` is 'relu'. (Names, defaults and ONNX forms of every
+ * activation come from the op table, backends/op-table.ts.)
  */
-const CANONICAL: ReadonlyArray<readonly [string, ActivationFn]> = [
-  ['linear', linear],
-  ['relu', relu],
-  ['relu6', relu6],
-  ['sigmoid', sigmoid],
-  ['hard_sigmoid', (x) => hardSigmoid(x)],
-  ['tanh', tanh],
-  ['softmax', (x) => softmax(x)],
-  ['log_softmax', (x) => logSoftmax(x)],
-  ['softplus', softplus],
-  ['softsign', softsign],
-  ['elu', (x) => elu(x)],
-  ['selu', selu],
-  ['swish', swish],
-  ['gelu', (x) => gelu(x)],
-  ['exponential', exp],
-  ['leaky_relu', (x) => leakyRelu(x)],
-];
+const OPS_BY_NAME: Readonly<Record<string, ActivationFn>> = {
+  linear, relu, relu6, sigmoid, tanh, softplus, softsign, selu, swish, exponential: exp,
+  softmax: (x) => softmax(x), log_softmax: (x) => logSoftmax(x), elu: (x) => elu(x), gelu: (x) => gelu(x),
+  leaky_relu: (x) => leakyRelu(x), hard_sigmoid: (x) => hardSigmoid(x),
+};
 
-/** Other spellings: Keras 3's 'silu' (= swish) and camelCase forms. */
-const ALIASES: ReadonlyArray<readonly [string, string]> = [
-  ['silu', 'swish'],
-  ['hardSigmoid', 'hard_sigmoid'],
-  ['logSoftmax', 'log_softmax'],
-  ['leakyRelu', 'leaky_relu'],
-];
+/** The function of a table entry: the op export when there is one, else the unary op with the entry's parameters. */
+function functionOf(name: string, def: ActivationDef): ActivationFn {
+  const op = OPS_BY_NAME[name];
+  if (op !== undefined) return op;
+  if ('identity' in def) return linear;
+  if ('softmax' in def) return def.softmax === 'softmax' ? (x) => softmax(x) : (x) => logSoftmax(x);
+  const p = { alpha: def.a ?? 0, beta: def.b ?? 0 };
+  return (x) => unaryOp(def.unary, x, p);
+}
 
 const BY_NAME = new Map<string, ResolvedActivation>();
 const BY_FN = new Map<ActivationFn, string>();
-for (const [name, fn] of CANONICAL) {
+for (const [name, def] of Object.entries(ACTIVATIONS) as [string, ActivationDef][]) {
+  const fn = functionOf(name, def);
   BY_NAME.set(name, { name, fn });
   BY_FN.set(fn, name);
 }
-for (const [alias, name] of ALIASES) BY_NAME.set(alias, BY_NAME.get(name) as ResolvedActivation);
-// The ops themselves map to their names too, so serializeActivation(softmax) is 'softmax'.
+for (const [alias, name] of Object.entries(ACTIVATION_ALIASES)) BY_NAME.set(alias, BY_NAME.get(name) as ResolvedActivation);
+// The op functions themselves map to their names too, so serializeActivation(softmax) is 'softmax'.
 for (const [fn, name] of [[softmax, 'softmax'], [logSoftmax, 'log_softmax'], [elu, 'elu'], [gelu, 'gelu'], [leakyRelu, 'leaky_relu'], [hardSigmoid, 'hard_sigmoid']] as const) {
   BY_FN.set(fn as ActivationFn, name);
 }

@@ -78,12 +78,17 @@ let registry: Registry = new FinalizationRegistry<Held>(release);
 
 /**
  * Lets a host environment supply a FinalizationRegistry with synchronous cleanup
- * (`cleanupSome`): Node does, through a V8 flag (see backends/wasm/gc.ts). Must be called
- * before any storage is registered.
+ * (`cleanupSome`): Node does, through a V8 flag (see backends/wasm/gc.ts). Storages
+ * registered before keep the previous registry.
  */
 export function installRegistry(make: (cb: (held: Held) => void) => Registry): void {
+  // A registry that is itself collected never calls back: keep the old one alive for the
+  // storages registered with it.
+  retired.push(registry);
   registry = make(release);
 }
+
+const retired: Registry[] = [];
 
 /**
  * Runs pending finalizers now where the registry supports it (after a garbage collection

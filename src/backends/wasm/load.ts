@@ -28,7 +28,8 @@ async function nodeLoader(): Promise<(() => Backend) | null> {
     import('node:vm'),
   ]);
   const startWorker: WorkerFactory = (module, memory, tid, stackTop) => {
-    const w = new Worker(`${WORKER_BODY}\nstart(require('node:worker_threads').workerData);`, { eval: true, workerData: { module, memory, tid, stackTop } });
+    // No flags of the parent's (the eval'd body is CommonJS, which --input-type=module would break).
+    const w = new Worker(`${WORKER_BODY}\nstart(require('node:worker_threads').workerData);`, { eval: true, execArgv: [], workerData: { module, memory, tid, stackTop } });
     w.unref();
     return w;
   };
