@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 #ifdef NEURITE_HAVE_DNNL
 #include <dnnl.h>
@@ -30,9 +31,73 @@ constexpr int64_t kSmallBlock = 128;
 // weights once takes ~25 µs); here B is read once, 4 rows of it per pass over the
 // accumulators, and the epilogue is applied as C is written. B is [k, n] or, with transB,
 // [n, k] (each output a dot product). Columns are split across the thread pool.
+// Partial sums of rows [p0, p1) of B into acc[m][jn] for columns [j0, j0 + jn) (B [k, n]).
+void accumulate_rows(const float* A, const float* B, float* acc, int m, int k, int n, int64_t j0, int64_t jn, int p0, int p1) {
+  for (int r = 0; r < m; r++) {
+    float* ar = acc + r * kSmallBlock;
+    for (int64_t j = 0; j < jn; j++) ar[j] = 0.0f;
+  }
+  int p = p0;
+  for (; p + 4 <= p1; p += 4) {
+    const float* b0r = B + static_cast<int64_t>(p) * n + j0;
+    const float* b1r = b0r + n;
+    const float* b2r = b1r + n;
+    const float* b3r = b2r + n;
+    for (int r = 0; r < m; r++) {
+      const float* ap = A + static_cast<int64_t>(r) * k + p;
+      const float a0 = ap[0], a1 = ap[1], a2 = ap[2], a3 = ap[3];
+      float* ar = acc + r * kSmallBlock;
+      for (int64_t j = 0; j < jn; j++) ar[j] += a0 * b0r[j] + a1 * b1r[j] + a2 * b2r[j] + a3 * b3r[j];
+    }
+  }
+  for (; p < p1; p++) {
+    const float* br = B + static_cast<int64_t>(p) * n + j0;
+    for (int r = 0; r < m; r++) {
+      const float a = A[static_cast<int64_t>(r) * k + p];
+      float* ar = acc + r * kSmallBlock;
+      for (int64_t j = 0; j < jn; j++) ar[j] += a * br[j];
+    }
+  }
+}
+
+inline float epilogue(float v, const float* bias, int64_t j, bool relu) {
+  v += bias ? bias[j] : 0.0f;
+  return relu ? (v > 0 ? v : v <= 0 ? 0.0f : v) : v;
+}
+
+// Few column blocks but a long reduction (a flattened conv map into a small dense layer):
+// the rows of B are split across the threads, each summing into its own accumulators,
+// and the partial sums are added up with the epilogue.
+void gemm_small_m_split_k(const float* A, const float* B, float* C, int m, int k, int n, const float* bias, bool relu, int parts) {
+  const int64_t blocks = (n + kSmallBlock - 1) / kSmallBlock;
+  std::vector<float> partial(static_cast<size_t>(parts) * blocks * kSmallM * kSmallBlock);
+  parallel_tasks(static_cast<int64_t>(parts) * blocks, [&](int64_t task, int) {
+    const int part = static_cast<int>(task / blocks);
+    const int64_t blk = task % blocks;
+    const int64_t j0 = blk * kSmallBlock;
+    const int64_t jn = std::min<int64_t>(kSmallBlock, n - j0);
+    const int p0 = static_cast<int>(static_cast<int64_t>(k) * part / parts), p1 = static_cast<int>(static_cast<int64_t>(k) * (part + 1) / parts);
+    accumulate_rows(A, B, partial.data() + task * kSmallM * kSmallBlock, m, k, n, j0, jn, p0, p1);
+  });
+  for (int64_t blk = 0; blk < blocks; blk++) {
+    const int64_t j0 = blk * kSmallBlock;
+    const int64_t jn = std::min<int64_t>(kSmallBlock, n - j0);
+    for (int r = 0; r < m; r++) {
+      float* cr = C + static_cast<int64_t>(r) * n + j0;
+      for (int64_t j = 0; j < jn; j++) {
+        float s = 0.0f;
+        for (int part = 0; part < parts; part++) s += partial[((part * blocks + blk) * kSmallM + r) * kSmallBlock + j];
+        cr[j] = epilogue(s, bias, j0 + j, relu);
+      }
+    }
+  }
+}
+
 void gemm_small_m(const float* A, const float* B, float* C, int m, int k, int n, bool transB, const float* bias, bool relu) {
   const int64_t blocks = (n + kSmallBlock - 1) / kSmallBlock;
   const int64_t work = static_cast<int64_t>(m) * k * n;
+  const int threads = num_threads();
+  if (!transB && blocks < threads && work >= (1 << 18) && k >= 1024) return gemm_small_m_split_k(A, B, C, m, k, n, bias, relu, threads);
   const int64_t grain = work >= (1 << 16) ? 1 : blocks;  // small products stay on one thread
   parallel_for(blocks, grain, [&](int64_t b0, int64_t b1) {
     alignas(64) float acc[kSmallM * kSmallBlock];
@@ -40,31 +105,7 @@ void gemm_small_m(const float* A, const float* B, float* C, int m, int k, int n,
       const int64_t j0 = blk * kSmallBlock;
       const int64_t jn = std::min<int64_t>(kSmallBlock, n - j0);
       if (!transB) {
-        for (int r = 0; r < m; r++) {
-          float* ar = acc + r * kSmallBlock;
-          for (int64_t j = 0; j < jn; j++) ar[j] = 0.0f;
-        }
-        int p = 0;
-        for (; p + 4 <= k; p += 4) {
-          const float* b0r = B + static_cast<int64_t>(p) * n + j0;
-          const float* b1r = b0r + n;
-          const float* b2r = b1r + n;
-          const float* b3r = b2r + n;
-          for (int r = 0; r < m; r++) {
-            const float* ap = A + static_cast<int64_t>(r) * k + p;
-            const float a0 = ap[0], a1 = ap[1], a2 = ap[2], a3 = ap[3];
-            float* ar = acc + r * kSmallBlock;
-            for (int64_t j = 0; j < jn; j++) ar[j] += a0 * b0r[j] + a1 * b1r[j] + a2 * b2r[j] + a3 * b3r[j];
-          }
-        }
-        for (; p < k; p++) {
-          const float* br = B + static_cast<int64_t>(p) * n + j0;
-          for (int r = 0; r < m; r++) {
-            const float a = A[static_cast<int64_t>(r) * k + p];
-            float* ar = acc + r * kSmallBlock;
-            for (int64_t j = 0; j < jn; j++) ar[j] += a * br[j];
-          }
-        }
+        accumulate_rows(A, B, acc, m, k, n, j0, jn, 0, k);
       } else {
         for (int r = 0; r < m; r++) {
           const float* ar = A + static_cast<int64_t>(r) * k;
@@ -79,10 +120,7 @@ void gemm_small_m(const float* A, const float* B, float* C, int m, int k, int n,
       for (int r = 0; r < m; r++) {
         const float* ar = acc + r * kSmallBlock;
         float* cr = C + static_cast<int64_t>(r) * n + j0;
-        for (int64_t j = 0; j < jn; j++) {
-          float v = ar[j] + (bias ? bias[j0 + j] : 0.0f);
-          cr[j] = relu ? (v > 0 ? v : v <= 0 ? 0.0f : v) : v;
-        }
+        for (int64_t j = 0; j < jn; j++) cr[j] = epilogue(ar[j], bias, j0 + j, relu);
       }
     }
   });

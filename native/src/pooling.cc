@@ -31,43 +31,6 @@ int divisor(const PoolInfo& p, int oh, int ow) {
 
 }  // namespace
 
-void pool2d(const float* x, float* y, const PoolInfo& p) {
-  const int C = p.channels;
-  const int64_t R = static_cast<int64_t>(p.batch) * p.outH;
-  parallel_for(R, 8, [&](int64_t r0, int64_t r1) {
-    std::vector<float> acc(C);
-    for (int64_t r = r0; r < r1; r++) {
-      const int64_t n = r / p.outH;
-      const int oh = static_cast<int>(r % p.outH);
-      for (int ow = 0; ow < p.outW; ow++) {
-        std::fill(acc.begin(), acc.end(), p.isMax ? -std::numeric_limits<float>::infinity() : 0.0f);
-        for (int kh = 0; kh < p.kH; kh++) {
-          const int ih = oh * p.strideH - p.padTop + kh * p.dilationH;
-          if (ih < 0 || ih >= p.inH) continue;
-          for (int kw = 0; kw < p.kW; kw++) {
-            const int iw = ow * p.strideW - p.padLeft + kw * p.dilationW;
-            if (iw < 0 || iw >= p.inW) continue;
-            const float* xp = x + ((n * p.inH + ih) * p.inW + iw) * C;
-            if (p.isMax) {
-              for (int c = 0; c < C; c++) acc[c] = (xp[c] > acc[c] || std::isnan(xp[c])) ? xp[c] : acc[c];
-            } else {
-              for (int c = 0; c < C; c++) acc[c] += xp[c];
-            }
-          }
-        }
-        float* yp = y + (r * p.outW + ow) * C;
-        if (p.isMax) {
-          std::copy(acc.begin(), acc.end(), yp);
-        } else {
-          const int d = divisor(p, oh, ow);
-          const float inv = d > 0 ? 1.0f / d : 0.0f;
-          for (int c = 0; c < C; c++) yp[c] = acc[c] * inv;
-        }
-      }
-    }
-  });
-}
-
 namespace {
 
 // Windows that tile the input (stride = window, no padding or dilation, every window fully
@@ -79,6 +42,43 @@ constexpr int kMaxTiledTaps = 16;
 bool tiled(const PoolInfo& p) {
   return p.kH * p.kW <= kMaxTiledTaps && p.strideH == p.kH && p.strideW == p.kW && p.dilationH == 1 && p.dilationW == 1 && (p.padTop | p.padLeft) == 0 &&
          p.outH * p.kH <= p.inH && p.outW * p.kW <= p.inW;
+}
+
+// Forward over tiling windows: every tap is inside the image, so the loop has no bounds
+// tests and the channel loop vectorizes (NaN propagates as in the general loop: a NaN tap
+// wins, v != v being the vectorizable test).
+void pool2d_tiled(const float* x, float* y, const PoolInfo& p) {
+  const int C = p.channels;
+  const int kH = p.kH, kW = p.kW, inW = p.inW, outW = p.outW, outH = p.outH, inH = p.inH;
+  const bool isMax = p.isMax != 0;
+  const float inv = 1.0f / static_cast<float>(kH * kW);
+  const int64_t rows = static_cast<int64_t>(p.batch) * outH;
+  // about 64K taps per task: below that a second thread costs more than it saves
+  const int64_t grain = std::max<int64_t>(1, 65536 / (static_cast<int64_t>(outW) * C * kH * kW + 1));
+  parallel_for(rows, grain, [=](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; r++) {
+      const int64_t n = r / outH;
+      const int64_t firstRow = n * inH + (r % outH) * kH;
+      for (int ow = 0; ow < outW; ow++) {
+        float* __restrict out = y + (r * outW + ow) * C;
+        const float* first = x + (firstRow * inW + static_cast<int64_t>(ow) * kW) * C;
+        std::memcpy(out, first, sizeof(float) * C);
+        for (int kh = 0; kh < kH; kh++) {
+          for (int kw = kh == 0 ? 1 : 0; kw < kW; kw++) {
+            const float* __restrict v = x + ((firstRow + kh) * inW + static_cast<int64_t>(ow) * kW + kw) * C;
+            if (isMax) {
+              for (int c = 0; c < C; c++) out[c] = (v[c] > out[c] || v[c] != v[c]) ? v[c] : out[c];
+            } else {
+              for (int c = 0; c < C; c++) out[c] += v[c];
+            }
+          }
+        }
+        if (!isMax) {
+          for (int c = 0; c < C; c++) out[c] *= inv;
+        }
+      }
+    }
+  });
 }
 
 void pool2d_grad_tiled(const float* x, const float* dy, float* dx, const PoolInfo& p) {
@@ -146,6 +146,44 @@ void pool2d_grad_tiled(const float* x, const float* dy, float* dx, const PoolInf
 }
 
 }  // namespace
+
+void pool2d(const float* x, float* y, const PoolInfo& p) {
+  if (tiled(p)) return pool2d_tiled(x, y, p);
+  const int C = p.channels;
+  const int64_t R = static_cast<int64_t>(p.batch) * p.outH;
+  parallel_for(R, 8, [&](int64_t r0, int64_t r1) {
+    std::vector<float> acc(C);
+    for (int64_t r = r0; r < r1; r++) {
+      const int64_t n = r / p.outH;
+      const int oh = static_cast<int>(r % p.outH);
+      for (int ow = 0; ow < p.outW; ow++) {
+        std::fill(acc.begin(), acc.end(), p.isMax ? -std::numeric_limits<float>::infinity() : 0.0f);
+        for (int kh = 0; kh < p.kH; kh++) {
+          const int ih = oh * p.strideH - p.padTop + kh * p.dilationH;
+          if (ih < 0 || ih >= p.inH) continue;
+          for (int kw = 0; kw < p.kW; kw++) {
+            const int iw = ow * p.strideW - p.padLeft + kw * p.dilationW;
+            if (iw < 0 || iw >= p.inW) continue;
+            const float* xp = x + ((n * p.inH + ih) * p.inW + iw) * C;
+            if (p.isMax) {
+              for (int c = 0; c < C; c++) acc[c] = (xp[c] > acc[c] || std::isnan(xp[c])) ? xp[c] : acc[c];
+            } else {
+              for (int c = 0; c < C; c++) acc[c] += xp[c];
+            }
+          }
+        }
+        float* yp = y + (r * p.outW + ow) * C;
+        if (p.isMax) {
+          std::copy(acc.begin(), acc.end(), yp);
+        } else {
+          const int d = divisor(p, oh, ow);
+          const float inv = d > 0 ? 1.0f / d : 0.0f;
+          for (int c = 0; c < C; c++) yp[c] = acc[c] * inv;
+        }
+      }
+    }
+  });
+}
 
 void pool2d_grad(const float* x, const float* dy, float* dx, const PoolInfo& p) {
   if (tiled(p)) return pool2d_grad_tiled(x, dy, dx, p);

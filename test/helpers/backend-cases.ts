@@ -261,6 +261,11 @@ export function compareBackends(target: Backend, ref: Backend, options: { rtol?:
       guard(`pool ${JSON.stringify(info)}`, () => {
         both(`pool ${JSON.stringify(info)}`, dy.length, [x], (b, [hx], o) => b.pool2d(hx, o, info));
         both(`poolGrad ${JSON.stringify(info)}`, x.length, [x, dy], (b, [hx, hdy], o) => b.pool2dGrad(hx, hdy, o, info));
+        // NaNs at a window's first tap and at a later one: max pooling propagates both
+        const withNaN = Float32Array.from(x);
+        withNaN[1] = Number.NaN;
+        withNaN[info.channels + 2] = Number.NaN;
+        both(`pool with NaN ${JSON.stringify(info)}`, dy.length, [withNaN], (b, [hx], o) => b.pool2d(hx, o, info));
       });
     });
     for (const [method, alignCorners, half] of [['nearest', false, true], ['bilinear', false, true], ['bilinear', true, false]] as const) {
