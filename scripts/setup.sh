@@ -37,7 +37,10 @@ if [ ! -d tools/typedoc/node_modules ] || [ tools/typedoc/package-lock.json -nt 
   npm ci --prefix tools/typedoc --no-audit --no-fund
 fi
 addon=native/build/Release/neurite_native.node
-if [ ! -f "$addon" ] || [ -n "$(find native/src native/binding.gyp -newer "$addon" 2>/dev/null)" ]; then
+# Rebuilt when its sources change: the C++ files, the shared kernel headers, or the op table
+# and the generator that write build/gen/nt_ops.h (which the kernels switch on).
+native_inputs=(native/src native/binding.gyp kernels/include src/backends/op-table.ts src/backends/math.ts scripts/gen-ops.mjs scripts/build-native.mjs)
+if [ ! -f "$addon" ] || [ -n "$(find "${native_inputs[@]}" -newer "$addon" 2>/dev/null)" ]; then
   node scripts/build-native.mjs
 fi
 npm run build
