@@ -29,9 +29,20 @@ int divisor(const PoolInfo& p, int oh, int ow) {
   return rows * cols;
 }
 
-}  // namespace
-
-namespace {
+// Calls f(offset) with the element offset of every tap of window (oh, ow) of image n that
+// lies inside the image (padding taps are skipped), row by row.
+template <typename F>
+void for_each_tap(const PoolInfo& p, int64_t n, int oh, int ow, F f) {
+  for (int kh = 0; kh < p.kH; kh++) {
+    const int ih = oh * p.strideH - p.padTop + kh * p.dilationH;
+    if (ih < 0 || ih >= p.inH) continue;
+    for (int kw = 0; kw < p.kW; kw++) {
+      const int iw = ow * p.strideW - p.padLeft + kw * p.dilationW;
+      if (iw < 0 || iw >= p.inW) continue;
+      f(((n * p.inH + ih) * p.inW + iw) * p.channels);
+    }
+  }
+}
 
 // Windows that tile the input (stride = window, no padding or dilation, every window fully
 // inside): each input pixel belongs to at most one window, so dx is written exactly once —
@@ -158,20 +169,14 @@ void pool2d(const float* x, float* y, const PoolInfo& p) {
       const int oh = static_cast<int>(r % p.outH);
       for (int ow = 0; ow < p.outW; ow++) {
         std::fill(acc.begin(), acc.end(), p.isMax ? -std::numeric_limits<float>::infinity() : 0.0f);
-        for (int kh = 0; kh < p.kH; kh++) {
-          const int ih = oh * p.strideH - p.padTop + kh * p.dilationH;
-          if (ih < 0 || ih >= p.inH) continue;
-          for (int kw = 0; kw < p.kW; kw++) {
-            const int iw = ow * p.strideW - p.padLeft + kw * p.dilationW;
-            if (iw < 0 || iw >= p.inW) continue;
-            const float* xp = x + ((n * p.inH + ih) * p.inW + iw) * C;
-            if (p.isMax) {
-              for (int c = 0; c < C; c++) acc[c] = (xp[c] > acc[c] || std::isnan(xp[c])) ? xp[c] : acc[c];
-            } else {
-              for (int c = 0; c < C; c++) acc[c] += xp[c];
-            }
+        for_each_tap(p, n, oh, ow, [&](int64_t at) {
+          const float* xp = x + at;
+          if (p.isMax) {
+            for (int c = 0; c < C; c++) acc[c] = (xp[c] > acc[c] || std::isnan(xp[c])) ? xp[c] : acc[c];
+          } else {
+            for (int c = 0; c < C; c++) acc[c] += xp[c];
           }
-        }
+        });
         float* yp = y + (r * p.outW + ow) * C;
         if (p.isMax) {
           std::copy(acc.begin(), acc.end(), yp);
@@ -199,37 +204,24 @@ void pool2d_grad(const float* x, const float* dy, float* dx, const PoolInfo& p) 
           const float* dyp = dy + ((n * p.outH + oh) * p.outW + ow) * C;
           if (p.isMax) {
             std::fill(where.begin(), where.end(), -1);
-            for (int kh = 0; kh < p.kH; kh++) {
-              const int ih = oh * p.strideH - p.padTop + kh * p.dilationH;
-              if (ih < 0 || ih >= p.inH) continue;
-              for (int kw = 0; kw < p.kW; kw++) {
-                const int iw = ow * p.strideW - p.padLeft + kw * p.dilationW;
-                if (iw < 0 || iw >= p.inW) continue;
-                const int64_t pix = ((n * p.inH + ih) * p.inW + iw) * C;
-                for (int c = 0; c < C; c++) {
-                  if (where[c] < 0 || x[pix + c] > best[c]) {
-                    best[c] = x[pix + c];
-                    where[c] = pix + c;
-                  }
+            for_each_tap(p, n, oh, ow, [&](int64_t pix) {
+              for (int c = 0; c < C; c++) {
+                if (where[c] < 0 || x[pix + c] > best[c]) {
+                  best[c] = x[pix + c];
+                  where[c] = pix + c;
                 }
               }
-            }
+            });
             for (int c = 0; c < C; c++)
               if (where[c] >= 0) dx[where[c]] += dyp[c];
           } else {
             const int d = divisor(p, oh, ow);
             if (d == 0) continue;
             const float inv = 1.0f / d;
-            for (int kh = 0; kh < p.kH; kh++) {
-              const int ih = oh * p.strideH - p.padTop + kh * p.dilationH;
-              if (ih < 0 || ih >= p.inH) continue;
-              for (int kw = 0; kw < p.kW; kw++) {
-                const int iw = ow * p.strideW - p.padLeft + kw * p.dilationW;
-                if (iw < 0 || iw >= p.inW) continue;
-                float* dxp = dx + ((n * p.inH + ih) * p.inW + iw) * C;
-                for (int c = 0; c < C; c++) dxp[c] += dyp[c] * inv;
-              }
-            }
+            for_each_tap(p, n, oh, ow, [&](int64_t at) {
+              float* dxp = dx + at;
+              for (int c = 0; c < C; c++) dxp[c] += dyp[c] * inv;
+            });
           }
         }
       }

@@ -3,6 +3,7 @@
 // (src/backends/op-table.ts → build/gen/nt_ops.h); exp, relu and the four arithmetic ops
 // have hand-vectorized loops, the others are scalar loops clang vectorizes where it can.
 #include "nt.h"
+#include "nt_elementwise.h"
 #include "nt_math.h"
 #include "nt_ops.h"
 
@@ -23,36 +24,11 @@ int EXPORT(nt_unary)(int op, const float* in, float* out, int n, float a, float 
     }
     return 1;
   }
-  switch (op) {
-#define NT_CASE(NAME, F, DF)          \
-  case NT_UNARY_##NAME:               \
-    for (int i = 0; i < n; i++) {     \
-      const float x = in[i];          \
-      out[i] = (F);                   \
-    }                                 \
-    return 1;
-    NT_UNARY_OPS(NT_CASE)
-#undef NT_CASE
-    default: return 0;
-  }
+  return nt_unary_range(op, in, out, 0, n, a, b);
 }
 
 int EXPORT(nt_unary_grad)(int op, const float* in, const float* outv, const float* dy, float* dx, int n, float a, float b) {
-  switch (op) {
-#define NT_CASE(NAME, F, DF)          \
-  case NT_UNARY_##NAME:               \
-    for (int i = 0; i < n; i++) {     \
-      const float x = in[i];          \
-      const float y = outv[i];        \
-      (void)x;                        \
-      (void)y;                        \
-      dx[i] = dy[i] * (DF);           \
-    }                                 \
-    return 1;
-    NT_UNARY_OPS(NT_CASE)
-#undef NT_CASE
-    default: return 0;
-  }
+  return nt_unary_grad_range(op, in, outv, dy, dx, 0, n, a, b);
 }
 
 // ---- binary ------------------------------------------------------------------------------
@@ -146,48 +122,10 @@ void EXPORT(nt_bias_activation_grad)(const float* y, const float* dy, float* dpr
 
 // ---- fused elementwise chains --------------------------------------------------------------
 
-static void unary_block(int op, const float* in, float* out, int n, float a, float b) {
-  switch (op) {
-#define NT_CASE(NAME, F, DF)      \
-  case NT_UNARY_##NAME:           \
-    for (int i = 0; i < n; i++) { \
-      const float x = in[i];      \
-      out[i] = (F);               \
-    }                             \
-    return;
-    NT_UNARY_OPS(NT_CASE)
-#undef NT_CASE
-    default: return;
-  }
-}
-
-static void scalar_block(int op, const float* in, float s, int first, float* out, int n) {
-  if (first) {
-    for (int i = 0; i < n; i++) out[i] = bin(op, s, in[i]);
-  } else {
-    for (int i = 0; i < n; i++) out[i] = bin(op, in[i], s);
-  }
-}
-
-// The steps over blocks of 1024 elements (kept in cache between steps); each step's results
-// are stored as float, like separate kernels would store them. codes: [kind, op] per step;
+// The fused chain (kernels/include/nt_elementwise.h). codes: [kind, op] per step;
 // params: [p1, p2] per step (kinds: NT_CHAIN_*). Returns 0 for an unknown op.
 int EXPORT(nt_elementwise_chain)(int nsteps, const int32_t* codes, const float* params, const float* x, float* y, int n) {
-  for (int s = 0; s < nsteps; s++) {
-    const int kind = codes[2 * s], op = codes[2 * s + 1];
-    if (op < 0 || op >= (kind == NT_CHAIN_UNARY ? NT_UNARY_COUNT : NT_BINARY_COUNT)) return 0;
-  }
-  for (int at = 0; at < n; at += 1024) {
-    const int len = n - at < 1024 ? n - at : 1024;
-    const float* src = x + at;
-    float* dst = y + at;
-    if (nsteps == 0) nt_copy(dst, src, (size_t)len);
-    for (int s = 0; s < nsteps; s++) {
-      const int kind = codes[2 * s], op = codes[2 * s + 1];
-      if (kind == NT_CHAIN_UNARY) unary_block(op, src, dst, len, params[2 * s], params[2 * s + 1]);
-      else scalar_block(op, src, params[2 * s], kind == NT_CHAIN_SCALAR_FIRST, dst, len);
-      src = dst;
-    }
-  }
+  if (!nt_chain_valid(nsteps, codes)) return 0;
+  nt_chain_range(nsteps, codes, params, x, y, 0, n);
   return 1;
 }
