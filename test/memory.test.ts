@@ -73,13 +73,17 @@ const loop = (iterations: number): string => `
   await settle();
   const after = nt.memory();
   const key = nt.getBackendName() === 'wasm' ? 'wasm' : 'host';
-  console.log(JSON.stringify({ before: before.backends[key]?.bytes ?? 0, during: during.backends[key]?.bytes ?? 0, after: after.backends[key]?.bytes ?? 0, beforeTensors: before.tensors, afterTensors: after.tensors, last }));
+  console.log(JSON.stringify({ before: before.backends[key]?.bytes ?? 0, during: during.backends[key]?.bytes ?? 0, after: after.backends[key]?.bytes ?? 0, beforeTensors: before.tensors, afterTensors: after.tensors, last, linearMemory: nt.wasmModule()?.memory.buffer.byteLength ?? 0 }));
 `;
 
 test('wasm: a synchronous loop that keeps no references runs within the memory limit and leaks nothing', { skip, timeout: 300_000 }, () => {
   const r = child('wasm', loop(600)); // 7 GiB
   console.log(`wasm bytes: before ${(r.before / MB).toFixed(1)} MB, during ${(r.during / MB).toFixed(1)} MB, after ${(r.after / MB).toFixed(1)} MB`);
   assert.ok(r.during < 1024 * MB, `live wasm tensor bytes in the loop: ${(r.during / MB).toFixed(0)} MB (7 GiB were allocated)`);
+  // The pool collects before it grows: the module's memory stays near the live bytes plus
+  // the collection threshold instead of growing towards the 2 GiB limit.
+  console.log(`wasm linear memory after the loop: ${(r.linearMemory / MB).toFixed(0)} MB`);
+  assert.ok(r.linearMemory > 0 && r.linearMemory < 384 * MB, `linear memory ${(r.linearMemory / MB).toFixed(0)} MB`);
   assert.equal(r.after, r.before, 'every buffer of the loop returned');
   assert.equal(r.afterTensors, r.beforeTensors);
 });

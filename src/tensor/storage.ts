@@ -32,6 +32,11 @@ export interface Memory<H = unknown> {
   view(handle: H): TypedArray | null;
   /** Bytes a buffer of this handle occupies. */
   bytes(handle: H): number;
+  /**
+   * Whether the JavaScript garbage collector frees this buffer by itself (a host array)
+   * in a managed memory (small wasm tensors); such buffers need no finalizer.
+   */
+  collected?(handle: H): boolean;
 }
 
 /** Live buffers and their bytes in one memory (see `nt.memory()`). */
@@ -60,7 +65,7 @@ export const HOST_TRACK_MIN_BYTES = 16384;
 
 interface Held {
   readonly memory: Memory;
-  /** Only for managed memory (to free it): a host array must not be kept alive by its own bookkeeping. */
+  /** Only for buffers the garbage collector does not free (to free them): a host array must not be kept alive by its own bookkeeping. */
   readonly handle: unknown;
   readonly bytes: number;
 }
@@ -71,7 +76,7 @@ function release(held: Held): void {
   const c = countOf(held.memory.name);
   c.tensors--;
   c.bytes -= held.bytes;
-  if (held.memory.managed) held.memory.free(held.handle);
+  if (held.handle !== null) held.memory.free(held.handle);
 }
 
 let registry: Registry = new FinalizationRegistry<Held>(release);
@@ -127,7 +132,15 @@ export class Storage {
   version = 0;
   /** The data of a Variable (written in place); other storages never change after their kernel ran. */
   mutable = false;
-  private tracked = false;
+  /**
+   * While counted: the registry this storage is registered with and the object it watches.
+   * The registry watches a small token only this storage references, not the storage
+   * itself: V8 keeps a FinalizationRegistry's targets and unregister tokens alive through
+   * minor collections, which would keep every short-lived tensor's buffer alive until the
+   * next full collection (measured: a 256 KiB eager add 4x slower). The token dies with the
+   * storage; only the token waits for the full collection.
+   */
+  private watch: { readonly registry: Registry; readonly token: object } | null = null;
 
   constructor(memory: Memory, handle: unknown, dtype: DataType, size: number, track = true) {
     this.memory = memory;
@@ -144,12 +157,14 @@ export class Storage {
 
   private track(): void {
     const bytes = this.memory.bytes(this.handle);
-    if (!this.memory.managed && bytes < HOST_TRACK_MIN_BYTES) return;
+    const byCollector = !this.memory.managed || (this.memory.collected?.(this.handle) ?? false);
+    if (byCollector && bytes < HOST_TRACK_MIN_BYTES) return;
     const c = countOf(this.memory.name);
     c.tensors++;
     c.bytes += bytes;
-    registry.register(this, { memory: this.memory, handle: this.memory.managed ? this.handle : null, bytes }, this);
-    this.tracked = true;
+    const token = {};
+    registry.register(token, { memory: this.memory, handle: byCollector ? null : this.handle, bytes }, token);
+    this.watch = { registry, token };
   }
 
   /**
@@ -171,10 +186,10 @@ export class Storage {
 
   /** Frees the buffer now (plans and the engine own some storages outright). */
   releaseHandle(): void {
-    if (this.tracked) {
-      registry.unregister(this);
+    if (this.watch !== null) {
+      this.watch.registry.unregister(this.watch.token);
       release({ memory: this.memory, handle: this.handle, bytes: this.memory.bytes(this.handle) });
-      this.tracked = false;
+      this.watch = null;
     } else if (this.memory.managed) {
       this.memory.free(this.handle);
     }

@@ -15,8 +15,13 @@ void* nt_arena_alloc(size_t bytes) {
   if (end < start) return 0;
   size_t have = memory_bytes();
   if (end > have) {
-    size_t pages = (end - have + 65535) / 65536;
-    if (__builtin_wasm_memory_grow(0, pages) == (size_t)-1) return 0;
+    // Grow by at least an eighth of the memory (and 4 MiB): memory.grow is costly (more so on
+    // shared memory), so a run of allocations should not pay it each time.
+    const size_t needed = (end - have + 65535) / 65536;
+    size_t pages = have / 65536 / 8;
+    if (pages < 64) pages = 64;
+    if (pages < needed) pages = needed;
+    if (__builtin_wasm_memory_grow(0, pages) == (size_t)-1 && __builtin_wasm_memory_grow(0, needed) == (size_t)-1) return 0;
   }
   arena_top = end;
   return (void*)start;

@@ -5,8 +5,6 @@ import { BINARY_CODES, REDUCE_CODES, UNARY_CODES, UPDATE_CODES, chainFields, con
 import type { KernelModule } from './module.js';
 import { WasmBlock, WasmMemory } from './memory.js';
 
-const ptr = (h: WasmBlock | null): number => (h === null ? 0 : h.ptr);
-
 /**
  * The WebAssembly backend. Tensors live in the module's linear memory (WasmMemory: a
  * pool of buffers that GC'd tensors return to), so kernels run on them in place, with no
@@ -29,40 +27,48 @@ export function createWasmBackend(mod: KernelModule, memory: WasmMemory = new Wa
     small: 1024,
     smallMatmul: 4096,
     kernels: {
-      unary: (op, x, y, p) => mod.call('unary', () => e.nt_unary(UNARY_CODES[op], x.ptr, y.ptr, x.size, p.alpha, p.beta) !== 0),
-      unaryGrad: (op, x, y, dy, dx, p) => mod.call('unaryGrad', () => e.nt_unary_grad(UNARY_CODES[op], x.ptr, y.ptr, dy.ptr, dx.ptr, x.size, p.alpha, p.beta) !== 0),
+      unary: (op, x, y, p) => mod.call('unary', (a) => e.nt_unary(UNARY_CODES[op], a.in(x), a.out(y), x.size, p.alpha, p.beta) !== 0),
+      unaryGrad: (op, x, y, dy, dx, p) =>
+        mod.call('unaryGrad', (a) => e.nt_unary_grad(UNARY_CODES[op], a.in(x), a.in(y), a.in(dy), a.out(dx), x.size, p.alpha, p.beta) !== 0),
       elementwiseChain(steps, x, y) {
         const { codes, params } = chainFields(steps);
-        return mod.call('elementwiseChain', (args) => e.nt_elementwise_chain(steps.length, args.i32(codes), args.f32(params), x.ptr, y.ptr, x.size) !== 0);
+        return mod.call('elementwiseChain', (a) => e.nt_elementwise_chain(steps.length, a.i32(codes), a.f32(params), a.in(x), a.out(y), x.size) !== 0);
       },
-      binary(op, a, aShape, b, bShape, out, outShape) {
-        const plan = planBroadcast(outShape, [aShape, bShape]);
-        return mod.call('binary', (args) => e.nt_binary(BINARY_CODES[op], a.ptr, b.ptr, out.ptr, plan.dims.length, args.i32(plan.dims), args.i32(plan.strides[0]), args.i32(plan.strides[1])) !== 0);
+      binary(op, x, xShape, y, yShape, out, outShape) {
+        const plan = planBroadcast(outShape, [xShape, yShape]);
+        return mod.call('binary', (a) => e.nt_binary(BINARY_CODES[op], a.in(x), a.in(y), a.out(out), plan.dims.length, a.i32(plan.dims), a.i32(plan.strides[0]), a.i32(plan.strides[1])) !== 0);
       },
-      reduce: (op, x, out, outer, n, inner) => op !== 'prod' && mod.call('reduce', () => e.nt_reduce(REDUCE_CODES[op], x.ptr, out.ptr, outer, n, inner) !== 0),
-      softmax: (x, y, outer, n, inner, log) => mod.call('softmax', () => e.nt_softmax(x.ptr, y.ptr, outer, n, inner, log ? 1 : 0)),
-      softmaxGrad: (y, dy, dx, outer, n, inner, log) => mod.call('softmaxGrad', () => e.nt_softmax_grad(y.ptr, dy.ptr, dx.ptr, outer, n, inner, log ? 1 : 0)),
-      matmul: (a, b, c, s, epilogue) =>
-        mod.call('matmul', () => e.nt_matmul(a.ptr, b.ptr, c.ptr, s.batchA, s.batchB, s.m, s.k, s.n, s.transA ? 1 : 0, s.transB ? 1 : 0, ptr(epilogue?.bias ?? null), epilogue?.activation === 'relu' ? 1 : 0)),
+      reduce: (op, x, out, outer, n, inner) => op !== 'prod' && mod.call('reduce', (a) => e.nt_reduce(REDUCE_CODES[op], a.in(x), a.out(out), outer, n, inner) !== 0),
+      softmax: (x, y, outer, n, inner, log) => mod.call('softmax', (a) => e.nt_softmax(a.in(x), a.out(y), outer, n, inner, log ? 1 : 0)),
+      softmaxGrad: (y, dy, dx, outer, n, inner, log) => mod.call('softmaxGrad', (a) => e.nt_softmax_grad(a.in(y), a.in(dy), a.out(dx), outer, n, inner, log ? 1 : 0)),
+      matmul: (x, w, y, s, epilogue) =>
+        mod.call('matmul', (a) =>
+          e.nt_matmul(a.in(x), a.in(w), a.out(y), s.batchA, s.batchB, s.m, s.k, s.n, s.transA ? 1 : 0, s.transB ? 1 : 0, a.opt(epilogue?.bias ?? null), epilogue?.activation === 'relu' ? 1 : 0),
+        ),
       conv2d: (x, filter, y, info, epilogue) =>
-        mod.call('conv2d', (args) => e.nt_conv2d(x.ptr, filter.ptr, y.ptr, args.i32(convInfoFields(info)), ptr(epilogue?.bias ?? null), epilogue?.activation === 'relu' ? 1 : 0)),
-      conv2dBackpropInput: (dy, filter, dx, info) => mod.call('conv2dBackpropInput', (args) => e.nt_conv2d_backprop_input(dy.ptr, filter.ptr, dx.ptr, args.i32(convInfoFields(info)))),
-      conv2dBackpropFilter: (x, dy, dw, info) => mod.call('conv2dBackpropFilter', (args) => e.nt_conv2d_backprop_filter(x.ptr, dy.ptr, dw.ptr, args.i32(convInfoFields(info)))),
+        mod.call('conv2d', (a) => e.nt_conv2d(a.in(x), a.in(filter), a.out(y), a.i32(convInfoFields(info)), a.opt(epilogue?.bias ?? null), epilogue?.activation === 'relu' ? 1 : 0)),
+      conv2dBackpropInput: (dy, filter, dx, info) => mod.call('conv2dBackpropInput', (a) => e.nt_conv2d_backprop_input(a.in(dy), a.in(filter), a.out(dx), a.i32(convInfoFields(info)))),
+      conv2dBackpropFilter: (x, dy, dw, info) => mod.call('conv2dBackpropFilter', (a) => e.nt_conv2d_backprop_filter(a.in(x), a.in(dy), a.out(dw), a.i32(convInfoFields(info)))),
       biasActivationGrad: (y, dy, dpre, dbias, channels, activation) =>
-        mod.call('biasActivationGrad', () => e.nt_bias_activation_grad(y.ptr, dy.ptr, dpre.ptr, dbias.ptr, y.size / channels, channels, activation === 'relu' ? 1 : 0)),
-      pool2d: (x, y, info) => mod.call('pool2d', (args) => e.nt_pool2d(x.ptr, y.ptr, args.i32(poolInfoFields(info)))),
-      pool2dGrad: (x, dy, dx, info) => mod.call('pool2dGrad', (args) => e.nt_pool2d_grad(x.ptr, dy.ptr, dx.ptr, args.i32(poolInfoFields(info)))),
+        mod.call('biasActivationGrad', (a) => e.nt_bias_activation_grad(a.in(y), a.in(dy), a.out(dpre), a.out(dbias), y.size / channels, channels, activation === 'relu' ? 1 : 0)),
+      pool2d: (x, y, info) => mod.call('pool2d', (a) => e.nt_pool2d(a.in(x), a.out(y), a.i32(poolInfoFields(info)))),
+      pool2dGrad: (x, dy, dx, info) => mod.call('pool2dGrad', (a) => e.nt_pool2d_grad(a.in(x), a.in(dy), a.out(dx), a.i32(poolInfoFields(info)))),
       applyUpdate: (rule, param, grad, slots, hyper) =>
-        mod.call('applyUpdate', (args) => e.nt_apply_update(UPDATE_CODES[rule], param.ptr, grad.ptr, args.i32(slots.map((s) => s.ptr)), slots.length, args.f64(packHyper(rule, hyper)), param.size) !== 0),
+        mod.call('applyUpdate', (a) => {
+          const slotPtrs = slots.map((s) => a.inout(s));
+          return e.nt_apply_update(UPDATE_CODES[rule], a.inout(param), a.in(grad), a.i32(slotPtrs), slots.length, a.f64(packHyper(rule, hyper)), param.size) !== 0;
+        }),
       dropoutMask(mask, rate, seed) {
         // The low and high 32-bit words of the integer seed, as the reference splits them.
         const s = Math.floor(seed);
-        mod.call('dropoutMask', () => e.nt_dropout_mask(mask.ptr, mask.size, rate, (s % 4294967296) >>> 0, Math.floor(s / 4294967296) >>> 0));
+        mod.call('dropoutMask', (a) => e.nt_dropout_mask(a.out(mask), mask.size, rate, (s % 4294967296) >>> 0, Math.floor(s / 4294967296) >>> 0));
       },
       batchNorm: (x, mean, variance, offset, scale, y, eps, outer, c, inner) =>
-        mod.call('batchNorm', () => e.nt_batch_norm(x.ptr, mean.ptr, variance.ptr, ptr(offset), ptr(scale), y.ptr, eps, outer, c, inner)),
+        mod.call('batchNorm', (a) => e.nt_batch_norm(a.in(x), a.in(mean), a.in(variance), a.opt(offset), a.opt(scale), a.out(y), eps, outer, c, inner)),
       batchNormGrad: (x, mean, variance, scale, dy, g, eps, outer, c, inner) =>
-        mod.call('batchNormGrad', () => e.nt_batch_norm_grad(x.ptr, mean.ptr, variance.ptr, ptr(scale), dy.ptr, g.dx.ptr, g.dMean.ptr, g.dVariance.ptr, g.dScale.ptr, g.dOffset.ptr, eps, outer, c, inner)),
+        mod.call('batchNormGrad', (a) =>
+          e.nt_batch_norm_grad(a.in(x), a.in(mean), a.in(variance), a.opt(scale), a.in(dy), a.out(g.dx), a.out(g.dMean), a.out(g.dVariance), a.out(g.dScale), a.out(g.dOffset), eps, outer, c, inner),
+        ),
     },
   });
 }

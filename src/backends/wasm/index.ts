@@ -73,6 +73,13 @@ function canShare(): boolean {
 
 let loaded: Backend | null = null;
 let loadedModule: KernelModule | null = null;
+/** Node's loader (load.ts): kernels from build/wasm, worker_threads, synchronous collection. */
+let nodeLoad: ((threads?: number) => Backend) | null = null;
+
+/** Called by the Node loader (load.ts) so that loadWasmBackend() in Node starts the same backend. */
+export function setNodeLoader(load: (threads?: number) => Backend): void {
+  nodeLoad = load;
+}
 
 /**
  * Compiles the WebAssembly kernels and registers the 'wasm' backend (browsers; Node does
@@ -82,6 +89,13 @@ let loadedModule: KernelModule | null = null;
 export async function loadWasmBackend(options: WasmBackendOptions = {}): Promise<boolean> {
   if (loaded) return true;
   if (typeof WebAssembly !== 'object') throw new Error('loadWasmBackend: this environment has no WebAssembly');
+  if (nodeLoad !== null && options.wasm === undefined && options.wasmThreaded === undefined) {
+    // Node without explicit kernels: the Node loader's backend (threads on worker_threads,
+    // unreachable tensors' memory reclaimed synchronously under pressure).
+    const backend = nodeLoad(options.threads);
+    registerBackend('wasm', () => backend);
+    return true;
+  }
   const hardware = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
   const wanted = Math.max(1, Math.min(8, Math.floor(options.threads ?? hardware)));
   const src = options.wasm ?? DEFAULT_URL;

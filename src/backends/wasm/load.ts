@@ -3,7 +3,7 @@ import { createWasmBackend } from './backend.js';
 import { KernelModule, WORKER_BODY, type WorkerFactory } from './module.js';
 import { WasmMemory } from './memory.js';
 import { synchronousCollector } from './gc.js';
-import { setWasmModule } from './index.js';
+import { setNodeLoader, setWasmModule } from './index.js';
 import type { Backend } from '../interface.js';
 
 /**
@@ -16,7 +16,7 @@ type NodeProcess = { versions?: { node?: string }; env: Record<string, string | 
 
 const DIR = new URL('../../../wasm/', import.meta.url);
 
-async function nodeLoader(): Promise<(() => Backend) | null> {
+async function nodeLoader(): Promise<((threads?: number) => Backend) | null> {
   const proc = (globalThis as { process?: NodeProcess }).process;
   if (!proc?.versions?.node) return null;
   const [{ readFileSync, existsSync }, { fileURLToPath }, { Worker }, os, v8, vm] = await Promise.all([
@@ -34,11 +34,14 @@ async function nodeLoader(): Promise<(() => Backend) | null> {
     return w;
   };
   let backend: Backend | null = null;
-  return () => {
+  // The first call starts the backend (with `wanted` threads, else NEURITE_WASM_THREADS, else
+  // the cores); later calls return it.
+  return (wanted?: number) => {
     if (backend) return backend;
     const envThreads = Number(proc.env.NEURITE_WASM_THREADS);
     const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-    const threads = Math.max(1, Math.min(8, Number.isFinite(envThreads) && envThreads > 0 ? Math.floor(envThreads) : cores));
+    const asked = wanted !== undefined && Number.isFinite(wanted) && wanted > 0 ? wanted : Number.isFinite(envThreads) && envThreads > 0 ? envThreads : cores;
+    const threads = Math.max(1, Math.min(8, Math.floor(asked)));
     const file = fileURLToPath(new URL(threads > 1 ? 'neurite-kernels-mt.wasm' : 'neurite-kernels.wasm', DIR));
     if (!existsSync(file)) throw new Error(`the kernels ${file} were not built (npm run build needs clang and lld)`);
     const module = new WebAssembly.Module(readFileSync(file));
@@ -52,4 +55,7 @@ async function nodeLoader(): Promise<(() => Backend) | null> {
 }
 
 const loader = await nodeLoader();
-if (loader) registerBackend('wasm', loader);
+if (loader) {
+  registerBackend('wasm', () => loader());
+  setNodeLoader(loader);
+}

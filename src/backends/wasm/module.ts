@@ -3,6 +3,7 @@
  * call wrapper the backend runs kernels through (tensors live in this memory: see memory.ts). Environment-neutral (Node and browsers); the
  * loaders in load.ts and index.ts supply the bytes and, for threads, a worker factory.
  */
+import type { WasmBlock } from './memory.js';
 
 /** The C exports of wasm/src/*.c (pointers are byte offsets into the module's memory). */
 export interface KernelExports {
@@ -96,13 +97,17 @@ export class KernelModule {
   call<T>(what: string, body: (args: KernelArgs) => T): T {
     const mark = this.exports.nt_mark() >>> 0;
     try {
-      return body(this.args);
+      const result = body(this.args);
+      // A kernel that declined (false) wrote nothing: its host outputs keep their values.
+      if ((result as unknown) !== false) this.args.copyBack();
+      return result;
     } catch (e) {
       if (e instanceof WebAssembly.RuntimeError) {
         throw new Error(`wasm backend: ${what} failed (${e.message}); the wasm memory is limited to ${MAXIMUM_PAGES / 16384} GiB`);
       }
       throw e;
     } finally {
+      this.args.forget();
       this.exports.nt_release(mark);
     }
   }
@@ -110,9 +115,58 @@ export class KernelModule {
   private readonly args = new KernelArgs(this);
 }
 
-/** Small argument arrays (geometry, strides, pointer lists, hyperparameter structs) for one kernel call. */
+/**
+ * Pointers for one kernel call: tensors (small ones, which live in host arrays, get a copy
+ * in scratch memory, copied back after the call for outputs) and small argument arrays
+ * (geometry, strides, pointer lists, hyperparameter structs).
+ */
 export class KernelArgs {
   constructor(private readonly m: KernelModule) {}
+
+  /** Scratch copies of host outputs, copied back when the kernel returns. */
+  private readonly outputs: { from: number; to: Float32Array | Int32Array }[] = [];
+
+  /** A tensor the kernel reads. */
+  in(h: WasmBlock): number {
+    return h.host === null ? h.ptr : this.copyIn(h.host);
+  }
+
+  /** An optional tensor the kernel reads (0 for none). */
+  opt(h: WasmBlock | null): number {
+    return h === null ? 0 : this.in(h);
+  }
+
+  /** A tensor the kernel writes. */
+  out(h: WasmBlock): number {
+    if (h.host === null) return h.ptr;
+    const p = this.alloc(h.host.byteLength);
+    this.outputs.push({ from: p, to: h.host });
+    return p;
+  }
+
+  /** A tensor the kernel updates in place. */
+  inout(h: WasmBlock): number {
+    if (h.host === null) return h.ptr;
+    const p = this.copyIn(h.host);
+    this.outputs.push({ from: p, to: h.host });
+    return p;
+  }
+
+  private copyIn(values: Float32Array | Int32Array): number {
+    const p = this.alloc(values.byteLength);
+    new Uint8Array(this.m.memory.buffer, p, values.byteLength).set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+    return p;
+  }
+
+  /** After a successful call: host outputs receive their results. */
+  copyBack(): void {
+    const buf = this.m.memory.buffer;
+    for (const { from, to } of this.outputs) new Uint8Array(to.buffer, to.byteOffset, to.byteLength).set(new Uint8Array(buf, from, to.byteLength));
+  }
+
+  forget(): void {
+    this.outputs.length = 0;
+  }
 
   private alloc(bytes: number): number {
     const p = this.m.exports.nt_alloc(Math.max(bytes, 8)) >>> 0;
