@@ -1,5 +1,6 @@
-/** Shared timing and result files for the benchmarks. */
-import { mkdirSync, writeFileSync } from 'node:fs';
+/** Shared timing, the PyTorch peer and result files for the benchmarks. */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -37,4 +38,34 @@ export function writeResults(name: string, data: unknown): string {
   const file = join(dir, `${name}.json`);
   writeFileSync(file, `${JSON.stringify({ benchmark: name, date: new Date().toISOString(), node: process.version, ...(data as object) }, null, 2)}\n`);
   return file;
+}
+
+/** Debian's tcmalloc: PyTorch's convolutions lose 2–10x to glibc malloc on these VMs. */
+const TCMALLOC = '/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4';
+
+/**
+ * Runs a PyTorch script of bench/ (Debian's python3-torch, the system python) at its best
+ * configuration — tcmalloc preloaded when libtcmalloc-minimal4 is installed; the scripts
+ * pin 2 threads and use channels_last for convolutions — and returns the JSON object it
+ * prints last, or null (saying why) when torch is missing or the script fails.
+ */
+export function torchResults<T>(script: string, args: readonly string[]): T | null {
+  const python = '/usr/bin/python3';
+  if (!existsSync(python)) {
+    console.log('(PyTorch not measured: no /usr/bin/python3)');
+    return null;
+  }
+  const path = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', script);
+  const env = { ...process.env, ...(existsSync(TCMALLOC) ? { LD_PRELOAD: TCMALLOC } : {}) };
+  const r = spawnSync(python, [path, ...args], { encoding: 'utf8', timeout: 900_000, env });
+  if (r.status !== 0) {
+    console.log(`(PyTorch not measured: ${(r.stderr || '').trim().split('\n').pop()})`);
+    return null;
+  }
+  return JSON.parse(r.stdout.trim().split('\n').pop() as string) as T;
+}
+
+/** How torchResults runs PyTorch's allocator, for the tables' headers. */
+export function torchAllocator(): string {
+  return existsSync(TCMALLOC) ? 'tcmalloc' : 'glibc malloc (install libtcmalloc-minimal4 for its best configuration)';
 }

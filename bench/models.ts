@@ -1,7 +1,8 @@
 /**
  * `npm run bench:models`: training and inference samples/s of the peer workloads on this
  * checkout and on the previous release (0.1.0, built beside it by bench/baseline.ts) in the
- * same run, beside PyTorch when /usr/bin/python3 has torch.
+ * same run, beside PyTorch (Debian python3-torch with tcmalloc, channels_last) when
+ * /usr/bin/python3 has torch.
  *
  *   W1  Dense 784→512 relu → 256 relu → 10 softmax; categorical crossentropy; Adam 1e-3; batch 128
  *   W2  Keras mnist_cnn (Conv 32, Conv 64, MaxPool, Dropout, Dense 128, Dropout, Dense 10); Adam; batch 128
@@ -9,8 +10,8 @@
  *
  * Training = trainOnBatch on one fixed batch (like the peers harness); inference = predict
  * on a batch of 1024 (W3: 32). Inputs are seeded uniform data, labels random. Each
- * measurement runs in its own process, the two Neurite builds alternating round by round
- * (the one that goes first alternates too) after a warm-up; the table shows medians and
+ * measurement runs in its own process, the two Neurite builds and PyTorch alternating round
+ * by round (the order rotates too) after a warm-up; the table shows medians and
  * the range over the rounds, and GFLOP/s as a share of the machine's measured fp32 peak
  * (training counts 3× the forward pass).
  *
@@ -20,10 +21,9 @@
  * Writes bench-results/models.json.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { baselineLibrary } from './baseline.js';
-import { writeResults } from './common.js';
+import { torchAllocator, torchResults, writeResults } from './common.js';
 
 const BUDGET = Number(process.env.BENCH_BUDGET_S ?? 2);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -123,20 +123,14 @@ function child(libPath: string, name: string): { train: number; infer: number; b
   return JSON.parse(line) as { train: number; infer: number; backend: string };
 }
 
-function torchRates(): Record<string, number | string> | null {
-  if (!existsSync('/usr/bin/python3')) return null;
-  const script = fileURLToPath(new URL('../../bench/torch_models.py', import.meta.url));
-  const r = spawnSync('/usr/bin/python3', [script, String(BUDGET), WORKLOADS.join(',')], { encoding: 'utf8', timeout: 900_000 });
-  if (r.status !== 0) {
-    console.log(`(PyTorch not measured: ${(r.stderr || '').trim().split('\n').pop()})`);
-    return null;
-  }
-  return JSON.parse(r.stdout.trim().split('\n').pop() as string) as Record<string, number | string>;
-}
+type TorchRates = Record<string, number | string>;
+const torchRates = (name: string): TorchRates | null => torchResults<TorchRates>('torch_models.py', [String(BUDGET), name]);
 
-async function peak(): Promise<number> {
+/** The machine's measured fp32 peak and the native backend's thread count. */
+async function machine(): Promise<{ peakGflops: number; threads: number }> {
   const nt = (await import(pathToFileURL(THIS_LIB).href)) as Lib;
-  return nt.nativeAddon()?.peakGflops(1) ?? NaN;
+  const addon = nt.nativeAddon();
+  return { peakGflops: addon?.peakGflops(1) ?? NaN, threads: addon?.threads() ?? 1 };
 }
 
 async function main(): Promise<void> {
@@ -146,26 +140,36 @@ async function main(): Promise<void> {
     return;
   }
   const base = baselineLibrary();
-  const peakGflops = await peak();
+  const { peakGflops, threads } = await machine();
   const median = (v: readonly number[]): number => [...v].sort((a, b) => a - b)[v.length >> 1];
-  const torch = torchRates();
   type Cell = { median: number; min: number; max: number };
   const cell = (v: readonly number[]): Cell => ({ median: median(v), min: Math.min(...v), max: Math.max(...v) });
-  const rows: { workload: string; kind: 'train' | 'infer'; batch: number; current: Cell; previous: Cell | null; torch: number | null; gflops: number }[] = [];
+  const rows: { workload: string; kind: 'train' | 'infer'; batch: number; current: Cell; previous: Cell | null; torch: Cell | null; gflops: number }[] = [];
   let backend = '';
+  let torchVersion: string | null = null;
   for (const name of WORKLOADS) {
     if (!SPECS[name]) throw new Error(`unknown workload ${name}; use w1, w2, w3`);
     const now: { train: number; infer: number }[] = [];
     const before: { train: number; infer: number }[] = [];
+    const torch: { train: number; infer: number }[] = [];
+    let torchMissing = false;
     for (let r = 0; r < ROUNDS; r++) {
-      const order = base && r % 2 === 1 ? ['base', 'this'] : ['this', 'base'];
+      const sides = ['this', 'base', 'torch'];
+      const order = [...sides.slice(r % 3), ...sides.slice(0, r % 3)];
       for (const side of order) {
         if (side === 'this') {
           const m = child(THIS_LIB, name);
           backend = m.backend;
           now.push(m);
-        } else if (base) {
+        } else if (side === 'base' && base) {
           before.push(child(base.path, name));
+        } else if (side === 'torch' && !torchMissing) {
+          const t = torchRates(name);
+          if (t === null) torchMissing = true;
+          else {
+            torchVersion = String(t.version);
+            torch.push({ train: Number(t[`${name}_train`]), infer: Number(t[`${name}_infer`]) });
+          }
         }
       }
     }
@@ -178,7 +182,7 @@ async function main(): Promise<void> {
         batch: kind === 'train' ? spec.batch : spec.inferBatch,
         current,
         previous: before.length ? cell(before.map((m) => m[kind])) : null,
-        torch: (torch?.[`${name}_${kind}`] as number | undefined) ?? null,
+        torch: torch.length ? cell(torch.map((m) => m[kind])) : null,
         gflops: (current.median * FLOPS[name] * (kind === 'train' ? 3 : 1)) / 1e9,
       });
     }
@@ -186,15 +190,16 @@ async function main(): Promise<void> {
   const fmt = (v: number): string => (v >= 100 ? String(Math.round(v)) : v.toFixed(1));
   const range = (c: Cell): string => `${fmt(c.median)} [${fmt(c.min)}–${fmt(c.max)}]`;
   console.log(`Neurite model benchmark — ${backend} backend, this checkout vs ${base ? `the previous release (${base.commit})` : '(no previous release)'}; ` +
-    `${ROUNDS} alternating rounds of ${BUDGET} s per measurement, each in its own process; medians [min–max]; peak ${peakGflops.toFixed(0)} GFLOP/s fp32 (measured)`);
+    `${ROUNDS} alternating rounds of ${BUDGET} s per measurement, each in its own process; medians [min–max]; ${threads} threads each` +
+    `${torchVersion ? ` (PyTorch ${torchVersion}: torch.set_num_threads(2), ${torchAllocator()}, channels_last)` : ''}; peak ${peakGflops.toFixed(0)} GFLOP/s fp32 (measured)`);
   console.log('| workload | samples/s now | samples/s 0.1.0 | now / 0.1.0 | GFLOP/s now (% peak) | PyTorch samples/s | now / PyTorch |');
   console.log('|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const label = `${r.workload.toUpperCase()} ${r.kind === 'train' ? 'train' : 'inference'} (batch ${r.batch})`;
     console.log(`| ${label} | ${range(r.current)} | ${r.previous ? range(r.previous) : '—'} | ${r.previous ? `${(r.current.median / r.previous.median).toFixed(2)}x` : '—'} | ` +
-      `${r.gflops.toFixed(1)} (${((100 * r.gflops) / peakGflops).toFixed(1)}%) | ${r.torch === null ? '—' : fmt(r.torch)} | ${r.torch === null ? '—' : `${(r.current.median / r.torch).toFixed(2)}x`} |`);
+      `${r.gflops.toFixed(1)} (${((100 * r.gflops) / peakGflops).toFixed(1)}%) | ${r.torch === null ? '—' : range(r.torch)} | ${r.torch === null ? '—' : `${(r.current.median / r.torch.median).toFixed(2)}x`} |`);
   }
-  const file = writeResults('models', { backend, rounds: ROUNDS, budgetSeconds: BUDGET, previous: base?.commit ?? null, peakGflops, rows, torch });
+  const file = writeResults('models', { backend, rounds: ROUNDS, budgetSeconds: BUDGET, previous: base?.commit ?? null, peakGflops, rows, threads, torch: torchVersion, torchAllocator: torchVersion ? torchAllocator() : null });
   console.log(`(written to ${file})`);
 }
 

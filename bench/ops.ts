@@ -6,13 +6,10 @@
  *   BENCH_BUDGET_S=2 npm run bench:ops     # seconds per measurement (default 1)
  *   BENCH_SKIP_JS=1 npm run bench:ops      # skip the (slow) js reference columns
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import * as nt from '../src/index.js';
+import { torchAllocator, torchResults } from './common.js';
 
 const BUDGET = Number(process.env.BENCH_BUDGET_S ?? 1);
-const PYTHON = '/usr/bin/python3';
 
 /** Median seconds per call of fn, after two warm-up calls, within the time budget (≥ 3 runs unless slow). */
 function median(fn: () => void, budget = BUDGET, minRuns = 3): number {
@@ -38,16 +35,7 @@ interface Row {
   readonly torch: number | null;
 }
 
-function torchTimes(): Record<string, number> | null {
-  if (!existsSync(PYTHON)) return null;
-  const script = fileURLToPath(new URL('../../bench/torch_ops.py', import.meta.url));
-  const r = spawnSync(PYTHON, [script, String(BUDGET)], { encoding: 'utf8', timeout: 600_000 });
-  if (r.status !== 0) {
-    console.log(`(PyTorch not measured: ${(r.stderr || '').trim().split('\n').pop()})`);
-    return null;
-  }
-  return JSON.parse(r.stdout.trim().split('\n').pop() as string) as Record<string, number>;
-}
+const torchTimes = (): Record<string, number> | null => torchResults<Record<string, number>>('torch_ops.py', [String(BUDGET)]);
 
 function onBackend(name: 'native' | 'js', fn: () => void): () => void {
   return () => {
@@ -111,7 +99,7 @@ function main(): void {
   }
   console.log(`Neurite ops benchmark — budget ${BUDGET} s per cell, native threads: ${nt.nativeAddon()?.threads()}`);
   const torch = torchTimes();
-  if (torch) console.log(`PyTorch ${torch.version} with ${torch.threads} threads, same run`);
+  if (torch) console.log(`PyTorch ${torch.version} with ${torch.threads} threads, ${torchAllocator()}, channels_last convolutions, same run`);
   const rows = [
     ...[256, 1024, 2048].map((n) => gemmRow(n, torch)),
     ...convRows('mnist_cnn (128×26×26×32 → 3×3×64)', 'mnist', [128, 26, 26, 32], 3, 64, torch),

@@ -14,11 +14,8 @@
  *   npm run bench:recurrent
  *   BENCH_BUDGET_S=6 BENCH_WORKLOADS=r1 npm run bench:recurrent
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import * as nt from '../src/index.js';
-import { medianRate } from './common.js';
+import { medianRate, torchAllocator, torchResults } from './common.js';
 
 const BUDGET = Number(process.env.BENCH_BUDGET_S ?? 4);
 const WORKLOADS = (process.env.BENCH_WORKLOADS ?? 'r1,r2,r3,r4').split(',');
@@ -70,17 +67,7 @@ const SPECS: Record<string, Workload> = {
   },
 };
 
-/** PyTorch's rates for r1/r2 in the same run (bench/torch_recurrent.py), or null when torch is missing. */
-function torchRates(): Record<string, number | string> | null {
-  if (!existsSync('/usr/bin/python3')) return null;
-  const script = fileURLToPath(new URL('../../bench/torch_recurrent.py', import.meta.url));
-  const r = spawnSync('/usr/bin/python3', [script, String(BUDGET)], { encoding: 'utf8', timeout: 600_000 });
-  if (r.status !== 0) {
-    console.log(`(PyTorch not measured: ${(r.stderr || '').trim().split('\n').pop()})`);
-    return null;
-  }
-  return JSON.parse(r.stdout.trim().split('\n').pop() as string) as Record<string, number | string>;
-}
+const torchRates = (): Record<string, number | string> | null => torchResults<Record<string, number | string>>('torch_recurrent.py', [String(BUDGET)]);
 
 const rows: [string, number, number | null][] = [];
 for (const key of WORKLOADS) {
@@ -94,7 +81,7 @@ for (const key of WORKLOADS) {
   rows.push([`${key.toUpperCase()} ${spec.label}, predict`, rate(() => model.predictOnBatch(x)), null]);
 }
 const torch = WORKLOADS.some((k) => k === 'r1' || k === 'r2') ? torchRates() : null;
-console.log(`Neurite recurrent benchmark — backend ${nt.getBackendName()}, batch ${BATCH}, ${BUDGET} s per measurement`);
+console.log(`Neurite recurrent benchmark — backend ${nt.getBackendName()}, batch ${BATCH}, ${BUDGET} s per measurement${torch ? `; PyTorch with ${torchAllocator()}` : ""}`);
 console.log(`| workload | Neurite samples/s | PyTorch ${torch?.version ?? ''} samples/s | Neurite / PyTorch |`);
 console.log('|---|---|---|---|');
 for (const [label, ours] of rows) {

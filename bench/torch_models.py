@@ -3,7 +3,9 @@
 W1 = MLP 784-512-256-10, Adam 1e-3, batch 128; W2 = Keras mnist_cnn, Adam, batch 128;
 W3 = the VGG-like net on 100x100x3, SGD 0.01 momentum 0.9 nesterov, batch 32.
 train = zero_grad + cross_entropy (softmax + categorical CE on logits) + backward + step +
-item; inference = softmax under no_grad (batch 1024, W3: 32), read back. 2 threads.
+item; inference = softmax under no_grad (batch 1024, W3: 32), read back. 2 threads;
+the convolutional nets and their inputs in channels_last (torch's fastest CPU layout);
+bench/common.ts preloads tcmalloc.
 Usage: torch_models.py BUDGET_S [w1,w2,w3]
 """
 import json, sys, time
@@ -59,10 +61,12 @@ for name in (sys.argv[2].split(",") if len(sys.argv) > 2 else ["w1", "w2", "w3"]
     build, shape, batch, infer_batch, make_opt = SPECS[name]
     g = torch.Generator().manual_seed(1)
     model = build()
+    layout = torch.channels_last if len(shape) == 3 else torch.contiguous_format
+    model = model.to(memory_format=layout)
     opt = make_opt(model.parameters())
-    x = torch.rand((batch, *shape), generator=g)
+    x = torch.rand((batch, *shape), generator=g).contiguous(memory_format=layout)
     y = torch.randint(0, 10, (batch,), generator=g)
-    xi = torch.rand((infer_batch, *shape), generator=g)
+    xi = torch.rand((infer_batch, *shape), generator=g).contiguous(memory_format=layout)
 
     def train_step():
         opt.zero_grad()

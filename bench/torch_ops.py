@@ -1,6 +1,7 @@
 """PyTorch reference for bench/ops.ts: same shapes, 2 threads, prints one JSON object.
 
-Run by the benchmark with /usr/bin/python3 (Debian python3-torch); NCHW is torch's layout.
+Run by the benchmark with /usr/bin/python3 (Debian python3-torch) and tcmalloc preloaded;
+convolutions in channels_last (NHWC in memory, as Neurite), torch's fastest CPU layout.
 """
 import json, sys, time
 import torch
@@ -32,9 +33,10 @@ for n in (256, 1024, 2048):
 
 
 def conv_case(name, N, H, W, C, K, O):
-    x = torch.rand(N, C, H, W, requires_grad=True)
-    w = torch.rand(O, C, K, K, requires_grad=True)
-    dy = torch.rand(N, O, H - K + 1, W - K + 1)
+    cl = torch.channels_last
+    x = torch.rand(N, C, H, W).to(memory_format=cl).requires_grad_()
+    w = torch.rand(O, C, K, K).to(memory_format=cl).requires_grad_()
+    dy = torch.rand(N, O, H - K + 1, W - K + 1).to(memory_format=cl)
 
     def fwd():
         with torch.no_grad():

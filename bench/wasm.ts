@@ -13,7 +13,7 @@
  * and predict on one fixed batch of seeded uniform data.
  *
  *   BENCH_BUDGET_S=6 npm run bench:wasm      # timed seconds per workload and side (default 3)
- *   BENCH_ROUNDS=5 npm run bench:wasm        # alternating rounds (default 3)
+ *   BENCH_ROUNDS=7 npm run bench:wasm        # alternating rounds (default 5)
  *   NEURITE_WASM_THREADS=1 npm run bench:wasm
  */
 import { spawnSync } from 'node:child_process';
@@ -32,7 +32,7 @@ const THIS_LIB = fileURLToPath(new URL('../src/index.js', import.meta.url));
 const BUDGET = Number(process.env.BENCH_BUDGET_S ?? 3);
 const W2_INFER_BATCH = 256;
 /** Alternating timed rounds per side. */
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 /** Seconds of warm-up per workload before timing (V8 tiers hot wasm functions up). */
 const WARM_S = 1;
 
