@@ -121,6 +121,28 @@ test('planned training follows eager training step by step (dropout masks includ
   a.weights.forEach((w, i) => assert.ok(maxDiff(w, b.weights[i]) < 1e-6, `weight ${i}`));
 });
 
+test('planned training with gradient clipping (clipnorm, globalClipnorm, computed in tensor ops) follows eager training', async () => {
+  for (const clip of [{ clipnorm: 0.05 }, { globalClipnorm: 0.05 }]) {
+    const run = async (runEagerly: boolean): Promise<{ losses: number[]; weights: nt.Tensor[]; state: nt.PlanState | null }> => {
+      nt.setSeed(21);
+      const m = new nt.Sequential([new nt.Dense({ units: 5, activation: 'relu', inputShape: [4] }), new nt.Dense({ units: 2 })]);
+      m.compile({ optimizer: new nt.SGD({ learningRate: 0.5, ...clip }), loss: 'mse', runEagerly });
+      const x = nt.randomUniform([8, 4], { seed: 22 });
+      const y = nt.randomUniform([8, 2], { seed: 23, minval: 2, maxval: 3 });
+      const losses: number[] = [];
+      for (let s = 0; s < 6; s++) losses.push((await m.trainOnBatch(x, y)) as number);
+      const trainer = (m as unknown as { trainer: { plans: nt.Planner } }).trainer;
+      return { losses, weights: m.getWeights(), state: [...trainer.plans.states().values()][0] ?? null };
+    };
+    const a = await run(true);
+    const b = await run(false);
+    assert.equal(b.state?.reason ?? null, null, `${JSON.stringify(clip)}: traced`);
+    assert.ok((b.state?.kernels?.length ?? 0) > 0, `${JSON.stringify(clip)}: the training step runs from a plan`);
+    a.losses.forEach((l, i) => assert.ok(Math.abs(l - b.losses[i]) < 1e-5, `${JSON.stringify(clip)} step ${i}: eager ${l}, planned ${b.losses[i]}`));
+    a.weights.forEach((w, i) => assert.ok(maxDiff(w, b.weights[i]) < 1e-5, `${JSON.stringify(clip)} weight ${i}`));
+  }
+});
+
 test('freezing a layer or compiling with another optimizer rebuilds the plans', async () => {
   nt.setSeed(13);
   const first = new nt.Dense({ units: 4, activation: 'relu', inputShape: [3] });

@@ -11,7 +11,7 @@ import { Variable } from '../tensor/variable.js';
 import { fill, scalar } from '../tensor/create.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { noGrad } from '../autograd/index.js';
-import { clip, mul, square, sum } from '../ops/index.js';
+import { add, clip, div, maximum, mul, sqrt, square, sum } from '../ops/index.js';
 import type { UpdateHyper, UpdateRule } from '../backends/op-table.js';
 import { runInPlace } from '../engine/launch.js';
 import { applyUpdateK } from '../ops/kernels.js';
@@ -197,17 +197,14 @@ export abstract class Optimizer implements Serializable {
     return noGrad(() => {
       let out = grads;
       if (clipvalue !== null) out = out.map((g) => clip(g, -clipvalue, clipvalue));
-      if (clipnorm !== null) {
-        out = out.map((g) => {
-          const norm = Math.sqrt(sum(square(g)).item());
-          return norm > clipnorm ? mul(g, clipnorm / norm) : g;
-        });
-      }
-      if (globalClipnorm !== null) {
-        let total = 0;
-        for (const g of out) total += sum(square(g)).item();
-        const norm = Math.sqrt(total);
-        if (norm > globalClipnorm) out = out.map((g) => mul(g, globalClipnorm / norm));
+      // As Keras' clip_by_norm / clip_by_global_norm: g · c / max(‖g‖, c), in tensor ops so
+      // that no value is read on the host and a training step with clipping stays plannable.
+      const scale = (sumSquares: Tensor, c: number): Tensor => div(c, maximum(sqrt(sumSquares), c));
+      if (clipnorm !== null) out = out.map((g) => mul(g, scale(sum(square(g)), clipnorm)));
+      if (globalClipnorm !== null && out.length > 0) {
+        const total = out.map((g) => sum(square(g))).reduce((a, b) => add(a, b));
+        const factor = scale(total, globalClipnorm);
+        out = out.map((g) => mul(g, factor));
       }
       return out;
     });
