@@ -18,9 +18,10 @@ import { createNativeBackend } from '../src/backends/native/backend.js';
 import type { Backend } from '../src/backends/interface.js';
 import { UNARY_CODES } from '../src/backends/codes.js';
 import { BackendIO, compareBackends, CONV_CASES } from './helpers/backend-cases.js';
+import { unavailable } from './helpers/oracle.js';
 
 const addon = nt.nativeAddon();
-const skip = addon === null ? `native backend not available: ${nt.backendFailure('native') ?? 'not built'}` : false;
+const skip = unavailable(addon === null && `native backend not available: ${nt.backendFailure('native') ?? 'not built'}`);
 const native: Backend | null = addon ? createNativeBackend(addon) : null;
 
 

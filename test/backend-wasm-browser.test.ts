@@ -12,10 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { browserSkipReason, launchBrowser, serveStatic } from './helpers/browser.js';
+import { unavailable } from './helpers/oracle.js';
 
 const BUILD = fileURLToPath(new URL('..', import.meta.url)); // build/
 const built = existsSync(new URL('../wasm/neurite-kernels.wasm', import.meta.url));
-const skip = browserSkipReason() ?? (built ? false : 'the wasm kernels were not built');
+const skip = unavailable(browserSkipReason() ?? (!built && 'the wasm kernels were not built'));
 
 interface PageResult {
   readonly threads: number;

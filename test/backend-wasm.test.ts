@@ -11,11 +11,12 @@ import * as nt from '../src/index.js';
 import { jsBackend } from '../src/backends/js/index.js';
 import { KernelModule, createWasmBackend } from '../src/backends/wasm/index.js';
 import { BackendIO, compareBackends, data } from './helpers/backend-cases.js';
+import { unavailable } from './helpers/oracle.js';
 
 const ST = new URL('../wasm/neurite-kernels.wasm', import.meta.url);
 const MT = new URL('../wasm/neurite-kernels-mt.wasm', import.meta.url);
 const built = existsSync(ST) && existsSync(MT);
-const skip = built ? false : 'the wasm kernels were not built (npm run build needs clang and lld)';
+const skip = unavailable(!built && 'the wasm kernels were not built (npm run build needs clang and lld)');
 
 function report(r: { checked: number; failures: { what: string; detail: string }[] }): void {
   assert.ok(r.checked > 400, `only ${r.checked} comparisons ran`);

@@ -11,6 +11,7 @@ import { startBoard, type RunSummary } from '../src/board/server.js';
 import type { MonitorLog } from '../src/callbacks/training-monitor.js';
 import { browserSkipReason, launchBrowser } from './helpers/browser.js';
 import { fashionRows } from './helpers/board-trainer.js';
+import { unavailable } from './helpers/oracle.js';
 
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 const TRAINER = fileURLToPath(new URL('./helpers/board-trainer.js', import.meta.url));
@@ -199,7 +200,7 @@ test('startBoard checks its options', async () => {
   }
 });
 
-const skip = browserSkipReason() ?? false;
+const skip = unavailable(browserSkipReason());
 
 test('in headless Chromium the board shows a run live: its loss curve gains points while a training process runs (and by polling without EventSource)', { skip, timeout: 90000 }, async () => {
   const base = mkdtempSync(join(tmpdir(), 'neurite-board-live-'));

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { browserSkipReason, launchBrowser, serveStatic, type StaticServer } from './helpers/browser.js';
 import * as node from '../src/index.js';
+import { skipOrFail, unavailable } from './helpers/oracle.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -77,9 +78,9 @@ function buildBundle(): string {
   return out;
 }
 
-const skip = browserSkipReason();
+const skip = unavailable(browserSkipReason());
 
-describe('browser bundle', { skip: skip ?? false }, () => {
+describe('browser bundle', { skip }, () => {
   let out = '';
   let browser: Browser;
   let server: StaticServer;
@@ -170,7 +171,7 @@ describe('browser bundle', { skip: skip ?? false }, () => {
   test('with the wasm backend (once the bundle exports loadWasmBackend), the tiny model still matches Node', async (t) => {
     const exported = await page.evaluate(() => typeof (window as unknown as { nt: { loadWasmBackend?: unknown } }).nt.loadWasmBackend === 'function');
     if (!exported) return t.skip('this bundle does not export loadWasmBackend');
-    if (!existsSync(join(out, 'browser', 'neurite-kernels.wasm'))) return t.skip('build/wasm/neurite-kernels.wasm is not built');
+    if (!existsSync(join(out, 'browser', 'neurite-kernels.wasm'))) return skipOrFail(t, 'build/wasm/neurite-kernels.wasm is not built');
     const r = (await page.evaluate(`(async () => {
       const nt = window.nt;
       const ok = await nt.loadWasmBackend({ wasm: new URL('./neurite-kernels.wasm', location.href) });

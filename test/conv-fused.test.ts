@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as nt from '../src/index.js';
+import { unavailable } from './helpers/oracle.js';
 
 function close(a: nt.Tensor, b: nt.Tensor, what: string): void {
   assert.deepEqual(a.shape, b.shape, what);
@@ -65,7 +66,7 @@ test('fused conv epilogue equals the composed ops (js backend)', () => {
 });
 
 const addon = nt.nativeAddon();
-test('fused conv epilogue equals the composed ops (native: oneDNN and im2col engines)', { skip: addon ? false : 'native backend not built' }, () => {
+test('fused conv epilogue equals the composed ops (native: oneDNN and im2col engines)', { skip: unavailable(!addon && 'native backend not built') }, () => {
   const before = nt.getBackendName();
   nt.setBackend('native');
   try {

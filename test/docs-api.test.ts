@@ -10,10 +10,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { unavailable } from './helpers/oracle.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const TYPEDOC = join(ROOT, 'tools/typedoc/node_modules/typedoc/package.json');
-const skip = existsSync(TYPEDOC) ? false : 'TypeDoc is not installed: run `npm ci --prefix tools/typedoc`';
+const skip = unavailable(!existsSync(TYPEDOC) && 'TypeDoc is not installed: run `npm ci --prefix tools/typedoc`');
 
 /** The first words of the TSDoc comment right above `export class <name>` in a source file (markdown backticks dropped). */
 function classDocWords(file: string, name: string, count: number): string {

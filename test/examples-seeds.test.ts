@@ -14,11 +14,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { RESULT_PREFIX } from '../examples/seeds/common.js';
+import { unavailable } from './helpers/oracle.js';
 
 const run = promisify(execFile);
 const SCRIPTS = fileURLToPath(new URL('../examples/seeds/', import.meta.url));
 const FASHION = '/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz';
-const skip = existsSync(FASHION) ? false : 'Fashion-MNIST is not installed (Debian package dataset-fashion-mnist)';
+const skip = unavailable(!existsSync(FASHION) && 'Fashion-MNIST is not installed (Debian package dataset-fashion-mnist)');
 
 type Json = number | string | boolean | null | Json[] | { [key: string]: Json };
 

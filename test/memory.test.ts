@@ -16,10 +16,11 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as nt from '../src/index.js';
 import { formatCurve, type MemorySample } from '../bench/memory.js';
+import { unavailable } from './helpers/oracle.js';
 
 const MB = 1024 * 1024;
 const wasmBuilt = existsSync(new URL('../wasm/neurite-kernels.wasm', import.meta.url));
-const skip = wasmBuilt ? false : 'the wasm kernels were not built';
+const skip = unavailable(!wasmBuilt && 'the wasm kernels were not built');
 
 test('100 epochs on the wasm backend: flat nt.memory() bytes and flat RSS after the warm-up', { skip, timeout: 600_000 }, () => {
   const script = fileURLToPath(new URL('../bench/memory.js', import.meta.url));

@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { fixture } from './helpers/shared.js';
 import { Tensor, Variable, tensor } from '../src/tensor/index.js';
 import { randomNormal } from '../src/ops/index.js';
+import { skipOrFail, unavailable } from './helpers/oracle.js';
 import {
   Adadelta, Adagrad, Adam, AdamW, Adamax, CosineDecay, ExponentialDecay, InverseTimeDecay, Nadam, type Optimizer,
   PiecewiseConstantDecay, RMSprop, SGD, getOptimizer, getSchedule, serializeOptimizer,
@@ -324,7 +325,7 @@ test('applyGradients rejects malformed input, naming the variable', () => {
 
 const H5 = fixture('keras-h5', 'dig94_mlp_logits.h5');
 const PY = '/usr/bin/python3';
-const pySkip = !existsSync(H5) ? `fixture missing: ${H5}` : !existsSync(PY) ? 'python3 not installed' : false;
+const pySkip = unavailable(!existsSync(H5) ? `fixture missing: ${H5}` : !existsSync(PY) && 'python3 not installed');
 
 test('the optimizer state of a real tf.keras 2 .h5 file: config, slot names, order and values', { skip: pySkip }, (t) => {
   const script = `
@@ -337,7 +338,7 @@ ws = [{'name': n, 'shape': list(g[n].shape), 'dtype': str(g[n].dtype), 'b64': ba
 print(json.dumps({'optimizer': tc['optimizer_config'], 'weights': ws}))`;
   const r = spawnSync(PY, ['-c', script, H5], { encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.status !== 0 && /No module named 'h5py'/.test(r.stderr)) {
-    t.skip('python3-h5py is not installed');
+    skipOrFail(t, 'python3-h5py is not installed');
     return;
   }
   assert.equal(r.status, 0, r.stderr);

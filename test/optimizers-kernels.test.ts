@@ -20,9 +20,10 @@ import { jsBackend } from '../src/backends/js/index.js';
 import { UPDATE_CODES, packHyper } from '../src/backends/codes.js';
 import type { UpdateHyper, UpdateRule } from '../src/backends/interface.js';
 import { Adadelta, Adagrad, Adam, AdamW, Adamax, Nadam, type Optimizer, RMSprop, SGD, getOptimizer } from '../src/optimizers/index.js';
+import { unavailable } from './helpers/oracle.js';
 
 const addon = nativeAddon();
-const skip = addon === null ? `native backend not available: ${backendFailure('native') ?? 'not built'}` : false;
+const skip = unavailable(addon === null && `native backend not available: ${backendFailure('native') ?? 'not built'}`);
 
 function data(n: number, seed: number, lo: number, hi: number): Float32Array {
   return Float32Array.from(randomUniform([n], { seed, minval: lo, maxval: hi }).dataSync());

@@ -13,6 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { browserSkipReason, launchBrowser, serveStatic, type StaticServer } from './helpers/browser.js';
+import { unavailable } from './helpers/oracle.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const ARTIFACTS = join(ROOT, 'test-artifacts');
@@ -94,9 +95,9 @@ function patch(px: Sampled, fx: number, fy: number, half = 1): [number, number, 
   return sum.map((v) => v / n) as [number, number, number];
 }
 
-const skip = browserSkipReason();
+const skip = unavailable(browserSkipReason());
 
-describe('Playground', { skip: skip ?? false }, () => {
+describe('Playground', { skip }, () => {
   let dir = '';
   let browser: Browser;
   let server: StaticServer;

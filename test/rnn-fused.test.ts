@@ -17,12 +17,13 @@ import { createNativeBackend } from '../src/backends/native/backend.js';
 import type { Backend, RnnCell, RnnInfo } from '../src/backends/interface.js';
 import { rnnOutputSize, rnnReserveSize } from '../src/backends/js/rnn.js';
 import { checkGradients, randn, totals } from './helpers/gradcheck.js';
+import { unavailable } from './helpers/oracle.js';
 
 after(() => console.log(`# gradcheck (fused recurrent): ${totals.calls} checks, ${totals.elements} input elements compared`));
 
 const addon = nt.nativeAddon();
 const native: Backend | null = addon ? createNativeBackend(addon) : null;
-const skipNative = native === null ? `native backend not available: ${nt.backendFailure('native') ?? 'not built'}` : false;
+const skipNative = unavailable(native === null && `native backend not available: ${nt.backendFailure('native') ?? 'not built'}`);
 
 /** |got − want| ≤ rtol·(|want| + mean|want|) elementwise (float32 sums in different orders). */
 function close(got: ArrayLike<number>, want: ArrayLike<number>, rtol: number, what: string): void {
