@@ -195,13 +195,12 @@ export function createAcceleratedBackend<H>(spec: AcceleratedSpec<H>): Backend<H
       js.dropoutMask(view(mask, 'dropoutMask'), rate, seed);
     },
     applyUpdate(rule, param, grad, slots, hyper) {
-      // A malformed call fails here with the reference's message, whichever kernel runs it.
-      const vp = view(param, 'applyUpdate');
-      const vg = view(grad, 'applyUpdate');
-      const vs = views(slots, 'applyUpdate');
-      checkUpdate(rule, vp, vg, vs, hyper);
+      // A malformed call fails here with the reference's message, whichever kernel runs it
+      // (checked on sizes: no host views unless the reference kernel runs).
+      const sized = (h: H): { length: number } => ({ length: spec.size(h) });
+      checkUpdate(rule, sized(param), sized(grad), slots.map(sized), hyper);
       if (k.applyUpdate && big(param) && k.applyUpdate(rule, param, grad, slots, hyper) !== false) return;
-      js.applyUpdate(rule, vp, vg, vs, hyper);
+      js.applyUpdate(rule, view(param, 'applyUpdate'), view(grad, 'applyUpdate'), views(slots, 'applyUpdate'), hyper);
     },
     batchNorm(x, mean, variance, offset, scale, y, eps, outer, c, inner) {
       if (k.batchNorm && big(x) && k.batchNorm(x, mean, variance, offset, scale, y, eps, outer, c, inner) !== false) return;
