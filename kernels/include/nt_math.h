@@ -40,7 +40,13 @@ float nt_powf(float x, float y);
 #define NT_SIN(v) sinf(v)
 #define NT_COS(v) cosf(v)
 #define NT_ERF(v) erff(v)
-#define NT_POW(v, w) powf(v, w)
+// Math.pow's special cases where C's powf differs: pow(±1, NaN) and pow(±1, ±inf) are NaN.
+static inline float nt_pow_js(float x, float y) {
+  if (y == 0) return 1.0f;
+  if (y != y || (fabsf(x) == 1.0f && isinf(y))) return NAN;
+  return powf(x, y);
+}
+#define NT_POW(v, w) nt_pow_js(v, w)
 #define NT_SQRT(v) sqrtf(v)
 #define NT_FLOOR(v) floorf(v)
 #define NT_CEIL(v) ceilf(v)

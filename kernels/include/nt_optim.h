@@ -71,7 +71,7 @@ static inline void nt_adamax(float* p, const float* g, float* const* s, const nt
   for (int64_t i = b; i < e; i++) {
     const double gi = g[i];
     const double mi = b1 * m[i] + c1 * gi;
-    const double ui = NT_DMAX(b2 * u[i], gi < 0 ? -gi : gi);
+    const double ui = NT_DMAX(b2 * u[i], __builtin_fabs(gi));  // fabs: +0 for -0, as Math.abs
     m[i] = (float)mi;
     u[i] = (float)ui;
     p[i] = (float)(p[i] - (step * mi) / (ui + eps));

@@ -192,6 +192,16 @@ export function compareBackends(target: Backend, ref: Backend, options: { rtol?:
         guard(`binary ${op}`, () => both(`binary ${op} ${JSON.stringify(sa)} ${JSON.stringify(sb)}`, size(out), [a, b], (bk, [ha, hb], o) => bk.binary(op, ha, sa, hb, sb, o, out), 0.05));
       }
     });
+    // Special pairs every kernel must treat like the reference (Math.pow's NaN and infinity
+    // cases among them), elementwise over 2048 values (above every cut-over).
+    const sx = [1, -1, 1, -1, Number.NaN, 0, -0, 0, -Infinity, -Infinity, -Infinity, -Infinity, Infinity, -2, -2, 2, 0.5, 1e30, -1e-30, 3];
+    const sy = [Number.NaN, Infinity, -Infinity, Number.NaN, 0, -1, -3, 2, 0.5, -0.5, 3, -3, -2, 0.5, 3, Number.NaN, Infinity, 2, -3, 0];
+    const n = 2048;
+    const a = new Float32Array(n).map((_, i) => sx[i % sx.length]);
+    const b = new Float32Array(n).map((_, i) => sy[i % sy.length]);
+    for (const op of BINARY_OPS) {
+      guard(`binary ${op} special values`, () => both(`binary ${op} special values`, n, [a, b], (bk, [ha, hb], o) => bk.binary(op, ha, [n], hb, [n], o, [n]), 0.05));
+    }
   }
   if (want('reduce')) {
     const views = [[1, 100003, 1], [257, 31, 1], [3, 77, 29], [1, 4096, 5], [40, 3, 64], [2, 9000, 2], [128, 10, 1]];

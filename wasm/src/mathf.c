@@ -196,6 +196,10 @@ float nt_powf(float xf, float yf) {
     if (y > 0) return odd ? xf : 0.0f;
     return odd ? 1.0f / xf : __builtin_inff();
   }
+  if (x == -__builtin_inf()) {  // before the non-integer test: Math.pow(-inf, 0.5) is inf
+    if (y > 0) return odd ? -__builtin_inff() : __builtin_inff();
+    return odd ? -0.0f : 0.0f;
+  }
   if (x < 0 && !integer) return __builtin_nanf("");
   const double r = exp_d(y * log_d(__builtin_fabs(x)));
   return (float)(x < 0 && odd ? -r : r);
