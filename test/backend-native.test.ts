@@ -90,3 +90,23 @@ test('the addon rejects buffers that are too small instead of overrunning them',
   assert.throws(() => addon!.conv2d(new Float32Array(4), new Float32Array(4), new Float32Array(4), new Int32Array(3), null, false), /needs 16/);
   assert.throws(() => addon!.unary(UNARY_CODES.neg, new Int32Array(4) as unknown as Float32Array, new Float32Array(4), 4, 0, 0), /must be a Float32Array/);
 });
+
+test('changing the thread count between kernels keeps results exact (new workers do not join the last job)', { skip }, () => {
+  const before = addon!.threads();
+  const [m, k, n] = [4, 9216, 128];
+  const a = Float32Array.from({ length: m * k }, (_, i) => Math.sin(i));
+  const b = Float32Array.from({ length: k * n }, (_, i) => Math.cos(i * 0.5));
+  const want = new Float32Array(m * n);
+  addon!.matmul(a, b, want, 1, 1, m, k, n, false, false, null, false);
+  try {
+    for (let round = 0; round < 50; round++) {
+      addon!.setThreads(1 + (round % 4));
+      const got = new Float32Array(m * n);
+      addon!.matmul(a, b, got, 1, 1, m, k, n, false, false, null, false);
+      for (let i = 0; i < got.length; i++) assert.ok(Math.abs(got[i]! - want[i]!) <= 1e-3 * (1 + Math.abs(want[i]!)), `round ${round} [${i}]: ${got[i]} vs ${want[i]}`);
+    }
+  } finally {
+    addon!.setThreads(before);
+  }
+  assert.equal(addon!.threads(), before);
+});

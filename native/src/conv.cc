@@ -1,5 +1,7 @@
-// 2-D convolution in NHWC with HWIO filters: im2col + OpenBLAS sgemm for general shapes,
-// one big sgemm for pointwise (1x1) convolutions, and direct kernels for depthwise ones.
+// 2-D convolution in NHWC with HWIO filters. Forward: the direct kernel (conv_direct.cc)
+// for small batches, else oneDNN (dnnl_conv.cc) when built with it, else im2col + OpenBLAS
+// sgemm for general shapes, one big sgemm for pointwise (1x1) convolutions and direct
+// kernels for depthwise ones (set_conv_engine forces one). Gradients: oneDNN or im2col.
 // Work is split over output rows (forward, filter gradient) or images (input gradient);
 // each thread owns its scratch buffers and runs single-threaded BLAS on its chunk.
 #include <cblas.h>
@@ -117,7 +119,7 @@ void apply_epilogue(float* y, int64_t rows, int64_t C, const Epilogue& ep) {
   for (int64_t r = 0; r < rows; r++) {
     float* p = y + r * C;
     if (ep.bias) for (int64_t c = 0; c < C; c++) p[c] += ep.bias[c];
-    if (ep.relu) for (int64_t c = 0; c < C; c++) p[c] = p[c] > 0 ? p[c] : p[c] <= 0 ? 0.0f : p[c];
+    if (ep.relu) for (int64_t c = 0; c < C; c++) p[c] = relu_keep_nan(p[c]);
   }
 }
 

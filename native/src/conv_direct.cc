@@ -66,8 +66,7 @@ void tile(const float* x, const float* w, float* y, const ConvInfo& c, int64_t n
       v16 v = acc[t][j];
       if (ep.bias) v += load16(ep.bias + ob + 16 * j);
       if (ep.relu) {
-        // x > 0 ? x : (x <= 0 ? 0 : x): NaN passes through, like every other ReLU here.
-        for (int l = 0; l < 16; l++) v[l] = v[l] > 0 ? v[l] : v[l] <= 0 ? 0.0f : v[l];
+        for (int l = 0; l < 16; l++) v[l] = relu_keep_nan(v[l]);
       }
       store16(yp + 16 * j, v);
     }

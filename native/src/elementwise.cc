@@ -2,7 +2,6 @@
 // ops, with the formulas of the op table (src/backends/op-table.ts → build/gen/nt_ops.h).
 // Each binary op is a lambda instantiated into its own loop so the compiler can vectorize it.
 #include <algorithm>
-#include <cmath>
 
 #include "kernels.h"
 #include "nt_elementwise.h"

@@ -26,12 +26,8 @@ constexpr int kSmallM = 16;
 // Columns of C per block: the accumulators of kSmallM rows stay in L1.
 constexpr int64_t kSmallBlock = 128;
 
-// C[m, n] = act(A[m, k]·B + bias) for few rows (m ≤ kSmallM): a batch-1 dense layer. BLAS
-// libraries handle m = 1 poorly (measured 90–250 µs for 784×512 where streaming the
-// weights once takes ~25 µs); here B is read once, 4 rows of it per pass over the
-// accumulators, and the epilogue is applied as C is written. B is [k, n] or, with transB,
-// [n, k] (each output a dot product). Columns are split across the thread pool.
-// Partial sums of rows [p0, p1) of B into acc[m][jn] for columns [j0, j0 + jn) (B [k, n]).
+// Partial sums of rows [p0, p1) of B into acc[m][jn] (row stride kSmallBlock) for columns
+// [j0, j0 + jn) (B [k, n]).
 void accumulate_rows(const float* A, const float* B, float* acc, int m, int k, int n, int64_t j0, int64_t jn, int p0, int p1) {
   for (int r = 0; r < m; r++) {
     float* ar = acc + r * kSmallBlock;
@@ -62,7 +58,19 @@ void accumulate_rows(const float* A, const float* B, float* acc, int m, int k, i
 
 inline float epilogue(float v, const float* bias, int64_t j, bool relu) {
   v += bias ? bias[j] : 0.0f;
-  return relu ? (v > 0 ? v : v <= 0 ? 0.0f : v) : v;
+  return relu ? relu_keep_nan(v) : v;
+}
+
+// Dot product of n floats with 16 independent partial sums (vectorizes without reassociation).
+inline float dot(const float* a, const float* b, int n) {
+  float part[16] = {};
+  int p = 0;
+  for (; p + 16 <= n; p += 16)
+    for (int q = 0; q < 16; q++) part[q] += a[p + q] * b[p + q];
+  float s = 0.0f;
+  for (int q = 0; q < 16; q++) s += part[q];
+  for (; p < n; p++) s += a[p] * b[p];
+  return s;
 }
 
 // Few column blocks but a long reduction (a flattened conv map into a small dense layer):
@@ -93,6 +101,11 @@ void gemm_small_m_split_k(const float* A, const float* B, float* C, int m, int k
   }
 }
 
+// C[m, n] = act(A[m, k]·B + bias) for few rows (m ≤ kSmallM): a batch-1 dense layer. BLAS
+// libraries handle m = 1 poorly (measured 90–250 µs for 784×512 where streaming the
+// weights once takes ~25 µs); here B is read once, 4 rows of it per pass over the
+// accumulators, and the epilogue is applied as C is written. B is [k, n] or, with transB,
+// [n, k] (each output a dot product). Columns are split across the thread pool.
 void gemm_small_m(const float* A, const float* B, float* C, int m, int k, int n, bool transB, const float* bias, bool relu) {
   const int64_t blocks = (n + kSmallBlock - 1) / kSmallBlock;
   const int64_t work = static_cast<int64_t>(m) * k * n;
@@ -109,12 +122,7 @@ void gemm_small_m(const float* A, const float* B, float* C, int m, int k, int n,
       } else {
         for (int r = 0; r < m; r++) {
           const float* ar = A + static_cast<int64_t>(r) * k;
-          for (int64_t j = 0; j < jn; j++) {
-            const float* bj = B + (j0 + j) * k;
-            float s = 0.0f;
-            for (int p = 0; p < k; p++) s += ar[p] * bj[p];
-            acc[r * kSmallBlock + j] = s;
-          }
+          for (int64_t j = 0; j < jn; j++) acc[r * kSmallBlock + j] = dot(ar, B + (j0 + j) * k, k);
         }
       }
       for (int r = 0; r < m; r++) {
@@ -177,7 +185,7 @@ void bias_activation(float* y, int64_t rows, int64_t channels, const Epilogue& e
     for (int64_t r = r0; r < r1; r++) {
       float* p = y + r * channels;
       if (ep.bias) for (int64_t c = 0; c < channels; c++) p[c] += ep.bias[c];
-      if (ep.relu) for (int64_t c = 0; c < channels; c++) p[c] = p[c] > 0 ? p[c] : p[c] <= 0 ? 0.0f : p[c];
+      if (ep.relu) for (int64_t c = 0; c < channels; c++) p[c] = relu_keep_nan(p[c]);
     }
   });
 }

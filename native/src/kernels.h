@@ -18,6 +18,9 @@ struct PoolInfo {
       padBottom, padRight, countIncludePad;
 };
 
+// ReLU as every kernel here writes it: x > 0 ? x : (x <= 0 ? 0 : x), so NaN passes through.
+inline float relu_keep_nan(float v) { return v > 0 ? v : v <= 0 ? 0.0f : v; }
+
 // Optional fused epilogue: y = act(y + bias) over the last axis; bias may be null, relu selects the activation.
 struct Epilogue {
   const float* bias = nullptr;

@@ -22,7 +22,9 @@ class Pool {
     stop();
     stopping_ = false;
     stopping_flag_.store(false);
-    for (int i = 1; i < threads; i++) workers_.emplace_back([this, i] { loop(i); });
+    // New workers start from the current generation: the last job is not theirs to join.
+    const uint64_t now = generation_.load(std::memory_order_acquire);
+    for (int i = 1; i < threads; i++) workers_.emplace_back([this, i, now] { loop(i, now); });
   }
 
   // Runs job(task, thread) for every task; the caller works too and returns when all finish.
@@ -54,11 +56,12 @@ class Pool {
 
   // After a job a worker polls for the next one for about kSpinMicros (the next kernel of a
   // planned step usually comes within microseconds), then sleeps on the condition variable.
-  void loop(int thread) {
-    uint64_t seen = 0;
+  void loop(int thread, uint64_t seen) {
+    // quiesce() calls since the last job started send a polling worker to sleep (taken when
+    // the job starts, so a call made while the worker finished that job is not missed).
+    uint64_t quiet = quiet_.load(std::memory_order_acquire);
     for (;;) {
       const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(kSpinMicros);
-      const uint64_t quiet = quiet_.load(std::memory_order_acquire);
       bool woke = false;
       while (!woke) {
         for (int i = 0; i < 256; i++) {
@@ -83,6 +86,7 @@ class Pool {
         }
         if (stopping_) return;
         seen = generation_.load(std::memory_order_acquire);
+        quiet = quiet_.load(std::memory_order_acquire);
       }
       work(thread);
       active_.fetch_sub(1, std::memory_order_release);
