@@ -151,6 +151,11 @@ export abstract class Layer {
 
   /** Freezing a layer (false) stops gradients to and updates of all its weights. */
   set trainable(value: boolean) {
+    // Plans record what a layer computes in training, and a frozen layer may compute
+    // differently (BatchNormalization then uses its moving statistics) even when none of
+    // its variables changes flag (BatchNormalization with center and scale off): the
+    // structure version is what plans are validated against.
+    if (value !== this.isTrainable) Variable.structureVersion++;
     this.isTrainable = value;
     for (const e of this.entries) e.variable.trainable = value && e.trainable;
   }
