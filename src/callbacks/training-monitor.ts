@@ -197,7 +197,7 @@ export class TrainingMonitor extends Callback {
       lr: finite(logs.lr) ?? this.epochLr ?? finite(this.model?.optimizer?.learningRate),
       time: now.toISOString(),
       elapsed: (now.getTime() - this.started) / 1000,
-      ...(this.samples ? { samples: this.predictSamples(this.samples) } : {}),
+      ...(this.samples ? { samples: await this.predictSamples(this.samples) } : {}),
     };
     this.log.epochs.push(entry);
     this.log.updatedAt = entry.time;
@@ -219,7 +219,7 @@ export class TrainingMonitor extends Callback {
     await this.writeFiles();
   }
 
-  private predictSamples(samples: MonitorSamples): SamplePrediction[] {
+  private async predictSamples(samples: MonitorSamples): Promise<SamplePrediction[]> {
     const model = this.model as unknown as Partial<Predicting> | null;
     if (!model || typeof model.predict !== 'function') throw new Error('TrainingMonitor: samples need a model with predict()');
     let out: Tensor | Tensor[];
@@ -231,7 +231,8 @@ export class TrainingMonitor extends Callback {
     const probs = Array.isArray(out) ? out[0] : out;
     const n = probs.shape[0];
     const k = probs.size / n;
-    const data = probs.dataSync();
+    // Read asynchronously: on a GPU backend the predictions have no synchronous reads.
+    const data = await probs.data();
     const result: SamplePrediction[] = [];
     for (let i = 0; i < n; i++) {
       if (k === 1) {
@@ -295,8 +296,10 @@ async function writeSampleImages(samples: MonitorSamples, runDir: string): Promi
   const sharp = await loadSharp();
   const size = h * w * c;
   const names: string[] = [];
+  // One read for every sample (and asynchronous: a GPU tensor has no synchronous reads).
+  const values = await x.data();
   for (let i = 0; i < n; i++) {
-    const px = Array.from(x.dataSync().subarray(i * size, (i + 1) * size) as ArrayLike<number>, Number);
+    const px = Array.from(values.subarray(i * size, (i + 1) * size) as ArrayLike<number>, Number);
     let lo = Infinity;
     let hi = -Infinity;
     for (const v of px) {

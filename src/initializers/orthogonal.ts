@@ -7,7 +7,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import type { DataType } from '../tensor/dtype.js';
 import { tensor } from '../tensor/create.js';
 import { formatShape } from '../tensor/shape.js';
-import { randomNormal } from '../ops/random.js';
+import { rngFor } from '../tensor/rng.js';
 import type { ConfigDict } from '../utils/serialization.js';
 import { RandomInitializer } from './initializer.js';
 import { numberArg, seedArg } from './config.js';
@@ -47,7 +47,11 @@ export class Orthogonal extends RandomInitializer {
     const n = Math.min(rows, cols);
     const out = new Float32Array(rows * cols);
     if (n === 0) return tensor(out, shape);
-    const a = randomNormal([m, n], { seed: this.seed }).dataSync();
+    // The draws randomNormal([m, n], { seed }) makes, taken on the host (the factorization
+    // runs here, and a GPU tensor could not be read back synchronously).
+    const a = new Float32Array(m * n);
+    const rng = rngFor(this.seed);
+    for (let i = 0; i < a.length; i++) a[i] = rng.normal();
     // Column-major copy: the factorization walks down columns.
     const colMajor = new Float64Array(m * n);
     for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) colMajor[j * m + i] = a[i * n + j];

@@ -5,7 +5,7 @@
  * written atomically. Loading one and continuing `fit` from the saved epoch with the saved
  * seed reproduces an uninterrupted run exactly (same backend).
  */
-import { Tensor } from '../tensor/tensor.js';
+import { Tensor, fetchValues } from '../tensor/tensor.js';
 import type { Variable } from '../tensor/variable.js';
 import { getGlobalRngState, setGlobalRngState } from '../tensor/rng.js';
 import { decodeWeights, encodeWeights, readFileBytes, writeFileAtomic } from './weights-format.js';
@@ -45,6 +45,7 @@ interface CheckpointHeader {
 export async function saveCheckpoint(model: CheckpointModel, path: string, info: Partial<CheckpointInfo> = {}): Promise<void> {
   const opt = model.optimizer;
   const optWeights = opt.getWeights();
+  await fetchValues([...(model.weights as Tensor[]), ...optWeights]);
   const layers: Record<string, number[]> = {};
   model.layers.forEach((l, i) => {
     const st = l.getRngState();

@@ -1,4 +1,4 @@
-import type { Tensor } from '../tensor/tensor.js';
+import { type Tensor, fetchValues } from '../tensor/tensor.js';
 import type { Variable } from '../tensor/variable.js';
 import type { ConfigDict } from '../utils/serialization.js';
 import { decodeWeights, encodeWeights, readFileBytes, writeFileAtomic } from './weights-format.js';
@@ -13,6 +13,7 @@ export interface SavableModel {
 
 /** Saves the weights (by name, in `weights` order) to one native-format file, atomically. */
 export async function saveWeightsFile(model: SavableModel, path: string): Promise<void> {
+  await fetchValues(model.weights as Tensor[]);
   const named = model.weights.map((w) => ({ name: w.name, tensor: w as Tensor }));
   await writeFileAtomic(path, encodeWeights(named, { model: model.name }));
 }
@@ -35,6 +36,7 @@ export async function loadWeightsFile(model: SavableModel, path: string): Promis
 
 /** Saves config + weights in one native file (Keras' model.save until the .h5 format exists). */
 export async function saveModelFile(model: SavableModel, path: string): Promise<void> {
+  await fetchValues(model.weights as Tensor[]);
   const named = model.weights.map((w) => ({ name: w.name, tensor: w as Tensor }));
   await writeFileAtomic(path, encodeWeights(named, { model_config: { class_name: model.getClassName(), config: model.getConfig() } }));
 }

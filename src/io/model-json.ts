@@ -6,7 +6,7 @@
  * model.json: { format: 'neurite-model', version: 1, model_config: { class_name, config },
  *               weights_manifest: { path: 'model.weights.bin', weights: [{ name, shape, dtype, offset, byteLength }] } }
  */
-import { Tensor } from '../tensor/tensor.js';
+import { Tensor, fetchValues } from '../tensor/tensor.js';
 import type { ConfigDict } from '../utils/serialization.js';
 import type { SavableModel } from './model-io.js';
 import { decodeWeights, readFileBytes, writeFileAtomic, type WeightEntry } from './weights-format.js';
@@ -35,6 +35,7 @@ function baseName(path: string): string {
 export async function saveModelJson(model: SavableModel, path: string): Promise<void> {
   if (!path.endsWith('.json')) throw new Error(`saveModelJson: the path must end in .json; got ${path}`);
   const binPath = path.replace(/\.json$/, '.weights.bin');
+  await fetchValues(model.weights as Tensor[]);
   let offset = 0;
   const weights: WeightEntry[] = model.weights.map((w) => {
     const e = { name: w.name, shape: [...w.shape], dtype: w.dtype, offset, byteLength: w.size * 4 };

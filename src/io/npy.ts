@@ -120,7 +120,7 @@ export function encodeNpy(data: Float32Array | Int32Array | Float64Array | Uint8
 
 /** Writes a tensor to a .npy file (float32 `<f4` or int32 `<i4`), atomically; creates the folder. */
 export async function saveNpy(path: string, x: Tensor): Promise<void> {
-  const data = x.dataSync();
+  const data = await x.data();
   const values = data instanceof Int32Array || data instanceof Float32Array ? data : Float32Array.from(data);
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}`;

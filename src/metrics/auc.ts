@@ -124,7 +124,7 @@ export class AUC extends Metric {
 
   /** The accumulated counts per threshold (true/false positives/negatives). */
   counts(): { tp: number[]; fp: number[]; tn: number[]; fn: number[] } {
-    return { tp: [...this.tp.dataSync()], fp: [...this.fp.dataSync()], tn: [...this.tn.dataSync()], fn: [...this.fn.dataSync()] };
+    return { tp: [...this.read(this.tp)], fp: [...this.read(this.fp)], tn: [...this.read(this.tn)], fn: [...this.read(this.fn)] };
   }
 
   override result(): number {

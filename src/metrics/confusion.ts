@@ -137,8 +137,8 @@ abstract class ThresholdRatio extends Metric {
 
   /** tp / (tp + other) per threshold (0 where nothing was counted). */
   results(): number[] {
-    const tp = this.truePositives.dataSync();
-    const o = this.other.dataSync();
+    const tp = this.read(this.truePositives);
+    const o = this.read(this.other);
     return this.thresholds.map((_, i) => (tp[i] + o[i] === 0 ? 0 : tp[i] / (tp[i] + o[i])));
   }
 

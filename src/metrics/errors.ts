@@ -176,8 +176,8 @@ export class RootMeanSquaredError extends Reduce {
   }
 
   override result(): number {
-    const c = this.count.item();
-    return c === 0 ? 0 : Math.sqrt(this.total.item() / c);
+    const c = this.scalar(this.count);
+    return c === 0 ? 0 : Math.sqrt(this.scalar(this.total) / c);
   }
 
   override getClassName(): string {

@@ -5,6 +5,7 @@
  * all its samples, not an average of batch accuracies).
  */
 import type { Tensor } from '../tensor/tensor.js';
+import type { TypedArray } from '../tensor/dtype.js';
 import { Variable } from '../tensor/variable.js';
 import { add } from '../ops/index.js';
 import { noGrad } from '../autograd/tape.js';
@@ -17,6 +18,9 @@ export interface MetricArgs {
   /** Only 'float32' (accepted for Keras configs). */
   readonly dtype?: string;
 }
+
+/** Values read by Metric.readAsync, while its body runs. */
+let snapshot: Map<Variable, TypedArray> | null = null;
 
 export abstract class Metric implements Serializable {
   readonly name: string;
@@ -63,6 +67,36 @@ export abstract class Metric implements Serializable {
     const v = new Variable(new Float32Array(shape.reduce((a, b) => a * b, 1)), shape, { name: `${this.name}/${name}`, trainable: false });
     this.state.push(v);
     return v;
+  }
+
+  /**
+   * The values of a state variable, for `result()`: from the snapshot `Metric.readAsync`
+   * took (GPU memory is read that way, at batch and epoch boundaries), else read now.
+   */
+  protected read(v: Variable): TypedArray {
+    return snapshot?.get(v) ?? v.dataSync();
+  }
+
+  /** A scalar state variable's value (see `read`). */
+  protected scalar(v: Variable): number {
+    return this.read(v)[0] as number;
+  }
+
+  /**
+   * Runs `body` (which calls `result()` on metrics) with the state variables of `metrics`
+   * read asynchronously first: the only way to read them where the backend has no
+   * synchronous reads (webgpu), and one wait for all of them elsewhere.
+   */
+  static async readAsync<T>(metrics: readonly Metric[], body: () => T): Promise<T> {
+    const vars = metrics.flatMap((m) => m.variables);
+    const values = await Promise.all(vars.map((v) => v.data()));
+    const previous = snapshot;
+    snapshot = new Map(vars.map((v, i) => [v, values[i] as TypedArray]));
+    try {
+      return body();
+    } finally {
+      snapshot = previous;
+    }
   }
 
   /** v += delta, in float32 like Keras' assign_add. */

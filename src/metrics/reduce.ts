@@ -59,8 +59,8 @@ export class Mean extends Reduce {
   }
 
   override result(): number {
-    const c = this.count.item();
-    return c === 0 ? 0 : this.total.item() / c;
+    const c = this.scalar(this.count);
+    return c === 0 ? 0 : this.scalar(this.total) / c;
   }
 
   override getClassName(): string {
@@ -80,7 +80,7 @@ export class Sum extends Reduce {
   }
 
   override result(): number {
-    return this.total.item();
+    return this.scalar(this.total);
   }
 
   override getClassName(): string {
@@ -117,8 +117,8 @@ export class MeanMetricWrapper extends Reduce {
   }
 
   override result(): number {
-    const c = this.count.item();
-    return c === 0 ? 0 : this.total.item() / c;
+    const c = this.scalar(this.count);
+    return c === 0 ? 0 : this.scalar(this.total) / c;
   }
 
   override getClassName(): string {

@@ -198,7 +198,7 @@ export abstract class Optimizer implements Serializable {
       let out = grads;
       if (clipvalue !== null) out = out.map((g) => clip(g, -clipvalue, clipvalue));
       // As Keras' clip_by_norm / clip_by_global_norm: g · c / max(‖g‖, c), in tensor ops so
-      // that no value is read on the host and a training step with clipping stays plannable.
+      // that no value is read on the host (on a GPU the step never waits for a read).
       const scale = (sumSquares: Tensor, c: number): Tensor => div(c, maximum(sqrt(sumSquares), c));
       if (clipnorm !== null) out = out.map((g) => mul(g, scale(sum(square(g)), clipnorm)));
       if (globalClipnorm !== null && out.length > 0) {

@@ -174,14 +174,50 @@ export class Storage {
    */
   moveTo(target: Memory): void {
     if (target === this.memory) return;
-    const values = this.memory.readSync(this.handle);
+    const values = this.memory.readSync(this.handle) ?? this.cached();
     if (values === null) throw new Error(`cannot move a tensor from ${this.memory.name} memory to ${target.name} synchronously; read it with await tensor.data() first`);
     const handle = target.alloc(this.dtype, this.size);
     target.write(handle, values);
+    // The host values stay valid, until the next in-place write, after the data moved to a
+    // memory without synchronous reads (GPU): data given by the user can still be read.
+    this.hostCopy = target.view(handle) === null ? { version: this.version, values } : null;
     this.releaseHandle();
     this.memory = target;
     this.handle = handle;
     this.track();
+  }
+
+  /**
+   * Host values of data in a memory without synchronous reads: those it had before it
+   * moved there, or the last ones read asynchronously (`read`), valid while `version`
+   * is the storage's (no in-place write since).
+   */
+  private hostCopy: { readonly version: number; readonly values: TypedArray } | null = null;
+
+  private cached(): TypedArray | null {
+    return this.hostCopy !== null && this.hostCopy.version === this.version ? this.hostCopy.values : null;
+  }
+
+  /** The values now where they can be read without waiting, else null (no read hook: for checks that may be skipped). */
+  peek(): TypedArray | null {
+    return this.memory.readSync(this.handle) ?? this.cached();
+  }
+
+  /**
+   * The values (a copy unless host memory). From a memory without synchronous reads they
+   * are also kept (see hostCopy), so synchronous code that runs after an `await
+   * tensor.data()` (serializers, callbacks) can read them until the next in-place write.
+   */
+  async read(): Promise<TypedArray> {
+    const cached = this.cached();
+    if (cached !== null) return cached.slice();
+    const version = this.version;
+    const values = await this.memory.read(this.handle);
+    if (this.memory.view(this.handle) === null) {
+      this.hostCopy = { version, values };
+      return values.slice();
+    }
+    return values;
   }
 
   /** Frees the buffer now (plans and the engine own some storages outright). */
@@ -198,7 +234,7 @@ export class Storage {
   /** The values now, or an error naming data() where this memory cannot be read synchronously. */
   readSync(what: string): TypedArray {
     if (readHook !== null) readHook(this, what);
-    const v = this.memory.readSync(this.handle);
+    const v = this.memory.readSync(this.handle) ?? this.cached();
     if (v === null) throw new Error(`${what}: tensors in ${this.memory.name} memory cannot be read synchronously; use await tensor.data() (or tensor.array())`);
     return v;
   }

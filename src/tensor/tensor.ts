@@ -96,7 +96,7 @@ export class Tensor {
 
   /** The values (row-major), from any backend. A copy, except for host tensors, whose live array is returned: treat it as read-only. */
   data(): Promise<TypedArray> {
-    return this.storage.memory.read(this.storage.handle);
+    return this.storage.read();
   }
 
   /** The values as nested arrays (a number for a scalar), from any backend. */
@@ -172,4 +172,14 @@ export class Tensor {
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return this.toString();
   }
+}
+
+/**
+ * Reads the values of tensors in memories without synchronous reads (GPU) back to the
+ * host, so that synchronous code after it (serializers, exporters) can read them with
+ * dataSync() until their next in-place write. Does nothing for host and wasm tensors.
+ * Every save and export entry point calls it first.
+ */
+export async function fetchValues(tensors: readonly Tensor[]): Promise<void> {
+  await Promise.all(tensors.filter((t) => t.storage.peek() === null).map((t) => t.data()));
 }

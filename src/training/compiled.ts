@@ -3,7 +3,7 @@ import { add, mul } from '../ops/index.js';
 import { noGrad } from '../autograd/tape.js';
 import { type Optimizer, getOptimizer } from '../optimizers/index.js';
 import { type Loss, getLoss } from '../losses/index.js';
-import { type Metric, Mean, getMetric } from '../metrics/index.js';
+import { Metric, Mean, getMetric } from '../metrics/index.js';
 import type { Logs } from '../callbacks/callback.js';
 import type { CompileArgs, LossLike, MetricLike, TrainableModel } from './types.js';
 
@@ -138,9 +138,8 @@ export class Compiled {
    * batch and epoch boundaries only.
    */
   async logsAsync(prefix = ''): Promise<Logs> {
-    const vars = [this.lossMean, ...(this.outputs ?? []).flatMap((o) => [o.lossMean, ...(o.metrics ?? []).map((m) => m.metric)])].flatMap((m) => m.variables);
-    await Promise.all(vars.map((v) => v.data()));
-    return this.logs(prefix);
+    const metrics = [this.lossMean, ...(this.outputs ?? []).flatMap((o) => [o.lossMean, ...(o.metrics ?? []).map((m) => m.metric)])];
+    return Metric.readAsync(metrics, () => this.logs(prefix));
   }
 
   reset(): void {
@@ -153,6 +152,11 @@ export class Compiled {
 
   /** Log keys in order (Keras' metrics_names). */
   names(): string[] {
-    return Object.keys(this.logs());
+    // The keys of logs(), without reading any value.
+    const outs = this.outputs ?? [];
+    const names = ['loss'];
+    if (outs.length > 1) for (const o of outs) names.push(`${o.name}_loss`);
+    for (const o of outs) for (const { key } of o.metrics ?? []) names.push(key);
+    return names;
   }
 }

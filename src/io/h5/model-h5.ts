@@ -6,6 +6,7 @@
  * are `model.save_weights('w.h5')`/`load_weights` (the weights group at the file root).
  * Files are written atomically (temporary file, then rename).
  */
+import { fetchValues } from '../../tensor/tensor.js';
 import type { Model } from '../../models/model.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { CompileArgs } from '../../training/index.js';
@@ -62,12 +63,13 @@ function prefixed<T>(who: string, path: string, fn: () => T): T {
 export async function saveModelH5(model: Model, path: string, options: SaveModelH5Options = {}): Promise<void> {
   const who = 'saveModelH5';
   requireBuilt(model, who);
+  const state = compiledState(model);
+  await fetchValues([...model.weights, ...(state && (options.includeOptimizer ?? true) ? state.optimizer.getWeights() : [])]);
   const list = prefixed(who, path, () => {
     const ops = new OpList();
     ops.attr('/', 'keras_version', KERAS_VERSION);
     ops.attr('/', 'backend', BACKEND);
     ops.attr('/', 'model_config', pythonJson({ class_name: model.getClassName(), config: model.getConfig() }));
-    const state = compiledState(model);
     if (state) ops.attr('/', 'training_config', pythonJson(trainingConfig(state.args, state.optimizer)));
     writeModelWeights(ops, '/model_weights', model);
     if (state && (options.includeOptimizer ?? true)) writeOptimizerWeights(ops, state.optimizer);
@@ -80,6 +82,7 @@ export async function saveModelH5(model: Model, path: string, options: SaveModel
 export async function saveWeightsH5(model: Model, path: string): Promise<void> {
   const who = 'saveWeightsH5';
   requireBuilt(model, who);
+  await fetchValues(model.weights);
   const list = prefixed(who, path, () => {
     const ops = new OpList();
     writeModelWeights(ops, '/', model);

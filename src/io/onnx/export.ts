@@ -5,6 +5,7 @@
  * Inference only: training-only layers become identities, BatchNormalization uses its
  * moving statistics.
  */
+import { fetchValues } from '../../tensor/tensor.js';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Model } from '../../models/model.js';
@@ -185,6 +186,7 @@ export function toOnnxBytes(model: Model, opts: OnnxExportOptions = {}): Uint8Ar
 
 /** Writes the model as an .onnx file (atomically: a temporary file renamed into place). */
 export async function exportOnnx(model: Model, path: string, opts: OnnxExportOptions = {}): Promise<void> {
+  await fetchValues(model.weights);
   const bytes = toOnnxBytes(model, opts);
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
