@@ -14,7 +14,9 @@ APT_PACKAGES=(
   python3-onnx            # ONNX's own checker, run on exported models in tests
   fortunes                # real text (BSD-licensed fortune cookies) for the text examples and tests
   clang lld               # compiles the WebAssembly SIMD backend (wasm32, no Emscripten)
-  chromium                # headless browser for the browser tests (driven by playwright-core)
+  chromium                # headless browser for the browser tests (driven by playwright-core); its
+                          # SwiftShader Vulkan driver gives the WebGPU tests an adapter without a GPU
+  libvulkan1              # the Vulkan loader Dawn (the webgpu npm package) opens
 )
 
 missing=()

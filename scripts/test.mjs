@@ -2,7 +2,8 @@
 // `npm test`: runs every test file under build/test on the default backend (native when the
 // addon is built), then the engine suite (tensors, autograd, gradient checks, forward
 // references, ONNX vectors, layers, optimizers) again on the js reference backend and on
-// the WebAssembly backend (when its kernels are built), so every backend passes it.
+// the WebAssembly backend (when its kernels are built) and on the WebGPU backend (through
+// SwiftShader's Vulkan driver on a machine without a GPU), so every backend passes it.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -24,5 +25,20 @@ let ok = run(`all tests, backend: ${forced || 'default (native if built, else wa
 if (!forced) ok = run('engine suite on the js reference backend', files.filter((f) => ENGINE.test(f)), { NEURITE_BACKEND: 'js' }) && ok;
 if (!forced && existsSync(join(root, 'build', 'wasm', 'neurite-kernels-mt.wasm'))) {
   ok = run('engine suite on the WebAssembly backend', files.filter((f) => ENGINE.test(f)), { NEURITE_BACKEND: 'wasm' }) && ok;
+}
+// WebGPU: Dawn finds an adapter through the Vulkan loader; without a GPU, SwiftShader's
+// driver (shipped with Debian's chromium) stands in. CI installs both (setup.sh).
+const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+if (!forced) {
+  const env = { NEURITE_BACKEND: 'webgpu' };
+  if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD)) env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+  // A suite that quietly fell back to the CPU would prove nothing: check the adapter first.
+  const index = join(root, 'build', 'src', 'index.js');
+  const probe = spawnSync(process.execPath, ['--input-type=module', '-e', `import(${JSON.stringify(index)}).then((nt) => console.log(nt.getBackendName()))`], { encoding: 'utf8', env: { ...process.env, ...env } });
+  if (probe.stdout.trim() === 'webgpu') ok = run('engine suite on the WebGPU backend', files.filter((f) => ENGINE.test(f)), env) && ok;
+  else if (process.env.CI) {
+    console.error(`\n=== engine suite on the WebGPU backend: no adapter on CI ===\n${probe.stderr}`);
+    ok = false;
+  } else console.log(`\n=== engine suite on the WebGPU backend: skipped, no adapter ===\n${probe.stderr}`);
 }
 process.exit(ok ? 0 : 1);

@@ -22,6 +22,8 @@ export { backend, getBackendName, setBackend, availableBackends, registerBackend
 export type { Backend } from './backends/interface.js';
 // The WebAssembly SIMD backend: call loadWasmBackend() once (see docs/backends.md).
 export { loadWasmBackend, wasmModule, type WasmBackendOptions } from './backends/wasm/index.js';
+// The WebGPU backend (navigator.gpu): await setBackend('webgpu') (see docs/backends.md).
+export { startWebGpuBackend, webgpuDevice, webgpuSync } from './backends/webgpu/index.js';
 export * from './layers/index.js';
 export { type ConfigDict, type ConfigValue, type Serialized, serialize } from './utils/serialization.js';
 export * from './models/index.js';

@@ -11,7 +11,7 @@ export * from './tensor/index.js';
 export * from './autograd/index.js';
 export { memory, Planner, type MemoryInfo, type PlanState } from './engine/index.js';
 export * from './ops/index.js';
-export { backend, getBackendName, setBackend, availableBackends, registerBackend, backendFailure, nativeAddon, loadWasmBackend, wasmModule, type WasmBackendOptions, type Backend, type BackendName } from './backends/index.js';
+export { backend, getBackendName, setBackend, availableBackends, registerBackend, backendFailure, nativeAddon, loadWasmBackend, wasmModule, startWebGpuBackend, webgpuDevice, webgpuSync, type WasmBackendOptions, type Backend, type BackendName } from './backends/index.js';
 export * from './data/index.js';
 export * from './layers/index.js';
 export { type ConfigDict, type ConfigValue, type Serialized, serialize } from './utils/serialization.js';

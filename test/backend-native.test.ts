@@ -56,28 +56,28 @@ test('without the addon, Neurite runs on wasm (or js without the wasm build) and
   assert.match(bad.stderr, /NEURITE_BACKEND=native: that backend is not available/);
 });
 
-test('every kernel matches the js reference (shared cases, test/helpers/backend-cases.ts)', { skip }, () => {
-  const r = compareBackends(native!, jsBackend, { only: ['unary', 'binary', 'reduce', 'matmul', 'pool', 'norm', 'movement', 'optimizers', 'rnn'] });
+test('every kernel matches the js reference (shared cases, test/helpers/backend-cases.ts)', { skip }, async () => {
+  const r = await compareBackends(native!, jsBackend, { only: ['unary', 'binary', 'reduce', 'matmul', 'pool', 'norm', 'movement', 'optimizers', 'rnn'] });
   assert.deepEqual(r.failures.map((f) => `${f.what}: ${f.detail}`), []);
   assert.ok(r.checked > 400, `only ${r.checked} comparisons ran`);
 });
 
-test('conv2d forward, input gradient and filter gradient on both native engines', { skip }, () => {
+test('conv2d forward, input gradient and filter gradient on both native engines', { skip }, async () => {
   // oneDNN (when built with it) and the built-in im2col/GEMM kernels.
   for (const engine of ['direct', 'dnnl', 'im2col'] as const) {
     if (addon!.setConvEngine(engine) !== engine) continue;
-    const r = compareBackends(native!, jsBackend, { only: ['conv'] });
+    const r = await compareBackends(native!, jsBackend, { only: ['conv'] });
     assert.deepEqual(r.failures.map((f) => `${engine}: ${f.what}: ${f.detail}`), []);
     assert.ok(r.checked >= CONV_CASES.length * 4);
   }
   addon!.setConvEngine('auto');
 });
 
-test('dropout masks are identical on both backends for a seed', { skip }, () => {
+test('dropout masks are identical on both backends for a seed', { skip }, async () => {
   const io = new BackendIO(native!);
   for (const [size, rate, seed] of [[10007, 0.5, 1], [5000, 0.1, 2 ** 31 + 12345], [3001, 0.9, 7.5e12]] as const) {
-    const a = io.run(size, (o) => native!.dropoutMask(o, rate, seed));
-    const b = io.run(size, (o) => jsBackend.dropoutMask(o as Float32Array, rate, seed));
+    const a = await io.run(size, (o) => native!.dropoutMask(o, rate, seed));
+    const b = await io.run(size, (o) => jsBackend.dropoutMask(o as Float32Array, rate, seed));
     assert.deepEqual(a, b, `mask size ${size} rate ${rate} seed ${seed}`);
     const dropped = a.filter((v) => v === 0).length / size;
     assert.ok(Math.abs(dropped - rate) < 0.03, `dropped fraction ${dropped} for rate ${rate}`);

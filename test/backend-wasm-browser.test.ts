@@ -48,7 +48,7 @@ async function runInPage(isolated: boolean): Promise<PageResult> {
       const mod = wasm.wasmModule();
       const deadline = Date.now() + 15000;
       while (mod.threaded && mod.threadCount() < threads && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      const report = cases.compareBackends(registry.backend(), js.jsBackend);
+      const report = await cases.compareBackends(registry.backend(), js.jsBackend);
       return { threads: mod.threadCount(), backend: registry.getBackendName(), checked: report.checked, failures: report.failures, isolated: (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true };
     }, 2);
     assert.deepEqual(errors, []);

@@ -23,10 +23,10 @@ function report(r: { checked: number; failures: { what: string; detail: string }
   assert.deepEqual(r.failures.map((f) => `${f.what}: ${f.detail}`), []);
 }
 
-test('every kernel of the single-threaded build matches the js reference', { skip }, () => {
+test('every kernel of the single-threaded build matches the js reference', { skip }, async () => {
   const kernels = new KernelModule(new WebAssembly.Module(readFileSync(ST)), { shared: false, threads: 1 });
   assert.equal(kernels.threadCount(), 1);
-  report(compareBackends(createWasmBackend(kernels), jsBackend));
+  report(await compareBackends(createWasmBackend(kernels), jsBackend));
 });
 
 test('every kernel of the threaded build matches the js reference, on several threads', { skip }, async () => {
@@ -46,7 +46,7 @@ test('every kernel of the threaded build matches the js reference, on several th
   while (kernels.threadCount() < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   assert.equal(kernels.threadCount(), 3, 'the worker threads did not start');
   try {
-    report(compareBackends(createWasmBackend(kernels), jsBackend));
+    report(await compareBackends(createWasmBackend(kernels), jsBackend));
   } finally {
     kernels.terminate();
   }
@@ -98,7 +98,7 @@ test('without the native addon Node picks wasm, says so once, and NEURITE_BACKEN
   assert.equal(forced.stderr.trim(), '');
 });
 
-test('a kernel that would exceed the wasm memory fails with a clear error and the backend keeps working', { skip }, () => {
+test('a kernel that would exceed the wasm memory fails with a clear error and the backend keeps working', { skip }, async () => {
   nt.setBackend('wasm');
   try {
     // 30000² floats: more than the 2 GiB a wasm memory can hold.
@@ -106,7 +106,7 @@ test('a kernel that would exceed the wasm memory fails with a clear error and th
     const a = nt.tensor(data(100 * 100, 3), [100, 100]);
     const got = nt.matmul(a, a).dataSync();
     const io = new BackendIO(jsBackend);
-    const want = io.run(100 * 100, (o) => jsBackend.matmul(a.dataSync(), a.dataSync(), o as Float32Array, { batchA: 1, batchB: 1, m: 100, k: 100, n: 100, transA: false, transB: false }));
+    const want = await io.run(100 * 100, (o) => jsBackend.matmul(a.dataSync(), a.dataSync(), o as Float32Array, { batchA: 1, batchB: 1, m: 100, k: 100, n: 100, transA: false, transB: false }));
     for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got[i] - want[i]) < 1e-3, `element ${i}`);
   } finally {
     nt.setBackend('native');

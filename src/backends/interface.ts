@@ -4,8 +4,11 @@ import type { BinaryOp, ReduceOp, RnnCell, UnaryOp, UpdateHyper, UpdateRule } fr
 export type { BinaryOp, ReduceOp, RnnCell, UnaryOp, UpdateHyper, UpdateRule } from './op-table.js';
 export type { Memory } from '../tensor/storage.js';
 
-/** Backend names in the order they are tried when none is forced. */
-export type BackendName = 'native' | 'wasm' | 'js';
+/**
+ * Backend names. native, wasm and js are tried in that order when none is forced; webgpu
+ * runs only when asked for (setBackend('webgpu') or NEURITE_BACKEND=webgpu).
+ */
+export type BackendName = 'native' | 'wasm' | 'js' | 'webgpu';
 
 /**
  * The kernel set. Every backend (js reference, native addon, wasm) implements this one

@@ -26,9 +26,21 @@ export function browserSkipReason(): string | null {
   return existsSync(CHROMIUM) ? null : `no Chromium at ${CHROMIUM} (apt-get install chromium)`;
 }
 
-export async function launchBrowser(): Promise<Browser> {
+/**
+ * WebGPU in headless Chromium on a machine without a GPU: SwiftShader's Vulkan driver as
+ * the adapter (instead of --disable-gpu).
+ */
+export const CHROMIUM_WEBGPU_FLAGS = [
+  ...CHROMIUM_FLAGS.filter((f) => f !== '--disable-gpu'),
+  '--enable-unsafe-webgpu',
+  '--enable-features=Vulkan',
+  '--use-angle=swiftshader',
+  '--use-webgpu-adapter=swiftshader',
+];
+
+export async function launchBrowser(options: { webgpu?: boolean } = {}): Promise<Browser> {
   const { chromium } = await import('playwright-core');
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
+  return chromium.launch({ executablePath: CHROMIUM, args: options.webgpu ? CHROMIUM_WEBGPU_FLAGS : CHROMIUM_FLAGS });
 }
 
 const TYPES: Record<string, string> = {

@@ -13,7 +13,15 @@ type Vm = { createContext(): object; runInContext(code: string, context: object)
  * memory.ts). Returns null where that is not available (the memory then relies on
  * finalizers running when the event loop turns, as in browsers).
  */
+let installed: (() => void) | null | undefined;
+
 export function synchronousCollector(v8: V8, vm: Vm): (() => void) | null {
+  // One registry for every memory that asks (wasm and webgpu).
+  if (installed === undefined) installed = install(v8, vm);
+  return installed;
+}
+
+function install(v8: V8, vm: Vm): (() => void) | null {
   try {
     v8.setFlagsFromString('--expose-gc');
     v8.setFlagsFromString('--harmony-weak-refs-with-cleanup-some');

@@ -1,0 +1,43 @@
+import type { Backend } from '../interface.js';
+import type { Gpu, GpuBuffer } from './runtime.js';
+import { elementwiseKernels } from './elementwise.js';
+import { reduceKernels } from './reduce.js';
+import { normKernels } from './norm.js';
+import { matmulKernels } from './matmul.js';
+import { convKernels } from './conv.js';
+import { movementKernels } from './movement.js';
+import { poolKernels } from './pool.js';
+import { randomKernels } from './random.js';
+import { optimizerKernels } from './optimizers.js';
+import { rnnKernels } from './rnn.js';
+import { checkUpdate } from '../js/optimizers.js';
+
+/**
+ * The WebGPU backend: every kernel of the Backend interface as WGSL compute shaders over
+ * tensors that stay in GPU memory between ops. There is no host fallback (a GPU buffer
+ * has no host view): each kernel group below supplies all of its kernels, for float32
+ * and, where the reference allows it, int32 data. Values leave the GPU only through
+ * `await tensor.data()` (Memory.read).
+ */
+export function createWebGpuBackend(gpu: Gpu): Backend<GpuBuffer> {
+  const optim = optimizerKernels(gpu);
+  return {
+    name: 'webgpu',
+    memory: gpu.memory,
+    ...elementwiseKernels(gpu),
+    ...reduceKernels(gpu),
+    ...normKernels(gpu),
+    ...matmulKernels(gpu),
+    ...convKernels(gpu),
+    ...movementKernels(gpu),
+    ...poolKernels(gpu),
+    ...randomKernels(gpu),
+    ...rnnKernels(gpu),
+    applyUpdate(rule, param, grad, slots, hyper) {
+      // The same argument checks as every backend (sizes and slot counts), then the GPU update.
+      const sized = (h: GpuBuffer): { length: number } => ({ length: h.size });
+      checkUpdate(rule, sized(param), sized(grad), slots.map(sized), hyper);
+      optim.applyUpdate(rule, param, grad, slots, hyper);
+    },
+  };
+}

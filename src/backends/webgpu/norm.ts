@@ -1,0 +1,173 @@
+import type { Backend } from '../interface.js';
+import { type Binding, HEAD, runReduction } from './reduce.js';
+import { type Gpu, type GpuBuffer, groups1d } from './runtime.js';
+
+/**
+ * Batch normalization and the bias + activation backward of the webgpu backend. The
+ * elementwise parts run one invocation per element; the per-channel sums go through the
+ * tiled reduction engine of reduce.ts (channels as outputs, the other axes reduced by
+ * lanes, a tree in workgroup memory and, when the channels are few, a split over several
+ * workgroups), accumulating in f32 where the js reference uses float64.
+ */
+
+const WG = 256;
+const MAIN_SIGNATURE = '@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32';
+
+/** The normalization kernels of the webgpu backend. */
+export function normKernels(gpu: Gpu): Pick<Backend<GpuBuffer>, 'batchNorm' | 'batchNormGrad' | 'biasActivationGrad'> {
+  return {
+    /**
+     * y = (x − mean)·r·scale + offset with r = 1/√(variance + eps), per channel of
+     * `[outer, c, inner]` (the reference's x·mul + add, rearranged to avoid cancellation
+     * in f32). One invocation per element.
+     */
+    batchNorm(x, mean, variance, offset, scale, y, eps, outer, c, inner) {
+      const size = outer * c * inner;
+      const buffers = [x, mean, variance];
+      if (offset !== null) buffers.push(offset);
+      if (scale !== null) buffers.push(scale);
+      buffers.push(y);
+      gpu.run({
+        key: `batchNorm:${offset !== null ? 'o' : '-'}${scale !== null ? 's' : '-'}`,
+        source: () => {
+          let b = 4;
+          const decl = (name: string, rw = false): string => `@group(0) @binding(${b++}) var<storage, ${rw ? 'read_write' : 'read'}> ${name}: array<f32>;`;
+          return /* wgsl */ `
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> mean: array<f32>;
+@group(0) @binding(3) var<storage, read> variance: array<f32>;
+${offset !== null ? decl('offset') : ''}
+${scale !== null ? decl('scale') : ''}
+${decl('y', true)}
+@compute @workgroup_size(${WG})
+fn main(${MAIN_SIGNATURE}) {
+  let e = flat(wid, nwg, lid, ${WG}u);
+  if (e >= pu(0u)) { return; }
+  let k = (e / pu(2u)) % pu(1u);
+  let r = 1.0 / sqrt(variance[k] + pf(3u));
+  y[e] = (x[e] - mean[k]) * ${scale !== null ? '(r * scale[k])' : 'r'}${offset !== null ? ' + offset[k]' : ''};
+}
+`;
+        },
+        buffers,
+        ints: [size, c, inner],
+        floats: [eps],
+        groups: groups1d(size, WG),
+      });
+    },
+
+    /**
+     * Gradients of batchNorm with respect to x, mean, variance, scale and offset (the
+     * reference's formulas: mean and variance are inputs, so dx = dy·r·scale). Dispatches:
+     * dx, one invocation per element; then Σdy and Σdy·(x − mean) per channel, a tiled
+     * reduction (channels as outputs) whose partials pass always runs, so that its final
+     * pass (partials, variance, scale → the four `[c]` gradients) fits the 7-buffer limit.
+     */
+    batchNormGrad(x, mean, variance, scale, dy, grads, eps, outer, c, inner) {
+      const size = outer * c * inner;
+      const s = scale !== null;
+      gpu.run({
+        key: `batchNormGrad:dx:${s ? 's' : '-'}`,
+        source: () => /* wgsl */ `
+@group(0) @binding(1) var<storage, read> dy: array<f32>;
+@group(0) @binding(2) var<storage, read> variance: array<f32>;
+${s ? '@group(0) @binding(3) var<storage, read> scale: array<f32>;' : ''}
+@group(0) @binding(${s ? 4 : 3}) var<storage, read_write> dx: array<f32>;
+@compute @workgroup_size(${WG})
+fn main(${MAIN_SIGNATURE}) {
+  let e = flat(wid, nwg, lid, ${WG}u);
+  if (e >= pu(0u)) { return; }
+  let k = (e / pu(2u)) % pu(1u);
+  let r = 1.0 / sqrt(variance[k] + pf(3u));
+  dx[e] = dy[e] * ${s ? '(r * scale[k])' : 'r'};
+}
+`,
+        buffers: s ? [dy, variance, scale, grads.dx] : [dy, variance, grads.dx],
+        ints: [size, c, inner],
+        floats: [eps],
+        groups: groups1d(size, WG),
+      });
+      const outputs: Binding[] = [{ name: 'variance', buffer: variance, type: 'f32' }];
+      if (scale !== null) outputs.push({ name: 'scale', buffer: scale, type: 'f32' });
+      outputs.push(
+        { name: 'dMean', buffer: grads.dMean, type: 'f32', write: true },
+        { name: 'dVariance', buffer: grads.dVariance, type: 'f32', write: true },
+        { name: 'dScale', buffer: grads.dScale, type: 'f32', write: true },
+        { name: 'dOffset', buffer: grads.dOffset, type: 'f32', write: true },
+      );
+      runReduction(gpu, {
+        key: `batchNormGrad:sums:${s ? 's' : '-'}`,
+        acc: 'vec2<f32>',
+        words: 2,
+        helpers: 'fn ident() -> A { return vec2<f32>(0.0); }\nfn comb(a: A, b: A) -> A { return a + b; }',
+        inputs: [
+          { name: 'x', buffer: x, type: 'f32' },
+          { name: 'dy', buffer: dy, type: 'f32' },
+          { name: 'mean', buffer: mean, type: 'f32' },
+        ],
+        // Output k (a channel), element m = o·inner + i of the reduced axes.
+        load: /* wgsl */ `
+fn load(k: u32, m: u32) -> A {
+  let inner = pu(${HEAD + 1}u);
+  let o = m / inner;
+  let e = (o * pu(${HEAD}u) + k) * inner + (m - o * inner);
+  let d = dy[e];
+  return vec2<f32>(d, d * (x[e] - mean[k]));
+}`,
+        outputs,
+        store: /* wgsl */ `
+fn store(k: u32, a: A) {
+  let r = 1.0 / sqrt(variance[k] + pf(${HEAD + 2}u));
+  let s = ${s ? 'scale[k]' : '1.0'};
+  dOffset[k] = a.x;
+  dScale[k] = a.y * r;
+  dMean[k] = -s * r * a.x;
+  dVariance[k] = -0.5 * s * r * r * r * a.y;
+}`,
+        m: c,
+        n: outer * inner,
+        // With inner = 1 consecutive channels are adjacent; otherwise consecutive elements are.
+        run: inner === 1 ? c : 1,
+        ints: [c, inner],
+        floats: [eps],
+        split: 'always',
+      });
+    },
+
+    /**
+     * dpre = dy·act'(y) over `[rows, channels]` (relu: 0 where y is not > 0) and dbias its
+     * column sums: one tiled reduction (channels as outputs) whose load also writes dpre,
+     * so y and dy are read once.
+     */
+    biasActivationGrad(y, dy, dpre, dbias, channels, activation) {
+      if (channels === 0) return;
+      const relu = activation === 'relu';
+      runReduction(gpu, {
+        key: `biasActivationGrad:${activation}`,
+        acc: 'f32',
+        helpers: /* wgsl */ `
+fn ident() -> A { return 0.0; }
+fn comb(a: A, b: A) -> A { return a + b; }`,
+        inputs: [
+          ...(relu ? [{ name: 'y', buffer: y, type: 'f32' }] : []),
+          { name: 'dy', buffer: dy, type: 'f32' },
+          { name: 'dpre', buffer: dpre, type: 'f32', write: true },
+        ],
+        load: /* wgsl */ `
+fn load(c: u32, r: u32) -> A {
+  let e = r * pu(${HEAD}u) + c;
+  ${relu ? 'let yv = y[e];\n  let g = select(0.0, dy[e], yv > 0.0 && !nanq(yv));' : 'let g = dy[e];'}
+  dpre[e] = g;
+  return g;
+}`,
+        outputs: [{ name: 'dbias', buffer: dbias, type: 'f32', write: true }],
+        store: 'fn store(c: u32, a: A) { dbias[c] = a; }',
+        m: channels,
+        n: Math.floor(dy.size / channels),
+        run: channels,
+        ints: [channels],
+        split: 'auto',
+      });
+    },
+  };
+}
