@@ -49,8 +49,8 @@ const SHAPES: readonly Shape[] = [[3, 4, 5], [7]];
 CASES.forEach((c, k) => {
   SHAPES.forEach((shape, j) => {
     const name = `${c.op} ${nt.formatShape(shape)}`;
-    test(name, () => {
-      checkGradients(c.f, [c.input(shape, 1000 + 10 * k + j)], { name, ...c.options });
+    test(name, async () => {
+      await checkGradients(c.f, [c.input(shape, 1000 + 10 * k + j)], { name, ...c.options });
     });
   });
 });
@@ -65,8 +65,8 @@ const RANK0: readonly [string, (x: Tensor) => Tensor, number][] = [
 ];
 for (const [op, f, v] of RANK0) {
   const name = `${op} rank-0 at ${v}`;
-  test(name, () => {
-    checkGradients(f, [nt.scalar(v)], { name });
+  test(name, async () => {
+    await checkGradients(f, [nt.scalar(v)], { name });
   });
 }
 
@@ -85,15 +85,15 @@ for (const log of [false, true]) {
     const op = log ? 'logSoftmax' : 'softmax';
     const name = `${op} ${nt.formatShape(shape)} axis ${axis ?? 'default (-1)'}`;
     const f = (x: Tensor): Tensor => (log ? nt.logSoftmax(x, axis) : nt.softmax(x, axis));
-    test(name, () => {
-      checkGradients(f, [randn(shape, 1200 + 10 * j + (log ? 1 : 0), 2)], { name });
+    test(name, async () => {
+      await checkGradients(f, [randn(shape, 1200 + 10 * j + (log ? 1 : 0), 2)], { name });
     });
   });
 }
 
 // Softmax feeding a further op (the usual cross-entropy composite).
-test('softmax → log → mul (cross-entropy composite)', () => {
+test('softmax → log → mul (cross-entropy composite)', async () => {
   const labels = nt.oneHot([2, 0, 1], 4);
   const f = (x: Tensor): Tensor => nt.neg(nt.sum(nt.mul(labels, nt.log(nt.softmax(x))), -1));
-  checkGradients(f, [randn([3, 4], 1300)], { name: 'cross-entropy via softmax' });
+  await checkGradients(f, [randn([3, 4], 1300)], { name: 'cross-entropy via softmax' });
 });

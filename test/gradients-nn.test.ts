@@ -13,9 +13,9 @@ import { type Fn, type GradCheckOptions, checkGradients, distinct, randn, totals
 
 after(() => console.log(`# gradcheck (conv, pool, resize, batchNorm): ${totals.calls} checks, ${totals.elements} input elements compared`));
 
-function check(name: string, f: Fn, makeInputs: () => Tensor[], options: Omit<GradCheckOptions, 'name'> = {}): void {
-  test(name, () => {
-    checkGradients(f, makeInputs(), { name, ...options });
+function check(name: string, f: Fn, makeInputs: () => Tensor[] | Promise<Tensor[]>, options: Omit<GradCheckOptions, 'name'> = {}): void {
+  test(name, async () => {
+    await checkGradients(f, await makeInputs(), { name, ...options });
   });
 }
 

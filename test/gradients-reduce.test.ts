@@ -11,9 +11,9 @@ import { type Fn, type GradCheckOptions, awayFromZero, checkGradients, distinct,
 
 after(() => console.log(`# gradcheck (matmul, reductions): ${totals.calls} checks, ${totals.elements} input elements compared`));
 
-function check(name: string, f: Fn, makeInputs: () => Tensor[], options: Omit<GradCheckOptions, 'name'> = {}): void {
-  test(name, () => {
-    checkGradients(f, makeInputs(), { name, ...options });
+function check(name: string, f: Fn, makeInputs: () => Tensor[] | Promise<Tensor[]>, options: Omit<GradCheckOptions, 'name'> = {}): void {
+  test(name, async () => {
+    await checkGradients(f, await makeInputs(), { name, ...options });
   });
 }
 
@@ -109,8 +109,8 @@ REDUCTIONS.forEach((c, i) => {
 });
 
 /** x with exact zeros written at the given flat indices. */
-function withZeros(x: Tensor, at: readonly number[]): Tensor {
-  const data = (x.dataSync() as Float32Array).slice();
+async function withZeros(x: Tensor, at: readonly number[]): Promise<Tensor> {
+  const data = ((await x.data()) as Float32Array).slice();
   for (const i of at) data[i] = 0;
   return nt.tensor(data, x.shape);
 }
@@ -118,10 +118,10 @@ function withZeros(x: Tensor, at: readonly number[]): Tensor {
 // prod with exact zeros: the gradient at a lone zero is the product of the others; with two
 // zeros in one slice every gradient of that slice is 0. prod is linear in each element, so
 // the central difference is exact across 0.
-check('prod with one zero, axis -1', (x) => nt.prod(x, -1), () => [withZeros(awayFromZero([2, 3, 4], 3900, 0.6, 1.4), [6])]);
-check('prod with one and two zeros per slice, axis -1', (x) => nt.prod(x, -1), () => [withZeros(awayFromZero([2, 3, 4], 3901, 0.6, 1.4), [1, 20, 23])]);
-check('prod with one zero, axes [0, 2] keepDims', (x) => nt.prod(x, [0, 2], true), () => [withZeros(awayFromZero([2, 3, 4], 3902, 0.6, 1.4), [5])]);
-check('prod with one zero, all axes', (x) => nt.prod(x), () => [withZeros(awayFromZero([2, 3, 4], 3903, 0.6, 1.4), [13])]);
+check('prod with one zero, axis -1', (x) => nt.prod(x, -1), async () => [await withZeros(awayFromZero([2, 3, 4], 3900, 0.6, 1.4), [6])]);
+check('prod with one and two zeros per slice, axis -1', (x) => nt.prod(x, -1), async () => [await withZeros(awayFromZero([2, 3, 4], 3901, 0.6, 1.4), [1, 20, 23])]);
+check('prod with one zero, axes [0, 2] keepDims', (x) => nt.prod(x, [0, 2], true), async () => [await withZeros(awayFromZero([2, 3, 4], 3902, 0.6, 1.4), [5])]);
+check('prod with one zero, all axes', (x) => nt.prod(x), async () => [await withZeros(awayFromZero([2, 3, 4], 3903, 0.6, 1.4), [13])]);
 
 // ---- cumsum ----------------------------------------------------------------------------
 

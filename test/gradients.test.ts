@@ -16,9 +16,9 @@ after(() => console.log(`# gradcheck (elementwise): ${totals.calls} checks, ${to
 
 type Rest = Omit<GradCheckOptions, 'name'>;
 
-function check(name: string, f: Fn, makeInputs: () => Tensor[], options: Rest = {}): void {
-  test(name, () => {
-    checkGradients(f, makeInputs(), { name, ...options });
+function check(name: string, f: Fn, makeInputs: () => Tensor[] | Promise<Tensor[]>, options: Rest = {}): void {
+  test(name, async () => {
+    await checkGradients(f, await makeInputs(), { name, ...options });
   });
 }
 
@@ -127,8 +127,8 @@ function mask(shape: Shape, seed: number, dtype: 'float32' | 'int32' = 'float32'
   return nt.cast(nt.greater(u, 0.5), dtype);
 }
 
-test('where masks pick both branches', () => {
-  const m = mask([2, 3, 4], 41).dataSync();
+test('where masks pick both branches', async () => {
+  const m = await mask([2, 3, 4], 41).data();
   const ones = Array.from(m).filter((v) => v === 1).length;
   assert.ok(ones > 0 && ones < m.length, 'the mask must contain both ones and zeros');
 });
@@ -147,29 +147,29 @@ function doubledWithRule(factor: number): (x: Tensor) => Tensor {
   return (x) => nt.record('double', [x], nt.noGrad(() => nt.mul(x, 2)), (dy) => [nt.mul(dy, factor)]);
 }
 
-test('gradcheck accepts a correct custom rule', () => {
-  const report = checkGradients(doubledWithRule(2), [randn([3, 4], 60)], { name: 'double (rule 2·dy)' });
+test('gradcheck accepts a correct custom rule', async () => {
+  const report = await checkGradients(doubledWithRule(2), [randn([3, 4], 60)], { name: 'double (rule 2·dy)' });
   assert.equal(report.elements, 12);
   assert.ok(report.worstRatio < 0.1, `worst error/tolerance ${report.worstRatio}`);
 });
 
-test('gradcheck rejects a rule that is 1 % off, naming op, input, element and values', () => {
-  assert.throws(
+test('gradcheck rejects a rule that is 1 % off, naming op, input, element and values', async () => {
+  await assert.rejects(
     () => checkGradients(doubledWithRule(2.02), [randn([3, 4], 61)], { name: 'double (rule 2.02·dy)' }),
     (e: unknown) => e instanceof assert.AssertionError && /double \(rule 2\.02·dy\): gradient mismatch in 12 element\(s\)/.test(e.message) && /input 0 element 0 \[0, 0\]: analytic .* vs numeric/.test(e.message) && /input shapes \[3, 4\], output shape \[3, 4\]/.test(e.message),
   );
 });
 
-test('gradcheck rejects a rule that drops a broadcast reduction', () => {
+test('gradcheck rejects a rule that drops a broadcast reduction', async () => {
   const bad = (a: Tensor, b: Tensor): Tensor => nt.record('badAdd', [a, b], nt.noGrad(() => nt.add(a, b)), (dy) => [dy, nt.slice(dy, [0, 0], [1, 4])]);
-  assert.throws(() => checkGradients(bad, [randn([3, 4], 62), randn([1, 4], 63)], { name: 'badAdd' }), /badAdd: gradient mismatch/);
+  await assert.rejects(() => checkGradients(bad, [randn([3, 4], 62), randn([1, 4], 63)], { name: 'badAdd' }), /badAdd: gradient mismatch/);
 });
 
-test('gradcheck refuses a vacuous check (no gradient anywhere)', () => {
-  assert.throws(() => checkGradients((x) => nt.mul(x, 0), [randn([3], 64)], { name: 'zero' }), /vacuous/);
+test('gradcheck refuses a vacuous check (no gradient anywhere)', async () => {
+  await assert.rejects(() => checkGradients((x) => nt.mul(x, 0), [randn([3], 64)], { name: 'zero' }), /vacuous/);
 });
 
-test('gradcheck samples at most maxSamples elements of a big input', () => {
-  const report = checkGradients(nt.sin, [randn([20, 20], 65)], { name: 'sin [20, 20]', maxSamples: 60 });
+test('gradcheck samples at most maxSamples elements of a big input', async () => {
+  const report = await checkGradients(nt.sin, [randn([20, 20], 65)], { name: 'sin [20, 20]', maxSamples: 60 });
   assert.equal(report.elements, 60);
 });

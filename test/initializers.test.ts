@@ -33,8 +33,8 @@ interface Stats {
   readonly max: number;
 }
 
-function stats(t: Tensor, center = 0): Stats {
-  const d = t.dataSync();
+async function stats(t: Tensor, center = 0): Promise<Stats> {
+  const d = await t.data();
   let s = 0;
   for (let i = 0; i < d.length; i++) s += d[i];
   const mean = s / d.length;
@@ -77,9 +77,9 @@ function checkSupport(label: string, st: Stats, dist: Dist, variance: number): v
   }
 }
 
-function sameValues(a: Tensor, b: Tensor): boolean {
-  const bv = b.dataSync();
-  return a.size === b.size && a.dataSync().every((v, i) => Object.is(v, bv[i]));
+async function sameValues(a: Tensor, b: Tensor): Promise<boolean> {
+  const bv = await b.data();
+  return a.size === b.size && (await a.data()).every((v, i) => Object.is(v, bv[i]));
 }
 
 test('computeFans follows Keras: scalars, vectors, Dense kernels, conv kernels', () => {
@@ -107,22 +107,22 @@ const SEEDED: ReadonlyArray<readonly [string, (seed?: number) => init.Initialize
   ['Orthogonal', (seed) => new init.Orthogonal({ seed })],
 ];
 
-test('seeded initializers: same seed → same tensor (every call, every instance); another seed → another tensor', () => {
+test('seeded initializers: same seed → same tensor (every call, every instance); another seed → another tensor', async () => {
   for (const [name, make] of SEEDED) {
     const a = make(7);
     const first = a.call([20, 30]);
     assert.deepEqual([...first.shape], [20, 30], name);
     assert.equal(first.dtype, 'float32', name);
-    assert.ok(sameValues(first, a.call([20, 30])), `${name}: second call differs`);
-    assert.ok(sameValues(first, make(7).call([20, 30])), `${name}: a second instance with the same seed differs`);
+    assert.ok(await sameValues(first, a.call([20, 30])), `${name}: second call differs`);
+    assert.ok(await sameValues(first, make(7).call([20, 30])), `${name}: a second instance with the same seed differs`);
     const other = make(8).call([20, 30]);
-    const otherValues = other.dataSync();
-    const differing = first.dataSync().filter((v, i) => v !== otherValues[i]).length;
+    const otherValues = await other.data();
+    const differing = (await first.data()).filter((v, i) => v !== otherValues[i]).length;
     assert.ok(differing > 590, `${name}: seeds 7 and 8 agree on ${600 - differing} of 600 values`);
   }
 });
 
-test('unseeded initializers draw from the global generator (setSeed makes them reproducible)', () => {
+test('unseeded initializers draw from the global generator (setSeed makes them reproducible)', async () => {
   for (const [name, make] of SEEDED) {
     const u = make();
     assert.equal(u.getConfig().seed, null, name);
@@ -131,46 +131,46 @@ test('unseeded initializers draw from the global generator (setSeed makes them r
     const b = u.call([10, 12]);
     nt.setSeed(123);
     const c = make().call([10, 12]);
-    assert.ok(sameValues(a, c), `${name}: setSeed(123) did not reproduce the draw`);
-    assert.ok(!sameValues(a, b), `${name}: two unseeded calls gave the same values`);
+    assert.ok(await sameValues(a, c), `${name}: setSeed(123) did not reproduce the draw`);
+    assert.ok(!(await sameValues(a, b)), `${name}: two unseeded calls gave the same values`);
   }
 });
 
-test('RandomNormal and TruncatedNormal: defaults, moments, truncation at 2σ', () => {
+test('RandomNormal and TruncatedNormal: defaults, moments, truncation at 2σ', async () => {
   assert.deepEqual(new init.RandomNormal().getConfig(), { seed: null, mean: 0, stddev: 0.05 });
   assert.deepEqual(new init.TruncatedNormal().getConfig(), { seed: null, mean: 0, stddev: 0.05 });
   const shape = [400, 200];
-  const normal = stats(new init.RandomNormal({ mean: 1.5, stddev: 0.3, seed: 1 }).call(shape), 1.5);
+  const normal = await stats(new init.RandomNormal({ mean: 1.5, stddev: 0.3, seed: 1 }).call(shape), 1.5);
   checkMoments('RandomNormal(1.5, 0.3)', normal, 1.5, 0.09);
   assert.ok(normal.maxAbs > 3 * 0.3, 'RandomNormal: no draw beyond 3σ');
-  const defaults = stats(new init.RandomNormal({ seed: 2 }).call(shape));
+  const defaults = await stats(new init.RandomNormal({ seed: 2 }).call(shape));
   checkMoments('RandomNormal()', defaults, 0, 0.05 ** 2);
 
   // TruncatedNormal(mean −1, stddev 2): draws in [−5, 3], standard deviation 2·0.8796…,
   // and P(|z| > 1 | |z| ≤ 2) = (0.954500 − 0.682689) / 0.954500 = 0.284766.
   const t = new init.TruncatedNormal({ mean: -1, stddev: 2, seed: 3 }).call(shape);
-  const st = stats(t, -1);
+  const st = await stats(t, -1);
   checkMoments('TruncatedNormal(−1, 2)', st, -1, (2 * init.TRUNCATION_STDDEV) ** 2);
   assert.ok(st.min >= -5 && st.max <= 3, `TruncatedNormal: range [${st.min}, ${st.max}] leaves [−5, 3]`);
   assert.ok(st.maxAbs >= 0.995 * 4, `TruncatedNormal: max |x − mean| ${st.maxAbs} far inside 2σ = 4`);
-  const beyond = t.dataSync().filter((v) => Math.abs(v + 1) > 2).length / t.size;
+  const beyond = (await t.data()).filter((v) => Math.abs(v + 1) > 2).length / t.size;
   const p = 0.284766;
   const tol = 5 * Math.sqrt((p * (1 - p)) / t.size);
   assert.ok(Math.abs(beyond - p) <= tol, `TruncatedNormal: fraction beyond 1σ ${beyond} vs ${p} ± ${tol}`);
 });
 
-test('RandomUniform: defaults, bounds [minval, maxval), moments', () => {
+test('RandomUniform: defaults, bounds [minval, maxval), moments', async () => {
   assert.deepEqual(new init.RandomUniform().getConfig(), { seed: null, minval: -0.05, maxval: 0.05 });
   const t = new init.RandomUniform({ minval: -1, maxval: 3, seed: 4 }).call([300, 300]);
-  const st = stats(t);
+  const st = await stats(t);
   assert.ok(st.min >= -1 && st.max < 3, `RandomUniform: range [${st.min}, ${st.max}]`);
   assert.ok(st.min < -0.999 && st.max > 2.999, `RandomUniform: range [${st.min}, ${st.max}] does not fill [−1, 3)`);
   checkMoments('RandomUniform(−1, 3)', st, 1, 16 / 12);
-  const d = stats(new init.RandomUniform({ seed: 5 }).call([300, 300]));
+  const d = await stats(new init.RandomUniform({ seed: 5 }).call([300, 300]));
   assert.ok(d.min >= -0.05 && d.max < 0.05 && d.maxAbs > 0.0499, `RandomUniform(): range [${d.min}, ${d.max}]`);
 });
 
-test('VarianceScaling: every mode × distribution against Keras\' formula on a conv kernel', () => {
+test('VarianceScaling: every mode × distribution against Keras\' formula on a conv kernel', async () => {
   // [5, 5, 40, 80]: receptive field 25, fan_in 1000, fan_out 2000, fan_avg 1500; N = 80 000.
   const shape = [5, 5, 40, 80];
   const fans: Record<init.FanMode, number> = { fan_in: 1000, fan_out: 2000, fan_avg: 1500 };
@@ -180,7 +180,7 @@ test('VarianceScaling: every mode × distribution against Keras\' formula on a c
       const vs = new init.VarianceScaling({ scale: 2.5, mode, distribution, seed: seed++ });
       const variance = 2.5 / fans[mode];
       assert.equal(vs.varianceFor(shape), variance);
-      const st = stats(vs.call(shape));
+      const st = await stats(vs.call(shape));
       const label = `VarianceScaling(2.5, ${mode}, ${distribution})`;
       checkMoments(label, st, 0, variance);
       checkSupport(label, st, distribution, variance);
@@ -188,12 +188,12 @@ test('VarianceScaling: every mode × distribution against Keras\' formula on a c
   }
 });
 
-test("VarianceScaling: defaults, Keras' 'normal' alias, 1-D shapes, fans below 1", () => {
+test("VarianceScaling: defaults, Keras' 'normal' alias, 1-D shapes, fans below 1", async () => {
   const d = new init.VarianceScaling();
   assert.deepEqual(d.getConfig(), { seed: null, scale: 1, mode: 'fan_in', distribution: 'truncated_normal' });
   assert.equal(new init.VarianceScaling({ distribution: 'normal' }).distribution, 'truncated_normal');
   // A bias-like vector [n] has fan_in = fan_out = n.
-  const st = stats(new init.VarianceScaling({ scale: 3, mode: 'fan_out', distribution: 'uniform', seed: 20 }).call([60000]));
+  const st = await stats(new init.VarianceScaling({ scale: 3, mode: 'fan_out', distribution: 'uniform', seed: 20 }).call([60000]));
   checkMoments('VarianceScaling 1-D', st, 0, 3 / 60000);
   checkSupport('VarianceScaling 1-D', st, 'uniform', 3 / 60000);
   // Keras divides by max(1, n): a [0, 7] shape has fan_in 0, a [] shape fans of 1.
@@ -219,7 +219,7 @@ const NAMED: readonly Named[] = [
   { name: 'LecunNormal', make: (seed) => new init.LecunNormal({ seed }), dist: 'truncated_normal', variance: (i) => 1 / i },
 ];
 
-test('Glorot, He and LeCun (normal and uniform) on Dense and conv kernels', () => {
+test('Glorot, He and LeCun (normal and uniform) on Dense and conv kernels', async () => {
   // Dense [300, 500]: fan_in 300, fan_out 500 (N = 150 000). Conv [3, 3, 32, 64]: 288, 576 (N = 18 432).
   const shapes: ReadonlyArray<readonly [number[], number, number]> = [
     [[300, 500], 300, 500],
@@ -229,7 +229,7 @@ test('Glorot, He and LeCun (normal and uniform) on Dense and conv kernels', () =
   for (const n of NAMED) {
     for (const [shape, fanIn, fanOut] of shapes) {
       const variance = n.variance(fanIn, fanOut);
-      const st = stats(n.make(seed++).call(shape));
+      const st = await stats(n.make(seed++).call(shape));
       const label = `${n.name} ${nt.formatShape(shape)}`;
       checkMoments(label, st, 0, variance);
       checkSupport(label, st, n.dist, variance);
@@ -237,10 +237,10 @@ test('Glorot, He and LeCun (normal and uniform) on Dense and conv kernels', () =
     assert.deepEqual(n.make(3).getConfig(), { seed: 3 }, `${n.name}: Keras' config holds only the seed`);
   }
   // Keras' closed forms: glorot_uniform limit √(6/(in+out)), he_uniform √(6/in), lecun_uniform √(3/in).
-  const limit = (i: init.Initializer): number => stats(i.call([300, 500])).maxAbs;
-  assert.ok(Math.abs(limit(new init.GlorotUniform({ seed: 1 })) / Math.sqrt(6 / 800) - 1) < 1e-3);
-  assert.ok(Math.abs(limit(new init.HeUniform({ seed: 1 })) / Math.sqrt(6 / 300) - 1) < 1e-3);
-  assert.ok(Math.abs(limit(new init.LecunUniform({ seed: 1 })) / Math.sqrt(3 / 300) - 1) < 1e-3);
+  const limit = async (i: init.Initializer): Promise<number> => (await stats(i.call([300, 500]))).maxAbs;
+  assert.ok(Math.abs((await limit(new init.GlorotUniform({ seed: 1 }))) / Math.sqrt(6 / 800) - 1) < 1e-3);
+  assert.ok(Math.abs((await limit(new init.HeUniform({ seed: 1 }))) / Math.sqrt(6 / 300) - 1) < 1e-3);
+  assert.ok(Math.abs((await limit(new init.LecunUniform({ seed: 1 }))) / Math.sqrt(3 / 300) - 1) < 1e-3);
 });
 
 /** Entries of the float64 product XᵀY for column-major views given row-major [m, n] data. */
@@ -259,7 +259,7 @@ function gram(w: ArrayLike<number>, rows: number, cols: number, byRows: boolean)
   return g;
 }
 
-test('Orthogonal: WᵀW = I (tall) or WWᵀ = I (wide) to 1e-5, for 2-D and flattened higher-rank shapes', () => {
+test('Orthogonal: WᵀW = I (tall) or WWᵀ = I (wide) to 1e-5, for 2-D and flattened higher-rank shapes', async () => {
   const cases: ReadonlyArray<readonly [number[], number]> = [
     [[8, 8], 1],
     [[20, 5], 1],
@@ -275,7 +275,7 @@ test('Orthogonal: WᵀW = I (tall) or WWᵀ = I (wide) to 1e-5, for 2-D and flat
     const cols = shape[shape.length - 1];
     const rows = w.size / cols;
     const byRows = rows < cols;
-    const g = gram(w.dataSync(), rows, cols, byRows);
+    const g = gram(await w.data(), rows, cols, byRows);
     const k = Math.min(rows, cols);
     let worst = 0;
     for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) worst = Math.max(worst, Math.abs(g[a * k + b] / (gain * gain) - (a === b ? 1 : 0)));
@@ -283,15 +283,15 @@ test('Orthogonal: WᵀW = I (tall) or WWᵀ = I (wide) to 1e-5, for 2-D and flat
   }
 });
 
-test("Orthogonal is the Q of Keras' sign-corrected QR of the seeded normal matrix", () => {
+test("Orthogonal is the Q of Keras' sign-corrected QR of the seeded normal matrix", async () => {
   // Keras: A ~ N(0, 1) of shape [max(r, c), min(r, c)], A = QR, Q·sign(diag R), transposed if r < c.
   for (const [shape, seed] of [[[12, 5], 21], [[4, 9], 22], [[2, 2, 3], 23]] as const) {
     const cols = shape[shape.length - 1];
     const rows = shape.reduce((a, b) => a * b, 1) / cols;
     const m = Math.max(rows, cols);
     const n = Math.min(rows, cols);
-    const a = nt.randomNormal([m, n], { seed }).dataSync();
-    const w = new init.Orthogonal({ seed }).call(shape).dataSync();
+    const a = await nt.randomNormal([m, n], { seed }).data();
+    const w = await new init.Orthogonal({ seed }).call(shape).data();
     const q = (i: number, j: number): number => (rows >= cols ? w[i * n + j] : w[j * m + i]); // Q is m × n
     // R = QᵀA must be upper triangular with a positive diagonal, and A = QR.
     const r = new Float64Array(n * n);
@@ -333,23 +333,23 @@ test('Orthogonal and Identity reject shapes Keras rejects', () => {
   assert.throws(() => new init.Identity().call([4]), /2-D/);
 });
 
-test('Identity: gain·eye, square and rectangular like Keras', () => {
-  assert.deepEqual(new init.Identity({ gain: 2 }).call([3, 3]).toArray(), [[2, 0, 0], [0, 2, 0], [0, 0, 2]]);
-  assert.deepEqual(new init.Identity().call([2, 4]).toArray(), [[1, 0, 0, 0], [0, 1, 0, 0]]);
-  assert.deepEqual(new init.Identity().call([3, 2]).toArray(), [[1, 0], [0, 1], [0, 0]]);
+test('Identity: gain·eye, square and rectangular like Keras', async () => {
+  assert.deepEqual(await new init.Identity({ gain: 2 }).call([3, 3]).array(), [[2, 0, 0], [0, 2, 0], [0, 0, 2]]);
+  assert.deepEqual(await new init.Identity().call([2, 4]).array(), [[1, 0, 0, 0], [0, 1, 0, 0]]);
+  assert.deepEqual(await new init.Identity().call([3, 2]).array(), [[1, 0], [0, 1], [0, 0]]);
   const int = new init.Identity({ gain: 3 }).call([2, 2], 'int32');
   assert.equal(int.dtype, 'int32');
-  assert.deepEqual(int.toArray(), [[3, 0], [0, 3]]);
+  assert.deepEqual(await int.array(), [[3, 0], [0, 3]]);
   assert.throws(() => new init.Identity({ gain: 0.5 }).call([2, 2], 'int32'), /integer gain/);
 });
 
-test('Zeros, Ones, Constant: values, dtypes, defaults', () => {
-  assert.deepEqual(new init.Zeros().call([2, 2]).toArray(), [[0, 0], [0, 0]]);
-  assert.deepEqual(new init.Ones().call([3]).toArray(), [1, 1, 1]);
+test('Zeros, Ones, Constant: values, dtypes, defaults', async () => {
+  assert.deepEqual(await new init.Zeros().call([2, 2]).array(), [[0, 0], [0, 0]]);
+  assert.deepEqual(await new init.Ones().call([3]).array(), [1, 1, 1]);
   assert.equal(new init.Ones().call([2], 'int32').dtype, 'int32');
-  assert.deepEqual(new init.Constant({ value: 0.25 }).call([2]).toArray(), [0.25, 0.25]);
-  assert.deepEqual(new init.Constant(-3).call([1, 2], 'int32').toArray(), [[-3, -3]]);
-  assert.deepEqual(new init.Constant().call([2]).toArray(), [0, 0]);
+  assert.deepEqual(await new init.Constant({ value: 0.25 }).call([2]).array(), [0.25, 0.25]);
+  assert.deepEqual(await new init.Constant(-3).call([1, 2], 'int32').array(), [[-3, -3]]);
+  assert.deepEqual(await new init.Constant().call([2]).array(), [0, 0]);
   assert.throws(() => new init.Constant(2.5).call([2], 'int32'), /Constant: cannot fill an int32 weight with the non-integer value 2\.5/);
   assert.equal(new init.Zeros().call([]).shape.length, 0);
 });
@@ -399,7 +399,7 @@ test('getInitializer: unknown names and bad identifiers give errors that list th
   assert.throws(() => init.getInitializer({ class_name: 'RandomNormal', config: { sigma: 1 } }), /RandomNormal: unknown config key 'sigma'; allowed keys: mean, stddev, seed/);
 });
 
-test('getConfig → JSON → getInitializer round trip for every class', () => {
+test('getConfig → JSON → getInitializer round trip for every class', async () => {
   const all: readonly init.Initializer[] = [
     new init.Zeros(),
     new init.Ones(),
@@ -427,7 +427,7 @@ test('getConfig → JSON → getInitializer round trip for every class', () => {
     assert.equal(rebuilt.constructor, original.constructor, original.getClassName());
     assert.deepEqual(rebuilt.getConfig(), original.getConfig(), original.getClassName());
     if (original.getConfig().seed !== null) {
-      assert.ok(sameValues(rebuilt.call([6, 4]), original.call([6, 4])), `${original.getClassName()}: rebuilt initializer draws differently`);
+      assert.ok(await sameValues(rebuilt.call([6, 4]), original.call([6, 4])), `${original.getClassName()}: rebuilt initializer draws differently`);
     }
   }
   assert.equal(classes.size, 15, 'every class took part');

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as nt from '../src/index.js';
 import { mnistCnn } from '../examples/cnn-fashion-mnist.js';
 import { checkGradients } from './helpers/gradcheck.js';
+import { item } from './helpers/read.js';
 
 /** Output shapes and parameter counts of a model's layers. */
 function table(model: nt.Sequential): [string, (number | null)[], number][] {
@@ -109,18 +110,18 @@ test("the seed's VGG-like net trains with SGD(lr=0.01, decay=1e-6, momentum=0.9,
   assert.ok(h.history.loss[5] < h.history.loss[0], `loss ${h.history.loss.join(', ')}`);
 });
 
-test('the seed examples through layers: Conv2D on the 5×5 image, ZeroPadding2D, Max/AveragePooling2D', () => {
+test('the seed examples through layers: Conv2D on the 5×5 image, ZeroPadding2D, Max/AveragePooling2D', async () => {
   const image = nt.tensor([[1, 1, 1, 0, 0], [0, 1, 1, 1, 0], [0, 0, 1, 1, 1], [0, 0, 1, 1, 0], [0, 1, 1, 0, 0]]).reshape([1, 5, 5, 1]);
   const conv = new nt.Conv2D({ filters: 1, kernelSize: 3, useBias: false });
   conv.apply(image);
   conv.setWeights([nt.tensor([[1, 0, 1], [0, 1, 0], [1, 0, 1]]).reshape([3, 3, 1, 1])]);
-  assert.deepEqual(conv.apply(image).reshape([3, 3]).toArray(), [[4, 3, 4], [2, 4, 3], [2, 3, 4]]);
+  assert.deepEqual(await conv.apply(image).reshape([3, 3]).array(), [[4, 3, 4], [2, 4, 3], [2, 3, 4]]);
   const padded = new nt.ZeroPadding2D({ padding: [2, 2] }).apply(nt.ones([1, 32, 32, 3]));
   assert.deepEqual(padded.shape, [1, 36, 36, 3]);
-  assert.equal(nt.sum(padded).item(), 32 * 32 * 3);
+  assert.equal(await item(nt.sum(padded)), 32 * 32 * 3);
   const x = nt.tensor([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]]).reshape([1, 4, 4, 1]);
-  assert.deepEqual(new nt.MaxPooling2D({ poolSize: 2 }).apply(x).reshape([2, 2]).toArray(), [[6, 8], [3, 4]]);
-  assert.deepEqual(new nt.AveragePooling2D({ poolSize: 2 }).apply(x).reshape([2, 2]).toArray(), [[3.25, 5.25], [2, 2]]);
+  assert.deepEqual(await new nt.MaxPooling2D({ poolSize: 2 }).apply(x).reshape([2, 2]).array(), [[6, 8], [3, 4]]);
+  assert.deepEqual(await new nt.AveragePooling2D({ poolSize: 2 }).apply(x).reshape([2, 2]).array(), [[3.25, 5.25], [2, 2]]);
 });
 
 test('output shapes and parameter counts of every conv, pooling and reshaping layer', () => {
@@ -170,33 +171,33 @@ test('output shapes and parameter counts of every conv, pooling and reshaping la
 });
 
 /** Finite-difference check of d(Σ y·r)/d(weight) for a layer's weights (perturbed in place). */
-function checkWeightGradients(layer: nt.Layer, x: nt.Tensor, seed: number, training = false): void {
+async function checkWeightGradients(layer: nt.Layer, x: nt.Tensor, seed: number, training = false): Promise<void> {
   const y0 = layer.apply(x, { training }) as nt.Tensor;
   const r = nt.randomNormal(y0.shape, { seed });
-  const loss = (): number => {
+  const loss = async (): Promise<number> => {
     const y = nt.noGrad(() => layer.apply(x, { training }) as nt.Tensor);
-    const yv = y.dataSync();
-    const rv = r.dataSync();
+    const yv = await y.data();
+    const rv = await r.data();
     let s = 0;
     for (let i = 0; i < y.size; i++) s += yv[i] * rv[i];
     return s;
   };
   const ws = layer.trainableWeights;
   const analytic = nt.gradients(nt.sum(nt.mul(layer.apply(x, { training }) as nt.Tensor, r)), ws);
-  ws.forEach((w, k) => {
-    const data = (w.dataSync() as Float32Array).slice(); // dataSync is read-only: perturb a copy and assign it
-    const grad = analytic[k].dataSync();
+  for (const [k, w] of ws.entries()) {
+    const data = ((await w.data()) as Float32Array).slice(); // data() may be the live array: perturb a copy and assign it
+    const grad = await analytic[k].data();
     for (let t = 0; t < Math.min(8, w.size); t++) {
       const i = Math.floor((t * w.size) / Math.min(8, w.size));
       const keep = data[i];
       const h = 1e-2;
       data[i] = Math.fround(keep + h);
       w.assign(data);
-      const up = loss();
+      const up = await loss();
       const hiv = data[i];
       data[i] = Math.fround(keep - h);
       w.assign(data);
-      const down = loss();
+      const down = await loss();
       const lov = data[i];
       data[i] = keep;
       w.assign(data);
@@ -204,10 +205,10 @@ function checkWeightGradients(layer: nt.Layer, x: nt.Tensor, seed: number, train
       const a = grad[i];
       assert.ok(Math.abs(a - numeric) <= 2e-3 * (1 + Math.abs(numeric)), `${layer.getClassName()} weight ${w.name}[${i}]: analytic ${a} vs numeric ${numeric}`);
     }
-  });
+  }
 }
 
-test('gradients through each layer (input and weights) match finite differences', () => {
+test('gradients through each layer (input and weights) match finite differences', async () => {
   nt.clearSession();
   const layers: [nt.Layer, number[]][] = [
     [new nt.Conv2D({ filters: 3, kernelSize: 3, padding: 'same', activation: 'tanh' }), [2, 5, 5, 2]],
@@ -231,12 +232,12 @@ test('gradients through each layer (input and weights) match finite differences'
     [new nt.Dense({ units: 4, activation: 'tanh' }), [3, 5]],
     [new nt.PReLU({ alphaInitializer: { class_name: 'Constant', config: { value: 0.2 } } }), [3, 5]],
   ];
-  layers.forEach(([layer, shape], k) => {
+  for (const [k, [layer, shape]] of layers.entries()) {
     const x = nt.randomUniform(shape, { seed: 10 + k, minval: -1, maxval: 1 });
     layer.apply(x);
-    checkGradients((t) => layer.apply(t) as nt.Tensor, [x], { name: `${layer.getClassName()} input`, seed: k + 1 });
-    if (layer.trainableWeights.length > 0) checkWeightGradients(layer, x, k + 1);
-  });
+    await checkGradients((t) => layer.apply(t) as nt.Tensor, [x], { name: `${layer.getClassName()} input`, seed: k + 1 });
+    if (layer.trainableWeights.length > 0) await checkWeightGradients(layer, x, k + 1);
+  }
   // Max pooling: distinct values (no ties within h of each other), so the maximum never switches.
   const maxLayers: [nt.Layer, number[]][] = [
     [new nt.MaxPooling2D({ poolSize: 2 }), [2, 4, 4, 3]],
@@ -245,7 +246,7 @@ test('gradients through each layer (input and weights) match finite differences'
     [new nt.GlobalMaxPooling2D(), [2, 3, 3, 2]],
     [new nt.GlobalMaxPooling1D(), [2, 5, 3]],
   ];
-  maxLayers.forEach(([layer, shape], k) => {
+  for (const [k, [layer, shape]] of maxLayers.entries()) {
     const n = shape.reduce((a, b) => a * b, 1);
     const order = Array.from({ length: n }, (_, i) => i);
     const rng = new nt.Rng(60 + k);
@@ -254,17 +255,17 @@ test('gradients through each layer (input and weights) match finite differences'
       [order[i], order[j]] = [order[j], order[i]];
     }
     const x = nt.tensor(order.map((v) => v * 0.1), shape);
-    checkGradients((t) => layer.apply(t) as nt.Tensor, [x], { name: `${layer.getClassName()} input`, seed: 70 + k });
-  });
+    await checkGradients((t) => layer.apply(t) as nt.Tensor, [x], { name: `${layer.getClassName()} input`, seed: 70 + k });
+  }
   // BatchNormalization in training mode: through the batch statistics.
   const bn = new nt.BatchNormalization({ momentum: 0.5 });
   const xb = nt.randomUniform([4, 3, 3, 2], { seed: 40, minval: -1, maxval: 1 });
   bn.apply(xb);
-  checkGradients((t) => bn.apply(t, { training: true }) as nt.Tensor, [xb], { name: 'BatchNormalization (training) input', seed: 41, roundoff: 32 });
-  checkWeightGradients(bn, xb, 42, true);
+  await checkGradients((t) => bn.apply(t, { training: true }) as nt.Tensor, [xb], { name: 'BatchNormalization (training) input', seed: 41, roundoff: 32 });
+  await checkWeightGradients(bn, xb, 42, true);
 });
 
-test('BatchNormalization: training and inference outputs and moving statistics against hand computation', () => {
+test('BatchNormalization: training and inference outputs and moving statistics against hand computation', async () => {
   nt.clearSession();
   // Dense-style input (rank 2): biased variance for the moving update (tf.keras 2's non-fused path).
   const x = nt.tensor([[1, 2], [3, 6], [5, 10], [7, 14]]);
@@ -272,45 +273,45 @@ test('BatchNormalization: training and inference outputs and moving statistics a
   const y = bn.apply(x, { training: true }) as nt.Tensor;
   // column 0: mean 4, biased var 5; column 1: mean 8, var 20
   const expected = [[1, 2], [3, 6], [5, 10], [7, 14]].map(([a, b]) => [(a - 4) / Math.sqrt(5.001), (b - 8) / Math.sqrt(20.001)]);
-  const yv = y.dataSync();
+  const yv = await y.data();
   expected.flat().forEach((v, i) => assert.ok(Math.abs(yv[i] - v) < 1e-5, `training output ${i}`));
   const [gamma, beta, mm, mv] = bn.getWeights();
-  assert.deepEqual(gamma.toArray(), [1, 1]);
-  assert.deepEqual(beta.toArray(), [0, 0]);
-  const mmv = mm.dataSync();
-  const mvv = mv.dataSync();
+  assert.deepEqual(await gamma.array(), [1, 1]);
+  assert.deepEqual(await beta.array(), [0, 0]);
+  const mmv = await mm.data();
+  const mvv = await mv.data();
   [0.4, 0.8].forEach((v, i) => assert.ok(Math.abs(mmv[i] - v) < 1e-6, 'moving mean'));
   [0.9 + 0.1 * 5, 0.9 + 0.1 * 20].forEach((v, i) => assert.ok(Math.abs(mvv[i] - v) < 1e-5, 'moving variance (biased)'));
   // Inference uses the moving statistics.
   const inf = bn.apply(nt.tensor([[1, 1]]), { training: false }) as nt.Tensor;
-  const infValues = inf.dataSync();
+  const infValues = await inf.data();
   [(1 - 0.4) / Math.sqrt(1.4 + 0.001), (1 - 0.8) / Math.sqrt(2.9 + 0.001)].forEach((v, i) => assert.ok(Math.abs(infValues[i] - v) < 1e-5, 'inference output'));
   // Image input along the channel axis: tf.keras' fused path applies Bessel's correction n/(n-1).
   const img = nt.tensor([1, 2, 3, 4, 5, 6, 7, 8], [2, 2, 2, 1]);
   const bn4 = new nt.BatchNormalization({ momentum: 0 });
   bn4.apply(img, { training: true });
-  const var4 = bn4.getWeights()[3].item();
+  const var4 = await item(bn4.getWeights()[3]);
   assert.ok(Math.abs(var4 - 5.25 * (8 / 7)) < 1e-5, `fused moving variance ${var4}`);
   // A frozen BatchNormalization runs in inference mode even in training (tf.keras 2).
   bn4.trainable = false;
-  const before = bn4.getWeights()[2].item();
+  const before = await item(bn4.getWeights()[2]);
   bn4.apply(nt.ones([2, 2, 2, 1]), { training: true });
-  assert.equal(bn4.getWeights()[2].item(), before);
+  assert.equal(await item(bn4.getWeights()[2]), before);
 });
 
-test('noise layers are the identity at inference and random in training', () => {
+test('noise layers are the identity at inference and random in training', async () => {
   const x = nt.ones([200, 50]);
-  const xv = x.dataSync();
+  const xv = await x.data();
   for (const layer of [new nt.GaussianNoise({ stddev: 0.5, seed: 1 }), new nt.GaussianDropout({ rate: 0.5, seed: 2 }), new nt.Dropout({ rate: 0.5, seed: 3 })]) {
-    assert.deepEqual((layer.apply(x) as nt.Tensor).dataSync(), xv, `${layer.getClassName()} inference`);
+    assert.deepEqual(await (layer.apply(x) as nt.Tensor).data(), xv, `${layer.getClassName()} inference`);
     const y = layer.apply(x, { training: true }) as nt.Tensor;
-    const m = nt.mean(y).item();
+    const m = await item(nt.mean(y));
     assert.ok(Math.abs(m - 1) < 0.05, `${layer.getClassName()} keeps the mean (${m})`);
-    assert.ok(nt.max(nt.abs(nt.sub(y, x))).item() > 0.1, `${layer.getClassName()} changes values in training`);
+    assert.ok((await item(nt.max(nt.abs(nt.sub(y, x))))) > 0.1, `${layer.getClassName()} changes values in training`);
   }
   const sd = new nt.SpatialDropout2D({ rate: 0.5, seed: 4 });
   const out = sd.apply(nt.ones([2, 3, 3, 8]), { training: true }) as nt.Tensor;
-  const outValues = out.dataSync();
+  const outValues = await out.data();
   // every channel of every image is either all zero or all 2
   for (let n = 0; n < 2; n++) {
     for (let c = 0; c < 8; c++) {

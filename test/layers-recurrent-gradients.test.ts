@@ -33,7 +33,7 @@ interface Case {
 }
 
 /** Checks input (and initial-state) gradients and weight gradients of one layer call. */
-function checkCase(c: Case, seed: number): void {
+async function checkCase(c: Case, seed: number): Promise<void> {
   const x = randn([2, 4, 3], seed, 0.6);
   const units = (c.layer as nt.RecurrentLayer).units ?? 3;
   const states = Array.from({ length: c.states ?? 0 }, (_, i) => randn([2, units], seed + 10 + i, 0.5));
@@ -43,11 +43,11 @@ function checkCase(c: Case, seed: number): void {
     return joined(c.layer.apply(input, { mask: c.mask, training: c.training }) as nt.Tensor | nt.Tensor[]);
   };
   run(x, ...states);
-  checkGradients(run, [x, ...states], { name: `${c.name} (input${states.length ? ', initial states' : ''})`, seed, minGradient: 0 });
-  checkWeightGradients(() => run(x, ...states), c.layer.trainableWeights, { name: c.name, seed });
+  await checkGradients(run, [x, ...states], { name: `${c.name} (input${states.length ? ', initial states' : ''})`, seed, minGradient: 0 });
+  await checkWeightGradients(() => run(x, ...states), c.layer.trainableWeights, { name: c.name, seed });
 }
 
-test('SimpleRNN, LSTM, GRU: input and weight gradients (outputs, sequences, states, goBackwards)', () => {
+test('SimpleRNN, LSTM, GRU: input and weight gradients (outputs, sequences, states, goBackwards)', async () => {
   nt.clearSession();
   nt.setSeed(2024);
   const cases: Case[] = [
@@ -61,18 +61,18 @@ test('SimpleRNN, LSTM, GRU: input and weight gradients (outputs, sequences, stat
     { name: 'GRU goBackwards', layer: new nt.GRU({ units: 3, goBackwards: true }) },
     { name: 'LSTM without bias, tanh gates', layer: new nt.LSTM({ units: 3, useBias: false, recurrentActivation: 'tanh', returnSequences: true }) },
   ];
-  cases.forEach((c, i) => checkCase(c, 10 + i));
+  for (const [i, c] of cases.entries()) await checkCase(c, 10 + i);
 });
 
-test('initial states: gradients reach them (LSTM [x, h0, c0], GRU [x, h0], SimpleRNN)', () => {
+test('initial states: gradients reach them (LSTM [x, h0, c0], GRU [x, h0], SimpleRNN)', async () => {
   nt.clearSession();
   nt.setSeed(2024);
-  checkCase({ name: 'LSTM initial states', layer: new nt.LSTM({ units: 3, returnSequences: true }), states: 2 }, 30);
-  checkCase({ name: 'GRU initial state', layer: new nt.GRU({ units: 3, returnState: true }), states: 1 }, 31);
-  checkCase({ name: 'SimpleRNN initial state, masked', layer: new nt.SimpleRNN({ units: 3, returnSequences: true }), states: 1, mask: MASK }, 32);
+  await checkCase({ name: 'LSTM initial states', layer: new nt.LSTM({ units: 3, returnSequences: true }), states: 2 }, 30);
+  await checkCase({ name: 'GRU initial state', layer: new nt.GRU({ units: 3, returnState: true }), states: 1 }, 31);
+  await checkCase({ name: 'SimpleRNN initial state, masked', layer: new nt.SimpleRNN({ units: 3, returnSequences: true }), states: 1, mask: MASK }, 32);
 });
 
-test('masks: gradients with masked steps (first step masked too), goBackwards, returnState', () => {
+test('masks: gradients with masked steps (first step masked too), goBackwards, returnState', async () => {
   nt.clearSession();
   nt.setSeed(2024);
   const cases: Case[] = [
@@ -83,17 +83,17 @@ test('masks: gradients with masked steps (first step masked too), goBackwards, r
     { name: 'SimpleRNN masked, zero output for mask', layer: new nt.SimpleRNN({ units: 3, returnSequences: true, zeroOutputForMask: true }), mask: MASK },
     { name: 'LSTM masked goBackwards', layer: new nt.LSTM({ units: 3, returnSequences: true, goBackwards: true }), mask: MASK },
   ];
-  cases.forEach((c, i) => checkCase(c, 40 + i));
+  for (const [i, c] of cases.entries()) await checkCase(c, 40 + i);
 });
 
-test('masked steps pass no gradient back: d(outputs)/d(x at a masked step) is exactly 0', () => {
+test('masked steps pass no gradient back: d(outputs)/d(x at a masked step) is exactly 0', async () => {
   nt.clearSession();
   nt.setSeed(2024);
   for (const layer of [new nt.LSTM({ units: 3, returnSequences: true, returnState: true }), new nt.GRU({ units: 3, returnSequences: true }), new nt.SimpleRNN({ units: 3, goBackwards: true })]) {
     const x = randn([2, 4, 3], 7);
     const g = nt.grads((t) => nt.sum(nt.square(joined(layer.apply(t, { mask: MASK }) as nt.Tensor | nt.Tensor[]))))([x])[0];
-    const gd = g.toArray() as number[][][];
-    const m = MASK.toArray() as number[][];
+    const gd = (await g.array()) as number[][][];
+    const m = (await MASK.array()) as number[][];
     for (let b = 0; b < 2; b++) {
       for (let t = 0; t < 4; t++) {
         const norm = gd[b][t].reduce((s, v) => s + Math.abs(v), 0);
@@ -104,7 +104,7 @@ test('masked steps pass no gradient back: d(outputs)/d(x at a masked step) is ex
   }
 });
 
-test('dropout and recurrent dropout in training (seeded masks): gradients', () => {
+test('dropout and recurrent dropout in training (seeded masks): gradients', async () => {
   nt.clearSession();
   nt.setSeed(2024);
   const cases: Case[] = [
@@ -114,10 +114,10 @@ test('dropout and recurrent dropout in training (seeded masks): gradients', () =
     { name: 'GRU resetAfter=false dropout + recurrentDropout', layer: new nt.GRU({ units: 3, resetAfter: false, dropout: 0.2, recurrentDropout: 0.4, returnSequences: true }), training: true },
     { name: 'SimpleRNN dropout + recurrentDropout, masked', layer: new nt.SimpleRNN({ units: 3, dropout: 0.25, recurrentDropout: 0.25, returnSequences: true }), training: true, mask: MASK },
   ];
-  cases.forEach((c, i) => checkCase(c, 60 + i));
+  for (const [i, c] of cases.entries()) await checkCase(c, 60 + i);
 });
 
-test('Bidirectional: every merge mode, returnState, masks', () => {
+test('Bidirectional: every merge mode, returnState, masks', async () => {
   nt.clearSession();
   nt.setSeed(2024);
   const cases: Case[] = [
@@ -129,28 +129,28 @@ test('Bidirectional: every merge mode, returnState, masks', () => {
     { name: 'Bidirectional(LSTM) returnState, masked', layer: new nt.Bidirectional({ layer: new nt.LSTM({ units: 3, returnSequences: true, returnState: true }) }), mask: MASK },
     { name: 'Bidirectional(GRU) masked last output', layer: new nt.Bidirectional({ layer: new nt.GRU({ units: 3 }) }), mask: MASK },
   ];
-  cases.forEach((c, i) => checkCase(c, 80 + i));
+  for (const [i, c] of cases.entries()) await checkCase(c, 80 + i);
 });
 
-test('TimeDistributed(Dense) and TimeDistributed(Conv1D): gradients', () => {
+test('TimeDistributed(Dense) and TimeDistributed(Conv1D): gradients', async () => {
   nt.clearSession();
   nt.setSeed(2024);
-  checkCase({ name: 'TimeDistributed(Dense tanh)', layer: new nt.TimeDistributed({ layer: new nt.Dense({ units: 2, activation: 'tanh' }) }) }, 100);
+  await checkCase({ name: 'TimeDistributed(Dense tanh)', layer: new nt.TimeDistributed({ layer: new nt.Dense({ units: 2, activation: 'tanh' }) }) }, 100);
   const td = new nt.TimeDistributed({ layer: new nt.Conv1D({ filters: 2, kernelSize: 2 }) });
   const x = randn([2, 3, 4, 2], 101);
   td.apply(x);
-  checkGradients((t) => td.apply(t) as nt.Tensor, [x], { name: 'TimeDistributed(Conv1D) input' });
-  checkWeightGradients(() => td.apply(x) as nt.Tensor, td.trainableWeights, { name: 'TimeDistributed(Conv1D)', seed: 102 });
+  await checkGradients((t) => td.apply(t) as nt.Tensor, [x], { name: 'TimeDistributed(Conv1D) input' });
+  await checkWeightGradients(() => td.apply(x) as nt.Tensor, td.trainableWeights, { name: 'TimeDistributed(Conv1D)', seed: 102 });
 });
 
-test('Embedding (weights through gather), Embedding(maskZero) → LSTM, Masking → GRU, masked GlobalAveragePooling1D', () => {
+test('Embedding (weights through gather), Embedding(maskZero) → LSTM, Masking → GRU, masked GlobalAveragePooling1D', async () => {
   nt.clearSession();
   nt.setSeed(2024);
   const ids = nt.tensor([[3, 1, 0, 0], [2, 4, 4, 0]], [2, 4], 'int32');
   const emb = new nt.Embedding({ inputDim: 5, outputDim: 3 });
-  checkWeightGradients(() => emb.apply(ids) as nt.Tensor, emb.trainableWeights, { name: 'Embedding', seed: 110 });
+  await checkWeightGradients(() => emb.apply(ids) as nt.Tensor, emb.trainableWeights, { name: 'Embedding', seed: 110 });
   const model = new nt.Sequential([new nt.Embedding({ inputDim: 5, outputDim: 3, maskZero: true, inputLength: 4 }), new nt.LSTM({ units: 3, returnSequences: true })]);
-  checkWeightGradients(() => model.forward([ids], false)[0], model.trainableWeights, { name: 'Embedding(maskZero) → LSTM', seed: 111 });
+  await checkWeightGradients(() => model.forward([ids], false)[0], model.trainableWeights, { name: 'Embedding(maskZero) → LSTM', seed: 111 });
   // Masking: the masked steps are held at exactly maskValue inside f, so perturbing them cannot unmask them.
   const keep = nt.tensor([[1, 0, 1, 1], [1, 1, 1, 0]]).reshape([2, 4, 1]);
   const masking = new nt.Masking({ maskValue: 0 });
@@ -159,7 +159,7 @@ test('Embedding (weights through gather), Embedding(maskZero) → LSTM, Masking 
     const xm = nt.mul(t, keep);
     return gru.apply(masking.apply(xm), { mask: masking.computeMask(xm) as nt.Tensor }) as nt.Tensor;
   };
-  checkGradients(f, [randn([2, 4, 3], 112)], { name: 'Masking → GRU input' });
+  await checkGradients(f, [randn([2, 4, 3], 112)], { name: 'Masking → GRU input' });
   const gap = new nt.GlobalAveragePooling1D();
-  checkGradients((t) => gap.apply(t, { mask: MASK }) as nt.Tensor, [randn([2, 4, 3], 113)], { name: 'GlobalAveragePooling1D masked', minGradient: 0 });
+  await checkGradients((t) => gap.apply(t, { mask: MASK }) as nt.Tensor, [randn([2, 4, 3], 113)], { name: 'GlobalAveragePooling1D masked', minGradient: 0 });
 });

@@ -82,26 +82,26 @@ function loadCase(name: string): Case {
 }
 
 /** Why a case cannot be expressed with Keras' layers, or null. */
-function unmapped(c: Case, inputs: Map<string, nt.Tensor>): string | null {
+async function unmapped(c: Case, inputs: Map<string, nt.Tensor>): Promise<string | null> {
   const n = c.node;
   if (attr(n, 'activations')) return 'non-default activations';
   if (attr(n, 'clip')) return 'clip';
   if (intAttr(n, 'input_forget', 0) !== 0) return 'input_forget';
   const p = inputs.get('P');
-  if (p && Array.from(p.dataSync()).some((v) => v !== 0)) return 'peepholes (P ≠ 0): Keras LSTM has none';
+  if (p && Array.from(await p.data()).some((v) => v !== 0)) return 'peepholes (P ≠ 0): Keras LSTM has none';
   const lens = inputs.get('sequence_lens');
   const x = inputs.get('X') as nt.Tensor;
   const seq = intAttr(n, 'layout', 0) === 1 ? x.shape[1] : x.shape[0];
-  if (lens && Array.from(lens.dataSync()).some((v) => v !== seq)) return 'sequence_lens shorter than the sequence';
+  if (lens && Array.from(await lens.data()).some((v) => v !== seq)) return 'sequence_lens shorter than the sequence';
   return null;
 }
 
 /** Keras kernel (cols, G·H) from ONNX (G·H, cols) with gate blocks reordered. */
-function kerasMatrix(w: nt.Tensor, op: Op, hidden: number): nt.Tensor {
+async function kerasMatrix(w: nt.Tensor, op: Op, hidden: number): Promise<nt.Tensor> {
   const cols = w.shape[2];
   const g = GATES[op];
   const out = new Float32Array(cols * g * hidden);
-  const data = w.dataSync();
+  const data = await w.data();
   for (let k = 0; k < g; k++) {
     const src = ORDER[op][k];
     for (let u = 0; u < hidden; u++) for (let j = 0; j < cols; j++) out[j * g * hidden + k * hidden + u] = data[(src * hidden + u) * cols + j];
@@ -110,10 +110,10 @@ function kerasMatrix(w: nt.Tensor, op: Op, hidden: number): nt.Tensor {
 }
 
 /** Keras bias from ONNX B = [Wb, Rb]: summed (one bias) or two rows (GRU resetAfter). */
-function kerasBias(b: nt.Tensor | undefined, op: Op, hidden: number, rowsOfTwo: boolean): nt.Tensor {
+async function kerasBias(b: nt.Tensor | undefined, op: Op, hidden: number, rowsOfTwo: boolean): Promise<nt.Tensor> {
   const g = GATES[op];
   const n = g * hidden;
-  const data = b ? b.dataSync() : new Float32Array(2 * n);
+  const data = b ? await b.data() : new Float32Array(2 * n);
   const block = (half: number): Float32Array => {
     const out = new Float32Array(n);
     for (let k = 0; k < g; k++) for (let u = 0; u < hidden; u++) out[k * hidden + u] = data[half * n + ORDER[op][k] * hidden + u];
@@ -141,10 +141,10 @@ function dirSequence(t: nt.Tensor, layout: number, d: number): nt.Tensor {
 }
 
 /** Keras weights of direction d: [kernel, recurrent_kernel, bias]. */
-function weightsOf(c: Case, inputs: Map<string, nt.Tensor>, d: number, hidden: number, resetAfter: boolean): nt.Tensor[] {
+async function weightsOf(c: Case, inputs: Map<string, nt.Tensor>, d: number, hidden: number, resetAfter: boolean): Promise<nt.Tensor[]> {
   const pick = (t: nt.Tensor): nt.Tensor => nt.slice(t, [d], [1]);
   const b = inputs.get('B');
-  return [kerasMatrix(pick(inputs.get('W') as nt.Tensor), c.op, hidden), kerasMatrix(pick(inputs.get('R') as nt.Tensor), c.op, hidden), kerasBias(b ? nt.reshape(pick(b), [b.shape[1]]) : undefined, c.op, hidden, c.op === 'GRU' && resetAfter)];
+  return [await kerasMatrix(pick(inputs.get('W') as nt.Tensor), c.op, hidden), await kerasMatrix(pick(inputs.get('R') as nt.Tensor), c.op, hidden), await kerasBias(b ? nt.reshape(pick(b), [b.shape[1]]) : undefined, c.op, hidden, c.op === 'GRU' && resetAfter)];
 }
 
 function makeLayer(op: Op, hidden: number, resetAfter: boolean, goBackwards: boolean): nt.RecurrentLayer {
@@ -158,7 +158,7 @@ function makeLayer(op: Op, hidden: number, resetAfter: boolean, goBackwards: boo
  * with mergeMode null. Returns per ONNX direction the sequence (batch, seq, H) and the
  * final states [h, (c)].
  */
-function runKeras(c: Case, inputs: Map<string, nt.Tensor>): { ys: nt.Tensor[]; states: nt.Tensor[][] } {
+async function runKeras(c: Case, inputs: Map<string, nt.Tensor>): Promise<{ ys: nt.Tensor[]; states: nt.Tensor[][] }> {
   const n = c.node;
   const hidden = intAttr(n, 'hidden_size', 0);
   const layout = intAttr(n, 'layout', 0);
@@ -173,7 +173,9 @@ function runKeras(c: Case, inputs: Map<string, nt.Tensor>): { ys: nt.Tensor[]; s
   const base = makeLayer(c.op, hidden, resetAfter, dir === 'reverse');
   const layer: nt.Layer = dirs === 2 ? new nt.Bidirectional({ layer: base, mergeMode: null }) : base;
   layer.apply(xs);
-  layer.setWeights(Array.from({ length: dirs }, (_, d) => weightsOf(c, inputs, d, hidden, resetAfter)).flat());
+  const weights: nt.Tensor[][] = [];
+  for (let d = 0; d < dirs; d++) weights.push(await weightsOf(c, inputs, d, hidden, resetAfter));
+  layer.setWeights(weights.flat());
   const out = layer.apply(xs) as nt.Tensor[];
   const reverse = (t: nt.Tensor): nt.Tensor => nt.gather(t, Array.from({ length: t.shape[1] }, (_, i) => t.shape[1] - 1 - i), 1);
   const k = c.op === 'LSTM' ? 2 : 1;
@@ -182,10 +184,10 @@ function runKeras(c: Case, inputs: Map<string, nt.Tensor>): { ys: nt.Tensor[]; s
   return { ys, states: Array.from({ length: dirs }, (_, d) => rest.slice(d * k, (d + 1) * k)) };
 }
 
-function compare(label: string, got: nt.Tensor, want: nt.Tensor): number {
+async function compare(label: string, got: nt.Tensor, want: nt.Tensor): Promise<number> {
   assert.deepEqual([...got.shape], [...want.shape], `${label}: shape`);
-  const g = got.dataSync();
-  const w = want.dataSync();
+  const g = await got.data();
+  const w = await want.data();
   let worst = 0;
   for (let i = 0; i < want.size; i++) {
     const d = Math.abs(g[i] - w[i]);
@@ -196,21 +198,21 @@ function compare(label: string, got: nt.Tensor, want: nt.Tensor): number {
 }
 
 /** Compares every output the node produces ('' outputs are absent): Y per direction, Y_h, Y_c. */
-function check(c: Case, inputs: Map<string, nt.Tensor>, expected: (slot: number, name: string) => nt.Tensor | undefined, label: string): number {
+async function check(c: Case, inputs: Map<string, nt.Tensor>, expected: (slot: number, name: string) => nt.Tensor | undefined, label: string): Promise<number> {
   const layout = intAttr(c.node, 'layout', 0);
-  const { ys, states } = runKeras(c, inputs);
+  const { ys, states } = await runKeras(c, inputs);
   let worst = 0;
   let compared = 0;
-  c.node.outputs.forEach((name, slot) => {
+  for (const [slot, name] of c.node.outputs.entries()) {
     const want = name === '' ? undefined : expected(slot, name);
-    if (want === undefined) return;
-    ys.forEach((y, d) => {
+    if (want === undefined) continue;
+    for (const [d, y] of ys.entries()) {
       const got = slot === 0 ? y : states[d][slot - 1];
       const ref = slot === 0 ? dirSequence(want, layout, d) : dirState(want, layout, d);
-      worst = Math.max(worst, compare(`${label} ${name}[direction ${d}]`, got, ref));
+      worst = Math.max(worst, await compare(`${label} ${name}[direction ${d}]`, got, ref));
       compared++;
-    });
-  });
+    }
+  }
   assert.ok(compared > 0, `${label}: no output compared`);
   return worst;
 }
@@ -221,16 +223,16 @@ test('the ONNX recurrent test cases are installed (Debian libonnx-testdata)', ()
   assert.ok(CASES.length >= 10, `expected the LSTM/GRU/RNN node cases under ${ROOT}; found ${CASES.length}`);
 });
 
-test('stored ONNX vectors: LSTM, GRU and RNN outputs', () => {
+test('stored ONNX vectors: LSTM, GRU and RNN outputs', async () => {
   for (const name of CASES) {
     const c = loadCase(name);
-    const why = unmapped(c, c.inputs);
+    const why = await unmapped(c, c.inputs);
     if (why) {
       rows.push(`  ${name.padEnd(48)} vectors: skipped (${why})`);
       continue;
     }
     const stored = [...c.outputs.values()];
-    const worst = check(c, c.inputs, (slot, out) => c.outputs.get(out) ?? stored[slot], `${name} (stored)`);
+    const worst = await check(c, c.inputs, (slot, out) => c.outputs.get(out) ?? stored[slot], `${name} (stored)`);
     rows.push(`  ${name.padEnd(48)} vectors: passed, max |Δ| ${worst.toExponential(2)}`);
   }
 });
@@ -251,7 +253,7 @@ async function runOrt(c: Case, feeds: Map<string, nt.Tensor>): Promise<Map<strin
   const session = typeof c.model === 'string' ? await ort.InferenceSession.create(c.model) : await ort.InferenceSession.create(c.model);
   const input: Record<string, ort.Tensor> = {};
   for (const [name, t] of feeds) {
-    input[name] = t.dtype === 'int32' ? new ort.Tensor('int32', t.dataSync() as Int32Array, [...t.shape]) : new ort.Tensor('float32', t.dataSync() as Float32Array, [...t.shape]);
+    input[name] = t.dtype === 'int32' ? new ort.Tensor('int32', (await t.data()) as Int32Array, [...t.shape]) : new ort.Tensor('float32', (await t.data()) as Float32Array, [...t.shape]);
   }
   const res = await session.run(input);
   const out = new Map<string, nt.Tensor>();
@@ -263,13 +265,13 @@ test('onnxruntime oracle: the same ONNX graphs with seeded random weights (gate 
   for (const name of CASES) {
     const c = loadCase(name);
     const feeds = randomFeeds(c, 101);
-    const why = unmapped(c, feeds) ?? (intAttr(c.node, 'layout', 0) === 1 ? 'onnxruntime does not implement layout=1 (batchwise)' : null);
+    const why = (await unmapped(c, feeds)) ?? (intAttr(c.node, 'layout', 0) === 1 ? 'onnxruntime does not implement layout=1 (batchwise)' : null);
     if (why) {
       rows.push(`  ${name.padEnd(48)} onnxruntime: skipped (${why})`);
       continue;
     }
     const ortOut = await runOrt(c, feeds);
-    const worst = check(c, feeds, (_slot, out) => ortOut.get(out), `${name} (onnxruntime)`);
+    const worst = await check(c, feeds, (_slot, out) => ortOut.get(out), `${name} (onnxruntime)`);
     rows.push(`  ${name.padEnd(48)} onnxruntime: passed, max |Δ| ${worst.toExponential(2)}`);
   }
 });
@@ -335,7 +337,7 @@ test('onnxruntime oracle, own graphs: GRU linear_before_reset=1 (Keras resetAfte
     const c = ownCase(spec, 5, 2, 3);
     const feeds = randomFeeds(c, 300 + 10 * i);
     const ortOut = await runOrt(c, feeds);
-    const worst = check(c, feeds, (_slot, out) => ortOut.get(out), `${c.name} (onnxruntime)`);
+    const worst = await check(c, feeds, (_slot, out) => ortOut.get(out), `${c.name} (onnxruntime)`);
     rows.push(`  ${c.name.padEnd(48)} onnxruntime: passed, max |Δ| ${worst.toExponential(2)}`);
   }
 });

@@ -10,6 +10,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as nt from '../src/index.js';
+import { item } from './helpers/read.js';
 
 /** Sequences of tokens 1/2 of length 2..8 padded with 0; label 1 when 2s outnumber 1s (ties broken). */
 function majority(n: number, rng: nt.Rng): [nt.Tensor, nt.Tensor] {
@@ -52,7 +53,7 @@ test('LSTM regression: the mean of 6 numbers', async () => {
   // The target's variance is 1/72 ≈ 0.014; predicting its mean would leave that.
   assert.ok(last < 5e-4, `final mse ${last}`);
   const xt = nt.randomUniform([64, 6, 1], { seed: 3 });
-  const err = nt.mean(nt.square(nt.sub(model.predict(xt) as nt.Tensor, nt.div(nt.reshape(nt.sum(xt, [1, 2]), [64, 1]), 6)))).item();
+  const err = await item(nt.mean(nt.square(nt.sub(model.predict(xt) as nt.Tensor, nt.div(nt.reshape(nt.sum(xt, [1, 2]), [64, 1]), 6)))));
   assert.ok(err < 1e-3, `held-out mse ${err}`);
 });
 

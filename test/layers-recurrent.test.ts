@@ -13,9 +13,9 @@ import { join } from 'node:path';
 import * as nt from '../src/index.js';
 import { randn } from './helpers/gradcheck.js';
 
-function close(got: nt.Tensor | number[], want: number[] | nt.Tensor, tol = 1e-5, what = 'values'): void {
-  const g = Array.from(got instanceof nt.Tensor ? got.dataSync() : got);
-  const w = Array.from(want instanceof nt.Tensor ? want.dataSync() : want);
+async function close(got: nt.Tensor | number[], want: number[] | nt.Tensor, tol = 1e-5, what = 'values'): Promise<void> {
+  const g = Array.from(got instanceof nt.Tensor ? (await got.data()) : got);
+  const w = Array.from(want instanceof nt.Tensor ? (await want.data()) : want);
   assert.equal(g.length, w.length, `${what}: ${g.length} values, expected ${w.length}`);
   g.forEach((v, i) => assert.ok(Math.abs(v - w[i]) <= tol * (1 + Math.abs(w[i])), `${what}[${i}]: got ${v}, want ${w[i]}`));
 }
@@ -72,26 +72,26 @@ test('weights: Keras names, shapes and order (cells, Bidirectional forward then 
   ]);
 });
 
-test('initializers: orthogonal recurrent kernel, unitForgetBias, zero GRU biases, uniform embeddings', () => {
+test('initializers: orthogonal recurrent kernel, unitForgetBias, zero GRU biases, uniform embeddings', async () => {
   nt.clearSession();
   const lstm = new nt.LSTM({ units: 4 });
   lstm.apply(nt.Input({ shape: [3, 5] }));
   const u = lstm.recurrentKernel as nt.Variable;
-  close(nt.matmul(u, u, { transposeB: true }), nt.eye(4), 1e-5, 'U·Uᵀ');
-  close(lstm.bias as nt.Variable, [0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0], 0, 'LSTM bias');
+  await close(nt.matmul(u, u, { transposeB: true }), nt.eye(4), 1e-5, 'U·Uᵀ');
+  await close(lstm.bias as nt.Variable, [0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0], 0, 'LSTM bias');
   const noForget = new nt.LSTM({ units: 2, unitForgetBias: false, biasInitializer: 'ones' });
   noForget.apply(nt.Input({ shape: [3, 5] }));
-  close(noForget.bias as nt.Variable, new Array(8).fill(1), 0, 'bias without unitForgetBias');
+  await close(noForget.bias as nt.Variable, new Array(8).fill(1), 0, 'bias without unitForgetBias');
   const gru = new nt.GRU({ units: 3 });
   gru.apply(nt.Input({ shape: [3, 5] }));
-  close(gru.bias as nt.Variable, new Array(18).fill(0), 0, 'GRU bias');
+  await close(gru.bias as nt.Variable, new Array(18).fill(0), 0, 'GRU bias');
   const emb = new nt.Embedding({ inputDim: 50, outputDim: 8 });
   emb.apply(nt.Input({ shape: [3] }));
-  const e = Array.from((emb.embeddings as nt.Variable).dataSync());
+  const e = Array.from(await (emb.embeddings as nt.Variable).data());
   assert.ok(e.every((v) => v >= -0.05 && v <= 0.05) && new Set(e).size > 300, 'embeddings uniform in [-0.05, 0.05]');
 });
 
-test('SimpleRNN: two steps by hand', () => {
+test('SimpleRNN: two steps by hand', async () => {
   const l = new nt.SimpleRNN({ units: 2, returnSequences: true });
   const x = t3([[[1, 2], [0.5, -1]]]);
   l.apply(x);
@@ -101,7 +101,7 @@ test('SimpleRNN: two steps by hand', () => {
   l.setWeights([nt.tensor(W), nt.tensor(U), nt.tensor(b)]);
   const h1 = [0, 1].map((j) => Math.tanh(1 * W[0][j] + 2 * W[1][j] + b[j]));
   const h2 = [0, 1].map((j) => Math.tanh(0.5 * W[0][j] - 1 * W[1][j] + h1[0] * U[0][j] + h1[1] * U[1][j] + b[j]));
-  close(l.apply(x) as nt.Tensor, [...h1, ...h2], 1e-6, 'SimpleRNN');
+  await close(l.apply(x) as nt.Tensor, [...h1, ...h2], 1e-6, 'SimpleRNN');
 });
 
 /** Keras LSTM with 1 unit and 1 feature, written out: gates i, f, c, o. */
@@ -118,7 +118,7 @@ function lstmByHand(xs: number[], W: number[], U: number[], b: number[]): { hs: 
   return { hs, c };
 }
 
-test('LSTM: two steps by hand (gate order i, f, c, o), states [h, c]', () => {
+test('LSTM: two steps by hand (gate order i, f, c, o), states [h, c]', async () => {
   const l = new nt.LSTM({ units: 1, returnSequences: true, returnState: true });
   const x = t3([[[2], [-1]]]);
   l.apply(x);
@@ -128,12 +128,12 @@ test('LSTM: two steps by hand (gate order i, f, c, o), states [h, c]', () => {
   l.setWeights([nt.tensor([W]), nt.tensor([U]), nt.tensor(b)]);
   const [seq, h, c] = l.apply(x) as unknown as nt.Tensor[];
   const want = lstmByHand([2, -1], W, U, b);
-  close(seq, want.hs, 1e-6, 'LSTM outputs');
-  close(h, [want.hs[1]], 1e-6, 'LSTM h');
-  close(c, [want.c], 1e-6, 'LSTM c');
+  await close(seq, want.hs, 1e-6, 'LSTM outputs');
+  await close(h, [want.hs[1]], 1e-6, 'LSTM h');
+  await close(c, [want.c], 1e-6, 'LSTM c');
 });
 
-test('GRU: two steps by hand, resetAfter true (bias rows [input; recurrent]) and false', () => {
+test('GRU: two steps by hand, resetAfter true (bias rows [input; recurrent]) and false', async () => {
   const W = [0.5, -0.3, 0.8];
   const U = [0.6, 0.4, -0.7];
   const bIn = [0.1, 0.2, -0.1];
@@ -153,31 +153,31 @@ test('GRU: two steps by hand, resetAfter true (bias rows [input; recurrent]) and
       h = z * h + (1 - z) * hh;
       hs.push(h);
     }
-    close(l.apply(x) as nt.Tensor, hs, 1e-6, `GRU resetAfter=${resetAfter}`);
+    await close(l.apply(x) as nt.Tensor, hs, 1e-6, `GRU resetAfter=${resetAfter}`);
   }
 });
 
-test('masks (Keras backend.rnn): masked steps keep the states and repeat the previous output; first-step masks give zeros', () => {
+test('masks (Keras backend.rnn): masked steps keep the states and repeat the previous output; first-step masks give zeros', async () => {
   nt.clearSession();
   const x = randn([1, 5, 3], 1);
   for (const layer of [new nt.LSTM({ units: 2, returnSequences: true, returnState: true }), new nt.GRU({ units: 2, returnSequences: true, returnState: true }), new nt.SimpleRNN({ units: 2, returnSequences: true, returnState: true })]) {
     const name = layer.getClassName();
     const masked = layer.apply(x, { mask: nt.tensor([[1, 1, 0, 1, 0]]) }) as unknown as nt.Tensor[];
     const kept = layer.apply(steps(x, [0, 1, 3])) as unknown as nt.Tensor[];
-    const k = kept[0].toArray() as number[][][];
+    const k = (await kept[0].array()) as number[][][];
     const expect = [k[0][0], k[0][1], k[0][1], k[0][2], k[0][2]].flat();
-    close(masked[0], expect, 1e-6, `${name} outputs`);
-    masked.slice(1).forEach((s, i) => close(s, kept[i + 1], 1e-6, `${name} state ${i}`));
+    await close(masked[0], expect, 1e-6, `${name} outputs`);
+    for (const [i, s] of masked.slice(1).entries()) await close(s, kept[i + 1], 1e-6, `${name} state ${i}`);
     const lead = layer.apply(x, { mask: nt.tensor([[0, 0, 1, 1, 1]]) }) as unknown as nt.Tensor[];
     const tail = layer.apply(steps(x, [2, 3, 4])) as unknown as nt.Tensor[];
-    close(lead[0], [0, 0, 0, 0, ...Array.from(tail[0].dataSync())], 1e-6, `${name} leading masked outputs`);
+    await close(lead[0], [0, 0, 0, 0, ...Array.from(await tail[0].data())], 1e-6, `${name} leading masked outputs`);
   }
   const z = new nt.SimpleRNN({ units: 2, returnSequences: true, zeroOutputForMask: true });
-  const out = (z.apply(x, { mask: nt.tensor([[1, 0, 1, 1, 0]]) }) as nt.Tensor).toArray() as number[][][];
+  const out = (await (z.apply(x, { mask: nt.tensor([[1, 0, 1, 1, 0]]) }) as nt.Tensor).array()) as number[][][];
   assert.deepEqual([out[0][1], out[0][4]], [[0, 0], [0, 0]], 'zeroOutputForMask');
 });
 
-test('Embedding(maskZero) and Masking drive the mask through Sequential: padded = unpadded (left or right)', () => {
+test('Embedding(maskZero) and Masking drive the mask through Sequential: padded = unpadded (left or right)', async () => {
   nt.clearSession();
   nt.setSeed(5);
   const emb = new nt.Embedding({ inputDim: 10, outputDim: 3, maskZero: true, inputShape: [null] });
@@ -185,19 +185,19 @@ test('Embedding(maskZero) and Masking drive the mask through Sequential: padded 
   const model = new nt.Sequential([emb, lstm, new nt.Dense({ units: 2 })]);
   const ids = (rows: number[][]): nt.Tensor => nt.tensor(rows, undefined, 'int32');
   const ref = model.predict(ids([[5, 3, 7]])) as nt.Tensor;
-  close(model.predict(ids([[5, 3, 7, 0, 0]])) as nt.Tensor, ref, 1e-6, 'right padding');
-  close(model.predict(ids([[0, 0, 5, 3, 7]])) as nt.Tensor, ref, 1e-6, 'left padding');
-  close(model.predict(nt.tensor([[0, 5, 0, 3, 7]])) as nt.Tensor, ref, 1e-6, 'padding inside, float ids');
-  assert.ok(Math.abs((model.predict(ids([[5, 3, 7, 1]])) as nt.Tensor).dataSync()[0] - ref.dataSync()[0]) > 1e-4, 'an unmasked extra step changes the result');
+  await close(model.predict(ids([[5, 3, 7, 0, 0]])) as nt.Tensor, ref, 1e-6, 'right padding');
+  await close(model.predict(ids([[0, 0, 5, 3, 7]])) as nt.Tensor, ref, 1e-6, 'left padding');
+  await close(model.predict(nt.tensor([[0, 5, 0, 3, 7]])) as nt.Tensor, ref, 1e-6, 'padding inside, float ids');
+  assert.ok(Math.abs((await (model.predict(ids([[5, 3, 7, 1]])) as nt.Tensor).data())[0] - (await ref.data())[0]) > 1e-4, 'an unmasked extra step changes the result');
   const masking = new nt.Sequential([new nt.Masking({ maskValue: -1, inputShape: [null, 2] }), new nt.SimpleRNN({ units: 3 })]);
   const x = nt.tensor([[[1, 2], [-1, -1], [3, -1], [-1, -1]]]);
-  close(masking.predict(x) as nt.Tensor, masking.predict(nt.tensor([[[1, 2], [3, -1]]])) as nt.Tensor, 1e-6, 'Masking(-1)');
-  close(new nt.Masking({ maskValue: -1 }).apply(x) as nt.Tensor, [1, 2, 0, 0, 3, -1, 0, 0], 0, 'Masking zeroes masked steps');
-  close(new nt.Masking({ maskValue: -1 }).computeMask(x) as nt.Tensor, [1, 0, 1, 0], 0, 'Masking mask');
-  close(emb.computeMask(ids([[4, 0, 2]])) as nt.Tensor, [1, 0, 1], 0, 'Embedding mask');
+  await close(masking.predict(x) as nt.Tensor, masking.predict(nt.tensor([[[1, 2], [3, -1]]])) as nt.Tensor, 1e-6, 'Masking(-1)');
+  await close(new nt.Masking({ maskValue: -1 }).apply(x) as nt.Tensor, [1, 2, 0, 0, 3, -1, 0, 0], 0, 'Masking zeroes masked steps');
+  await close(new nt.Masking({ maskValue: -1 }).computeMask(x) as nt.Tensor, [1, 0, 1, 0], 0, 'Masking mask');
+  await close(emb.computeMask(ids([[4, 0, 2]])) as nt.Tensor, [1, 0, 1], 0, 'Embedding mask');
 });
 
-test('masks through functional graphs: branches, Concatenate/Add (AND), TimeDistributed, GlobalAveragePooling1D, nested models', () => {
+test('masks through functional graphs: branches, Concatenate/Add (AND), TimeDistributed, GlobalAveragePooling1D, nested models', async () => {
   nt.clearSession();
   nt.setSeed(6);
   const input = nt.Input({ shape: [null] });
@@ -213,17 +213,17 @@ test('masks through functional graphs: branches, Concatenate/Add (AND), TimeDist
   const run = (rows: number[][]): nt.Tensor[] => model.predict(nt.tensor(rows, undefined, 'int32')) as unknown as nt.Tensor[];
   const [r1, r2] = run([[4, 9, 2]]);
   const [p1, p2] = run([[4, 9, 2, 0, 0]]);
-  close(p1, r1, 1e-6, 'RNN after Concatenate');
-  close(p2, r2, 1e-6, 'GlobalAveragePooling1D after Add');
+  await close(p1, r1, 1e-6, 'RNN after Concatenate');
+  await close(p2, r2, 1e-6, 'GlobalAveragePooling1D after Add');
   // A nested model passes its output mask on.
   const inner = new nt.Sequential([new nt.Embedding({ inputDim: 12, outputDim: 3, maskZero: true, inputShape: [null] })]);
   const outer = new nt.Sequential([inner, new nt.LSTM({ units: 2 })]);
-  close(outer.predict(nt.tensor([[4, 9, 0]], undefined, 'int32')) as nt.Tensor, outer.predict(nt.tensor([[4, 9]], undefined, 'int32')) as nt.Tensor, 1e-6, 'nested model mask');
+  await close(outer.predict(nt.tensor([[4, 9, 0]], undefined, 'int32')) as nt.Tensor, outer.predict(nt.tensor([[4, 9]], undefined, 'int32')) as nt.Tensor, 1e-6, 'nested model mask');
   const gap = new nt.GlobalAveragePooling1D();
-  close(gap.apply(t3([[[1, 10], [3, 20], [100, 100]]]), { mask: nt.tensor([[1, 1, 0]]) }) as nt.Tensor, [2, 15], 1e-6, 'masked mean');
+  await close(gap.apply(t3([[[1, 10], [3, 20], [100, 100]]]), { mask: nt.tensor([[1, 1, 0]]) }) as nt.Tensor, [2, 15], 1e-6, 'masked mean');
 });
 
-test('goBackwards: the sequence read last to first (returned in reversed order, as Keras)', () => {
+test('goBackwards: the sequence read last to first (returned in reversed order, as Keras)', async () => {
   nt.clearSession();
   const x = randn([2, 4, 3], 2);
   const rev = steps(x, [3, 2, 1, 0]);
@@ -233,13 +233,13 @@ test('goBackwards: the sequence read last to first (returned in reversed order, 
     fwd.apply(x);
     bwd.apply(x);
     bwd.setWeights(fwd.getWeights());
-    close(bwd.apply(x) as nt.Tensor, fwd.apply(rev) as nt.Tensor, 1e-6, `${fwd.getClassName()} goBackwards`);
+    await close(bwd.apply(x) as nt.Tensor, fwd.apply(rev) as nt.Tensor, 1e-6, `${fwd.getClassName()} goBackwards`);
     const m = nt.tensor([[1, 1, 1, 0], [1, 0, 1, 1]]);
-    close(bwd.apply(x, { mask: m }) as nt.Tensor, fwd.apply(rev, { mask: nt.gather(m, [3, 2, 1, 0], 1) }) as nt.Tensor, 1e-6, `${fwd.getClassName()} goBackwards masked`);
+    await close(bwd.apply(x, { mask: m }) as nt.Tensor, fwd.apply(rev, { mask: nt.gather(m, [3, 2, 1, 0], 1) }) as nt.Tensor, 1e-6, `${fwd.getClassName()} goBackwards masked`);
   }
 });
 
-test('Bidirectional: merge modes from the two directions; mask gives zeros at masked steps with sequences; returnState', () => {
+test('Bidirectional: merge modes from the two directions; mask gives zeros at masked steps with sequences; returnState', async () => {
   nt.clearSession();
   const x = randn([2, 4, 3], 3);
   const fwd = new nt.LSTM({ units: 2, returnSequences: true });
@@ -255,34 +255,34 @@ test('Bidirectional: merge modes from the two directions; mask gives zeros at ma
     bi.setWeights([...fwd.getWeights(), ...bwd.getWeights()]);
     const out = bi.apply(x);
     if (mode === null) {
-      close((out as unknown as nt.Tensor[])[0], yf, 1e-6, 'null: forward');
-      close((out as unknown as nt.Tensor[])[1], yb, 1e-6, 'null: backward');
-    } else close(out as nt.Tensor, expected[mode], 1e-6, mode);
+      await close((out as unknown as nt.Tensor[])[0], yf, 1e-6, 'null: forward');
+      await close((out as unknown as nt.Tensor[])[1], yb, 1e-6, 'null: backward');
+    } else await close(out as nt.Tensor, expected[mode], 1e-6, mode);
   }
   const bi = new nt.Bidirectional({ layer: new nt.GRU({ units: 2, returnSequences: true, returnState: true }) });
   const mask = nt.tensor([[1, 1, 0, 0], [1, 1, 1, 1]]);
   const out = bi.apply(x, { mask }) as unknown as nt.Tensor[];
   assert.equal(out.length, 3, 'output, forward h, backward h');
-  const seq = out[0].toArray() as number[][][];
+  const seq = (await out[0].array()) as number[][][];
   assert.deepEqual([seq[0][2], seq[0][3]], [[0, 0, 0, 0], [0, 0, 0, 0]], 'masked steps output zeros (zero_output_for_mask)');
-  close(nt.slice(out[1], [0, 0], [1, 2]), seq[0][1].slice(0, 2), 1e-6, 'forward h of sample 0 = its forward output at its last unmasked step (1)');
-  close(nt.slice(out[1], [1, 0], [1, 2]), seq[1][3].slice(0, 2), 1e-6, 'forward h of sample 1 = its forward output at step 3');
+  await close(nt.slice(out[1], [0, 0], [1, 2]), seq[0][1].slice(0, 2), 1e-6, 'forward h of sample 0 = its forward output at its last unmasked step (1)');
+  await close(nt.slice(out[1], [1, 0], [1, 2]), seq[1][3].slice(0, 2), 1e-6, 'forward h of sample 1 = its forward output at step 3');
   assert.equal(bi.computeOutputShape([null, 4, 3]).length, 3);
 });
 
-test('returnState and states: h equals the last output; LSTM c', () => {
+test('returnState and states: h equals the last output; LSTM c', async () => {
   nt.clearSession();
   const x = randn([3, 5, 2], 4);
   for (const layer of [new nt.LSTM({ units: 4, returnState: true }), new nt.GRU({ units: 4, returnState: true }), new nt.SimpleRNN({ units: 4, returnState: true })]) {
     const out = layer.apply(x) as unknown as nt.Tensor[];
     assert.equal(out.length, layer instanceof nt.LSTM ? 3 : 2);
-    close(out[1], out[0], 0, `${layer.getClassName()} h = output`);
+    await close(out[1], out[0], 0, `${layer.getClassName()} h = output`);
     const sym = layer.apply(nt.Input({ shape: [5, 2] })) as unknown as nt.SymbolicTensor[];
     assert.deepEqual(sym.map((s) => [...s.shape]), out.map((t) => [null, ...t.shape.slice(1)]));
   }
 });
 
-test('stateful: states carry over between calls until resetStates()', () => {
+test('stateful: states carry over between calls until resetStates()', async () => {
   nt.clearSession();
   const x = randn([2, 6, 3], 5);
   const ref = new nt.LSTM({ units: 3 });
@@ -293,39 +293,39 @@ test('stateful: states carry over between calls until resetStates()', () => {
   st.setWeights(ref.getWeights());
   const whole = ref.apply(x) as nt.Tensor;
   st.apply(steps(x, [0, 1, 2]));
-  close(st.apply(steps(x, [3, 4, 5])) as nt.Tensor, whole, 1e-6, 'two halves = whole');
+  await close(st.apply(steps(x, [3, 4, 5])) as nt.Tensor, whole, 1e-6, 'two halves = whole');
   st.resetStates();
-  close(st.apply(steps(x, [0, 1, 2])) as nt.Tensor, ref.apply(steps(x, [0, 1, 2])) as nt.Tensor, 1e-6, 'after resetStates');
+  await close(st.apply(steps(x, [0, 1, 2])) as nt.Tensor, ref.apply(steps(x, [0, 1, 2])) as nt.Tensor, 1e-6, 'after resetStates');
   st.resetStates([nt.ones([2, 3]), nt.zeros([2, 3])]);
-  close(st.states?.[0] as nt.Tensor, nt.ones([2, 3]), 0, 'resetStates(values)');
+  await close(st.states?.[0] as nt.Tensor, nt.ones([2, 3]), 0, 'resetStates(values)');
   assert.throws(() => st.apply(randn([3, 2, 3], 6)), /stateful layer keeps states for batches of 2; got a batch of 3/);
   assert.throws(() => ref.resetStates(), /resetStates\(\) needs a stateful layer/);
   // Stateful in a model: predict twice continues the sequence; Bidirectional resets both.
   const model = new nt.Sequential([new nt.GRU({ units: 2, stateful: true, batchInputShape: [1, 2, 1] })]);
   const a = model.predict(nt.ones([1, 2, 1])) as nt.Tensor;
   const b = model.predict(nt.ones([1, 2, 1])) as nt.Tensor;
-  assert.ok(Math.abs(a.dataSync()[0] - b.dataSync()[0]) > 1e-6, 'the second call starts from the carried state');
+  assert.ok(Math.abs((await a.data())[0] - (await b.data())[0]) > 1e-6, 'the second call starts from the carried state');
   model.resetStates();
-  close(model.predict(nt.ones([1, 2, 1])) as nt.Tensor, a, 0, 'model.resetStates()');
+  await close(model.predict(nt.ones([1, 2, 1])) as nt.Tensor, a, 0, 'model.resetStates()');
   const bi = new nt.Bidirectional({ layer: new nt.SimpleRNN({ units: 2, stateful: true }), batchInputShape: [1, 2, 1] });
   bi.apply(nt.ones([1, 2, 1]));
   bi.resetStates();
-  assert.deepEqual(Array.from(bi.forwardLayer.states?.[0].dataSync() ?? []), [0, 0]);
+  assert.deepEqual(Array.from((await bi.forwardLayer.states?.[0].data()) ?? []), [0, 0]);
 });
 
-test('dropout and recurrentDropout act in training only', () => {
+test('dropout and recurrentDropout act in training only', async () => {
   nt.clearSession();
   const x = randn([4, 5, 3], 6);
   for (const layer of [new nt.LSTM({ units: 3, dropout: 0.5, recurrentDropout: 0.5 }), new nt.GRU({ units: 3, dropout: 0.5 }), new nt.SimpleRNN({ units: 3, recurrentDropout: 0.5 })]) {
     const inf = layer.apply(x) as nt.Tensor;
-    close(layer.apply(x, { training: false }) as nt.Tensor, inf, 0, 'inference is deterministic');
+    await close(layer.apply(x, { training: false }) as nt.Tensor, inf, 0, 'inference is deterministic');
     const tr = layer.apply(x, { training: true }) as nt.Tensor;
-    const infValues = inf.dataSync();
-    assert.ok(Array.from(tr.dataSync()).some((v, i) => Math.abs(v - infValues[i]) > 1e-4), `${layer.getClassName()}: training differs`);
+    const infValues = await inf.data();
+    assert.ok(Array.from(await tr.data()).some((v, i) => Math.abs(v - infValues[i]) > 1e-4), `${layer.getClassName()}: training differs`);
   }
 });
 
-test('configs: Keras keys, round trip through the registry, whole models rebuilt with the same outputs', () => {
+test('configs: Keras keys, round trip through the registry, whole models rebuilt with the same outputs', async () => {
   nt.clearSession();
   const lstm = new nt.LSTM({ units: 3, returnSequences: true, dropout: 0.1, recurrentActivation: 'hard_sigmoid' });
   assert.deepEqual(Object.keys(lstm.getConfig()).sort(), [
@@ -355,7 +355,7 @@ test('configs: Keras keys, round trip through the registry, whole models rebuilt
   const rebuilt = nt.Sequential.fromConfig(JSON.parse(JSON.stringify(model.getConfig())) as nt.ConfigDict);
   rebuilt.setWeights(model.getWeights());
   const ids = nt.tensor([[1, 4, 8, 0, 0], [3, 3, 2, 7, 1]], undefined, 'int32');
-  close(rebuilt.predict(ids) as nt.Tensor, model.predict(ids) as nt.Tensor, 0, 'rebuilt model');
+  await close(rebuilt.predict(ids) as nt.Tensor, model.predict(ids) as nt.Tensor, 0, 'rebuilt model');
 });
 
 test('Keras 2 JSON configs (snake_case) load', () => {
@@ -407,7 +407,7 @@ test('save and loadModel: recurrent models round-trip (native file and web JSON)
       await model.save(join(dir, file));
       nt.clearSession(); // cell names count per session, as in Keras: a fresh session gives the same names
       const loaded = await nt.loadModel(join(dir, file));
-      close(loaded.predict(ids) as nt.Tensor, want, 0, `loadModel ${file}`);
+      await close(loaded.predict(ids) as nt.Tensor, want, 0, `loadModel ${file}`);
       assert.deepEqual(loaded.weights.map((w) => w.name), model.weights.map((w) => w.name));
     }
   } finally {
@@ -429,10 +429,10 @@ test('encoder–decoder: the states of one LSTM start another (functional list i
   const xe = nt.randomUniform([8, 6, 4], { seed: 1 });
   const xd = nt.randomUniform([8, 5, 3], { seed: 2 });
   const [, hr, cr] = (model.getLayer('lstm').apply(xe) as unknown as nt.Tensor[]);
-  close(model.predict([xe, xd]) as nt.Tensor, model.getLayer('time_distributed').apply(decoder.apply([xd, hr, cr]) as nt.Tensor) as nt.Tensor, 1e-6, 'decoder from the encoder states');
+  await close(model.predict([xe, xd]) as nt.Tensor, model.getLayer('time_distributed').apply(decoder.apply([xd, hr, cr]) as nt.Tensor) as nt.Tensor, 1e-6, 'decoder from the encoder states');
   const rebuilt = nt.Model.fromConfig(JSON.parse(JSON.stringify(model.getConfig())) as nt.ConfigDict);
   rebuilt.setWeights(model.getWeights());
-  close(rebuilt.predict([xe, xd]) as nt.Tensor, model.predict([xe, xd]) as nt.Tensor, 0, 'rebuilt from config');
+  await close(rebuilt.predict([xe, xd]) as nt.Tensor, model.predict([xe, xd]) as nt.Tensor, 0, 'rebuilt from config');
   model.compile({ optimizer: new nt.Adam({ learningRate: 0.05 }), loss: 'categorical_crossentropy' });
   const target = nt.oneHot(nt.tensor(Array.from({ length: 40 }, (_, i) => i % 3), [8, 5], 'int32'), 3);
   const first = (await model.trainOnBatch([xe, xd], target)) as number;

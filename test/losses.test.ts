@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import * as nt from '../src/index.js';
 import type { Tensor } from '../src/index.js';
 import * as L from '../src/losses/index.js';
+import { item } from './helpers/read.js';
 
 type Rows = number[][];
 const EPS = 1e-7;
@@ -77,7 +78,7 @@ const REF = {
 // ---- helpers ----------------------------------------------------------------------------
 
 const t2 = (rows: Rows): Tensor => nt.tensor(rows);
-const rowsOf = (x: Tensor): Rows => x.toArray() as Rows;
+const rowsOf = async (x: Tensor): Promise<Rows> => (await x.array()) as Rows;
 const f32rows = (rows: Rows): Rows => rows.map((r) => r.map((v) => Math.fround(v)));
 
 function close(actual: number | readonly number[], expected: number | readonly number[], tol: number, what: string): void {
@@ -87,7 +88,7 @@ function close(actual: number | readonly number[], expected: number | readonly n
   a.forEach((v, i) => assert.ok(Math.abs(v - e[i]) <= tol * Math.max(1, Math.abs(e[i])), `${what}[${i}]: got ${v}, expected ${e[i]} (tol ${tol})`));
 }
 
-const values = (x: Tensor): number[] => Array.from(x.dataSync());
+const values = async (x: Tensor): Promise<number[]> => Array.from(await x.data());
 
 /** Random rows drawn by `draw` (float32-representable). */
 function randRows(n: number, c: number, seed: number, draw: (rng: nt.Rng) => number): Rows {
@@ -146,38 +147,38 @@ function cases(): Case[] {
 }
 
 for (const c of cases()) {
-  test(`${c.name}: per-sample losses equal the float64 formula`, () => {
+  test(`${c.name}: per-sample losses equal the float64 formula`, async () => {
     const got = c.loss.call(t2(c.t), t2(c.p));
     assert.deepEqual([...got.shape], [N]);
-    close(values(got), c.ref(c.t, c.p), 2e-5, c.name);
-    close(c.loss.compute(t2(c.t), t2(c.p)).item(), meanOf(c.ref(c.t, c.p)), 2e-5, `${c.name} (reduced)`);
+    close(await values(got), c.ref(c.t, c.p), 2e-5, c.name);
+    close(await item(c.loss.compute(t2(c.t), t2(c.p))), meanOf(c.ref(c.t, c.p)), 2e-5, `${c.name} (reduced)`);
   });
 }
 
-test('SparseCategoricalCrossentropy: per-sample losses equal the float64 formula (labels [N] and [N, 1], probabilities and logits)', () => {
+test('SparseCategoricalCrossentropy: per-sample losses equal the float64 formula (labels [N] and [N, 1], probabilities and logits)', async () => {
   const p = randRows(N, C, 30, (r) => 0.05 + r.uniform());
   const x = randRows(N, C, 31, (r) => 3 * r.normal());
   const lab = nt.tensor(labels);
   const lab2 = nt.tensor(labels.map((l) => [l]));
   const probs = new L.SparseCategoricalCrossentropy();
-  close(values(probs.call(lab, t2(p))), REF.scce(labels, p), 2e-5, 'scce [N]');
-  close(values(probs.call(lab2, t2(p))), REF.scce(labels, p), 2e-5, 'scce [N,1]');
-  close(values(probs.call(nt.cast(lab, 'int32'), t2(p))), REF.scce(labels, p), 2e-5, 'scce int32 labels');
-  close(values(new L.SparseCategoricalCrossentropy({ fromLogits: true }).call(lab, t2(x))), REF.scceLogits(labels, x), 2e-5, 'scce logits');
+  close(await values(probs.call(lab, t2(p))), REF.scce(labels, p), 2e-5, 'scce [N]');
+  close(await values(probs.call(lab2, t2(p))), REF.scce(labels, p), 2e-5, 'scce [N,1]');
+  close(await values(probs.call(nt.cast(lab, 'int32'), t2(p))), REF.scce(labels, p), 2e-5, 'scce int32 labels');
+  close(await values(new L.SparseCategoricalCrossentropy({ fromLogits: true }).call(lab, t2(x))), REF.scceLogits(labels, x), 2e-5, 'scce logits');
   // Sparse equals categorical on one-hot targets.
-  close(values(probs.call(lab, t2(normalizeRows(p)))), values(new L.CategoricalCrossentropy().call(t2(oneHotRows(labels, C)), t2(normalizeRows(p)))), 1e-6, 'scce = cce');
+  close(await values(probs.call(lab, t2(normalizeRows(p)))), await values(new L.CategoricalCrossentropy().call(t2(oneHotRows(labels, C)), t2(normalizeRows(p)))), 1e-6, 'scce = cce');
 });
 
-test('SparseCategoricalCrossentropy: per-pixel labels [N, H, W] against [N, H, W, C]', () => {
+test('SparseCategoricalCrossentropy: per-pixel labels [N, H, W] against [N, H, W, C]', async () => {
   const x = nt.randomNormal([2, 3, 2, 4], { seed: 3 });
   const y = nt.tensor([[[0, 1], [2, 3], [1, 1]], [[3, 3], [0, 2], [2, 0]]]);
   const l = new L.SparseCategoricalCrossentropy({ fromLogits: true });
   const per = l.call(y, x);
   assert.deepEqual([...per.shape], [2, 3, 2]);
-  const rows = rowsOf(nt.reshape(x, [12, 4]));
-  const labs = Array.from(y.dataSync());
-  close(values(per), REF.scceLogits(labs, rows), 2e-5, 'per-pixel');
-  close(l.compute(y, x).item(), meanOf(REF.scceLogits(labs, rows)), 2e-5, 'per-pixel mean');
+  const rows = await rowsOf(nt.reshape(x, [12, 4]));
+  const labs = Array.from(await y.data());
+  close(await values(per), REF.scceLogits(labs, rows), 2e-5, 'per-pixel');
+  close(await item(l.compute(y, x)), meanOf(REF.scceLogits(labs, rows)), 2e-5, 'per-pixel mean');
 });
 
 // ---- Keras docstring examples (values printed to 3 decimals) and hand-verified literals --
@@ -211,136 +212,137 @@ const DOCS: Record<string, Doc> = {
 };
 
 for (const [name, d] of Object.entries(DOCS)) {
-  test(`${name}: Keras docstring example (auto, sample_weight, sum, none)`, () => {
+  test(`${name}: Keras docstring example (auto, sample_weight, sum, none)`, async () => {
     const t = nt.tensor(d.t);
     const p = t2(d.p);
     // Keras prints these to 3 significant decimals, truncating: within 1e-3.
-    close(d.make().compute(t, p).item(), d.auto, 1e-3, `${name} auto`);
-    close(d.make().compute(t, p, nt.tensor(d.sw)).item(), d.weighted, 1e-3, `${name} weighted`);
-    close(d.make('sum').compute(t, p).item(), d.sum, 1e-3, `${name} sum`);
-    close(values(d.make('none').compute(t, p)), d.none, 1e-3, `${name} none`);
+    close(await item(d.make().compute(t, p)), d.auto, 1e-3, `${name} auto`);
+    close(await item(d.make().compute(t, p, nt.tensor(d.sw))), d.weighted, 1e-3, `${name} weighted`);
+    close(await item(d.make('sum').compute(t, p)), d.sum, 1e-3, `${name} sum`);
+    close(await values(d.make('none').compute(t, p)), d.none, 1e-3, `${name} none`);
   });
 }
 
-test('hand-verified literals: exact Keras values to 1e-6', () => {
+test('hand-verified literals: exact Keras values to 1e-6', async () => {
   // BinaryCrossentropy on probabilities: [−(2·log 0.4)/2, −(log 0.6 + log 0.4)/2] (ε shifts them by < 3e-7).
   const bce = new L.BinaryCrossentropy({ reduction: 'none' }).compute(t2([[0, 1], [0, 0]]), t2([[0.6, 0.4], [0.4, 0.6]]));
-  close(values(bce), [-Math.log(0.4), -(Math.log(0.6) + Math.log(0.4)) / 2], 1e-6, 'bce none');
+  close(await values(bce), [-Math.log(0.4), -(Math.log(0.6) + Math.log(0.4)) / 2], 1e-6, 'bce none');
   // KLDivergence second sample: 1e-7·(log(1e-7/0.4) + log(1e-7/0.6)).
   const kld = new L.KLDivergence({ reduction: 'none' }).compute(t2([[0, 1], [0, 0]]), t2([[0.6, 0.4], [0.4, 0.6]]));
-  close(values(kld)[1] * 1e6, 1e-7 * (Math.log(1e-7 / 0.4) + Math.log(1e-7 / 0.6)) * 1e6, 1e-5, 'kld tiny');
+  close((await values(kld))[1] * 1e6, 1e-7 * (Math.log(1e-7 / 0.4) + Math.log(1e-7 / 0.6)) * 1e6, 1e-5, 'kld tiny');
   // LogCosh: log(cosh(1))/2 for the first sample.
-  close(values(new L.LogCosh({ reduction: 'none' }).compute(t2([[0, 1], [0, 0]]), t2([[1, 1], [0, 0]])))[0], Math.log(Math.cosh(1)) / 2, 1e-6, 'logcosh');
+  close((await values(new L.LogCosh({ reduction: 'none' }).compute(t2([[0, 1], [0, 0]]), t2([[1, 1], [0, 0]]))))[0], Math.log(Math.cosh(1)) / 2, 1e-6, 'logcosh');
   // MSLE: (log 2)²/2 per sample.
-  close(new L.MeanSquaredLogarithmicError().compute(t2([[0, 1], [0, 0]]), t2([[1, 1], [1, 0]])).item(), Math.LN2 ** 2 / 2, 1e-6, 'msle');
+  close(await item(new L.MeanSquaredLogarithmicError().compute(t2([[0, 1], [0, 0]]), t2([[1, 1], [1, 0]]))), Math.LN2 ** 2 / 2, 1e-6, 'msle');
   // Label smoothing 0.2, labels [1, 0] → [0.9, 0.1], p = [0.9, 0.2]: worked out by hand = 0.3434280.
-  close(new L.BinaryCrossentropy({ labelSmoothing: 0.2 }).compute(t2([[1, 0]]), t2([[0.9, 0.2]])).item(), 0.343428, 1e-6, 'bce smoothing');
+  close(await item(new L.BinaryCrossentropy({ labelSmoothing: 0.2 }).compute(t2([[1, 0]]), t2([[0.9, 0.2]]))), 0.343428, 1e-6, 'bce smoothing');
   // CCE smoothing 0.3 over 3 classes: target [0.1, 0.8, 0.1] against [0.1, 0.7, 0.2] = 0.6765423.
-  close(new L.CategoricalCrossentropy({ labelSmoothing: 0.3 }).compute(t2([[0, 1, 0]]), t2([[0.1, 0.7, 0.2]])).item(), 0.6765423, 1e-6, 'cce smoothing');
+  close(await item(new L.CategoricalCrossentropy({ labelSmoothing: 0.3 }).compute(t2([[0, 1, 0]]), t2([[0.1, 0.7, 0.2]]))), 0.6765423, 1e-6, 'cce smoothing');
   // Huber δ = 1: errors 0.5 (½·0.25) and 2 (2 − ½) → mean 0.8125.
-  close(new L.Huber().compute(t2([[0, 0]]), t2([[0.5, 2]])).item(), 0.8125, 1e-7, 'huber');
+  close(await item(new L.Huber().compute(t2([[0, 0]]), t2([[0.5, 2]]))), 0.8125, 1e-7, 'huber');
 });
 
 // ---- reductions and sample weights ------------------------------------------------------
 
-test('reductions: none = per-sample, sum = Σ, sum_over_batch_size = Σ / count; sample weights of shape [N], [N, 1] and scalar', () => {
+test('reductions: none = per-sample, sum = Σ, sum_over_batch_size = Σ / count; sample weights of shape [N], [N, 1] and scalar', async () => {
   const t = t2(randRows(5, 3, 40, (r) => r.normal()));
   const p = t2(randRows(5, 3, 41, (r) => r.normal()));
   const w = [0.5, 2, 0, 1, 3];
-  const per = REF.mse(rowsOf(t), rowsOf(p));
+  const per = REF.mse(await rowsOf(t), await rowsOf(p));
   const weighted = per.map((v, i) => v * w[i]);
-  close(values(new L.MeanSquaredError({ reduction: 'none' }).compute(t, p)), per, 1e-6, 'none');
-  close(values(new L.MeanSquaredError({ reduction: 'none' }).compute(t, p, nt.tensor(w))), weighted, 1e-6, 'none weighted');
-  close(new L.MeanSquaredError({ reduction: 'sum' }).compute(t, p, nt.tensor(w)).item(), sumOf(weighted), 1e-6, 'sum');
+  close(await values(new L.MeanSquaredError({ reduction: 'none' }).compute(t, p)), per, 1e-6, 'none');
+  close(await values(new L.MeanSquaredError({ reduction: 'none' }).compute(t, p, nt.tensor(w))), weighted, 1e-6, 'none weighted');
+  close(await item(new L.MeanSquaredError({ reduction: 'sum' }).compute(t, p, nt.tensor(w))), sumOf(weighted), 1e-6, 'sum');
   const mean = new L.MeanSquaredError();
-  close(mean.compute(t, p, nt.tensor(w)).item(), sumOf(weighted) / 5, 1e-6, 'sum_over_batch_size divides by the count, not Σw');
-  close(mean.compute(t, p, nt.tensor(w.map((v) => [v]))).item(), sumOf(weighted) / 5, 1e-6, '[N, 1] weights');
-  close(mean.compute(t, p, nt.scalar(2)).item(), (2 * sumOf(per)) / 5, 1e-6, 'scalar weight');
-  close(new L.MeanSquaredError({ reduction: 'auto' }).compute(t, p).item(), meanOf(per), 1e-6, "'auto'");
+  close(await item(mean.compute(t, p, nt.tensor(w))), sumOf(weighted) / 5, 1e-6, 'sum_over_batch_size divides by the count, not Σw');
+  close(await item(mean.compute(t, p, nt.tensor(w.map((v) => [v])))), sumOf(weighted) / 5, 1e-6, '[N, 1] weights');
+  close(await item(mean.compute(t, p, nt.scalar(2))), (2 * sumOf(per)) / 5, 1e-6, 'scalar weight');
+  close(await item(new L.MeanSquaredError({ reduction: 'auto' }).compute(t, p)), meanOf(per), 1e-6, "'auto'");
 });
 
-test('reductions: sequence losses [N, T] with weights [N] broadcast over T; labels [N] against predictions [N, 1]', () => {
+test('reductions: sequence losses [N, T] with weights [N] broadcast over T; labels [N] against predictions [N, 1]', async () => {
   const t = nt.randomNormal([3, 4, 2], { seed: 5 });
   const p = nt.randomNormal([3, 4, 2], { seed: 6 });
   const per = new L.MeanAbsoluteError({ reduction: 'none' }).compute(t, p);
   assert.deepEqual([...per.shape], [3, 4]);
   const w = [1, 0, 2];
-  const perRows = rowsOf(per);
+  const perRows = await rowsOf(per);
   const expected = sumOf(perRows.flatMap((r, i) => r.map((v) => v * w[i]))) / 12;
-  close(new L.MeanAbsoluteError().compute(t, p, nt.tensor(w)).item(), expected, 1e-6, 'sequence weights');
+  close(await item(new L.MeanAbsoluteError().compute(t, p, nt.tensor(w))), expected, 1e-6, 'sequence weights');
   const y = nt.tensor([0, 1, 1]);
   const q = nt.tensor([[0.2], [0.7], [0.9]]);
   const perSample = new L.BinaryCrossentropy().call(y, q);
   assert.deepEqual([...perSample.shape], [3]);
-  close(values(perSample), [-Math.log(0.8), -Math.log(0.7), -Math.log(0.9)], 1e-6, 'bce [N] vs [N,1]');
+  close(await values(perSample), [-Math.log(0.8), -Math.log(0.7), -Math.log(0.9)], 1e-6, 'bce [N] vs [N,1]');
 });
 
-test('SparseCategoricalCrossentropy ignoreClass: ignored entries give 0 and the mean is over valid entries only', () => {
+test('SparseCategoricalCrossentropy ignoreClass: ignored entries give 0 and the mean is over valid entries only', async () => {
   const p = randRows(5, 3, 50, (r) => 0.1 + r.uniform());
   const labs = [0, 255, 2, 1, 255];
   const l = new L.SparseCategoricalCrossentropy({ ignoreClass: 255, reduction: 'none' });
-  const per = values(l.compute(nt.tensor(labs), t2(p)));
+  const per = await values(l.compute(nt.tensor(labs), t2(p)));
   const valid = [0, 2, 3];
   const ref = REF.scce([0, 0, 2, 1, 0], p);
   close(per, labs.map((c, i) => (c === 255 ? 0 : ref[i])), 2e-5, 'none');
-  const mean = new L.SparseCategoricalCrossentropy({ ignoreClass: 255 }).compute(nt.tensor(labs), t2(p)).item();
+  const mean = await item(new L.SparseCategoricalCrossentropy({ ignoreClass: 255 }).compute(nt.tensor(labs), t2(p)));
   close(mean, sumOf(valid.map((i) => ref[i])) / 3, 2e-5, 'mean over the 3 valid entries');
   const sw = [1, 5, 2, 0.5, 5];
-  const wmean = new L.SparseCategoricalCrossentropy({ ignoreClass: 255 }).compute(nt.tensor(labs), t2(p), nt.tensor(sw)).item();
+  const wmean = await item(new L.SparseCategoricalCrossentropy({ ignoreClass: 255 }).compute(nt.tensor(labs), t2(p), nt.tensor(sw)));
   close(wmean, sumOf(valid.map((i) => ref[i] * sw[i])) / 3, 2e-5, 'weighted');
   assert.throws(() => new L.SparseCategoricalCrossentropy().call(nt.tensor(labs), t2(p)), /labels must be integers in \[0, 3\)/);
 });
 
 // ---- fromLogits, label smoothing, extreme values ------------------------------------------
 
-test('fromLogits equals the probability path (sigmoid / softmax of the logits)', () => {
+test('fromLogits equals the probability path (sigmoid / softmax of the logits)', async () => {
   const x = t2(randRows(N, C, 60, (r) => 3 * r.normal()));
   const y = t2(binT);
-  close(values(new L.BinaryCrossentropy({ fromLogits: true }).call(y, x)), values(new L.BinaryCrossentropy().call(y, nt.sigmoid(x))), 1e-4, 'bce');
+  close(await values(new L.BinaryCrossentropy({ fromLogits: true }).call(y, x)), await values(new L.BinaryCrossentropy().call(y, nt.sigmoid(x))), 1e-4, 'bce');
   const oh = t2(oneHotRows(labels, C));
-  close(values(new L.CategoricalCrossentropy({ fromLogits: true }).call(oh, x)), values(new L.CategoricalCrossentropy().call(oh, nt.softmax(x))), 1e-5, 'cce');
+  close(await values(new L.CategoricalCrossentropy({ fromLogits: true }).call(oh, x)), await values(new L.CategoricalCrossentropy().call(oh, nt.softmax(x))), 1e-5, 'cce');
   const lab = nt.tensor(labels);
-  close(values(new L.SparseCategoricalCrossentropy({ fromLogits: true }).call(lab, x)), values(new L.SparseCategoricalCrossentropy().call(lab, nt.softmax(x))), 1e-5, 'scce');
-  close(values(new L.CategoricalCrossentropy({ fromLogits: true, labelSmoothing: 0.2 }).call(oh, x)), values(new L.CategoricalCrossentropy({ labelSmoothing: 0.2 }).call(oh, nt.softmax(x))), 1e-5, 'cce smoothed');
+  close(await values(new L.SparseCategoricalCrossentropy({ fromLogits: true }).call(lab, x)), await values(new L.SparseCategoricalCrossentropy().call(lab, nt.softmax(x))), 1e-5, 'scce');
+  close(await values(new L.CategoricalCrossentropy({ fromLogits: true, labelSmoothing: 0.2 }).call(oh, x)), await values(new L.CategoricalCrossentropy({ labelSmoothing: 0.2 }).call(oh, nt.softmax(x))), 1e-5, 'cce smoothed');
 });
 
-test('label smoothing: BCE towards 0.5, CCE towards 1/C, against the float64 formulas', () => {
+test('label smoothing: BCE towards 0.5, CCE towards 1/C, against the float64 formulas', async () => {
   const p = randRows(N, C, 61, (r) => 0.05 + 0.9 * r.uniform());
   const x = randRows(N, C, 62, (r) => 2 * r.normal());
-  close(values(new L.BinaryCrossentropy({ labelSmoothing: 0.2 }).call(t2(binT), t2(p))), REF.bce(0.2)(binT, p), 2e-5, 'bce');
-  close(values(new L.BinaryCrossentropy({ labelSmoothing: 0.2, fromLogits: true }).call(t2(binT), t2(x))), REF.bceLogits(0.2)(binT, x), 2e-5, 'bce logits');
+  close(await values(new L.BinaryCrossentropy({ labelSmoothing: 0.2 }).call(t2(binT), t2(p))), REF.bce(0.2)(binT, p), 2e-5, 'bce');
+  close(await values(new L.BinaryCrossentropy({ labelSmoothing: 0.2, fromLogits: true }).call(t2(binT), t2(x))), REF.bceLogits(0.2)(binT, x), 2e-5, 'bce logits');
   const oh = oneHotRows(labels, C);
-  close(values(new L.CategoricalCrossentropy({ labelSmoothing: 0.1 }).call(t2(oh), t2(p))), REF.cce(0.1)(oh, p), 2e-5, 'cce');
-  close(values(new L.CategoricalCrossentropy({ labelSmoothing: 0.1, fromLogits: true }).call(t2(oh), t2(x))), REF.cceLogits(0.1)(oh, x), 2e-5, 'cce logits');
+  close(await values(new L.CategoricalCrossentropy({ labelSmoothing: 0.1 }).call(t2(oh), t2(p))), REF.cce(0.1)(oh, p), 2e-5, 'cce');
+  close(await values(new L.CategoricalCrossentropy({ labelSmoothing: 0.1, fromLogits: true }).call(t2(oh), t2(x))), REF.cceLogits(0.1)(oh, x), 2e-5, 'cce logits');
   const plain = new L.BinaryCrossentropy().call(t2(binT), t2(p));
-  assert.ok(values(plain).some((v, i) => Math.abs(v - values(new L.BinaryCrossentropy({ labelSmoothing: 0.2 }).call(t2(binT), t2(p)))[i]) > 1e-3), 'smoothing changes the loss');
+  const smoothed = await values(new L.BinaryCrossentropy({ labelSmoothing: 0.2 }).call(t2(binT), t2(p)));
+  assert.ok((await values(plain)).some((v, i) => Math.abs(v - smoothed[i]) > 1e-3), 'smoothing changes the loss');
 });
 
-test('extreme logits (±100) give finite, exact losses and finite gradients', () => {
+test('extreme logits (±100) give finite, exact losses and finite gradients', async () => {
   const x = t2([[100, -100], [-100, 100]]);
   const bce = new L.BinaryCrossentropy({ fromLogits: true, reduction: 'none' });
-  close(values(bce.compute(t2([[0, 1], [1, 0]]), x)), [100, 100], 1e-6, 'bce wrong side');
-  const right = values(bce.compute(t2([[1, 0], [0, 1]]), x));
+  close(await values(bce.compute(t2([[0, 1], [1, 0]]), x)), [100, 100], 1e-6, 'bce wrong side');
+  const right = await values(bce.compute(t2([[1, 0], [0, 1]]), x));
   assert.ok(right.every((v) => v >= 0 && v < 1e-30), `bce right side ≈ 0: ${right}`);
   const z = t2([[100, -100, 0]]);
-  close(new L.CategoricalCrossentropy({ fromLogits: true }).compute(t2([[0, 1, 0]]), z).item(), 200, 1e-6, 'cce');
-  close(new L.SparseCategoricalCrossentropy({ fromLogits: true }).compute(nt.tensor([2]), z).item(), 100, 1e-6, 'scce');
+  close(await item(new L.CategoricalCrossentropy({ fromLogits: true }).compute(t2([[0, 1, 0]]), z)), 200, 1e-6, 'cce');
+  close(await item(new L.SparseCategoricalCrossentropy({ fromLogits: true }).compute(nt.tensor([2]), z)), 100, 1e-6, 'scce');
   const grads = [
     nt.grad((v) => bce.compute(t2([[0, 1], [1, 0]]), v).sum())(x),
     nt.grad((v) => new L.CategoricalCrossentropy({ fromLogits: true }).compute(t2([[0, 1, 0]]), v))(z),
     nt.grad((v) => new L.SparseCategoricalCrossentropy({ fromLogits: true }).compute(nt.tensor([1]), v))(z),
     nt.grad((v) => new L.BinaryCrossentropy().compute(t2([[0, 1]]), v))(t2([[1, 0]])),
   ];
-  for (const g of grads) assert.ok(values(g).every(Number.isFinite), `finite gradient: ${values(g)}`);
-  close(values(grads[0]), [0.5, -0.5, -0.5, 0.5], 1e-6, 'bce grad = (sigmoid(x) − y) / 2 (mean over the 2 columns)');
+  for (const g of grads) assert.ok((await values(g)).every(Number.isFinite), `finite gradient: ${await values(g)}`);
+  close(await values(grads[0]), [0.5, -0.5, -0.5, 0.5], 1e-6, 'bce grad = (sigmoid(x) − y) / 2 (mean over the 2 columns)');
 });
 
 // ---- gradients against central differences of the float64 loss ----------------------------
 
 /** d(loss)/d(yPred) from autograd against (L64(p + h) − L64(p − h)) / 2h of the float64 reference. */
-function checkLossGradient(name: string, f: (x: Tensor) => Tensor, p: Rows, ref: (p: Rows) => number, h = 1e-5): void {
+async function checkLossGradient(name: string, f: (x: Tensor) => Tensor, p: Rows, ref: (p: Rows) => number, h = 1e-5): Promise<void> {
   const [g] = nt.grads(f)([t2(p)]);
-  const analytic = values(g);
+  const analytic = await values(g);
   let peak = 0;
   let k = 0;
   for (let i = 0; i < p.length; i++) {
@@ -369,7 +371,7 @@ function awayRows(n: number, c: number, seed: number, draw: (rng: nt.Rng) => num
   }));
 }
 
-test('gradients of every loss w.r.t. yPred match central differences of the float64 formula', () => {
+test('gradients of every loss w.r.t. yPred match central differences of the float64 formula', async () => {
   const n = 4;
   const c = 3;
   const gt = randRows(n, c, 70, (r) => r.normal());
@@ -400,14 +402,14 @@ test('gradients of every loss w.r.t. yPred match central differences of the floa
     ['categorical_crossentropy', new L.CategoricalCrossentropy(), oh, randRows(n, c, 88, (r) => 0.2 + r.uniform()), REF.cce()],
     ['categorical_crossentropy logits', new L.CategoricalCrossentropy({ fromLogits: true, labelSmoothing: 0.1 }), oh, gauss(89), REF.cceLogits(0.1)],
   ];
-  for (const [name, loss, t, p, ref] of G) checkLossGradient(name, (v) => loss.compute(t2(t), v), p, mean(ref, t));
+  for (const [name, loss, t, p, ref] of G) await checkLossGradient(name, (v) => loss.compute(t2(t), v), p, mean(ref, t));
   // Sample weights scale each sample's gradient.
-  const w = Array.from(sw.dataSync());
-  checkLossGradient('mse weighted', (v) => new L.MeanSquaredError().compute(t2(gt), v, sw), gauss(90), mean(REF.mse, gt, w));
+  const w = Array.from(await sw.data());
+  await checkLossGradient('mse weighted', (v) => new L.MeanSquaredError().compute(t2(gt), v, sw), gauss(90), mean(REF.mse, gt, w));
   const x = gauss(91);
-  checkLossGradient('sparse_categorical_crossentropy logits', (v) => new L.SparseCategoricalCrossentropy({ fromLogits: true }).compute(nt.tensor(labs), v), x, (q) => meanOf(REF.scceLogits(labs, q)));
+  await checkLossGradient('sparse_categorical_crossentropy logits', (v) => new L.SparseCategoricalCrossentropy({ fromLogits: true }).compute(nt.tensor(labs), v), x, (q) => meanOf(REF.scceLogits(labs, q)));
   const q = randRows(n, c, 92, (r) => 0.1 + r.uniform());
-  checkLossGradient('sparse_categorical_crossentropy', (v) => new L.SparseCategoricalCrossentropy().compute(nt.tensor(labs), v), q, (v) => meanOf(REF.scce(labs, v)));
+  await checkLossGradient('sparse_categorical_crossentropy', (v) => new L.SparseCategoricalCrossentropy().compute(nt.tensor(labs), v), q, (v) => meanOf(REF.scce(labs, v)));
 });
 
 // ---- registry, config, errors -------------------------------------------------------------
@@ -438,14 +440,14 @@ test('getLoss: class names, snake_case, camelCase and Keras aliases resolve to t
   assert.equal(L.getLoss(own), own);
 });
 
-test('getLoss: a plain function is wrapped (named after it, reduced like any loss)', () => {
+test('getLoss: a plain function is wrapped (named after it, reduced like any loss)', async () => {
   function sumAbs(yTrue: Tensor, yPred: Tensor): Tensor {
     return nt.sum(nt.abs(nt.sub(yPred, yTrue)), -1);
   }
   const l = L.getLoss(sumAbs);
   assert.ok(l instanceof L.LossFunctionWrapper);
   assert.equal(l.name, 'sumAbs');
-  close(l.compute(t2([[1, 2], [3, 4]]), t2([[1, 3], [0, 4]]), nt.tensor([1, 2])).item(), (1 + 2 * 3) / 2, 1e-7, 'wrapped');
+  close(await item(l.compute(t2([[1, 2], [3, 4]]), t2([[1, 3], [0, 4]]), nt.tensor([1, 2]))), (1 + 2 * 3) / 2, 1e-7, 'wrapped');
 });
 
 test('config round trip: getConfig (snake_case) and { class_name, config } rebuild an equal loss', () => {

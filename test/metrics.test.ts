@@ -171,13 +171,13 @@ test('stateful: the epoch value is not the mean of batch values (accuracy, MSE a
   assert.equal(m.name, 'loss');
 });
 
-test('resetState zeroes the state; the metric then behaves like a fresh one', () => {
+test('resetState zeroes the state; the metric then behaves like a fresh one', async () => {
   for (const c of cases()) {
     const m = c.make();
     m.updateState(c.t, c.p, nt.tensor(weights));
     m.resetState();
     assert.ok(m.variables.length >= 2, `${c.name} has state variables`);
-    for (const v of m.variables) assert.ok(Array.from(v.dataSync()).every((x) => x === 0), `${c.name}: ${v.name} is zero after reset`);
+    for (const v of m.variables) assert.ok(Array.from(await v.data()).every((x) => x === 0), `${c.name}: ${v.name} is zero after reset`);
     assert.ok(m.variables.every((v) => !v.trainable), `${c.name}: state is not trainable`);
     m.updateState(rowsSlice(c.t, 0, 5), rowsSlice(c.p, 0, 5));
     const fresh = c.make();
@@ -222,10 +222,10 @@ test('Keras docstring examples: Mean, accuracies, regression metrics', () => {
   close(top4.result(), 0.5, 0, 'Precision topK=4');
 });
 
-test('in_top_k: a target tied with the k-th value counts; out-of-range and non-finite targets do not', () => {
+test('in_top_k: a target tied with the k-th value counts; out-of-range and non-finite targets do not', async () => {
   const p = nt.tensor([[0.3, 0.3, 0.3, 0.1], [0.5, 0.2, 0.2, 0.1], [0.1, 0.2, 0.3, 0.4], [Number.NaN, 0.2, 0.3, 0.4]]);
-  assert.deepEqual(Array.from(M.inTopK(p, nt.tensor([2, 2, 7, 0]), 1).dataSync()), [1, 0, 0, 0]);
-  assert.deepEqual(Array.from(M.inTopK(p, nt.tensor([3, 1, 3, 3]), 2).dataSync()), [0, 1, 1, 1]);
+  assert.deepEqual(Array.from(await M.inTopK(p, nt.tensor([2, 2, 7, 0]), 1).data()), [1, 0, 0, 0]);
+  assert.deepEqual(Array.from(await M.inTopK(p, nt.tensor([3, 1, 3, 3]), 2).data()), [0, 1, 1, 1]);
 });
 
 // ---- Precision and Recall options --------------------------------------------------------

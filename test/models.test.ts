@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as nt from '../src/index.js';
+import { item } from './helpers/read.js';
 
-function close(a: nt.Tensor, b: nt.Tensor, tol = 1e-5, what = ''): void {
+async function close(a: nt.Tensor, b: nt.Tensor, tol = 1e-5, what = ''): Promise<void> {
   assert.deepEqual(a.shape, b.shape, `${what} shape`);
-  const av = a.dataSync();
-  const bv = b.dataSync();
+  const av = await a.data();
+  const bv = await b.data();
   for (let i = 0; i < a.size; i++) {
     if (Math.abs(av[i] - bv[i]) > tol * (1 + Math.abs(bv[i]))) assert.fail(`${what}: element ${i}: ${av[i]} vs ${bv[i]}`);
   }
@@ -50,7 +51,7 @@ test('summary counts frozen weights as non-trainable and prints thousands separa
   assert.equal(model.nonTrainableWeights.length, 2);
 });
 
-test('a functional model with branches, a skip connection, two inputs and two outputs', () => {
+test('a functional model with branches, a skip connection, two inputs and two outputs', async () => {
   nt.clearSession();
   const a = nt.Input({ shape: [4], name: 'a' });
   const b = nt.Input({ shape: [3], name: 'b' });
@@ -71,14 +72,14 @@ test('a functional model with branches, a skip connection, two inputs and two ou
   const w = (name: string): nt.Tensor[] => model.getLayer(name).getWeights();
   const dense = (x: nt.Tensor, name: string): nt.Tensor => nt.add(nt.matmul(x, w(name)[0]), w(name)[1]);
   const m = nt.add(nt.relu(dense(xa, 'h1')), nt.tanh(dense(xb, 'h2')));
-  close(y1, nt.softmax(dense(nt.concat([m, xa], 1), 'out1')), 1e-5, 'out1');
-  close(y2, dense(m, 'out2'), 1e-5, 'out2');
+  await close(y1, nt.softmax(dense(nt.concat([m, xa], 1), 'out1')), 1e-5, 'out1');
+  await close(y2, dense(m, 'out2'), 1e-5, 'out2');
   const text = model.summary({ printFn: () => {} });
   assert.match(text, /Connected to/);
   assert.match(text, /add \(Add\) +\(None, 5\) +0 +\['h1\[0\]\[0\]', +\n? *'h2\[0\]\[0\]'\]/);
 });
 
-test('config round trip rebuilds the same functional and sequential models', () => {
+test('config round trip rebuilds the same functional and sequential models', async () => {
   nt.clearSession();
   const x = nt.Input({ shape: [8] });
   const h = new nt.Dense({ units: 6, activation: 'relu', kernelRegularizer: 'l2' }).apply(x);
@@ -89,7 +90,7 @@ test('config round trip rebuilds the same functional and sequential models', () 
   const copy = nt.Model.fromConfig(json);
   copy.setWeights(model.getWeights());
   const data = nt.randomNormal([5, 8], { seed: 3 });
-  close(copy.predict(data) as nt.Tensor, model.predict(data) as nt.Tensor, 0, 'functional');
+  await close(copy.predict(data) as nt.Tensor, model.predict(data) as nt.Tensor, 0, 'functional');
   assert.equal(JSON.stringify(copy.getConfig()), JSON.stringify(json));
 
   const seq = new nt.Sequential([new nt.Dense({ units: 4, inputShape: [2], activation: 'elu' }), new nt.LeakyReLU({ alpha: 0.1 }), new nt.Dense({ units: 1 })]);
@@ -100,7 +101,7 @@ test('config round trip rebuilds the same functional and sequential models', () 
   const seq2 = nt.Sequential.fromConfig(cfg);
   seq2.setWeights(seq.getWeights());
   const z = nt.randomNormal([3, 2], { seed: 4 });
-  close(seq2.predict(z) as nt.Tensor, seq.predict(z) as nt.Tensor, 0, 'sequential');
+  await close(seq2.predict(z) as nt.Tensor, seq.predict(z) as nt.Tensor, 0, 'sequential');
 });
 
 test('loading a config never executes code: unknown classes are a clear error listing the known ones', () => {
@@ -125,57 +126,57 @@ test('a Sequential model without an input shape builds from the first data', () 
   assert.equal(model.countParams(), 7 * 3 + 3 + 3 * 2 + 2);
 });
 
-test('core layers: Activation, Flatten, Reshape, Permute, RepeatVector, ActivityRegularization', () => {
+test('core layers: Activation, Flatten, Reshape, Permute, RepeatVector, ActivityRegularization', async () => {
   const x = nt.randomNormal([2, 3, 4], { seed: 5 });
-  close(new nt.Activation({ activation: 'tanh' }).apply(x), nt.tanh(x));
+  await close(new nt.Activation({ activation: 'tanh' }).apply(x), nt.tanh(x));
   assert.deepEqual(new nt.Flatten().apply(x).shape, [2, 12]);
   assert.deepEqual(new nt.Reshape({ targetShape: [6, -1] }).apply(x).shape, [2, 6, 2]);
-  close(new nt.Permute({ dims: [2, 1] }).apply(x), nt.transpose(x, [0, 2, 1]));
+  await close(new nt.Permute({ dims: [2, 1] }).apply(x), nt.transpose(x, [0, 2, 1]));
   const rv = new nt.RepeatVector({ n: 3 }).apply(nt.tensor([[1, 2]]));
-  assert.deepEqual(rv.toArray(), [[[1, 2], [1, 2], [1, 2]]]);
+  assert.deepEqual(await rv.array(), [[[1, 2], [1, 2], [1, 2]]]);
   const reg = new nt.ActivityRegularization({ l1: 0.5, l2: 0.25 });
   const v = nt.tensor([[1, -2], [3, -4]]);
-  close(reg.apply(v), v);
+  await close(reg.apply(v), v);
   // Keras divides activity penalties by the batch size: (0.5·10 + 0.25·30) / 2
-  assert.ok(Math.abs(reg.losses[0].item() - 6.25) < 1e-6, `activity loss ${reg.losses[0].item()}`);
+  assert.ok(Math.abs((await item(reg.losses[0])) - 6.25) < 1e-6, `activity loss ${await item(reg.losses[0])}`);
   assert.throws(() => new nt.Permute({ dims: [1, 1] }), /permutation/);
   assert.throws(() => new nt.Reshape({ targetShape: [5] }).apply(x), /cannot reshape a sample of shape \[3, 4\]/);
 });
 
-test('advanced activation layers match their formulas', () => {
+test('advanced activation layers match their formulas', async () => {
   const x = nt.tensor([[-3, -0.5, 0.25, 2, 7]]);
-  close(new nt.ReLU({ maxValue: 6 }).apply(x), nt.tensor([[0, 0, 0.25, 2, 6]]));
-  close(new nt.ReLU({ negativeSlope: 0.1, threshold: 1 }).apply(x), nt.tensor([[-0.4, -0.15, -0.075, 2, 7]]));
-  close(new nt.LeakyReLU().apply(x), nt.tensor([[-0.9, -0.15, 0.25, 2, 7]]));
-  close(new nt.ELU({ alpha: 2 }).apply(x), nt.tensor([[2 * Math.expm1(-3), 2 * Math.expm1(-0.5), 0.25, 2, 7]]));
-  close(new nt.ThresholdedReLU().apply(x), nt.tensor([[0, 0, 0, 2, 7]]));
-  close(new nt.Softmax().apply(x), nt.softmax(x));
+  await close(new nt.ReLU({ maxValue: 6 }).apply(x), nt.tensor([[0, 0, 0.25, 2, 6]]));
+  await close(new nt.ReLU({ negativeSlope: 0.1, threshold: 1 }).apply(x), nt.tensor([[-0.4, -0.15, -0.075, 2, 7]]));
+  await close(new nt.LeakyReLU().apply(x), nt.tensor([[-0.9, -0.15, 0.25, 2, 7]]));
+  await close(new nt.ELU({ alpha: 2 }).apply(x), nt.tensor([[2 * Math.expm1(-3), 2 * Math.expm1(-0.5), 0.25, 2, 7]]));
+  await close(new nt.ThresholdedReLU().apply(x), nt.tensor([[0, 0, 0, 2, 7]]));
+  await close(new nt.Softmax().apply(x), nt.softmax(x));
   const prelu = new nt.PReLU({ alphaInitializer: { class_name: 'Constant', config: { value: 0.25 } } });
-  close(prelu.apply(x), nt.tensor([[-0.75, -0.125, 0.25, 2, 7]]));
+  await close(prelu.apply(x), nt.tensor([[-0.75, -0.125, 0.25, 2, 7]]));
   assert.deepEqual(prelu.weights[0].shape, [5]);
   const shared = new nt.PReLU({ sharedAxes: [1, 2] });
   shared.apply(nt.ones([2, 3, 4, 5]));
   assert.deepEqual(shared.weights[0].shape, [1, 1, 5]);
 });
 
-test('merge layers', () => {
+test('merge layers', async () => {
   const a = nt.randomNormal([3, 4], { seed: 6 });
   const b = nt.randomNormal([3, 4], { seed: 7 });
   const c = nt.randomNormal([3, 4], { seed: 8 });
-  close(new nt.Add().apply([a, b, c]) as nt.Tensor, nt.add(nt.add(a, b), c));
-  close(new nt.Subtract().apply([a, b]) as nt.Tensor, nt.sub(a, b));
-  close(new nt.Multiply().apply([a, b]) as nt.Tensor, nt.mul(a, b));
-  close(new nt.Average().apply([a, b, c]) as nt.Tensor, nt.div(nt.add(nt.add(a, b), c), 3));
-  close(new nt.Maximum().apply([a, b]) as nt.Tensor, nt.maximum(a, b));
-  close(new nt.Minimum().apply([a, b]) as nt.Tensor, nt.minimum(a, b));
-  close(new nt.Concatenate({ axis: 1 }).apply([a, b]) as nt.Tensor, nt.concat([a, b], 1));
-  close(new nt.Dot({ axes: 1 }).apply([a, b]) as nt.Tensor, nt.sum(nt.mul(a, b), 1, true));
+  await close(new nt.Add().apply([a, b, c]) as nt.Tensor, nt.add(nt.add(a, b), c));
+  await close(new nt.Subtract().apply([a, b]) as nt.Tensor, nt.sub(a, b));
+  await close(new nt.Multiply().apply([a, b]) as nt.Tensor, nt.mul(a, b));
+  await close(new nt.Average().apply([a, b, c]) as nt.Tensor, nt.div(nt.add(nt.add(a, b), c), 3));
+  await close(new nt.Maximum().apply([a, b]) as nt.Tensor, nt.maximum(a, b));
+  await close(new nt.Minimum().apply([a, b]) as nt.Tensor, nt.minimum(a, b));
+  await close(new nt.Concatenate({ axis: 1 }).apply([a, b]) as nt.Tensor, nt.concat([a, b], 1));
+  await close(new nt.Dot({ axes: 1 }).apply([a, b]) as nt.Tensor, nt.sum(nt.mul(a, b), 1, true));
   const cos = new nt.Dot({ axes: 1, normalize: true }).apply([a, b]) as nt.Tensor;
   const norm = (t: nt.Tensor): nt.Tensor => nt.sqrt(nt.sum(nt.square(t), 1, true));
-  close(cos, nt.div(nt.sum(nt.mul(a, b), 1, true), nt.mul(norm(a), norm(b))), 1e-5);
+  await close(cos, nt.div(nt.sum(nt.mul(a, b), 1, true), nt.mul(norm(a), norm(b))), 1e-5);
   const m = nt.randomNormal([2, 3, 4], { seed: 9 });
   const n = nt.randomNormal([2, 4, 5], { seed: 10 });
-  close(new nt.Dot({ axes: [2, 1] }).apply([m, n]) as nt.Tensor, nt.matmul(m, n), 1e-5);
+  await close(new nt.Dot({ axes: [2, 1] }).apply([m, n]) as nt.Tensor, nt.matmul(m, n), 1e-5);
   assert.throws(() => new nt.Subtract().apply([a, b, c]), /exactly 2 inputs/);
   assert.throws(() => new nt.Add().apply([a, nt.ones([3, 5])]), /cannot be (merged|broadcast)/);
 });
@@ -192,7 +193,7 @@ test('freezing a layer stops gradients and updates to its weights', () => {
   assert.equal(model.layers[1].trainable, false);
 });
 
-test('a model is a layer: nest one model inside another', () => {
+test('a model is a layer: nest one model inside another', async () => {
   nt.clearSession();
   const inner = new nt.Sequential([new nt.Dense({ units: 3, inputShape: [2], activation: 'relu' })], );
   const x = nt.Input({ shape: [2] });
@@ -201,8 +202,8 @@ test('a model is a layer: nest one model inside another', () => {
   assert.equal(outer.countParams(), 9 + 4);
   const data = nt.randomNormal([4, 2], { seed: 11 });
   const direct = nt.add(nt.matmul(inner.predict(data) as nt.Tensor, outer.layers[2].getWeights()[0]), outer.layers[2].getWeights()[1]);
-  close(outer.predict(data) as nt.Tensor, direct, 1e-6);
+  await close(outer.predict(data) as nt.Tensor, direct, 1e-6);
   const copy = nt.Model.fromConfig(JSON.parse(JSON.stringify(outer.getConfig())));
   copy.setWeights(outer.getWeights());
-  close(copy.predict(data) as nt.Tensor, outer.predict(data) as nt.Tensor, 0);
+  await close(copy.predict(data) as nt.Tensor, outer.predict(data) as nt.Tensor, 0);
 });

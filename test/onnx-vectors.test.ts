@@ -122,12 +122,12 @@ function multiIndex(shape: readonly number[], flat: number): string {
 }
 
 /** Compares every element; the message names the case, output, first differing index and both values. */
-function compareOutput(caseName: string, index: number, name: string, got: nt.Tensor, want: nt.Tensor): void {
+async function compareOutput(caseName: string, index: number, name: string, got: nt.Tensor, want: nt.Tensor): Promise<void> {
   const where = `${caseName}: output ${index} ('${name}')`;
   assert.deepEqual([...got.shape], [...want.shape], `${where} has shape [${got.shape.join(', ')}], expected [${want.shape.join(', ')}]`);
   assert.equal(got.dtype, want.dtype, `${where} has dtype ${got.dtype}, expected ${want.dtype}`);
-  const gotValues = got.dataSync();
-  const wantValues = want.dataSync();
+  const gotValues = await got.data();
+  const wantValues = await want.data();
   for (let i = 0; i < want.size; i++) {
     const g = gotValues[i];
     const w = wantValues[i];
@@ -145,11 +145,11 @@ interface Prepared {
 }
 
 /** Loads the data and runs the graph; a string is the reason Neurite cannot run the case. */
-function prepare(c: Case, model: ModelProto): Prepared | string {
+async function prepare(c: Case, model: ModelProto): Promise<Prepared | string> {
   try {
     const feeds = loadFeeds(c, model);
     const wants = dataFiles(c.dir, 'output').map((f) => toNeurite(loadTensorProto(f)));
-    return { run: runModel(model, feeds), wants };
+    return { run: await runModel(model, feeds), wants };
   } catch (e) {
     // Only deliberate refusals become skips; every other error fails the case.
     if (e instanceof Unsupported || e instanceof UnsupportedTensorError) return e.message;
@@ -158,17 +158,17 @@ function prepare(c: Case, model: ModelProto): Prepared | string {
 }
 
 /** Runs one case: returns a skip reason, or null after every output compared equal. */
-function runCase(c: Case, row: Row): string | null {
+async function runCase(c: Case, row: Row): Promise<string | null> {
   if (c.loadError !== null || c.model === null) throw new Error(`${c.name}: cannot parse model.onnx: ${c.loadError}`);
   const model = c.model;
   const outputFiles = dataFiles(c.dir, 'output').length;
   assert.equal(outputFiles, model.graph.outputs.length, `${c.name}: ${outputFiles} output files for ${model.graph.outputs.length} graph outputs`);
   assert.ok(outputFiles > 0, `${c.name}: no expected outputs to compare`);
-  const p = prepare(c, model);
+  const p = await prepare(c, model);
   if (typeof p === 'string') return p;
   row.detail = p.run.notes.join('; ');
   assert.equal(p.run.outputs.length, p.wants.length, `${c.name}: the graph produced ${p.run.outputs.length} outputs, expected ${p.wants.length}`);
-  p.wants.forEach((want, i) => compareOutput(c.name, i, model.graph.outputs[i], p.run.outputs[i], want));
+  for (const [i, want] of p.wants.entries()) await compareOutput(c.name, i, model.graph.outputs[i], p.run.outputs[i], want);
   return null;
 }
 
@@ -183,9 +183,9 @@ if (!existsSync(ROOT)) {
     for (const c of cases) {
       const row: Row = { op: c.label, name: c.name, status: 'FAILED', detail: '' };
       rows.push(row);
-      await t.test(c.name, (st) => {
+      await t.test(c.name, async (st) => {
         try {
-          const skip = runCase(c, row);
+          const skip = await runCase(c, row);
           if (skip !== null) {
             row.status = 'skipped';
             row.detail = skip;

@@ -95,14 +95,14 @@ test('the generated C header has every op and rule by name, in the table order; 
   t.diagnostic(`${Object.keys(UNARY).length} unary, ${Object.keys(BINARY).length} binary, ${REDUCE.length} reduce ops, ${Object.keys(UPDATE).length} rules; ${files} C/C++ files scanned`);
 });
 
-test('every Keras activation in the table resolves, computes its entry and serializes back', () => {
+test('every Keras activation in the table resolves, computes its entry and serializes back', async () => {
   const x = nt.tensor([-2.5, -1, -0.2, 0, 0.3, 1.7, 4], [1, 7]);
   for (const [name, def] of Object.entries(ACTIVATIONS) as [string, ActivationDef][]) {
     const resolved = nt.activations.getActivation(name);
     assert.equal(resolved.name, name);
     assert.equal(nt.activations.serializeActivation(resolved.fn), name);
-    const got = resolved.fn(x).dataSync();
-    const xs = Array.from(x.dataSync());
+    const got = await resolved.fn(x).data();
+    const xs = Array.from(await x.data());
     if ('unary' in def) {
       const f = (UNARY as Record<string, UnaryDef>)[def.unary].f;
       xs.forEach((v, i) => {

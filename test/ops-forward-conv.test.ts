@@ -59,22 +59,22 @@ function randomConv(g: Gen): ConvCase {
 
 const describeConv = (c: ConvCase): string => `x ${shapeText(c.x)} w ${shapeText(c.w)} ${JSON.stringify(c.o)}`;
 
-test('conv2d: strides, dilation, valid/same/explicit padding, groups', (t) => {
+test('conv2d: strides, dilation, valid/same/explicit padding, groups', async (t) => {
   const g = new Gen(3000);
   const cases = [...FIXED, ...Array.from({ length: 22 }, () => randomConv(g))];
   for (const c of cases) {
     const x = g.normal(c.x);
     const w = g.normal(c.w);
-    const xs = fromTensor(x);
-    const ws = fromTensor(w);
+    const xs = await fromTensor(x);
+    const ws = await fromTensor(w);
     const expected = conv2d(xs, ws, c.o);
     const n = c.w[0] * c.w[1] * c.w[2];
-    assertClose(nt.conv2d(x, w, c.o), expected, `conv2d ${describeConv(c)}`, sumTolerance(expected, conv2d(absNd(xs), absNd(ws), c.o), n));
+    await assertClose(nt.conv2d(x, w, c.o), expected, `conv2d ${describeConv(c)}`, sumTolerance(expected, conv2d(absNd(xs), absNd(ws), c.o), n));
   }
   t.diagnostic(`${cases.length} cases`);
 });
 
-test('depthwiseConv2d: channel c·M + m sees only input channel c', (t) => {
+test('depthwiseConv2d: channel c·M + m sees only input channel c', async (t) => {
   const g = new Gen(3100);
   const n = 12;
   for (let i = 0; i < n; i++) {
@@ -84,9 +84,9 @@ test('depthwiseConv2d: channel c·M + m sees only input channel c', (t) => {
     const o = { strides: g.int(1, 2), padding: g.pick(['valid', 'same'] as const), dilations: g.bool(0.3) ? 2 : 1 };
     const x = g.normal(xShape);
     const w = g.normal(wShape);
-    const expected = depthwiseConv2d(fromTensor(x), fromTensor(w), o);
-    const tol = sumTolerance(expected, depthwiseConv2d(absNd(fromTensor(x)), absNd(fromTensor(w)), o), wShape[0] * wShape[1]);
-    assertClose(nt.depthwiseConv2d(x, w, o), expected, `depthwiseConv2d x ${shapeText(xShape)} w ${shapeText(wShape)} ${JSON.stringify(o)}`, tol);
+    const expected = depthwiseConv2d(await fromTensor(x), await fromTensor(w), o);
+    const tol = sumTolerance(expected, depthwiseConv2d(absNd(await fromTensor(x)), absNd(await fromTensor(w)), o), wShape[0] * wShape[1]);
+    await assertClose(nt.depthwiseConv2d(x, w, o), expected, `depthwiseConv2d x ${shapeText(xShape)} w ${shapeText(wShape)} ${JSON.stringify(o)}`, tol);
   }
   t.diagnostic(`${n} cases`);
 });
@@ -122,7 +122,7 @@ function randomTranspose(g: Gen): TransposeCase {
   }
 }
 
-test('conv2dTranspose: scatter definition, Keras output sizes, outputPadding, outputShape, explicit pads', (t) => {
+test('conv2dTranspose: scatter definition, Keras output sizes, outputPadding, outputShape, explicit pads', async (t) => {
   const g = new Gen(3200);
   const fixed: TransposeCase[] = [
     { x: [1, 3, 3, 2], w: [3, 3, 4, 2], o: { strides: 2, padding: 'same' } },
@@ -141,17 +141,17 @@ test('conv2dTranspose: scatter definition, Keras output sizes, outputPadding, ou
   for (const c of cases) {
     const x = g.normal(c.x);
     const w = g.normal(c.w);
-    const xs = fromTensor(x);
-    const ws = fromTensor(w);
+    const xs = await fromTensor(x);
+    const ws = await fromTensor(w);
     const expected = conv2dTranspose(xs, ws, c.o);
     const n = c.w[0] * c.w[1] * c.w[3];
     const tol = sumTolerance(expected, conv2dTranspose(absNd(xs), absNd(ws), c.o), n);
-    assertClose(nt.conv2dTranspose(x, w, c.o), expected, `conv2dTranspose x ${shapeText(c.x)} w ${shapeText(c.w)} ${JSON.stringify(c.o)}`, tol);
+    await assertClose(nt.conv2dTranspose(x, w, c.o), expected, `conv2dTranspose x ${shapeText(c.x)} w ${shapeText(c.w)} ${JSON.stringify(c.o)}`, tol);
   }
   t.diagnostic(`${cases.length} cases`);
 });
 
-test('conv2dTranspose output lengths follow Keras deconv_output_length', () => {
+test('conv2dTranspose output lengths follow Keras deconv_output_length', async () => {
   // (in, k, stride, dilation, padding, outputPadding) → Keras length, worked by hand.
   const table: [number, number, number, number, 'valid' | 'same', number | undefined, number][] = [
     [3, 3, 2, 1, 'valid', undefined, 7], // 3·2 + max(3 − 2, 0)
@@ -170,18 +170,18 @@ test('conv2dTranspose output lengths follow Keras deconv_output_length', () => {
   // Row [1, 2], kernel [1, 1, 1], stride 2: full scatter [1, 1, 1 + 2, 2, 2]; 'same' keeps 4 from offset 0.
   const x = nt.tensor([1, 2], [1, 1, 2, 1]);
   const w = nt.ones([1, 3, 1, 1]);
-  assertExact(nt.conv2dTranspose(x, w, { strides: [1, 2] }), nd([1, 1, 5, 1], [1, 1, 3, 2, 2]), 'valid known values');
-  assertExact(nt.conv2dTranspose(x, w, { strides: [1, 2], padding: 'same' }), nd([1, 1, 4, 1], [1, 1, 3, 2]), 'same known values');
+  await assertExact(nt.conv2dTranspose(x, w, { strides: [1, 2] }), nd([1, 1, 5, 1], [1, 1, 3, 2, 2]), 'valid known values');
+  await assertExact(nt.conv2dTranspose(x, w, { strides: [1, 2], padding: 'same' }), nd([1, 1, 4, 1], [1, 1, 3, 2]), 'same known values');
 });
 
-test('conv2d seed example: 5×5 image with the X kernel', () => {
+test('conv2d seed example: 5×5 image with the X kernel', async () => {
   const image = [[1, 1, 1, 0, 0], [0, 1, 1, 1, 0], [0, 0, 1, 1, 1], [0, 0, 1, 1, 0], [0, 1, 1, 0, 0]];
   const kernel = [[1, 0, 1], [0, 1, 0], [1, 0, 1]];
   const y = nt.conv2d(nt.tensor(image.flat(), [1, 5, 5, 1]), nt.tensor(kernel.flat(), [3, 3, 1, 1]));
-  assertExact(y, nd([1, 3, 3, 1], [4, 3, 4, 2, 4, 3, 2, 3, 4]), 'conv2d 5×5 ⊛ 3×3');
+  await assertExact(y, nd([1, 3, 3, 1], [4, 3, 4, 2, 4, 3, 2, 3, 4]), 'conv2d 5×5 ⊛ 3×3');
 });
 
-test("Keras 'same' puts the odd padding pixel at the bottom/right", () => {
+test("Keras 'same' puts the odd padding pixel at the bottom/right", async () => {
   // Width 5, kernel 4, stride 2: out = ceil(5/2) = 3, total pad = (3 − 1)·2 + 4 − 5 = 3 → 1 before, 2 after.
   assert.deepEqual(window1d(5, 4, 2, 1, 'same'), { out: 3, before: 1, after: 2 });
   const g = new Gen(3300);
@@ -190,10 +190,10 @@ test("Keras 'same' puts the odd padding pixel at the bottom/right", () => {
   const same = nt.conv2d(x, w, { padding: 'same', strides: 2 });
   const explicit = nt.conv2d(x, w, { padding: [[1, 2], [1, 2]], strides: 2 });
   const flipped = nt.conv2d(x, w, { padding: [[2, 1], [2, 1]], strides: 2 });
-  const expected = conv2d(fromTensor(x), fromTensor(w), { padding: [[1, 2], [1, 2]], strides: 2 });
-  const tol = sumTolerance(expected, conv2d(absNd(fromTensor(x)), absNd(fromTensor(w)), { padding: [[1, 2], [1, 2]], strides: 2 }), 32);
-  assertClose(same, expected, "conv2d 'same' k 4 stride 2 width 5 vs reference [[1, 2], [1, 2]]", tol);
-  assertClose(explicit, fromTensor(same), "explicit [[1, 2], [1, 2]] equals 'same'", tol);
-  const sameValues = same.dataSync();
-  assert.ok(flipped.dataSync().some((v, i) => Math.abs(v - sameValues[i]) > 1e-3), 'the extra pixel on the top/left gives different values');
+  const expected = conv2d(await fromTensor(x), await fromTensor(w), { padding: [[1, 2], [1, 2]], strides: 2 });
+  const tol = sumTolerance(expected, conv2d(absNd(await fromTensor(x)), absNd(await fromTensor(w)), { padding: [[1, 2], [1, 2]], strides: 2 }), 32);
+  await assertClose(same, expected, "conv2d 'same' k 4 stride 2 width 5 vs reference [[1, 2], [1, 2]]", tol);
+  await assertClose(explicit, await fromTensor(same), "explicit [[1, 2], [1, 2]] equals 'same'", tol);
+  const sameValues = await same.data();
+  assert.ok((await flipped.data()).some((v, i) => Math.abs(v - sameValues[i]) > 1e-3), 'the extra pixel on the top/left gives different values');
 });

@@ -12,6 +12,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as nt from '../src/index.js';
 import type { Tensor } from '../src/index.js';
+import { item } from './helpers/read.js';
 import {
   type Nd, type ReduceKind, type Shape, Gen, U, absNd, argReduce, assertClose, assertExact, binary, cumsum, fromTensor, logSumExp, matmul, nd, reduce, shapeText,
   sizeOf, softmax, sumTolerance,
@@ -60,7 +61,7 @@ const reductionLength = (c: ReduceCase): number => (c.axes === undefined ? sizeO
 
 describe('reductions over axis sets', () => {
   for (const kind of ['sum', 'mean', 'max', 'min', 'prod'] as const) {
-    test(kind, (t) => {
+    test(kind, async (t) => {
       const cases = reduceCases(1000, 20);
       const g = new Gen(1001);
       for (const c of cases) {
@@ -71,19 +72,19 @@ describe('reductions over axis sets', () => {
         const x = kind === 'prod' ? nt.mul(g.uniform(c.shape, 1 - w, 1 + w), nt.sub(nt.mul(g.ints(c.shape, 0, 1).cast('float32'), 2), 1)) : g.normal(c.shape);
         const axis = c.asNumber && c.axes ? c.axes[0] : c.axes;
         const y = REDUCERS[kind](x, axis, c.keepDims);
-        const xs = fromTensor(x);
+        const xs = await fromTensor(x);
         const expected = reduce(xs, kind, c.axes, c.keepDims);
         const what = `${kind} ${shapeText(c.shape)} axes ${JSON.stringify(axis)} keepDims ${c.keepDims}`;
-        if (kind === 'max' || kind === 'min') assertExact(y, expected, what);
-        else if (kind === 'prod') assertClose(y, expected, what, (b) => (n + 1) * U * Math.abs(b));
-        else assertClose(y, expected, what, sumTolerance(expected, reduce(absNd(xs), kind, c.axes, c.keepDims), n));
+        if (kind === 'max' || kind === 'min') await assertExact(y, expected, what);
+        else if (kind === 'prod') await assertClose(y, expected, what, (b) => (n + 1) * U * Math.abs(b));
+        else await assertClose(y, expected, what, sumTolerance(expected, reduce(absNd(xs), kind, c.axes, c.keepDims), n));
       }
       t.diagnostic(`${cases.length} cases`);
     });
   }
 });
 
-test('argmax/argmin: first extreme on every axis, ties included; int32 result', (t) => {
+test('argmax/argmin: first extreme on every axis, ties included; int32 result', async (t) => {
   const g = new Gen(1100);
   let cases = 0;
   for (const shape of [[7], [3, 4], [2, 3, 4], [4, 1, 3], [1, 5], [2, 3, 2, 3], [40, 60]] as Shape[]) {
@@ -93,18 +94,18 @@ test('argmax/argmin: first extreme on every axis, ties included; int32 result', 
       for (const kind of ['max', 'min'] as const) {
         const y = kind === 'max' ? nt.argmax(x, axis) : nt.argmin(x, axis);
         assert.equal(y.dtype, 'int32');
-        assertExact(y, argReduce(fromTensor(x), axis, kind), `arg${kind} ${shapeText(shape)} axis ${axis}`);
+        await assertExact(y, argReduce(await fromTensor(x), axis, kind), `arg${kind} ${shapeText(shape)} axis ${axis}`);
         cases++;
       }
     }
   }
   const x = nt.tensor([[1, 5, 5], [7, 7, 0]]);
-  assert.deepEqual([...nt.argmax(x).dataSync()], [1, 0], 'argmax defaults to the last axis and takes the first maximum');
-  assert.deepEqual([...nt.argmin(x).dataSync()], [0, 2]);
+  assert.deepEqual([...(await nt.argmax(x).data())], [1, 0], 'argmax defaults to the last axis and takes the first maximum');
+  assert.deepEqual([...(await nt.argmin(x).data())], [0, 2]);
   t.diagnostic(`${cases + 1} cases`);
 });
 
-test('cumsum: every axis, exclusive and reverse', (t) => {
+test('cumsum: every axis, exclusive and reverse', async (t) => {
   const g = new Gen(1200);
   let cases = 0;
   for (const shape of [[6], [3, 4], [2, 3, 4], [1, 5, 1], [3, 1, 2, 4], [50, 45]] as Shape[]) {
@@ -113,17 +114,17 @@ test('cumsum: every axis, exclusive and reverse', (t) => {
       const reverse = g.bool();
       const ax = g.bool() ? axis - shape.length : axis;
       const x = g.normal(shape);
-      const xs = fromTensor(x);
+      const xs = await fromTensor(x);
       const expected = cumsum(xs, ax, exclusive, reverse);
       const tol = sumTolerance(expected, cumsum(absNd(xs), ax, exclusive, reverse), shape[axis]);
-      assertClose(nt.cumsum(x, ax, exclusive, reverse), expected, `cumsum ${shapeText(shape)} axis ${ax} exclusive ${exclusive} reverse ${reverse}`, tol);
+      await assertClose(nt.cumsum(x, ax, exclusive, reverse), expected, `cumsum ${shapeText(shape)} axis ${ax} exclusive ${exclusive} reverse ${reverse}`, tol);
       cases++;
     }
   }
   const x = nt.tensor([1, 2, 3, 4]);
-  assertExact(nt.cumsum(x, 0, true, false), nd([4], [0, 1, 3, 6]), 'exclusive');
-  assertExact(nt.cumsum(x, 0, false, true), nd([4], [10, 9, 7, 4]), 'reverse');
-  assertExact(nt.cumsum(x, 0, true, true), nd([4], [9, 7, 4, 0]), 'exclusive reverse');
+  await assertExact(nt.cumsum(x, 0, true, false), nd([4], [0, 1, 3, 6]), 'exclusive');
+  await assertExact(nt.cumsum(x, 0, false, true), nd([4], [10, 9, 7, 4]), 'reverse');
+  await assertExact(nt.cumsum(x, 0, true, true), nd([4], [9, 7, 4, 0]), 'exclusive reverse');
   t.diagnostic(`${cases + 3} cases`);
 });
 
@@ -141,19 +142,19 @@ const maxAbs = (x: Nd): number => x.data.reduce((m, v) => Math.max(m, Math.abs(v
  */
 describe('softmax and logSoftmax on any axis', () => {
   for (const log of [false, true]) {
-    test(log ? 'logSoftmax' : 'softmax', (t) => {
+    test(log ? 'logSoftmax' : 'softmax', async (t) => {
       const g = new Gen(log ? 1301 : 1300);
       let cases = 0;
       for (const shape of [[5], [1], [3, 4], [2, 3, 4], [4, 1, 3], [2, 3, 2, 5], [40, 60], [12, 200]] as Shape[]) {
         for (let axis = -1; axis < shape.length; axis++) {
           const x = g.normal(shape, 3);
-          const xs = fromTensor(x);
+          const xs = await fromTensor(x);
           const n = shape[axis < 0 ? axis + shape.length : axis];
           const R = maxAbs(xs);
           const expected = softmax(xs, axis, log);
           const tol = (b: number): number => (log ? u2(2 * R + Math.abs(b)) + (n + 8 + 4 * R) * U : (n + 8 + 4 * R) * U * Math.abs(b));
           const y = axis === -1 && g.bool() ? (log ? nt.logSoftmax(x) : nt.softmax(x)) : log ? nt.logSoftmax(x, axis) : nt.softmax(x, axis);
-          assertClose(y, expected, `${log ? 'logSoftmax' : 'softmax'} ${shapeText(shape)} axis ${axis}`, tol);
+          await assertClose(y, expected, `${log ? 'logSoftmax' : 'softmax'} ${shapeText(shape)} axis ${axis}`, tol);
           cases++;
         }
       }
@@ -161,43 +162,43 @@ describe('softmax and logSoftmax on any axis', () => {
     });
   }
 
-  test('large and infinite inputs stay finite where the result is', () => {
-    assertExact(nt.softmax(nt.tensor([1000, 1000])), nd([2], [0.5, 0.5]), 'softmax [1000, 1000]');
-    assertExact(nt.softmax(nt.tensor([-1000, -1000, -1000, -1000])), nd([4], [0.25, 0.25, 0.25, 0.25]), 'softmax of equal very negative values');
-    assertExact(nt.softmax(nt.tensor([-Infinity, 0])), nd([2], [0, 1]), 'softmax with −∞');
-    assertExact(nt.logSoftmax(nt.tensor([1000, 0])), nd([2], [0, -1000]), 'logSoftmax [1000, 0]');
-    assertClose(nt.logSoftmax(nt.tensor([1000, 1000])), nd([2], [-Math.LN2, -Math.LN2]), 'logSoftmax [1000, 1000]', 4 * U);
+  test('large and infinite inputs stay finite where the result is', async () => {
+    await assertExact(nt.softmax(nt.tensor([1000, 1000])), nd([2], [0.5, 0.5]), 'softmax [1000, 1000]');
+    await assertExact(nt.softmax(nt.tensor([-1000, -1000, -1000, -1000])), nd([4], [0.25, 0.25, 0.25, 0.25]), 'softmax of equal very negative values');
+    await assertExact(nt.softmax(nt.tensor([-Infinity, 0])), nd([2], [0, 1]), 'softmax with −∞');
+    await assertExact(nt.logSoftmax(nt.tensor([1000, 0])), nd([2], [0, -1000]), 'logSoftmax [1000, 0]');
+    await assertClose(nt.logSoftmax(nt.tensor([1000, 1000])), nd([2], [-Math.LN2, -Math.LN2]), 'logSoftmax [1000, 1000]', 4 * U);
     const big = nt.logSoftmax(nt.tensor([[3e38, -3e38, 0]]));
-    assert.ok(big.dataSync().every((v) => !Number.isNaN(v)) && big.dataSync()[0] === 0, `logSoftmax of ±3e38 is not NaN: ${big.dataSync()}`);
+    assert.ok((await big.data()).every((v) => !Number.isNaN(v)) && (await big.data())[0] === 0, `logSoftmax of ±3e38 is not NaN: ${await big.data()}`);
   });
 });
 
 
-test('logSumExp over axis sets, keepDims; large and −∞ inputs', (t) => {
+test('logSumExp over axis sets, keepDims; large and −∞ inputs', async (t) => {
   const cases = reduceCases(1400, 14);
   const g = new Gen(1401);
   for (const c of cases) {
     const x = g.normal(c.shape, 3);
-    const xs = fromTensor(x);
+    const xs = await fromTensor(x);
     const expected = logSumExp(xs, c.axes, c.keepDims);
     // Result m + log Σ exp(x − m): Σ has relative error ≤ (n + 4 + 4R)·u (see softmax), which
     // becomes absolute after the log; adding m and storing cost 2u·|b|.
     const n = reductionLength(c);
     const R = maxAbs(xs);
-    assertClose(nt.logSumExp(x, c.axes, c.keepDims), expected, `logSumExp ${shapeText(c.shape)} axes ${JSON.stringify(c.axes)}`, (b) => 4 * U * Math.abs(b) + (n + 8 + 4 * R) * U);
+    await assertClose(nt.logSumExp(x, c.axes, c.keepDims), expected, `logSumExp ${shapeText(c.shape)} axes ${JSON.stringify(c.axes)}`, (b) => 4 * U * Math.abs(b) + (n + 8 + 4 * R) * U);
   }
-  assertClose(nt.logSumExp(nt.tensor([1000, 1000])), nd([], [1000 + Math.LN2]), 'logSumExp [1000, 1000]', 4 * U * 1001);
-  assertClose(nt.logSumExp(nt.tensor([-1000, -1000])), nd([], [-1000 + Math.LN2]), 'logSumExp [-1000, -1000]', 4 * U * 1001);
-  assertExact(nt.logSumExp(nt.tensor([[-Infinity, -Infinity], [1000, -Infinity], [Infinity, 1]]), 1), nd([3], [-Infinity, 1000, Infinity]), 'logSumExp with ±∞ rows');
+  await assertClose(nt.logSumExp(nt.tensor([1000, 1000])), nd([], [1000 + Math.LN2]), 'logSumExp [1000, 1000]', 4 * U * 1001);
+  await assertClose(nt.logSumExp(nt.tensor([-1000, -1000])), nd([], [-1000 + Math.LN2]), 'logSumExp [-1000, -1000]', 4 * U * 1001);
+  await assertExact(nt.logSumExp(nt.tensor([[-Infinity, -Infinity], [1000, -Infinity], [Infinity, 1]]), 1), nd([3], [-Infinity, 1000, Infinity]), 'logSumExp with ±∞ rows');
   t.diagnostic(`${cases.length + 3} cases`);
 });
 
-test('moments: mean and biased variance', (t) => {
+test('moments: mean and biased variance', async (t) => {
   const cases = reduceCases(1500, 14).filter((c) => c.axes === undefined || c.axes.length > 0);
   const g = new Gen(1501);
   for (const c of cases) {
     const x = nt.add(g.normal(c.shape, 2), 1);
-    const xs = fromTensor(x);
+    const xs = await fromTensor(x);
     const axes = c.axes ?? c.shape.map((_, i) => i);
     const { mean, variance } = nt.moments(x, axes, c.keepDims);
     const m = reduce(xs, 'mean', axes, true);
@@ -205,14 +206,14 @@ test('moments: mean and biased variance', (t) => {
     const expectedVar = reduce(binary(xs, m, (v, mv) => (v - mv) ** 2), 'mean', axes, c.keepDims);
     const n = reductionLength({ ...c, axes });
     const what = `moments ${shapeText(c.shape)} axes ${JSON.stringify(axes)} keepDims ${c.keepDims}`;
-    assertClose(mean, expectedMean, `${what}: mean`, sumTolerance(expectedMean, reduce(absNd(xs), 'mean', axes, c.keepDims), n));
+    await assertClose(mean, expectedMean, `${what}: mean`, sumTolerance(expectedMean, reduce(absNd(xs), 'mean', axes, c.keepDims), n));
     // Variance: n non-negative terms, each (x − m̂)² with ≤ 3 roundings, so (n + 4)·u relative;
     // the float32 mean's error δ enters only as δ² (first-order terms cancel), covered by 1e-12.
-    assertClose(variance, expectedVar, `${what}: variance`, (b) => (n + 4) * U * b + 1e-12);
+    await assertClose(variance, expectedVar, `${what}: variance`, (b) => (n + 4) * U * b + 1e-12);
   }
   const known = nt.moments(nt.tensor([[1, 2], [3, 6]]), [0, 1]);
-  assert.equal(known.mean.item(), 3);
-  assert.equal(known.variance.item(), 3.5, 'biased variance ((4 + 1 + 0 + 9) / 4)');
+  assert.equal(await item(known.mean), 3);
+  assert.equal(await item(known.variance), 3.5, 'biased variance ((4 + 1 + 0 + 9) / 4)');
   t.diagnostic(`${cases.length + 1} cases`);
 });
 
@@ -231,7 +232,7 @@ const MATMUL: readonly MatmulCase[] = [
   { a: [37, 65], b: [65, 29] }, { a: [3, 1, 17, 33], b: [4, 33, 9] }, { a: [70, 130], b: [50, 130], tb: true }, { a: [129], b: [129, 70] },
 ];
 
-test('matmul: NumPy 1-D promotion, batch broadcasting, transposes', (t) => {
+test('matmul: NumPy 1-D promotion, batch broadcasting, transposes', async (t) => {
   const g = new Gen(1600);
   const cases: MatmulCase[] = [...MATMUL];
   for (let i = 0; i < 12; i++) {
@@ -245,21 +246,21 @@ test('matmul: NumPy 1-D promotion, batch broadcasting, transposes', (t) => {
   for (const c of cases) {
     const a = g.normal(c.a);
     const b = g.normal(c.b);
-    const as = fromTensor(a);
-    const bs = fromTensor(b);
+    const as = await fromTensor(a);
+    const bs = await fromTensor(b);
     const expected = matmul(as, bs, c.ta, c.tb);
     const k = c.a.length === 1 ? c.a[0] : c.ta ? c.a[c.a.length - 2] : c.a[c.a.length - 1];
     const y = nt.matmul(a, b, { transposeA: c.ta, transposeB: c.tb });
-    assertClose(y, expected, `matmul ${shapeText(c.a)}${c.ta ? 'ᵀ' : ''} × ${shapeText(c.b)}${c.tb ? 'ᵀ' : ''}`, sumTolerance(expected, matmul(absNd(as), absNd(bs), c.ta, c.tb), k));
+    await assertClose(y, expected, `matmul ${shapeText(c.a)}${c.ta ? 'ᵀ' : ''} × ${shapeText(c.b)}${c.tb ? 'ᵀ' : ''}`, sumTolerance(expected, matmul(absNd(as), absNd(bs), c.ta, c.tb), k));
   }
-  assertExact(nt.matmul(nt.tensor([[1, 2], [3, 4]]), nt.tensor([[5, 6], [7, 8]])), nd([2, 2], [19, 22, 43, 50]), 'matmul 2×2 known');
-  assertExact(nt.matmul(nt.tensor([1, 2, 3]), nt.tensor([4, 5, 6])), nd([], [32]), 'vector dot is rank 0');
+  await assertExact(nt.matmul(nt.tensor([[1, 2], [3, 4]]), nt.tensor([[5, 6], [7, 8]])), nd([2, 2], [19, 22, 43, 50]), 'matmul 2×2 known');
+  await assertExact(nt.matmul(nt.tensor([1, 2, 3]), nt.tensor([4, 5, 6])), nd([], [32]), 'vector dot is rank 0');
   t.diagnostic(`${cases.length + 2} cases`);
 });
 
-test('countNonZero', () => {
+test('countNonZero', async () => {
   const x = nt.tensor([[0, 1, -2], [0, 0, 3]]);
-  assertExact(nt.countNonZero(x), nd([], [3]), 'countNonZero all');
-  assertExact(nt.countNonZero(x, 1), nd([2], [2, 1]), 'countNonZero axis 1');
-  assertExact(nt.countNonZero(x, 0, true), nd([1, 3], [0, 1, 2]), 'countNonZero axis 0 keepDims');
+  await assertExact(nt.countNonZero(x), nd([], [3]), 'countNonZero all');
+  await assertExact(nt.countNonZero(x, 1), nd([2], [2, 1]), 'countNonZero axis 1');
+  await assertExact(nt.countNonZero(x, 0, true), nd([1, 3], [0, 1, 2]), 'countNonZero axis 0 keepDims');
 });

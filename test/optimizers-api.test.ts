@@ -28,39 +28,39 @@ function nearArray(got: ArrayLike<number>, want: readonly number[], what: string
 }
 
 /** SGD with lr 1 and no momentum moves the weights by exactly −(clipped gradient). */
-function appliedGradients(opt: Optimizer, grads: number[][]): number[][] {
+async function appliedGradients(opt: Optimizer, grads: number[][]): Promise<number[][]> {
   const vars = grads.map((g) => new Variable(tensor(new Array<number>(g.length).fill(0))));
   opt.applyGradients(grads.map((g, i) => [tensor(g), vars[i]] as const));
-  return vars.map((v) => Array.from(v.dataSync(), (x) => -x));
+  return Promise.all(vars.map(async (v) => Array.from(await v.data(), (x) => -x)));
 }
 
 // ---- clipping ---------------------------------------------------------------------------------
 
-test('clipvalue clips each element; clipnorm each gradient; globalClipnorm all together', () => {
-  nearArray(appliedGradients(new SGD({ learningRate: 1, clipvalue: 0.5 }), [[1, -2, 0.3]])[0], [0.5, -0.5, 0.3], 'clipvalue');
-  const [a, b] = appliedGradients(new SGD({ learningRate: 1, clipnorm: 1 }), [[3, 4], [0.3, 0.4]]);
+test('clipvalue clips each element; clipnorm each gradient; globalClipnorm all together', async () => {
+  nearArray((await appliedGradients(new SGD({ learningRate: 1, clipvalue: 0.5 }), [[1, -2, 0.3]]))[0], [0.5, -0.5, 0.3], 'clipvalue');
+  const [a, b] = await appliedGradients(new SGD({ learningRate: 1, clipnorm: 1 }), [[3, 4], [0.3, 0.4]]);
   nearArray(a, [0.6, 0.8], 'clipnorm, norm 5');
   nearArray(b, [0.3, 0.4], 'clipnorm, norm 0.5 (unchanged)');
-  const [c, d] = appliedGradients(new SGD({ learningRate: 1, globalClipnorm: 1 }), [[3, 4], [0, 12]]);
+  const [c, d] = await appliedGradients(new SGD({ learningRate: 1, globalClipnorm: 1 }), [[3, 4], [0, 12]]);
   nearArray(c, [3 / 13, 4 / 13], 'globalClipnorm (global norm 13)');
   nearArray(d, [0, 12 / 13], 'globalClipnorm (global norm 13)');
-  const [e] = appliedGradients(new SGD({ learningRate: 1, globalClipnorm: 100 }), [[3, 4]]);
+  const [e] = await appliedGradients(new SGD({ learningRate: 1, globalClipnorm: 100 }), [[3, 4]]);
   nearArray(e, [3, 4], 'globalClipnorm above the norm');
 });
 
-test('clipping order is tf.keras 2’s: clipvalue first, then clipnorm', () => {
+test('clipping order is tf.keras 2’s: clipvalue first, then clipnorm', async () => {
   // [3, 4] → clipvalue 2 → [2, 2] → clipnorm 1 → [0.7071, 0.7071]; the other order gives [0.6, 0.8].
-  const [g] = appliedGradients(new SGD({ learningRate: 1, clipvalue: 2, clipnorm: 1 }), [[3, 4]]);
+  const [g] = await appliedGradients(new SGD({ learningRate: 1, clipvalue: 2, clipnorm: 1 }), [[3, 4]]);
   nearArray(g, [Math.SQRT1_2, Math.SQRT1_2], 'clipvalue then clipnorm');
-  const [h] = appliedGradients(new SGD({ learningRate: 1, clipvalue: 2, globalClipnorm: 1 }), [[3, 4]]);
+  const [h] = await appliedGradients(new SGD({ learningRate: 1, clipvalue: 2, globalClipnorm: 1 }), [[3, 4]]);
   nearArray(h, [Math.SQRT1_2, Math.SQRT1_2], 'clipvalue then globalClipnorm');
 });
 
-test('clipping feeds the optimizer’s own update (Adam with clipnorm)', () => {
+test('clipping feeds the optimizer’s own update (Adam with clipnorm)', async () => {
   const opt = new Adam({ learningRate: 0.1, clipnorm: 1 });
   const v = new Variable(tensor([0, 0]));
   opt.applyGradients([[tensor([30, 40]), v]]);
-  const m = opt.getWeights()[1].dataSync();
+  const m = await opt.getWeights()[1].data();
   nearArray(m, [0.1 * 0.6, 0.1 * 0.8], 'm holds (1 − beta1)·clipped gradient');
 });
 
@@ -89,7 +89,7 @@ test('schedules: values at chosen steps against their formulas', () => {
   near(invStair.call(17), 0.1 / 1.5, 'InverseTimeDecay staircase(17)');
 });
 
-test('an optimizer evaluates its schedule at its iteration count, then applies legacy decay', () => {
+test('an optimizer evaluates its schedule at its iteration count, then applies legacy decay', async () => {
   const schedule = new ExponentialDecay({ initialLearningRate: 0.1, decaySteps: 1, decayRate: 0.5 });
   const opt = new SGD({ learningRate: schedule, decay: 0.25 });
   const v = new Variable(tensor([0]));
@@ -99,7 +99,7 @@ test('an optimizer evaluates its schedule at its iteration count, then applies l
     near(opt.learningRate, lr, `learningRate at iteration ${it}`);
     opt.applyGradients([[tensor([1]), v]]);
     expected -= lr;
-    near(v.dataSync()[0], expected, `weight after step ${it + 1}`, 1e-6);
+    near((await v.data())[0], expected, `weight after step ${it + 1}`, 1e-6);
   }
   assert.deepEqual(opt.getConfig().learning_rate, {
     class_name: 'ExponentialDecay', config: { initial_learning_rate: 0.1, decay_steps: 1, decay_rate: 0.5, staircase: false, name: null },
@@ -131,7 +131,7 @@ test('lr is an alias of learningRate', () => {
 
 // ---- weights -----------------------------------------------------------------------------------
 
-function roundTrip(label: string, make: () => Optimizer): void {
+async function roundTrip(label: string, make: () => Optimizer): Promise<void> {
   const a = make();
   const va = [new Variable(randomNormal([3, 4], { seed: 1 }), undefined, { name: 'dense/kernel' }), new Variable(randomNormal([4], { seed: 2 }), undefined, { name: 'dense/bias' })];
   const grad = (s: number): Tensor[] => va.map((v, i) => randomNormal(v.shape, { seed: 100 + 10 * s + i }));
@@ -147,28 +147,28 @@ function roundTrip(label: string, make: () => Optimizer): void {
     opt2(a, va, grad(s));
     opt2(b, vb, grad(s));
   }
-  va.forEach((v, i) => assert.deepEqual(Array.from(vb[i].dataSync()), Array.from(v.dataSync()), `${label}: weights after continuing`));
+  for (const [i, v] of va.entries()) assert.deepEqual(Array.from(await vb[i].data()), Array.from(await v.data()), `${label}: weights after continuing`);
   const wa = a.getWeights();
-  b.getWeights().forEach((w, i) => assert.deepEqual(Array.from(w.dataSync()), Array.from(wa[i].dataSync()), `${label}: optimizer weight ${i}`));
+  for (const [i, w] of b.getWeights().entries()) assert.deepEqual(Array.from(await w.data()), Array.from(await wa[i].data()), `${label}: optimizer weight ${i}`);
 }
 
 function opt2(o: Optimizer, vars: Variable[], grads: Tensor[]): void {
   o.applyGradients(vars.map((v, i) => [grads[i], v] as const));
 }
 
-test('getWeights/setWeights round trip: a restored optimizer continues identically', () => {
-  roundTrip('SGD nesterov', () => new SGD({ learningRate: 0.1, momentum: 0.9, nesterov: true, decay: 0.01 }));
-  roundTrip('Adam amsgrad', () => new Adam({ learningRate: 0.01, amsgrad: true }));
-  roundTrip('AdamW', () => new AdamW({ learningRate: 0.01 }));
-  roundTrip('Adamax', () => new Adamax());
-  roundTrip('Nadam', () => new Nadam({ learningRate: 0.01 }));
-  roundTrip('RMSprop centered momentum', () => new RMSprop({ momentum: 0.5, centered: true }));
-  roundTrip('Adagrad', () => new Adagrad({ initialAccumulatorValue: 0.3 }));
-  roundTrip('Adadelta', () => new Adadelta({ learningRate: 1 }));
-  roundTrip('Adam with a schedule and clipping', () => new Adam({ learningRate: new CosineDecay({ initialLearningRate: 0.1, decaySteps: 4 }), clipnorm: 0.5 }));
+test('getWeights/setWeights round trip: a restored optimizer continues identically', async () => {
+  await roundTrip('SGD nesterov', () => new SGD({ learningRate: 0.1, momentum: 0.9, nesterov: true, decay: 0.01 }));
+  await roundTrip('Adam amsgrad', () => new Adam({ learningRate: 0.01, amsgrad: true }));
+  await roundTrip('AdamW', () => new AdamW({ learningRate: 0.01 }));
+  await roundTrip('Adamax', () => new Adamax());
+  await roundTrip('Nadam', () => new Nadam({ learningRate: 0.01 }));
+  await roundTrip('RMSprop centered momentum', () => new RMSprop({ momentum: 0.5, centered: true }));
+  await roundTrip('Adagrad', () => new Adagrad({ initialAccumulatorValue: 0.3 }));
+  await roundTrip('Adadelta', () => new Adadelta({ learningRate: 1 }));
+  await roundTrip('Adam with a schedule and clipping', () => new Adam({ learningRate: new CosineDecay({ initialLearningRate: 0.1, decaySteps: 4 }), clipnorm: 0.5 }));
 });
 
-test('weights follow tf.keras 2: [iterations, each slot kind for every variable in first-seen order]', () => {
+test('weights follow tf.keras 2: [iterations, each slot kind for every variable in first-seen order]', async () => {
   const opt = new RMSprop({ momentum: 0.5, centered: true });
   const a = new Variable(tensor([1, 2]), undefined, { name: 'dense/kernel' });
   const b = new Variable(tensor([3]), undefined, { name: 'dense/bias' });
@@ -185,13 +185,13 @@ test('weights follow tf.keras 2: [iterations, each slot kind for every variable 
   assert.deepEqual(new Adagrad({ initialAccumulatorValue: 0.25 }).getWeights().length, 1);
   const ada = new Adagrad({ initialAccumulatorValue: 0.25 });
   ada.build([a]);
-  assert.deepEqual(Array.from(ada.getWeights()[1].dataSync()), [0.25, 0.25]);
+  assert.deepEqual(Array.from(await ada.getWeights()[1].data()), [0.25, 0.25]);
   const nadam = new Nadam();
   nadam.build([a]);
   assert.deepEqual(nadam.getWeights().map((w) => w.shape), [[], [], [2], [2]]); // iterations, momentum_cache, m, v
 });
 
-test('setWeights errors: before build, wrong count, wrong shape', () => {
+test('setWeights errors: before build, wrong count, wrong shape', async () => {
   const opt = new Adam();
   assert.throws(() => opt.setWeights([tensor([3], [], 'int32'), tensor([1, 2]), tensor([1, 2])]), /Adam.setWeights: expected 1 weights .*got 3; the optimizer has no slots yet: call build\(variables\) first/);
   const v = new Variable(tensor([1, 2]));
@@ -201,18 +201,18 @@ test('setWeights errors: before build, wrong count, wrong shape', () => {
   assert.throws(() => opt.setWeights([tensor([-1], [], 'int32'), tensor([1, 2]), tensor([1, 2])]), /iterations\) must be one non-negative integer/);
   opt.setWeights([tensor([7], [], 'int32'), tensor([1, 2]), tensor([3, 4])]);
   assert.equal(opt.iterations, 7);
-  assert.deepEqual(Array.from(opt.variables()[1].dataSync()), [3, 4]);
+  assert.deepEqual(Array.from(await opt.variables()[1].data()), [3, 4]);
 });
 
-test('non-trainable variables and null gradients are skipped; iterations counts calls', () => {
+test('non-trainable variables and null gradients are skipped; iterations counts calls', async () => {
   const opt = new SGD({ learningRate: 1, momentum: 0.5 });
   const frozen = new Variable(tensor([1, 1]), undefined, { trainable: false });
   const free = new Variable(tensor([1, 1]));
   const other = new Variable(tensor([5]));
   opt.applyGradients([[tensor([1, 1]), frozen], [tensor([1, 2]), free], [null, other]]);
-  assert.deepEqual(Array.from(frozen.dataSync()), [1, 1]);
-  assert.deepEqual(Array.from(free.dataSync()), [0, -1]);
-  assert.deepEqual(Array.from(other.dataSync()), [5]);
+  assert.deepEqual(Array.from(await frozen.data()), [1, 1]);
+  assert.deepEqual(Array.from(await free.data()), [0, -1]);
+  assert.deepEqual(Array.from(await other.data()), [5]);
   assert.equal(opt.iterations, 1);
   assert.equal(opt.variables().length, 1); // slots only for the trained variable
   assert.throws(() => opt.applyGradients([[null, other]]), /SGD.applyGradients: no gradients provided for any variable/);
@@ -327,7 +327,7 @@ const H5 = fixture('keras-h5', 'dig94_mlp_logits.h5');
 const PY = '/usr/bin/python3';
 const pySkip = unavailable(!existsSync(H5) ? `fixture missing: ${H5}` : !existsSync(PY) && 'python3 not installed');
 
-test('the optimizer state of a real tf.keras 2 .h5 file: config, slot names, order and values', { skip: pySkip }, (t) => {
+test('the optimizer state of a real tf.keras 2 .h5 file: config, slot names, order and values', { skip: pySkip }, async (t) => {
   const script = `
 import h5py, json, base64, sys
 f = h5py.File(sys.argv[1], 'r')
@@ -352,10 +352,10 @@ print(json.dumps({'optimizer': tc['optimizer_config'], 'weights': ws}))`;
   opt.build(vars);
   assert.deepEqual(opt.variables().map((v) => `${v.name}:0`), file.weights.slice(1).map((w) => w.name));
   opt.setWeights(values);
-  assert.equal(opt.iterations, values[0].dataSync()[0]);
+  assert.equal(opt.iterations, (await values[0].data())[0]);
   assert.ok(opt.iterations > 0);
-  opt.getWeights().slice(1).forEach((w, i) => assert.deepEqual(w.dataSync(), values[i + 1].dataSync(), file.weights[i + 1].name));
+  for (const [i, w] of opt.getWeights().slice(1).entries()) assert.deepEqual(await w.data(), await values[i + 1].data(), file.weights[i + 1].name);
   const before = vars[0].read();
   opt.applyGradients(vars.map((v) => [randomNormal(v.shape, { seed: 9 }), v] as const));
-  assert.notDeepEqual(vars[0].dataSync(), before.dataSync());
+  assert.notDeepEqual(await vars[0].data(), await before.data());
 });

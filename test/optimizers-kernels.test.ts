@@ -21,12 +21,13 @@ import { UPDATE_CODES, packHyper } from '../src/backends/codes.js';
 import type { UpdateHyper, UpdateRule } from '../src/backends/interface.js';
 import { Adadelta, Adagrad, Adam, AdamW, Adamax, Nadam, type Optimizer, RMSprop, SGD, getOptimizer } from '../src/optimizers/index.js';
 import { unavailable } from './helpers/oracle.js';
+import { item } from './helpers/read.js';
 
 const addon = nativeAddon();
 const skip = unavailable(addon === null && `native backend not available: ${backendFailure('native') ?? 'not built'}`);
 
-function data(n: number, seed: number, lo: number, hi: number): Float32Array {
-  return Float32Array.from(randomUniform([n], { seed, minval: lo, maxval: hi }).dataSync());
+async function data(n: number, seed: number, lo: number, hi: number): Promise<Float32Array> {
+  return Float32Array.from(await randomUniform([n], { seed, minval: lo, maxval: hi }).data());
 }
 
 interface KernelCase {
@@ -92,21 +93,22 @@ function maxChange(a: Float32Array, b: Float32Array): number {
   return a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
 }
 
-test('native update kernels equal the js reference kernels (n ≥ 2048, addon called directly)', { skip }, (t) => {
+test('native update kernels equal the js reference kernels (n ≥ 2048, addon called directly)', { skip }, async (t) => {
   const native = addon!;
   let differing = 0;
   for (const [k, c] of CASES.entries()) {
     for (const n of [2048, 100_003]) {
-      const p0 = data(n, 100 + k, -2, 2);
-      const s0 = Array.from({ length: c.slots }, (_, j) => data(n, 200 + 10 * k + j, ...(c.slotInit ?? [-0.5, 0.5])));
+      const p0 = await data(n, 100 + k, -2, 2);
+      const s0: Float32Array[] = [];
+      for (let j = 0; j < c.slots; j++) s0.push(await data(n, 200 + 10 * k + j, ...(c.slotInit ?? [-0.5, 0.5])));
       // centered RMSprop needs ms ≥ mg² (ms ≥ 0.05 above): mg is the last slot, keep it small.
-      if (c.label.startsWith('rmsprop centered')) s0[s0.length - 1] = data(n, 300 + k, -0.1, 0.1);
+      if (c.label.startsWith('rmsprop centered')) s0[s0.length - 1] = await data(n, 300 + k, -0.1, 0.1);
       const pJ = p0.slice();
       const pN = p0.slice();
       const sJ = s0.map((s) => s.slice());
       const sN = s0.map((s) => s.slice());
       for (let step = 1; step <= 3; step++) {
-        const g = data(n, 400 + 10 * k + step, -1, 1);
+        const g = await data(n, 400 + 10 * k + step, -1, 1);
         const h = c.hyper(step);
         jsBackend.applyUpdate(c.rule, pJ, g, sJ, h);
         const ran = native.applyUpdate(UPDATE_CODES[c.rule], pN, g, sN, packHyper(c.rule, h));
@@ -169,23 +171,23 @@ function variants(): Array<[string, () => Optimizer]> {
   ];
 }
 
-test('optimizers on the native backend give the js backend’s results (whole step, n = 5000)', { skip }, () => {
+test('optimizers on the native backend give the js backend’s results (whole step, n = 5000)', { skip }, async () => {
   const before = getBackendName();
   try {
     for (const [label, make] of variants()) {
-      const run = (name: 'js' | 'native'): Float32Array[] => {
-        setBackend(name);
+      const run = async (name: 'js' | 'native'): Promise<Float32Array[]> => {
+        await setBackend(name);
         const opt = make();
         const v = new Variable(randomNormal([50, 100], { seed: 7 }));
         for (let s = 0; s < 3; s++) opt.applyGradients([[randomNormal([50, 100], { seed: 20 + s }), v]]);
-        return [v.dataSync() as Float32Array, ...opt.getWeights().slice(1).map((w) => w.dataSync() as Float32Array)];
+        return [(await v.data()) as Float32Array, ...(await Promise.all(opt.getWeights().slice(1).map(async (w) => (await w.data()) as Float32Array)))];
       };
-      const js = run('js');
-      const native = run('native');
+      const js = await run('js');
+      const native = await run('native');
       native.forEach((a, i) => assert.ok(ulps(a, js[i]) <= 4, `${label}: weight ${i} differs between backends`));
     }
   } finally {
-    setBackend(before as 'js' | 'native');
+    await setBackend(before as 'js' | 'native');
   }
 });
 
@@ -226,7 +228,7 @@ test('an MLP-sized Adam step takes a few milliseconds (reported, not asserted)',
   assert.equal(opt.iterations, steps + 1);
 });
 
-test('every optimizer minimizes ‖Ax − b‖² through grads', () => {
+test('every optimizer minimizes ‖Ax − b‖² through grads', async () => {
   const A = randomNormal([20, 6], { seed: 3 });
   const xTrue = randomNormal([6, 1], { seed: 4 });
   const b = matmul(A, xTrue); // consistent system: the minimum is 0
@@ -245,13 +247,13 @@ test('every optimizer minimizes ‖Ax − b‖² through grads', () => {
     ['Adagrad', () => new Adagrad({ learningRate: 0.5 }), 500],
     ['Adadelta', () => new Adadelta({ learningRate: 1, epsilon: 1e-6 }), 1000],
   ];
-  const initial = loss(zeros([6, 1])).item();
+  const initial = await item(loss(zeros([6, 1])));
   for (const [label, make, steps] of settings) {
     const opt = make();
     const x = new Variable(zeros([6, 1]));
     const grad = grads((v) => loss(v));
     for (let s = 0; s < steps; s++) opt.applyGradients([[grad([x])[0], x]]);
-    const final = loss(x).item();
+    const final = await item(loss(x));
     assert.ok(final < initial * 1e-3, `${label}: loss fell from ${initial.toFixed(3)} only to ${final.toExponential(3)} in ${steps} steps`);
   }
 });

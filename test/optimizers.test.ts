@@ -15,6 +15,7 @@ import assert from 'node:assert/strict';
 import '../src/backends/index.js'; // registers native and wasm, so NEURITE_BACKEND can force them
 import { Variable, tensor } from '../src/tensor/index.js';
 import { Adadelta, Adagrad, Adam, AdamW, Adamax, Nadam, type Optimizer, RMSprop, SGD } from '../src/optimizers/index.js';
+import { item } from './helpers/read.js';
 
 const W0 = [0.5, -1.2, 2.0, 0.03, -0.7].map(Math.fround);
 const G = [
@@ -49,21 +50,21 @@ function assertClose(got: ArrayLike<number>, want: readonly number[], what: stri
 }
 
 /** Runs three steps of `opt` and of `ref`, comparing weights and slots after each. */
-function checkSteps(opt: Optimizer, ref: Ref, label: string, extraWeights = 0): number[][] {
+async function checkSteps(opt: Optimizer, ref: Ref, label: string, extraWeights = 0): Promise<number[][]> {
   const v = new Variable(tensor(W0));
   const w = [...W0];
   const history: number[][] = [];
   for (let s = 0; s < 3; s++) {
     opt.applyGradients([[tensor(G[s]), v]]);
     ref.step(w, G[s], s);
-    assertClose(v.dataSync(), w, `${label}: weights after step ${s + 1}`);
+    assertClose(await v.data(), w, `${label}: weights after step ${s + 1}`);
     const weights = opt.getWeights();
-    assert.equal(weights[0].item(), s + 1, `${label}: iterations`);
+    assert.equal(await item(weights[0]), s + 1, `${label}: iterations`);
     const slots = weights.slice(1 + extraWeights);
     const want = ref.slots();
     assert.equal(slots.length, want.length, `${label}: number of slots`);
-    slots.forEach((t, k) => assertClose(t.dataSync(), want[k], `${label}: slot ${k} after step ${s + 1}`));
-    history.push(Array.from(v.dataSync()));
+    for (const [k, t] of slots.entries()) assertClose(await t.data(), want[k], `${label}: slot ${k} after step ${s + 1}`);
+    history.push(Array.from(await v.data()));
   }
   return history;
 }
@@ -223,45 +224,45 @@ function refRun(ref: Ref): number[][] {
 
 // ---- the checks -----------------------------------------------------------------------------
 
-test('SGD: plain, momentum, nesterov, legacy decay', () => {
-  checkSteps(new SGD(), sgdRef(0.01), 'SGD() defaults');
-  checkSteps(new SGD({ learningRate: 0.1 }), sgdRef(0.1), 'SGD lr=0.1');
-  checkSteps(new SGD({ learningRate: 0.1, momentum: 0.9 }), sgdRef(0.1, 0.9), 'SGD momentum');
-  checkSteps(new SGD({ learningRate: 0.1, momentum: 0.9, nesterov: true }), sgdRef(0.1, 0.9, true), 'SGD nesterov');
-  checkSteps(new SGD({ learningRate: 0.1, momentum: 0.5, decay: 0.5 }), sgdRef(0.1, 0.5, false, 0.5), 'SGD decay');
+test('SGD: plain, momentum, nesterov, legacy decay', async () => {
+  await checkSteps(new SGD(), sgdRef(0.01), 'SGD() defaults');
+  await checkSteps(new SGD({ learningRate: 0.1 }), sgdRef(0.1), 'SGD lr=0.1');
+  await checkSteps(new SGD({ learningRate: 0.1, momentum: 0.9 }), sgdRef(0.1, 0.9), 'SGD momentum');
+  await checkSteps(new SGD({ learningRate: 0.1, momentum: 0.9, nesterov: true }), sgdRef(0.1, 0.9, true), 'SGD nesterov');
+  await checkSteps(new SGD({ learningRate: 0.1, momentum: 0.5, decay: 0.5 }), sgdRef(0.1, 0.5, false, 0.5), 'SGD decay');
   // nesterov without momentum is plain SGD (tf.keras 2 creates no momentum slot).
-  checkSteps(new SGD({ learningRate: 0.1, nesterov: true }), sgdRef(0.1), 'SGD nesterov, momentum 0');
+  await checkSteps(new SGD({ learningRate: 0.1, nesterov: true }), sgdRef(0.1), 'SGD nesterov, momentum 0');
 });
 
-test("the seed line SGD(lr=0.01, decay=1e-6, momentum=0.9, nesterov=True)", () => {
+test("the seed line SGD(lr=0.01, decay=1e-6, momentum=0.9, nesterov=True)", async () => {
   const opt = new SGD({ lr: 0.01, decay: 1e-6, momentum: 0.9, nesterov: true });
-  checkSteps(opt, sgdRef(0.01, 0.9, true, 1e-6), 'seed line');
+  await checkSteps(opt, sgdRef(0.01, 0.9, true, 1e-6), 'seed line');
   assert.ok(Math.abs(opt.learningRate - 0.01 / (1 + 1e-6 * 3)) < 1e-15);
   const config = opt.getConfig();
   assert.deepEqual([config.learning_rate, config.decay, config.momentum, config.nesterov], [0.01, 1e-6, 0.9, true]);
 });
 
-test('Adam, Adam with amsgrad, AdamW', () => {
-  checkSteps(new Adam(), adamRef(0.001), 'Adam() defaults');
-  checkSteps(new Adam({ learningRate: 0.05, epsilon: 1e-3 }), adamRef(0.05, 0.9, 0.999, 1e-3), 'Adam');
+test('Adam, Adam with amsgrad, AdamW', async () => {
+  await checkSteps(new Adam(), adamRef(0.001), 'Adam() defaults');
+  await checkSteps(new Adam({ learningRate: 0.05, epsilon: 1e-3 }), adamRef(0.05, 0.9, 0.999, 1e-3), 'Adam');
   // beta2 = 0.5 makes v shrink at step 3 for elements 2 and 4, so vhat ≠ v matters.
-  const ams = checkSteps(new Adam({ learningRate: 0.05, beta2: 0.5, amsgrad: true }), adamRef(0.05, 0.9, 0.5, 1e-7, true), 'Adam amsgrad');
+  const ams = await checkSteps(new Adam({ learningRate: 0.05, beta2: 0.5, amsgrad: true }), adamRef(0.05, 0.9, 0.5, 1e-7, true), 'Adam amsgrad');
   const plain = refRun(adamRef(0.05, 0.9, 0.5));
   assert.ok(maxViolation(ams[2], plain[2]) > 100, 'amsgrad must change the third step');
-  checkSteps(new AdamW({ learningRate: 0.05 }), adamRef(0.05, 0.9, 0.999, 1e-7, false, 0.004), 'AdamW defaults');
-  checkSteps(new AdamW({ learningRate: 0.05, weightDecay: 0.1, amsgrad: true, beta2: 0.5 }), adamRef(0.05, 0.9, 0.5, 1e-7, true, 0.1), 'AdamW amsgrad');
-  checkSteps(new Adam({ learningRate: 0.05, weightDecay: 0.1 }), adamRef(0.05, 0.9, 0.999, 1e-7, false, 0.1), 'Adam weightDecay');
+  await checkSteps(new AdamW({ learningRate: 0.05 }), adamRef(0.05, 0.9, 0.999, 1e-7, false, 0.004), 'AdamW defaults');
+  await checkSteps(new AdamW({ learningRate: 0.05, weightDecay: 0.1, amsgrad: true, beta2: 0.5 }), adamRef(0.05, 0.9, 0.5, 1e-7, true, 0.1), 'AdamW amsgrad');
+  await checkSteps(new Adam({ learningRate: 0.05, weightDecay: 0.1 }), adamRef(0.05, 0.9, 0.999, 1e-7, false, 0.1), 'Adam weightDecay');
 });
 
-test('Adamax', () => {
-  checkSteps(new Adamax(), adamaxRef(0.001), 'Adamax() defaults');
-  checkSteps(new Adamax({ learningRate: 0.05, beta1: 0.8, beta2: 0.5, epsilon: 1e-3 }), adamaxRef(0.05, 0.8, 0.5, 1e-3), 'Adamax');
+test('Adamax', async () => {
+  await checkSteps(new Adamax(), adamaxRef(0.001), 'Adamax() defaults');
+  await checkSteps(new Adamax({ learningRate: 0.05, beta1: 0.8, beta2: 0.5, epsilon: 1e-3 }), adamaxRef(0.05, 0.8, 0.5, 1e-3), 'Adamax');
 });
 
-test('Nadam (tf.keras 2 momentum schedule with decay 0.004, not Keras 3’s)', () => {
-  checkSteps(new Nadam(), nadamRef(0.001), 'Nadam() defaults', 1);
-  const ours = checkSteps(new Nadam({ learningRate: 0.05 }), nadamRef(0.05), 'Nadam', 1);
-  checkSteps(new Nadam({ learningRate: 0.05, scheduleDecay: 0.5, beta2: 0.9 }), nadamRef(0.05, 0.9, 0.9, 1e-7, 0.5), 'Nadam schedule_decay', 1);
+test('Nadam (tf.keras 2 momentum schedule with decay 0.004, not Keras 3’s)', async () => {
+  await checkSteps(new Nadam(), nadamRef(0.001), 'Nadam() defaults', 1);
+  const ours = await checkSteps(new Nadam({ learningRate: 0.05 }), nadamRef(0.05), 'Nadam', 1);
+  await checkSteps(new Nadam({ learningRate: 0.05, scheduleDecay: 0.5, beta2: 0.9 }), nadamRef(0.05, 0.9, 0.9, 1e-7, 0.5), 'Nadam schedule_decay', 1);
   const keras3 = refRun(nadamRef(0.05, 0.9, 0.999, 1e-7, 0.004, true));
   assert.ok(maxViolation(ours[0], keras3[0]) > 100, 'Keras 3 Nadam must be distinguishable');
   // Nadam's decay is the schedule decay: the learning rate itself does not decay.
@@ -274,15 +275,15 @@ test('Nadam (tf.keras 2 momentum schedule with decay 0.004, not Keras 3’s)', (
   opt.applyGradients([[tensor(G[0]), v]]);
   opt.applyGradients([[tensor(G[1]), v]]);
   const mu = (t: number): number => 0.9 * (1 - 0.5 * 0.96 ** (0.004 * t));
-  assert.ok(Math.abs(opt.getWeights()[1].item() - mu(1) * mu(2)) < 1e-7);
+  assert.ok(Math.abs((await item(opt.getWeights()[1])) - mu(1) * mu(2)) < 1e-7);
 });
 
-test('RMSprop: plain, momentum, centered, centered with momentum (epsilon as tf.keras 2)', () => {
-  checkSteps(new RMSprop(), rmspropRef(0.001), 'RMSprop() defaults');
-  const plain = checkSteps(new RMSprop({ learningRate: 0.01, epsilon: 0.01 }), rmspropRef(0.01, 0.9, 0, 0.01), 'RMSprop');
-  const mom = checkSteps(new RMSprop({ learningRate: 0.01, momentum: 0.5, epsilon: 0.01 }), rmspropRef(0.01, 0.9, 0.5, 0.01), 'RMSprop momentum');
-  checkSteps(new RMSprop({ learningRate: 0.01, rho: 0.8, centered: true, epsilon: 0.01 }), rmspropRef(0.01, 0.8, 0, 0.01, true), 'RMSprop centered');
-  checkSteps(new RMSprop({ learningRate: 0.01, rho: 0.8, momentum: 0.5, centered: true, epsilon: 0.01 }), rmspropRef(0.01, 0.8, 0.5, 0.01, true), 'RMSprop centered momentum');
+test('RMSprop: plain, momentum, centered, centered with momentum (epsilon as tf.keras 2)', async () => {
+  await checkSteps(new RMSprop(), rmspropRef(0.001), 'RMSprop() defaults');
+  const plain = await checkSteps(new RMSprop({ learningRate: 0.01, epsilon: 0.01 }), rmspropRef(0.01, 0.9, 0, 0.01), 'RMSprop');
+  const mom = await checkSteps(new RMSprop({ learningRate: 0.01, momentum: 0.5, epsilon: 0.01 }), rmspropRef(0.01, 0.9, 0.5, 0.01), 'RMSprop momentum');
+  await checkSteps(new RMSprop({ learningRate: 0.01, rho: 0.8, centered: true, epsilon: 0.01 }), rmspropRef(0.01, 0.8, 0, 0.01, true), 'RMSprop centered');
+  await checkSteps(new RMSprop({ learningRate: 0.01, rho: 0.8, momentum: 0.5, centered: true, epsilon: 0.01 }), rmspropRef(0.01, 0.8, 0.5, 0.01, true), 'RMSprop centered momentum');
   // Epsilon outside the root without momentum (Keras 3 puts it inside): distinguishable.
   const keras3 = refRun(rmspropRef(0.01, 0.9, 0, 0.01, false, 'inside'));
   assert.ok(maxViolation(plain[0], keras3[0]) > 100, 'Keras 3 RMSprop must be distinguishable');
@@ -291,21 +292,21 @@ test('RMSprop: plain, momentum, centered, centered with momentum (epsilon as tf.
   assert.ok(maxViolation(mom[0], outside[0]) > 100, 'epsilon placement with momentum must be distinguishable');
 });
 
-test('Adagrad (accumulator starts at initialAccumulatorValue; epsilon outside the root)', () => {
-  checkSteps(new Adagrad(), adagradRef(0.001), 'Adagrad() defaults');
-  const ours = checkSteps(new Adagrad({ learningRate: 0.1, epsilon: 0.01 }), adagradRef(0.1, 0.1, 0.01), 'Adagrad');
-  checkSteps(new Adagrad({ learningRate: 0.1, initialAccumulatorValue: 0.5 }), adagradRef(0.1, 0.5), 'Adagrad initial 0.5');
-  checkSteps(new Adagrad({ learningRate: 0.1, initialAccumulatorValue: 0 }), adagradRef(0.1, 0), 'Adagrad initial 0');
+test('Adagrad (accumulator starts at initialAccumulatorValue; epsilon outside the root)', async () => {
+  await checkSteps(new Adagrad(), adagradRef(0.001), 'Adagrad() defaults');
+  const ours = await checkSteps(new Adagrad({ learningRate: 0.1, epsilon: 0.01 }), adagradRef(0.1, 0.1, 0.01), 'Adagrad');
+  await checkSteps(new Adagrad({ learningRate: 0.1, initialAccumulatorValue: 0.5 }), adagradRef(0.1, 0.5), 'Adagrad initial 0.5');
+  await checkSteps(new Adagrad({ learningRate: 0.1, initialAccumulatorValue: 0 }), adagradRef(0.1, 0), 'Adagrad initial 0');
   const keras3 = refRun(adagradRef(0.1, 0.1, 0.01, true));
   assert.ok(maxViolation(ours[0], keras3[0]) > 100, 'Keras 3 Adagrad must be distinguishable');
 });
 
-test('Adadelta', () => {
-  checkSteps(new Adadelta(), adadeltaRef(0.001), 'Adadelta() defaults');
-  checkSteps(new Adadelta({ learningRate: 1, rho: 0.9, epsilon: 1e-3 }), adadeltaRef(1, 0.9, 1e-3), 'Adadelta lr=1');
+test('Adadelta', async () => {
+  await checkSteps(new Adadelta(), adadeltaRef(0.001), 'Adadelta() defaults');
+  await checkSteps(new Adadelta({ learningRate: 1, rho: 0.9, epsilon: 1e-3 }), adadeltaRef(1, 0.9, 1e-3), 'Adadelta lr=1');
 });
 
-test('two variables in one step share the step count and keep separate slots', () => {
+test('two variables in one step share the step count and keep separate slots', async () => {
   const opt = new Adam({ learningRate: 0.05 });
   const a = new Variable(tensor(W0));
   const b = new Variable(tensor(W0.map((x) => -x)));
@@ -318,14 +319,14 @@ test('two variables in one step share the step count and keep separate slots', (
     opt.applyGradients([[tensor(G[s]), a], [tensor(gb), b]]);
     refA.step(wa, G[s], s);
     refB.step(wb, gb, s);
-    assertClose(a.dataSync(), wa, `a after step ${s + 1}`);
-    assertClose(b.dataSync(), wb, `b after step ${s + 1}`);
+    assertClose(await a.data(), wa, `a after step ${s + 1}`);
+    assertClose(await b.data(), wb, `b after step ${s + 1}`);
   }
   assert.equal(opt.iterations, 3);
   const ws = opt.getWeights();
   assert.equal(ws.length, 5); // iterations, m(a), m(b), v(a), v(b)
-  assertClose(ws[1].dataSync(), refA.slots()[0], 'm of a');
-  assertClose(ws[2].dataSync(), refB.slots()[0], 'm of b');
-  assertClose(ws[3].dataSync(), refA.slots()[1], 'v of a');
-  assertClose(ws[4].dataSync(), refB.slots()[1], 'v of b');
+  assertClose(await ws[1].data(), refA.slots()[0], 'm of a');
+  assertClose(await ws[2].data(), refB.slots()[0], 'm of b');
+  assertClose(await ws[3].data(), refA.slots()[1], 'v of a');
+  assertClose(await ws[4].data(), refB.slots()[1], 'v of b');
 });

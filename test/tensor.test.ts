@@ -1,63 +1,64 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as nt from '../src/index.js';
+import { item } from './helpers/read.js';
 
-test('creation from nested arrays infers shape and float32', () => {
+test('creation from nested arrays infers shape and float32', async () => {
   const t = nt.tensor([[1, 2, 3], [4, 5, 6]]);
   assert.deepEqual(t.shape, [2, 3]);
   assert.equal(t.dtype, 'float32');
-  assert.ok(t.dataSync() instanceof Float32Array);
-  assert.deepEqual(t.toArray(), [[1, 2, 3], [4, 5, 6]]);
+  assert.ok((await t.data()) instanceof Float32Array);
+  assert.deepEqual(await t.array(), [[1, 2, 3], [4, 5, 6]]);
   assert.equal(t.rank, 2);
   assert.equal(t.size, 6);
 });
 
-test('creation from typed arrays wraps without copying and keeps int32', () => {
+test('creation from typed arrays wraps without copying and keeps int32', async () => {
   const f = new Float32Array([1, 2, 3, 4]);
   const t = nt.tensor(f, [2, 2]);
-  assert.equal(t.dataSync(), f);
+  assert.equal(await t.data(), f);
   const i = nt.tensor(new Int32Array([1, 2, 3]));
   assert.equal(i.dtype, 'int32');
   const u = nt.tensor(new Uint8Array([1, 255]));
   assert.equal(u.dtype, 'float32');
-  assert.deepEqual(u.toArray(), [1, 255]);
-  assert.deepEqual(nt.tensor([1, 2, 3, 4], [2, 2], 'int32').toArray(), [[1, 2], [3, 4]]);
+  assert.deepEqual(await u.array(), [1, 255]);
+  assert.deepEqual(await nt.tensor([1, 2, 3, 4], [2, 2], 'int32').array(), [[1, 2], [3, 4]]);
 });
 
-test('scalar, zeros, ones, fill, eye, range, linspace', () => {
-  assert.equal(nt.scalar(3).item(), 3);
+test('scalar, zeros, ones, fill, eye, range, linspace', async () => {
+  assert.equal(await item(nt.scalar(3)), 3);
   assert.deepEqual(nt.scalar(3).shape, []);
-  assert.deepEqual(nt.zeros([2, 2]).toArray(), [[0, 0], [0, 0]]);
-  assert.deepEqual(nt.ones([3], 'int32').toArray(), [1, 1, 1]);
-  assert.deepEqual(nt.fill([2], 7).toArray(), [7, 7]);
-  assert.deepEqual(nt.eye(2, 3).toArray(), [[1, 0, 0], [0, 1, 0]]);
-  assert.deepEqual(nt.range(5).toArray(), [0, 1, 2, 3, 4]);
-  assert.deepEqual(nt.range(1, 2, 0.25).toArray(), [1, 1.25, 1.5, 1.75]);
-  assert.deepEqual(nt.range(5, 0, -2, 'int32').toArray(), [5, 3, 1]);
-  assert.deepEqual(nt.linspace(0, 1, 5).toArray(), [0, 0.25, 0.5, 0.75, 1]);
+  assert.deepEqual(await nt.zeros([2, 2]).array(), [[0, 0], [0, 0]]);
+  assert.deepEqual(await nt.ones([3], 'int32').array(), [1, 1, 1]);
+  assert.deepEqual(await nt.fill([2], 7).array(), [7, 7]);
+  assert.deepEqual(await nt.eye(2, 3).array(), [[1, 0, 0], [0, 1, 0]]);
+  assert.deepEqual(await nt.range(5).array(), [0, 1, 2, 3, 4]);
+  assert.deepEqual(await nt.range(1, 2, 0.25).array(), [1, 1.25, 1.5, 1.75]);
+  assert.deepEqual(await nt.range(5, 0, -2, 'int32').array(), [5, 3, 1]);
+  assert.deepEqual(await nt.linspace(0, 1, 5).array(), [0, 0.25, 0.5, 0.75, 1]);
   assert.deepEqual(nt.zeros([0, 3]).shape, [0, 3]);
 });
 
-test('seeded random generators are reproducible and have the right moments', () => {
+test('seeded random generators are reproducible and have the right moments', async () => {
   const a = nt.randomNormal([10000], { seed: 7, mean: 2, stddev: 3 });
   const b = nt.randomNormal([10000], { seed: 7, mean: 2, stddev: 3 });
-  assert.deepEqual(a.dataSync(), b.dataSync());
-  const m = nt.mean(a).item();
-  const sd = Math.sqrt(nt.mean(nt.square(nt.sub(a, m))).item());
+  assert.deepEqual(await a.data(), await b.data());
+  const m = await item(nt.mean(a));
+  const sd = Math.sqrt(await item(nt.mean(nt.square(nt.sub(a, m)))));
   assert.ok(Math.abs(m - 2) < 0.1, `mean ${m}`);
   assert.ok(Math.abs(sd - 3) < 0.1, `std ${sd}`);
   const u = nt.randomUniform([10000], { seed: 1, minval: -1, maxval: 1 });
-  assert.ok(nt.min(u).item() >= -1 && nt.max(u).item() < 1);
-  assert.ok(Math.abs(nt.mean(u).item()) < 0.05);
+  assert.ok((await item(nt.min(u))) >= -1 && (await item(nt.max(u))) < 1);
+  assert.ok(Math.abs(await item(nt.mean(u))) < 0.05);
   const t = nt.truncatedNormal([10000], { seed: 3, stddev: 0.5 });
-  assert.ok(nt.max(nt.abs(t)).item() <= 1.0);
+  assert.ok((await item(nt.max(nt.abs(t)))) <= 1.0);
   const ints = nt.randomUniform([1000], { seed: 2, minval: 0, maxval: 10, dtype: 'int32' });
   assert.equal(ints.dtype, 'int32');
-  assert.ok(nt.min(ints).item() >= 0 && nt.max(ints).item() <= 9);
+  assert.ok((await item(nt.min(ints))) >= 0 && (await item(nt.max(ints))) <= 9);
   nt.setSeed(11);
   const c = nt.randomNormal([5]);
   nt.setSeed(11);
-  assert.deepEqual(nt.randomNormal([5]).dataSync(), c.dataSync());
+  assert.deepEqual(await nt.randomNormal([5]).data(), await c.data());
 });
 
 test('NumPy-like printing', () => {
@@ -93,7 +94,7 @@ test('bad input to tensor() is a clear error', () => {
   assert.throws(() => nt.ones([2, 3]).item(), /only a one-element tensor/);
 });
 
-test('dtype misuse is a clear error', () => {
+test('dtype misuse is a clear error', async () => {
   const i = nt.tensor([1, 2], undefined, 'int32');
   const f = nt.tensor([1, 2]);
   assert.throws(() => nt.add(i, f), /add: both operands must have the same dtype; got int32 and float32/);
@@ -105,9 +106,9 @@ test('dtype misuse is a clear error', () => {
     i.requiresGrad = true;
   }, /only float32 tensors can require gradients/);
   // int32 arithmetic that is defined stays int32
-  assert.deepEqual(nt.add(i, 3).toArray(), [4, 5]);
+  assert.deepEqual(await nt.add(i, 3).array(), [4, 5]);
   assert.equal(nt.add(i, 3).dtype, 'int32');
-  assert.deepEqual(nt.cast(nt.tensor([1.7, -1.7]), 'int32').toArray(), [1, -1]);
+  assert.deepEqual(await nt.cast(nt.tensor([1.7, -1.7]), 'int32').array(), [1, -1]);
 });
 
 test('shape errors name the op and both shapes', () => {

@@ -111,10 +111,10 @@ export function sampleIndices(size: number, max: number, rng: nt.Rng): number[] 
   return all.slice(0, max).sort((a, b) => a - b);
 }
 
-function evaluate(f: Fn, xs: readonly Tensor[]): Float32Array {
+async function evaluate(f: Fn, xs: readonly Tensor[]): Promise<Float32Array> {
   const y = nt.noGrad(() => f(...xs));
   assert.equal(y.dtype, 'float32', 'gradcheck: f must return a float32 tensor');
-  return (y.dataSync() as Float32Array).slice();
+  return ((await y.data()) as Float32Array).slice();
 }
 
 export function dot(y: Float32Array, r: Float32Array): number {
@@ -150,9 +150,9 @@ interface Settings {
 }
 
 /** Compares one input's sampled elements; returns the mismatches, the worst ratio and max |numeric|. */
-function checkInput(f: Fn, inputs: readonly Tensor[], k: number, analytic: Float32Array, r: Float32Array, y0: Float32Array, indices: readonly number[], s: Settings): { bad: Mismatch[]; worst: number; peak: number } {
+async function checkInput(f: Fn, inputs: readonly Tensor[], k: number, analytic: Float32Array, r: Float32Array, y0: Float32Array, indices: readonly number[], s: Settings): Promise<{ bad: Mismatch[]; worst: number; peak: number }> {
   const x = inputs[k];
-  const data = (x.dataSync() as Float32Array).slice(); // tensors are immutable: perturb a private copy
+  const data = ((await x.data()) as Float32Array).slice(); // tensors are immutable: perturb a private copy
   // A new tensor per evaluation: a backend with its own memory (wasm) copies the values in
   // when the tensor is first used, so later writes into `data` would not reach it.
   const argsNow = (): Tensor[] => inputs.map((t, i) => (i === k ? nt.tensor(data.slice(), x.shape) : t));
@@ -164,9 +164,9 @@ function checkInput(f: Fn, inputs: readonly Tensor[], k: number, analytic: Float
     const xp = Math.fround(x0 + s.h);
     const xm = Math.fround(x0 - s.h);
     data[j] = xp;
-    const yp = evaluate(f, argsNow());
+    const yp = await evaluate(f, argsNow());
     data[j] = xm;
-    const ym = evaluate(f, argsNow());
+    const ym = await evaluate(f, argsNow());
     data[j] = x0;
     const numeric = (dot(yp, r) - dot(ym, r)) / (xp - xm);
     const a = analytic[j];
@@ -195,14 +195,14 @@ function describe(name: string, inputs: readonly Tensor[], outShape: Shape, bad:
  * file comment for the method and tolerances). Throws an AssertionError naming the op,
  * input, element, both values and the shapes on any mismatch.
  */
-export function checkGradients(f: Fn, inputs: readonly Tensor[], options: GradCheckOptions): GradCheckReport {
+export async function checkGradients(f: Fn, inputs: readonly Tensor[], options: GradCheckOptions): Promise<GradCheckReport> {
   const { name, seed = 1, maxSamples = 60, minGradient = 1e-3 } = options;
   const settings: Settings = { h: options.h ?? 1e-2, rtol: options.rtol ?? 1e-3, atol: options.atol ?? 1e-5, roundoff: options.roundoff ?? 8 };
   inputs.forEach((x, i) => assert.equal(x.dtype, 'float32', `${name}: input ${i} must be float32`));
   const y = nt.noGrad(() => f(...inputs));
   assert.equal(y.dtype, 'float32', `${name}: f must return a float32 tensor`);
   const outShape = y.shape;
-  const y0 = (y.dataSync() as Float32Array).slice();
+  const y0 = ((await y.data()) as Float32Array).slice();
   assert.ok(y0.every((v) => Number.isFinite(v)), `${name}: f has non-finite outputs at the check point`);
   const r = cotangent(outShape, seed);
   const analytic = nt.grads(f)(inputs, r);
@@ -215,7 +215,7 @@ export function checkGradients(f: Fn, inputs: readonly Tensor[], options: GradCh
     const g = analytic[k];
     assert.deepEqual([...g.shape], [...inputs[k].shape], `${name}: gradient ${k} has shape ${nt.formatShape(g.shape)}, input ${nt.formatShape(inputs[k].shape)}`);
     const indices = sampleIndices(inputs[k].size, maxSamples, rng);
-    const res = checkInput(f, inputs, k, g.dataSync() as Float32Array, r.dataSync() as Float32Array, y0, indices, settings);
+    const res = await checkInput(f, inputs, k, (await g.data()) as Float32Array, (await r.data()) as Float32Array, y0, indices, settings);
     bad.push(...res.bad);
     elements += indices.length;
     worst = Math.max(worst, res.worst);

@@ -25,18 +25,18 @@ export interface WeightCheckOptions {
  * Checks d(Σ f()·r)/dw for each weight against central differences. `f` must be
  * deterministic (seed any randomness inside it). Returns the worst |diff|/tol.
  */
-export function checkWeightGradients(f: () => Tensor, weights: readonly Variable[], options: WeightCheckOptions): number {
+export async function checkWeightGradients(f: () => Tensor, weights: readonly Variable[], options: WeightCheckOptions): Promise<number> {
   const { name, seed = 1, h = 1e-2, rtol = 1e-3, atol = 1e-5, roundoff = 8, maxSamples = 40 } = options;
   const y = f();
-  const r = cotangent(y.shape, seed).dataSync() as Float32Array;
+  const r = (await cotangent(y.shape, seed).data()) as Float32Array;
   const analytic = nt.gradients(nt.sum(nt.mul(y, nt.tensor(r, y.shape))), weights);
-  const y0 = (nt.noGrad(f).dataSync() as Float32Array).slice();
+  const y0 = ((await nt.noGrad(f).data()) as Float32Array).slice();
   const rng = new nt.Rng(seed * 104729 + 5);
   let worst = 0;
   let elements = 0;
-  weights.forEach((w, k) => {
-    const data = (w.dataSync() as Float32Array).slice(); // dataSync is read-only: perturb a copy and assign it
-    const grad = analytic[k].dataSync();
+  for (const [k, w] of weights.entries()) {
+    const data = ((await w.data()) as Float32Array).slice(); // data() may be the live array: perturb a copy and assign it
+    const grad = await analytic[k].data();
     let peak = 0;
     for (const j of sampleIndices(w.size, maxSamples, rng)) {
       const keep = data[j];
@@ -44,10 +44,10 @@ export function checkWeightGradients(f: () => Tensor, weights: readonly Variable
       const xm = Math.fround(keep - h);
       data[j] = xp;
       w.assign(data);
-      const yp = (nt.noGrad(f).dataSync() as Float32Array).slice();
+      const yp = ((await nt.noGrad(f).data()) as Float32Array).slice();
       data[j] = xm;
       w.assign(data);
-      const ym = (nt.noGrad(f).dataSync() as Float32Array).slice();
+      const ym = ((await nt.noGrad(f).data()) as Float32Array).slice();
       data[j] = keep;
       w.assign(data);
       const numeric = (dot(yp, r) - dot(ym, r)) / (xp - xm);
@@ -59,7 +59,7 @@ export function checkWeightGradients(f: () => Tensor, weights: readonly Variable
       elements++;
     }
     assert.ok(peak > 1e-3, `${name}: weight ${w.name} has no gradient above 1e-3 anywhere checked; the check would be vacuous`);
-  });
+  }
   totals.calls++;
   totals.elements += elements;
   if (process.env.GRADCHECK_VERBOSE) console.log(`# ${name} (weights): ${elements} elements, worst |diff|/tol ${worst.toFixed(4)}`);

@@ -25,7 +25,7 @@ export const nd = (shape: Shape, data: ArrayLike<number>): Nd => {
   assert.equal(data.length, sizeOf(shape), `nd: ${data.length} values for shape [${shape.join(', ')}]`);
   return { shape: [...shape], data: Float64Array.from(data) };
 };
-export const fromTensor = (t: nt.Tensor): Nd => nd(t.shape, t.dataSync());
+export const fromTensor = async (t: nt.Tensor): Promise<Nd> => nd(t.shape, await t.data());
 export const sizeOf = (shape: Shape): number => shape.reduce((a, b) => a * b, 1);
 
 export function unravel(i: number, shape: Shape): number[] {
@@ -536,13 +536,21 @@ export class Gen {
   }
   /** Float32 N(0, scale²) values. */
   normal(shape: Shape, scale = 1): nt.Tensor {
-    return nt.tensor(Float32Array.from({ length: sizeOf(shape) }, () => scale * this.rng.normal()), shape);
+    return nt.tensor(this.normalValues(shape, scale), shape);
+  }
+  /** The values normal() would wrap in a tensor (the same draws), as a host array. */
+  normalValues(shape: Shape, scale = 1): Float32Array {
+    return Float32Array.from({ length: sizeOf(shape) }, () => scale * this.rng.normal());
   }
   uniform(shape: Shape, lo: number, hi: number): nt.Tensor {
     return nt.tensor(Float32Array.from({ length: sizeOf(shape) }, () => lo + (hi - lo) * this.rng.uniform()), shape);
   }
   ints(shape: Shape, lo: number, hi: number): nt.Tensor {
-    return nt.tensor(Int32Array.from({ length: sizeOf(shape) }, () => this.int(lo, hi)), shape);
+    return nt.tensor(this.intValues(shape, lo, hi), shape);
+  }
+  /** The values ints() would wrap in a tensor (the same draws), as a host array. */
+  intValues(shape: Shape, lo: number, hi: number): Int32Array {
+    return Int32Array.from({ length: sizeOf(shape) }, () => this.int(lo, hi));
   }
   /** A random permutation of 0..n−1. */
   perm(n: number): number[] {
@@ -573,12 +581,12 @@ export function sumTolerance(expected: Nd, mag: Nd, n: number): Nd {
 }
 
 /** Asserts shape equality and |actual − expected| ≤ tol elementwise (non-finite values must match). */
-export function assertClose(actual: nt.Tensor, expected: Nd, what: string, tol: number | Nd | ((b: number, i: number) => number)): void {
+export async function assertClose(actual: nt.Tensor, expected: Nd, what: string, tol: number | Nd | ((b: number, i: number) => number)): Promise<void> {
   assert.deepEqual([...actual.shape], [...expected.shape], `${what}: shape`);
   const tolAt = (b: number, i: number): number => (typeof tol === 'number' ? tol : typeof tol === 'function' ? tol(b, i) : tol.data[i]);
   const bad: string[] = [];
   let count = 0;
-  const values = actual.dataSync();
+  const values = await actual.data();
   for (let i = 0; i < expected.data.length; i++) {
     const a = values[i];
     const b = expected.data[i];
@@ -591,8 +599,8 @@ export function assertClose(actual: nt.Tensor, expected: Nd, what: string, tol: 
 }
 
 /** Exact comparison with the reference rounded to float32 (for correctly rounded or data-movement ops). */
-export function assertExact(actual: nt.Tensor, expected: Nd, what: string): void {
-  assertClose(actual, map(expected, (v) => (actual.dtype === 'float32' ? Math.fround(v) : v)), what, 0);
+export async function assertExact(actual: nt.Tensor, expected: Nd, what: string): Promise<void> {
+  await assertClose(actual, map(expected, (v) => (actual.dtype === 'float32' ? Math.fround(v) : v)), what, 0);
 }
 
 export const shapeText = (s: Shape): string => `[${s.join(', ')}]`;

@@ -98,13 +98,13 @@ export class OpNode {
 interface Runner {
   /** Attribute names this mapping understands; any other attribute makes the case unsupported. */
   readonly attrs: readonly string[];
-  run(n: OpNode): nt.Tensor[];
+  run(n: OpNode): nt.Tensor[] | Promise<nt.Tensor[]>;
 }
 
 /** The values of a small integer tensor (pads, axes, shapes). */
-function intsOf(t: nt.Tensor, what: string): number[] {
+async function intsOf(t: nt.Tensor, what: string): Promise<number[]> {
   if (t.dtype !== 'int32') throw new Error(`${what} must be an integer tensor; got ${t.dtype}`);
-  return Array.from(t.dataSync());
+  return Array.from(await t.data());
 }
 
 const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
@@ -312,7 +312,7 @@ function selu(n: OpNode): nt.Tensor[] {
 }
 
 /** Pad: attributes before opset 11; from 11 `pads` (and optional constant_value) are inputs. */
-function pad(n: OpNode): nt.Tensor[] {
+async function pad(n: OpNode): Promise<nt.Tensor[]> {
   const x = n.input(0);
   const mode = n.str('mode', 'constant');
   if (mode !== 'constant' && mode !== 'reflect' && mode !== 'edge') throw new Unsupported(`Pad mode '${mode}'`);
@@ -322,9 +322,9 @@ function pad(n: OpNode): nt.Tensor[] {
     pads = n.ints('pads') ?? n.ints('paddings') ?? [];
     value = n.float('value', 0);
   } else {
-    pads = intsOf(n.input(1), 'Pad pads');
+    pads = await intsOf(n.input(1), 'Pad pads');
     const cv = n.optional(2);
-    if (cv && cv.size > 0) value = cv.dataSync()[0];
+    if (cv && cv.size > 0) value = (await cv.data())[0];
     if (n.optional(3)) throw new Unsupported('Pad with an axes input');
   }
   if (pads.length !== 2 * x.rank) throw new Error(`Pad: ${pads.length} pads for rank ${x.rank}`);
@@ -370,10 +370,10 @@ function constant(n: OpNode): nt.Tensor[] {
 }
 
 /** ReduceMax/ReduceSum/ReduceMean: axes from the attribute, or from input 1 (ReduceSum ≥ 13). */
-function reduce(n: OpNode, f: (x: nt.Tensor, axes: readonly number[], keep: boolean) => nt.Tensor): nt.Tensor[] {
+async function reduce(n: OpNode, f: (x: nt.Tensor, axes: readonly number[], keep: boolean) => nt.Tensor): Promise<nt.Tensor[]> {
   const x = n.input(0);
   const axesInput = n.optional(1);
-  let axes = n.ints('axes') ?? (axesInput ? intsOf(axesInput, `${n.op} axes`) : []);
+  let axes = n.ints('axes') ?? (axesInput ? await intsOf(axesInput, `${n.op} axes`) : []);
   if (axes.length === 0) {
     if (n.int('noop_with_empty_axes', 0) === 1) return [x];
     axes = x.shape.map((_, i) => i);
@@ -395,14 +395,14 @@ function shapeOf(n: OpNode): nt.Tensor[] {
 }
 
 /** Slice (opset ≥ 10: starts, ends, axes, steps as inputs), steps of 1 only. */
-function sliceOp(n: OpNode): nt.Tensor[] {
+async function sliceOp(n: OpNode): Promise<nt.Tensor[]> {
   const x = n.input(0);
-  const starts = n.ints('starts') ?? intsOf(n.input(1), 'Slice starts');
-  const ends = n.ints('ends') ?? intsOf(n.input(2), 'Slice ends');
+  const starts = n.ints('starts') ?? (await intsOf(n.input(1), 'Slice starts'));
+  const ends = n.ints('ends') ?? (await intsOf(n.input(2), 'Slice ends'));
   const axesInput = n.opset >= 10 ? n.optional(3) : null;
-  const axes = n.ints('axes') ?? (axesInput ? intsOf(axesInput, 'Slice axes') : starts.map((_, i) => i));
+  const axes = n.ints('axes') ?? (axesInput ? await intsOf(axesInput, 'Slice axes') : starts.map((_, i) => i));
   const stepsInput = n.opset >= 10 ? n.optional(4) : null;
-  if (stepsInput && intsOf(stepsInput, 'Slice steps').some((s) => s !== 1)) throw new Unsupported('Slice with steps ≠ 1');
+  if (stepsInput && (await intsOf(stepsInput, 'Slice steps')).some((s) => s !== 1)) throw new Unsupported('Slice with steps ≠ 1');
   const begin = x.shape.map(() => 0);
   const size = [...x.shape];
   axes.forEach((a0, i) => {
@@ -415,17 +415,17 @@ function sliceOp(n: OpNode): nt.Tensor[] {
   return [nt.slice(x, begin, size)];
 }
 
-function constantOfShape(n: OpNode): nt.Tensor[] {
-  const shape = intsOf(n.input(0), 'ConstantOfShape shape');
+async function constantOfShape(n: OpNode): Promise<nt.Tensor[]> {
+  const shape = await intsOf(n.input(0), 'ConstantOfShape shape');
   const t = n.tensor('value');
   const v = t ? toNeurite(t) : nt.scalar(0);
-  return [nt.fill(shape, v.dataSync()[0], v.dtype)];
+  return [nt.fill(shape, (await v.data())[0], v.dtype)];
 }
 
-function reshapeOp(n: OpNode): nt.Tensor[] {
+async function reshapeOp(n: OpNode): Promise<nt.Tensor[]> {
   const x = n.input(0);
   const allowZero = n.int('allowzero', 0) === 1;
-  const shape = intsOf(n.input(1), 'Reshape shape').map((d, i) => (d === 0 && !allowZero ? x.shape[i] : d));
+  const shape = (await intsOf(n.input(1), 'Reshape shape')).map((d, i) => (d === 0 && !allowZero ? x.shape[i] : d));
   return [nt.reshape(x, shape)];
 }
 
@@ -512,27 +512,27 @@ export interface RunResult {
 }
 
 /** Runs a model's graph on the given inputs (by name). Unsupported nodes throw `Unsupported`. */
-export function runModel(model: ModelProto, feeds: ReadonlyMap<string, nt.Tensor>): RunResult {
+export async function runModel(model: ModelProto, feeds: ReadonlyMap<string, nt.Tensor>): Promise<RunResult> {
   const opset = defaultOpset(model);
   const notes: string[] = [];
   const values = new Map<string, nt.Tensor>(feeds);
   for (const init of model.graph.initializers) if (!values.has(init.name)) values.set(init.name, toNeurite(init));
   // Check every node first, so a case is skipped before anything runs.
   const runners = runnersFor(model.graph.nodes);
-  model.graph.nodes.forEach((node, k) => {
+  for (const [k, node] of model.graph.nodes.entries()) {
     const inputs = node.inputs.map((name) => {
       if (name === '') return null;
       const v = values.get(name);
       if (!v) throw new Error(`${node.opType}: input '${name}' is not defined before node ${k}`);
       return v;
     });
-    const outs = runners[k].run(new OpNode(node, inputs, opset, notes));
+    const outs = await runners[k].run(new OpNode(node, inputs, opset, notes));
     node.outputs.forEach((name, i) => {
       if (name === '') return;
       if (!outs[i]) throw new Error(`${node.opType}: runner produced no output ${i} ('${name}')`);
       values.set(name, outs[i]);
     });
-  });
+  }
   const outputs = model.graph.outputs.map((name) => {
     const v = values.get(name);
     if (!v) throw new Error(`graph output '${name}' was never computed`);
