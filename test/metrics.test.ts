@@ -38,7 +38,7 @@ const N = 12;
 const C = 5;
 
 /** Feeds the data in BATCHES to a fresh metric; returns it and the per-batch results. */
-function feed(make: () => M.Metric, t: Tensor, p: Tensor, w?: Tensor): { metric: M.Metric; perBatch: number[] } {
+async function feed(make: () => M.Metric, t: Tensor, p: Tensor, w?: Tensor): Promise<{ metric: M.Metric; perBatch: number[] }> {
   const metric = make();
   const perBatch: number[] = [];
   let start = 0;
@@ -47,7 +47,7 @@ function feed(make: () => M.Metric, t: Tensor, p: Tensor, w?: Tensor): { metric:
     const args: [Tensor, Tensor, Tensor?] = [rowsSlice(t, start, size), rowsSlice(p, start, size), w && rowsSlice(w, start, size)];
     metric.updateState(...args);
     one.updateState(...args);
-    perBatch.push(one.result());
+    perBatch.push((await one.resultAsync()));
     start += size;
   }
   return { metric, perBatch };
@@ -144,30 +144,30 @@ function pairAuc(t: readonly number[], s: readonly number[], w?: readonly number
 const weights = Array.from({ length: N }, (_, i) => [0.5, 2, 0, 1, 3, 1.5][i % 6]);
 
 for (const c of cases()) {
-  test(`${c.name}: batches accumulate to the value over all the data (float64 reference), with and without sample weights`, () => {
+  test(`${c.name}: batches accumulate to the value over all the data (float64 reference), with and without sample weights`, async () => {
     const whole = c.make();
     whole.updateState(c.t, c.p);
-    close(whole.result(), c.ref(), 1e-6, `${c.name} whole`);
-    const { metric } = feed(c.make, c.t, c.p);
-    close(metric.result(), c.ref(), 1e-6, `${c.name} batched`);
+    close((await whole.resultAsync()), c.ref(), 1e-6, `${c.name} whole`);
+    const { metric } = await feed(c.make, c.t, c.p);
+    close((await metric.resultAsync()), c.ref(), 1e-6, `${c.name} batched`);
     const wt = nt.tensor(weights);
-    const weighted = feed(c.make, c.t, c.p, wt);
-    close(weighted.metric.result(), c.ref(weights), 1e-6, `${c.name} weighted`);
+    const weighted = await feed(c.make, c.t, c.p, wt);
+    close((await weighted.metric.resultAsync()), c.ref(weights), 1e-6, `${c.name} weighted`);
     assert.ok(Math.abs(c.ref(weights) - c.ref()) > 1e-4, `${c.name}: the weights must change the value for this check to mean anything`);
   });
 }
 
-test('stateful: the epoch value is not the mean of batch values (accuracy, MSE and the Mean used for the loss)', () => {
+test('stateful: the epoch value is not the mean of batch values (accuracy, MSE and the Mean used for the loss)', async () => {
   for (const c of cases().filter((x) => ['SparseCategoricalAccuracy', 'MeanSquaredError', 'BinaryAccuracy'].includes(x.name))) {
-    const { metric, perBatch } = feed(c.make, c.t, c.p);
-    assert.ok(Math.abs(meanOf(perBatch) - metric.result()) > 1e-3, `${c.name}: batch mean ${meanOf(perBatch)} vs epoch ${metric.result()} — pick data where they differ`);
-    close(metric.result(), c.ref(), 1e-6, c.name);
+    const { metric, perBatch } = await feed(c.make, c.t, c.p);
+    assert.ok(Math.abs(meanOf(perBatch) - (await metric.resultAsync())) > 1e-3, `${c.name}: batch mean ${meanOf(perBatch)} vs epoch ${(await metric.resultAsync())} — pick data where they differ`);
+    close((await metric.resultAsync()), c.ref(), 1e-6, c.name);
   }
   // The loss mean of compile(): batch losses weighted by batch sizes.
   const m = new M.Mean({ name: 'loss' });
   m.updateState(2, 32);
   m.updateState(4, 16);
-  close(m.result(), (2 * 32 + 4 * 16) / 48, 1e-7, 'Mean of batch losses');
+  close((await m.resultAsync()), (2 * 32 + 4 * 16) / 48, 1e-7, 'Mean of batch losses');
   assert.equal(m.name, 'loss');
 });
 
@@ -182,44 +182,44 @@ test('resetState zeroes the state; the metric then behaves like a fresh one', as
     m.updateState(rowsSlice(c.t, 0, 5), rowsSlice(c.p, 0, 5));
     const fresh = c.make();
     fresh.updateState(rowsSlice(c.t, 0, 5), rowsSlice(c.p, 0, 5));
-    assert.equal(m.result(), fresh.result(), c.name);
+    assert.equal((await m.resultAsync()), (await fresh.resultAsync()), c.name);
   }
 });
 
 // ---- Keras docstring examples ------------------------------------------------------------
 
-test('Keras docstring examples: Mean, accuracies, regression metrics', () => {
+test('Keras docstring examples: Mean, accuracies, regression metrics', async () => {
   const T = (x: unknown): Tensor => nt.tensor(x as number[]);
-  const check = (m: M.Metric, t: unknown, p: unknown, plain: number, sw: number[], weighted: number, what: string): void => {
+  const check = async (m: M.Metric, t: unknown, p: unknown, plain: number, sw: number[], weighted: number, what: string): Promise<void> => {
     m.updateState(T(t), T(p));
-    close(m.result(), plain, 1e-6, `${what}`);
+    close((await m.resultAsync()), plain, 1e-6, `${what}`);
     m.resetState();
     m.updateState(T(t), T(p), nt.tensor(sw));
-    close(m.result(), weighted, 1e-6, `${what} weighted`);
+    close((await m.resultAsync()), weighted, 1e-6, `${what} weighted`);
   };
   const mean = new M.Mean();
   mean.updateState(T([1, 3, 5, 7]));
-  close(mean.result(), 4, 0, 'Mean');
+  close((await mean.resultAsync()), 4, 0, 'Mean');
   mean.resetState();
   mean.updateState(T([1, 3, 5, 7]), T([1, 1, 0, 0]));
-  close(mean.result(), 2, 0, 'Mean weighted');
-  check(new M.BinaryAccuracy(), [[1], [1], [0], [0]], [[0.98], [1], [0], [0.6]], 0.75, [1, 0, 0, 1], 0.5, 'BinaryAccuracy');
-  check(new M.CategoricalAccuracy(), [[0, 0, 1], [0, 1, 0]], [[0.1, 0.9, 0.8], [0.05, 0.95, 0]], 0.5, [0.7, 0.3], 0.3, 'CategoricalAccuracy');
-  check(new M.SparseCategoricalAccuracy(), [[2], [1]], [[0.1, 0.6, 0.3], [0.05, 0.95, 0]], 0.5, [0.7, 0.3], 0.3, 'SparseCategoricalAccuracy');
-  check(new M.TopKCategoricalAccuracy({ k: 1 }), [[0, 0, 1], [0, 1, 0]], [[0.1, 0.9, 0.8], [0.05, 0.95, 0]], 0.5, [0.7, 0.3], 0.3, 'TopKCategoricalAccuracy');
-  check(new M.SparseTopKCategoricalAccuracy({ k: 1 }), [2, 1], [[0.1, 0.9, 0.8], [0.05, 0.95, 0]], 0.5, [0.7, 0.3], 0.3, 'SparseTopKCategoricalAccuracy');
-  check(new M.MeanSquaredError(), [[0, 1], [0, 0]], [[1, 1], [0, 0]], 0.25, [1, 0], 0.5, 'MeanSquaredError');
-  check(new M.MeanAbsoluteError(), [[0, 1], [0, 0]], [[1, 1], [0, 0]], 0.25, [1, 0], 0.5, 'MeanAbsoluteError');
-  check(new M.MeanAbsolutePercentageError(), [[0, 1], [0, 0]], [[1, 1], [0, 0]], 250000000, [1, 0], 500000000, 'MeanAbsolutePercentageError');
-  check(new M.Precision(), [0, 1, 1, 1], [1, 0, 1, 1], 2 / 3, [0, 0, 1, 0], 1, 'Precision');
-  check(new M.Recall(), [0, 1, 1, 1], [1, 0, 1, 1], 2 / 3, [0, 0, 1, 0], 1, 'Recall');
-  check(new M.AUC({ numThresholds: 3 }), [0, 0, 1, 1], [0, 0.5, 0.3, 0.9], 0.75, [1, 0, 0, 1], 1, 'AUC');
+  close((await mean.resultAsync()), 2, 0, 'Mean weighted');
+  await check(new M.BinaryAccuracy(), [[1], [1], [0], [0]], [[0.98], [1], [0], [0.6]], 0.75, [1, 0, 0, 1], 0.5, 'BinaryAccuracy');
+  await check(new M.CategoricalAccuracy(), [[0, 0, 1], [0, 1, 0]], [[0.1, 0.9, 0.8], [0.05, 0.95, 0]], 0.5, [0.7, 0.3], 0.3, 'CategoricalAccuracy');
+  await check(new M.SparseCategoricalAccuracy(), [[2], [1]], [[0.1, 0.6, 0.3], [0.05, 0.95, 0]], 0.5, [0.7, 0.3], 0.3, 'SparseCategoricalAccuracy');
+  await check(new M.TopKCategoricalAccuracy({ k: 1 }), [[0, 0, 1], [0, 1, 0]], [[0.1, 0.9, 0.8], [0.05, 0.95, 0]], 0.5, [0.7, 0.3], 0.3, 'TopKCategoricalAccuracy');
+  await check(new M.SparseTopKCategoricalAccuracy({ k: 1 }), [2, 1], [[0.1, 0.9, 0.8], [0.05, 0.95, 0]], 0.5, [0.7, 0.3], 0.3, 'SparseTopKCategoricalAccuracy');
+  await check(new M.MeanSquaredError(), [[0, 1], [0, 0]], [[1, 1], [0, 0]], 0.25, [1, 0], 0.5, 'MeanSquaredError');
+  await check(new M.MeanAbsoluteError(), [[0, 1], [0, 0]], [[1, 1], [0, 0]], 0.25, [1, 0], 0.5, 'MeanAbsoluteError');
+  await check(new M.MeanAbsolutePercentageError(), [[0, 1], [0, 0]], [[1, 1], [0, 0]], 250000000, [1, 0], 500000000, 'MeanAbsolutePercentageError');
+  await check(new M.Precision(), [0, 1, 1, 1], [1, 0, 1, 1], 2 / 3, [0, 0, 1, 0], 1, 'Precision');
+  await check(new M.Recall(), [0, 1, 1, 1], [1, 0, 1, 1], 2 / 3, [0, 0, 1, 0], 1, 'Recall');
+  await check(new M.AUC({ numThresholds: 3 }), [0, 0, 1, 1], [0, 0.5, 0.3, 0.9], 0.75, [1, 0, 0, 1], 1, 'AUC');
   const top2 = new M.Precision({ topK: 2 });
   top2.updateState(T([0, 0, 1, 1]), T([1, 1, 1, 1]));
-  close(top2.result(), 0, 0, 'Precision topK=2 (ties: lower index first)');
+  close((await top2.resultAsync()), 0, 0, 'Precision topK=2 (ties: lower index first)');
   const top4 = new M.Precision({ topK: 4 });
   top4.updateState(T([0, 0, 1, 1]), T([1, 1, 1, 1]));
-  close(top4.result(), 0.5, 0, 'Precision topK=4');
+  close((await top4.resultAsync()), 0.5, 0, 'Precision topK=4');
 });
 
 test('in_top_k: a target tied with the k-th value counts; out-of-range and non-finite targets do not', async () => {
@@ -230,7 +230,7 @@ test('in_top_k: a target tied with the k-th value counts; out-of-range and non-f
 
 // ---- Precision and Recall options --------------------------------------------------------
 
-test('Precision/Recall: several thresholds, classId, topK and [N] weights over [N, C] predictions against brute-force counts', () => {
+test('Precision/Recall: several thresholds, classId, topK and [N] weights over [N, C] predictions against brute-force counts', async () => {
   const t = nt.tensor(bin);
   const p = nt.tensor(binP);
   const thresholds = [0.2, 0.5, 0.8];
@@ -238,30 +238,32 @@ test('Precision/Recall: several thresholds, classId, topK and [N] weights over [
   const rec = new M.Recall({ thresholds });
   prec.updateState(t, p, nt.tensor(weights));
   rec.updateState(t, p, nt.tensor(weights));
+  const precs = await prec.resultsAsync();
+  const recs = await rec.resultsAsync();
   thresholds.forEach((th, i) => {
-    close(prec.results()[i], confusionRef(bin, binP, th, weights).precision, 1e-6, `precision@${th}`);
-    close(rec.results()[i], confusionRef(bin, binP, th, weights).recall, 1e-6, `recall@${th}`);
+    close(precs[i], confusionRef(bin, binP, th, weights).precision, 1e-6, `precision@${th}`);
+    close(recs[i], confusionRef(bin, binP, th, weights).recall, 1e-6, `recall@${th}`);
   });
-  assert.throws(() => prec.result(), /3 thresholds; read them with results\(\)/);
+  await assert.rejects(() => prec.resultAsync(), /3 thresholds; read them with results\(\)/);
   // classId: only column 1.
   const col = (rows: Rows, j: number): Rows => rows.map((r) => [r[j]]);
   const pc = new M.Precision({ classId: 1 });
   pc.updateState(t, p);
-  close(pc.result(), confusionRef(col(bin, 1), col(binP, 1), 0.5).precision, 1e-6, 'classId');
+  close((await pc.resultAsync()), confusionRef(col(bin, 1), col(binP, 1), 0.5).precision, 1e-6, 'classId');
   // topK = 1 over 3 columns: only each row's largest prediction may be positive (threshold −1e10).
   const top = binP.map((r) => r.map((v, j) => (j === argmaxOf(r) ? v : -1e10)));
   const rk = new M.Recall({ topK: 1 });
   rk.updateState(t, p);
-  close(rk.result(), confusionRef(bin, top, -1e10).recall, 1e-6, 'recall topK');
+  close((await rk.resultAsync()), confusionRef(bin, top, -1e10).recall, 1e-6, 'recall topK');
   const pk = new M.Precision({ topK: 1, thresholds: 0.6 });
   pk.updateState(t, p);
-  close(pk.result(), confusionRef(bin, top, 0.6).precision, 1e-6, 'precision topK + threshold');
+  close((await pk.resultAsync()), confusionRef(bin, top, 0.6).precision, 1e-6, 'precision topK + threshold');
   assert.notEqual(confusionRef(bin, top, 0.6).precision, confusionRef(bin, binP, 0.6).precision, 'topK changes the value');
 });
 
 // ---- AUC ------------------------------------------------------------------------------
 
-test('AUC (ROC, interpolation) on random data: equals the threshold-bucket Mann–Whitney count and the exact area within the bucket error', () => {
+test('AUC (ROC, interpolation) on random data: equals the threshold-bucket Mann–Whitney count and the exact area within the bucket error', async () => {
   const n = 60;
   const rng = new nt.Rng(77);
   const y = Array.from({ length: n }, () => (rng.uniform() < 0.4 ? 1 : 0));
@@ -273,7 +275,7 @@ test('AUC (ROC, interpolation) on random data: equals the threshold-bucket Mann�
       m.updateState(nt.tensor(y), nt.tensor(s), ws && nt.tensor(ws));
       const thr = M.aucThresholds(numThresholds);
       const keras = bucketAuc(y, s, thr, ws);
-      close(m.result(), keras, 1e-6, `AUC(${numThresholds}) vs bucket count`);
+      close((await m.resultAsync()), keras, 1e-6, `AUC(${numThresholds}) vs bucket count`);
       // Interpolation error: pairs sharing a bucket count ½ instead of 0 or 1.
       const exact = pairAuc(y, s, ws);
       const b = s.map((v) => thr.filter((x) => v > Math.fround(x)).length);
@@ -284,31 +286,31 @@ test('AUC (ROC, interpolation) on random data: equals the threshold-bucket Mann�
       const wp = sumOf(y.map((v, i) => (v ? (ws ? ws[i] : 1) : 0)));
       const wn = sumOf(y.map((v, i) => (v ? 0 : ws ? ws[i] : 1)));
       const bound = shared / (wp * wn);
-      assert.ok(Math.abs(m.result() - exact) <= bound + 1e-6, `AUC(${numThresholds}) ${m.result()} vs exact ${exact}: error above the bound ${bound}`);
+      assert.ok(Math.abs((await m.resultAsync()) - exact) <= bound + 1e-6, `AUC(${numThresholds}) ${(await m.resultAsync())} vs exact ${exact}: error above the bound ${bound}`);
       if (numThresholds === 200) assert.ok(bound < 0.01, `with 200 thresholds the bound is small (${bound})`);
-      else assert.ok(Math.abs(m.result() - exact) > 1e-4, 'with 11 thresholds the approximation visibly differs from the exact area');
+      else assert.ok(Math.abs((await m.resultAsync()) - exact) > 1e-4, 'with 11 thresholds the approximation visibly differs from the exact area');
     }
   }
 });
 
-test('AUC: PR interpolation (Davis & Goadrich), minoring/majoring, explicit thresholds, fromLogits', () => {
+test('AUC: PR interpolation (Davis & Goadrich), minoring/majoring, explicit thresholds, fromLogits', async () => {
   const y = nt.tensor([0, 0, 1, 1]);
   const s = nt.tensor([0, 0.5, 0.3, 0.9]);
-  const run = (args: M.AucArgs, p: Tensor = s): number => {
+  const run = async (args: M.AucArgs, p: Tensor = s): Promise<number> => {
     const m = new M.AUC(args);
     m.updateState(y, p);
-    return m.result();
+    return (await m.resultAsync());
   };
   // tp = [2, 1, 0], fp = [2, 0, 0], fn = [0, 1, 2]: slopes [1/3, 1], intercepts [2/3, 0],
   // P ratios [4, 1] → (1/3)(1 + (2/3)·ln 4)/2 + 1·1/2.
-  close(run({ numThresholds: 3, curve: 'PR' }), ((1 / 3) * (1 + (2 / 3) * Math.log(4))) / 2 + 0.5, 1e-6, 'PR interpolation');
-  close(run({ numThresholds: 3, summationMethod: 'minoring' }), 0.5, 1e-7, 'ROC minoring');
-  close(run({ numThresholds: 3, summationMethod: 'majoring' }), 1, 1e-7, 'ROC majoring');
-  close(run({ numThresholds: 3, curve: 'PR', summationMethod: 'minoring' }), 0.25, 1e-7, 'PR minoring');
-  close(run({ numThresholds: 3, curve: 'PR', summationMethod: 'majoring' }), 1, 1e-7, 'PR majoring');
-  close(run({ thresholds: [0.5] }), 0.75, 1e-7, 'explicit thresholds = numThresholds 3');
+  close(await run({ numThresholds: 3, curve: 'PR' }), ((1 / 3) * (1 + (2 / 3) * Math.log(4))) / 2 + 0.5, 1e-6, 'PR interpolation');
+  close(await run({ numThresholds: 3, summationMethod: 'minoring' }), 0.5, 1e-7, 'ROC minoring');
+  close(await run({ numThresholds: 3, summationMethod: 'majoring' }), 1, 1e-7, 'ROC majoring');
+  close(await run({ numThresholds: 3, curve: 'PR', summationMethod: 'minoring' }), 0.25, 1e-7, 'PR minoring');
+  close(await run({ numThresholds: 3, curve: 'PR', summationMethod: 'majoring' }), 1, 1e-7, 'PR majoring');
+  close(await run({ thresholds: [0.5] }), 0.75, 1e-7, 'explicit thresholds = numThresholds 3');
   const logits = nt.tensor([-3, 0.2, -0.4, 2]);
-  close(run({ fromLogits: true }, logits), run({}, nt.sigmoid(logits)), 1e-7, 'fromLogits');
+  close(await run({ fromLogits: true }, logits), await run({}, nt.sigmoid(logits)), 1e-7, 'fromLogits');
   const m = new M.AUC({ numThresholds: 3 });
   assert.deepEqual(m.thresholds.map((x) => x), [-1e-7, 0.5, 1 + 1e-7]);
   assert.equal(M.aucThresholds(200).length, 200);
@@ -317,7 +319,7 @@ test('AUC: PR interpolation (Davis & Goadrich), minoring/majoring, explicit thre
 
 // ---- 'accuracy' resolution -----------------------------------------------------------------
 
-test("resolveAccuracy follows Keras' rule and names the metric as written", () => {
+test("resolveAccuracy follows Keras' rule and names the metric as written", async () => {
   const kind = (info: M.AccuracyInfo, id: 'accuracy' | 'acc' = 'accuracy'): [string, string] => {
     const m = M.resolveAccuracy(id, info);
     return [m.getClassName(), m.name];
@@ -338,12 +340,12 @@ test("resolveAccuracy follows Keras' rule and names the metric as written", () =
   // The resolved metric computes the right thing on such data.
   const m = M.resolveAccuracy('accuracy', { lossName: 'sparse_categorical_crossentropy', yPredShape: [N, C], yTrueShape: [N] });
   m.updateState(nt.tensor(labels), nt.tensor(probs));
-  close(m.result(), meanOf(labels.map((l, i) => (argmaxOf(probs[i]) === l ? 1 : 0))), 1e-7, 'resolved value');
+  close((await m.resultAsync()), meanOf(labels.map((l, i) => (argmaxOf(probs[i]) === l ? 1 : 0))), 1e-7, 'resolved value');
 });
 
 // ---- registry and config -------------------------------------------------------------------
 
-test('getMetric: identifiers, names as written, functions and losses wrapped in a mean, config round trip', () => {
+test('getMetric: identifiers, names as written, functions and losses wrapped in a mean, config round trip', async () => {
   const expect: Record<string, string[]> = {
     BinaryAccuracy: ['binary_accuracy', 'binaryAccuracy'],
     CategoricalAccuracy: ['categorical_accuracy', 'categoricalAccuracy'],
@@ -375,11 +377,11 @@ test('getMetric: identifiers, names as written, functions and losses wrapped in 
   assert.equal(f.name, 'absError');
   f.updateState(nt.tensor([[1], [2]]), nt.tensor([[2], [5]]));
   f.updateState(nt.tensor([[0]]), nt.tensor([[1]]));
-  close(f.result(), (1 + 3 + 1) / 3, 1e-7, 'wrapped function');
+  close((await f.resultAsync()), (1 + 3 + 1) / 3, 1e-7, 'wrapped function');
   const viaLoss = M.getMetric(new L.CategoricalCrossentropy());
   assert.equal(viaLoss.name, 'categorical_crossentropy');
   viaLoss.updateState(nt.tensor([[0, 1, 0], [0, 0, 1]]), nt.tensor([[0.05, 0.95, 0], [0.1, 0.8, 0.1]]));
-  close(viaLoss.result(), (-Math.log(0.95) - Math.log(0.1)) / 2, 1e-5, 'wrapped loss');
+  close((await viaLoss.resultAsync()), (-Math.log(0.95) - Math.log(0.1)) / 2, 1e-5, 'wrapped loss');
   const own = new M.Recall();
   assert.equal(M.getMetric(own), own);
   for (const m of [new M.AUC({ numThresholds: 50, curve: 'PR', fromLogits: true }), new M.AUC({ thresholds: [0.3, 0.6] }), new M.Precision({ thresholds: [0.3, 0.6], classId: 2 }), new M.Recall({ topK: 3 }), new M.BinaryAccuracy({ threshold: 0.3, name: 'ba' }), new M.SparseTopKCategoricalAccuracy({ k: 2 })]) {
@@ -390,7 +392,7 @@ test('getMetric: identifiers, names as written, functions and losses wrapped in 
   assert.deepEqual(new M.BinaryAccuracy().getConfig(), { name: 'binary_accuracy', dtype: 'float32', threshold: 0.5 });
 });
 
-test('errors name the metric, the argument and what is allowed', () => {
+test('errors name the metric, the argument and what is allowed', async () => {
   assert.throws(() => M.getMetric('accurracy'), /Unknown metric 'accurracy'.*categorical_accuracy/s);
   assert.throws(() => new M.AUC({ curve: 'XY' as M.AucCurve }), /curve must be one of 'ROC', 'PR'/);
   assert.throws(() => new M.AUC({ numThresholds: 1 }), /numThresholds must be at least 2/);

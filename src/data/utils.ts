@@ -3,6 +3,7 @@ import { tensor } from '../tensor/create.js';
 import { formatShape } from '../tensor/shape.js';
 import { oneHot } from '../ops/shape.js';
 import { cast } from '../ops/elementwise.js';
+import { checkValues } from '../ops/util.js';
 import { Rng } from '../tensor/rng.js';
 
 /**
@@ -12,7 +13,23 @@ import { Rng } from '../tensor/rng.js';
 export function toCategorical(y: Tensor | readonly number[], numClasses?: number): Tensor {
   let labels = y instanceof Tensor ? y : tensor(y as number[], undefined, 'float32');
   if (labels.rank > 1 && labels.shape[labels.rank - 1] === 1) labels = labels.reshape(labels.shape.slice(0, -1));
-  const data = labels.dataSync();
+  const data = labels.storage.peek();
+  if (data === null) {
+    // Labels made on a GPU: their maximum cannot be read now, so numClasses must be given;
+    // the values are checked when they have been read back (an error then surfaces at the
+    // next read).
+    if (numClasses === undefined) throw new RangeError('toCategorical: these labels live in GPU memory; pass numClasses (their maximum cannot be read synchronously)');
+    if (!Number.isInteger(numClasses) || numClasses <= 0) throw new RangeError(`toCategorical: numClasses must be a positive integer; got ${numClasses}`);
+    checkValues([labels], ([d]) => {
+      for (let i = 0; i < d.length; i++) {
+        const v = d[i];
+        if (!Number.isInteger(v) || v < 0) return `toCategorical: labels must be non-negative integers; element ${i} is ${v}`;
+        if (v >= numClasses) return `toCategorical: label ${v} does not fit numClasses ${numClasses} (labels of shape ${formatShape(labels.shape)})`;
+      }
+      return null;
+    });
+    return oneHot(labels.dtype === 'int32' ? labels : cast(labels, 'int32'), numClasses);
+  }
   let max = -1;
   for (let i = 0; i < data.length; i++) {
     const v = data[i];

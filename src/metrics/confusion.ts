@@ -142,6 +142,11 @@ abstract class ThresholdRatio extends Metric {
     return this.thresholds.map((_, i) => (tp[i] + o[i] === 0 ? 0 : tp[i] / (tp[i] + o[i])));
   }
 
+  /** `results()` on every backend: the state is read asynchronously first (webgpu). */
+  resultsAsync(): Promise<number[]> {
+    return Metric.readAsync([this], () => this.results());
+  }
+
   /** The value for the (single) threshold; use `results()` with several thresholds. */
   override result(): number {
     if (this.thresholds.length !== 1) {

@@ -42,8 +42,16 @@ export abstract class Metric implements Serializable {
   /** Adds a batch to the state. */
   abstract updateState(yTrue: Tensor, yPred: Tensor, sampleWeight?: Tensor): void;
 
-  /** The value over everything seen since the last reset. */
+  /**
+   * The value over everything seen since the last reset, read now (on backends that read
+   * synchronously; on webgpu use `resultAsync`, as fit and evaluate do).
+   */
   abstract result(): number;
+
+  /** `result()` on every backend: the state is read asynchronously first. */
+  resultAsync(): Promise<number> {
+    return Metric.readAsync([this], () => this.result());
+  }
 
   /** The Keras class name. */
   abstract getClassName(): string;

@@ -1,3 +1,4 @@
+import { deferCheck, hostValuesOf } from '../tensor/storage.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { DataType, TypedArray } from '../tensor/dtype.js';
 import { type Shape, formatShape, shapesEqual, sizeOf } from '../tensor/shape.js';
@@ -107,8 +108,17 @@ export function checkValues(inputs: readonly Tensor[], check: (values: readonly 
       exec: (b, ins) => {
         const views: TypedArray[] = [];
         for (const h of ins) {
-          const v = b.memory.view(h);
-          if (v === null) return;
+          // A GPU memory has no views: host values of user data (moved there, or read back)
+          // still serve; values made there are read asynchronously and the check runs when
+          // they arrive (a failure is thrown by the next read, see deferCheck).
+          const v = b.memory.view(h) ?? hostValuesOf(h);
+          if (v === null) {
+            deferCheck(Promise.all(ins.map((x) => b.memory.view(x) ?? hostValuesOf(x) ?? b.memory.read(x))), (values) => {
+              const message = check(values);
+              return message === null ? null : new error(message);
+            });
+            return;
+          }
           views.push(v);
         }
         const message = check(views);

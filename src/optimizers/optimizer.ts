@@ -11,7 +11,7 @@ import { Variable } from '../tensor/variable.js';
 import { fill, scalar } from '../tensor/create.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { noGrad } from '../autograd/index.js';
-import { add, clip, div, maximum, mul, sqrt, square, sum } from '../ops/index.js';
+import { add, cast, clip, div, maximum, mul, sqrt, square, sum } from '../ops/index.js';
 import type { UpdateHyper, UpdateRule } from '../backends/op-table.js';
 import { runInPlace } from '../engine/launch.js';
 import { applyUpdateK } from '../ops/kernels.js';
@@ -278,7 +278,11 @@ export abstract class Optimizer implements Serializable {
     });
     this.setExtraWeights(ws.slice(1, 1 + extra));
     this.iterations = it;
-    slots.forEach((s, i) => s.assign(ws[1 + extra + i].dataSync() instanceof Float32Array ? ws[1 + extra + i] : Float32Array.from(ws[1 + extra + i].dataSync())));
+    // Slot values are copied by kernels (no host read: they may live on a GPU).
+    slots.forEach((s, i) => {
+      const w = ws[1 + extra + i];
+      s.assign(w.dtype === 'float32' ? w : cast(w, 'float32'));
+    });
   }
 
   // ---- config ----------------------------------------------------------------------------

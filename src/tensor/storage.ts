@@ -181,6 +181,7 @@ export class Storage {
     // The host values stay valid, until the next in-place write, after the data moved to a
     // memory without synchronous reads (GPU): data given by the user can still be read.
     this.hostCopy = target.view(handle) === null ? { version: this.version, values } : null;
+    if (this.hostCopy !== null) owners.set(handle as object, this);
     this.releaseHandle();
     this.memory = target;
     this.handle = handle;
@@ -210,11 +211,16 @@ export class Storage {
    */
   async read(): Promise<TypedArray> {
     const cached = this.cached();
-    if (cached !== null) return cached.slice();
+    if (cached !== null) {
+      await settleChecks();
+      return cached.slice();
+    }
     const version = this.version;
     const values = await this.memory.read(this.handle);
+    await settleChecks();
     if (this.memory.view(this.handle) === null) {
       this.hostCopy = { version, values };
+      owners.set(this.handle as object, this);
       return values.slice();
     }
     return values;
@@ -238,6 +244,53 @@ export class Storage {
     if (v === null) throw new Error(`${what}: tensors in ${this.memory.name} memory cannot be read synchronously; use await tensor.data() (or tensor.array())`);
     return v;
   }
+}
+
+/**
+ * Checks on values that could not be read when their op ran (data made on a GPU): each
+ * reads its inputs asynchronously and runs when they arrive. The first failure is thrown
+ * by the next asynchronous read (`await tensor.data()`, the logs fit reads at batch
+ * ends), as errors of asynchronous GPU work surface in TensorFlow.
+ */
+const pendingChecks = new Set<Promise<void>>();
+let deferredError: Error | null = null;
+
+/** Runs `check` on values that arrive later; a failure is thrown by the next read. */
+export function deferCheck(values: Promise<readonly TypedArray[]>, check: (values: readonly TypedArray[]) => Error | null): void {
+  const p: Promise<void> = values
+    .then((v) => {
+      const e = check(v);
+      if (e !== null && deferredError === null) deferredError = e;
+    })
+    .catch((e: unknown) => {
+      if (deferredError === null) deferredError = e instanceof Error ? e : new Error(String(e));
+    })
+    .finally(() => pendingChecks.delete(p));
+  pendingChecks.add(p);
+}
+
+/** Waits for pending checks; throws (once) the first error they found. */
+async function settleChecks(): Promise<void> {
+  while (pendingChecks.size > 0) await Promise.all([...pendingChecks]);
+  if (deferredError !== null) {
+    const e = deferredError;
+    deferredError = null;
+    throw e;
+  }
+}
+
+/** The storage of a handle in a memory without host views, once it holds host values (see Storage.hostCopy). */
+const owners = new WeakMap<object, Storage>();
+
+/**
+ * Host values of a handle where its memory has no host views (GPU) but the data came from
+ * the host or was read back since (see Storage.read), else null. Value checks (label
+ * ranges, indices) use it, so they still run on user data on such backends.
+ */
+export function hostValuesOf(handle: unknown): TypedArray | null {
+  if (typeof handle !== 'object' || handle === null) return null;
+  const s = owners.get(handle);
+  return s !== undefined && s.handle === handle ? s.peek() : null;
 }
 
 /** Live counted buffers per memory, and their total. */

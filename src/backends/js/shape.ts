@@ -146,7 +146,7 @@ export function padGrad(dy: Float32Array, xShape: Shape, pads: readonly (readonl
  * Checks gather/scatterAdd indices: every one must lie in [-n, n) (negative ones count from
  * the end); the first that does not is a RangeError. Runs before anything is written.
  */
-function checkIndices(what: string, indices: TypedArray, n: number): void {
+export function checkIndices(what: string, indices: TypedArray, n: number): void {
   for (let j = 0; j < indices.length; j++) {
     const v = indices[j];
     if (!(v >= -n && v < n)) throw new RangeError(`${what}: index ${v} is out of range for an axis of length ${n}`);

@@ -11,6 +11,9 @@ import { randomKernels } from './random.js';
 import { optimizerKernels } from './optimizers.js';
 import { rnnKernels } from './rnn.js';
 import { checkUpdate } from '../js/optimizers.js';
+import { checkIndices } from '../js/shape.js';
+import { deferCheck, hostValuesOf } from '../../tensor/storage.js';
+import type { TypedArray } from '../../tensor/dtype.js';
 
 /**
  * The WebGPU backend: every kernel of the Backend interface as WGSL compute shaders over
@@ -21,6 +24,28 @@ import { checkUpdate } from '../js/optimizers.js';
  */
 export function createWebGpuBackend(gpu: Gpu): Backend<GpuBuffer> {
   const optim = optimizerKernels(gpu);
+  const movement = movementKernels(gpu);
+  /**
+   * Index checks of gather/scatterAdd, as the reference's (a RangeError for an index
+   * outside [-n, n)): on the host values when the indices came from the host, else when
+   * they have been read back (the error is then thrown by the next read, see deferCheck).
+   * The kernels themselves write zeros for such indices.
+   */
+  const checked = (what: string, indices: GpuBuffer, n: number): void => {
+    const host = hostValuesOf(indices);
+    if (host !== null) {
+      checkIndices(what, host, n);
+      return;
+    }
+    deferCheck(gpu.memory.read(indices).then((v) => [v]), ([v]) => {
+      try {
+        checkIndices(what, v as TypedArray, n);
+        return null;
+      } catch (e) {
+        return e as Error;
+      }
+    });
+  };
   return {
     name: 'webgpu',
     memory: gpu.memory,
@@ -29,7 +54,15 @@ export function createWebGpuBackend(gpu: Gpu): Backend<GpuBuffer> {
     ...normKernels(gpu),
     ...matmulKernels(gpu),
     ...convKernels(gpu),
-    ...movementKernels(gpu),
+    ...movement,
+    gather(x, outer, n, inner, indices, out) {
+      checked('gather', indices, n);
+      movement.gather(x, outer, n, inner, indices, out);
+    },
+    scatterAdd(dy, outer, n, inner, indices, out) {
+      checked('scatterAdd', indices, n);
+      movement.scatterAdd(dy, outer, n, inner, indices, out);
+    },
     ...poolKernels(gpu),
     ...randomKernels(gpu),
     ...rnnKernels(gpu),

@@ -1,3 +1,4 @@
+import { mathSource } from './wgsl-math.js';
 import type { Backend, ReduceOp } from '../interface.js';
 import { type Gpu, type GpuBuffer, groups1d, wgslType } from './runtime.js';
 
@@ -450,6 +451,7 @@ ${ROW_SETUP}
         key: `softmax:${log ? 'log' : 'exp'}`,
         source: () => /* wgsl */ `
 ${FLOAT_HELPERS}
+${mathSource(['m_exp', 'm_log'])}
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 var<workgroup> sh: array<f32, 256>;
@@ -463,15 +465,15 @@ ${ROW_SETUP}
   if (ok) { for (var r = ln; r < n; r += TN) { mv = mx(mv, x[base + r * inner]); } }
   mv = treeMax(mv, lid, ln, li, TN, TI);
   var tot = 0.0;
-  if (ok) { for (var r = ln; r < n; r += TN) { tot += exp(x[base + r * inner] - mv); } }
+  if (ok) { for (var r = ln; r < n; r += TN) { tot += m_exp(x[base + r * inner] - mv); } }
   tot = treeSum(tot, lid, ln, li, TN, TI);
   if (ok) {
 ${
   log
-    ? `    let lse = mv + log(tot);
-    for (var r = ln; r < n; r += TN) { let k = base + r * inner; y[k] = x[k] - lse; }`
+    ? `    let lt = m_log(tot);
+    for (var r = ln; r < n; r += TN) { let k = base + r * inner; y[k] = (x[k] - mv) - lt; }`
     : `    let inv = 1.0 / tot;
-    for (var r = ln; r < n; r += TN) { let k = base + r * inner; y[k] = exp(x[k] - mv) * inv; }`
+    for (var r = ln; r < n; r += TN) { let k = base + r * inner; y[k] = m_exp(x[k] - mv) * inv; }`
 }
   }
 }
@@ -493,6 +495,7 @@ ${
       gpu.run({
         key: `softmaxGrad:${log ? 'log' : 'exp'}`,
         source: () => /* wgsl */ `
+${log ? mathSource(['m_exp']) : ''}
 @group(0) @binding(1) var<storage, read> y: array<f32>;
 @group(0) @binding(2) var<storage, read> dy: array<f32>;
 @group(0) @binding(3) var<storage, read_write> dx: array<f32>;
@@ -507,7 +510,7 @@ ${ROW_SETUP}
   if (ok) {
     for (var r = ln; r < n; r += TN) {
       let k = base + r * inner;
-      dx[k] = ${log ? 'dy[k] - exp(y[k]) * tot' : 'y[k] * (dy[k] - tot)'};
+      dx[k] = ${log ? 'dy[k] - m_exp(y[k]) * tot' : 'y[k] * (dy[k] - tot)'};
     }
   }
 }
