@@ -296,6 +296,12 @@ function wire(): void {
     if (settings.hidden.length > 0) change({ hidden: settings.hidden.slice(0, -1) });
   };
   el('show-test').onchange = draw;
+  el<HTMLSelectElement>('backend').onchange = (e) => {
+    ready = false;
+    setState('loading');
+    status(`Switching to the '${(e.target as HTMLSelectElement).value}' backend…`);
+    send({ type: 'backend', name: (e.target as HTMLSelectElement).value });
+  };
   el('discretize').onchange = draw;
   window.addEventListener('hashchange', () => {
     settings = readHash();
@@ -306,13 +312,16 @@ function wire(): void {
 worker.onmessage = (event: MessageEvent<FromWorker>) => {
   const msg = event.data;
   switch (msg.type) {
-    case 'ready':
+    case 'ready': {
       ready = true;
-      el('backend').textContent = msg.backend;
+      const menu = el<HTMLSelectElement>('backend');
+      menu.replaceChildren(...msg.available.map((name) => new Option(name, name, false, name === msg.backend)));
+      menu.value = msg.backend;
       status(msg.note || `Neurite is running on the '${msg.backend}' backend in a Web Worker.`);
       setState('ready');
       restart();
       break;
+    }
     case 'data':
       trainPoints = msg.train;
       testPoints = msg.test;

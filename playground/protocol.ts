@@ -62,7 +62,9 @@ export type ToWorker =
   | { type: 'set'; learningRate: number; batchSize: number }
   | { type: 'play' }
   | { type: 'pause' }
-  | { type: 'step' };
+  | { type: 'step' }
+  /** Switch the backend (one of the `available` ones of the last 'ready'); the network restarts. */
+  | { type: 'backend'; name: string };
 
 /** One snapshot of training, with the model's output over a res × res grid of the domain. */
 export interface Update {
@@ -85,7 +87,8 @@ export interface Update {
 
 /** Worker → page. */
 export type FromWorker =
-  | { type: 'ready'; backend: string; note: string }
+  /** The backend running, the ones this browser offers (webgpu where it has navigator.gpu), and a note on any that failed. */
+  | { type: 'ready'; backend: string; available: string[]; note: string }
   | { type: 'data'; train: Float32Array; test: Float32Array; params: number }
   | Update
   | { type: 'paused' }

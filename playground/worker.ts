@@ -54,17 +54,37 @@ function enqueue(task: () => Promise<void> | void): void {
   });
 }
 
+/** Backends offered in the menu: js always, wasm once loaded, webgpu where the browser has WebGPU. */
+const available: string[] = ['js'];
+
 async function init(): Promise<void> {
   let note = '';
   const load = (nt as { loadWasmBackend?: WasmLoader }).loadWasmBackend;
   if (load) {
     try {
-      if (await load({ wasm: new URL('./neurite-kernels.wasm', import.meta.url) })) nt.setBackend('wasm');
+      if (await load({ wasm: new URL('./neurite-kernels.wasm', import.meta.url) })) {
+        await nt.setBackend('wasm');
+        available.unshift('wasm');
+      }
     } catch (e) {
       note = `wasm backend unavailable (${e instanceof Error ? e.message : String(e)})`;
     }
   }
-  post({ type: 'ready', backend: nt.getBackendName(), note });
+  // WebGPU is offered, never chosen for the user: it is listed when the browser has it.
+  if ((navigator as { gpu?: unknown }).gpu !== undefined) available.push('webgpu');
+  post({ type: 'ready', backend: nt.getBackendName(), available, note });
+}
+
+/** Switches the backend; the page restarts the network on the 'ready' that follows. */
+async function switchBackend(name: string): Promise<void> {
+  let note = '';
+  if (!available.includes(name)) note = `backend '${name}' is not available here`;
+  else if (!(await nt.setBackend(name as nt.BackendName))) {
+    note = `the ${name} backend could not start (${nt.backendFailure(name as nt.BackendName) ?? 'no adapter'}); still on '${nt.getBackendName()}'`;
+    available.splice(available.indexOf(name), 1);
+  }
+  run = null;
+  post({ type: 'ready', backend: nt.getBackendName(), available, note });
 }
 
 /** The features of the centres of a res × res grid over the domain (row 0 at the top). */
@@ -205,6 +225,10 @@ scope.onmessage = (event) => {
     case 'pause':
       playing = false;
       enqueue(() => post({ type: 'paused' }));
+      break;
+    case 'backend':
+      playing = false;
+      enqueue(() => switchBackend(msg.name));
       break;
     case 'step':
       playing = false;
