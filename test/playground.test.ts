@@ -48,7 +48,7 @@ function readouts(page: Page): Promise<Readouts> {
       trainAccuracy: Number(text('train-accuracy')),
       testLoss: Number(text('test-loss')),
       trainLoss: Number(text('train-loss')),
-      backend: text('backend'),
+      backend: (document.getElementById('backend') as HTMLSelectElement | null)?.value ?? '',
     };
   });
 }
@@ -193,6 +193,47 @@ describe('Playground', { skip }, () => {
     await page.click('#play-pause');
     await page.click('#show-test');
     await page.screenshot({ path: join(ARTIFACTS, 'playground-spiral.png') });
+    assert.deepEqual(errors, []);
+  });
+});
+
+describe('Playground on WebGPU (Chromium with SwiftShader as the adapter)', { skip }, () => {
+  let dir = '';
+  let browser: Browser;
+  let server: StaticServer;
+
+  before(async () => {
+    dir = buildPlayground();
+    server = await serveStatic({ '/': dir }, { isolated: true });
+    browser = await launchBrowser({ webgpu: true });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+    if (dir) rmSync(dirname(dir), { recursive: true, force: true });
+  });
+
+  test('offers webgpu where the browser has it, switches to it, shows it and trains there', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+    });
+    await page.goto(`${server.url}/index.html#dataset=circle&seed=1`);
+    await page.waitForFunction(() => document.body.dataset.state === 'ready' && document.body.dataset.epoch === '0', null, { timeout: 30_000 });
+    const options = await page.$$eval('#backend option', (os) => os.map((o) => (o as HTMLOptionElement).value));
+    assert.ok(options.includes('webgpu'), `backends offered: ${options.join(', ')}`);
+    assert.notEqual((await readouts(page)).backend, 'webgpu', 'webgpu is offered, not chosen');
+    await page.selectOption('#backend', 'webgpu');
+    await page.waitForFunction(() => document.body.dataset.state === 'ready' && (document.getElementById('backend') as HTMLSelectElement).value === 'webgpu' && document.body.dataset.epoch === '0', null, { timeout: 60_000 });
+    assert.match(await page.textContent('#status') ?? '', /running on the 'webgpu' backend/);
+    await page.click('#step');
+    await page.waitForFunction(() => document.body.dataset.epoch === '1', null, { timeout: 60_000 });
+    const r = await readouts(page);
+    assert.equal(r.backend, 'webgpu');
+    assert.ok(r.testAccuracy >= 0 && r.testAccuracy <= 1 && r.trainLoss > 0, `after one epoch on webgpu: accuracy ${r.testAccuracy}, loss ${r.trainLoss}`);
     assert.deepEqual(errors, []);
   });
 });
