@@ -32,19 +32,20 @@ const SELF = fileURLToPath(import.meta.url);
 const THIS_LIB = fileURLToPath(new URL('../src/index.js', import.meta.url));
 
 /** Forward FLOPs per sample (multiply-adds × 2). */
-const FLOPS: Record<string, number> = {
+export const FLOPS: Record<string, number> = {
   w1: 2 * (784 * 512 + 512 * 256 + 256 * 10),
   w2: 2 * (26 * 26 * 32 * 9 + 24 * 24 * 64 * 288 + 9216 * 128 + 128 * 10),
   w3: 2 * (98 * 98 * 32 * 27 + 96 * 96 * 32 * 288 + 46 * 46 * 64 * 288 + 44 * 44 * 64 * 576 + 22 * 22 * 64 * 256 + 256 * 10),
 };
 
-interface Spec {
+/** A workload's sample shape and batch sizes (training, inference). */
+export interface Spec {
   readonly sample: number[];
   readonly batch: number;
   readonly inferBatch: number;
 }
 
-const SPECS: Record<string, Spec> = {
+export const SPECS: Record<string, Spec> = {
   w1: { sample: [784], batch: 128, inferBatch: 1024 },
   w2: { sample: [28, 28, 1], batch: 128, inferBatch: 1024 },
   w3: { sample: [100, 100, 3], batch: 32, inferBatch: 32 },
@@ -57,7 +58,8 @@ const SPECS: Record<string, Spec> = {
 // biome-ignore lint: see above
 type Lib = any;
 
-function build(nt: Lib, name: string): { model: Lib; optimizer: Lib } {
+/** Workload `name`'s model and optimizer (not compiled), on either API; bench/webgpu.ts runs the same ones. */
+export function build(nt: Lib, name: string): { model: Lib; optimizer: Lib } {
   const conv = (filters: number, inputShape?: number[]): Lib => new nt.Conv2D({ filters, kernelSize: 3, activation: 'relu', inputShape });
   if (name === 'w1') {
     return {
@@ -203,4 +205,5 @@ async function main(): Promise<void> {
   console.log(`(written to ${file})`);
 }
 
-await main();
+// Run as a script (node build/bench/models.js and its children), not when imported (bench/webgpu.ts).
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

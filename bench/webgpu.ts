@@ -31,6 +31,7 @@ import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { writeResults } from './common.js';
+import { build, FLOPS, SPECS, type Spec } from './models.js';
 
 type Nt = typeof import('../src/index.js');
 type Model = InstanceType<Nt['Sequential']>;
@@ -44,32 +45,12 @@ const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 /** A CPU that pretends to be a GPU: its numbers say nothing about GPU speed. */
 const EMULATED = /swiftshader|llvmpipe|lavapipe/i;
 
-/** Forward FLOPs per sample (multiply-adds × 2), as in bench/models.ts. */
-const FLOPS: Record<string, number> = {
-  w1: 2 * (784 * 512 + 512 * 256 + 256 * 10),
-  w2: 2 * (26 * 26 * 32 * 9 + 24 * 24 * 64 * 288 + 9216 * 128 + 128 * 10),
-  w3: 2 * (98 * 98 * 32 * 27 + 96 * 96 * 32 * 288 + 46 * 46 * 64 * 288 + 44 * 44 * 64 * 576 + 22 * 22 * 64 * 256 + 256 * 10),
-};
-
-interface Batches {
-  readonly sample: number[];
-  readonly batch: number;
-  readonly inferBatch: number;
-}
-
-/** bench/models.ts's batch sizes. */
-const SPECS: Record<string, Batches> = {
-  w1: { sample: [784], batch: 128, inferBatch: 1024 },
-  w2: { sample: [28, 28, 1], batch: 128, inferBatch: 1024 },
-  w3: { sample: [100, 100, 3], batch: 32, inferBatch: 32 },
-};
-
 /**
  * Batch sizes on a CPU-emulated adapter (both sides alike, unless BENCH_FULL=1): there a
  * W2 or W3 call at full size takes minutes (SwiftShader runs the convolutions at about
  * 0.1 GFLOP/s on 2 cores), and the numbers only prove that the path runs anyway.
  */
-const SMOKE: Record<string, Batches> = {
+const SMOKE: Record<string, Spec> = {
   w1: SPECS.w1,
   w2: { sample: [28, 28, 1], batch: 8, inferBatch: 16 },
   w3: { sample: [100, 100, 3], batch: 1, inferBatch: 2 },
@@ -89,27 +70,6 @@ interface Measure {
   /** GPU dispatches per training step / inference call (webgpu only). */
   trainDispatches: number | null;
   inferDispatches: number | null;
-}
-
-/** The same models as bench/models.ts. */
-function build(nt: Nt, name: string): Model {
-  const conv = (filters: number, inputShape?: number[]) => new nt.Conv2D({ filters, kernelSize: 3, activation: 'relu', inputShape });
-  let model: Model;
-  if (name === 'w1') {
-    model = new nt.Sequential([new nt.Dense({ units: 512, activation: 'relu', inputShape: [784] }), new nt.Dense({ units: 256, activation: 'relu' }), new nt.Dense({ units: 10, activation: 'softmax' })]);
-    model.compile({ optimizer: new nt.Adam({ learningRate: 1e-3 }), loss: 'categorical_crossentropy' });
-  } else if (name === 'w2') {
-    model = new nt.Sequential([conv(32, [28, 28, 1]), conv(64), new nt.MaxPooling2D({ poolSize: 2 }), new nt.Dropout({ rate: 0.25 }), new nt.Flatten(), new nt.Dense({ units: 128, activation: 'relu' }), new nt.Dropout({ rate: 0.5 }), new nt.Dense({ units: 10, activation: 'softmax' })]);
-    model.compile({ optimizer: new nt.Adam({ learningRate: 1e-3 }), loss: 'categorical_crossentropy' });
-  } else {
-    model = new nt.Sequential([
-      conv(32, [100, 100, 3]), conv(32), new nt.MaxPooling2D({ poolSize: 2 }), new nt.Dropout({ rate: 0.25 }),
-      conv(64), conv(64), new nt.MaxPooling2D({ poolSize: 2 }), new nt.Dropout({ rate: 0.25 }),
-      new nt.Flatten(), new nt.Dense({ units: 256, activation: 'relu' }), new nt.Dropout({ rate: 0.5 }), new nt.Dense({ units: 10, activation: 'softmax' }),
-    ]);
-    model.compile({ optimizer: new nt.SGD({ learningRate: 0.01, momentum: 0.9, nesterov: true }), loss: 'categorical_crossentropy' });
-  }
-  return model;
 }
 
 /**
@@ -135,7 +95,7 @@ async function rate(step: () => Promise<unknown>, batch: number, seconds: number
 }
 
 /** One workload on one backend at the given batch sizes, in this (child) process. */
-async function measure(side: Side, name: string, spec: Batches): Promise<Measure> {
+async function measure(side: Side, name: string, spec: Spec): Promise<Measure> {
   const nt: Nt = await import('../src/index.js');
   // The data is made before the backend is chosen, the same way on both sides; on webgpu
   // it moves to the GPU once, when the first op there uses it.
@@ -149,7 +109,9 @@ async function measure(side: Side, name: string, spec: Batches): Promise<Measure
   }
   const gpu = side === 'webgpu' ? nt.webgpuDevice() : null;
   nt.setSeed(1);
-  const model = build(nt, name);
+  const built = build(nt, name);
+  const model: Model = built.model;
+  model.compile({ optimizer: built.optimizer, loss: 'categorical_crossentropy' });
   const infer = async (): Promise<void> => {
     const out = model.predict(xi, { batchSize: spec.inferBatch });
     await (Array.isArray(out) ? out[0] : out).data();
@@ -239,7 +201,7 @@ interface Row {
 }
 
 /** The rounds of one workload: both sides alternating, each measurement in its own process. */
-function runWorkload(name: string, spec: Batches, env: Record<Side, NodeJS.ProcessEnv>, failures: string[]): { rows: Row[]; cpu: Measure | null } {
+function runWorkload(name: string, spec: Spec, env: Record<Side, NodeJS.ProcessEnv>, failures: string[]): { rows: Row[]; cpu: Measure | null } {
   const got: Record<Side, Measure[]> = { webgpu: [], native: [] };
   const failed = new Set<Side>();
   for (let r = 0; r < ROUNDS; r++) {

@@ -19,138 +19,23 @@ import { jsBackend } from '../src/backends/js/index.js';
 import { BINARY, UNARY, type UnaryDef } from '../src/backends/op-table.js';
 import type { BinaryOp, ChainStep, Shape, UnaryOp, UnaryParams } from '../src/backends/interface.js';
 import type { GpuBuffer } from '../src/backends/webgpu/runtime.js';
+import type { TypedArray } from '../src/tensor/dtype.js';
+import { broadcastShapes, sizeOf } from '../src/tensor/shape.js';
 import { elementwiseKernels } from '../src/backends/webgpu/elementwise.js';
 import { parseFormula, formulaToWgsl } from '../src/backends/webgpu/wgsl-expr.js';
 import { M, K as KK } from '../src/backends/math.js';
+import { data } from './helpers/backend-cases.js';
+import { Checks, download, hostArray, ints, junk, mismatches, rng, upload } from './helpers/gpu-compare.js';
 
 const skip = unavailable(testGpu === null && `no WebGPU adapter: ${gpuFailure}`);
 const gpu = testGpu;
 const K = gpu === null ? null : elementwiseKernels(gpu);
 const js = jsBackend;
 
-type Arr = Float32Array | Int32Array;
-type Dt = 'float32' | 'int32';
-
 const UNARY_OPS = Object.keys(UNARY) as UnaryOp[];
 /** A free variable for the translator test (formulas may only read their parameters). */
 const FREE = 1;
 const BINARY_OPS = Object.keys(BINARY) as BinaryOp[];
-
-/** Seeded uniform numbers in [0, 1) (xorshift32). */
-function rng(seed: number): () => number {
-  let s = (seed * 2654435761) >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return (s >>> 8) / 16777216;
-  };
-}
-
-function floats(n: number, seed: number, lo: number, hi: number): Float32Array {
-  const r = rng(seed);
-  return Float32Array.from({ length: n }, () => lo + r() * (hi - lo));
-}
-
-function ints(n: number, seed: number, lo: number, hi: number): Int32Array {
-  const r = rng(seed);
-  return Int32Array.from({ length: n }, () => Math.floor(lo + r() * (hi - lo + 1)));
-}
-
-const sizeOf = (s: Shape): number => s.reduce((a, d) => a * d, 1);
-
-function broadcastShape(a: Shape, b: Shape): number[] {
-  const r = Math.max(a.length, b.length);
-  const out: number[] = [];
-  for (let i = 0; i < r; i++) {
-    const x = a[a.length - r + i] ?? 1;
-    const y = b[b.length - r + i] ?? 1;
-    out.push(x === 1 ? y : x);
-  }
-  return out;
-}
-
-/** A GPU buffer holding `x`. */
-function up(x: Arr): GpuBuffer {
-  const g = gpu as NonNullable<typeof gpu>;
-  const h = g.memory.alloc(x instanceof Int32Array ? 'int32' : 'float32', x.length);
-  g.memory.write(h, x);
-  return h;
-}
-
-/** An output buffer pre-filled with junk, so an element left unwritten fails. */
-function junk(n: number, dtype: Dt): GpuBuffer {
-  return up(dtype === 'int32' ? new Int32Array(n).fill(-123456789) : new Float32Array(n).fill(Number.NaN));
-}
-
-function hostOut(n: number, dtype: Dt): Arr {
-  return dtype === 'int32' ? new Int32Array(n) : new Float32Array(n);
-}
-
-async function down(h: GpuBuffer): Promise<Arr> {
-  return (await (gpu as NonNullable<typeof gpu>).memory.read(h)) as Arr;
-}
-
-/** Pending comparisons of one test: recorded without waiting, read back together. */
-class Checks {
-  private readonly pending: { what: string; got: GpuBuffer; exp: Arr; rtol: number }[] = [];
-  /** Largest error seen per label, as a fraction of the tolerance scale (for diagnostics). */
-  readonly worst = new Map<string, number>();
-
-  add(what: string, got: GpuBuffer, exp: Arr, rtol: number): void {
-    this.pending.push({ what, got, exp, rtol });
-  }
-
-  /** Every failure (at most one message per comparison). */
-  async failures(): Promise<string[]> {
-    const out: string[] = [];
-    const got = await Promise.all(this.pending.map((p) => down(p.got)));
-    this.pending.forEach((p, k) => {
-      const msg = compare(got[k] as Arr, p.exp, p.rtol, (e) => this.worst.set(p.what.split(' ')[0] as string, Math.max(this.worst.get(p.what.split(' ')[0] as string) ?? 0, e)));
-      if (msg !== null) out.push(`${p.what}: ${msg}`);
-    });
-    this.pending.length = 0;
-    return out;
-  }
-}
-
-/**
- * Indices of the elements outside rtol·(|exp| + mean|exp|) (mean over the finite values;
- * NaN matches NaN; int32 results must be exact). `err` sees each finite element's error
- * relative to its scale.
- */
-function mismatches(got: Arr, exp: Arr, rtol: number, err?: (relative: number) => void): number[] {
-  let mean = 0;
-  let finite = 0;
-  for (const v of exp) {
-    if (Number.isFinite(v)) {
-      mean += Math.abs(v);
-      finite++;
-    }
-  }
-  mean /= Math.max(1, finite);
-  const out: number[] = [];
-  for (let i = 0; i < exp.length; i++) {
-    const e = exp[i] as number;
-    const g = got[i] as number;
-    if (Number.isNaN(e) && Number.isNaN(g)) continue;
-    if (e === g) continue;
-    const scale = Math.abs(e) + mean;
-    if (err !== undefined && Number.isFinite(e)) err(Math.abs(g - e) / scale);
-    if (exp instanceof Int32Array || !(Math.abs(g - e) <= rtol * scale)) out.push(i);
-  }
-  return out;
-}
-
-/** null if every element is within tolerance (see mismatches), else the first failure. */
-function compare(got: Arr, exp: Arr, rtol: number, err?: (relative: number) => void): string | null {
-  if (got.length !== exp.length) return `length ${got.length} vs ${exp.length}`;
-  const bad = mismatches(got, exp, rtol, err);
-  const i = bad[0];
-  return i === undefined ? null : `${bad.length} element(s) differ, first ${i}: ${got[i]} vs js ${exp[i]}`;
-}
 
 function domain(op: UnaryOp): 'positive' | undefined {
   return (UNARY[op] as UnaryDef).domain;
@@ -191,26 +76,26 @@ test('unary: every op and its derivative against the reference (float32, several
   UNARY_OPS.forEach((op, j) => {
     const positive = domain(op) === 'positive';
     // The ops' domains, and a wide range for the transcendental ones (exp up to e^80, sin/cos reduced from ±80).
-    const x = positive ? floats(n, 100 + j, 0.01, 8) : floats(n, 100 + j, -6, 6);
-    const wide = positive ? floats(n, 200 + j, 1e-6, 1e6) : floats(n, 200 + j, -80, 80);
+    const x = positive ? data(n, 100 + j, 0.01, 8) : data(n, 100 + j, -6, 6);
+    const wide = positive ? data(n, 200 + j, 1e-6, 1e6) : data(n, 200 + j, -80, 80);
     if (positive) for (let i = 0; i < n; i += 7) wide[i] = Math.fround(wide[i] as number / 1e5); // small values too
-    const dy = floats(n, 300 + j, -2, 2);
+    const dy = data(n, 300 + j, -2, 2);
     // sin/cos: magnitudes up to 1e38 too (the reduction by π/2 beyond 2^16 is Payne–Hanek).
     const r = rng(250 + j);
     const huge = Float32Array.from({ length: n }, () => (r() < 0.5 ? -1 : 1) * 10 ** (r() * 38));
     const sets: [string, Float32Array][] = [['', x], [' wide', wide]];
     if (op === 'sin' || op === 'cos') sets.push([' huge', huge]);
-    for (const [label, data] of sets) {
+    for (const [label, input] of sets) {
       for (const p of label === '' ? PARAMS : PARAMS.slice(0, 1)) {
-        const y = hostOut(n, 'float32') as Float32Array;
-        js.unary(op, data, y, p);
+        const y = hostArray(n, 'float32') as Float32Array;
+        js.unary(op, input, y, p);
         const gy = junk(n, 'float32');
-        k.unary(op, up(data), gy, p);
+        k.unary(op, upload(input), gy, p);
         checks.add(`${op}${label} f ${JSON.stringify(p)}`, gy, y, 1e-5);
-        const dx = hostOut(n, 'float32');
-        js.unaryGrad(op, data, y, dy, dx as Float32Array, p);
+        const dx = hostArray(n, 'float32');
+        js.unaryGrad(op, input, y, dy, dx as Float32Array, p);
         const gdx = junk(n, 'float32');
-        k.unaryGrad(op, up(data), up(y), up(dy), gdx, p);
+        k.unaryGrad(op, upload(input), upload(y), upload(dy), gdx, p);
         checks.add(`${op}${label} df ${JSON.stringify(p)}`, gdx, dx, 1e-5);
       }
     }
@@ -230,10 +115,10 @@ test('unary: int32 ops against the reference (exact)', { skip }, async () => {
     const big = op === 'square' ? [94906265, -94906265, 65536, 50000, -46341] : [2147483647, -2147483648, 1 << 30, -(1 << 30), 16777217];
     x.set([0, 1, -1, 6, 7, -6, ...big], 0);
     for (const p of [...PARAMS, { alpha: -2.5, beta: 7.5 }, { alpha: -100, beta: 100 }]) {
-      const y = hostOut(n, 'int32');
+      const y = hostArray(n, 'int32');
       js.unary(op, x, y, p);
       const gy = junk(n, 'int32');
-      k.unary(op, up(x), gy, p);
+      k.unary(op, upload(x), gy, p);
       checks.add(`${op} int32 ${JSON.stringify(p)}`, gy, y, 0);
     }
   });
@@ -261,21 +146,21 @@ test('binary: every op over broadcast shape pairs (float32)', { skip }, async ()
   const k = K as NonNullable<typeof K>;
   const checks = new Checks();
   PAIRS.forEach(([sa, sb], j) => {
-    const so = broadcastShape(sa, sb);
+    const so = broadcastShapes(sa, sb, 'binary');
     const n = sizeOf(so);
     // Positive bases (pow's real range), and mixed signs with integral exponents half the time.
-    const a = floats(sizeOf(sa), 500 + j, 0.5, 2);
-    const b = floats(sizeOf(sb), 600 + j, 0.5, 2);
+    const a = data(sizeOf(sa), 500 + j, 0.5, 2);
+    const b = data(sizeOf(sb), 600 + j, 0.5, 2);
     if (b.length > 3 && a.length > 3) b[3] = a[3] as number; // an equal pair for the comparisons
     const r = rng(700 + j);
-    const am = Float32Array.from(floats(sizeOf(sa), 800 + j, -3, 3), (v) => (r() < 0.3 ? Math.round(v * 4) / 4 : v));
-    const bm = Float32Array.from(floats(sizeOf(sb), 900 + j, -3, 3), (v) => (r() < 0.5 ? Math.round(v * 2) / 2 : v));
+    const am = Float32Array.from(data(sizeOf(sa), 800 + j, -3, 3), (v) => (r() < 0.3 ? Math.round(v * 4) / 4 : v));
+    const bm = Float32Array.from(data(sizeOf(sb), 900 + j, -3, 3), (v) => (r() < 0.5 ? Math.round(v * 2) / 2 : v));
     for (const op of BINARY_OPS) {
       for (const [label, x, y] of [['', a, b], [' mixed', am, bm]] as const) {
-        const out = hostOut(n, 'float32');
+        const out = hostArray(n, 'float32');
         js.binary(op, x, sa, y, sb, out, so);
         const g = junk(n, 'float32');
-        k.binary(op, up(x), sa, up(y), sb, g, so);
+        k.binary(op, upload(x), sa, upload(y), sb, g, so);
         checks.add(`${op}${label} ${JSON.stringify(sa)} ${JSON.stringify(sb)}`, g, out, 1e-5);
       }
     }
@@ -285,10 +170,10 @@ test('binary: every op over broadcast shape pairs (float32)', { skip }, async ()
   const a = Float32Array.from(ints(n, 11, -4, 4), (v) => v / 2);
   const b = Float32Array.from(ints(n, 12, -4, 4), (v) => v / 2);
   for (const op of BINARY_OPS) {
-    const out = hostOut(n, 'float32');
+    const out = hostArray(n, 'float32');
     js.binary(op, a, [n], b, [n], out, [n]);
     const g = junk(n, 'float32');
-    k.binary(op, up(a), [n], up(b), [n], g, [n]);
+    k.binary(op, upload(a), [n], upload(b), [n], g, [n]);
     checks.add(`${op} ties`, g, out, 1e-5);
   }
   assert.deepEqual(await checks.failures(), []);
@@ -298,7 +183,7 @@ test('binary: int32 (exact; comparisons give 1/0, division truncates, x/0 is 0, 
   const k = K as NonNullable<typeof K>;
   const checks = new Checks();
   PAIRS.forEach(([sa, sb], j) => {
-    const so = broadcastShape(sa, sb);
+    const so = broadcastShapes(sa, sb, 'binary');
     const n = sizeOf(so);
     for (const op of BINARY_OPS) {
       let a: Int32Array;
@@ -322,10 +207,10 @@ test('binary: int32 (exact; comparisons give 1/0, division truncates, x/0 is 0, 
         b[0] = -1;
         b[1] = 0;
       }
-      const out = hostOut(n, 'int32');
+      const out = hostArray(n, 'int32');
       js.binary(op, a, sa, b, sb, out, so);
       const g = junk(n, 'int32');
-      k.binary(op, up(a), sa, up(b), sb, g, so);
+      k.binary(op, upload(a), sa, upload(b), sb, g, so);
       checks.add(`${op} int32 ${JSON.stringify(sa)} ${JSON.stringify(sb)}`, g, out, 0);
     }
   });
@@ -352,29 +237,29 @@ test('elementwiseChain: chains of 1–6 mixed steps (one kernel each, scalars as
   const g = gpu as NonNullable<typeof gpu>;
   const checks = new Checks();
   const n = 777;
-  const x = floats(n, 13, -3, 3);
+  const x = data(n, 13, -3, 3);
   for (let c = 0; c < 36; c++) {
     const steps = randomChain(1300 + c, 1 + (c % 6));
-    const y = hostOut(n, 'float32') as Float32Array;
+    const y = hostArray(n, 'float32') as Float32Array;
     js.elementwiseChain(steps, x, y);
     const gy = junk(n, 'float32');
     const before = g.dispatches;
-    k.elementwiseChain(steps, up(x), gy);
+    k.elementwiseChain(steps, upload(x), gy);
     assert.equal(g.dispatches - before, 1, 'one dispatch per chain');
     checks.add(`chain ${c} ${JSON.stringify(steps)}`, gy, y, 1e-4);
   }
   // Empty chain: a copy.
   const gy = junk(n, 'float32');
-  k.elementwiseChain([], up(x), gy);
+  k.elementwiseChain([], upload(x), gy);
   checks.add('chain []', gy, x, 0);
   // The same ops with other scalars reuse the pipeline (and still compute with the new scalars).
   const s1: ChainStep[] = [{ binary: 'mul', scalar: 2, scalarFirst: false }, { unary: 'leakyRelu', p: { alpha: 0.25, beta: 0 } }];
   const s2: ChainStep[] = [{ binary: 'mul', scalar: -3, scalarFirst: false }, { unary: 'leakyRelu', p: { alpha: 0.5, beta: 0 } }];
   for (const s of [s1, s2]) {
-    const y = hostOut(n, 'float32') as Float32Array;
+    const y = hostArray(n, 'float32') as Float32Array;
     js.elementwiseChain(s, x, y);
     const o = junk(n, 'float32');
-    k.elementwiseChain(s, up(x), o);
+    k.elementwiseChain(s, upload(x), o);
     checks.add(`chain ${JSON.stringify(s)}`, o, y, 1e-5);
   }
   assert.deepEqual(await checks.failures(), []);
@@ -391,18 +276,18 @@ test('where, broadcastTo, cast and copy (exact)', { skip }, async () => {
     [[3, 1, 2, 1, 4, 1], [1, 2, 1, 3, 1, 5], [2, 1, 1, 1, 5]],
   ];
   triples.forEach(([sc, sa, sb], j) => {
-    const so = broadcastShape(broadcastShape(sc, sa), sb);
+    const so = broadcastShapes(broadcastShapes(sc, sa, 'where'), sb, 'where');
     const n = sizeOf(so);
     for (const cdt of ['float32', 'int32'] as const) {
       for (const vdt of ['float32', 'int32'] as const) {
         const r = rng(1400 + j);
-        const cond: Arr = cdt === 'float32' ? Float32Array.from({ length: sizeOf(sc) }, () => pickOf(r, [0, -0, Number.NaN, 1, -2.5])) : ints(sizeOf(sc), 1500 + j, -1, 1);
-        const a = vdt === 'float32' ? floats(sizeOf(sa), 1600 + j, -5, 5) : ints(sizeOf(sa), 1600 + j, -1e9, 1e9);
-        const b = vdt === 'float32' ? floats(sizeOf(sb), 1700 + j, -5, 5) : ints(sizeOf(sb), 1700 + j, -1e9, 1e9);
-        const out = hostOut(n, vdt);
+        const cond: TypedArray = cdt === 'float32' ? Float32Array.from({ length: sizeOf(sc) }, () => pickOf(r, [0, -0, Number.NaN, 1, -2.5])) : ints(sizeOf(sc), 1500 + j, -1, 1);
+        const a = vdt === 'float32' ? data(sizeOf(sa), 1600 + j, -5, 5) : ints(sizeOf(sa), 1600 + j, -1e9, 1e9);
+        const b = vdt === 'float32' ? data(sizeOf(sb), 1700 + j, -5, 5) : ints(sizeOf(sb), 1700 + j, -1e9, 1e9);
+        const out = hostArray(n, vdt);
         js.where(cond, sc, a, sa, b, sb, out, so);
         const g = junk(n, vdt);
-        k.where(up(cond), sc, up(a), sa, up(b), sb, g, so);
+        k.where(upload(cond), sc, upload(a), sa, upload(b), sb, g, so);
         checks.add(`where ${cdt}/${vdt} ${JSON.stringify([sc, sa, sb])}`, g, out, 0);
       }
     }
@@ -417,33 +302,33 @@ test('where, broadcastTo, cast and copy (exact)', { skip }, async () => {
   ];
   bcast.forEach(([sx, so], j) => {
     for (const dt of ['float32', 'int32'] as const) {
-      const x = dt === 'float32' ? floats(sizeOf(sx), 1800 + j, -5, 5) : ints(sizeOf(sx), 1800 + j, -1e9, 1e9);
-      const out = hostOut(sizeOf(so), dt);
+      const x = dt === 'float32' ? data(sizeOf(sx), 1800 + j, -5, 5) : ints(sizeOf(sx), 1800 + j, -1e9, 1e9);
+      const out = hostArray(sizeOf(so), dt);
       js.broadcastTo(x, sx, out, so);
       const g = junk(sizeOf(so), dt);
-      k.broadcastTo(up(x), sx, g, so);
+      k.broadcastTo(upload(x), sx, g, so);
       checks.add(`broadcastTo ${dt} ${JSON.stringify(sx)} → ${JSON.stringify(so)}`, g, out, 0);
     }
   });
   // cast float32 → int32: truncation toward zero, with the reference's ToInt32 for NaN, ±inf and out-of-range values.
-  const fx = floats(1001, 19, -1000, 1000);
+  const fx = data(1001, 19, -1000, 1000);
   fx.set([0.5, -0.5, 0.99, -0.99, 1.5, -1.5, 2147483520, -2147483648, 2147483648, -2147483904, 3e9, -3e9, 4294967296, 1e20, -1e20, 16777217, Number.NaN, Infinity, -Infinity, -0, 1e-39], 0);
-  const fi = hostOut(fx.length, 'int32');
+  const fi = hostArray(fx.length, 'int32');
   js.cast(fx, fi);
   const gfi = junk(fx.length, 'int32');
-  k.cast(up(fx), gfi);
+  k.cast(upload(fx), gfi);
   checks.add('cast float32 → int32', gfi, fi, 0);
   // int32 → float32: rounding to nearest, ties to even, above 2^24.
   const ix = ints(1001, 20, -2147483648, 2147483647);
   ix.set([0, 1, -1, 16777217, 16777219, -16777217, 2147483647, -2147483648, 33554435], 0);
-  const ifl = hostOut(ix.length, 'float32');
+  const ifl = hostArray(ix.length, 'float32');
   js.cast(ix, ifl);
   const gif = junk(ix.length, 'float32');
-  k.cast(up(ix), gif);
+  k.cast(upload(ix), gif);
   checks.add('cast int32 → float32', gif, ifl, 0);
   for (const x of [fx, ix]) {
     const g = junk(x.length, x instanceof Int32Array ? 'int32' : 'float32');
-    k.cast(up(x), g);
+    k.cast(upload(x), g);
     checks.add(`cast ${x.constructor.name} to itself`, g, x, 0);
   }
   assert.deepEqual(await checks.failures(), []);
@@ -453,8 +338,8 @@ test('where, broadcastTo, cast and copy (exact)', { skip }, async () => {
   for (const dt of ['float32', 'int32'] as const) {
     const x = dt === 'float32' ? new Float32Array(bits.buffer.slice(0)) : new Int32Array(bits.buffer.slice(0));
     const g = junk(x.length, dt);
-    k.copy(up(x), g);
-    const got = new Uint32Array((await down(g)).buffer.slice(0));
+    k.copy(upload(x), g);
+    const got = new Uint32Array((await download(g)).buffer.slice(0));
     assert.deepEqual(got, bits, `copy ${dt}`);
   }
 });
@@ -469,17 +354,17 @@ test('a large tensor: a 2-D grid of workgroups (more than 65535)', { skip }, asy
   const rows = 70000;
   const cols = 64;
   const n = rows * cols;
-  const x = floats(n, 22, -4, 4);
-  const y = hostOut(n, 'float32');
+  const x = data(n, 22, -4, 4);
+  const y = hostArray(n, 'float32');
   js.unary('sigmoid', x, y, PARAMS[0] as UnaryParams);
   const gy = junk(n, 'float32');
-  k.unary('sigmoid', up(x), gy, PARAMS[0] as UnaryParams);
+  k.unary('sigmoid', upload(x), gy, PARAMS[0] as UnaryParams);
   checks.add('sigmoid [70000·64]', gy, y, 1e-5);
-  const b = floats(cols, 23, -1, 1);
-  const out = hostOut(n, 'float32');
+  const b = data(cols, 23, -1, 1);
+  const out = hostArray(n, 'float32');
   js.binary('add', x, [rows, cols], b, [cols], out, [rows, cols]);
   const go = junk(n, 'float32');
-  k.binary('add', up(x), [rows, cols], up(b), [cols], go, [rows, cols]);
+  k.binary('add', upload(x), [rows, cols], upload(b), [cols], go, [rows, cols]);
   checks.add('add [70000, 64] + [64]', go, out, 1e-5);
   assert.deepEqual(await checks.failures(), []);
 });
@@ -501,20 +386,20 @@ test('special values: NaN, ±inf, ±0 and denormals', { skip }, async (t) => {
   const x = Float32Array.from(special);
   const xd = Float32Array.from(denormal);
   const dy = Float32Array.from(special, (_, i) => [1, -2, Number.NaN, Infinity, 0.5][i % 5] as number);
-  const pending: { what: string; g: GpuBuffer; exp: Arr; hardware: boolean }[] = [];
+  const pending: { what: string; g: GpuBuffer; exp: TypedArray; hardware: boolean }[] = [];
   for (const op of UNARY_OPS) {
     const p = op === 'clip' ? { alpha: -0.5, beta: 1.5 } : { alpha: 0.25, beta: 0.5 };
-    for (const [data, den] of [[x, false], [xd, true]] as const) {
-      const y = hostOut(data.length, 'float32') as Float32Array;
-      js.unary(op, data, y, p);
-      const gy = junk(data.length, 'float32');
-      k.unary(op, up(data), gy, p);
+    for (const [input, den] of [[x, false], [xd, true]] as const) {
+      const y = hostArray(input.length, 'float32') as Float32Array;
+      js.unary(op, input, y, p);
+      const gy = junk(input.length, 'float32');
+      k.unary(op, upload(input), gy, p);
       pending.push({ what: `${op} f${den ? ' denormal' : ''}`, g: gy, exp: y, hardware: den });
-      const d = dy.subarray(0, data.length);
-      const dx = hostOut(data.length, 'float32');
-      js.unaryGrad(op, data, y, d, dx as Float32Array, p);
-      const gdx = junk(data.length, 'float32');
-      k.unaryGrad(op, up(data), up(y), up(d), gdx, p);
+      const d = dy.subarray(0, input.length);
+      const dx = hostArray(input.length, 'float32');
+      js.unaryGrad(op, input, y, d, dx as Float32Array, p);
+      const gdx = junk(input.length, 'float32');
+      k.unaryGrad(op, upload(input), upload(y), upload(d), gdx, p);
       pending.push({ what: `${op} df${den ? ' denormal' : ''}`, g: gdx, exp: dx, hardware: den || (UNARY[op] as UnaryDef).df === null });
     }
   }
@@ -526,20 +411,20 @@ test('special values: NaN, ±inf, ±0 and denormals', { skip }, async (t) => {
     pb[i * n + j] = special[j] as number;
   }
   for (const op of BINARY_OPS) {
-    const out = hostOut(n * n, 'float32');
+    const out = hostArray(n * n, 'float32');
     js.binary(op, pa, [n, n], pb, [n, n], out, [n, n]);
     const g = junk(n * n, 'float32');
-    k.binary(op, up(pa), [n, n], up(pb), [n, n], g, [n, n]);
+    k.binary(op, upload(pa), [n, n], upload(pb), [n, n], g, [n, n]);
     pending.push({ what: `${op} pairs`, g, exp: out, hardware: false });
-    const outd = hostOut(xd.length * n, 'float32');
+    const outd = hostArray(xd.length * n, 'float32');
     js.binary(op, xd, [xd.length, 1], x, [n], outd, [xd.length, n]);
     const gd = junk(xd.length * n, 'float32');
-    k.binary(op, up(xd), [xd.length, 1], up(x), [n], gd, [xd.length, n]);
+    k.binary(op, upload(xd), [xd.length, 1], upload(x), [n], gd, [xd.length, n]);
     pending.push({ what: `${op} denormal pairs`, g: gd, exp: outd, hardware: true });
   }
   const swiftshader = (gpu as NonNullable<typeof gpu>).adapterInfo.architecture === 'swiftshader';
   for (const p of pending) {
-    const got = await down(p.g);
+    const got = await download(p.g);
     // Exact up to the ops' ordinary rounding; NaN must meet NaN, infinities their sign.
     for (const i of mismatches(got, p.exp, 1e-5)) {
       const msg = `${p.what}: element ${i}: ${got[i]} vs js ${p.exp[i]}`;

@@ -14,70 +14,14 @@ import type { Conv2DInfo, EpilogueActivation, MatmulSpec } from '../src/backends
 import { jsBackend } from '../src/backends/js/index.js';
 import { matmulKernels } from '../src/backends/webgpu/matmul.js';
 import { convKernels } from '../src/backends/webgpu/conv.js';
-import type { Gpu, GpuBuffer } from '../src/backends/webgpu/runtime.js';
+import type { Gpu } from '../src/backends/webgpu/runtime.js';
 import { CONV_CASES, convInfo, data } from './helpers/backend-cases.js';
+import { Checks, junk, upload } from './helpers/gpu-compare.js';
 import { testGpu, gpuFailure } from './helpers/webgpu.js';
 import { unavailable } from './helpers/oracle.js';
 
 const skip = unavailable(testGpu === null && `no WebGPU adapter: ${gpuFailure}`);
 const RTOL = 1e-4;
-
-function upload(gpu: Gpu, x: Float32Array): GpuBuffer {
-  const h = gpu.memory.alloc('float32', x.length);
-  gpu.memory.write(h, x);
-  return h;
-}
-
-/** An output buffer filled with NaN, so unwritten elements fail. */
-function output(gpu: Gpu, n: number): GpuBuffer {
-  return upload(gpu, new Float32Array(n).fill(Number.NaN));
-}
-
-/** Returns a failure message, or null when every element is within tolerance (NaN matches NaN). */
-function compare(got: Float32Array, exp: Float32Array, what: string): string | null {
-  if (got.length !== exp.length) return `${what}: length ${got.length} vs ${exp.length}`;
-  let mean = 0;
-  let finite = 0;
-  for (const v of exp) {
-    if (Number.isFinite(v)) {
-      mean += Math.abs(v);
-      finite++;
-    }
-  }
-  mean = finite > 0 ? mean / finite : 0;
-  for (let i = 0; i < exp.length; i++) {
-    const e = exp[i] as number;
-    const g = got[i] as number;
-    if (Number.isNaN(e) && Number.isNaN(g)) continue;
-    if (!(Math.abs(g - e) <= RTOL * (Math.abs(e) + mean))) return `${what}: element ${i} of ${exp.length}: gpu ${g}, js ${e}`;
-  }
-  return null;
-}
-
-interface Pending {
-  readonly what: string;
-  readonly h: GpuBuffer;
-  readonly exp: Float32Array;
-  readonly free: GpuBuffer[];
-}
-
-/** Reads back every pending result, frees the buffers, and returns the mismatches. */
-async function collect(pending: readonly Pending[], gpu: Gpu): Promise<string[]> {
-  const failures: string[] = [];
-  for (const p of pending) {
-    const got = (await gpu.memory.read(p.h)) as Float32Array;
-    const f = compare(got, p.exp, p.what);
-    if (f !== null) failures.push(f);
-    for (const b of [p.h, ...p.free]) gpu.memory.free(b);
-  }
-  return failures;
-}
-
-/** Runs all pending comparisons and fails with every mismatch at once. */
-async function check(pending: readonly Pending[], gpu: Gpu): Promise<number> {
-  assert.deepEqual(await collect(pending, gpu), []);
-  return pending.length;
-}
 
 interface MatmulCase {
   readonly spec: MatmulSpec;
@@ -119,7 +63,7 @@ function matmulCases(): MatmulCase[] {
 test('matmul matches the js reference (shapes, batch broadcast, transposes, split-K, epilogue)', { skip }, async () => {
   const gpu = testGpu as Gpu;
   const kernels = matmulKernels(gpu);
-  const pending = [];
+  const checks = new Checks();
   let seed = 1;
   for (const { spec, bias, activation } of matmulCases()) {
     const { batchA, batchB, m, k, n } = spec;
@@ -130,12 +74,13 @@ test('matmul matches the js reference (shapes, batch broadcast, transposes, spli
     const epi = activation === null ? undefined : { bias: bias ? bv : null, activation };
     const exp = new Float32Array(size);
     jsBackend.matmul(a, b, exp, spec, epi);
-    const [ha, hb, hbias] = [upload(gpu, a), upload(gpu, b), upload(gpu, bv)];
-    const h = output(gpu, size);
+    const [ha, hb, hbias] = [upload(a), upload(b), upload(bv)];
+    const h = junk(size);
     kernels.matmul(ha, hb, h, spec, activation === null ? undefined : { bias: bias ? hbias : null, activation });
-    pending.push({ what: `matmul ${JSON.stringify(spec)} bias=${bias} ${activation}`, h, exp, free: [ha, hb, hbias] });
+    checks.add(`matmul ${JSON.stringify(spec)} bias=${bias} ${activation}`, h, exp, RTOL, [ha, hb, hbias]);
   }
-  const checked = await check(pending, gpu);
+  const checked = checks.size;
+  await checks.assertAll();
   assert.ok(checked >= 50);
 });
 
@@ -148,10 +93,12 @@ test('matmul ReLU epilogue passes NaN through like the reference', { skip }, asy
   const bias = data(6, 9);
   const exp = new Float32Array(30);
   jsBackend.matmul(a, b, exp, spec, { bias, activation: 'relu' });
-  const [ha, hb, hbias, h] = [upload(gpu, a), upload(gpu, b), upload(gpu, bias), output(gpu, 30)];
+  const [ha, hb, hbias, h] = [upload(a), upload(b), upload(bias), junk(30)];
   matmulKernels(gpu).matmul(ha, hb, h, spec, { bias: hbias, activation: 'relu' });
   assert.ok(exp.slice(6, 12).every(Number.isNaN));
-  await check([{ what: 'matmul relu NaN', h, exp, free: [ha, hb, hbias] }], gpu);
+  const checks = new Checks();
+  checks.add('matmul relu NaN', h, exp, RTOL, [ha, hb, hbias]);
+  await checks.assertAll();
 });
 
 /** A Conv2DInfo with separate H/W geometry; the output size may imply extra bottom/right padding. */
@@ -184,6 +131,7 @@ test('conv2d, its input gradient and its filter gradient match the js reference'
   const cases = [...CONV_CASES, ...EXTRA_CASES];
   let checked = 0;
   const failures: string[] = [];
+  const checks = new Checks();
   for (let c = 0; c < cases.length; c++) {
     const info = cases[c] as Conv2DInfo;
     const xs = info.batch * info.inH * info.inW * info.inC;
@@ -193,37 +141,36 @@ test('conv2d, its input gradient and its filter gradient match the js reference'
     const w = data(ws, 90 + c);
     const dy = data(ys, 100 + c);
     const bias = data(info.outC, 105 + c);
-    const [hx, hw, hdy, hb] = [upload(gpu, x), upload(gpu, w), upload(gpu, dy), upload(gpu, bias)];
+    const [hx, hw, hdy, hb] = [upload(x), upload(w), upload(dy), upload(bias)];
     const what = `conv ${JSON.stringify(info)}`;
-    const pending: Pending[] = [];
     const expY = new Float32Array(ys);
     jsBackend.conv2d(x, w, expY, info);
-    const hy = output(gpu, ys);
+    const hy = junk(ys);
     kernels.conv2d(hx, hw, hy, info);
-    pending.push({ what: `${what} forward`, h: hy, exp: expY, free: [] });
+    checks.add(`${what} forward`, hy, expY, RTOL);
     const expYe = new Float32Array(ys);
     const act: EpilogueActivation = c % 2 === 0 ? 'relu' : 'linear';
     jsBackend.conv2d(x, w, expYe, info, { bias, activation: act });
-    const hye = output(gpu, ys);
+    const hye = junk(ys);
     kernels.conv2d(hx, hw, hye, info, { bias: hb, activation: act });
-    pending.push({ what: `${what} forward+bias+${act}`, h: hye, exp: expYe, free: [] });
+    checks.add(`${what} forward+bias+${act}`, hye, expYe, RTOL);
     const expR = new Float32Array(ys);
     jsBackend.conv2d(x, w, expR, info, { bias: null, activation: 'relu' });
-    const hr = output(gpu, ys);
+    const hr = junk(ys);
     kernels.conv2d(hx, hw, hr, info, { bias: null, activation: 'relu' });
-    pending.push({ what: `${what} forward+relu`, h: hr, exp: expR, free: [] });
+    checks.add(`${what} forward+relu`, hr, expR, RTOL);
     const expDx = new Float32Array(xs);
     jsBackend.conv2dBackpropInput(dy, w, expDx, info);
-    const hdx = output(gpu, xs);
+    const hdx = junk(xs);
     kernels.conv2dBackpropInput(hdy, hw, hdx, info);
-    pending.push({ what: `${what} input gradient`, h: hdx, exp: expDx, free: [] });
+    checks.add(`${what} input gradient`, hdx, expDx, RTOL);
     const expDw = new Float32Array(ws);
     jsBackend.conv2dBackpropFilter(x, dy, expDw, info);
-    const hdw = output(gpu, ws);
+    const hdw = junk(ws);
     kernels.conv2dBackpropFilter(hx, hdy, hdw, info);
-    pending.push({ what: `${what} filter gradient`, h: hdw, exp: expDw, free: [hx, hw, hdy, hb] });
-    failures.push(...(await collect(pending, gpu)));
-    checked += pending.length;
+    checks.add(`${what} filter gradient`, hdw, expDw, RTOL, [hx, hw, hdy, hb]);
+    checked += checks.size;
+    failures.push(...(await checks.failures()));
   }
   assert.deepEqual(failures, []);
   assert.equal(checked, cases.length * 5);
@@ -232,19 +179,19 @@ test('conv2d, its input gradient and its filter gradient match the js reference'
 test('empty batches: nothing to compute, the filter gradient is zeros', { skip }, async () => {
   const gpu = testGpu as Gpu;
   const conv = convKernels(gpu);
-  const pending: Pending[] = [];
+  const checks = new Checks();
   for (const info of [convInfo(0, 7, 7, 4, 20, 3, 1, 1, 1, 1), convInfo(0, 7, 7, 4, 4, 3, 1, 1, 1, 4)]) {
     const ws = info.kH * info.kW * (info.inC / info.groups) * info.outC;
-    const [hx, hw, hdy, hy, hdx] = [output(gpu, 0), upload(gpu, data(ws, 3)), output(gpu, 0), output(gpu, 0), output(gpu, 0)];
+    const [hx, hw, hdy, hy, hdx] = [junk(0), upload(data(ws, 3)), junk(0), junk(0), junk(0)];
     conv.conv2d(hx, hw, hy, info, { bias: null, activation: 'relu' });
     conv.conv2dBackpropInput(hdy, hw, hdx, info);
-    const hdw = output(gpu, ws);
+    const hdw = junk(ws);
     conv.conv2dBackpropFilter(hx, hdy, hdw, info);
-    pending.push({ what: `empty ${JSON.stringify(info)} filter gradient`, h: hdw, exp: new Float32Array(ws), free: [hx, hw, hdy, hy, hdx] });
+    checks.add(`empty ${JSON.stringify(info)} filter gradient`, hdw, new Float32Array(ws), RTOL, [hx, hw, hdy, hy, hdx]);
   }
-  const hc = output(gpu, 0);
-  const [ha, hb] = [output(gpu, 0), upload(gpu, data(12, 4))];
+  const hc = junk(0);
+  const [ha, hb] = [junk(0), upload(data(12, 4))];
   matmulKernels(gpu).matmul(ha, hb, hc, { batchA: 1, batchB: 1, m: 0, k: 3, n: 4, transA: false, transB: false });
-  pending.push({ what: 'matmul m = 0', h: hc, exp: new Float32Array(0), free: [ha, hb] });
-  await check(pending, gpu);
+  checks.add('matmul m = 0', hc, new Float32Array(0), RTOL, [ha, hb]);
+  await checks.assertAll();
 });

@@ -11,81 +11,25 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { jsBackend } from '../src/backends/js/index.js';
 import type { PadMode, Pool2DInfo, ResizeInfo, Shape } from '../src/backends/interface.js';
-import type { GpuBuffer } from '../src/backends/webgpu/runtime.js';
 import { movementKernels } from '../src/backends/webgpu/movement.js';
 import { poolKernels } from '../src/backends/webgpu/pool.js';
 import { randomKernels } from '../src/backends/webgpu/random.js';
+import type { TypedArray } from '../src/tensor/dtype.js';
+import { sizeOf } from '../src/tensor/shape.js';
 import { testGpu, gpuFailure } from './helpers/webgpu.js';
+import { data } from './helpers/backend-cases.js';
+import { assertClose, assertSame, download, hostArray, ints, junk, rng, upload, type DType } from './helpers/gpu-compare.js';
 import { unavailable } from './helpers/oracle.js';
 
 const skip = unavailable(testGpu === null && `no WebGPU adapter: ${gpuFailure}`);
 
-type Data = Float32Array | Int32Array;
-type DType = 'float32' | 'int32';
-
-/** Seeded xorshift32 in [0, 1). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
-}
-
-const size = (shape: Shape): number => shape.reduce((a, b) => a * b, 1);
-
-function randomData(n: number, dtype: DType, seed: number): Data {
-  const r = rng(seed);
-  if (dtype === 'int32') return Int32Array.from({ length: n }, () => Math.floor(r() * 2001) - 1000);
-  return Float32Array.from({ length: n }, () => r() * 2 - 1);
+/** Seeded test data: floats uniform in [-1, 1), integers in [-1000, 1000]. */
+function randomData(n: number, dtype: DType, seed: number): TypedArray {
+  return dtype === 'int32' ? ints(n, seed, -1000, 1000) : data(n, seed, -1, 1);
 }
 
 function gpu() {
   return testGpu as NonNullable<typeof testGpu>;
-}
-
-function up(x: Data): GpuBuffer {
-  const h = gpu().memory.alloc(x instanceof Int32Array ? 'int32' : 'float32', x.length);
-  gpu().memory.write(h, x);
-  return h;
-}
-
-/** An output buffer filled with junk, so unwritten elements show. */
-function junk(n: number, dtype: DType): GpuBuffer {
-  return up(dtype === 'int32' ? new Int32Array(n).fill(-123456789) : new Float32Array(n).fill(Number.NaN));
-}
-
-const host = (n: number, dtype: DType): Data => (dtype === 'int32' ? new Int32Array(n) : new Float32Array(n));
-
-async function read(h: GpuBuffer): Promise<Data> {
-  return (await gpu().memory.read(h)) as Data;
-}
-
-function same(got: Data, want: Data, what: string): void {
-  assert.equal(got.length, want.length, `${what}: length`);
-  for (let i = 0; i < want.length; i++) {
-    if (!Object.is(got[i], want[i])) assert.fail(`${what} [${i}]: got ${got[i]}, want ${want[i]}`);
-  }
-}
-
-function close(got: Data, want: Data, rtol: number, what: string): void {
-  assert.equal(got.length, want.length, `${what}: length`);
-  let mean = 0;
-  for (const v of want) if (Number.isFinite(v)) mean += Math.abs(v);
-  mean /= Math.max(1, want.length);
-  for (let i = 0; i < want.length; i++) {
-    const g = got[i] as number;
-    const w = want[i] as number;
-    if (!Number.isFinite(w) || !Number.isFinite(g)) {
-      if (!Object.is(g, w)) assert.fail(`${what} [${i}]: got ${g}, want ${w}`);
-      continue;
-    }
-    if (Math.abs(g - w) > rtol * (Math.abs(w) + mean)) assert.fail(`${what} [${i}]: got ${g}, want ${w} (rtol ${rtol})`);
-  }
 }
 
 function shuffle<T>(xs: T[], r: () => number): T[] {
@@ -107,13 +51,13 @@ test('transpose: ranks 1-6, several permutations, float32 and int32', { skip }, 
       const rank = shape.length;
       const identity = shape.map((_, i) => i);
       const perms = [identity, [...identity].reverse(), shuffle([...identity], r), shuffle([...identity], r)];
-      const x = randomData(size(shape), dtype, 3 + rank);
+      const x = randomData(sizeOf(shape), dtype, 3 + rank);
       for (const perm of perms) {
-        const want = host(x.length, dtype);
+        const want = hostArray(x.length, dtype);
         jsBackend.transpose(x, shape, perm, want);
         const out = junk(x.length, dtype);
-        k.transpose(up(x), shape, perm, out);
-        same(await read(out), want, `transpose ${dtype} [${shape}] perm [${perm}]`);
+        k.transpose(upload(x), shape, perm, out);
+        assertSame(await download(out), want, `transpose ${dtype} [${shape}] perm [${perm}]`);
       }
     }
   }
@@ -125,8 +69,8 @@ test('transpose keeps NaN and -0 as they are', { skip }, async () => {
   const want = new Float32Array(6);
   jsBackend.transpose(x, [2, 3], [1, 0], want);
   const out = junk(6, 'float32');
-  k.transpose(up(x), [2, 3], [1, 0], out);
-  same(await read(out), want, 'transpose NaN/-0');
+  k.transpose(upload(x), [2, 3], [1, 0], out);
+  assertSame(await download(out), want, 'transpose NaN/-0');
 });
 
 test('slice', { skip }, async () => {
@@ -143,12 +87,12 @@ test('slice', { skip }, async () => {
   ];
   for (const dtype of DTYPES) {
     for (const [shape, begin, sz] of cases) {
-      const x = randomData(size(shape), dtype, 21);
-      const want = host(size(sz), dtype);
+      const x = randomData(sizeOf(shape), dtype, 21);
+      const want = hostArray(sizeOf(sz), dtype);
       jsBackend.slice(x, shape, begin, sz, want);
-      const out = junk(size(sz), dtype);
-      k.slice(up(x), shape, begin, sz, out);
-      same(await read(out), want, `slice ${dtype} [${shape}] begin [${begin}] size [${sz}]`);
+      const out = junk(sizeOf(sz), dtype);
+      k.slice(upload(x), shape, begin, sz, out);
+      assertSame(await download(out), want, `slice ${dtype} [${shape}] begin [${begin}] size [${sz}]`);
     }
   }
 });
@@ -167,11 +111,11 @@ test('concat of 1-4 inputs', { skip }, async () => {
     for (const [outer, widths] of cases) {
       const xs = widths.map((w, i) => randomData(outer * w, dtype, 31 + i));
       const total = outer * widths.reduce((a, b) => a + b, 0);
-      const want = host(total, dtype);
+      const want = hostArray(total, dtype);
       jsBackend.concat(xs, outer, widths, want);
       const out = junk(total, dtype);
-      k.concat(xs.map(up), outer, widths, out);
-      same(await read(out), want, `concat ${dtype} outer ${outer} widths [${widths}]`);
+      k.concat(xs.map(upload), outer, widths, out);
+      assertSame(await download(out), want, `concat ${dtype} outer ${outer} widths [${widths}]`);
     }
   }
 });
@@ -193,13 +137,13 @@ test('pad: constant, reflect and edge, float32 and int32, zero pads', { skip }, 
       for (const [shape, pads] of PAD_CASES) {
         for (const value of [0, 2.5, -7]) {
           if (mode !== 'constant' && value !== 0) continue;
-          const x = randomData(size(shape), dtype, 41);
+          const x = randomData(sizeOf(shape), dtype, 41);
           const outShape = shape.map((n, i) => n + (pads[i] as [number, number])[0] + (pads[i] as [number, number])[1]);
-          const want = host(size(outShape), dtype);
+          const want = hostArray(sizeOf(outShape), dtype);
           jsBackend.pad(x, shape, pads, mode, value, want);
-          const out = junk(size(outShape), dtype);
-          k.pad(up(x), shape, pads, mode, value, out);
-          same(await read(out), want, `pad ${dtype} ${mode} [${shape}] pads ${JSON.stringify(pads)} value ${value}`);
+          const out = junk(sizeOf(outShape), dtype);
+          k.pad(upload(x), shape, pads, mode, value, out);
+          assertSame(await download(out), want, `pad ${dtype} ${mode} [${shape}] pads ${JSON.stringify(pads)} value ${value}`);
         }
       }
     }
@@ -209,13 +153,13 @@ test('pad: constant, reflect and edge, float32 and int32, zero pads', { skip }, 
   const want = new Float32Array(5 * 6);
   jsBackend.pad(x, [3, 4], [[1, 1], [1, 1]], 'constant', NaN, want);
   const out = junk(30, 'float32');
-  k.pad(up(x), [3, 4], [[1, 1], [1, 1]], 'constant', NaN, out);
-  same(await read(out), want, 'pad NaN constant');
+  k.pad(upload(x), [3, 4], [[1, 1], [1, 1]], 'constant', NaN, out);
+  assertSame(await download(out), want, 'pad NaN constant');
   const want2 = new Int32Array(3 * 5);
   jsBackend.pad(new Int32Array(0), [3, 0], [[0, 0], [2, 3]], 'constant', 9, want2);
   const out2 = junk(15, 'int32');
-  k.pad(up(new Int32Array(0)), [3, 0], [[0, 0], [2, 3]], 'constant', 9, out2);
-  same(await read(out2), want2, 'pad of an empty axis');
+  k.pad(upload(new Int32Array(0)), [3, 0], [[0, 0], [2, 3]], 'constant', 9, out2);
+  assertSame(await download(out2), want2, 'pad of an empty axis');
 });
 
 test('padGrad: constant, reflect and edge, zero pads', { skip }, async () => {
@@ -224,16 +168,16 @@ test('padGrad: constant, reflect and edge, zero pads', { skip }, async () => {
     for (const mode of ['constant', 'reflect', 'edge'] as PadMode[]) {
       for (const [shape, pads] of PAD_CASES) {
         const outShape = shape.map((n, i) => n + (pads[i] as [number, number])[0] + (pads[i] as [number, number])[1]);
-        const dy = randomData(size(outShape), dtype, 51);
-        const want = host(size(shape), dtype);
+        const dy = randomData(sizeOf(outShape), dtype, 51);
+        const want = hostArray(sizeOf(shape), dtype);
         if (dtype === 'float32') jsBackend.padGrad(dy, shape, pads, mode, want);
         else jsBackend.padGrad(dy as unknown as Float32Array, shape, pads, mode, want as unknown as Float32Array);
-        const out = junk(size(shape), dtype);
-        k.padGrad(up(dy), shape, pads, mode, out);
+        const out = junk(sizeOf(shape), dtype);
+        k.padGrad(upload(dy), shape, pads, mode, out);
         const what = `padGrad ${dtype} ${mode} [${shape}] pads ${JSON.stringify(pads)}`;
         // One axis at a time: with several padded axes the float32 sums are grouped differently.
-        if (dtype === 'float32') close(await read(out), want, 1e-5, what);
-        else same(await read(out), want, what);
+        if (dtype === 'float32') assertClose(await download(out), want, 1e-5, what);
+        else assertSame(await download(out), want, what);
       }
     }
   }
@@ -252,18 +196,18 @@ test('gather: repeated and negative indices, float32 and int32', { skip }, async
       const x = randomData(outer * n * inner, dtype, 61);
       const indices = Int32Array.from(idx);
       const total = outer * idx.length * inner;
-      const want = host(total, dtype);
+      const want = hostArray(total, dtype);
       jsBackend.gather(x, outer, n, inner, indices, want);
       const out = junk(total, dtype);
-      k.gather(up(x), outer, n, inner, up(indices), out);
-      same(await read(out), want, `gather ${dtype} ${outer}x${n}x${inner} [${idx}]`);
+      k.gather(upload(x), outer, n, inner, upload(indices), out);
+      assertSame(await download(out), want, `gather ${dtype} ${outer}x${n}x${inner} [${idx}]`);
     }
   }
   // Out-of-range indices (a RangeError in the reference) give rows of zeros.
   const x = randomData(2 * 3 * 4, 'float32', 62);
   const out = junk(2 * 3 * 4, 'float32');
-  k.gather(up(x), 2, 3, 4, up(Int32Array.of(3, -4, 1)), out);
-  const got = await read(out);
+  k.gather(upload(x), 2, 3, 4, upload(Int32Array.of(3, -4, 1)), out);
+  const got = await download(out);
   for (let o = 0; o < 2; o++) {
     for (let j = 0; j < 3; j++) {
       for (let q = 0; q < 4; q++) {
@@ -288,18 +232,18 @@ test('scatterAdd: repeated and negative indices add up (same order as the refere
     for (const [outer, n, inner, idx] of cases) {
       const dy = randomData(outer * idx.length * inner, dtype, 72);
       const indices = Int32Array.from(idx);
-      const want = host(outer * n * inner, dtype);
+      const want = hostArray(outer * n * inner, dtype);
       jsBackend.scatterAdd(dy as Float32Array, outer, n, inner, indices, want as Float32Array);
       const out = junk(outer * n * inner, dtype);
-      k.scatterAdd(up(dy), outer, n, inner, up(indices), out);
-      same(await read(out), want, `scatterAdd ${dtype} ${outer}x${n}x${inner} (${idx.length} indices)`);
+      k.scatterAdd(upload(dy), outer, n, inner, upload(indices), out);
+      assertSame(await download(out), want, `scatterAdd ${dtype} ${outer}x${n}x${inner} (${idx.length} indices)`);
     }
   }
   // Out-of-range indices (a RangeError in the reference) contribute nothing.
   const dy = Float32Array.from({ length: 4 }, (_, i) => i + 1);
   const out = junk(3, 'float32');
-  k.scatterAdd(up(dy), 1, 3, 1, up(Int32Array.of(5, 2, -4, -1)), out);
-  same(await read(out), Float32Array.of(0, 0, 6), 'scatterAdd out of range');
+  k.scatterAdd(upload(dy), 1, 3, 1, upload(Int32Array.of(5, 2, -4, -1)), out);
+  assertSame(await download(out), Float32Array.of(0, 0, 6), 'scatterAdd out of range');
 });
 
 test('tile', { skip }, async () => {
@@ -315,13 +259,13 @@ test('tile', { skip }, async () => {
   ];
   for (const dtype of DTYPES) {
     for (const [shape, reps] of cases) {
-      const x = randomData(size(shape), dtype, 81);
-      const n = size(shape) * size(reps);
-      const want = host(n, dtype);
+      const x = randomData(sizeOf(shape), dtype, 81);
+      const n = sizeOf(shape) * sizeOf(reps);
+      const want = hostArray(n, dtype);
       jsBackend.tile(x, shape, reps, want);
       const out = junk(n, dtype);
-      k.tile(up(x), shape, reps, out);
-      same(await read(out), want, `tile ${dtype} [${shape}] reps [${reps}]`);
+      k.tile(upload(x), shape, reps, out);
+      assertSame(await download(out), want, `tile ${dtype} [${shape}] reps [${reps}]`);
     }
   }
 });
@@ -340,8 +284,8 @@ test('oneHot: out-of-range indices give all-off rows', { skip }, async () => {
     const want = new Float32Array(idx.length * depth);
     jsBackend.oneHot(indices, depth, on, off, want);
     const out = junk(want.length, 'float32');
-    k.oneHot(up(indices), depth, on, off, out);
-    same(await read(out), want, `oneHot depth ${depth} on ${on} off ${off}`);
+    k.oneHot(upload(indices), depth, on, off, out);
+    assertSame(await download(out), want, `oneHot depth ${depth} on ${on} off ${off}`);
   }
 });
 
@@ -382,15 +326,15 @@ test('pool2d and pool2dGrad: max (ties, NaN) and avg with padding, strides, dila
           const want = new Float32Array(nOut);
           jsBackend.pool2d(x, want, info);
           const out = junk(nOut, 'float32');
-          kern.pool2d(up(x), out, info);
-          if (mode === 'max') same(await read(out), want, what);
-          else close(await read(out), want, 1e-5, what); // the reference sums in float64
+          kern.pool2d(upload(x), out, info);
+          if (mode === 'max') assertSame(await download(out), want, what);
+          else assertClose(await download(out), want, 1e-5, what); // the reference sums in float64
           const wantDx = new Float32Array(nIn);
           jsBackend.pool2dGrad(x, dy, wantDx, info);
           const dx = junk(nIn, 'float32');
-          kern.pool2dGrad(up(x), up(dy), dx, info);
-          if (mode === 'max') same(await read(dx), wantDx, `${what} grad`);
-          else close(await read(dx), wantDx, 1e-5, `${what} grad`); // the reference divides in float64
+          kern.pool2dGrad(upload(x), upload(dy), dx, info);
+          if (mode === 'max') assertSame(await download(dx), wantDx, `${what} grad`);
+          else assertClose(await download(dx), wantDx, 1e-5, `${what} grad`); // the reference divides in float64
         }
       }
     }
@@ -418,17 +362,17 @@ test('resize2d and resize2dGrad: nearest and bilinear with each flag', { skip },
         const want = new Float32Array(nOut);
         jsBackend.resize2d(x, want, info);
         const out = junk(nOut, 'float32');
-        kern.resize2d(up(x), out, info);
-        const got = await read(out);
+        kern.resize2d(upload(x), out, info);
+        const got = await download(out);
         // The reference forms the weights and products in float64.
-        if (method === 'nearest') same(got, want, what);
-        else close(got, want, 1e-5, what);
+        if (method === 'nearest') assertSame(got, want, what);
+        else assertClose(got, want, 1e-5, what);
         const wantDx = new Float32Array(nIn);
         jsBackend.resize2dGrad(dy, wantDx, info);
         const dx = junk(nIn, 'float32');
-        kern.resize2dGrad(up(dy), dx, info);
+        kern.resize2dGrad(upload(dy), dx, info);
         // Gathered per input pixel: the sums are grouped by row then column, not in output order.
-        close(await read(dx), wantDx, 1e-5, `${what} grad`);
+        assertClose(await download(dx), wantDx, 1e-5, `${what} grad`);
       }
     }
   }
@@ -443,7 +387,7 @@ test('dropout masks are bit-identical to the reference', { skip }, async () => {
         jsBackend.dropoutMask(want, rate, seed);
         const out = junk(n, 'float32');
         kern.dropoutMask(out, rate, seed);
-        const got = await read(out);
+        const got = await download(out);
         assert.deepEqual(got, want, `mask size ${n} rate ${rate} seed ${seed}`);
         const dropped = got.filter((v) => v === 0).length / n;
         assert.ok(Math.abs(dropped - rate) < 0.03, `dropped fraction ${dropped} for rate ${rate}`);
@@ -456,6 +400,6 @@ test('dropout masks are bit-identical to the reference', { skip }, async () => {
     jsBackend.dropoutMask(want, rate, 99);
     const out = junk(777, 'float32');
     kern.dropoutMask(out, rate, 99);
-    assert.deepEqual(await read(out), want, `mask rate ${rate}`);
+    assert.deepEqual(await download(out), want, `mask rate ${rate}`);
   }
 });

@@ -5,7 +5,6 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { TypedArray } from '../src/tensor/dtype.js';
 import type { RnnCell, RnnInfo, UpdateHyper, UpdateRule } from '../src/backends/interface.js';
 import { jsBackend } from '../src/backends/js/index.js';
 import { rnnGates, rnnOutputSize, rnnReserveSize } from '../src/backends/js/rnn.js';
@@ -13,49 +12,15 @@ import type { GpuBuffer } from '../src/backends/webgpu/runtime.js';
 import { optimizerKernels } from '../src/backends/webgpu/optimizers.js';
 import { rnnKernels } from '../src/backends/webgpu/rnn.js';
 import { testGpu, gpuFailure } from './helpers/webgpu.js';
+import { assertClose, rng, upload } from './helpers/gpu-compare.js';
 import { unavailable } from './helpers/oracle.js';
 
 const skip = unavailable(testGpu === null && `no WebGPU adapter: ${gpuFailure}`);
-
-/** mulberry32: a small seeded generator. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function uniform(r: () => number, n: number, lo: number, hi: number): Float32Array {
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * r();
   return out;
-}
-
-/** |gpu − js| ≤ rtol·(|js| + mean|js|) elementwise; NaN only where js has NaN. */
-function close(what: string, gpu: TypedArray, js: TypedArray, rtol: number): void {
-  assert.equal(gpu.length, js.length, `${what}: length`);
-  let mean = 0;
-  for (let i = 0; i < js.length; i++) mean += Math.abs(js[i]);
-  mean = js.length > 0 ? mean / js.length : 0;
-  for (let i = 0; i < js.length; i++) {
-    const g = gpu[i];
-    const j = js[i];
-    if (Number.isNaN(j) && Number.isNaN(g)) continue;
-    if (!(Math.abs(g - j) <= rtol * (Math.abs(j) + mean))) {
-      assert.fail(`${what}[${i}]: gpu ${g}, js ${j} (mean |js| ${mean}, rtol ${rtol})`);
-    }
-  }
-}
-
-function upload(data: TypedArray): GpuBuffer {
-  const gpu = testGpu!;
-  const h = gpu.memory.alloc(data instanceof Int32Array ? 'int32' : 'float32', data.length);
-  gpu.memory.write(h, data);
-  return h;
 }
 
 // ---- optimizers ----------------------------------------------------------------------
@@ -127,8 +92,8 @@ test('webgpu applyUpdate matches the js reference for every rule and variant ove
         gpu.memory.free(gG);
       }
       const what = `${c.rule} (${c.name}), n=${n}`;
-      close(`${what}: param`, await gpu.memory.read(gP), param, OPT_RTOL);
-      for (let s = 0; s < c.slots; s++) close(`${what}: slot ${s}`, await gpu.memory.read(gS[s]), slots[s], OPT_RTOL);
+      assertClose(await gpu.memory.read(gP), param, OPT_RTOL, `${what}: param`);
+      for (let s = 0; s < c.slots; s++) assertClose(await gpu.memory.read(gS[s]), slots[s], OPT_RTOL, `${what}: slot ${s}`);
       gpu.memory.free(gP);
       gS.forEach((h) => gpu.memory.free(h));
     }
@@ -241,11 +206,11 @@ async function checkRnn(c: RnnCase, seed: number): Promise<void> {
   const gY = gpu.memory.alloc('float32', ySize);
   const gRes = gpu.memory.alloc('float32', rSize);
   k.rnnForward(info, gXw, gK, gBias, gH0, gC0, gMask, gY, gRes);
-  close(`${what}: y`, await gpu.memory.read(gY), y, RNN_RTOL);
-  close(`${what}: reserve`, await gpu.memory.read(gRes), reserve, RNN_RTOL);
+  assertClose(await gpu.memory.read(gY), y, RNN_RTOL, `${what}: y`);
+  assertClose(await gpu.memory.read(gRes), reserve, RNN_RTOL, `${what}: reserve`);
   const gY2 = gpu.memory.alloc('float32', ySize);
   k.rnnForward(info, gXw, gK, gBias, gH0, gC0, gMask, gY2, null);
-  close(`${what}: y (inference)`, await gpu.memory.read(gY2), y, RNN_RTOL);
+  assertClose(await gpu.memory.read(gY2), y, RNN_RTOL, `${what}: y (inference)`);
 
   // Backward from the reference's reserve (the GPU reserve was compared above).
   const dy = uniform(r, ySize, -1, 1);
@@ -267,11 +232,11 @@ async function checkRnn(c: RnnCase, seed: number): Promise<void> {
     dc0: lstm ? gpu.memory.alloc('float32', B * U) : null,
   };
   k.rnnBackward(info, gDy, gK, gMask, gReserve, gg);
-  close(`${what}: dxw`, await gpu.memory.read(gg.dxw), g.dxw, RNN_RTOL);
-  close(`${what}: dKernel`, await gpu.memory.read(gg.dKernel), g.dKernel, RNN_RTOL);
-  close(`${what}: dh0`, await gpu.memory.read(gg.dh0), g.dh0, RNN_RTOL);
-  if (g.dBias && gg.dBias) close(`${what}: dBias`, await gpu.memory.read(gg.dBias), g.dBias, RNN_RTOL);
-  if (g.dc0 && gg.dc0) close(`${what}: dc0`, await gpu.memory.read(gg.dc0), g.dc0, RNN_RTOL);
+  assertClose(await gpu.memory.read(gg.dxw), g.dxw, RNN_RTOL, `${what}: dxw`);
+  assertClose(await gpu.memory.read(gg.dKernel), g.dKernel, RNN_RTOL, `${what}: dKernel`);
+  assertClose(await gpu.memory.read(gg.dh0), g.dh0, RNN_RTOL, `${what}: dh0`);
+  if (g.dBias && gg.dBias) assertClose(await gpu.memory.read(gg.dBias), g.dBias, RNN_RTOL, `${what}: dBias`);
+  if (g.dc0 && gg.dc0) assertClose(await gpu.memory.read(gg.dc0), g.dc0, RNN_RTOL, `${what}: dc0`);
 
   for (const h of [gXw, gK, gBias, gH0, gC0, gMask, gY, gRes, gY2, gDy, gReserve, ...Object.values(gg)]) if (h) gpu.memory.free(h);
 }
@@ -300,12 +265,12 @@ test('webgpu rnn kernels: larger rows (units past a workgroup), empty time, null
   jsBackend.rnnForward(info, new Float32Array(0), uniform(r, 36, -1, 1), null, h0, c0, null, y, new Float32Array(0));
   const gY = gpu.memory.alloc('float32', y.length);
   k.rnnForward(info, gpu.memory.alloc('float32', 0), upload(uniform(r, 36, -1, 1)), null, upload(h0), upload(c0), null, gY, gpu.memory.alloc('float32', 0));
-  close('time 0: y', await gpu.memory.read(gY), y, 0);
+  assertClose(await gpu.memory.read(gY), y, 0, 'time 0: y');
   const dy = uniform(r, y.length, -1, 1);
   const gg = { dxw: gpu.memory.alloc('float32', 0), dKernel: gpu.memory.alloc('float32', 36), dBias: null, dh0: gpu.memory.alloc('float32', 6), dc0: null };
   k.rnnBackward(info, upload(dy), upload(uniform(r, 36, -1, 1)), null, gpu.memory.alloc('float32', 0), gg);
-  close('time 0: dKernel', await gpu.memory.read(gg.dKernel), new Float32Array(36), 0);
-  close('time 0: dh0', await gpu.memory.read(gg.dh0), dy.subarray(6, 12), 0);
+  assertClose(await gpu.memory.read(gg.dKernel), new Float32Array(36), 0, 'time 0: dKernel');
+  assertClose(await gpu.memory.read(gg.dh0), dy.subarray(6, 12), 0, 'time 0: dh0');
 });
 
 test('webgpu rnn kernels reject handles of the wrong size', { skip }, () => {

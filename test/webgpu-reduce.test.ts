@@ -5,7 +5,6 @@
  * the split over several workgroups), odd sizes, empty axes, NaNs and ties.
  */
 import { test } from 'node:test';
-import assert from 'node:assert/strict';
 import { gpuFailure, testGpu } from './helpers/webgpu.js';
 import { unavailable } from './helpers/oracle.js';
 import { jsBackend } from '../src/backends/js/index.js';
@@ -13,7 +12,7 @@ import { reduceKernels } from '../src/backends/webgpu/reduce.js';
 import { normKernels } from '../src/backends/webgpu/norm.js';
 import type { Gpu, GpuBuffer } from '../src/backends/webgpu/runtime.js';
 import type { EpilogueActivation, ReduceOp } from '../src/backends/interface.js';
-import type { TypedArray } from '../src/tensor/dtype.js';
+import { assertClose, floatsOf, intsOf, upload } from './helpers/gpu-compare.js';
 
 const skip = unavailable(testGpu === null && `no WebGPU adapter: ${gpuFailure}`);
 
@@ -40,62 +39,8 @@ const ARITH = 1e-4;
 const PROD = 1e-3;
 const TRANSCENDENTAL = 1e-3;
 
-/** mulberry32: a small seeded generator. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function floats(n: number, seed: number, f: (u: number, i: number) => number): Float32Array {
-  const r = rng(seed);
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = f(r(), i);
-  return a;
-}
-
-function ints(n: number, seed: number, f: (u: number, i: number) => number): Int32Array {
-  const r = rng(seed);
-  const a = new Int32Array(n);
-  for (let i = 0; i < n; i++) a[i] = f(r(), i);
-  return a;
-}
-
-function up(gpu: Gpu, a: TypedArray): GpuBuffer {
-  const h = gpu.memory.alloc(a instanceof Int32Array ? 'int32' : 'float32', a.length);
-  gpu.memory.write(h, a);
-  return h;
-}
-
 function out(gpu: Gpu, dtype: 'float32' | 'int32', n: number): GpuBuffer {
   return gpu.memory.alloc(dtype, n);
-}
-
-function same(a: number, b: number): boolean {
-  return a === b || (Number.isNaN(a) && Number.isNaN(b));
-}
-
-/** Checks the GPU result against the reference (ints exactly, floats within rtol). */
-function check(got: TypedArray, want: TypedArray, rtol: number, what: string): void {
-  assert.equal(got.length, want.length, `${what}: length`);
-  if (want instanceof Int32Array) {
-    for (let i = 0; i < want.length; i++) if (got[i] !== want[i]) assert.fail(`${what}: [${i}] = ${got[i]}, want ${want[i]}`);
-    return;
-  }
-  let mean = 0;
-  for (const v of want) if (Number.isFinite(v)) mean += Math.abs(v);
-  mean /= Math.max(1, want.length);
-  for (let i = 0; i < want.length; i++) {
-    const g = got[i] as number;
-    const w = want[i] as number;
-    if (same(g, w)) continue;
-    if (!Number.isFinite(w) || !(Math.abs(g - w) <= rtol * (Math.abs(w) + mean))) assert.fail(`${what}: [${i}] = ${g}, want ${w} (rtol ${rtol})`);
-  }
 }
 
 const label = (s: readonly number[]): string => `[${s.join(', ')}]`;
@@ -104,22 +49,22 @@ const label = (s: readonly number[]): string => `[${s.join(', ')}]`;
 function floatData(size: number, seed: number, kind: 'plain' | 'prod' | 'nan' | 'ties'): Float32Array {
   switch (kind) {
     case 'plain':
-      return floats(size, seed, (u) => 2 * u - 0.75);
+      return floatsOf(size, seed, (u) => 2 * u - 0.75);
     case 'prod':
-      return floats(size, seed, (u) => 1 + 0.02 * (u - 0.5));
+      return floatsOf(size, seed, (u) => 1 + 0.02 * (u - 0.5));
     case 'nan':
-      return floats(size, seed, (u, i) => (i % 997 === 13 ? NaN : 2 * u - 1));
+      return floatsOf(size, seed, (u, i) => (i % 997 === 13 ? NaN : 2 * u - 1));
     case 'ties':
       // Few distinct values (many ties), signed zeros, a NaN now and then.
-      return floats(size, seed, (u, i) => (i % 1499 === 777 ? NaN : u < 0.05 ? -0 : Math.floor(u * 5) - 2));
+      return floatsOf(size, seed, (u, i) => (i % 1499 === 777 ? NaN : u < 0.05 ? -0 : Math.floor(u * 5) - 2));
   }
 }
 
 /** Int data: full-range values for sums (wrapping like the reference), ±1 for products. */
 function intData(size: number, seed: number, op: string, n: number): Int32Array {
-  if (op === 'prod') return ints(size, seed, (u) => (n <= 12 ? Math.floor(u * 7) - 3 : u < 0.5 ? -1 : 1));
-  if (op === 'sum') return ints(size, seed, (u) => Math.floor(u * 4294967296) - 2147483648);
-  return ints(size, seed, (u) => Math.floor(u * 2001) - 1000);
+  if (op === 'prod') return intsOf(size, seed, (u) => (n <= 12 ? Math.floor(u * 7) - 3 : u < 0.5 ? -1 : 1));
+  if (op === 'sum') return intsOf(size, seed, (u) => Math.floor(u * 4294967296) - 2147483648);
+  return intsOf(size, seed, (u) => Math.floor(u * 2001) - 1000);
 }
 
 test('reduce: sum, mean, prod, max, min on float32 and int32', { skip }, async () => {
@@ -140,8 +85,8 @@ test('reduce: sum, mean, prod, max, min on float32 and int32', { skip }, async (
           const want = dtype === 'int32' ? new Int32Array(outer * inner) : new Float32Array(outer * inner);
           jsBackend.reduce(op, x, want, outer, n, inner);
           const o = out(gpu, dtype, outer * inner);
-          k.reduce(op, up(gpu, x), o, outer, n, inner);
-          check(await gpu.memory.read(o), want, op === 'prod' ? PROD : ARITH, `reduce ${op} ${dtype} ${kind} ${label([outer, n, inner])}`);
+          k.reduce(op, upload(x), o, outer, n, inner);
+          assertClose(await gpu.memory.read(o), want, op === 'prod' ? PROD : ARITH, `reduce ${op} ${dtype} ${kind} ${label([outer, n, inner])}`);
         }
       }
     }
@@ -156,12 +101,12 @@ test('argReduce: first extreme, NaN wins, ties, float32 and int32', { skip }, as
     for (const op of ['argmax', 'argmin'] as const) {
       for (const kind of ['plain', 'ties', 'int'] as const) {
         const size = outer * n * inner;
-        const x = kind === 'int' ? ints(size, seed++, (u) => Math.floor(u * 9) - 4) : floatData(size, seed++, kind);
+        const x = kind === 'int' ? intsOf(size, seed++, (u) => Math.floor(u * 9) - 4) : floatData(size, seed++, kind);
         const want = new Int32Array(outer * inner);
         jsBackend.argReduce(op, x, want, outer, n, inner);
         const o = out(gpu, 'int32', outer * inner);
-        k.argReduce(op, up(gpu, x), o, outer, n, inner);
-        check(await gpu.memory.read(o), want, 0, `${op} ${kind} ${label([outer, n, inner])}`);
+        k.argReduce(op, upload(x), o, outer, n, inner);
+        assertClose(await gpu.memory.read(o), want, 0, `${op} ${kind} ${label([outer, n, inner])}`);
       }
     }
   }
@@ -176,14 +121,14 @@ test('cumulative: sum and prod, exclusive and reverse, float32 and int32', { ski
       for (const dtype of ['float32', 'int32'] as const) {
         const size = outer * n * inner;
         const x = dtype === 'int32' ? intData(size, seed++, op, n) : floatData(size, seed++, op === 'prod' ? 'prod' : 'plain');
-        const xh = up(gpu, x);
+        const xh = upload(x);
         for (const exclusive of [false, true]) {
           for (const reverse of [false, true]) {
             const want = dtype === 'int32' ? new Int32Array(size) : new Float32Array(size);
             jsBackend.cumulative(op, x, want, outer, n, inner, exclusive, reverse);
             const o = out(gpu, dtype, size);
             k.cumulative(op, xh, o, outer, n, inner, exclusive, reverse);
-            check(await gpu.memory.read(o), want, op === 'prod' ? PROD : ARITH, `cum${op} ${dtype} excl=${exclusive} rev=${reverse} ${label([outer, n, inner])}`);
+            assertClose(await gpu.memory.read(o), want, op === 'prod' ? PROD : ARITH, `cum${op} ${dtype} excl=${exclusive} rev=${reverse} ${label([outer, n, inner])}`);
           }
         }
       }
@@ -197,20 +142,20 @@ test('softmax and logSoftmax, and their gradients', { skip }, async () => {
   let seed = 300;
   for (const [outer, n, inner] of SHAPES) {
     const size = outer * n * inner;
-    const x = floats(size, seed++, (u) => 6 * u - 3);
-    const dy = floats(size, seed++, (u) => 2 * u - 1);
+    const x = floatsOf(size, seed++, (u) => 6 * u - 3);
+    const dy = floatsOf(size, seed++, (u) => 2 * u - 1);
     for (const log of [false, true]) {
       const what = `${log ? 'logSoftmax' : 'softmax'} ${label([outer, n, inner])}`;
       const y = new Float32Array(size);
       jsBackend.softmax(x, y, outer, n, inner, log);
       const yh = out(gpu, 'float32', size);
-      k.softmax(up(gpu, x), yh, outer, n, inner, log);
-      check(await gpu.memory.read(yh), y, TRANSCENDENTAL, what);
+      k.softmax(upload(x), yh, outer, n, inner, log);
+      assertClose(await gpu.memory.read(yh), y, TRANSCENDENTAL, what);
       const dx = new Float32Array(size);
       jsBackend.softmaxGrad(y, dy, dx, outer, n, inner, log);
       const dxh = out(gpu, 'float32', size);
-      k.softmaxGrad(up(gpu, y), up(gpu, dy), dxh, outer, n, inner, log);
-      check(await gpu.memory.read(dxh), dx, log ? TRANSCENDENTAL : ARITH, `${what} grad`);
+      k.softmaxGrad(upload(y), upload(dy), dxh, outer, n, inner, log);
+      assertClose(await gpu.memory.read(dxh), dx, log ? TRANSCENDENTAL : ARITH, `${what} grad`);
     }
   }
 });
@@ -233,19 +178,19 @@ test('batchNorm with and without offset and scale', { skip }, async () => {
   let seed = 400;
   for (const [outer, c, inner] of BN_SHAPES) {
     const size = outer * c * inner;
-    const x = floats(size, seed++, (u) => 4 * u - 1);
-    const mean = floats(c, seed++, (u) => 2 * u - 0.5);
-    const variance = floats(c, seed++, (u) => 2 * u + 0.05);
-    const offset = floats(c, seed++, (u) => u - 0.5);
-    const scale = floats(c, seed++, (u) => 2 * u - 1);
-    const xh = up(gpu, x);
-    const [mh, vh, oh, sh] = [mean, variance, offset, scale].map((a) => up(gpu, a)) as [GpuBuffer, GpuBuffer, GpuBuffer, GpuBuffer];
+    const x = floatsOf(size, seed++, (u) => 4 * u - 1);
+    const mean = floatsOf(c, seed++, (u) => 2 * u - 0.5);
+    const variance = floatsOf(c, seed++, (u) => 2 * u + 0.05);
+    const offset = floatsOf(c, seed++, (u) => u - 0.5);
+    const scale = floatsOf(c, seed++, (u) => 2 * u - 1);
+    const xh = upload(x);
+    const [mh, vh, oh, sh] = [mean, variance, offset, scale].map(upload) as [GpuBuffer, GpuBuffer, GpuBuffer, GpuBuffer];
     for (const [useOffset, useScale] of [[false, false], [true, false], [false, true], [true, true]] as const) {
       const want = new Float32Array(size);
       jsBackend.batchNorm(x, mean, variance, useOffset ? offset : null, useScale ? scale : null, want, 1e-3, outer, c, inner);
       const yh = out(gpu, 'float32', size);
       k.batchNorm(xh, mh, vh, useOffset ? oh : null, useScale ? sh : null, yh, 1e-3, outer, c, inner);
-      check(await gpu.memory.read(yh), want, ARITH, `batchNorm offset=${useOffset} scale=${useScale} ${label([outer, c, inner])}`);
+      assertClose(await gpu.memory.read(yh), want, ARITH, `batchNorm offset=${useOffset} scale=${useScale} ${label([outer, c, inner])}`);
     }
   }
 });
@@ -256,19 +201,19 @@ test('batchNormGrad with and without scale', { skip }, async () => {
   let seed = 500;
   for (const [outer, c, inner] of [...BN_SHAPES, [0, 3, 4] as const]) {
     const size = outer * c * inner;
-    const x = floats(size, seed++, (u) => 4 * u - 1);
-    const dy = floats(size, seed++, (u) => 2 * u - 0.7);
-    const mean = floats(c, seed++, (u) => 2 * u - 0.5);
-    const variance = floats(c, seed++, (u) => 2 * u + 0.05);
-    const scale = floats(c, seed++, (u) => 2 * u - 1);
-    const [xh, dyh, mh, vh, sh] = [x, dy, mean, variance, scale].map((a) => up(gpu, a)) as [GpuBuffer, GpuBuffer, GpuBuffer, GpuBuffer, GpuBuffer];
+    const x = floatsOf(size, seed++, (u) => 4 * u - 1);
+    const dy = floatsOf(size, seed++, (u) => 2 * u - 0.7);
+    const mean = floatsOf(c, seed++, (u) => 2 * u - 0.5);
+    const variance = floatsOf(c, seed++, (u) => 2 * u + 0.05);
+    const scale = floatsOf(c, seed++, (u) => 2 * u - 1);
+    const [xh, dyh, mh, vh, sh] = [x, dy, mean, variance, scale].map(upload) as [GpuBuffer, GpuBuffer, GpuBuffer, GpuBuffer, GpuBuffer];
     for (const useScale of [false, true]) {
       const want = { dx: new Float32Array(size), dMean: new Float32Array(c), dVariance: new Float32Array(c), dScale: new Float32Array(c), dOffset: new Float32Array(c) };
       jsBackend.batchNormGrad(x, mean, variance, useScale ? scale : null, dy, want, 1e-3, outer, c, inner);
       const got = { dx: out(gpu, 'float32', size), dMean: out(gpu, 'float32', c), dVariance: out(gpu, 'float32', c), dScale: out(gpu, 'float32', c), dOffset: out(gpu, 'float32', c) };
       k.batchNormGrad(xh, mh, vh, useScale ? sh : null, dyh, got, 1e-3, outer, c, inner);
       for (const name of ['dx', 'dMean', 'dVariance', 'dScale', 'dOffset'] as const) {
-        check(await gpu.memory.read(got[name]), want[name], ARITH, `batchNormGrad ${name} scale=${useScale} ${label([outer, c, inner])}`);
+        assertClose(await gpu.memory.read(got[name]), want[name], ARITH, `batchNormGrad ${name} scale=${useScale} ${label([outer, c, inner])}`);
       }
     }
   }
@@ -282,9 +227,9 @@ test('biasActivationGrad linear and relu', { skip }, async () => {
   for (const [rows, channels] of shapes) {
     const size = rows * channels;
     // y ≤ 0 (where relu blocks the gradient) a third of the time, exact zeros and a NaN included.
-    const y = floats(size, seed++, (u, i) => (i % 1009 === 5 ? NaN : u < 0.1 ? 0 : 3 * u - 1));
-    const dy = floats(size, seed++, (u) => 2 * u - 0.6);
-    const [yh, dyh] = [up(gpu, y), up(gpu, dy)];
+    const y = floatsOf(size, seed++, (u, i) => (i % 1009 === 5 ? NaN : u < 0.1 ? 0 : 3 * u - 1));
+    const dy = floatsOf(size, seed++, (u) => 2 * u - 0.6);
+    const [yh, dyh] = [upload(y), upload(dy)];
     for (const activation of ['linear', 'relu'] as EpilogueActivation[]) {
       const dpre = new Float32Array(size);
       const dbias = new Float32Array(channels);
@@ -292,8 +237,8 @@ test('biasActivationGrad linear and relu', { skip }, async () => {
       const [dph, dbh] = [out(gpu, 'float32', size), out(gpu, 'float32', channels)];
       k.biasActivationGrad(yh, dyh, dph, dbh, channels, activation);
       const what = `biasActivationGrad ${activation} ${label([rows, channels])}`;
-      check(await gpu.memory.read(dph), dpre, 0, `${what} dpre`);
-      check(await gpu.memory.read(dbh), dbias, ARITH, `${what} dbias`);
+      assertClose(await gpu.memory.read(dph), dpre, 0, `${what} dpre`);
+      assertClose(await gpu.memory.read(dbh), dbias, ARITH, `${what} dbias`);
     }
   }
 });

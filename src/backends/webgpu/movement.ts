@@ -19,8 +19,41 @@ import { type Gpu, type GpuBuffer, groups1d, wgslType } from './runtime.js';
 
 const WG = 256;
 
-const ENTRY = `@compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32)`;
+/** Storage bindings 1, 2, … (0 holds the parameters): the `read` ones, then the `read_write` ones. */
+function bindings(read: readonly string[], readWrite: readonly string[]): string {
+  const vars = [...read.map((v) => `read> ${v}`), ...readWrite.map((v) => `read_write> ${v}`)];
+  return vars.map((v, k) => `@group(0) @binding(${k + 1}) var<storage, ${v};`).join('\n');
+}
+
+/**
+ * A kernel of one invocation per element i < word 0 (dispatched with groups1d(word 0, WG)):
+ * `decls` (its bindings, helper functions), then `body`, which runs for each i in range.
+ */
+function perElementSrc(decls: string, body: string): string {
+  return /* wgsl */ `
+${decls}
+@compute @workgroup_size(${WG})
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let i = flat(wid, nwg, lid, ${WG}u);
+  if (i >= pu(0u)) { return; }
+${body}
+}`;
+}
+
+/**
+ * WGSL splitting element i of an `[outer, rows, inner]` view (inner: word 1) into its
+ * outer index o, its `row` along the middle axis, and its inner index q.
+ */
+function splitRows(row: string, rows: string): string {
+  return `let inner = pu(1u);
+  let q = i % inner;
+  let t = i / inner;
+  let ${row} = t % ${rows};
+  let o = t / ${rows};`;
+}
+
+/** Raw words in (X), raw words out (Y). */
+const WORDS_X_Y = bindings(['X: array<u32>'], ['Y: array<u32>']);
 
 function product(dims: readonly number[]): number {
   let n = 1;
@@ -66,12 +99,7 @@ function collapse(dims: readonly number[], strides: readonly number[]): { dims: 
   return { dims: d, strides: s };
 }
 
-const STRIDED_SRC = /* wgsl */ `
-@group(0) @binding(1) var<storage, read> X: array<u32>;
-@group(0) @binding(2) var<storage, read_write> Y: array<u32>;
-${ENTRY} {
-  let i = flat(wid, nwg, lid, ${WG}u);
-  if (i >= pu(0u)) { return; }
+const STRIDED_SRC = perElementSrc(WORDS_X_Y, /* wgsl */ `
   let rank = pu(1u);
   var rem = i;
   var src = pu(2u);
@@ -80,16 +108,10 @@ ${ENTRY} {
     src = src + (rem % d) * pu(2u + rank + k);
     rem = rem / d;
   }
-  Y[i] = X[src];
-}`;
+  Y[i] = X[src];`);
 
 /** Params of padded constant writes: words 0..3 = total, rank, mode, constant bits; then out dims, in dims, before pads. */
-const PAD_SRC = /* wgsl */ `
-@group(0) @binding(1) var<storage, read> X: array<u32>;
-@group(0) @binding(2) var<storage, read_write> Y: array<u32>;
-${ENTRY} {
-  let i = flat(wid, nwg, lid, ${WG}u);
-  if (i >= pu(0u)) { return; }
+const PAD_SRC = perElementSrc(WORDS_X_Y, /* wgsl */ `
   let rank = pu(1u);
   let mode = pu(2u);
   var rem = i;
@@ -117,8 +139,7 @@ ${ENTRY} {
     Y[i] = pu(3u);
   } else {
     Y[i] = X[src];
-  }
-}`;
+  }`);
 
 /**
  * One axis of padGrad: dy viewed as `[outer, outN, inner]` summed onto `[outer, n, inner]`.
@@ -126,21 +147,14 @@ ${ENTRY} {
  * in increasing position along the axis, as the reference does.
  */
 function padGradAxisSrc(t: string): string {
-  return /* wgsl */ `
-@group(0) @binding(1) var<storage, read> S: array<${t}>;
-@group(0) @binding(2) var<storage, read_write> D: array<${t}>;
-${ENTRY} {
-  let i = flat(wid, nwg, lid, ${WG}u);
-  if (i >= pu(0u)) { return; }
-  let inner = pu(1u);
+  return perElementSrc(bindings([`S: array<${t}>`], [`D: array<${t}>`]), /* wgsl */ `
   let n = pi(2u);
   let before = pi(3u);
   let outN = n + before + pi(4u);
   let mode = pu(5u);
-  let q = i % inner;
-  let t = i / inner;
-  let a = i32(t % u32(n));
-  let base = (t / u32(n)) * u32(outN);
+  ${splitRows('r', 'u32(n)')}
+  let a = i32(r);
+  let base = o * u32(outN);
   var acc = ${t}(0);
   if (mode == 1u && a >= 1 && a <= before) {
     acc = acc + S[(base + u32(before - a)) * inner + q];
@@ -158,42 +172,25 @@ ${ENTRY} {
   if (mode == 1u && a <= n - 2 && c >= before + n && c < outN) {
     acc = acc + S[(base + u32(c)) * inner + q];
   }
-  D[i] = acc;
-}`;
+  D[i] = acc;`);
 }
 
-const CONCAT_SRC = /* wgsl */ `
-@group(0) @binding(1) var<storage, read> X: array<u32>;
-@group(0) @binding(2) var<storage, read_write> Y: array<u32>;
-${ENTRY} {
-  let i = flat(wid, nwg, lid, ${WG}u);
-  if (i >= pu(0u)) { return; }
+const CONCAT_SRC = perElementSrc(WORDS_X_Y, /* wgsl */ `
   let w = pu(1u);
-  Y[(i / w) * pu(2u) + pu(3u) + i % w] = X[i];
-}`;
+  Y[(i / w) * pu(2u) + pu(3u) + i % w] = X[i];`);
 
 /** Words: total, inner, n, k (indices). */
-const GATHER_SRC = /* wgsl */ `
-@group(0) @binding(1) var<storage, read> X: array<u32>;
-@group(0) @binding(2) var<storage, read> I: array<i32>;
-@group(0) @binding(3) var<storage, read_write> Y: array<u32>;
-${ENTRY} {
-  let i = flat(wid, nwg, lid, ${WG}u);
-  if (i >= pu(0u)) { return; }
-  let inner = pu(1u);
+const GATHER_SRC = perElementSrc(bindings(['X: array<u32>', 'I: array<i32>'], ['Y: array<u32>']), /* wgsl */ `
   let n = pi(2u);
   let k = pu(3u);
-  let q = i % inner;
-  let t = i / inner;
-  let j = t % k;
+  ${splitRows('j', 'k')}
   var v = I[j];
   if (v < 0) { v = v + n; }
   if (v >= 0 && v < n) {
-    Y[i] = X[((t / k) * u32(n) + u32(v)) * inner + q];
+    Y[i] = X[(o * u32(n) + u32(v)) * inner + q];
   } else {
     Y[i] = 0u;
-  }
-}`;
+  }`);
 
 /**
  * scatterAdd, step 1, one invocation per row r of the n rows: counts the valid indices
@@ -201,19 +198,14 @@ ${ENTRY} {
  * indices equal to r, in increasing order, into its stretch of L. R[2r], R[2r+1] = start, count.
  * Words: n, k.
  */
-const SCATTER_ROWS_SRC = /* wgsl */ `
-@group(0) @binding(1) var<storage, read> I: array<i32>;
-@group(0) @binding(2) var<storage, read_write> R: array<u32>;
-@group(0) @binding(3) var<storage, read_write> L: array<u32>;
+const SCATTER_ROWS_SRC = perElementSrc(`${bindings(['I: array<i32>'], ['R: array<u32>', 'L: array<u32>'])}
 fn norm(v: i32, n: i32) -> i32 {
   var u = v;
   if (u < 0) { u = u + n; }
   return select(-1, u, u >= 0 && u < n);
-}
-${ENTRY} {
-  let r = flat(wid, nwg, lid, ${WG}u);
+}`, /* wgsl */ `
+  let r = i;
   let n = pi(0u);
-  if (r >= u32(n)) { return; }
   let k = pu(1u);
   let ri = i32(r);
   var below = 0u;
@@ -233,64 +225,44 @@ ${ENTRY} {
         at = at + 1u;
       }
     }
-  }
-}`;
+  }`);
 
 /** scatterAdd, step 2, one invocation per output element: sums its row's dy rows in index order. Words: total, inner, n, k. */
 function scatterSumSrc(t: string): string {
-  return /* wgsl */ `
-@group(0) @binding(1) var<storage, read> DY: array<${t}>;
-@group(0) @binding(2) var<storage, read> R: array<u32>;
-@group(0) @binding(3) var<storage, read> L: array<u32>;
-@group(0) @binding(4) var<storage, read_write> OUT: array<${t}>;
-${ENTRY} {
-  let i = flat(wid, nwg, lid, ${WG}u);
-  if (i >= pu(0u)) { return; }
-  let inner = pu(1u);
+  return perElementSrc(bindings([`DY: array<${t}>`, 'R: array<u32>', 'L: array<u32>'], [`OUT: array<${t}>`]), /* wgsl */ `
   let n = pu(2u);
   let k = pu(3u);
-  let q = i % inner;
-  let t = i / inner;
-  let r = t % n;
-  let o = t / n;
+  ${splitRows('r', 'n')}
   let start = R[2u * r];
   let end = start + R[2u * r + 1u];
   var acc = ${t}(0);
   for (var p = start; p < end; p = p + 1u) {
     acc = acc + DY[(o * k + L[p]) * inner + q];
   }
-  OUT[i] = acc;
-}`;
+  OUT[i] = acc;`);
 }
 
 /** Words: total, depth, on bits, off bits. */
-const ONE_HOT_SRC = /* wgsl */ `
-@group(0) @binding(1) var<storage, read> I: array<i32>;
-@group(0) @binding(2) var<storage, read_write> Y: array<u32>;
-${ENTRY} {
-  let i = flat(wid, nwg, lid, ${WG}u);
-  if (i >= pu(0u)) { return; }
+const ONE_HOT_SRC = perElementSrc(bindings(['I: array<i32>'], ['Y: array<u32>']), /* wgsl */ `
   let depth = pu(1u);
-  Y[i] = select(pu(3u), pu(2u), I[i / depth] == i32(i % depth));
-}`;
+  Y[i] = select(pu(3u), pu(2u), I[i / depth] == i32(i % depth));`);
 
 /**
  * The data movement kernels over GPU buffers. Every kernel runs one invocation per
  * output element (workgroups of 256, a flat 2-D grid), except scatterAdd (see there).
  */
 export function movementKernels(gpu: Gpu): Pick<Backend<GpuBuffer>, 'transpose' | 'slice' | 'concat' | 'pad' | 'padGrad' | 'gather' | 'scatterAdd' | 'tile' | 'oneHot'> {
+  /** Dispatches a perElementSrc kernel over the `ints[0]` elements (nothing when there are none). */
+  const perElement = (key: string, source: () => string, buffers: readonly GpuBuffer[], ints: readonly number[]): void => {
+    gpu.run({ key, source, buffers, ints, groups: groups1d(ints[0] as number, WG) });
+  };
+
   /** out[i] = x[offset + Σ coordₖ(i) · strides[k]] over the output dims (row-major). */
   const strided = (x: GpuBuffer, offset: number, dims: readonly number[], strides: readonly number[], out: GpuBuffer): void => {
     const total = product(dims);
     if (total === 0) return;
     const c = collapse(dims, strides);
-    gpu.run({
-      key: 'move.strided',
-      source: () => STRIDED_SRC,
-      buffers: [x, out],
-      ints: [total, c.dims.length, offset, ...c.dims, ...c.strides],
-      groups: groups1d(total, WG),
-    });
+    perElement('move.strided', () => STRIDED_SRC, [x, out], [total, c.dims.length, offset, ...c.dims, ...c.strides]);
   };
 
   return {
@@ -313,29 +285,16 @@ export function movementKernels(gpu: Gpu): Pick<Backend<GpuBuffer>, 'transpose' 
       let col = 0;
       xs.forEach((x, i) => {
         const w = widths[i] as number;
-        gpu.run({
-          key: 'move.concat',
-          source: () => CONCAT_SRC,
-          buffers: [x, out],
-          ints: [outer * w, w, total, col],
-          groups: groups1d(outer * w, WG),
-        });
+        perElement('move.concat', () => CONCAT_SRC, [x, out], [outer * w, w, total, col]);
         col += w;
       });
     },
 
     /** One invocation per output element: maps each coordinate back (constant, reflection, edge). */
     pad(x, shape, pads, mode, value, out) {
-      const outDims = shape.map((n, i) => n + (pads[i] as readonly [number, number])[0] + (pads[i] as readonly [number, number])[1]);
-      const total = product(outDims);
-      if (total === 0) return;
-      gpu.run({
-        key: 'move.pad',
-        source: () => PAD_SRC,
-        buffers: [x, out],
-        ints: [total, shape.length, padModeCode(mode), constantBits(value, out.dtype), ...outDims, ...shape, ...pads.map((p) => p[0])],
-        groups: groups1d(total, WG),
-      });
+      const outDims = paddedShape(shape, pads);
+      const ints = [product(outDims), shape.length, padModeCode(mode), constantBits(value, out.dtype), ...outDims, ...shape, ...pads.map((p) => p[0])];
+      perElement('move.pad', () => PAD_SRC, [x, out], ints);
     },
 
     /**
@@ -346,7 +305,7 @@ export function movementKernels(gpu: Gpu): Pick<Backend<GpuBuffer>, 'transpose' 
      * differ from the reference's output-order sum.
      */
     padGrad(dy, xShape, pads, mode, dx) {
-      const outShape = xShape.map((n, i) => n + (pads[i] as readonly [number, number])[0] + (pads[i] as readonly [number, number])[1]);
+      const outShape = paddedShape(xShape, pads);
       const padded = xShape.map((_, i) => i).filter((i) => (pads[i] as readonly [number, number])[0] + (pads[i] as readonly [number, number])[1] > 0);
       if (mode === 'constant' || padded.length === 0) {
         const strides = stridesOf(outShape);
@@ -365,15 +324,7 @@ export function movementKernels(gpu: Gpu): Pick<Backend<GpuBuffer>, 'transpose' 
         const inner = product(cur.slice(axis + 1));
         const last = step === padded.length - 1;
         const dst = last ? dx : gpu.memory.alloc(dx.dtype, total);
-        if (total > 0) {
-          gpu.run({
-            key: `move.padGrad.${t}`,
-            source: () => padGradAxisSrc(t),
-            buffers: [src, dst],
-            ints: [total, inner, n, before, after, padModeCode(mode)],
-            groups: groups1d(total, WG),
-          });
-        }
+        perElement(`move.padGrad.${t}`, () => padGradAxisSrc(t), [src, dst], [total, inner, n, before, after, padModeCode(mode)]);
         if (src !== dy) gpu.memory.free(src);
         src = dst;
       }
@@ -382,15 +333,7 @@ export function movementKernels(gpu: Gpu): Pick<Backend<GpuBuffer>, 'transpose' 
     /** One invocation per output element; an index outside [-n, n) gives a row of zeros. */
     gather(x, outer, n, inner, indices, out) {
       const k = indices.size;
-      const total = outer * k * inner;
-      if (total === 0) return;
-      gpu.run({
-        key: 'move.gather',
-        source: () => GATHER_SRC,
-        buffers: [x, indices, out],
-        ints: [total, inner, n, k],
-        groups: groups1d(total, WG),
-      });
+      perElement('move.gather', () => GATHER_SRC, [x, indices, out], [outer * k * inner, inner, n, k]);
     },
 
     /**
@@ -406,21 +349,9 @@ export function movementKernels(gpu: Gpu): Pick<Backend<GpuBuffer>, 'transpose' 
       if (total === 0) return;
       const rows = gpu.memory.alloc('int32', 2 * n);
       const list = gpu.memory.alloc('int32', k);
-      gpu.run({
-        key: 'move.scatterRows',
-        source: () => SCATTER_ROWS_SRC,
-        buffers: [indices, rows, list],
-        ints: [n, k],
-        groups: groups1d(n, WG),
-      });
+      perElement('move.scatterRows', () => SCATTER_ROWS_SRC, [indices, rows, list], [n, k]);
       const t = wgslType(out.dtype);
-      gpu.run({
-        key: `move.scatterSum.${t}`,
-        source: () => scatterSumSrc(t),
-        buffers: [dy, rows, list, out],
-        ints: [total, inner, n, k],
-        groups: groups1d(total, WG),
-      });
+      perElement(`move.scatterSum.${t}`, () => scatterSumSrc(t), [dy, rows, list, out], [total, inner, n, k]);
       gpu.memory.free(rows);
       gpu.memory.free(list);
     },
@@ -439,17 +370,14 @@ export function movementKernels(gpu: Gpu): Pick<Backend<GpuBuffer>, 'transpose' 
 
     /** One invocation per output element. */
     oneHot(indices, depth, onValue, offValue, out) {
-      const total = indices.size * depth;
-      if (total === 0) return;
-      gpu.run({
-        key: 'move.oneHot',
-        source: () => ONE_HOT_SRC,
-        buffers: [indices, out],
-        ints: [total, depth, constantBits(onValue, out.dtype), constantBits(offValue, out.dtype)],
-        groups: groups1d(total, WG),
-      });
+      perElement('move.oneHot', () => ONE_HOT_SRC, [indices, out], [indices.size * depth, depth, constantBits(onValue, out.dtype), constantBits(offValue, out.dtype)]);
     },
   };
+}
+
+/** The shape of `shape` padded by `pads` ([before, after] per axis). */
+function paddedShape(shape: Shape, pads: readonly (readonly [number, number])[]): number[] {
+  return shape.map((n, i) => n + (pads[i] as readonly [number, number])[0] + (pads[i] as readonly [number, number])[1]);
 }
 
 function padModeCode(mode: PadMode): number {

@@ -19,8 +19,24 @@ import { type Gpu, type GpuBuffer, groups1d } from './runtime.js';
 
 const WG = 256;
 
-const ENTRY = `@compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32)`;
+/** A kernel of one invocation per element g < word 0: `decls` (bindings, functions), then `body` for each g in range. */
+function perElementSrc(decls: string, body: string): string {
+  return /* wgsl */ `
+${decls}
+@compute @workgroup_size(${WG})
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let g = flat(wid, nwg, lid, ${WG}u);
+  if (g >= pu(0u)) { return; }
+${body}
+}`;
+}
+
+/** WGSL statements splitting `p`, a pixel of an NHWC tensor with images of h × w, into n, `y`, `x`. */
+function pixelOf(y: string, x: string, h: string, w: string): string {
+  return `let ${x} = p % ${w};
+  let ${y} = (p / ${w}) % ${h};
+  let n = p / (${w} * ${h});`;
+}
 
 /**
  * Geometry words shared by the pooling shaders: 0 total, 1 batch, 2 inH, 3 inW, 4 C,
@@ -32,8 +48,10 @@ function poolWords(total: number, info: Pool2DInfo): number[] {
   return [total, batch, inH, inW, channels, outH, outW, kH, kW, strideH, strideW, dilationH, dilationW, padTop, padLeft, padBottom, padRight, countIncludePad ? 1 : 0];
 }
 
+const IS_NAN = /* wgsl */ `fn isNan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }`;
+
 const POOL_COMMON = /* wgsl */ `
-fn isNan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }
+${IS_NAN}
 /** Taps of window (oh, ow) that count toward an average (avgDivisor of the reference). */
 fn divisor(oh: i32, ow: i32) -> i32 {
   let inH = pi(2u); let inW = pi(3u);
@@ -57,12 +75,20 @@ fn divisor(oh: i32, ow: i32) -> i32 {
 }
 `;
 
-/** Forward pooling, one invocation per output element; `max` picks the variant. */
-function poolSrc(max: boolean): string {
-  const body = max
-    ? /* wgsl */ `
-  var acc = pf(18u); // -Infinity (a constant expression cannot hold it)
-  var nan = false;
+/** Geometry words of a pooling kernel over element g: its channel c and pixel p. */
+const POOL_ELEMENT = /* wgsl */ `
+  let inH = pi(2u); let inW = pi(3u); let C = pi(4u);
+  let outH = pi(5u); let outW = pi(6u); let kH = pi(7u); let kW = pi(8u);
+  let c = i32(g % u32(C));
+  let p = i32(g / u32(C));`;
+
+/**
+ * Decodes output element g into (n, oh, ow, c), then runs `visit` for each in-bounds tap
+ * (kh, kw) of its window, in window order, with the tap's value v of X.
+ */
+function windowTaps(visit: string): string {
+  return /* wgsl */ `${POOL_ELEMENT}
+  ${pixelOf('oh', 'ow', 'outH', 'outW')}
   for (var kh = 0; kh < kH; kh = kh + 1) {
     let ih = oh * pi(9u) - pi(13u) + kh * pi(11u);
     if (ih < 0 || ih >= inH) { continue; }
@@ -70,45 +96,33 @@ function poolSrc(max: boolean): string {
       let iw = ow * pi(10u) - pi(14u) + kw * pi(12u);
       if (iw < 0 || iw >= inW) { continue; }
       let v = X[((n * inH + ih) * inW + iw) * C + c];
-      if (isNan(v)) {
+      ${visit}
+    }
+  }`;
+}
+
+/** Forward pooling, one invocation per output element; `max` picks the variant. */
+function poolSrc(max: boolean): string {
+  const body = max
+    ? /* wgsl */ `
+  var acc = pf(18u); // -Infinity (a constant expression cannot hold it)
+  var nan = false;
+  ${windowTaps(`if (isNan(v)) {
         nan = true;
         acc = v;
       } else if (!nan && v > acc) {
         acc = v;
-      }
-    }
-  }
-  Y[i] = acc;`
+      }`)}
+  Y[g] = acc;`
     : /* wgsl */ `
   var acc = 0.0;
-  for (var kh = 0; kh < kH; kh = kh + 1) {
-    let ih = oh * pi(9u) - pi(13u) + kh * pi(11u);
-    if (ih < 0 || ih >= inH) { continue; }
-    for (var kw = 0; kw < kW; kw = kw + 1) {
-      let iw = ow * pi(10u) - pi(14u) + kw * pi(12u);
-      if (iw < 0 || iw >= inW) { continue; }
-      acc = acc + X[((n * inH + ih) * inW + iw) * C + c];
-    }
-  }
+  ${windowTaps('acc = acc + v;')}
   let d = divisor(oh, ow);
-  Y[i] = select(0.0, acc / f32(d), d > 0);`;
-  return /* wgsl */ `
+  Y[g] = select(0.0, acc / f32(d), d > 0);`;
+  return perElementSrc(`
 @group(0) @binding(1) var<storage, read> X: array<f32>;
 @group(0) @binding(2) var<storage, read_write> Y: array<f32>;
-${POOL_COMMON}
-${ENTRY} {
-  let g = flat(wid, nwg, lid, ${WG}u);
-  if (g >= pu(0u)) { return; }
-  let i = g;
-  let inH = pi(2u); let inW = pi(3u); let C = pi(4u);
-  let outH = pi(5u); let outW = pi(6u); let kH = pi(7u); let kW = pi(8u);
-  let c = i32(g % u32(C));
-  let p = i32(g / u32(C));
-  let ow = p % outW;
-  let oh = (p / outW) % outH;
-  let n = p / (outW * outH);
-  ${body}
-}`;
+${POOL_COMMON}`, body);
 }
 
 /**
@@ -116,37 +130,17 @@ ${ENTRY} {
  * receives its gradient, chosen as the reference does (the first in-bounds tap, then any
  * strictly greater one), or -1 for a window without taps.
  */
-const ARGMAX_SRC = /* wgsl */ `
+const ARGMAX_SRC = perElementSrc(`
 @group(0) @binding(1) var<storage, read> X: array<f32>;
 @group(0) @binding(2) var<storage, read_write> W: array<i32>;
-fn isNan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }
-${ENTRY} {
-  let g = flat(wid, nwg, lid, ${WG}u);
-  if (g >= pu(0u)) { return; }
-  let inH = pi(2u); let inW = pi(3u); let C = pi(4u);
-  let outH = pi(5u); let outW = pi(6u); let kH = pi(7u); let kW = pi(8u);
-  let c = i32(g % u32(C));
-  let p = i32(g / u32(C));
-  let ow = p % outW;
-  let oh = (p / outW) % outH;
-  let n = p / (outW * outH);
+${IS_NAN}`, /* wgsl */ `
   var best = 0.0;
   var pick = -1;
-  for (var kh = 0; kh < kH; kh = kh + 1) {
-    let ih = oh * pi(9u) - pi(13u) + kh * pi(11u);
-    if (ih < 0 || ih >= inH) { continue; }
-    for (var kw = 0; kw < kW; kw = kw + 1) {
-      let iw = ow * pi(10u) - pi(14u) + kw * pi(12u);
-      if (iw < 0 || iw >= inW) { continue; }
-      let v = X[((n * inH + ih) * inW + iw) * C + c];
-      if (pick < 0 || (!isNan(v) && !isNan(best) && v > best)) {
+  ${windowTaps(`if (pick < 0 || (!isNan(v) && !isNan(best) && v > best)) {
         best = v;
         pick = kh * kW + kw;
-      }
-    }
-  }
-  W[g] = pick;
-}`;
+      }`)}
+  W[g] = pick;`);
 
 /**
  * Pool gradient, one invocation per input element: visits the windows that contain it in
@@ -164,20 +158,10 @@ function poolGradSrc(max: boolean): string {
     ? `if (W[o] == kh * kW + kw) { acc = acc + DY[o]; }`
     : `let d = divisor(oh, ow);
         if (d > 0) { acc = acc + DY[o] / f32(d); }`;
-  return /* wgsl */ `
-${decl}
-${POOL_COMMON}
-${ENTRY} {
-  let g = flat(wid, nwg, lid, ${WG}u);
-  if (g >= pu(0u)) { return; }
-  let inH = pi(2u); let inW = pi(3u); let C = pi(4u);
-  let outH = pi(5u); let outW = pi(6u); let kH = pi(7u); let kW = pi(8u);
+  return perElementSrc(`${decl}
+${POOL_COMMON}`, /* wgsl */ `${POOL_ELEMENT}
+  ${pixelOf('ih', 'iw', 'inH', 'inW')}
   let sH = pi(9u); let sW = pi(10u);
-  let c = i32(g % u32(C));
-  let p = i32(g / u32(C));
-  let iw = p % inW;
-  let ih = (p / inW) % inH;
-  let n = p / (inW * inH);
   var acc = 0.0;
   for (var kh = kH - 1; kh >= 0; kh = kh - 1) {
     let th = ih + pi(13u) - kh * pi(11u);
@@ -193,8 +177,7 @@ ${ENTRY} {
       ${add}
     }
   }
-  DX[g] = acc;
-}`;
+  DX[g] = acc;`);
 }
 
 /** Source taps and weight of each output position along one axis (resizeAxis of the reference, in float64). */
@@ -253,23 +236,21 @@ function invertAxis(a: Axis, inN: number): { offsets: number[]; outs: number[]; 
   return { offsets, outs, weights };
 }
 
+/** Geometry words of a resize kernel over element g: its channel c and pixel p. */
+const RESIZE_ELEMENT = /* wgsl */ `
+  let inH = pu(1u); let inW = pu(2u); let C = pu(3u); let outH = pu(4u); let outW = pu(5u);
+  let c = g % C;
+  let p = g / C;`;
+
 /**
  * Forward resize, one invocation per output element, with the reference's taps and tap
  * order. Words: 0 total, 1 inH, 2 inW, 3 C, 4 outH, 5 outW, then i0y, i1y (outH each),
  * i0x, i1x (outW each); floats after them: w1y (outH), w1x (outW).
  */
-const RESIZE_SRC = /* wgsl */ `
+const RESIZE_SRC = perElementSrc(`
 @group(0) @binding(1) var<storage, read> X: array<f32>;
-@group(0) @binding(2) var<storage, read_write> Y: array<f32>;
-${ENTRY} {
-  let g = flat(wid, nwg, lid, ${WG}u);
-  if (g >= pu(0u)) { return; }
-  let inH = pu(1u); let inW = pu(2u); let C = pu(3u); let outH = pu(4u); let outW = pu(5u);
-  let c = g % C;
-  let p = g / C;
-  let x = p % outW;
-  let y = (p / outW) % outH;
-  let n = p / (outW * outH);
+@group(0) @binding(2) var<storage, read_write> Y: array<f32>;`, /* wgsl */ `${RESIZE_ELEMENT}
+  ${pixelOf('y', 'x', 'outH', 'outW')}
   let wBase = 6u + 2u * outH + 2u * outW;
   let wy = pf(wBase + y);
   let wx = pf(wBase + outH + x);
@@ -281,27 +262,18 @@ ${ENTRY} {
   if (wx != 0.0) { acc = acc + (1.0 - wy) * wx * X[(row0 + x1) * C + c]; }
   if (wy != 0.0) { acc = acc + wy * (1.0 - wx) * X[(row1 + x0) * C + c]; }
   if (wy != 0.0 && wx != 0.0) { acc = acc + wy * wx * X[(row1 + x1) * C + c]; }
-  Y[g] = acc;
-}`;
+  Y[g] = acc;`);
 
 /**
  * Resize gradient, one invocation per input element, summing over the output pixels whose
  * taps include it (per-axis inverse tables). Words: 0 total, 1 inH, 2 inW, 3 C, 4 outH,
  * 5 outW, 6..11 word offsets of offY (inH + 1), outY, offX (inW + 1), outX, wY, wX.
  */
-const RESIZE_GRAD_SRC = /* wgsl */ `
+const RESIZE_GRAD_SRC = perElementSrc(`
 @group(0) @binding(1) var<storage, read> DY: array<f32>;
-@group(0) @binding(2) var<storage, read_write> DX: array<f32>;
-${ENTRY} {
-  let g = flat(wid, nwg, lid, ${WG}u);
-  if (g >= pu(0u)) { return; }
-  let inH = pu(1u); let inW = pu(2u); let C = pu(3u); let outH = pu(4u); let outW = pu(5u);
+@group(0) @binding(2) var<storage, read_write> DX: array<f32>;`, /* wgsl */ `${RESIZE_ELEMENT}
+  ${pixelOf('iy', 'ix', 'inH', 'inW')}
   let offY = pu(6u); let outY = pu(7u); let offX = pu(8u); let outX = pu(9u); let wY = pu(10u); let wX = pu(11u);
-  let c = g % C;
-  let p = g / C;
-  let ix = p % inW;
-  let iy = (p / inW) % inH;
-  let n = p / (inW * inH);
   var acc = 0.0;
   let xs = pu(offX + ix);
   let xe = pu(offX + ix + 1u);
@@ -312,24 +284,21 @@ ${ENTRY} {
       acc = acc + wy * pf(wX + b) * DY[(row + pu(outX + b)) * C + c];
     }
   }
-  DX[g] = acc;
-}`;
+  DX[g] = acc;`);
 
 /** Pooling and resize kernels over GPU buffers (float32 NHWC); parallelisation on each kernel. */
 export function poolKernels(gpu: Gpu): Pick<Backend<GpuBuffer>, 'pool2d' | 'pool2dGrad' | 'resize2d' | 'resize2dGrad'> {
+  /** Dispatches a perElementSrc kernel over the `ints[0]` elements (nothing when there are none). */
+  const perElement = (key: string, source: () => string, buffers: readonly GpuBuffer[], ints: readonly number[], floats: readonly number[] = []): void => {
+    gpu.run({ key, source, buffers, ints, floats, groups: groups1d(ints[0] as number, WG) });
+  };
+
   return {
     /** One invocation per output element looping over its window. */
     pool2d(x, y, info) {
       const total = info.batch * info.outH * info.outW * info.channels;
       const max = info.mode === 'max';
-      gpu.run({
-        key: `pool.${info.mode}`,
-        source: () => poolSrc(max),
-        buffers: [x, y],
-        ints: poolWords(total, info),
-        floats: max ? [-Infinity] : [],
-        groups: groups1d(total, WG),
-      });
+      perElement(`pool.${info.mode}`, () => poolSrc(max), [x, y], poolWords(total, info), max ? [-Infinity] : []);
     },
 
     /**
@@ -343,29 +312,11 @@ export function poolKernels(gpu: Gpu): Pick<Backend<GpuBuffer>, 'pool2d' | 'pool
       const inTotal = info.batch * info.inH * info.inW * info.channels;
       if (info.mode === 'max') {
         const where = gpu.memory.alloc('int32', outTotal);
-        gpu.run({
-          key: 'pool.argmax',
-          source: () => ARGMAX_SRC,
-          buffers: [x, where],
-          ints: poolWords(outTotal, info),
-          groups: groups1d(outTotal, WG),
-        });
-        gpu.run({
-          key: 'pool.maxGrad',
-          source: () => poolGradSrc(true),
-          buffers: [where, dy, dx],
-          ints: poolWords(inTotal, info),
-          groups: groups1d(inTotal, WG),
-        });
+        perElement('pool.argmax', () => ARGMAX_SRC, [x, where], poolWords(outTotal, info));
+        perElement('pool.maxGrad', () => poolGradSrc(true), [where, dy, dx], poolWords(inTotal, info));
         gpu.memory.free(where);
       } else {
-        gpu.run({
-          key: 'pool.avgGrad',
-          source: () => poolGradSrc(false),
-          buffers: [dy, dx],
-          ints: poolWords(inTotal, info),
-          groups: groups1d(inTotal, WG),
-        });
+        perElement('pool.avgGrad', () => poolGradSrc(false), [dy, dx], poolWords(inTotal, info));
       }
     },
 
@@ -376,14 +327,7 @@ export function poolKernels(gpu: Gpu): Pick<Backend<GpuBuffer>, 'pool2d' | 'pool
       if (total === 0) return;
       const ay = resizeAxis(inH, outH, info);
       const ax = resizeAxis(inW, outW, info);
-      gpu.run({
-        key: 'pool.resize',
-        source: () => RESIZE_SRC,
-        buffers: [x, y],
-        ints: [total, inH, inW, channels, outH, outW, ...ay.i0, ...ay.i1, ...ax.i0, ...ax.i1],
-        floats: [...ay.w1, ...ax.w1],
-        groups: groups1d(total, WG),
-      });
+      perElement('pool.resize', () => RESIZE_SRC, [x, y], [total, inH, inW, channels, outH, outW, ...ay.i0, ...ay.i1, ...ax.i0, ...ax.i1], [...ay.w1, ...ax.w1]);
     },
 
     /** One invocation per input element, gathering from the output pixels that sample it. */
@@ -400,14 +344,8 @@ export function poolKernels(gpu: Gpu): Pick<Backend<GpuBuffer>, 'pool2d' | 'pool
       const outX = offX + ix.offsets.length;
       const wY = outX + ix.outs.length;
       const wX = wY + iy.weights.length;
-      gpu.run({
-        key: 'pool.resizeGrad',
-        source: () => RESIZE_GRAD_SRC,
-        buffers: [dy, dx],
-        ints: [total, inH, inW, channels, outH, outW, offY, outY, offX, outX, wY, wX, ...iy.offsets, ...iy.outs, ...ix.offsets, ...ix.outs],
-        floats: [...iy.weights, ...ix.weights],
-        groups: groups1d(total, WG),
-      });
+      const ints = [total, inH, inW, channels, outH, outW, offY, outY, offX, outX, wY, wX, ...iy.offsets, ...iy.outs, ...ix.offsets, ...ix.outs];
+      perElement('pool.resizeGrad', () => RESIZE_GRAD_SRC, [dy, dx], ints, [...iy.weights, ...ix.weights]);
     },
   };
 }
