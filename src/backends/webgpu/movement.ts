@@ -1,5 +1,5 @@
 import type { Backend, PadMode, Shape } from '../interface.js';
-import { type Gpu, type GpuBuffer, groups1d, wgslType } from './runtime.js';
+import { type Gpu, type GpuBuffer, ELEMENT_WG, groups1d, perElementSource, wgslType } from './runtime.js';
 
 /**
  * Data movement kernels of the WebGPU backend: transpose, slice, concat, pad, padGrad,
@@ -17,7 +17,8 @@ import { type Gpu, type GpuBuffer, groups1d, wgslType } from './runtime.js';
  * out of bounds.
  */
 
-const WG = 256;
+/** A per-element kernel (runtime.ts) whose element index is `i`. */
+const perElement = (decls: string, body: string): string => perElementSource(decls, body, 'i');
 
 /** Storage bindings 1, 2, … (0 holds the parameters): the `read` ones, then the `read_write` ones. */
 function bindings(read: readonly string[], readWrite: readonly string[]): string {
@@ -25,20 +26,6 @@ function bindings(read: readonly string[], readWrite: readonly string[]): string
   return vars.map((v, k) => `@group(0) @binding(${k + 1}) var<storage, ${v};`).join('\n');
 }
 
-/**
- * A kernel of one invocation per element i < word 0 (dispatched with groups1d(word 0, WG)):
- * `decls` (its bindings, helper functions), then `body`, which runs for each i in range.
- */
-function perElementSrc(decls: string, body: string): string {
-  return /* wgsl */ `
-${decls}
-@compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let i = flat(wid, nwg, lid, ${WG}u);
-  if (i >= pu(0u)) { return; }
-${body}
-}`;
-}
 
 /**
  * WGSL splitting element i of an `[outer, rows, inner]` view (inner: word 1) into its
@@ -99,7 +86,7 @@ function collapse(dims: readonly number[], strides: readonly number[]): { dims: 
   return { dims: d, strides: s };
 }
 
-const STRIDED_SRC = perElementSrc(WORDS_X_Y, /* wgsl */ `
+const STRIDED_SRC = perElement(WORDS_X_Y, /* wgsl */ `
   let rank = pu(1u);
   var rem = i;
   var src = pu(2u);
@@ -111,7 +98,7 @@ const STRIDED_SRC = perElementSrc(WORDS_X_Y, /* wgsl */ `
   Y[i] = X[src];`);
 
 /** Params of padded constant writes: words 0..3 = total, rank, mode, constant bits; then out dims, in dims, before pads. */
-const PAD_SRC = perElementSrc(WORDS_X_Y, /* wgsl */ `
+const PAD_SRC = perElement(WORDS_X_Y, /* wgsl */ `
   let rank = pu(1u);
   let mode = pu(2u);
   var rem = i;
@@ -147,7 +134,7 @@ const PAD_SRC = perElementSrc(WORDS_X_Y, /* wgsl */ `
  * in increasing position along the axis, as the reference does.
  */
 function padGradAxisSrc(t: string): string {
-  return perElementSrc(bindings([`S: array<${t}>`], [`D: array<${t}>`]), /* wgsl */ `
+  return perElement(bindings([`S: array<${t}>`], [`D: array<${t}>`]), /* wgsl */ `
   let n = pi(2u);
   let before = pi(3u);
   let outN = n + before + pi(4u);
@@ -175,12 +162,12 @@ function padGradAxisSrc(t: string): string {
   D[i] = acc;`);
 }
 
-const CONCAT_SRC = perElementSrc(WORDS_X_Y, /* wgsl */ `
+const CONCAT_SRC = perElement(WORDS_X_Y, /* wgsl */ `
   let w = pu(1u);
   Y[(i / w) * pu(2u) + pu(3u) + i % w] = X[i];`);
 
 /** Words: total, inner, n, k (indices). */
-const GATHER_SRC = perElementSrc(bindings(['X: array<u32>', 'I: array<i32>'], ['Y: array<u32>']), /* wgsl */ `
+const GATHER_SRC = perElement(bindings(['X: array<u32>', 'I: array<i32>'], ['Y: array<u32>']), /* wgsl */ `
   let n = pi(2u);
   let k = pu(3u);
   ${splitRows('j', 'k')}
@@ -198,7 +185,7 @@ const GATHER_SRC = perElementSrc(bindings(['X: array<u32>', 'I: array<i32>'], ['
  * indices equal to r, in increasing order, into its stretch of L. R[2r], R[2r+1] = start, count.
  * Words: n, k.
  */
-const SCATTER_ROWS_SRC = perElementSrc(`${bindings(['I: array<i32>'], ['R: array<u32>', 'L: array<u32>'])}
+const SCATTER_ROWS_SRC = perElement(`${bindings(['I: array<i32>'], ['R: array<u32>', 'L: array<u32>'])}
 fn norm(v: i32, n: i32) -> i32 {
   var u = v;
   if (u < 0) { u = u + n; }
@@ -229,7 +216,7 @@ fn norm(v: i32, n: i32) -> i32 {
 
 /** scatterAdd, step 2, one invocation per output element: sums its row's dy rows in index order. Words: total, inner, n, k. */
 function scatterSumSrc(t: string): string {
-  return perElementSrc(bindings([`DY: array<${t}>`, 'R: array<u32>', 'L: array<u32>'], [`OUT: array<${t}>`]), /* wgsl */ `
+  return perElement(bindings([`DY: array<${t}>`, 'R: array<u32>', 'L: array<u32>'], [`OUT: array<${t}>`]), /* wgsl */ `
   let n = pu(2u);
   let k = pu(3u);
   ${splitRows('r', 'n')}
@@ -243,7 +230,7 @@ function scatterSumSrc(t: string): string {
 }
 
 /** Words: total, depth, on bits, off bits. */
-const ONE_HOT_SRC = perElementSrc(bindings(['I: array<i32>'], ['Y: array<u32>']), /* wgsl */ `
+const ONE_HOT_SRC = perElement(bindings(['I: array<i32>'], ['Y: array<u32>']), /* wgsl */ `
   let depth = pu(1u);
   Y[i] = select(pu(3u), pu(2u), I[i / depth] == i32(i % depth));`);
 
@@ -254,7 +241,7 @@ const ONE_HOT_SRC = perElementSrc(bindings(['I: array<i32>'], ['Y: array<u32>'])
 export function movementKernels(gpu: Gpu): Pick<Backend<GpuBuffer>, 'transpose' | 'slice' | 'concat' | 'pad' | 'padGrad' | 'gather' | 'scatterAdd' | 'tile' | 'oneHot'> {
   /** Dispatches a perElementSrc kernel over the `ints[0]` elements (nothing when there are none). */
   const perElement = (key: string, source: () => string, buffers: readonly GpuBuffer[], ints: readonly number[]): void => {
-    gpu.run({ key, source, buffers, ints, groups: groups1d(ints[0] as number, WG) });
+    gpu.run({ key, source, buffers, ints, groups: groups1d(ints[0] as number, ELEMENT_WG) });
   };
 
   /** out[i] = x[offset + Σ coordₖ(i) · strides[k]] over the output dims (row-major). */

@@ -1,6 +1,6 @@
 import type { Backend } from '../interface.js';
 import { type Binding, HEAD, runReduction } from './reduce.js';
-import { type Gpu, type GpuBuffer, groups1d } from './runtime.js';
+import { type Gpu, type GpuBuffer, ELEMENT_WG, groups1d, perElementSource } from './runtime.js';
 
 /**
  * Batch normalization and the bias + activation backward of the webgpu backend. The
@@ -10,8 +10,6 @@ import { type Gpu, type GpuBuffer, groups1d } from './runtime.js';
  * workgroups), accumulating in f32 where the js reference uses float64.
  */
 
-const WG = 256;
-const MAIN_SIGNATURE = '@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32';
 
 /** The normalization kernels of the webgpu backend. */
 export function normKernels(gpu: Gpu): Pick<Backend<GpuBuffer>, 'batchNorm' | 'batchNormGrad' | 'biasActivationGrad'> {
@@ -32,27 +30,25 @@ export function normKernels(gpu: Gpu): Pick<Backend<GpuBuffer>, 'batchNorm' | 'b
         source: () => {
           let b = 4;
           const decl = (name: string, rw = false): string => `@group(0) @binding(${b++}) var<storage, ${rw ? 'read_write' : 'read'}> ${name}: array<f32>;`;
-          return /* wgsl */ `
+          return perElementSource(
+            /* wgsl */ `
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> mean: array<f32>;
 @group(0) @binding(3) var<storage, read> variance: array<f32>;
 ${offset !== null ? decl('offset') : ''}
 ${scale !== null ? decl('scale') : ''}
-${decl('y', true)}
-@compute @workgroup_size(${WG})
-fn main(${MAIN_SIGNATURE}) {
-  let e = flat(wid, nwg, lid, ${WG}u);
-  if (e >= pu(0u)) { return; }
+${decl('y', true)}`,
+            /* wgsl */ `
   let k = (e / pu(2u)) % pu(1u);
   let r = 1.0 / sqrt(variance[k] + pf(3u));
-  y[e] = (x[e] - mean[k]) * ${scale !== null ? '(r * scale[k])' : 'r'}${offset !== null ? ' + offset[k]' : ''};
-}
-`;
+  y[e] = (x[e] - mean[k]) * ${scale !== null ? '(r * scale[k])' : 'r'}${offset !== null ? ' + offset[k]' : ''};`,
+            'e',
+          );
         },
         buffers,
         ints: [size, c, inner],
         floats: [eps],
-        groups: groups1d(size, WG),
+        groups: groups1d(size, ELEMENT_WG),
       });
     },
 
@@ -68,24 +64,23 @@ fn main(${MAIN_SIGNATURE}) {
       const s = scale !== null;
       gpu.run({
         key: `batchNormGrad:dx:${s ? 's' : '-'}`,
-        source: () => /* wgsl */ `
+        source: () =>
+          perElementSource(
+            /* wgsl */ `
 @group(0) @binding(1) var<storage, read> dy: array<f32>;
 @group(0) @binding(2) var<storage, read> variance: array<f32>;
 ${s ? '@group(0) @binding(3) var<storage, read> scale: array<f32>;' : ''}
-@group(0) @binding(${s ? 4 : 3}) var<storage, read_write> dx: array<f32>;
-@compute @workgroup_size(${WG})
-fn main(${MAIN_SIGNATURE}) {
-  let e = flat(wid, nwg, lid, ${WG}u);
-  if (e >= pu(0u)) { return; }
+@group(0) @binding(${s ? 4 : 3}) var<storage, read_write> dx: array<f32>;`,
+            /* wgsl */ `
   let k = (e / pu(2u)) % pu(1u);
   let r = 1.0 / sqrt(variance[k] + pf(3u));
-  dx[e] = dy[e] * ${s ? '(r * scale[k])' : 'r'};
-}
-`,
+  dx[e] = dy[e] * ${s ? '(r * scale[k])' : 'r'};`,
+            'e',
+          ),
         buffers: s ? [dy, variance, scale, grads.dx] : [dy, variance, grads.dx],
         ints: [size, c, inner],
         floats: [eps],
-        groups: groups1d(size, WG),
+        groups: groups1d(size, ELEMENT_WG),
       });
       const outputs: Binding[] = [{ name: 'variance', buffer: variance, type: 'f32' }];
       if (scale !== null) outputs.push({ name: 'scale', buffer: scale, type: 'f32' });

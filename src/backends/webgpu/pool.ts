@@ -1,5 +1,5 @@
 import type { Backend, Pool2DInfo, ResizeInfo } from '../interface.js';
-import { type Gpu, type GpuBuffer, groups1d } from './runtime.js';
+import { type Gpu, type GpuBuffer, ELEMENT_WG, groups1d, perElementSource } from './runtime.js';
 
 /**
  * Pooling and resizing kernels of the WebGPU backend (NHWC, float32), matching
@@ -17,19 +17,9 @@ import { type Gpu, type GpuBuffer, groups1d } from './runtime.js';
  * float64 weights; here they are float32 (differences of a few ulps).
  */
 
-const WG = 256;
+/** A per-element kernel (runtime.ts) whose element index is `g`. */
+const perElement = (decls: string, body: string): string => perElementSource(decls, body, 'g');
 
-/** A kernel of one invocation per element g < word 0: `decls` (bindings, functions), then `body` for each g in range. */
-function perElementSrc(decls: string, body: string): string {
-  return /* wgsl */ `
-${decls}
-@compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let g = flat(wid, nwg, lid, ${WG}u);
-  if (g >= pu(0u)) { return; }
-${body}
-}`;
-}
 
 /** WGSL statements splitting `p`, a pixel of an NHWC tensor with images of h × w, into n, `y`, `x`. */
 function pixelOf(y: string, x: string, h: string, w: string): string {
@@ -119,7 +109,7 @@ function poolSrc(max: boolean): string {
   ${windowTaps('acc = acc + v;')}
   let d = divisor(oh, ow);
   Y[g] = select(0.0, acc / f32(d), d > 0);`;
-  return perElementSrc(`
+  return perElement(`
 @group(0) @binding(1) var<storage, read> X: array<f32>;
 @group(0) @binding(2) var<storage, read_write> Y: array<f32>;
 ${POOL_COMMON}`, body);
@@ -130,7 +120,7 @@ ${POOL_COMMON}`, body);
  * receives its gradient, chosen as the reference does (the first in-bounds tap, then any
  * strictly greater one), or -1 for a window without taps.
  */
-const ARGMAX_SRC = perElementSrc(`
+const ARGMAX_SRC = perElement(`
 @group(0) @binding(1) var<storage, read> X: array<f32>;
 @group(0) @binding(2) var<storage, read_write> W: array<i32>;
 ${IS_NAN}`, /* wgsl */ `
@@ -158,7 +148,7 @@ function poolGradSrc(max: boolean): string {
     ? `if (W[o] == kh * kW + kw) { acc = acc + DY[o]; }`
     : `let d = divisor(oh, ow);
         if (d > 0) { acc = acc + DY[o] / f32(d); }`;
-  return perElementSrc(`${decl}
+  return perElement(`${decl}
 ${POOL_COMMON}`, /* wgsl */ `${POOL_ELEMENT}
   ${pixelOf('ih', 'iw', 'inH', 'inW')}
   let sH = pi(9u); let sW = pi(10u);
@@ -247,7 +237,7 @@ const RESIZE_ELEMENT = /* wgsl */ `
  * order. Words: 0 total, 1 inH, 2 inW, 3 C, 4 outH, 5 outW, then i0y, i1y (outH each),
  * i0x, i1x (outW each); floats after them: w1y (outH), w1x (outW).
  */
-const RESIZE_SRC = perElementSrc(`
+const RESIZE_SRC = perElement(`
 @group(0) @binding(1) var<storage, read> X: array<f32>;
 @group(0) @binding(2) var<storage, read_write> Y: array<f32>;`, /* wgsl */ `${RESIZE_ELEMENT}
   ${pixelOf('y', 'x', 'outH', 'outW')}
@@ -269,7 +259,7 @@ const RESIZE_SRC = perElementSrc(`
  * taps include it (per-axis inverse tables). Words: 0 total, 1 inH, 2 inW, 3 C, 4 outH,
  * 5 outW, 6..11 word offsets of offY (inH + 1), outY, offX (inW + 1), outX, wY, wX.
  */
-const RESIZE_GRAD_SRC = perElementSrc(`
+const RESIZE_GRAD_SRC = perElement(`
 @group(0) @binding(1) var<storage, read> DY: array<f32>;
 @group(0) @binding(2) var<storage, read_write> DX: array<f32>;`, /* wgsl */ `${RESIZE_ELEMENT}
   ${pixelOf('iy', 'ix', 'inH', 'inW')}
@@ -290,7 +280,7 @@ const RESIZE_GRAD_SRC = perElementSrc(`
 export function poolKernels(gpu: Gpu): Pick<Backend<GpuBuffer>, 'pool2d' | 'pool2dGrad' | 'resize2d' | 'resize2dGrad'> {
   /** Dispatches a perElementSrc kernel over the `ints[0]` elements (nothing when there are none). */
   const perElement = (key: string, source: () => string, buffers: readonly GpuBuffer[], ints: readonly number[], floats: readonly number[] = []): void => {
-    gpu.run({ key, source, buffers, ints, floats, groups: groups1d(ints[0] as number, WG) });
+    gpu.run({ key, source, buffers, ints, floats, groups: groups1d(ints[0] as number, ELEMENT_WG) });
   };
 
   return {

@@ -73,6 +73,25 @@ export function groups1d(n: number, wg: number): [number, number, number] {
   return [Math.ceil(g / y), y, 1];
 }
 
+/** Threads per workgroup of `perElementSource` kernels. */
+export const ELEMENT_WG = 256;
+
+/**
+ * A kernel of one invocation per element `index` < parameter word 0, dispatched with
+ * groups1d(word 0, ELEMENT_WG): `decls` (bindings, helper functions), then `body`, which
+ * runs for each index in range.
+ */
+export function perElementSource(decls: string, body: string, index = 'i'): string {
+  return /* wgsl */ `
+${decls}
+@compute @workgroup_size(${ELEMENT_WG})
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let ${index} = flat(wid, nwg, lid, ${ELEMENT_WG}u);
+  if (${index} >= pu(0u)) { return; }
+${body}
+}`;
+}
+
 /** WGSL element type of a dtype. */
 export function wgslType(dtype: DataType): 'f32' | 'i32' {
   return dtype === 'int32' ? 'i32' : 'f32';
