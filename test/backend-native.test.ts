@@ -10,7 +10,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import * as nt from '../src/index.js';
 import { jsBackend } from '../src/backends/js/index.js';
@@ -109,4 +111,38 @@ test('changing the thread count between kernels keeps results exact (new workers
     addon!.setThreads(before);
   }
   assert.equal(addon!.threads(), before);
+});
+
+test('oneDNN GEMMs and convolutions survive signals (a profiler ticking every 50 µs): no heap corruption', { skip }, () => {
+  // oneDNN's JIT GEMM points rsp into the heap, so a signal handler running meanwhile wrote
+  // its frame over the heap (oneDNN issue #4845): under `--cpu-prof` this loop aborted with
+  // "corrupted size vs. prev_size" within a second. The addon now blocks asynchronous
+  // signals while oneDNN runs (native/src/dnnl_conv.h, SignalsBlocked).
+  const index = new URL('../src/index.js', import.meta.url).href;
+  const script = `import(${JSON.stringify(index)}).then(async (nt) => {
+    if (nt.getBackendName() !== 'native') throw new Error('not on native: ' + nt.getBackendName());
+    const shapes = [[256, 784, 512, false, false], [128, 784, 512, false, false], [512, 128, 256, true, false], [128, 512, 784, false, true]];
+    let s = 0;
+    for (let i = 0; i < 120; i++) {
+      const [m, k, n, ta, tb] = shapes[i % shapes.length];
+      const a = nt.randomUniform(ta ? [k, m] : [m, k], { seed: i });
+      const b = nt.randomUniform(tb ? [n, k] : [k, n], { seed: i + 1 });
+      s += (await nt.matmul(a, b, { transposeA: ta, transposeB: tb }).data())[0];
+      const x = nt.randomUniform([16, 28, 28, 8], { seed: i });
+      const w = nt.randomUniform([3, 3, 8, 32], { seed: i + 2 });
+      s += (await nt.conv2d(x, w, { padding: 'same' }).data())[0];
+    }
+    console.log(Number.isFinite(s) ? 'ok' : 'nan');
+  });`;
+  const dir = mkdtempSync(join(tmpdir(), 'neurite-prof-'));
+  try {
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    delete env.NEURITE_BACKEND;
+    const r = spawnSync(process.execPath, ['--cpu-prof', '--cpu-prof-interval', '50', '--cpu-prof-dir', dir, '--input-type=module', '-e', script], { encoding: 'utf8', env, timeout: 120_000 });
+    assert.equal(r.signal, null, `killed by ${r.signal}: ${r.stderr}`);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim(), 'ok');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

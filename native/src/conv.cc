@@ -265,7 +265,7 @@ void conv2d(const float* x, const float* w, float* y, const ConvInfo& c, const E
     if (depthwise(c)) {
       depthwise_forward(x, w, y, c);
     } else {
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, c.batch * g.P, c.outC, c.inC, 1.0f, x, c.inC, w, c.outC, 0.0f, y, c.outC);
+      sgemm(false, false, c.batch * g.P, c.outC, c.inC, x, c.inC, w, c.outC, 0.0f, y, c.outC);
     }
     parallel_for(c.batch * g.P, 1024, [&](int64_t r0, int64_t r1) { apply_epilogue(y + r0 * c.outC, r1 - r0, c.outC, ep); });
     return;
@@ -315,8 +315,7 @@ void conv2d_backprop_input(const float* dy, const float* w, float* dx, const Con
   if (dnnl_conv2d_backprop_input(dy, w, dx, c)) return;
   Geo g = geometry(c);
   if (pointwise(c)) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, c.batch * g.P, c.inC, c.outC, 1.0f, dy, c.outC, w, c.outC,
-                0.0f, dx, c.inC);
+    sgemm(false, true, c.batch * g.P, c.inC, c.outC, dy, c.outC, w, c.outC, 0.0f, dx, c.inC);
     return;
   }
   if (c.strideH == 1 && c.strideW == 1 && c.groups == 1) {
@@ -370,8 +369,7 @@ void conv2d_backprop_filter(const float* x, const float* dy, float* dw, const Co
   if (dnnl_conv2d_backprop_filter(x, dy, dw, c)) return;
   const Geo g = geometry(c);
   if (pointwise(c)) {
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, c.inC, c.outC, c.batch * g.P, 1.0f, x, c.inC, dy, c.outC,
-                0.0f, dw, c.outC);
+    sgemm(true, false, c.inC, c.outC, c.batch * g.P, x, c.inC, dy, c.outC, 0.0f, dw, c.outC);
     return;
   }
   const int threads = num_threads();

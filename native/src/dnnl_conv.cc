@@ -133,6 +133,7 @@ Fused* fused(Entry* e, const ConvInfo& c, const Epilogue& ep) {
 
 bool dnnl_conv2d(const float* x, const float* w, float* y, const ConvInfo& c, const Epilogue& ep) {
   if (!enabled || c.groups != 1) return false;
+  const SignalsBlocked quiet;
   try {
     Entry* e = entry(c);
     if (!e) return false;
@@ -152,6 +153,7 @@ bool dnnl_conv2d(const float* x, const float* w, float* y, const ConvInfo& c, co
 
 bool dnnl_conv2d_backprop_input(const float* dy, const float* w, float* dx, const ConvInfo& c) {
   if (!enabled || c.groups != 1) return false;
+  const SignalsBlocked quiet;
   try {
     Entry* e = entry(c);
     if (!e) return false;
@@ -173,6 +175,7 @@ bool dnnl_conv2d_backprop_input(const float* dy, const float* w, float* dx, cons
 
 bool dnnl_conv2d_backprop_filter(const float* x, const float* dy, float* dw, const ConvInfo& c) {
   if (!enabled || c.groups != 1) return false;
+  const SignalsBlocked quiet;
   try {
     Entry* e = entry(c);
     if (!e) return false;

@@ -8,6 +8,7 @@
 #include <dnnl.h>
 #endif
 
+#include "dnnl_conv.h"
 #include "kernels.h"
 #include "threadpool.h"
 
@@ -15,6 +16,10 @@ extern "C" {
 // Provided by OpenBLAS; declared here because not every cblas.h exposes them.
 void openblas_set_num_threads(int num_threads);
 int openblas_get_num_threads(void);
+#ifdef NEURITE_HAVE_DNNL
+// libgomp, oneDNN's thread runtime in Debian's build (linked through libdnnl).
+void omp_set_num_threads(int num_threads);
+#endif
 }
 
 namespace neurite {
@@ -142,7 +147,33 @@ bool matmul_small(const float* a, const float* b, float* out, int m, int k, int 
   return true;
 }
 
-void set_blas_threads(int n) { openblas_set_num_threads(n); }
+void set_blas_threads(int n) {
+  openblas_set_num_threads(n);
+#ifdef NEURITE_HAVE_DNNL
+  omp_set_num_threads(n);
+#endif
+}
+
+namespace {
+// Products below this many multiply-adds run on OpenBLAS: measured here (2 threads), oneDNN
+// loses on some small shapes (64³: 18 against 90 GFLOP/s) and wins 1.4–3x from about 128³
+// up (W1's 128×512×784 and its two gradients: 250–360 against 120–165 GFLOP/s).
+constexpr int64_t kDnnlGemmWork = int64_t{1} << 21;
+}  // namespace
+
+void sgemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, const float* A, int64_t lda, const float* B, int64_t ldb,
+           float beta, float* C, int64_t ldc) {
+  if (m == 0 || n == 0) return;
+#ifdef NEURITE_HAVE_DNNL
+  if (m * n * k >= kDnnlGemmWork && std::min({m, n, k}) >= 16) {
+    const SignalsBlocked quiet;
+    if (dnnl_sgemm(transA ? 'T' : 'N', transB ? 'T' : 'N', m, n, k, 1.0f, A, lda, B, ldb, beta, C, ldc) == dnnl_success) return;
+  }
+#endif
+  cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, static_cast<int>(m),
+              static_cast<int>(n), static_cast<int>(k), 1.0f, A, static_cast<int>(lda), B, static_cast<int>(ldb), beta, C,
+              static_cast<int>(ldc));
+}
 int blas_threads() { return openblas_get_num_threads(); }
 
 // Batched row-major C = op(A)·op(B); a batch count of 1 broadcasts that operand.
@@ -160,23 +191,8 @@ void matmul(const float* a, const float* b, float* out, int batchA, int batchB, 
   const int64_t sa = static_cast<int64_t>(m) * k;
   const int64_t sb = static_cast<int64_t>(k) * n;
   const int64_t sc = static_cast<int64_t>(m) * n;
-#ifdef NEURITE_HAVE_DNNL
-  // oneDNN's JIT sgemm measured ~8% faster than OpenBLAS on large plain products here
-  // (and slower on some transposed, small-k ones), so it takes only those.
-  const bool dnnl = !transA && !transB && m >= 256 && n >= 64 && k >= 64;
-#else
-  const bool dnnl = false;
-#endif
-  for (int t = 0; t < batch; t++) {
-    const float* A = a + (batchA == 1 ? 0 : t * sa);
-    const float* B = b + (batchB == 1 ? 0 : t * sb);
-#ifdef NEURITE_HAVE_DNNL
-    if (dnnl && dnnl_sgemm('N', 'N', m, n, k, 1.0f, A, lda, B, ldb, 0.0f, out + t * sc, n) == dnnl_success) continue;
-#endif
-    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, m, n, k, 1.0f,
-                A, lda, B, ldb, 0.0f, out + t * sc, n);
-  }
-  (void)dnnl;
+  for (int t = 0; t < batch; t++)
+    sgemm(transA, transB, m, n, k, a + (batchA == 1 ? 0 : t * sa), lda, b + (batchB == 1 ? 0 : t * sb), ldb, 0.0f, out + t * sc, n);
 }
 
 void bias_activation(float* y, int64_t rows, int64_t channels, const Epilogue& ep) {

@@ -31,6 +31,14 @@ struct Epilogue {
 // ---- gemm.cc ----
 void matmul(const float* a, const float* b, float* out, int batchA, int batchB, int m, int k, int n, bool transA,
             bool transB);
+// Row-major C[m, n] = op(A)·op(B) + beta·C with leading dimensions: every GEMM of the addon
+// goes through here. oneDNN's sgemm (when built with it) takes every product of at least
+// kDnnlGemmWork multiply-adds: it dispatches on the CPU's instruction set (AVX-512 here),
+// where OpenBLAS under OPENBLAS_CORETYPE=Haswell runs its AVX2 kernels at about half the
+// speed. Smaller products stay on OpenBLAS, whose per-call cost is lower.
+void sgemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, const float* A, int64_t lda, const float* B, int64_t ldb,
+           float beta, float* C, int64_t ldc);
+// Threads of OpenBLAS and of oneDNN's OpenMP runtime.
 void set_blas_threads(int n);
 // C = act(A·B + bias) for few rows of A (batch-1 dense layers), no batch; false where it does
 // not apply (transA, m above its limit) and the caller uses matmul + bias_activation.

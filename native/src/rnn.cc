@@ -81,17 +81,17 @@ Reserve reserve_layout(const Geometry& g, float* base) {
 
 // C[m, n] = A[m, k]·B[k, n] (+ C when accumulate), row-major with leading dimensions.
 inline void gemm_nn(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc, bool accumulate) {
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f, a, lda, b, ldb, accumulate ? 1.0f : 0.0f, c, ldc);
+  sgemm(false, false, m, n, k, a, lda, b, ldb, accumulate ? 1.0f : 0.0f, c, ldc);
 }
 
 // C[m, n] = A[m, k]·B[n, k]ᵀ (+ C when accumulate).
 inline void gemm_nt(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc, bool accumulate) {
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, 1.0f, a, lda, b, ldb, accumulate ? 1.0f : 0.0f, c, ldc);
+  sgemm(false, true, m, n, k, a, lda, b, ldb, accumulate ? 1.0f : 0.0f, c, ldc);
 }
 
 // C[m, n] = A[k, m]ᵀ·B[k, n] (+ C when accumulate).
 inline void gemm_tn(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc, bool accumulate) {
-  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, m, n, k, 1.0f, a, lda, b, ldb, accumulate ? 1.0f : 0.0f, c, ldc);
+  sgemm(true, false, m, n, k, a, lda, b, ldb, accumulate ? 1.0f : 0.0f, c, ldc);
 }
 
 // ---- forward gate math (one row of U units) ----------------------------------------------
