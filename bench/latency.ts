@@ -1,167 +1,218 @@
 /**
- * `npm run bench:latency`: predict latency of W1 and W2 at batch 1 and batch 1024, Neurite
- * (its default backend) against ONNX Runtime (onnxruntime-node) running the same model with
- * the same weights, exported by Neurite's own ONNX exporter:
+ * `npm run bench:latency`: predict latency of W1 and W2 (bench/models.ts) at batch 1 and
+ * batch 1024, Neurite (its default backend) against ONNX Runtime (onnxruntime-node) running
+ * the same model with the same weights, exported by Neurite's own ONNX exporter:
  *
  *   W1  Dense 784→512 relu → 256 relu → 10 softmax
  *   W2  Keras mnist_cnn (Conv 32, Conv 64, MaxPool, Dropout, Dense 128, Dropout, Dense 10)
  *
- * One process, both sides with the same thread count (Neurite's pool and BLAS threads;
- * ORT's intra-op threads, its default spinning: its best latency), alternating rounds (the
- * side that goes first alternates), each round after a warm-up; the table shows the median
- * time per predict call over the rounds and its range, samples/s, GFLOP/s and the share of
- * the machine's measured fp32 peak. Outputs are compared (max |Neurite − ORT|).
+ * Each side is its own process (bench/common.ts), in alternating rounds; in each round a
+ * side warms every case up and times it for BENCH_BUDGET_S seconds. Both sides pin the same
+ * thread count (Neurite's pool, OpenBLAS and oneDNN through setThreads; ORT's
+ * intraOpNumThreads, interOp 1, its default spinning: its best latency). Before the rounds
+ * the parent checks that both compute the same outputs (max |Neurite − ORT|), and every
+ * side checks that it built the same weights. The table shows the median time per predict
+ * call over the rounds and its range, the speed ratio (ORT time / Neurite time), samples/s,
+ * GFLOP/s and % of the measured peak, and issue 19's targets (batch 1: ≥ 1.0x ORT; batch
+ * 1024: ≥ 1.2x).
  *
- *   BENCH_ROUNDS=7 BENCH_ROUND_S=0.5 npm run bench:latency
- *   BENCH_THREADS=1 npm run bench:latency
+ *   BENCH_ROUNDS=7 BENCH_BUDGET_S=0.4 npm run bench:latency
+ *   BENCH_THREADS=1 BENCH_BATCHES=1,32,1024 npm run bench:latency
  * Writes bench-results/latency.json.
  */
 import { createRequire } from 'node:module';
-import { availableParallelism } from 'node:os';
-import * as nt from '../src/index.js';
-import { writeResults } from './common.js';
+import { fileURLToPath } from 'node:url';
+import {
+  alternateRounds, benchRounds, cell, emit, envList, envNumber, failureNotes, libraryVersions, makeHeader, measureMachine, remeasurePeak, modelFlops, nativePins, nodeSide,
+  pinNativeThreads, printStart, sideArgs, target, THREADS, writeResults, type SideRuns,
+} from './common.js';
+import { build, SPECS, TITLES } from './models.js';
+import type { LatencyResults, LatencyRow } from './results.js';
+import { renderLatency } from './tables.js';
 
+type Nt = typeof import('../src/index.js');
 type Ort = typeof import('onnxruntime-node');
+type Model = InstanceType<Nt['Sequential']>;
+type Session = Awaited<ReturnType<Ort['InferenceSession']['create']>>;
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
-const ROUND_S = Number(process.env.BENCH_ROUND_S ?? 0.4);
-const THREADS = Number(process.env.BENCH_THREADS ?? availableParallelism());
-const BATCHES = (process.env.BENCH_BATCHES ?? '1,1024').split(',').map(Number);
+const SELF = fileURLToPath(import.meta.url);
+const WORKLOADS = ['w1', 'w2'] as const;
+type Workload = (typeof WORKLOADS)[number];
 
-interface Workload {
-  readonly name: string;
-  readonly build: () => nt.Sequential;
-  readonly sample: number[];
-  /** Multiply-adds × 2 per sample. */
-  readonly flops: number;
+/** Issue 19's latency targets (speed vs ORT) by batch. */
+const TARGETS: Record<number, number> = { 1: 1.0, 1024: 1.2 };
+
+/** The model of a workload with seed 7 (every side builds it the same way: the same weights). */
+function model(nt: Nt, w: Workload): Model {
+  nt.setSeed(7);
+  return build(nt, w).model as Model;
 }
 
-const conv = (filters: number, inputShape?: number[]): nt.Conv2D => new nt.Conv2D({ filters, kernelSize: 3, activation: 'relu', inputShape });
+/** A checksum of a model's weights (equal on every side that built the same ones). */
+function weightsChecksum(m: Model): number {
+  let s = 0;
+  for (const w of m.getWeights()) {
+    const v = w.dataSync();
+    for (let i = 0; i < v.length; i++) s += v[i] * ((i % 7) + 1);
+  }
+  return s;
+}
 
-const WORKLOADS: Workload[] = [
-  {
-    name: 'W1',
-    build: () => new nt.Sequential([new nt.Dense({ units: 512, activation: 'relu', inputShape: [784] }), new nt.Dense({ units: 256, activation: 'relu' }), new nt.Dense({ units: 10, activation: 'softmax' })]),
-    sample: [784],
-    flops: 2 * (784 * 512 + 512 * 256 + 256 * 10),
-  },
-  {
-    name: 'W2',
-    build: () => new nt.Sequential([conv(32, [28, 28, 1]), conv(64), new nt.MaxPooling2D({ poolSize: 2 }), new nt.Dropout({ rate: 0.25 }), new nt.Flatten(), new nt.Dense({ units: 128, activation: 'relu' }), new nt.Dropout({ rate: 0.5 }), new nt.Dense({ units: 10, activation: 'softmax' })]),
-    sample: [28, 28, 1],
-    flops: 2 * (26 * 26 * 32 * 9 + 24 * 24 * 64 * 288 + 9216 * 128 + 128 * 10),
-  },
-];
+async function loadOrt(): Promise<Ort> {
+  return createRequire(import.meta.url)('onnxruntime-node') as Ort;
+}
 
-/** Mean microseconds per call of `step` over one round of ROUND_S seconds (at least 3 calls). */
-async function timeRound(step: () => Promise<void> | void): Promise<number> {
-  const t = performance.now();
+async function session(ort: Ort, nt: Nt, m: Model): Promise<Session> {
+  return ort.InferenceSession.create(nt.io.toOnnxBytes(m), { intraOpNumThreads: THREADS, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
+}
+
+/** Mean microseconds per call over `seconds` (at least 3 calls), after a warm-up of at least 5 calls and min(0.5, seconds) s. */
+async function timeCalls(step: () => Promise<unknown> | unknown, seconds: number): Promise<number> {
+  let t = performance.now();
   let n = 0;
-  while ((performance.now() - t) / 1000 < ROUND_S || n < 3) {
-    await step();
+  while ((performance.now() - t) / 1000 < Math.min(0.5, seconds) || n < 5) {
+    const r = step();
+    if (r instanceof Promise) await r;
+    n++;
+  }
+  t = performance.now();
+  n = 0;
+  while ((performance.now() - t) / 1000 < seconds || n < 3) {
+    const r = step();
+    if (r instanceof Promise) await r;
     n++;
   }
   return ((performance.now() - t) * 1000) / n;
 }
 
-async function warm(step: () => Promise<void> | void): Promise<void> {
-  const t = performance.now();
-  let n = 0;
-  while ((performance.now() - t) / 1000 < 0.15 || n < 5) {
-    await step();
-    n++;
-  }
+interface Run {
+  readonly threads: number | null;
+  readonly backend: string;
+  /** `${workload}:${batch}` → µs per call. */
+  readonly us: Record<string, number>;
+  readonly checksums: Record<string, number>;
 }
 
-const median = (v: readonly number[]): number => [...v].sort((a, b) => a - b)[v.length >> 1];
+/** One side ('neurite' or 'ort'), every case, in this child process. */
+async function measure(side: string, batches: readonly number[], seconds: number): Promise<Run> {
+  const nt: Nt = await import('../src/index.js');
+  const ort = side === 'ort' ? await loadOrt() : null;
+  const threads = ort ? THREADS : pinNativeThreads(nt.nativeAddon());
+  const us: Record<string, number> = {};
+  const checksums: Record<string, number> = {};
+  for (const w of WORKLOADS) {
+    const m = model(nt, w);
+    checksums[w] = weightsChecksum(m);
+    const s = ort ? await session(ort, nt, m) : null;
+    for (const batch of batches) {
+      const x = nt.randomUniform([batch, ...SPECS[w].sample], { seed: 11 });
+      if (s && ort) {
+        const feeds = { [s.inputNames[0]]: new ort.Tensor('float32', Float32Array.from(x.dataSync()), [batch, ...SPECS[w].sample]) };
+        us[`${w}:${batch}`] = await timeCalls(() => s.run(feeds), seconds);
+      } else {
+        us[`${w}:${batch}`] = await timeCalls(() => (m.predict(x, { batchSize: batch }) as InstanceType<Nt['Tensor']>).dataSync(), seconds);
+      }
+    }
+    await s?.release();
+  }
+  return { threads, backend: ort ? `ONNX Runtime ${ort.env.versions?.common ?? ''}` : nt.getBackendName(), us, checksums };
+}
 
-interface Row {
-  readonly workload: string;
-  readonly batch: number;
-  readonly neuriteUs: number;
-  readonly neuriteRange: readonly [number, number];
-  readonly ortUs: number;
-  readonly ortRange: readonly [number, number];
-  readonly ratio: number;
-  readonly maxAbsDiff: number;
-  readonly neuriteGflops: number;
-  readonly ortGflops: number;
+/** Max |Neurite − ORT| per case, and the weights' checksums, computed once in the parent. */
+async function check(batches: readonly number[]): Promise<{ diffs: Record<string, number>; checksums: Record<string, number> }> {
+  const nt: Nt = await import('../src/index.js');
+  const ort = await loadOrt();
+  const diffs: Record<string, number> = {};
+  const checksums: Record<string, number> = {};
+  for (const w of WORKLOADS) {
+    const m = model(nt, w);
+    checksums[w] = weightsChecksum(m);
+    const s = await session(ort, nt, m);
+    for (const batch of batches) {
+      const x = nt.randomUniform([batch, ...SPECS[w].sample], { seed: 11 });
+      const a = (m.predict(x, { batchSize: batch }) as InstanceType<Nt['Tensor']>).dataSync();
+      const b = (await s.run({ [s.inputNames[0]]: new ort.Tensor('float32', Float32Array.from(x.dataSync()), [batch, ...SPECS[w].sample]) }))[s.outputNames[0]].data as Float32Array;
+      let d = 0;
+      for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
+      diffs[`${w}:${batch}`] = d;
+    }
+    await s.release();
+  }
+  return { diffs, checksums };
 }
 
 async function main(): Promise<void> {
-  const require = createRequire(import.meta.url);
-  const ort = require('onnxruntime-node') as Ort;
-  const addon = nt.nativeAddon();
-  if (addon) addon.setThreads(THREADS);
-  const peak = addon ? addon.peakGflops(1) : NaN;
-  const backend = nt.getBackendName();
-  console.log(`Predict latency: Neurite ${backend} backend vs ONNX Runtime ${ort.env.versions?.common ?? ''} (onnxruntime-node), ${THREADS} thread(s) each; ` +
-    `${ROUNDS} alternating rounds of ${ROUND_S} s per case after a warm-up; medians [min–max]; machine peak ${peak.toFixed(0)} GFLOP/s fp32 (measured)`);
-  const rows: Row[] = [];
+  const seconds = envNumber('BENCH_BUDGET_S', envNumber('BENCH_ROUND_S', 0.4, { min: 0.01 }), { min: 0.01 });
+  const batches = envList('BENCH_BATCHES', '1,1024').map(Number);
+  const side = sideArgs();
+  if (side) {
+    emit(await measure(side[0], batches, seconds));
+    return;
+  }
+  const rounds = benchRounds(7);
+  const started = await measureMachine();
+  const { diffs, checksums } = await check(batches);
+  const sides = [
+    nodeSide('neurite', 'Neurite', SELF, ['neurite'], { required: true }),
+    nodeSide('ort', 'ONNX Runtime (onnxruntime-node)', SELF, ['ort'], { required: true }),
+  ];
+  printStart('bench:latency', started, rounds, sides, seconds);
+  const runs = alternateRounds<unknown>(sides, rounds, 'latency');
+  const machine = await remeasurePeak(started);
+  const ours = (runs.get('neurite') as SideRuns<Run>).runs;
+  const theirs = (runs.get('ort') as SideRuns<Run>).runs;
+  for (const r of [...ours, ...theirs]) {
+    for (const w of WORKLOADS) if (r.checksums[w] !== checksums[w]) throw new Error(`${r.backend} built other weights for ${w} (checksum ${r.checksums[w]}, expected ${checksums[w]})`);
+  }
+  const nt: Nt = await import('../src/index.js');
+  const rows: LatencyRow[] = [];
   for (const w of WORKLOADS) {
-    nt.setSeed(7);
-    const model = w.build();
-    const session = await ort.InferenceSession.create(await nt.io.toOnnxBytes(model), {
-      intraOpNumThreads: THREADS,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      graphOptimizationLevel: 'all',
-    });
-    for (const batch of BATCHES) {
-      const x = nt.randomUniform([batch, ...w.sample], { seed: 11 });
-      const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', Float32Array.from(x.dataSync()), [batch, ...w.sample]) };
-      const outName = session.outputNames[0];
-      const ours = (): Promise<void> | void => {
-        const y = model.predict(x, { batchSize: batch }) as nt.Tensor;
-        y.dataSync();
-      };
-      const theirs = async (): Promise<void> => {
-        await session.run(feeds);
-      };
-      const a = (model.predict(x, { batchSize: batch }) as nt.Tensor).dataSync();
-      const b = (await session.run(feeds))[outName].data as Float32Array;
-      let maxAbsDiff = 0;
-      for (let i = 0; i < a.length; i++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(a[i] - b[i]));
-      await warm(ours);
-      await warm(theirs);
-      const tn: number[] = [];
-      const to: number[] = [];
-      for (let r = 0; r < ROUNDS; r++) {
-        if (r % 2 === 0) {
-          tn.push(await timeRound(ours));
-          to.push(await timeRound(theirs));
-        } else {
-          to.push(await timeRound(theirs));
-          tn.push(await timeRound(ours));
-        }
-      }
-      const neuriteUs = median(tn);
-      const ortUs = median(to);
+    const flops = modelFlops(model(nt, w), SPECS[w].sample).forward;
+    for (const batch of batches) {
+      const key = `${w}:${batch}`;
+      const neurite = cell(ours.map((r) => r.us[key]));
+      const ort = cell(theirs.map((r) => r.us[key]));
+      const neuriteGflops = (flops * batch) / neurite.median / 1e3;
+      const ortGflops = (flops * batch) / ort.median / 1e3;
+      const speedup = ort.median / neurite.median;
+      const goal = TARGETS[batch];
       rows.push({
-        workload: w.name,
+        workload: w,
+        title: TITLES[w].split(',')[0],
         batch,
-        neuriteUs,
-        neuriteRange: [Math.min(...tn), Math.max(...tn)],
-        ortUs,
-        ortRange: [Math.min(...to), Math.max(...to)],
-        ratio: neuriteUs / ortUs,
-        maxAbsDiff,
-        neuriteGflops: (w.flops * batch) / neuriteUs / 1e3,
-        ortGflops: (w.flops * batch) / ortUs / 1e3,
+        flopsPerSample: flops,
+        neurite,
+        ort,
+        speedup,
+        neuriteGflops,
+        ortGflops,
+        neuritePeakPercent: (100 * neuriteGflops) / machine.peakGflops,
+        ortPeakPercent: (100 * ortGflops) / machine.peakGflops,
+        maxAbsDiff: diffs[key],
+        target: goal === undefined ? null : target('x ONNX Runtime', '>=', goal, speedup, 'x'),
       });
     }
-    await session.release();
   }
-  const us = (v: number): string => (v >= 1000 ? `${(v / 1000).toFixed(2)} ms` : `${v.toFixed(1)} µs`);
-  const range = (r: readonly [number, number]): string => `[${us(r[0])}–${us(r[1])}]`;
-  const pct = (g: number): string => (Number.isFinite(peak) ? `${((100 * g) / peak).toFixed(1)}%` : '—');
-  console.log('| workload | batch | Neurite per call | ONNX Runtime per call | Neurite / ORT time | Neurite samples/s | Neurite GFLOP/s (% peak) | ORT GFLOP/s (% peak) | max abs diff |');
-  console.log('|---|---|---|---|---|---|---|---|---|');
-  for (const r of rows) {
-    console.log(`| ${r.workload} | ${r.batch} | ${us(r.neuriteUs)} ${range(r.neuriteRange)} | ${us(r.ortUs)} ${range(r.ortRange)} | ${r.ratio.toFixed(2)}x | ${Math.round((r.batch * 1e6) / r.neuriteUs)} | ` +
-      `${r.neuriteGflops.toFixed(1)} (${pct(r.neuriteGflops)}) | ${r.ortGflops.toFixed(1)} (${pct(r.ortGflops)}) | ${r.maxAbsDiff.toExponential(1)} |`);
-  }
-  const file = writeResults('latency', { threads: THREADS, backend, peakGflops: peak, rounds: ROUNDS, roundSeconds: ROUND_S, ort: ort.env.versions?.common ?? null, rows });
+  const ortVersion = theirs[0].backend.replace(/^ONNX Runtime /, '');
+  const results: LatencyResults = {
+    ...makeHeader({
+      benchmark: 'latency',
+      command: 'npm run bench:latency',
+      machine,
+      pins: [...nativePins(ours[0].threads), { library: 'ONNX Runtime', threads: theirs[0].threads, how: 'intraOpNumThreads (interOpNumThreads 1, sequential)' }],
+      versions: { ...libraryVersions(['onnxruntime-node']), 'onnxruntime (native)': ortVersion },
+      rounds,
+      budgetSeconds: seconds,
+      notes: [
+        'both sides run the same model with the same weights (Neurite exports it with nt.io.toOnnxBytes; every side checked the weights\' checksum); max abs diff: the outputs compared once before the rounds',
+        ...failureNotes(runs.values()),
+      ],
+    }),
+    backend: ours[0].backend,
+    rows,
+  };
+  const file = writeResults('latency', results);
+  console.log(renderLatency(results, 'bench-results/latency.json'));
   console.log(`(written to ${file})`);
 }
 

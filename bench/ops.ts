@@ -1,19 +1,64 @@
 /**
  * `npm run bench:ops`: GFLOP/s of the native backend's sgemm and conv2d (forward, and
- * forward + both backward passes) beside the js reference backend and PyTorch, measured in
- * the same run, plus the end-to-end cost of a tiny op. Timings are medians.
+ * forward + both backward passes) against PyTorch in every configuration (glibc malloc and
+ * tcmalloc; NCHW and channels_last for the convolutions: all printed, the best counted),
+ * plus the end-to-end cost of a tiny op (an 8×8 add). Neurite and each PyTorch
+ * configuration run in their own processes in alternating rounds (bench/common.ts); the js
+ * reference backend runs once, in its own process, for scale.
  *
- *   BENCH_BUDGET_S=2 npm run bench:ops     # seconds per measurement (default 1)
- *   BENCH_SKIP_JS=1 npm run bench:ops      # skip the (slow) js reference columns
+ *   BENCH_BUDGET_S=1 npm run bench:ops     # timed seconds per op (default 0.6)
+ *   BENCH_SKIP_JS=1 npm run bench:ops      # skip the (slow) js reference column
+ * Writes bench-results/ops.json.
  */
-import * as nt from '../src/index.js';
-import { torchAllocator, torchResults } from './common.js';
+import { fileURLToPath } from 'node:url';
+import {
+  alternateRounds, bestOf, benchRounds, cell, emit, envNumber, failureNotes, libraryVersions, makeHeader, measureMachine, remeasurePeak, nativePins, nodeSide, pinNativeThreads,
+  printStart, runSide, sideArgs, torchCells, torchConfigs, torchSide, writeResults, type SideRuns, type TorchSideInfo,
+} from './common.js';
+import type { OpsResults, OpsRow } from './results.js';
+import { renderOps } from './tables.js';
 
-const BUDGET = Number(process.env.BENCH_BUDGET_S ?? 1);
+type Nt = typeof import('../src/index.js');
 
-/** Median seconds per call of fn, after two warm-up calls, within the time budget (≥ 3 runs unless slow). */
-function median(fn: () => void, budget = BUDGET, minRuns = 3): number {
+const SELF = fileURLToPath(import.meta.url);
+
+/** The ops measured: key (shared with bench/torch_ops.py), label, FLOPs per call. */
+interface Op {
+  readonly key: string;
+  readonly name: string;
+  readonly flop: number;
+}
+
+const convFlop = (N: number, H: number, W: number, C: number, k: number, O: number): number => 2 * N * (H - k + 1) * (W - k + 1) * O * C * k * k;
+/** Convolution shapes: [N, H, W, C], kernel, filters. */
+const CONVS = {
+  mnist: { label: 'mnist_cnn (128×26×26×32 → 3×3×64)', shape: [128, 26, 26, 32], k: 3, o: 64 },
+  vgg: { label: 'VGG-like (32×98×98×32 → 3×3×32)', shape: [32, 98, 98, 32], k: 3, o: 32 },
+} as const;
+
+const OPS: readonly Op[] = [
+  ...[256, 1024, 2048].map((n) => ({ key: `mm${n}`, name: `sgemm ${n}³`, flop: 2 * n ** 3 })),
+  ...Object.entries(CONVS).flatMap(([key, c]) => {
+    const f = convFlop(c.shape[0], c.shape[1], c.shape[2], c.shape[3], c.k, c.o);
+    return [
+      { key: `${key}_fwd`, name: `conv2d fwd ${c.label}`, flop: f },
+      // forward + input gradient + weight gradient
+      { key: `${key}_fwdbwd`, name: `conv2d fwd+bwd ${c.label}`, flop: 3 * f },
+    ];
+  }),
+  { key: 'add8x8', name: 'add 8×8, end to end', flop: 0 },
+];
+
+/**
+ * Median seconds per call of fn within `budget` seconds (at least `minRuns` calls), after a
+ * warm-up call; with minRuns 1 (the js reference), a warm-up call slower than the budget is
+ * the one run.
+ */
+function medianTime(fn: () => void, budget: number, minRuns = 3): number {
+  const w = performance.now();
   fn();
+  const first = (performance.now() - w) / 1000;
+  if (minRuns === 1 && first > budget) return first;
   const times: number[] = [];
   const start = performance.now();
   for (;;) {
@@ -21,108 +66,117 @@ function median(fn: () => void, budget = BUDGET, minRuns = 3): number {
     fn();
     times.push((performance.now() - t) / 1000);
     if ((performance.now() - start) / 1000 > budget && times.length >= minRuns) break;
-    if (times[0] > budget && times.length >= 1) break; // one run of a slow reference is enough
+    if (times[0] > budget) break; // one run of a slow reference is enough
   }
   times.sort((a, b) => a - b);
   return times[Math.floor(times.length / 2)];
 }
 
-interface Row {
-  readonly name: string;
-  readonly flop: number;
-  readonly native: number;
-  readonly js: number | null;
-  readonly torch: number | null;
-}
-
-const torchTimes = (): Record<string, number> | null => torchResults<Record<string, number>>('torch_ops.py', [String(BUDGET)]);
-
-function onBackend(name: 'native' | 'js', fn: () => void): () => void {
-  return () => {
-    nt.setBackend(name);
-    fn();
-  };
-}
-
-function gemmRow(n: number, torch: Record<string, number> | null): Row {
-  const a = nt.randomUniform([n, n], { seed: 1 });
-  const b = nt.randomUniform([n, n], { seed: 2 });
-  const run = (): void => void nt.matmul(a, b);
-  const skipJs = process.env.BENCH_SKIP_JS === '1';
-  return {
-    name: `sgemm ${n}³`,
-    flop: 2 * n ** 3,
-    native: median(onBackend('native', run)),
-    js: skipJs ? null : median(onBackend('js', run), BUDGET, 1),
-    torch: torch?.[`mm${n}`] ?? null,
-  };
-}
-
-function convRows(label: string, key: string, [N, H, W, C]: number[], k: number, O: number, torch: Record<string, number> | null): Row[] {
-  const x = nt.randomUniform([N, H, W, C], { seed: 3 });
-  const w = nt.randomUniform([k, k, C, O], { seed: 4 });
-  x.requiresGrad = true;
-  w.requiresGrad = true;
-  const dy = nt.randomUniform([N, H - k + 1, W - k + 1, O], { seed: 5 });
-  const flop = 2 * N * (H - k + 1) * (W - k + 1) * O * C * k * k;
-  const fwd = (): void => void nt.noGrad(() => nt.conv2d(x, w));
-  const fwdBwd = (): void => void nt.gradients(nt.conv2d(x, w), [x, w], { gradYs: [dy], retainGraph: false });
-  const skipJs = process.env.BENCH_SKIP_JS === '1';
-  return [
-    { name: `conv2d fwd ${label}`, flop, native: median(onBackend('native', fwd)), js: skipJs ? null : median(onBackend('js', fwd), BUDGET, 1), torch: torch?.[`${key}_fwd`] ?? null },
-    { name: `conv2d fwd+bwd ${label}`, flop: 3 * flop, native: median(onBackend('native', fwdBwd)), js: skipJs ? null : median(onBackend('js', fwdBwd), BUDGET, 1), torch: torch?.[`${key}_fwdbwd`] ?? null },
-  ];
-}
-
-function tinyAdd(): { native: number; js: number } {
+/** Seconds per tiny add, over 200,000 calls after as many warm-up calls. */
+function tinyAdd(nt: Nt): number {
   const a = nt.randomNormal([8, 8], { seed: 1 });
   const b = nt.randomNormal([8, 8], { seed: 2 });
-  const per = (name: 'native' | 'js'): number => {
-    nt.setBackend(name);
-    const reps = 200_000;
-    for (let i = 0; i < reps; i++) nt.add(a, b);
-    const t = performance.now();
-    for (let i = 0; i < reps; i++) nt.add(a, b);
-    return (performance.now() - t) / 1000 / reps;
-  };
-  return { native: per('native'), js: per('js') };
+  const reps = 200_000;
+  for (let i = 0; i < reps; i++) nt.add(a, b);
+  const t = performance.now();
+  for (let i = 0; i < reps; i++) nt.add(a, b);
+  return (performance.now() - t) / 1000 / reps;
 }
 
-function fmt(v: number | null, digits = 1): string {
-  return v === null ? '—' : v.toFixed(digits);
+interface Run {
+  readonly threads: number | null;
+  /** Op key → seconds per call. */
+  readonly times: Record<string, number>;
 }
 
-function main(): void {
-  if (!nt.availableBackends().includes('native')) {
-    console.error(`The native backend is not available (${nt.backendFailure('native') ?? 'not registered'}); build it with 'npm rebuild'.`);
-    process.exit(1);
+/** Side 'native' or 'js': every op on that backend, in this child process. */
+async function measure(backend: 'native' | 'js', budget: number): Promise<Run> {
+  const nt: Nt = await import('../src/index.js');
+  if (!nt.availableBackends().includes(backend)) throw new Error(`the ${backend} backend is not available (${nt.backendFailure(backend) ?? 'not registered'})`);
+  const threads = pinNativeThreads(nt.nativeAddon());
+  await nt.setBackend(backend);
+  const minRuns = backend === 'js' ? 1 : 3;
+  const times: Record<string, number> = {};
+  for (const n of [256, 1024, 2048]) {
+    const a = nt.randomUniform([n, n], { seed: 1 });
+    const b = nt.randomUniform([n, n], { seed: 2 });
+    times[`mm${n}`] = medianTime(() => void nt.matmul(a, b), budget, minRuns);
   }
-  console.log(`Neurite ops benchmark — budget ${BUDGET} s per cell, native threads: ${nt.nativeAddon()?.threads()}`);
-  const torch = torchTimes();
-  if (torch) console.log(`PyTorch ${torch.version} with ${torch.threads} threads, ${torchAllocator()}, channels_last convolutions, same run`);
-  const rows = [
-    ...[256, 1024, 2048].map((n) => gemmRow(n, torch)),
-    ...convRows('mnist_cnn (128×26×26×32 → 3×3×64)', 'mnist', [128, 26, 26, 32], 3, 64, torch),
-    ...convRows('VGG-like (32×98×98×32 → 3×3×32)', 'vgg', [32, 98, 98, 32], 3, 32, torch),
-  ];
-  const header = ['op', 'native ms', 'native GFLOP/s', 'js GFLOP/s', 'torch GFLOP/s', 'native / torch', 'native / js'];
-  const lines = rows.map((r) => [
-    r.name,
-    fmt(r.native * 1000, 2),
-    fmt(r.flop / r.native / 1e9),
-    fmt(r.js === null ? null : r.flop / r.js / 1e9, 2),
-    fmt(r.torch === null ? null : r.flop / r.torch / 1e9),
-    r.torch === null ? '—' : `${(r.torch / r.native).toFixed(2)}x`,
-    r.js === null ? '—' : `${(r.js / r.native).toFixed(0)}x`,
-  ]);
-  const tiny = tinyAdd();
-  lines.push(['add 8×8 (end to end, µs)', fmt(tiny.native * 1e6, 2) + ' µs', '', `js ${fmt(tiny.js * 1e6, 2)} µs`, torch ? `${fmt(torch.add8x8 * 1e6, 2)} µs` : '—', torch ? `${(torch.add8x8 / tiny.native).toFixed(2)}x` : '—', '']);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  const row = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
-  console.log(row(header));
-  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
-  for (const l of lines) console.log(row(l));
-  console.log('Ratios above 1.00x mean Neurite is faster; GFLOP/s of fwd+bwd count 3× the forward FLOPs.');
+  for (const [key, c] of Object.entries(CONVS)) {
+    const [N, H, W, C] = c.shape;
+    const x = nt.randomUniform([N, H, W, C], { seed: 3 });
+    const w = nt.randomUniform([c.k, c.k, C, c.o], { seed: 4 });
+    x.requiresGrad = true;
+    w.requiresGrad = true;
+    const dy = nt.randomUniform([N, H - c.k + 1, W - c.k + 1, c.o], { seed: 5 });
+    times[`${key}_fwd`] = medianTime(() => void nt.noGrad(() => nt.conv2d(x, w)), budget, minRuns);
+    times[`${key}_fwdbwd`] = medianTime(() => void nt.gradients(nt.conv2d(x, w), [x, w], { gradYs: [dy], retainGraph: false }), budget, minRuns);
+  }
+  times.add8x8 = tinyAdd(nt);
+  return { threads: backend === 'native' ? threads : 1, times };
 }
 
-main();
+async function main(): Promise<void> {
+  const budget = envNumber('BENCH_BUDGET_S', 0.6, { min: 0.01 });
+  const side = sideArgs();
+  if (side) {
+    emit(await measure(side[0] === 'js' ? 'js' : 'native', budget));
+    return;
+  }
+  const rounds = benchRounds();
+  const started = await measureMachine();
+  const { configs, notes } = torchConfigs(true);
+  const sides = [nodeSide('native', 'Neurite native', SELF, ['native'], { required: true }), ...configs.map((c) => torchSide(c, 'torch_ops.py', budget, []))];
+  printStart('bench:ops', started, rounds, sides, budget);
+  let js: Run | null = null;
+  if (process.env.BENCH_SKIP_JS !== '1') {
+    const r = runSide<Run>(nodeSide('js', 'Neurite js reference', SELF, ['js']));
+    if (typeof r === 'string') notes.push(r);
+    else js = r;
+  }
+  const runs = alternateRounds<unknown>(sides, rounds, 'ops');
+  const machine = await remeasurePeak(started);
+  const ours = (runs.get('native') as SideRuns<Run>).runs;
+  let torchInfo: TorchSideInfo | null = null;
+  for (const c of configs) {
+    const r = runs.get(`torch:${c.id}`)?.runs[0] as TorchSideInfo | undefined;
+    if (r) torchInfo = r;
+  }
+  const rows: OpsRow[] = OPS.map((op) => {
+    const neurite = cell(ours.map((r) => r.times[op.key]));
+    const torch = torchCells(runs, configs, (r: Run) => r.times[op.key]);
+    const gflops = op.flop ? op.flop / neurite.median / 1e9 : NaN;
+    return {
+      name: op.name,
+      flop: op.flop,
+      neurite,
+      js: js?.times[op.key] ?? null,
+      torch,
+      torchBest: bestOf(torch, false),
+      gflops,
+      peakPercent: (100 * gflops) / machine.peakGflops,
+    };
+  });
+  const results: OpsResults = {
+    ...makeHeader({
+      benchmark: 'ops',
+      command: 'npm run bench:ops',
+      machine,
+      pins: [...nativePins(ours[0].threads), { library: 'PyTorch', threads: torchInfo?.threads ?? null, how: 'torch.set_num_threads(n)' }],
+      versions: { ...libraryVersions(['torch', 'tcmalloc']), torch: torchInfo?.version ?? null },
+      rounds,
+      budgetSeconds: budget,
+      notes: [
+        ...notes,
+        'per round, each op\'s median time per call; fwd+bwd counts 3× the forward FLOPs (forward, input gradient, weight gradient); sgemm and the tiny add have no layout (PyTorch: contiguous only)',
+        ...failureNotes(runs.values()),
+      ],
+    }),
+    rows,
+  };
+  const file = writeResults('ops', results);
+  console.log(renderOps(results, 'bench-results/ops.json'));
+  console.log(`(written to ${file})`);
+}
+
+await main();

@@ -1,59 +1,64 @@
 /**
  * `npm run bench:wasm`: the WebAssembly backend against TensorFlow.js' WebAssembly backend
- * (@tensorflow/tfjs-backend-wasm, XNNPACK) in the same benchmark run, same shapes; each side
- * runs in its own child process, alternating rounds so both see the same machine load:
+ * (@tensorflow/tfjs-backend-wasm, XNNPACK) and the previous release's wasm backend, same
+ * shapes, each side in its own process in alternating rounds (bench/common.ts):
  *
  *   W1 train      Dense 784→512 relu → 256 relu → 10 softmax, Adam 1e-3, batch 128
- *   W2 inference  Keras mnist_cnn (Conv 32, Conv 64, MaxPool, Dense 128, Dense 10), batch 256
+ *   W2 inference  Keras mnist_cnn (Conv 32, Conv 64, MaxPool, Dense 128, Dense 10), batch 1024
  *   W2 train      the same net with its Dropouts, Adam, batch 128 (tfjs-wasm has no
  *                 convolution gradient kernels, so it has no number there)
  *
  * Both run the same Keras models (Neurite's Sequential and its tfjs-layers twin: same
  * layers, Glorot-uniform kernels, Adam 1e-3, categorical cross-entropy) with trainOnBatch
- * and predict on one fixed batch of seeded uniform data.
+ * and predict on one fixed batch of seeded uniform data. Threads: Neurite wasm runs
+ * BENCH_THREADS workers (NEURITE_WASM_THREADS); tfjs-wasm is asked for as many
+ * (setThreadsCount) and its table column says how many it ran with (in Node it finds no
+ * thread support: one).
  *
- *   BENCH_BUDGET_S=6 npm run bench:wasm      # timed seconds per workload and side (default 3)
+ *   BENCH_BUDGET_S=2 npm run bench:wasm      # timed seconds per workload and side (default 1)
  *   BENCH_ROUNDS=7 npm run bench:wasm        # alternating rounds (default 5)
- *   NEURITE_WASM_THREADS=1 npm run bench:wasm
+ * Writes bench-results/wasm.json.
  */
-import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { baselineLibrary } from './baseline.js';
-import { writeResults } from './common.js';
+import {
+  alternateRounds, benchRounds, cell, emit, envNumber, failureNotes, libraryVersions, makeHeader, measureMachine, remeasurePeak, modelFlops, nodeSide, printStart,
+  samplesPerSecond, sideArgs, THIS_LIB, THREADS, writeResults, type SideRuns,
+} from './common.js';
+import { build } from './models.js';
+import type { WasmResults, WasmRow } from './results.js';
+import { renderWasm } from './tables.js';
 
 /** A Neurite build loaded at run time (this checkout's or the previous release's; their APIs differ). */
 // biome-ignore lint: two API versions
 type Lib = any;
 
-const THIS_LIB = fileURLToPath(new URL('../src/index.js', import.meta.url));
-
-const BUDGET = Number(process.env.BENCH_BUDGET_S ?? 3);
-const W2_INFER_BATCH = 256;
-/** Alternating timed rounds per side. */
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const SELF = fileURLToPath(import.meta.url);
+const TRAIN_BATCH = 128;
+const W2_INFER_BATCH = 1024;
 /** Seconds of warm-up per workload before timing (V8 tiers hot wasm functions up). */
 const WARM_S = 1;
 
 type Tf = typeof import('@tensorflow/tfjs');
 type TfModel = ReturnType<Tf['sequential']>;
+type Key = WasmRow['key'];
 
-async function loadTf(): Promise<{ tf: Tf; variant: string } | string> {
-  try {
-    // CommonJS builds: tfjs (layers, optimizers, gradients) and the wasm backend share one tfjs-core.
-    const require = createRequire(import.meta.url);
-    const tf = require('@tensorflow/tfjs') as Tf;
-    const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
-    wasm.setWasmPaths(join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm')), '/'));
-    if (!(await tf.setBackend('wasm'))) throw new Error('setBackend(wasm) failed');
-    await tf.ready();
-    const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-    const mt = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
-    return { tf, variant: `tfjs-backend-wasm ${wasm.version_wasm}${simd ? ' SIMD' : ''}, ${mt ? `${wasm.getThreadsCount()} threads` : '1 thread'}` };
-  } catch (e) {
-    return `tfjs-backend-wasm did not load: ${(e as Error).message}`;
-  }
+async function loadTf(): Promise<{ tf: Tf; threads: number; label: string }> {
+  // CommonJS builds: tfjs (layers, optimizers, gradients) and the wasm backend share one tfjs-core.
+  const require = createRequire(import.meta.url);
+  const tf = require('@tensorflow/tfjs') as Tf;
+  const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
+  wasm.setWasmPaths(join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm')), '/'));
+  wasm.setThreadsCount(THREADS);
+  if (!(await tf.setBackend('wasm'))) throw new Error('setBackend(wasm) failed');
+  await tf.ready();
+  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+  const mt = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
+  const threads = mt ? wasm.getThreadsCount() : 1;
+  const label = `tfjs-backend-wasm ${wasm.version_wasm} (XNNPACK${simd ? ', SIMD' : ''}, ${threads} thread${threads === 1 ? '' : 's'}${mt ? '' : ': no thread support in Node'})`;
+  return { tf, threads, label };
 }
 
 /** The tfjs-layers twins of the Neurite models (same layers, initializers, optimizer, loss). */
@@ -78,13 +83,19 @@ function tfModels(tf: Tf): { w1: TfModel; w2: TfModel } {
 }
 
 type Step = () => Promise<void>;
+interface Steps {
+  readonly w1Train: Step;
+  readonly w2Infer: Step;
+  /** A string when the side cannot run it. */
+  readonly w2Train: Step | string;
+}
 
 /** The tfjs steps (W2 training is a string when tfjs-wasm cannot run it). */
-async function tfSteps(tf: Tf): Promise<{ w1Train: Step; w2Infer: Step; w2Train: Step | string }> {
+async function tfSteps(tf: Tf): Promise<Steps> {
   const { w1, w2 } = tfModels(tf);
-  const x1 = tf.randomUniform([128, 784], 0, 1, 'float32', 1);
-  const y = tf.oneHot(tf.randomUniform([128], 0, 10, 'int32', 2), 10);
-  const x2 = tf.randomUniform([128, 28, 28, 1], 0, 1, 'float32', 3);
+  const x1 = tf.randomUniform([TRAIN_BATCH, 784], 0, 1, 'float32', 1);
+  const y = tf.oneHot(tf.randomUniform([TRAIN_BATCH], 0, 10, 'int32', 2), 10);
+  const x2 = tf.randomUniform([TRAIN_BATCH, 28, 28, 1], 0, 1, 'float32', 3);
   const xi = tf.randomUniform([W2_INFER_BATCH, 28, 28, 1], 0, 1, 'float32', 4);
   let w2Train: Step | string = async () => void (await w2.trainOnBatch(x2, y));
   try {
@@ -103,126 +114,136 @@ async function tfSteps(tf: Tf): Promise<{ w1Train: Step; w2Infer: Step; w2Train:
   };
 }
 
-/** Samples/s of `step` over `seconds`, after `warmS` seconds of warm-up (wasm tier-up). */
-async function rateOver(step: Step, batch: number, seconds: number, warmS: number): Promise<number> {
-  const w = performance.now();
-  do await step();
-  while ((performance.now() - w) / 1000 < warmS);
-  const t = performance.now();
-  let n = 0;
-  while ((performance.now() - t) / 1000 < seconds || n < 2) {
-    await step();
-    n++;
-  }
-  return (n * batch) / ((performance.now() - t) / 1000);
-}
-
-type Side = 'neurite' | 'tfjs' | string;
-type Rates = { label: string; w1Train: number; w2Infer: number; w2Train: number | string };
-
-/** One side's three rates, measured in this process (a child of the benchmark); a side other than 'tfjs' is the path of a Neurite build. */
-async function measure(side: Side): Promise<Rates> {
-  const per = BUDGET / ROUNDS;
-  if (side !== 'tfjs') {
-    const nt = (await import(pathToFileURL(side === 'neurite' ? THIS_LIB : side).href)) as Lib;
-    nt.setBackend('wasm');
-    const n = neurite(nt);
-    await new Promise((r) => setTimeout(r, 200)); // let the worker threads park
-    const sync = (f: () => unknown): Step => async () => void (await f());
-    return {
-      label: `Neurite wasm, ${nt.wasmModule()?.threadCount() ?? 1} threads`,
-      w1Train: await rateOver(sync(n.w1Train), 128, per, WARM_S),
-      w2Infer: await rateOver(sync(n.w2Infer), W2_INFER_BATCH, per, WARM_S),
-      w2Train: await rateOver(sync(n.w2Train), 128, per, WARM_S),
-    };
-  }
-  const loaded = await loadTf();
-  if (typeof loaded === 'string') throw new Error(loaded);
-  const t = await tfSteps(loaded.tf);
-  return {
-    label: loaded.variant,
-    w1Train: await rateOver(t.w1Train, 128, per, WARM_S),
-    w2Infer: await rateOver(t.w2Infer, W2_INFER_BATCH, per, WARM_S),
-    w2Train: typeof t.w2Train === 'string' ? t.w2Train : await rateOver(t.w2Train, 128, per, WARM_S),
-  };
-}
-
-function neurite(nt: Lib): { w1Train: () => unknown; w2Infer: () => unknown; w2Train: () => unknown } {
-  const w1 = new nt.Sequential([new nt.Dense({ units: 512, activation: 'relu', inputShape: [784] }), new nt.Dense({ units: 256, activation: 'relu' }), new nt.Dense({ units: 10, activation: 'softmax' })]);
-  w1.compile({ optimizer: new nt.Adam({ learningRate: 1e-3 }), loss: 'categorical_crossentropy' });
-  const conv = (filters: number, inputShape?: number[]): Lib => new nt.Conv2D({ filters, kernelSize: 3, activation: 'relu', inputShape });
-  const w2 = new nt.Sequential([conv(32, [28, 28, 1]), conv(64), new nt.MaxPooling2D({ poolSize: 2 }), new nt.Dropout({ rate: 0.25 }), new nt.Flatten(), new nt.Dense({ units: 128, activation: 'relu' }), new nt.Dropout({ rate: 0.5 }), new nt.Dense({ units: 10, activation: 'softmax' })]);
-  w2.compile({ optimizer: new nt.Adam({ learningRate: 1e-3 }), loss: 'categorical_crossentropy' });
-  const x1 = nt.randomUniform([128, 784], { seed: 1 });
-  const y = nt.toCategorical(nt.randomUniform([128], { seed: 2, minval: 0, maxval: 10, dtype: 'int32' }), 10);
-  const x2 = nt.randomUniform([128, 28, 28, 1], { seed: 3 });
+/** The Neurite steps on either API (0.1.0: a `data` getter and a synchronous trainOnBatch). */
+function neuriteSteps(nt: Lib): Steps {
+  const w1 = build(nt, 'w1');
+  const w2 = build(nt, 'w2');
+  w1.model.compile({ optimizer: w1.optimizer, loss: 'categorical_crossentropy' });
+  w2.model.compile({ optimizer: w2.optimizer, loss: 'categorical_crossentropy' });
+  const x1 = nt.randomUniform([TRAIN_BATCH, 784], { seed: 1 });
+  const y = nt.toCategorical(nt.randomUniform([TRAIN_BATCH], { seed: 2, minval: 0, maxval: 10, dtype: 'int32' }), 10);
+  const x2 = nt.randomUniform([TRAIN_BATCH, 28, 28, 1], { seed: 3 });
   const xi = nt.randomUniform([W2_INFER_BATCH, 28, 28, 1], { seed: 4 });
-  // 0.1.0 has a `data` getter and a synchronous trainOnBatch; this build dataSync() and a promise.
   const values = (t: Lib): ArrayLike<number> => (typeof t.dataSync === 'function' ? t.dataSync() : t.data);
   return {
-    w1Train: () => w1.trainOnBatch(x1, y),
-    w2Infer: () => values(w2.predict(xi, { batchSize: W2_INFER_BATCH }))[0],
-    w2Train: () => w2.trainOnBatch(x2, y),
+    w1Train: async () => void (await w1.model.trainOnBatch(x1, y)),
+    w2Infer: async () => void values(w2.model.predict(xi, { batchSize: W2_INFER_BATCH }))[0],
+    w2Train: async () => void (await w2.model.trainOnBatch(x2, y)),
   };
 }
 
-function runSide(side: Side): Rates | string {
-  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--side', side], { encoding: 'utf8', env: process.env, timeout: 600_000 });
-  const line = (r.stdout || '').trim().split('\n').pop() ?? '';
-  if (r.status !== 0 || !line.startsWith('{')) return `${side} failed: ${(r.stderr || r.stdout || '').trim().split('\n').slice(-3).join(' ')}`;
-  return JSON.parse(line) as Rates;
+interface Run {
+  readonly label: string;
+  readonly threads: number;
+  readonly w1Train: number;
+  readonly w2Infer: number;
+  readonly w2Train: number | string;
+}
+
+/** One side's three rates, in this child process: 'tfjs', or the path of a Neurite build. */
+async function measure(side: string, budget: number): Promise<Run> {
+  let steps: Steps;
+  let label: string;
+  let threads: number;
+  if (side === 'tfjs') {
+    const loaded = await loadTf();
+    steps = await tfSteps(loaded.tf);
+    label = loaded.label;
+    threads = loaded.threads;
+  } else {
+    const nt = (await import(pathToFileURL(side).href)) as Lib;
+    nt.setBackend('wasm');
+    nt.setSeed?.(1);
+    steps = neuriteSteps(nt);
+    await new Promise((r) => setTimeout(r, 200)); // let the worker threads park
+    threads = nt.wasmModule()?.threadCount() ?? 1;
+    label = `Neurite wasm, ${threads} threads`;
+  }
+  const rate = (s: Step, batch: number): Promise<number> => samplesPerSecond(s, batch, budget, WARM_S);
+  return {
+    label,
+    threads,
+    w1Train: await rate(steps.w1Train, TRAIN_BATCH),
+    w2Infer: await rate(steps.w2Infer, W2_INFER_BATCH),
+    w2Train: typeof steps.w2Train === 'string' ? steps.w2Train : await rate(steps.w2Train, TRAIN_BATCH),
+  };
 }
 
 async function main(): Promise<void> {
-  const i = process.argv.indexOf('--side');
-  if (i >= 0) {
-    console.log(JSON.stringify(await measure(process.argv[i + 1] as Side)));
-    process.exit(0);
+  const budget = envNumber('BENCH_BUDGET_S', 1, { min: 0.01 });
+  const side = sideArgs();
+  if (side) {
+    emit(await measure(side[0], budget));
+    process.exit(0); // the wasm worker threads would keep the process alive
   }
-  // Each side runs in its own process (no shared heap, GC or caches), alternating rounds so
-  // all see the same machine load; the table shows each side's median. The previous
-  // release (bench/baseline.ts) runs as a third side.
+  const rounds = benchRounds();
   const base = baselineLibrary();
-  const ours: Rates[] = [];
-  const before: Rates[] = [];
-  const theirs: Rates[] = [];
-  let failure = '';
-  for (let r = 0; r < ROUNDS; r++) {
-    const sides = ['neurite', ...(base ? [base.path] : []), 'tfjs'];
-    const order = r % 2 === 0 ? sides : [...sides].reverse();
-    for (const side of order) {
-      const res = runSide(side);
-      if (side === 'tfjs') {
-        if (typeof res === 'string') failure = res;
-        else theirs.push(res);
-      } else {
-        if (typeof res === 'string') throw new Error(res);
-        (side === 'neurite' ? ours : before).push(res);
-      }
-    }
-  }
-  const median = (v: number[]): number => [...v].sort((x, y) => x - y)[v.length >> 1];
-  const pick = (rs: Rates[], k: 'w1Train' | 'w2Infer' | 'w2Train'): number | string | null => {
-    if (rs.length === 0) return null;
-    const nums = rs.map((r) => r[k]).filter((v): v is number => typeof v === 'number');
-    return nums.length ? median(nums) : (rs[0][k] as string);
+  const started = await measureMachine();
+  const sides = [
+    nodeSide('this', 'Neurite wasm (this checkout)', SELF, [THIS_LIB], { required: true }),
+    ...(base ? [nodeSide('base', `Neurite 0.1.0 wasm (${base.commit})`, SELF, [base.path])] : []),
+    nodeSide('tfjs', 'tfjs-backend-wasm', SELF, ['tfjs']),
+  ];
+  printStart('bench:wasm', started, rounds, sides, budget);
+  const runs = alternateRounds<unknown>(sides, rounds, 'wasm');
+  const machine = await remeasurePeak(started);
+  const ours = (runs.get('this') as SideRuns<Run>).runs;
+  const before = (runs.get('base') as SideRuns<Run> | undefined)?.runs ?? [];
+  const tfjs = runs.get('tfjs') as SideRuns<Run>;
+  const theirs = tfjs.runs;
+  const nt = await import('../src/index.js');
+  const w1 = modelFlops(build(nt, 'w1').model, [784]);
+  const w2 = modelFlops(build(nt, 'w2').model, [28, 28, 1]);
+  const specs: { key: Key; title: string; batch: number; flops: number }[] = [
+    { key: 'w1Train', title: 'W1 MLP 784-512-256-10, Adam, train', batch: TRAIN_BATCH, flops: w1.training },
+    { key: 'w2Infer', title: 'W2 Keras mnist_cnn inference', batch: W2_INFER_BATCH, flops: w2.forward },
+    { key: 'w2Train', title: 'W2 mnist_cnn, Adam, train', batch: TRAIN_BATCH, flops: w2.training },
+  ];
+  const numbers = (rs: readonly Run[], k: Key): number[] => rs.map((r) => r[k]).filter((v): v is number => typeof v === 'number');
+  const rows: WasmRow[] = specs.map((s) => {
+    const neurite = cell(numbers(ours, s.key));
+    const gflops = (neurite.median * s.flops) / 1e9;
+    const t = numbers(theirs, s.key);
+    const why = theirs.length ? String(theirs[0][s.key]) : `tfjs-wasm did not run: ${tfjs.failure ?? 'unknown'}`;
+    return {
+      key: s.key,
+      title: s.title,
+      batch: s.batch,
+      flopsPerSample: s.flops,
+      neurite,
+      gflops,
+      peakPercent: (100 * gflops) / machine.peakGflops,
+      previous: before.length ? cell(numbers(before, s.key)) : null,
+      tfjs: t.length ? cell(t) : why,
+    };
+  });
+  const tfjsThreads = theirs[0]?.threads ?? 1;
+  const results: WasmResults = {
+    ...makeHeader({
+      benchmark: 'wasm',
+      command: 'npm run bench:wasm',
+      machine,
+      pins: [
+        { library: 'Neurite wasm', threads: ours[0].threads, how: 'NEURITE_WASM_THREADS (worker_threads)' },
+        ...(before.length ? [{ library: 'Neurite 0.1.0 wasm', threads: before[0].threads, how: 'NEURITE_WASM_THREADS' }] : []),
+        { library: 'tfjs-wasm', threads: theirs.length ? tfjsThreads : null, how: 'setThreadsCount(n); Node has no tfjs-wasm threads' },
+      ],
+      versions: libraryVersions(['tfjs']),
+      rounds,
+      budgetSeconds: budget,
+      notes: [
+        `a warm-up of ${WARM_S} s (and at least 3 calls) per workload and side before timing; % of peak: of the native fp32 peak (wasm SIMD is 128 bits wide)`,
+        ...failureNotes(runs.values()),
+      ],
+    }),
+    neuriteThreads: ours[0].threads,
+    tfjsThreads,
+    tfjsLabel: theirs[0]?.label ?? 'tfjs-backend-wasm (did not run)',
+    previous: base?.commit ?? null,
+    rows,
   };
-  console.log(`${ours[0].label} vs ${base ? `the previous release (${base.commit}) and ` : ''}${theirs[0]?.label ?? `tfjs-backend-wasm (${failure})`}; each side in its own process, ${ROUNDS} alternating rounds of ${(BUDGET / ROUNDS).toFixed(1)} s per workload after ${WARM_S} s of warm-up; medians`);
-  console.log('| workload | Neurite wasm samples/s | 0.1.0 wasm samples/s | now / 0.1.0 | tfjs-wasm samples/s | Neurite / tfjs-wasm |');
-  console.log('|---|---|---|---|---|---|');
-  const fmt = (v: number): string => (v >= 100 ? String(Math.round(v)) : v.toFixed(1));
-  const results: Record<string, { now: number; previous: number | null; tfjs: number | string | null }> = {};
-  const row = (name: string, k: 'w1Train' | 'w2Infer' | 'w2Train'): void => {
-    const a = pick(ours, k) as number;
-    const p = pick(before, k) as number | null;
-    const b = pick(theirs, k);
-    results[k] = { now: a, previous: p, tfjs: b };
-    console.log(`| ${name} | ${fmt(a)} | ${p === null ? '—' : fmt(p)} | ${p === null ? '—' : `${(a / p).toFixed(2)}x`} | ${typeof b === 'number' ? fmt(b) : b ?? '—'} | ${typeof b === 'number' ? `${(a / b).toFixed(2)}x` : '—'} |`);
-  };
-  row('W1 train (batch 128)', 'w1Train');
-  row(`W2 inference (batch ${W2_INFER_BATCH})`, 'w2Infer');
-  row('W2 train (batch 128)', 'w2Train');
-  const file = writeResults('wasm', { rounds: ROUNDS, budgetSeconds: BUDGET, previous: base?.commit ?? null, neurite: ours[0].label, tfjs: theirs[0]?.label ?? failure, results });
+  const file = writeResults('wasm', results);
+  console.log(renderWasm(results, 'bench-results/wasm.json'));
   console.log(`(written to ${file})`);
 }
 

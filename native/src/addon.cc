@@ -488,6 +488,18 @@ NEURITE_FN(Threads) {
   return guarded(env, [&] { return integer(env, num_threads()); });
 }
 
+// libraryThreads(): [OpenBLAS threads, oneDNN's OpenMP threads (0 without oneDNN)], as the
+// libraries report them (benchmarks check that setThreads pinned all three pools).
+NEURITE_FN(LibraryThreads) {
+  return guarded(env, [&] {
+    napi_value out;
+    napi_create_array_with_length(env, 2, &out);
+    napi_set_element(env, out, 0, integer(env, blas_threads()));
+    napi_set_element(env, out, 1, integer(env, openmp_threads()));
+    return out;
+  });
+}
+
 #undef NEURITE_FN
 
 // Tensors are large, short-lived buffers. By default glibc serves blocks above its mmap
@@ -516,7 +528,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"conv2dBackpropFilter", Conv2dBackpropFilter}, {"pool2d", Pool2d}, {"pool2dGrad", Pool2dGrad},
       {"unary", Unary}, {"unaryGrad", UnaryGrad}, {"binary", Binary}, {"reduce", Reduce}, {"softmax", Softmax},
       {"softmaxGrad", SoftmaxGrad}, {"transpose", Transpose}, {"batchNorm", BatchNorm},
-      {"batchNormGrad", BatchNormGrad}, {"dropoutMask", DropoutMask}, {"applyUpdate", ApplyUpdate}, {"elementwiseChain", ElementwiseChain}, {"rnnForward", RnnForward}, {"rnnBackward", RnnBackward}, {"setThreads", SetThreads}, {"peakGflops", PeakGflops}, {"setConvEngine", SetConvEngine}, {"threads", Threads},
+      {"batchNormGrad", BatchNormGrad}, {"dropoutMask", DropoutMask}, {"applyUpdate", ApplyUpdate}, {"elementwiseChain", ElementwiseChain}, {"rnnForward", RnnForward}, {"rnnBackward", RnnBackward}, {"setThreads", SetThreads}, {"peakGflops", PeakGflops}, {"setConvEngine", SetConvEngine}, {"threads", Threads}, {"libraryThreads", LibraryThreads},
   };
   for (const Entry& e : entries) {
     napi_value fn;

@@ -19,6 +19,7 @@ int openblas_get_num_threads(void);
 #ifdef NEURITE_HAVE_DNNL
 // libgomp, oneDNN's thread runtime in Debian's build (linked through libdnnl).
 void omp_set_num_threads(int num_threads);
+int omp_get_max_threads(void);
 #endif
 }
 
@@ -175,6 +176,13 @@ void sgemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, const floa
               static_cast<int>(ldc));
 }
 int blas_threads() { return openblas_get_num_threads(); }
+int openmp_threads() {
+#ifdef NEURITE_HAVE_DNNL
+  return omp_get_max_threads();
+#else
+  return 0;
+#endif
+}
 
 // Batched row-major C = op(A)·op(B); a batch count of 1 broadcasts that operand.
 void matmul(const float* a, const float* b, float* out, int batchA, int batchB, int m, int k, int n, bool transA,

@@ -46,6 +46,8 @@ bool matmul_small(const float* a, const float* b, float* out, int m, int k, int 
 // y[rows, channels] = act(y + bias) in place, in parallel (the epilogue of a dense layer).
 void bias_activation(float* y, int64_t rows, int64_t channels, const Epilogue& ep);
 int blas_threads();
+// oneDNN's OpenMP thread count (0 when built without oneDNN).
+int openmp_threads();
 
 // ---- conv.cc ----
 // kAuto: direct kernel for small batches, oneDNN (when built with it) otherwise, im2col + BLAS

@@ -39,4 +39,6 @@ export interface NativeAddon {
    */
   setConvEngine(engine: 'auto' | 'direct' | 'dnnl' | 'im2col'): 'auto' | 'direct' | 'dnnl' | 'im2col';
   threads(): number;
+  /** [OpenBLAS threads, oneDNN's OpenMP threads (0 without oneDNN)], as the libraries report them. */
+  libraryThreads(): [number, number];
 }

@@ -1,0 +1,251 @@
+/**
+ * The shapes of the JSON files the benchmarks write to bench-results/ (types only, no code:
+ * the bench scripts write them, bench/tables.ts reads them back to print the tables and to
+ * regenerate the README's Speed section).
+ *
+ * Every file starts with a {@link Header}: the machine, its measured peak, the thread
+ * count each library was pinned to, every library's version and the protocol (rounds,
+ * seconds per measurement). Measurements over rounds are {@link Cell}s: the median and the
+ * spread (min, max) of one value per round, each round's value measured in its own process.
+ */
+
+/** Bumped when a file's layout changes; bench/tables.ts refuses files of another version. */
+export const RESULTS_VERSION = 1;
+
+/** One quantity over the rounds: the median, the range, and every round's value. */
+export interface Cell {
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+  readonly values: readonly number[];
+}
+
+/** The machine a benchmark ran on. */
+export interface Machine {
+  /** CPU model name from /proc/cpuinfo (or os.cpus()). */
+  readonly cpu: string;
+  /** Logical cores the process may use. */
+  readonly cores: number;
+  /** The widest vector extension the CPU reports (AVX-512, AVX2, ...). */
+  readonly isa: string;
+  readonly memoryGiB: number;
+  /** fp32 GFLOP/s measured by the native addon (multiply-add chains on `peakThreads` threads), NaN without the addon. */
+  readonly peakGflops: number;
+  readonly peakThreads: number;
+  /** Every measurement of the peak (1 s before and after the rounds, 0.25 s before each round); peakGflops is the highest. */
+  readonly peakSamples: readonly number[];
+}
+
+/** How one library's threads were pinned, and the count its side reported back. */
+export interface ThreadPin {
+  readonly library: string;
+  /** The count the side reported (null: the side did not run). */
+  readonly threads: number | null;
+  /** How the count was set (the call or option). */
+  readonly how: string;
+}
+
+/** The first fields of every results file. */
+export interface Header {
+  readonly resultsVersion: number;
+  readonly benchmark: string;
+  /** ISO date and time the run ended. */
+  readonly date: string;
+  /** The npm script that produced it. */
+  readonly command: string;
+  readonly machine: Machine;
+  /** The thread count every side was pinned to (BENCH_THREADS). */
+  readonly threads: number;
+  readonly pins: readonly ThreadPin[];
+  /** Library → version (null: not installed). */
+  readonly versions: Readonly<Record<string, string | null>>;
+  readonly rounds: number;
+  /** Seconds of timed work per measurement in each round. */
+  readonly budgetSeconds: number;
+  /** Protocol notes and anything that went wrong (a side that failed, fewer rounds than 5). */
+  readonly notes: readonly string[];
+}
+
+/** A goal of issue 19 and how this run did against it. */
+export interface Target {
+  /** What is compared, e.g. '% of peak', 'x PyTorch', 'x ORT', 'RSS vs PyTorch'. */
+  readonly label: string;
+  readonly comparison: '>=' | '<=';
+  readonly goal: number;
+  /** The measured value (null: the comparison side was not measured). */
+  readonly value: number | null;
+  readonly unit: '%' | 'x' | 'MB';
+  readonly met: boolean | null;
+}
+
+/** One PyTorch configuration's cell (allocator × memory layout). */
+export interface TorchCell {
+  /** e.g. 'tcmalloc/channels_last'. */
+  readonly config: string;
+  readonly cell: Cell;
+}
+
+export type WorkloadId = 'w1' | 'w2' | 'w3';
+
+/** bench-results/models.json: one row per workload and kind. */
+export interface ModelsRow {
+  readonly workload: WorkloadId;
+  /** e.g. 'W1 MLP 784-512-256-10, Adam'. */
+  readonly title: string;
+  readonly kind: 'train' | 'infer';
+  readonly batch: number;
+  /** FLOPs per sample derived from the model (training: forward + both gradients). */
+  readonly flopsPerSample: number;
+  /** Samples/s. */
+  readonly neurite: Cell;
+  readonly gflops: number;
+  readonly peakPercent: number;
+  /** The previous release's samples/s (null: not measured). */
+  readonly previous: Cell | null;
+  /** Every PyTorch configuration measured (samples/s). */
+  readonly torch: readonly TorchCell[];
+  /** The configuration with the highest median, counted in the comparison (null: none ran). */
+  readonly torchBest: string | null;
+  /** ONNX Runtime's samples/s on the same model and weights (inference rows). */
+  readonly ort: Cell | null;
+  readonly targets: readonly Target[];
+}
+
+/** Peak RSS of a process doing training steps (MB, its high-water mark right after them). */
+export interface RssRow {
+  readonly workload: WorkloadId;
+  readonly batch: number;
+  readonly neurite: Cell;
+  readonly torch: readonly TorchCell[];
+  /** The configuration counted (the fastest at training, as in the speed comparison). */
+  readonly torchBest: string | null;
+  readonly target: Target;
+}
+
+export interface ModelsResults extends Header {
+  readonly backend: string;
+  /** The previous release's commit (null: not measured). */
+  readonly previous: string | null;
+  readonly rows: readonly ModelsRow[];
+  readonly rss: readonly RssRow[];
+}
+
+/** bench-results/latency.json: time per predict call, Neurite against ONNX Runtime. */
+export interface LatencyRow {
+  readonly workload: 'w1' | 'w2';
+  readonly title: string;
+  readonly batch: number;
+  readonly flopsPerSample: number;
+  /** Microseconds per predict call. */
+  readonly neurite: Cell;
+  readonly ort: Cell;
+  /** ORT time / Neurite time (above 1: Neurite is faster). */
+  readonly speedup: number;
+  readonly neuriteGflops: number;
+  readonly ortGflops: number;
+  readonly neuritePeakPercent: number;
+  readonly ortPeakPercent: number;
+  readonly maxAbsDiff: number;
+  readonly target: Target | null;
+}
+
+export interface LatencyResults extends Header {
+  readonly backend: string;
+  readonly rows: readonly LatencyRow[];
+}
+
+/** bench-results/ops.json: seconds per kernel call. */
+export interface OpsRow {
+  readonly name: string;
+  /** FLOPs per call (0 for the tiny-op row). */
+  readonly flop: number;
+  /** Seconds per call. */
+  readonly neurite: Cell;
+  /** The js reference backend, one run (null: skipped). */
+  readonly js: number | null;
+  readonly torch: readonly TorchCell[];
+  readonly torchBest: string | null;
+  readonly gflops: number;
+  readonly peakPercent: number;
+}
+
+export interface OpsResults extends Header {
+  readonly rows: readonly OpsRow[];
+}
+
+/** bench-results/wasm.json: the wasm backend against tfjs-wasm. */
+export interface WasmRow {
+  readonly key: 'w1Train' | 'w2Infer' | 'w2Train';
+  readonly title: string;
+  readonly batch: number;
+  readonly flopsPerSample: number;
+  readonly neurite: Cell;
+  readonly gflops: number;
+  readonly peakPercent: number;
+  readonly previous: Cell | null;
+  /** Samples/s, or why tfjs-wasm has no number. */
+  readonly tfjs: Cell | string;
+}
+
+export interface WasmResults extends Header {
+  readonly neuriteThreads: number;
+  readonly tfjsThreads: number;
+  /** e.g. 'tfjs-backend-wasm 4.22.0 SIMD, 1 thread (no threads in Node)'. */
+  readonly tfjsLabel: string;
+  readonly previous: string | null;
+  readonly rows: readonly WasmRow[];
+}
+
+/** bench-results/recurrent.json. */
+export interface RecurrentRow {
+  readonly workload: string;
+  readonly title: string;
+  readonly kind: 'train' | 'infer';
+  readonly batch: number;
+  readonly flopsPerSample: number;
+  readonly neurite: Cell;
+  readonly gflops: number;
+  readonly peakPercent: number;
+  readonly torch: readonly TorchCell[];
+  readonly torchBest: string | null;
+}
+
+export interface RecurrentResults extends Header {
+  readonly backend: string;
+  readonly rows: readonly RecurrentRow[];
+}
+
+/** bench-results/scaling.json. */
+export interface ScalingBatchRow {
+  readonly workload: 'w1' | 'w2';
+  readonly kind: 'train' | 'infer';
+  readonly threads: number;
+  readonly batch: number;
+  readonly flopsPerSample: number;
+  /** Samples/s. */
+  readonly cell: Cell;
+  readonly gflops: number;
+  readonly peakPercent: number;
+}
+
+export interface ScalingWidthRow {
+  /** The two hidden layers' widths (h, h/2). */
+  readonly hidden: readonly [number, number];
+  readonly batch: number;
+  readonly flopsPerSample: number;
+  /** Training samples/s. */
+  readonly cell: Cell;
+  /** Seconds per epoch of `epochSamples` samples (from the median rate). */
+  readonly epochSeconds: number;
+  readonly gflops: number;
+  readonly peakPercent: number;
+}
+
+export interface ScalingResults extends Header {
+  readonly backend: string;
+  readonly batches: readonly number[];
+  readonly threadCounts: readonly number[];
+  readonly epochSamples: number;
+  readonly batchRows: readonly ScalingBatchRow[];
+  readonly widthRows: readonly ScalingWidthRow[];
+}

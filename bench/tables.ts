@@ -1,0 +1,354 @@
+/**
+ * Markdown tables from the benchmarks' JSON files (bench/results.ts). The bench scripts
+ * print their results with these functions, and `npm run bench:readme`
+ * (scripts/bench-tables.mjs) rewrites the README's Speed tables with them, between marker
+ * comments:
+ *
+ *   <!-- bench:models -->
+ *   ...generated...
+ *   <!-- /bench:models -->
+ *
+ * so the README's numbers are never typed by hand. Each block starts with the date, the
+ * machine (CPU, cores, measured peak), the thread pins, the versions and the JSON file.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  RESULTS_VERSION,
+  type Cell, type Header, type LatencyResults, type ModelsResults, type OpsResults, type RecurrentResults, type ScalingResults, type Target, type TorchCell, type WasmResults,
+} from './results.js';
+
+/** The benchmarks with a README block, in the order of the Speed section. */
+export const BENCHMARKS = ['models', 'latency', 'scaling', 'recurrent', 'wasm', 'ops'] as const;
+export type BenchmarkName = (typeof BENCHMARKS)[number];
+
+// ---- formatting ----------------------------------------------------------------------------
+
+/** 41,010 / 12.5 / 0.84 */
+export function num(v: number): string {
+  if (!Number.isFinite(v)) return '—';
+  if (Math.abs(v) >= 100) return Math.round(v).toLocaleString('en-US');
+  if (Math.abs(v) >= 10) return v.toFixed(1);
+  return v.toFixed(2);
+}
+
+/** Microseconds as µs, ms or s. */
+export function duration(us: number): string {
+  if (!Number.isFinite(us)) return '—';
+  if (us >= 1e6) return `${(us / 1e6).toFixed(2)} s`;
+  if (us >= 1000) return `${(us / 1000).toFixed(2)} ms`;
+  return `${us.toFixed(1)} µs`;
+}
+
+/** A cell as "median [min–max]" (just the median for one round). */
+export function spread(c: Cell, f: (v: number) => string = num): string {
+  return c.values.length > 1 ? `${f(c.median)} [${f(c.min)}–${f(c.max)}]` : f(c.median);
+}
+
+/** A cell of f(value) (for a decreasing f too: times → rates); the median is f's of the median. */
+export function mapCell(c: Cell, f: (v: number) => number): Cell {
+  const values = c.values.map(f);
+  return { median: f(c.median), min: Math.min(...values), max: Math.max(...values), values };
+}
+
+/** A cell as "median ±half-range%". */
+export function spreadPercent(c: Cell, f: (v: number) => string = num): string {
+  if (c.values.length < 2 || !(c.median > 0)) return f(c.median);
+  return `${f(c.median)} ±${((50 * (c.max - c.min)) / c.median).toFixed(0)}%`;
+}
+
+const ratio = (v: number | null): string => (v === null || !Number.isFinite(v) ? '—' : `${v.toFixed(2)}x`);
+const percent = (v: number): string => (Number.isFinite(v) ? `${v.toFixed(1)}%` : '—');
+const flopText = (f: number): string => (f >= 1e9 ? `${(f / 1e9).toFixed(2)} GFLOP` : f >= 1e6 ? `${(f / 1e6).toFixed(2)} MFLOP` : `${(f / 1e3).toFixed(1)} kFLOP`);
+const gflopsCell = (g: number, p: number): string => (Number.isFinite(g) ? `${g.toFixed(1)} (${percent(p)})` : '—');
+
+/** A target as "≥ 2x PyTorch: ✗ 1.17x (needs 1.71x)". */
+export function formatTarget(t: Target): string {
+  const goal = t.unit === '%' ? `${t.goal}% of peak` : t.label === 'RSS vs PyTorch' ? `RSS ≤ PyTorch's` : `${t.comparison === '>=' ? '≥' : '≤'} ${t.goal}${t.label}`;
+  const head = t.unit === '%' ? `≥ ${goal}` : goal;
+  if (t.value === null) return `${head}: not measured`;
+  const value = t.unit === '%' ? `${t.value.toFixed(1)}%` : `${t.value.toFixed(2)}x`;
+  if (t.met) return `${head}: ✓ ${value}`;
+  const gap = t.unit === '%' ? `${(t.goal - t.value).toFixed(1)} points short` : t.comparison === '>=' ? `needs ${(t.goal / t.value).toFixed(2)}x` : `${(100 * (t.value / t.goal - 1)).toFixed(0)}% over`;
+  return `${head}: ✗ ${value} (${gap})`;
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const esc = (s: string): string => s.replace(/\|/g, '\\|');
+  return [`| ${header.map(esc).join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`)].join('\n');
+}
+
+/** The lines above a benchmark's tables: command, date, machine, peak, file; threads, versions, protocol. */
+export function renderHeader(h: Header, file: string): string {
+  const m = h.machine;
+  const day = h.date.slice(0, 10);
+  const lo = Math.min(...m.peakSamples);
+  const busy = m.peakSamples.length > 1 && lo < 0.8 * m.peakGflops ? `, down to ${lo.toFixed(0)} while the machine was busy` : '';
+  const samples = m.peakSamples.length > 1 ? ` (the highest of ${m.peakSamples.length} measurements${busy})` : '';
+  const peak = Number.isFinite(m.peakGflops) ? `measured fp32 peak ${m.peakGflops.toFixed(0)} GFLOP/s on ${m.peakThreads} threads${samples}` : 'no measured peak (native addon missing)';
+  const pins = h.pins.map((p) => `${p.library} ${p.threads ?? '—'}`).join(', ');
+  const versions = Object.entries(h.versions).filter(([, v]) => v !== null).map(([k, v]) => `${k} ${v}`).join(', ');
+  return [
+    `**\`${h.command}\`** — ${day}, ${m.cpu} (${m.cores} cores, ${m.isa}, ${m.memoryGiB} GiB), ${peak}; from \`${file}\`.`,
+    `Threads: ${h.threads} for every side (${pins}). Versions: ${versions}. ` +
+      `${h.rounds} alternating round${h.rounds === 1 ? '' : 's'}, each side in its own process, a warm-up then ${h.budgetSeconds} s timed per measurement; cells are medians [min–max] over the rounds.`,
+  ].join('\n');
+}
+
+function renderNotes(h: Header): string {
+  return h.notes.length ? `\n\n${h.notes.map((n) => `- ${n}`).join('\n')}` : '';
+}
+
+/** Where a torch configuration goes in the all-configurations tables (W1 and RNNs have no image layout: contiguous). */
+const TORCH_COLUMNS = [
+  { title: 'glibc, contiguous (NCHW)', ids: ['glibc/nchw', 'glibc'] },
+  { title: 'glibc, channels_last', ids: ['glibc/channels_last'] },
+  { title: 'tcmalloc, contiguous (NCHW)', ids: ['tcmalloc/nchw', 'tcmalloc'] },
+  { title: 'tcmalloc, channels_last', ids: ['tcmalloc/channels_last'] },
+] as const;
+
+function torchColumns(cells: readonly TorchCell[], best: string | null, f: (c: Cell) => string): string[] {
+  return TORCH_COLUMNS.map((col) => {
+    const c = cells.find((t) => (col.ids as readonly string[]).includes(t.config));
+    if (!c) return '—';
+    return c.config === best ? `**${f(c.cell)}**` : f(c.cell);
+  });
+}
+
+function bestCell(cells: readonly TorchCell[], best: string | null): TorchCell | null {
+  return cells.find((t) => t.config === best) ?? null;
+}
+
+// ---- the benchmarks ------------------------------------------------------------------------
+
+export function renderModels(r: ModelsResults, file: string): string {
+  const main = r.rows.map((row) => {
+    const best = bestCell(row.torch, row.torchBest);
+    return [
+      `${row.title}, ${row.kind === 'train' ? 'train' : 'inference'} (batch ${row.batch}; ${flopText(row.flopsPerSample)}/sample)`,
+      spread(row.neurite),
+      gflopsCell(row.gflops, row.peakPercent),
+      row.previous ? spread(row.previous) : '—',
+      row.previous ? ratio(row.neurite.median / row.previous.median) : '—',
+      best ? `${spread(best.cell)} (${best.config})` : '—',
+      best ? ratio(row.neurite.median / best.cell.median) : '—',
+      row.ort ? spread(row.ort) : row.kind === 'infer' ? '—' : 'n/a',
+      row.ort ? ratio(row.neurite.median / row.ort.median) : row.kind === 'infer' ? '—' : 'n/a',
+      row.targets.map(formatTarget).join('; '),
+    ];
+  });
+  const parts = [
+    renderHeader(r, file),
+    table(['workload', `Neurite (${r.backend}) samples/s`, 'GFLOP/s (% of peak)', '0.1.0', 'vs 0.1.0', 'PyTorch at its best', 'vs PyTorch', 'ONNX Runtime', 'vs ORT', 'targets (issue 19)'], main),
+  ];
+  if (r.rows.some((row) => row.torch.length)) {
+    parts.push(
+      'PyTorch in every configuration (samples/s; the one counted above in bold):',
+      table(['workload', ...TORCH_COLUMNS.map((c) => c.title)], r.rows.map((row) => [`${row.workload.toUpperCase()} ${row.kind === 'train' ? 'train' : 'inference'} (batch ${row.batch})`, ...torchColumns(row.torch, row.torchBest, (c) => spread(c))])),
+    );
+  }
+  const mb = (v: number): string => `${num(v)} MB`;
+  parts.push(
+    'Peak RSS of a process doing training steps (its high-water mark right after them; PyTorch: the configuration counted above):',
+    table(['workload (training)', 'Neurite', 'PyTorch', ...TORCH_COLUMNS.map((c) => `PyTorch ${c.title}`), 'target'], r.rss.map((row) => {
+      const best = bestCell(row.torch, row.torchBest);
+      return [`${row.workload.toUpperCase()} (batch ${row.batch})`, spread(row.neurite, mb), best ? `${spread(best.cell, mb)} (${best.config})` : '—', ...torchColumns(row.torch, row.torchBest, (c) => mb(c.median)), formatTarget(row.target)];
+    })),
+  );
+  return parts.join('\n\n') + renderNotes(r);
+}
+
+export function renderLatency(r: LatencyResults, file: string): string {
+  const rows = r.rows.map((row) => [
+    row.title,
+    String(row.batch),
+    spread(row.neurite, duration),
+    spread(row.ort, duration),
+    ratio(row.speedup),
+    num((row.batch * 1e6) / row.neurite.median),
+    gflopsCell(row.neuriteGflops, row.neuritePeakPercent),
+    gflopsCell(row.ortGflops, row.ortPeakPercent),
+    row.maxAbsDiff.toExponential(1),
+    row.target ? formatTarget(row.target) : '—',
+  ]);
+  return [
+    renderHeader(r, file),
+    table(['workload', 'batch', `Neurite (${r.backend}) per call`, 'ONNX Runtime per call', 'speed vs ORT (ORT time / Neurite time)', 'Neurite samples/s', 'Neurite GFLOP/s (% of peak)', 'ORT GFLOP/s (% of peak)', 'max abs diff', 'target (issue 19)'], rows),
+  ].join('\n\n') + renderNotes(r);
+}
+
+export function renderOps(r: OpsResults, file: string): string {
+  const us = (s: number): string => duration(s * 1e6);
+  const gf = (flop: number, c: Cell): Cell => mapCell(c, (s) => flop / s / 1e9);
+  const rows = r.rows.map((row) => {
+    const best = bestCell(row.torch, row.torchBest);
+    if (row.flop === 0) {
+      return [row.name, '—', spread(row.neurite, us), '—', row.js === null ? '—' : us(row.js), best ? `${spread(best.cell, us)} (${best.config})` : '—', best ? ratio(best.cell.median / row.neurite.median) : '—'];
+    }
+    return [
+      row.name,
+      flopText(row.flop),
+      spread(row.neurite, us),
+      gflopsCell(row.gflops, row.peakPercent),
+      row.js === null ? '—' : num(row.flop / row.js / 1e9),
+      best ? `${spread(gf(row.flop, best.cell))} (${best.config})` : '—',
+      best ? ratio(best.cell.median / row.neurite.median) : '—',
+    ];
+  });
+  const parts = [
+    renderHeader(r, file),
+    table(['op', 'FLOP per call', 'Neurite (native) per call', 'GFLOP/s (% of peak)', 'js reference GFLOP/s (1 run)', 'PyTorch at its best, GFLOP/s', 'vs PyTorch'], rows),
+  ];
+  if (r.rows.some((row) => row.torch.length)) {
+    parts.push(
+      'PyTorch in every configuration (GFLOP/s; the tiny op: time per call; the one counted above in bold):',
+      table(['op', ...TORCH_COLUMNS.map((c) => c.title)], r.rows.map((row) => [row.name, ...torchColumns(row.torch, row.torchBest, row.flop === 0 ? (c) => us(c.median) : (c) => num(row.flop / c.median / 1e9))])),
+    );
+  }
+  return parts.join('\n\n') + renderNotes(r);
+}
+
+export function renderWasm(r: WasmResults, file: string): string {
+  const rows = r.rows.map((row) => [
+    `${row.title} (batch ${row.batch}; ${flopText(row.flopsPerSample)}/sample)`,
+    spread(row.neurite),
+    gflopsCell(row.gflops, row.peakPercent),
+    row.previous ? spread(row.previous) : '—',
+    row.previous ? ratio(row.neurite.median / row.previous.median) : '—',
+    typeof row.tfjs === 'string' ? `— (${row.tfjs})` : spread(row.tfjs),
+    typeof row.tfjs === 'string' ? '—' : ratio(row.neurite.median / row.tfjs.median),
+  ]);
+  return [
+    renderHeader(r, file),
+    table(['workload', `Neurite wasm, ${r.neuriteThreads} thread${r.neuriteThreads === 1 ? '' : 's'}: samples/s`, 'GFLOP/s (% of native peak)', `0.1.0 wasm, ${r.neuriteThreads} thread${r.neuriteThreads === 1 ? '' : 's'}`, 'vs 0.1.0', `${r.tfjsLabel}: samples/s`, `vs tfjs-wasm (${r.tfjsThreads} thread${r.tfjsThreads === 1 ? '' : 's'})`], rows),
+  ].join('\n\n') + renderNotes(r);
+}
+
+export function renderRecurrent(r: RecurrentResults, file: string): string {
+  const rows = r.rows.map((row) => {
+    const best = bestCell(row.torch, row.torchBest);
+    return [
+      `${row.workload.toUpperCase()} ${row.title}, ${row.kind === 'train' ? 'train' : 'inference'} (batch ${row.batch}; ${flopText(row.flopsPerSample)}/sample)`,
+      spread(row.neurite),
+      gflopsCell(row.gflops, row.peakPercent),
+      best ? `${spread(best.cell)} (${best.config})` : '—',
+      best ? ratio(row.neurite.median / best.cell.median) : '—',
+    ];
+  });
+  const parts = [renderHeader(r, file), table(['workload', `Neurite (${r.backend}) samples/s`, 'GFLOP/s (% of peak)', 'PyTorch at its best', 'vs PyTorch'], rows)];
+  if (r.rows.some((row) => row.torch.length)) {
+    parts.push(
+      'PyTorch under each allocator (samples/s; the one counted above in bold):',
+      table(['workload', 'glibc malloc', 'tcmalloc'], r.rows.filter((row) => row.torch.length).map((row) => [`${row.workload.toUpperCase()} ${row.kind === 'train' ? 'train' : 'inference'}`, ...[0, 2].map((i) => torchColumns(row.torch, row.torchBest, (c) => spread(c))[i])])),
+    );
+  }
+  return parts.join('\n\n') + renderNotes(r);
+}
+
+export function renderScaling(r: ScalingResults, file: string): string {
+  const rows: string[][] = [];
+  const groups = [...new Set(r.batchRows.map((row) => `${row.workload}:${row.kind}`))];
+  for (const g of groups) {
+    const [workload, kind] = g.split(':');
+    const of = (threads: number, batch: number) => r.batchRows.find((row) => row.workload === workload && row.kind === kind && row.threads === threads && row.batch === batch);
+    const label = `${workload.toUpperCase()} ${kind === 'train' ? 'train' : 'inference'}`;
+    for (const t of r.threadCounts) rows.push([label, `${t} thread${t === 1 ? '' : 's'}`, ...r.batches.map((b) => { const row = of(t, b); return row ? spreadPercent(row.cell) : '—'; })]);
+    const [lo, hi] = [Math.min(...r.threadCounts), Math.max(...r.threadCounts)];
+    if (lo !== hi) {
+      rows.push([label, `${hi} / ${lo} threads`, ...r.batches.map((b) => { const a = of(hi, b); const c = of(lo, b); return a && c ? ratio(a.cell.median / c.cell.median) : '—'; })]);
+    }
+    rows.push([label, `% of peak (${hi} threads)`, ...r.batches.map((b) => { const row = of(hi, b); return row ? percent(row.peakPercent) : '—'; })]);
+  }
+  const base = r.widthRows[0];
+  const widths = r.widthRows.map((row) => [
+    `${row.hidden[0]} / ${row.hidden[1]}`,
+    flopText(row.flopsPerSample),
+    spread(row.cell),
+    `${row.epochSeconds.toFixed(2)} s`,
+    gflopsCell(row.gflops, row.peakPercent),
+    base ? ratio(row.epochSeconds / base.epochSeconds) : '—',
+  ]);
+  return [
+    renderHeader(r, file),
+    `Samples/s as the batch grows (median ±half the range over the rounds), on ${r.threadCounts.join(' and ')} thread(s):`,
+    table(['workload', 'threads', ...r.batches.map((b) => `batch ${b}`)], rows),
+    `W1 training cost per epoch (${r.epochSamples.toLocaleString('en-US')} samples, batch ${base?.batch ?? 128}, ${r.threads} threads) as the model widens (784 → h → h/2 → 10):`,
+    table(['hidden h / h/2', 'training FLOP/sample', 'samples/s', 'seconds per epoch', 'GFLOP/s (% of peak)', `cost vs h = ${base?.hidden[0] ?? '—'}`], widths),
+  ].join('\n\n') + renderNotes(r);
+}
+
+// ---- files and the README ------------------------------------------------------------------
+
+/** Why a parsed results file cannot be rendered as `name`, or null. */
+export function checkResults(name: BenchmarkName, json: unknown): string | null {
+  if (typeof json !== 'object' || json === null) return 'not a JSON object';
+  const h = json as Partial<Header>;
+  if (h.benchmark !== name) return `its benchmark is '${String(h.benchmark)}', not '${name}'`;
+  if (h.resultsVersion !== RESULTS_VERSION) return `written by an older harness (resultsVersion ${String(h.resultsVersion)}, expected ${RESULTS_VERSION}); rerun npm run bench:${name}`;
+  return null;
+}
+
+/** The markdown of one results file (checked with checkResults first). */
+export function render(name: BenchmarkName, json: unknown, file: string): string {
+  const why = checkResults(name, json);
+  if (why) throw new Error(`${file}: ${why}`);
+  switch (name) {
+    case 'models': return renderModels(json as ModelsResults, file);
+    case 'latency': return renderLatency(json as LatencyResults, file);
+    case 'ops': return renderOps(json as OpsResults, file);
+    case 'wasm': return renderWasm(json as WasmResults, file);
+    case 'recurrent': return renderRecurrent(json as RecurrentResults, file);
+    case 'scaling': return renderScaling(json as ScalingResults, file);
+  }
+}
+
+/** Replaces what lies between `<!-- bench:name -->` and `<!-- /bench:name -->`; null when the markers are missing. */
+export function replaceBlock(text: string, name: string, content: string): string | null {
+  const open = `<!-- bench:${name} -->`;
+  const close = `<!-- /bench:${name} -->`;
+  const a = text.indexOf(open);
+  const b = text.indexOf(close);
+  if (a < 0 || b < a) return null;
+  return `${text.slice(0, a + open.length)}\n${content.trim()}\n${text.slice(b)}`;
+}
+
+/** What regenerateReadme did with each benchmark. */
+export interface ReadmeUpdate {
+  readonly updated: BenchmarkName[];
+  /** Benchmark → why it was left as it was. */
+  readonly skipped: Partial<Record<BenchmarkName, string>>;
+}
+
+/**
+ * Rewrites the blocks of `readmeFile` from `<resultsDir>/<name>.json` for every benchmark
+ * whose file exists and is current; blocks without a file are left as they are.
+ * `shownDir` is how the files' folder is named in the README.
+ */
+export function regenerateReadme(readmeFile: string, resultsDir: string, shownDir = 'bench-results'): ReadmeUpdate {
+  const original = readFileSync(readmeFile, 'utf8');
+  let text = original;
+  const updated: BenchmarkName[] = [];
+  const skipped: Partial<Record<BenchmarkName, string>> = {};
+  for (const name of BENCHMARKS) {
+    const path = join(resultsDir, `${name}.json`);
+    if (!existsSync(path)) {
+      skipped[name] = `no ${shownDir}/${name}.json`;
+      continue;
+    }
+    const json: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    const why = checkResults(name, json);
+    if (why) {
+      skipped[name] = `${shownDir}/${name}.json: ${why}`;
+      continue;
+    }
+    const next = replaceBlock(text, name, render(name, json, `${shownDir}/${name}.json`));
+    if (next === null) {
+      skipped[name] = `no <!-- bench:${name} --> markers in ${readmeFile}`;
+      continue;
+    }
+    text = next;
+    updated.push(name);
+  }
+  if (text !== original) writeFileSync(readmeFile, text);
+  return { updated, skipped };
+}
