@@ -3,21 +3,26 @@
 // addon is built), then the engine suite (tensors, autograd, gradient checks, forward
 // references, ONNX vectors, layers, optimizers) again on the js reference backend and on
 // the WebAssembly backend (when its kernels are built) and on the WebGPU backend (through
-// SwiftShader's Vulkan driver on a machine without a GPU), so every backend passes it.
+// SwiftShader's Vulkan driver on a machine without a GPU), so every backend passes it;
+// test/webgpu-browser-engine.test.ts runs it on webgpu inside headless Chromium as well.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ENGINE } from './engine-files.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const testDir = join(root, 'build', 'test');
 const files = readdirSync(testDir).filter((f) => f.endsWith('.test.js')).sort();
-const GRADIENT_CHECKS = /^(autograd|gradients.*|layers-recurrent-gradients)\.test\.js$/;
-const ENGINE = /^(tensor|autograd|op-table|plans|gradients.*|ops-forward.*|onnx-vectors|layers.*|models|losses|metrics|optimizers.*|initializers|regularizers-constraints)\.test\.js$/
+
+// Two test files at a time (each in its own process, as always): many wait on a browser, a
+// child process or the emulated GPU, so two share this 2-core machine's cores well
+// (NEURITE_TEST_CONCURRENCY overrides).
+const CONCURRENCY = process.env.NEURITE_TEST_CONCURRENCY ?? '2';
 
 function run(label, list, env) {
   console.log(`\n=== ${label} ===`);
-  const r = spawnSync(process.execPath, ['--test', '--test-reporter=spec', ...list.map((f) => join(testDir, f))], { stdio: 'inherit', env: { ...process.env, ...env } });
+  const r = spawnSync(process.execPath, ['--test', `--test-concurrency=${CONCURRENCY}`, '--test-reporter=spec', ...list.map((f) => join(testDir, f))], { stdio: 'inherit', env: { ...process.env, ...env } });
   return r.status === 0;
 }
 
@@ -36,12 +41,8 @@ if (!forced) {
   // A suite that quietly fell back to the CPU would prove nothing: check the adapter first.
   const index = join(root, 'build', 'src', 'index.js');
   const probe = spawnSync(process.execPath, ['--input-type=module', '-e', `import(${JSON.stringify(index)}).then((nt) => console.log(nt.getBackendName()))`], { encoding: 'utf8', env: { ...process.env, ...env } });
-  // Without the finite-difference gradient suites: they check the gradient rules of the
-  // ops (the same on every backend) with thousands of tiny ops, each a GPU dispatch and a
-  // read back, which on an emulated GPU takes ~7 minutes; the webgpu gradient kernels are
-  // compared with the reference in webgpu-*.test and trained against js there.
-  const onGpu = files.filter((f) => ENGINE.test(f) && !GRADIENT_CHECKS.test(f));
-  if (probe.stdout.trim() === 'webgpu') ok = run('engine suite on the WebGPU backend (without the finite-difference gradient checks)', onGpu, env) && ok;
+  const onGpu = files.filter((f) => ENGINE.test(f));
+  if (probe.stdout.trim() === 'webgpu') ok = run('engine suite on the WebGPU backend', onGpu, env) && ok;
   else if (process.env.CI) {
     console.error(`\n=== engine suite on the WebGPU backend: no adapter on CI ===\n${probe.stderr}`);
     ok = false;

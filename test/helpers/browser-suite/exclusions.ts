@@ -1,0 +1,16 @@
+/**
+ * Engine tests that cannot run in a browser page, each with the reason. The harness reports
+ * them as skipped ("not run in the browser: <reason>") and prints them. Keep this list
+ * minimal: a test that only needs files, a temporary folder or onnxruntime runs (the page
+ * reads Node's files through the test server, writes in memory, and asks the Node side for
+ * onnxruntime results).
+ */
+import type { Exclusion } from './report.js';
+
+export const BROWSER_EXCLUSIONS: readonly Exclusion[] = [
+  {
+    file: 'optimizers-api.test.js',
+    test: 'the optimizer state of a real tf.keras 2 .h5 file: config, slot names, order and values',
+    reason: 'its oracle is python3 with h5py, started with child_process.spawnSync: a page cannot start processes',
+  },
+];
