@@ -13,6 +13,7 @@ Usage: torch_models.py BUDGET_S LAYOUT WORKLOAD INFER_BATCH
 """
 import json, os, resource, sys, time
 import torch
+from torch_common import allocator, rate
 import torch.nn as nn
 import torch.nn.functional as F
 
@@ -49,23 +50,7 @@ SPECS = {
 }
 
 
-def rate(step, batch):
-    t = time.perf_counter()
-    n = 0
-    while time.perf_counter() - t < min(1.0, budget / 2) or n < 3:
-        step()
-        n += 1
-    t = time.perf_counter()
-    n = 0
-    while time.perf_counter() - t < budget or n < 2:
-        step()
-        n += 1
-    return n * batch / (time.perf_counter() - t)
 
-
-def allocator():
-    with open("/proc/self/maps") as f:
-        return "tcmalloc" if "tcmalloc" in f.read() else "glibc"
 
 
 def max_rss_mb():
@@ -101,10 +86,10 @@ def infer_step():
 
 
 model.train()
-train = rate(train_step, batch)
+train = rate(train_step, batch, budget)
 train_rss = max_rss_mb()
 model.eval()
-infer = rate(infer_step, infer_batch)
+infer = rate(infer_step, infer_batch, budget)
 print("BENCH-RESULT " + json.dumps({
     "version": torch.__version__, "threads": torch.get_num_threads(), "allocator": allocator(),
     "layout": layout_name, "train": train, "infer": infer, "trainRssMb": train_rss,

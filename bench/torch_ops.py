@@ -8,6 +8,7 @@ Usage: torch_ops.py BUDGET_S LAYOUT
 """
 import json, os, sys, time
 import torch
+from torch_common import allocator
 import torch.nn.functional as F
 
 THREADS = int(os.environ.get("BENCH_THREADS", "2"))
@@ -31,9 +32,6 @@ def timeit(fn):
     return times[len(times) // 2]
 
 
-def allocator():
-    with open("/proc/self/maps") as f:
-        return "tcmalloc" if "tcmalloc" in f.read() else "glibc"
 
 
 out = {"version": torch.__version__, "threads": torch.get_num_threads(), "allocator": allocator(), "layout": layout_name, "times": {}}

@@ -8,6 +8,7 @@ Usage: torch_recurrent.py BUDGET_S none r1,r2
 """
 import json, os, sys, time
 import torch
+from torch_common import allocator, rate
 
 THREADS = int(os.environ.get("BENCH_THREADS", "2"))
 torch.set_num_threads(THREADS)
@@ -27,23 +28,7 @@ class Net(torch.nn.Module):
         return self.out(y[:, -1])  # logits: training uses cross_entropy on them (fused log-softmax)
 
 
-def rate(step):
-    t = time.perf_counter()
-    n = 0
-    while time.perf_counter() - t < min(1.0, budget / 2) or n < 3:
-        step()
-        n += 1
-    t = time.perf_counter()
-    n = 0
-    while time.perf_counter() - t < budget or n < 2:
-        step()
-        n += 1
-    return n * B / (time.perf_counter() - t)
 
-
-def allocator():
-    with open("/proc/self/maps") as f:
-        return "tcmalloc" if "tcmalloc" in f.read() else "glibc"
 
 
 torch.manual_seed(0)
@@ -65,6 +50,6 @@ for kind, key in (("lstm", "r1"), ("gru", "r2")):
         with torch.no_grad():
             torch.softmax(net(x), 1)[0, 0].item()
 
-    rates[key + "_train"] = rate(train)
-    rates[key + "_infer"] = rate(infer)
+    rates[key + "_train"] = rate(train, B, budget)
+    rates[key + "_infer"] = rate(infer, B, budget)
 print("BENCH-RESULT " + json.dumps({"version": torch.__version__, "threads": torch.get_num_threads(), "allocator": allocator(), "rates": rates}))

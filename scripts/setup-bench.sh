@@ -13,17 +13,9 @@ APT_PACKAGES=(
   libtcmalloc-minimal4    # tcmalloc, preloaded for PyTorch's tcmalloc configurations
 )
 
-missing=()
-for p in "${APT_PACKAGES[@]}"; do
-  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  SUDO=""
-  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  echo "Installing Debian packages: ${missing[*]}"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
-fi
+# shellcheck source=scripts/apt-install.sh
+source scripts/apt-install.sh
+apt_install_missing "${APT_PACKAGES[@]}"
 
 # What the harness will use: the same paths as bench/common.ts.
 if ! /usr/bin/python3 -c 'import torch' >/dev/null 2>&1; then
