@@ -15,14 +15,16 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const testDir = join(root, 'build', 'test');
 const files = readdirSync(testDir).filter((f) => f.endsWith('.test.js')).sort();
 
-// Two test files at a time (each in its own process, as always): many wait on a browser, a
-// child process or the emulated GPU, so two share this 2-core machine's cores well
-// (NEURITE_TEST_CONCURRENCY overrides).
-const CONCURRENCY = process.env.NEURITE_TEST_CONCURRENCY ?? '2';
+// Two test files at a time (each in its own process, as always): many wait on a browser or a
+// child process, so two share this 2-core machine's cores well (the main run: 705 s against
+// ~900 one at a time). The webgpu run takes one at a time: SwiftShader already spreads each
+// file over every core, and two emulated GPUs took 506 s against ~370 s.
+// NEURITE_TEST_CONCURRENCY overrides both.
+const CONCURRENCY = process.env.NEURITE_TEST_CONCURRENCY;
 
-function run(label, list, env) {
+function run(label, list, env, concurrency = '2') {
   console.log(`\n=== ${label} ===`);
-  const r = spawnSync(process.execPath, ['--test', `--test-concurrency=${CONCURRENCY}`, '--test-reporter=spec', ...list.map((f) => join(testDir, f))], { stdio: 'inherit', env: { ...process.env, ...env } });
+  const r = spawnSync(process.execPath, ['--test', `--test-concurrency=${CONCURRENCY ?? concurrency}`, '--test-reporter=spec', ...list.map((f) => join(testDir, f))], { stdio: 'inherit', env: { ...process.env, ...env } });
   return r.status === 0;
 }
 
@@ -42,7 +44,7 @@ if (!forced) {
   const index = join(root, 'build', 'src', 'index.js');
   const probe = spawnSync(process.execPath, ['--input-type=module', '-e', `import(${JSON.stringify(index)}).then((nt) => console.log(nt.getBackendName()))`], { encoding: 'utf8', env: { ...process.env, ...env } });
   const onGpu = files.filter((f) => ENGINE.test(f));
-  if (probe.stdout.trim() === 'webgpu') ok = run('engine suite on the WebGPU backend', onGpu, env) && ok;
+  if (probe.stdout.trim() === 'webgpu') ok = run('engine suite on the WebGPU backend', onGpu, env, '1') && ok;
   else if (process.env.CI) {
     console.error(`\n=== engine suite on the WebGPU backend: no adapter on CI ===\n${probe.stderr}`);
     ok = false;
