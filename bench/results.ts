@@ -87,9 +87,8 @@ export interface TorchCell {
 
 export type WorkloadId = 'w1' | 'w2' | 'w3';
 
-/** bench-results/models.json: one row per workload and kind. */
-export interface ModelsRow {
-  readonly workload: WorkloadId;
+/** The fields every samples/s row shares (models, recurrent). */
+export interface RateRow {
   /** e.g. 'W1 MLP 784-512-256-10, Adam'. */
   readonly title: string;
   readonly kind: 'train' | 'infer';
@@ -100,6 +99,11 @@ export interface ModelsRow {
   readonly neurite: Cell;
   readonly gflops: number;
   readonly peakPercent: number;
+}
+
+/** bench-results/models.json: one row per workload and kind. */
+export interface ModelsRow extends RateRow {
+  readonly workload: WorkloadId;
   /** The previous release's samples/s (null: not measured). */
   readonly previous: Cell | null;
   /** Every PyTorch configuration measured (samples/s). */
@@ -197,15 +201,8 @@ export interface WasmResults extends Header {
 }
 
 /** bench-results/recurrent.json. */
-export interface RecurrentRow {
+export interface RecurrentRow extends RateRow {
   readonly workload: string;
-  readonly title: string;
-  readonly kind: 'train' | 'infer';
-  readonly batch: number;
-  readonly flopsPerSample: number;
-  readonly neurite: Cell;
-  readonly gflops: number;
-  readonly peakPercent: number;
   readonly torch: readonly TorchCell[];
   readonly torchBest: string | null;
 }
