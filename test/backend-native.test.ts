@@ -19,7 +19,7 @@ import { jsBackend } from '../src/backends/js/index.js';
 import { createNativeBackend } from '../src/backends/native/backend.js';
 import type { Backend } from '../src/backends/interface.js';
 import { UNARY_CODES } from '../src/backends/codes.js';
-import { BackendIO, compareBackends, CONV_CASES } from './helpers/backend-cases.js';
+import { BackendIO, compareBackends, CONV_CASES, data } from './helpers/backend-cases.js';
 import { unavailable } from './helpers/oracle.js';
 
 const addon = nt.nativeAddon();
@@ -81,6 +81,14 @@ test('dropout masks are identical on both backends for a seed', { skip }, async 
     const a = await io.run(size, (o) => native!.dropoutMask(o, rate, seed));
     const b = await io.run(size, (o) => jsBackend.dropoutMask(o as Float32Array, rate, seed));
     assert.deepEqual(a, b, `mask size ${size} rate ${rate} seed ${seed}`);
+    const x = data(size, seed % 1000);
+    x[1] = Number.NaN;
+    x[2] = Number.NEGATIVE_INFINITY;
+    const fused = io.out(size);
+    const mask = io.out(size);
+    native!.dropout(io.in(x), fused, mask, rate, seed);
+    assert.deepEqual(await io.get(mask), b, 'the fused dropout writes the same mask');
+    assert.deepEqual(await io.get(fused), Float32Array.from(x, (v, i) => v * b[i]), 'the fused dropout writes x · mask');
     const dropped = a.filter((v) => v === 0).length / size;
     assert.ok(Math.abs(dropped - rate) < 0.03, `dropped fraction ${dropped} for rate ${rate}`);
   }
@@ -144,5 +152,63 @@ test('oneDNN GEMMs and convolutions survive signals (a profiler ticking every 50
     assert.equal(r.stdout.trim(), 'ok');
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('oneDNN keeps a Variable\'s convolution weights in its layout: reordered again only when they change', { skip }, async (t) => {
+  if (addon!.setConvEngine('dnnl') !== 'dnnl') {
+    addon!.setConvEngine('auto');
+    return; // a build without oneDNN has no reorders to keep (CI builds with it: the engine test above checks)
+  }
+  const prev = nt.getBackendName() as nt.BackendName;
+  await nt.setBackend('native');
+  try {
+    const x = nt.randomUniform([8, 12, 12, 16], { seed: 3 });
+    const w = new nt.Variable(nt.randomUniform([3, 3, 16, 32], { seed: 4 }));
+    const reference = async (): Promise<Float32Array> => {
+      // The same weights as a plain tensor (no stamp): reordered on every call.
+      const plain = nt.tensor(await w.data(), w.shape);
+      return (await nt.conv2d(x, plain, { padding: 'same' }).data()) as Float32Array;
+    };
+    addon!.takeWeightReorders();
+    const first = await nt.conv2d(x, w, { padding: 'same' }).data();
+    const firstReorders = addon!.takeWeightReorders();
+    assert.ok(firstReorders <= 1, `first call: ${firstReorders} reorders`);
+    t.diagnostic(`first call reordered the weights ${firstReorders} time(s)`);
+    const second = await nt.conv2d(x, w, { padding: 'same' }).data();
+    assert.equal(addon!.takeWeightReorders(), 0, 'unchanged weights were reordered again');
+    assert.deepEqual(second, first);
+    assert.deepEqual(first, await reference());
+    addon!.takeWeightReorders();
+    if (firstReorders === 0) return; // oneDNN chose HWIO itself: nothing to keep
+    // A write bumps the version: the next call reorders, and sees the new values.
+    w.assign(nt.randomUniform([3, 3, 16, 32], { seed: 5 }));
+    const third = await nt.conv2d(x, w, { padding: 'same' }).data();
+    assert.equal(addon!.takeWeightReorders(), 1);
+    assert.notDeepEqual(third, first);
+    assert.deepEqual(third, await reference());
+    // Another Variable of the same geometry keeps its own copy; neither reads the other's.
+    const w2 = new nt.Variable(nt.randomUniform([3, 3, 16, 32], { seed: 6 }));
+    const a = await nt.conv2d(x, w2, { padding: 'same' }).data();
+    const b = await nt.conv2d(x, w, { padding: 'same' }).data();
+    assert.deepEqual(b, third);
+    assert.deepEqual(a, await nt.conv2d(x, nt.tensor(await w2.data(), w2.shape), { padding: 'same' }).data());
+    // The input gradient (conv2dBackpropInput) keeps its own layout and follows writes too.
+    const dy = nt.randomUniform([8, 12, 12, 32], { seed: 7 });
+    const inputGrad = (f: nt.Tensor): Promise<Float32Array> => nt.grad((v: nt.Tensor) => nt.conv2d(v, f, { padding: 'same' }))(x, dy).data() as Promise<Float32Array>;
+    const plainGrad = async (): Promise<Float32Array> => inputGrad(nt.tensor(await w.data(), w.shape));
+    addon!.takeWeightReorders();
+    const g1 = await inputGrad(w);
+    assert.ok(addon!.takeWeightReorders() <= 1);
+    assert.deepEqual(await inputGrad(w), g1);
+    assert.equal(addon!.takeWeightReorders(), 0, 'unchanged weights were reordered again for the input gradient');
+    assert.deepEqual(g1, await plainGrad());
+    w.assign(nt.randomUniform([3, 3, 16, 32], { seed: 8 }));
+    const g2 = await inputGrad(w);
+    assert.notDeepEqual(g2, g1);
+    assert.deepEqual(g2, await plainGrad());
+  } finally {
+    addon!.setConvEngine('auto');
+    await nt.setBackend(prev);
   }
 });

@@ -8,6 +8,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as nt from '../src/index.js';
 import type { Tensor } from '../src/index.js';
+import { dropoutMask as jsDropoutMask } from '../src/backends/js/random.js';
 import { type Fn, type GradCheckOptions, checkGradients, randn, totals } from './helpers/gradcheck.js';
 
 after(() => console.log(`# gradcheck (shape ops, dropout): ${totals.calls} checks, ${totals.elements} input elements compared`));
@@ -92,6 +93,26 @@ test('dropout with a fixed seed drops some elements and scales the rest', async 
   const kept = Array.from(y).filter((v) => v === 2).length;
   assert.ok(kept > 0 && kept < 20, `kept ${kept} of 20`);
   assert.ok(Array.from(y).every((v) => v === 0 || v === 2));
+});
+
+test('dropout in one pass (mask and output from one kernel, above the native cut-over) is x · mask exactly, its gradient dy · mask', async () => {
+  // 70,000 elements: two blocks of the mask generator; NaN, ±Infinity and −0 in x.
+  const n = 70_000;
+  const xs = (await randn([n], 5103).data()) as Float32Array;
+  xs[3] = Number.NaN;
+  xs[70] = Number.POSITIVE_INFINITY;
+  xs[69_999] = Number.NEGATIVE_INFINITY;
+  xs[500] = -0;
+  const x = nt.tensor(xs, [100, 700]);
+  const mask = new Float32Array(n);
+  jsDropoutMask(mask, 0.4, 77);
+  const [y, g] = await Promise.all([nt.dropout(x, 0.4, { seed: 77 }).data(), nt.grad((v: Tensor) => nt.dropout(v, 0.4, { seed: 77 }))(x, nt.tensor(xs.map((_, i) => (i % 7) - 3), [100, 700])).data()]);
+  for (let i = 0; i < n; i++) {
+    if (!Object.is(y[i], Math.fround(xs[i] * mask[i]))) assert.fail(`y[${i}] = ${y[i]}, x · mask = ${xs[i] * mask[i]}`);
+    if (!Object.is(g[i], Math.fround(((i % 7) - 3) * mask[i]))) assert.fail(`grad[${i}] = ${g[i]}, dy · mask = ${((i % 7) - 3) * mask[i]}`);
+  }
+  const dropped = mask.filter((m) => m === 0).length / n;
+  assert.ok(Math.abs(dropped - 0.4) < 0.01, `dropped ${dropped}`);
 });
 
 check('dropout rate 0.5 seed 42', (x) => nt.dropout(x, 0.5, { seed: 42 }), () => [randn([4, 5], 5100)]);

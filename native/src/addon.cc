@@ -34,6 +34,7 @@ class Args {
   int32_t* i32(size_t i, int64_t need) { return static_cast<int32_t*>(typed(i, napi_int32_array, need, false)); }
 
   napi_value raw(size_t i) const { return argv_[i]; }
+  size_t count() const { return argc_; }
 
   // A Float32Array argument of any length (the length is returned).
   float* f32_any(size_t i, size_t* length) { return static_cast<float*>(view(argv_[i], napi_float32_array, length, "argument " + std::to_string(i))); }
@@ -128,6 +129,16 @@ ConvInfo conv_info(Args& a, size_t i) {
   return c;
 }
 
+// The optional weights stamp at arguments i, i + 1 (absent or id 0: unknown).
+WeightsStamp weights_stamp(Args& a, size_t i) {
+  WeightsStamp s;
+  if (a.count() < i + 2) return s;
+  s.id = a.number(i);
+  s.version = a.number(i + 1);
+  if (!(s.id >= 0) || !(s.version >= 0)) throw Error{"the weights stamp must be two non-negative numbers"};
+  return s;
+}
+
 PoolInfo pool_info(Args& a, size_t i) {
   const int32_t* v = a.i32(i, 18);
   return PoolInfo{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15], v[16], v[17]};
@@ -172,12 +183,12 @@ NEURITE_FN(BiasActivation) {
 
 NEURITE_FN(Conv2d) {
   return guarded(env, [&] {
-    Args a(env, info, 6);  // x, w, y, info, bias (or null), relu
+    Args a(env, info, 6);  // x, w, y, info, bias (or null), relu[, stamp id, stamp version]
     const ConvInfo c = conv_info(a, 3);
     Epilogue ep;
     ep.bias = a.f32(4, c.outC, true);
     ep.relu = a.flag(5);
-    conv2d(a.f32(0, in_size(c)), a.f32(1, filter_size(c)), a.f32(2, out_size(c)), c, ep);
+    conv2d(a.f32(0, in_size(c)), a.f32(1, filter_size(c)), a.f32(2, out_size(c)), c, ep, weights_stamp(a, 6));
     return boolean(env, true);
   });
 }
@@ -193,9 +204,9 @@ NEURITE_FN(BiasActivationGrad) {
 
 NEURITE_FN(Conv2dBackpropInput) {
   return guarded(env, [&] {
-    Args a(env, info, 4);
+    Args a(env, info, 4);  // dy, w, dx, info[, stamp id, stamp version]
     const ConvInfo c = conv_info(a, 3);
-    conv2d_backprop_input(a.f32(0, out_size(c)), a.f32(1, filter_size(c)), a.f32(2, in_size(c)), c);
+    conv2d_backprop_input(a.f32(0, out_size(c)), a.f32(1, filter_size(c)), a.f32(2, in_size(c)), c, weights_stamp(a, 4));
     return boolean(env, true);
   });
 }
@@ -342,6 +353,17 @@ NEURITE_FN(BatchNormGrad) {
     const int64_t size = outer * c * inner;
     batch_norm_grad(a.f32(0, size), a.f32(1, c), a.f32(2, c), a.f32(3, c, true), a.f32(4, size), a.f32(5, size),
                     a.f32(6, c), a.f32(7, c), a.f32(8, c), a.f32(9, c), static_cast<float>(a.number(10)), outer, c, inner);
+    return boolean(env, true);
+  });
+}
+
+NEURITE_FN(Dropout) {
+  return guarded(env, [&] {
+    Args a(env, info, 6);  // x, y, mask, n, rate, seed
+    const int64_t n = a.integer(3);
+    const double rate = a.number(4);
+    if (!(rate >= 0 && rate < 1)) throw Error{"rate must be in [0, 1)"};
+    dropout(a.f32(0, n), a.f32(1, n), a.f32(2, n), n, rate, a.number(5));
     return boolean(env, true);
   });
 }
@@ -500,6 +522,12 @@ NEURITE_FN(LibraryThreads) {
   });
 }
 
+// takeWeightReorders(): convolution weight reorders run since the last call (tests check
+// that stamped weights are reordered only when they change).
+NEURITE_FN(TakeWeightReorders) {
+  return guarded(env, [&] { return integer(env, dnnl_take_weight_reorders()); });
+}
+
 #undef NEURITE_FN
 
 // Tensors are large, short-lived buffers. By default glibc serves blocks above its mmap
@@ -528,7 +556,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"conv2dBackpropFilter", Conv2dBackpropFilter}, {"pool2d", Pool2d}, {"pool2dGrad", Pool2dGrad},
       {"unary", Unary}, {"unaryGrad", UnaryGrad}, {"binary", Binary}, {"reduce", Reduce}, {"softmax", Softmax},
       {"softmaxGrad", SoftmaxGrad}, {"transpose", Transpose}, {"batchNorm", BatchNorm},
-      {"batchNormGrad", BatchNormGrad}, {"dropoutMask", DropoutMask}, {"applyUpdate", ApplyUpdate}, {"elementwiseChain", ElementwiseChain}, {"rnnForward", RnnForward}, {"rnnBackward", RnnBackward}, {"setThreads", SetThreads}, {"peakGflops", PeakGflops}, {"setConvEngine", SetConvEngine}, {"threads", Threads}, {"libraryThreads", LibraryThreads},
+      {"batchNormGrad", BatchNormGrad}, {"dropoutMask", DropoutMask}, {"dropout", Dropout}, {"applyUpdate", ApplyUpdate}, {"elementwiseChain", ElementwiseChain}, {"rnnForward", RnnForward}, {"rnnBackward", RnnBackward}, {"setThreads", SetThreads}, {"peakGflops", PeakGflops}, {"setConvEngine", SetConvEngine}, {"threads", Threads}, {"libraryThreads", LibraryThreads}, {"takeWeightReorders", TakeWeightReorders},
   };
   for (const Entry& e : entries) {
     napi_value fn;

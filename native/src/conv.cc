@@ -255,11 +255,11 @@ void set_conv_engine(ConvEngine e) {
 
 ConvEngine conv_engine() { return engine_choice; }
 
-void conv2d(const float* x, const float* w, float* y, const ConvInfo& c, const Epilogue& ep) {
+void conv2d(const float* x, const float* w, float* y, const ConvInfo& c, const Epilogue& ep, const WeightsStamp& stamp) {
   if (c.batch == 0 || c.outH == 0 || c.outW == 0 || c.outC == 0) return;
   if (direct_preferred(c) && conv2d_direct(x, w, y, c, ep)) return;
   quiesce_pool();  // oneDNN and OpenBLAS bring their own threads
-  if (dnnl_conv2d(x, w, y, c, ep)) return;
+  if (dnnl_conv2d(x, w, y, c, ep, stamp)) return;
   const Geo g = geometry(c);
   if (depthwise(c) || pointwise(c)) {
     if (depthwise(c)) {
@@ -325,11 +325,11 @@ void bias_activation_grad(const float* y, const float* dy, float* dpre, float* d
   }
 }
 
-void conv2d_backprop_input(const float* dy, const float* w, float* dx, const ConvInfo& c) {
+void conv2d_backprop_input(const float* dy, const float* w, float* dx, const ConvInfo& c, const WeightsStamp& stamp) {
   if (c.batch == 0 || c.outH == 0 || c.outW == 0 || c.outC == 0 || c.inC == 0) return;
   if (depthwise(c)) return depthwise_backprop_input(dy, w, dx, c);
   quiesce_pool();
-  if (dnnl_conv2d_backprop_input(dy, w, dx, c)) return;
+  if (dnnl_conv2d_backprop_input(dy, w, dx, c, stamp)) return;
   Geo g = geometry(c);
   if (pointwise(c)) {
     sgemm(false, true, c.batch * g.P, c.inC, c.outC, dy, c.outC, w, c.outC, 0.0f, dx, c.inC);

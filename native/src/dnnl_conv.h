@@ -33,11 +33,13 @@ class SignalsBlocked {
   sigset_t saved_;
 };
 
-bool dnnl_conv2d(const float* x, const float* w, float* y, const ConvInfo& c, const Epilogue& ep);
-bool dnnl_conv2d_backprop_input(const float* dy, const float* w, float* dx, const ConvInfo& c);
+bool dnnl_conv2d(const float* x, const float* w, float* y, const ConvInfo& c, const Epilogue& ep, const WeightsStamp& stamp);
+bool dnnl_conv2d_backprop_input(const float* dy, const float* w, float* dx, const ConvInfo& c, const WeightsStamp& stamp);
 bool dnnl_conv2d_backprop_filter(const float* x, const float* dy, float* dw, const ConvInfo& c);
 void dnnl_set_enabled(bool on);
 /** True when built with oneDNN and not disabled. */
 bool dnnl_is_enabled();
+/** Weight reorders run since the last call (the persistent layouts' test reads it), and clears the count. */
+int64_t dnnl_take_weight_reorders();
 
 }  // namespace neurite

@@ -55,13 +55,20 @@ int openmp_threads();
 enum class ConvEngine { kAuto, kDirect, kDnnl, kIm2col };
 void set_conv_engine(ConvEngine e);
 ConvEngine conv_engine();
-void conv2d(const float* x, const float* w, float* y, const ConvInfo& c, const Epilogue& ep = Epilogue());
+// Who the weights are: a Variable's storage id and its version (bumped by every in-place
+// write), so a convolution may keep the weights reordered into its kernel's layout and
+// reorder again only when they change. id 0: unknown (reordered on every call).
+struct WeightsStamp {
+  double id = 0, version = 0;
+  bool known() const { return id > 0; }
+};
+void conv2d(const float* x, const float* w, float* y, const ConvInfo& c, const Epilogue& ep = Epilogue(), const WeightsStamp& stamp = WeightsStamp());
 // ---- conv_direct.cc ----
 // Direct NHWC forward (groups 1, dilation 1, outC a multiple of 16); false where it does not apply.
 bool conv2d_direct(const float* x, const float* w, float* y, const ConvInfo& c, const Epilogue& ep);
 // Backward of the epilogue over [rows, channels]: dpre = dy·act'(y), dbias = column sums of dpre.
 void bias_activation_grad(const float* y, const float* dy, float* dpre, float* dbias, int64_t rows, int64_t channels, bool relu);
-void conv2d_backprop_input(const float* dy, const float* w, float* dx, const ConvInfo& c);
+void conv2d_backprop_input(const float* dy, const float* w, float* dx, const ConvInfo& c, const WeightsStamp& stamp = WeightsStamp());
 void conv2d_backprop_filter(const float* x, const float* dy, float* dw, const ConvInfo& c);
 
 // ---- pooling.cc ----
@@ -86,6 +93,8 @@ void transpose(const float* x, float* y, int rank, const int32_t* shape, const i
 // ---- random.cc ----
 // Same stream as src/tensor/rng.ts (xoshiro128** seeded through splitmix32).
 void dropout_mask(float* mask, int64_t n, double rate, double seed);
+// The mask of dropout_mask and y = x · mask in one pass (x null: the mask only).
+void dropout(const float* x, float* y, float* mask, int64_t n, double rate, double seed);
 
 // ---- optimizers.cc ----
 // In-place update of param and slots (rules and the hyperparameter structs come from the op

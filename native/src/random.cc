@@ -69,13 +69,23 @@ double block_seed(double seed, int64_t b) {
   return static_cast<double>(mixed) + hi * 4294967296.0;
 }
 
-void dropout_mask(float* mask, int64_t n, double rate, double seed) {
+void dropout_mask(float* mask, int64_t n, double rate, double seed) { dropout(nullptr, nullptr, mask, n, rate, seed); }
+
+void dropout(const float* x, float* y, float* mask, int64_t n, double rate, double seed) {
   const float keep = static_cast<float>(1.0 / (1.0 - rate));
   const int64_t blocks = (n + kBlock - 1) / kBlock;
   parallel_tasks(blocks, [&](int64_t b, int) {
     Rng rng(block_seed(seed, b));
     const int64_t end = std::min(n, (b + 1) * kBlock);
-    for (int64_t i = b * kBlock; i < end; i++) mask[i] = rng.uniform() >= rate ? keep : 0.0f;
+    if (x == nullptr) {
+      for (int64_t i = b * kBlock; i < end; i++) mask[i] = rng.uniform() >= rate ? keep : 0.0f;
+      return;
+    }
+    for (int64_t i = b * kBlock; i < end; i++) {
+      const float m = rng.uniform() >= rate ? keep : 0.0f;
+      mask[i] = m;
+      y[i] = x[i] * m;  // x · mask exactly as the multiply kernel computes it (NaN · 0 stays NaN)
+    }
   });
 }
 

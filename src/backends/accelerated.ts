@@ -57,7 +57,7 @@ export function createAcceleratedBackend<H>(spec: AcceleratedSpec<H>): Backend<H
   const opt = (h: H | null, kernel: string): TypedArray | null => (h === null ? null : view(h, kernel));
   const f = (h: H, kernel: string): Float32Array => view(h, kernel) as Float32Array;
 
-  return {
+  const backend: Backend<H> = {
     name: spec.name,
     memory,
     unary(op, x, y, p) {
@@ -194,6 +194,13 @@ export function createAcceleratedBackend<H>(spec: AcceleratedSpec<H>): Backend<H
       if (k.dropoutMask && big(mask) && k.dropoutMask(mask, rate, seed) !== false) return;
       js.dropoutMask(view(mask, 'dropoutMask'), rate, seed);
     },
+    dropout(x, y, mask, rate, seed) {
+      if (k.dropout && big(x) && k.dropout(x, y, mask, rate, seed) !== false) return;
+      // Without a fused kernel: the mask, then the multiply (each the backend's own kernel).
+      backend.dropoutMask(mask, rate, seed);
+      const shape = [spec.size(x)];
+      backend.binary('mul', x, shape, mask, shape, y, shape);
+    },
     applyUpdate(rule, param, grad, slots, hyper) {
       // A malformed call fails here with the reference's message, whichever kernel runs it
       // (checked on sizes: no host views unless the reference kernel runs).
@@ -225,4 +232,5 @@ export function createAcceleratedBackend<H>(spec: AcceleratedSpec<H>): Backend<H
       js.rnnBackward(info, view(dy, w), view(kernel, w), opt(mask, w), view(reserve, w), vg);
     },
   };
+  return backend;
 }

@@ -113,6 +113,11 @@ export interface Backend<H = unknown> {
    * (xoshiro128**; see backends/js/random.ts), so every backend gives the same mask.
    */
   dropoutMask(mask: H, rate: number, seed: number): void;
+  /**
+   * Dropout in one pass: writes the mask of dropoutMask(mask, rate, seed) and y = x · mask
+   * (x, y and mask of one size), so the mask is not read back by a separate multiply.
+   */
+  dropout(x: H, y: H, mask: H, rate: number, seed: number): void;
 
   // ---- optimizers (the only kernels that write into their inputs) ----------------------
   /**

@@ -138,6 +138,9 @@ export const resize2dGradK = (info: ResizeInfo): Launch => ({ kernel: 'resize2dG
 /** A dropout mask; `seed` is called at every run, so a replayed plan draws a new mask each step. */
 export const dropoutMaskK = (rate: number, seed: () => number): Launch => ({ kernel: 'dropoutMask', effect: true, exec: (b, _ins, [mask]) => b.dropoutMask(mask, rate, seed()) });
 
+/** Dropout in one pass: outputs [y, mask] from input [x]; a new mask at every run, as dropoutMaskK. */
+export const dropoutK = (rate: number, seed: () => number): Launch => ({ kernel: 'dropout', effect: true, exec: (b, [x], [y, mask]) => b.dropout(x, y, mask, rate, seed()) });
+
 /** One optimizer step in place: inputs [grad], targets [param, ...slots]; `hyper` is read at every run. */
 export const applyUpdateK = <R extends UpdateRule>(rule: R, hyper: () => UpdateHyper<R>): Launch => ({
   kernel: 'applyUpdate',

@@ -5,8 +5,9 @@ import { type Rng, rngFor } from '../tensor/rng.js';
 import type { TypedArray } from '../tensor/dtype.js';
 import { checkTensor, requireFloat } from './util.js';
 import { mul } from './elementwise.js';
-import { type Launch, run1 } from '../engine/launch.js';
-import { dropoutMaskK } from './kernels.js';
+import { type Launch, run, run1 } from '../engine/launch.js';
+import { record } from '../autograd/tape.js';
+import { dropoutK, dropoutMaskK } from './kernels.js';
 
 export interface RandomOptions {
   /**
@@ -115,6 +116,11 @@ export function dropout(x: Tensor, rate: number, options: DropoutOptions = {}): 
   // from the given function or the global generator.
   const given = options.seed;
   const seed = typeof given === 'function' ? given : given !== undefined ? () => given : () => rngFor().nextUint32();
-  const mask = run1(dropoutMaskK(rate, seed), [], noiseShape, 'float32');
-  return mul(x, mask);
+  if (!shapesEqual(noiseShape, x.shape)) {
+    const shared = run1(dropoutMaskK(rate, seed), [], noiseShape, 'float32');
+    return mul(x, shared);
+  }
+  // One pass writes the mask and the output; the gradient is dy · mask.
+  const [y, mask] = run(dropoutK(rate, seed), [x], [{ shape: x.shape, dtype: 'float32' }, { shape: x.shape, dtype: 'float32' }]);
+  return record('dropout', [x], y, (dy) => [mul(dy, mask)]);
 }

@@ -115,6 +115,8 @@ export function setReadHook(hook: ((storage: Storage, what: string) => void) | n
   readHook = hook;
 }
 
+let nextStorageId = 1;
+
 /**
  * The data of one or more tensors (reshape and detach share it): a handle into a memory,
  * its dtype and element count. Immutable values, except through Variables, whose writes
@@ -130,8 +132,19 @@ export class Storage {
   readonly size: number;
   /** Incremented by every in-place write (Variable.assign, optimizer updates). */
   version = 0;
+  /** Unique in the process: with `version`, names these values (kernels cache what they derive from weights by it). */
+  readonly id = nextStorageId++;
   /** The data of a Variable (written in place); other storages never change after their kernel ran. */
-  mutable = false;
+  get mutable(): boolean {
+    return this.isMutable;
+  }
+  private isMutable = false;
+
+  /** Marks the data of a Variable: written in place, findable from its handle (mutableStorageOf). */
+  markMutable(): void {
+    this.isMutable = true;
+    if (typeof this.handle === 'object' && this.handle !== null) mutableOwners.set(this.handle, this);
+  }
   /**
    * While counted: the registry this storage is registered with and the object it watches.
    * The registry watches a small token only this storage references, not the storage
@@ -185,6 +198,7 @@ export class Storage {
     this.releaseHandle();
     this.memory = target;
     this.handle = handle;
+    if (this.isMutable) mutableOwners.set(handle as object, this);
     this.track();
   }
 
@@ -277,6 +291,20 @@ async function settleChecks(): Promise<void> {
     deferredError = null;
     throw e;
   }
+}
+
+/** The storages of Variables by handle (see mutableStorageOf). */
+const mutableOwners = new WeakMap<object, Storage>();
+
+/**
+ * The Variable storage whose buffer `handle` is, else null. Kernels that keep something
+ * derived from weights between calls (oneDNN's reordered convolution weights) key it by
+ * the storage's id and version, which every in-place write bumps.
+ */
+export function mutableStorageOf(handle: unknown): Storage | null {
+  if (typeof handle !== 'object' || handle === null) return null;
+  const s = mutableOwners.get(handle);
+  return s !== undefined && s.handle === handle ? s : null;
 }
 
 /** The storage of a handle in a memory without host views, once it holds host values (see Storage.hostCopy). */

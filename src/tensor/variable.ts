@@ -50,7 +50,7 @@ function ownStorage(initial: Tensor | TypedArray): Storage {
     copy.set(initial);
     s = Storage.host(hostMemory, copy);
   }
-  s.mutable = true;
+  s.markMutable();
   return s;
 }
 

@@ -8,7 +8,7 @@ import { transpose, slice, concat, pad, padGrad, gather, scatterAdd, tile, oneHo
 import { biasActivationGrad, conv2d, conv2dBackpropInput, conv2dBackpropFilter } from './conv.js';
 import { pool2d, pool2dGrad, resize2d, resize2dGrad } from './pool.js';
 import { batchNorm, batchNormGrad } from './norm.js';
-import { dropoutMask } from './random.js';
+import { dropout, dropoutMask } from './random.js';
 import { applyUpdate } from './optimizers.js';
 import { rnnForward, rnnBackward } from './rnn.js';
 
@@ -54,6 +54,7 @@ export const jsBackend: Backend<TypedArray> = {
   batchNorm,
   batchNormGrad,
   dropoutMask,
+  dropout,
   applyUpdate,
   rnnForward,
   rnnBackward,

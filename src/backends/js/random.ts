@@ -19,6 +19,11 @@ export function blockSeed(seed: number, b: number): number {
  * `rate`, else 1 / (1 − rate); block b of DROPOUT_BLOCK elements comes from
  * `new Rng(blockSeed(seed, b))`.
  */
+export function dropout(x: Float32Array, y: Float32Array, mask: Float32Array, rate: number, seed: number): void {
+  dropoutMask(mask, rate, seed);
+  for (let i = 0; i < mask.length; i++) y[i] = x[i] * mask[i];
+}
+
 export function dropoutMask(mask: Float32Array, rate: number, seed: number): void {
   const keep = 1 / (1 - rate);
   const size = mask.length;

@@ -2,10 +2,14 @@
 export interface NativeAddon {
   /** out = act(op(A)·op(B) + bias) over out's last axis; batch-1 products with few rows use the native small-m kernel. */
   matmul(a: Float32Array, b: Float32Array, out: Float32Array, batchA: number, batchB: number, m: number, k: number, n: number, transA: boolean, transB: boolean, bias: Float32Array | null, relu: boolean): boolean;
-  conv2d(x: Float32Array, w: Float32Array, y: Float32Array, info: Int32Array, bias: Float32Array | null, relu: boolean): boolean;
+  /**
+   * stampId/stampVersion: the weights' Variable storage and its version (0: not a Variable);
+   * with a stamp, oneDNN keeps the weights in its kernel's layout until the stamp changes.
+   */
+  conv2d(x: Float32Array, w: Float32Array, y: Float32Array, info: Int32Array, bias: Float32Array | null, relu: boolean, stampId?: number, stampVersion?: number): boolean;
   biasActivation(y: Float32Array, bias: Float32Array | null, rows: number, channels: number, relu: boolean): boolean;
   biasActivationGrad(y: Float32Array, dy: Float32Array, dpre: Float32Array, dbias: Float32Array, rows: number, channels: number, relu: boolean): boolean;
-  conv2dBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, info: Int32Array): boolean;
+  conv2dBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, info: Int32Array, stampId?: number, stampVersion?: number): boolean;
   conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, info: Int32Array): boolean;
   pool2d(x: Float32Array, y: Float32Array, info: Int32Array): boolean;
   pool2dGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, info: Int32Array): boolean;
@@ -21,6 +25,8 @@ export interface NativeAddon {
   batchNorm(x: Float32Array, mean: Float32Array, variance: Float32Array, offset: Float32Array | null, scale: Float32Array | null, y: Float32Array, eps: number, outer: number, c: number, inner: number): boolean;
   batchNormGrad(x: Float32Array, mean: Float32Array, variance: Float32Array, scale: Float32Array | null, dy: Float32Array, dx: Float32Array, dMean: Float32Array, dVariance: Float32Array, dScale: Float32Array, dOffset: Float32Array, eps: number, outer: number, c: number, inner: number): boolean;
   dropoutMask(mask: Float32Array, size: number, rate: number, seed: number): boolean;
+  /** The mask of dropoutMask and y = x · mask in one pass. */
+  dropout(x: Float32Array, y: Float32Array, mask: Float32Array, size: number, rate: number, seed: number): boolean;
   /**
    * False for an unknown rule (the caller then uses the js kernel); `hyper` is the rule's
    * nt_<rule>_hyper struct (codes.ts packHyper), any other size throws.
@@ -41,4 +47,6 @@ export interface NativeAddon {
   threads(): number;
   /** [OpenBLAS threads, oneDNN's OpenMP threads (0 without oneDNN)], as the libraries report them. */
   libraryThreads(): [number, number];
+  /** Convolution weight reorders (oneDNN) since the last call; resets the count. */
+  takeWeightReorders(): number;
 }

@@ -1,6 +1,7 @@
 import type { Backend } from '../interface.js';
 import type { TypedArray } from '../../tensor/dtype.js';
 import { hostMemory } from '../../tensor/host-memory.js';
+import { mutableStorageOf } from '../../tensor/storage.js';
 import { planBroadcast } from '../broadcast.js';
 import { createAcceleratedBackend } from '../accelerated.js';
 import { BINARY_CODES, REDUCE_CODES, UNARY_CODES, UPDATE_CODES, chainFields, convInfoFields, packHyper, poolInfoFields, rnnInfoFields } from '../codes.js';
@@ -43,13 +44,20 @@ export function createNativeBackend(addon: NativeAddon): Backend<TypedArray> {
       matmul: (a, b, c, s, epilogue) =>
         addon.matmul(a as F32, b as F32, c as F32, s.batchA, s.batchB, s.m, s.k, s.n, s.transA, s.transB, (epilogue?.bias as F32 | null | undefined) ?? null, epilogue?.activation === 'relu'),
       transpose: (x, shape, perm, out) => addon.transpose(x as F32, out as F32, shape.length, Int32Array.from(shape), Int32Array.from(perm)),
-      conv2d: (x, filter, y, info, epilogue) => addon.conv2d(x as F32, filter as F32, y as F32, conv(info), (epilogue?.bias as F32 | null) ?? null, epilogue?.activation === 'relu'),
-      conv2dBackpropInput: (dy, filter, dx, info) => addon.conv2dBackpropInput(dy as F32, filter as F32, dx as F32, conv(info)),
+      conv2d(x, filter, y, info, epilogue) {
+        const w = mutableStorageOf(filter);
+        return addon.conv2d(x as F32, filter as F32, y as F32, conv(info), (epilogue?.bias as F32 | null) ?? null, epilogue?.activation === 'relu', w?.id ?? 0, w?.version ?? 0);
+      },
+      conv2dBackpropInput(dy, filter, dx, info) {
+        const w = mutableStorageOf(filter);
+        return addon.conv2dBackpropInput(dy as F32, filter as F32, dx as F32, conv(info), w?.id ?? 0, w?.version ?? 0);
+      },
       conv2dBackpropFilter: (x, dy, dw, info) => addon.conv2dBackpropFilter(x as F32, dy as F32, dw as F32, conv(info)),
       biasActivationGrad: (y, dy, dpre, dbias, channels, activation) => addon.biasActivationGrad(y as F32, dy as F32, dpre as F32, dbias as F32, y.length / channels, channels, activation === 'relu'),
       pool2d: (x, y, info) => addon.pool2d(x as F32, y as F32, pool(info)),
       pool2dGrad: (x, dy, dx, info) => addon.pool2dGrad(x as F32, dy as F32, dx as F32, pool(info)),
       dropoutMask: (mask, rate, seed) => addon.dropoutMask(mask as F32, mask.length, rate, seed),
+      dropout: (x, y, mask, rate, seed) => addon.dropout(x as F32, y as F32, mask as F32, mask.length, rate, seed),
       applyUpdate: (rule, param, grad, slots, hyper) => addon.applyUpdate(UPDATE_CODES[rule], param as F32, grad as F32, slots as F32[], packHyper(rule, hyper)),
       batchNorm: (x, mean, variance, offset, scale, y, eps, outer, c, inner) =>
         addon.batchNorm(x as F32, mean as F32, variance as F32, offset as F32 | null, scale as F32 | null, y as F32, eps, outer, c, inner),

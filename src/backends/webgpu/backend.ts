@@ -46,10 +46,12 @@ export function createWebGpuBackend(gpu: Gpu): Backend<GpuBuffer> {
       }
     });
   };
+  const elementwise = elementwiseKernels(gpu);
+  const random = randomKernels(gpu);
   return {
     name: 'webgpu',
     memory: gpu.memory,
-    ...elementwiseKernels(gpu),
+    ...elementwise,
     ...reduceKernels(gpu),
     ...normKernels(gpu),
     ...matmulKernels(gpu),
@@ -64,7 +66,13 @@ export function createWebGpuBackend(gpu: Gpu): Backend<GpuBuffer> {
       movement.scatterAdd(dy, outer, n, inner, indices, out);
     },
     ...poolKernels(gpu),
-    ...randomKernels(gpu),
+    ...random,
+    dropout(x, y, mask, rate, seed) {
+      // The mask kernel, then the multiply: two dispatches (a fused shader is not written yet).
+      random.dropoutMask(mask, rate, seed);
+      const shape = [mask.size];
+      elementwise.binary('mul', x, shape, mask, shape, y, shape);
+    },
     ...rnnKernels(gpu),
     applyUpdate(rule, param, grad, slots, hyper) {
       // The same argument checks as every backend (sizes and slot counts), then the GPU update.
