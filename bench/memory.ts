@@ -6,13 +6,24 @@
  * needed) and the process's RSS, JS heap and ArrayBuffer memory are sampled. A leak shows as
  * a curve that keeps rising after the warm-up epochs; a healthy run is flat.
  *
+ * A leak curve, not a side-by-side comparison: there are no alternating rounds. It shares
+ * the rest of bench/common.ts's protocol: the header (machine, measured fp32 peak, versions)
+ * is printed at the start, the native pool (and with it OpenBLAS and oneDNN) is pinned to
+ * BENCH_THREADS (default 2; the re-run gets OMP_NUM_THREADS, OPENBLAS_NUM_THREADS and
+ * NEURITE_WASM_THREADS alike), and the curve is written to bench-results/memory.json with
+ * the common header.
+ *
  *   npm run bench:memory                         # 100 epochs on 3000 rows, the curve as a table
  *   npm run bench:memory -- --epochs 30 --rows 1000
- *   node --expose-gc build/bench/memory.js --json # one JSON object (for tests)
+ *   BENCH_THREADS=2 npm run bench:memory         # native threads (default 2)
+ *   node --expose-gc build/bench/memory.js --json # one JSON object on stdout ({ samples, backend, threads }), nothing written (for tests)
+ * Writes bench-results/memory.json (not with --json).
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as nt from '../src/index.js';
+import { benchEnv, libraryVersions, makeHeader, measureMachine, nativePins, pinNativeThreads, THREADS, writeResults } from './common.js';
+import type { Header, Machine, ThreadPin } from './results.js';
 
 /** One sample of the curve, after the epoch's garbage collection (bytes). */
 export interface MemorySample {
@@ -82,25 +93,127 @@ export function formatCurve(samples: readonly MemorySample[], every = 5): string
   return lines.join('\n');
 }
 
+/** RSS, heap and live tensor growth between two epochs of the curve (MB). */
+export interface MemoryGrowth {
+  readonly fromEpoch: number;
+  readonly toEpoch: number;
+  readonly rssMb: number;
+  readonly heapMb: number;
+  readonly tensorMb: number;
+  readonly tensors: number;
+}
+
+/** bench-results/memory.json: the curve with the common header. */
+export interface MemoryResults extends Header {
+  readonly backend: string;
+  /** e.g. 'MLP 784-64-10, Adam, batch 128'. */
+  readonly model: string;
+  readonly epochs: number;
+  readonly rows: number;
+  /** Wall seconds of the training run. */
+  readonly seconds: number;
+  /** From the end of the warm-up (epoch 10, or the last) to the last epoch. */
+  readonly growth: MemoryGrowth;
+  readonly samples: readonly MemorySample[];
+}
+
+/** Growth from epoch `from` (clamped to the curve) to the last epoch. */
+export function curveGrowth(samples: readonly MemorySample[], from = 10): MemoryGrowth {
+  const last = samples[samples.length - 1];
+  const warm = samples[Math.min(from, samples.length) - 1];
+  return {
+    fromEpoch: warm.epoch,
+    toEpoch: last.epoch,
+    rssMb: (last.rss - warm.rss) / MB,
+    heapMb: (last.heapUsed - warm.heapUsed) / MB,
+    tensorMb: (last.tensorBytes - warm.tensorBytes) / MB,
+    tensors: last.tensors - warm.tensors,
+  };
+}
+
+/** The machine and its measured peak (as bench/common.ts's printStart prints them). */
+function machineText(m: Machine): string {
+  const peak = Number.isFinite(m.peakGflops) ? `measured peak ${m.peakGflops.toFixed(0)} GFLOP/s fp32 on ${m.peakThreads} threads` : 'no measured peak (native addon missing)';
+  return `${m.cpu}, ${m.cores} cores, ${m.isa}, ${m.memoryGiB} GiB; ${peak}`;
+}
+
+const versionText = (v: Readonly<Record<string, string | null>>): string => Object.entries(v).filter(([, x]) => x !== null).map(([k, x]) => `${k} ${x}`).join(', ');
+
+/** The results as text: the header lines, the curve, the growth and the notes. */
+export function renderMemory(r: MemoryResults, file: string, every = 5): string {
+  const pins = r.pins.map((p) => `${p.library} ${p.threads ?? '—'}`).join(', ');
+  const g = r.growth;
+  return [
+    `**\`${r.command}\`** — ${r.date.slice(0, 10)}, ${machineText(r.machine)}; from \`${file}\`.`,
+    `Threads: ${r.threads} (${pins}). Versions: ${versionText(r.versions)}.`,
+    `Memory over ${r.epochs} epochs on the ${r.backend} backend (${r.model}, ${r.rows} Fashion-MNIST rows, 20% validation; sampled after a full GC each epoch; tensors = nt.memory()), ${r.seconds.toFixed(1)} s:`,
+    formatCurve(r.samples, every),
+    `RSS growth from epoch ${g.fromEpoch} to ${g.toEpoch}: ${g.rssMb.toFixed(1)} MB; heap: ${g.heapMb.toFixed(1)} MB; live tensors: ${g.tensorMb.toFixed(2)} MB (${g.tensors >= 0 ? '+' : ''}${g.tensors} tensors)`,
+    ...r.notes.map((n) => `- ${n}`),
+  ].join('\n');
+}
+
 function arg(name: string): number | undefined {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : undefined;
 }
 
+/** The thread pins of this process: the native pool (all backends load it), and wasm's workers when wasm runs. */
+function pins(native: number | null): ThreadPin[] {
+  const out = nativePins(native);
+  if (nt.getBackendName() === 'wasm') out.push({ library: 'Neurite wasm workers', threads: nt.wasmModule()?.threadCount() ?? null, how: 'NEURITE_WASM_THREADS=n' });
+  return out;
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   if (!(globalThis as { gc?: unknown }).gc) {
-    // Re-run with --expose-gc (npm scripts start node without it).
-    const r = spawnSync(process.execPath, ['--expose-gc', ...process.argv.slice(1)], { stdio: 'inherit' });
+    // Re-run with --expose-gc (npm scripts start node without it), with every library's threads pinned.
+    const r = spawnSync(process.execPath, ['--expose-gc', ...process.argv.slice(1)], { stdio: 'inherit', env: benchEnv() });
     process.exit(r.status ?? 1);
   }
-  const samples = await memoryCurve({ epochs: arg('epochs'), rows: arg('rows') });
+  const epochs = arg('epochs') ?? 100;
+  const rows = arg('rows') ?? 3000;
   if (process.argv.includes('--json')) {
-    console.log(JSON.stringify({ samples }));
+    const threads = pinNativeThreads(nt.nativeAddon());
+    const samples = await memoryCurve({ epochs, rows });
+    console.log(JSON.stringify({ samples, backend: nt.getBackendName(), threads }));
   } else {
-    console.log(`Memory over ${samples.length} epochs on the ${nt.getBackendName()} backend (MLP 784-64-10, Adam, ${arg('rows') ?? 3000} Fashion-MNIST rows, 20% validation; sampled after a full GC each epoch; tensors = nt.memory())`);
-    console.log(formatCurve(samples));
-    const at = (e: number): MemorySample => samples[Math.min(samples.length, e) - 1];
-    const warm = Math.min(10, samples.length);
-    console.log(`RSS growth from epoch ${warm} to ${samples.length}: ${((at(samples.length).rss - at(warm).rss) / MB).toFixed(1)} MB; heap: ${((at(samples.length).heapUsed - at(warm).heapUsed) / MB).toFixed(1)} MB`);
+    const machine = await measureMachine();
+    const threads = pinNativeThreads(nt.nativeAddon());
+    const versions = libraryVersions([]);
+    const model = 'MLP 784-64-10, Adam, batch 128';
+    console.log(`bench:memory — ${machineText(machine)}`);
+    console.log(`one run of ${epochs} epochs (${model}) on ${rows} rows, on the ${nt.getBackendName()} backend, ${THREADS} threads pinned (native pool ${threads ?? '—'}); versions: ${versionText(versions)}`);
+    const t = performance.now();
+    const samples = await memoryCurve({ epochs, rows });
+    const seconds = (performance.now() - t) / 1000;
+    const header = makeHeader({
+      benchmark: 'memory',
+      command: 'npm run bench:memory',
+      machine,
+      pins: pins(threads),
+      versions,
+      rounds: 1,
+      budgetSeconds: seconds,
+      notes: [
+        `a leak curve, not a timing comparison: one training run of ${epochs} epochs in one process (no alternating rounds); budgetSeconds is that run's wall time`,
+        `every sample follows two full collections (gc() and a turn of the event loop, so finalizers return buffers)`,
+      ],
+    });
+    const results: MemoryResults = {
+      // A leak curve has one run: makeHeader's note about too few rounds does not apply.
+      ...header,
+      notes: header.notes.filter((n) => !n.startsWith('only 1 round')),
+      backend: nt.getBackendName(),
+      model,
+      epochs: samples.length,
+      rows,
+      seconds,
+      growth: curveGrowth(samples),
+      samples,
+    };
+    const file = writeResults('memory', results);
+    console.log(renderMemory(results, 'bench-results/memory.json'));
+    console.log(`(written to ${file})`);
   }
 }

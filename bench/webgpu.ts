@@ -9,10 +9,16 @@
  *
  * Training = `await model.trainOnBatch(x, y)` on one fixed batch (on webgpu it reads the
  * loss back, so every step waits for the GPU); inference = predict, then `await out.data()`
- * so the GPU's time is counted. Each measurement (workload × backend) runs in its own child
- * process, the two backends alternating round by round (the order flips each round), after
- * a warm-up (the first call compiles pipelines and builds the plan); the table shows
- * medians and [min–max] over the rounds, GFLOP/s and GPU dispatches per call.
+ * so the GPU's time is counted. On the shared harness (bench/common.ts): each measurement
+ * (workload × backend) is a side in its own child process, the two backends alternating
+ * round by round (the order flips each round; at least 5 rounds), each a warm-up (the first
+ * call compiles pipelines and builds the plan) then BENCH_BUDGET_S timed seconds
+ * (samplesPerSecond); GPU dispatches per call are those of the last timed call.
+ * Both sides pin the native pool (and OpenBLAS and oneDNN) to BENCH_THREADS (default 2):
+ * the native side computes on it, the webgpu side only for what falls back to the CPU. The
+ * header prints the machine, the measured peak, the pins and the versions (the `webgpu`
+ * package's too); the table shows medians [min–max] over the rounds, the ratio of the
+ * medians, GFLOP/s (FLOPs derived from the model, as bench:models) and dispatches per call.
  *
  * The adapter is what Dawn (the `webgpu` package) finds. Only when VK_ICD_FILENAMES is unset
  * and no adapter is found without it do the webgpu children get SwiftShader's CPU Vulkan
@@ -22,24 +28,27 @@
  * keeps the full ones: a W3 training step then takes minutes), and W3 only when
  * BENCH_WORKLOADS names it (even at batch 1 a training step takes tens of seconds there).
  *
- *   BENCH_ROUNDS=5 BENCH_BUDGET_S=2 npm run bench:webgpu   # rounds; timed seconds per measurement (≥ 2 calls)
+ *   BENCH_ROUNDS=5 BENCH_BUDGET_S=2 npm run bench:webgpu   # rounds (≥ 5); timed seconds per measurement (≥ 2 calls)
  *   BENCH_WORKLOADS=w1,w2,w3 npm run bench:webgpu          # default: all three (w1,w2 on an emulated adapter)
+ *   BENCH_FULL=1 npm run bench:webgpu                      # full batch sizes on an emulated adapter too
+ *   BENCH_THREADS=2                                        # every side's native threads
  * Writes bench-results/webgpu.json.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeResults } from './common.js';
-import { build, FLOPS, SPECS, type Spec } from './models.js';
+import {
+  alternateRounds, benchRounds, cell, emit, envList, envNumber, failureNotes, libraryVersions, makeHeader, measureMachine, modelFlops, nativePins, nodeSide, pinNativeThreads,
+  printStart, remeasurePeak, ROOT, runSide, samplesPerSecond, sideArgs, writeResults, type SideRuns, type SideSpec,
+} from './common.js';
+import { build, SPECS, TITLES, type Spec } from './models.js';
+import type { Cell, Header, WorkloadId } from './results.js';
+import { num, renderHeader, spread } from './tables.js';
 
 type Nt = typeof import('../src/index.js');
 type Model = InstanceType<Nt['Sequential']>;
 
-const BUDGET = Number(process.env.BENCH_BUDGET_S ?? 2);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-/** The workloads asked for (BENCH_WORKLOADS), or null: all, except W3 on an emulated adapter. */
-const ASKED = process.env.BENCH_WORKLOADS ? process.env.BENCH_WORKLOADS.split(',').map((w) => w.trim().toLowerCase()) : null;
 const SELF = fileURLToPath(import.meta.url);
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 /** A CPU that pretends to be a GPU: its numbers say nothing about GPU speed. */
@@ -55,48 +64,68 @@ const SMOKE: Record<string, Spec> = {
   w2: { sample: [28, 28, 1], batch: 8, inferBatch: 16 },
   w3: { sample: [100, 100, 3], batch: 1, inferBatch: 2 },
 };
-const FULL = process.env.BENCH_FULL === '1';
 
 type Side = 'webgpu' | 'native';
-type Adapter = { vendor: string; architecture: string; device: string; description: string };
+export type Adapter = { vendor: string; architecture: string; device: string; description: string };
+
 /** What one child measures. */
 interface Measure {
-  train: number;
-  infer: number;
-  backend: string;
-  /** Native (or wasm) threads; null on webgpu. */
-  threads: number | null;
-  adapter: Adapter | null;
+  readonly train: number;
+  readonly infer: number;
+  readonly backend: string;
+  /** The CPU backend's threads (native pool, wasm workers, 1 for js); null on webgpu. */
+  readonly threads: number | null;
+  /** The native pool's count after pinning (both sides; null without the addon). */
+  readonly nativeThreads: number | null;
+  readonly adapter: Adapter | null;
   /** GPU dispatches per training step / inference call (webgpu only). */
-  trainDispatches: number | null;
-  inferDispatches: number | null;
+  readonly trainDispatches: number | null;
+  readonly inferDispatches: number | null;
 }
 
-/**
- * Samples/s of an awaited `step`: a warm-up of 1 to 3 calls (more while under
- * min(1, seconds/2) s: the first compiles pipelines and builds the plan, the next replay
- * it), then as many calls as fit in `seconds`, at least 2. Returns the rate and the calls timed.
- */
-async function rate(step: () => Promise<unknown>, batch: number, seconds: number, onTimed: () => void = () => undefined): Promise<{ rate: number; calls: number }> {
-  const w = performance.now();
-  let n = 0;
-  while (n < 1 || ((performance.now() - w) / 1000 < Math.min(1, seconds / 2) && n < 3)) {
-    await step();
-    n++;
-  }
-  onTimed();
-  const t = performance.now();
-  n = 0;
-  while ((performance.now() - t) / 1000 < seconds || n < 2) {
-    await step();
-    n++;
-  }
-  return { rate: (n * batch) / ((performance.now() - t) / 1000), calls: n };
+/** bench-results/webgpu.json: one row per workload and kind. */
+export interface WebgpuRow {
+  readonly workload: WorkloadId;
+  readonly title: string;
+  readonly kind: 'train' | 'infer';
+  /** The batch measured (small on an emulated adapter unless BENCH_FULL=1). */
+  readonly batch: number;
+  /** The batch bench:models uses. */
+  readonly fullBatch: number;
+  /** FLOPs per sample derived from the model (training: forward + both gradients). */
+  readonly flopsPerSample: number;
+  /** Samples/s (null: the side did not run). */
+  readonly webgpu: Cell | null;
+  readonly cpu: Cell | null;
+  /** Median webgpu / median CPU. */
+  readonly ratio: number | null;
+  readonly webgpuGflops: number | null;
+  readonly cpuGflops: number | null;
+  /** The CPU side's % of the measured fp32 peak. */
+  readonly cpuPeakPercent: number | null;
+  /** Median GPU dispatches per call. */
+  readonly dispatches: number | null;
+}
+
+export interface WebgpuResults extends Header {
+  readonly workloads: readonly WorkloadId[];
+  readonly adapter: Adapter | null;
+  /** How the adapter was found (VK_ICD_FILENAMES as given, SwiftShader's ICD, none). */
+  readonly adapterNote: string;
+  readonly swiftshader: boolean;
+  readonly emulated: boolean;
+  readonly reducedBatches: boolean;
+  readonly cpuBackend: string;
+  readonly cpuThreads: number | null;
+  readonly rows: readonly WebgpuRow[];
+  readonly failures: readonly string[];
 }
 
 /** One workload on one backend at the given batch sizes, in this (child) process. */
-async function measure(side: Side, name: string, spec: Spec): Promise<Measure> {
+async function measure(side: Side, name: string, spec: Spec, budget: number): Promise<Measure> {
   const nt: Nt = await import('../src/index.js');
+  // Both sides pin the native pool: the native side computes on it, the webgpu side for what falls back to the CPU.
+  const nativeThreads = pinNativeThreads(nt.nativeAddon());
   // The data is made before the backend is chosen, the same way on both sides; on webgpu
   // it moves to the GPU once, when the first op there uses it.
   const x = nt.randomUniform([spec.batch, ...spec.sample], { seed: 1 });
@@ -112,29 +141,37 @@ async function measure(side: Side, name: string, spec: Spec): Promise<Measure> {
   const built = build(nt, name);
   const model: Model = built.model;
   model.compile({ optimizer: built.optimizer, loss: 'categorical_crossentropy' });
+  const train = async (): Promise<void> => void (await model.trainOnBatch(x, y));
   const infer = async (): Promise<void> => {
     const out = model.predict(xi, { batchSize: spec.inferBatch });
     await (Array.isArray(out) ? out[0] : out).data();
   };
-  // GPU dispatches per call, counted over the timed calls only.
-  let d0 = 0;
-  const mark = (): void => void (d0 = gpu?.dispatches ?? 0);
-  const tr = await rate(() => model.trainOnBatch(x, y), spec.batch, BUDGET, mark);
-  const trainDispatches = gpu === null ? null : (gpu.dispatches - d0) / tr.calls;
-  const inf = await rate(infer, spec.inferBatch, BUDGET, mark);
-  const inferDispatches = gpu === null ? null : (gpu.dispatches - d0) / inf.calls;
-  const addon = nt.nativeAddon();
+  // GPU dispatches per call: those of the last call samplesPerSecond makes (a timed one; the
+  // plan replays the same dispatches every call).
+  let last: number | null = null;
+  const counted = (step: () => Promise<void>) => async (): Promise<void> => {
+    const d0 = gpu?.dispatches ?? 0;
+    await step();
+    if (gpu !== null) last = gpu.dispatches - d0;
+  };
+  const trainRate = await samplesPerSecond(counted(train), spec.batch, budget);
+  const trainDispatches = last;
+  const inferRate = await samplesPerSecond(counted(infer), spec.inferBatch, budget);
+  const inferDispatches = last;
   const backend = nt.getBackendName();
   return {
-    train: tr.rate,
-    infer: inf.rate,
+    train: trainRate,
+    infer: inferRate,
     backend,
-    threads: backend === 'native' ? (addon?.threads() ?? null) : backend === 'wasm' ? (nt.wasmModule()?.threadCount() ?? 1) : backend === 'js' ? 1 : null,
+    threads: backend === 'native' ? nativeThreads : backend === 'wasm' ? (nt.wasmModule()?.threadCount() ?? 1) : backend === 'js' ? 1 : null,
+    nativeThreads,
     adapter: gpu?.adapterInfo ?? null,
     trainDispatches,
     inferDispatches,
   };
 }
+
+type Probe = { adapter: Adapter | null; reason: string | null };
 
 /** In a child: the adapter Dawn finds with this environment, or why there is none. */
 async function probe(): Promise<Probe> {
@@ -149,140 +186,180 @@ async function probe(): Promise<Probe> {
   }
 }
 
-type Probe = { adapter: Adapter | null; reason: string | null };
-
-/** Runs this file in a child process and returns the JSON object it prints last, or why not. */
-function child<T>(args: readonly string[], env: NodeJS.ProcessEnv): T | string {
-  const r = spawnSync(process.execPath, [SELF, ...args], { encoding: 'utf8', env, timeout: 900_000 });
-  const line = (r.stdout || '').trim().split('\n').pop() ?? '';
-  if (r.status !== 0 || !line.startsWith('{')) {
-    // The error's own line (not the stack or Dawn's driver chatter).
-    const lines = (r.stderr || r.stdout || '').split('\n').map((l) => l.trim()).filter((l) => l && !/XDG_RUNTIME_DIR|^at |^Node\.js v/.test(l));
-    const why = r.error?.message ?? lines.find((l) => /^\w*Error\b/.test(l)) ?? lines.slice(-2).join(' | ');
-    return `${args.join(' ')} failed: ${why || `exit ${r.status ?? r.signal}`}`;
-  }
-  return JSON.parse(line) as T;
-}
-
 /**
- * The environment of the webgpu children and the adapter they will get: the environment as
- * given, except that SwiftShader's ICD is named when VK_ICD_FILENAMES is unset and Dawn
- * finds no adapter without it (a real GPU is always preferred).
+ * What the webgpu children add to the environment and the adapter they will get: nothing,
+ * except that SwiftShader's ICD is named when VK_ICD_FILENAMES is unset and Dawn finds no
+ * adapter without it (a real GPU is always preferred).
  */
-function gpuEnvironment(env: NodeJS.ProcessEnv): { env: NodeJS.ProcessEnv; adapter: Adapter | null; note: string } {
-  const look = (e: NodeJS.ProcessEnv): Probe => {
-    const p = child<Probe>(['--probe'], e);
+function gpuEnvironment(): { extra: Record<string, string>; adapter: Adapter | null; note: string } {
+  const look = (extra: Record<string, string>): Probe => {
+    const p = runSide<Probe>(nodeSide('probe', 'adapter probe', SELF, ['probe'], { env: extra, timeoutS: 300 }));
     return typeof p === 'string' ? { adapter: null, reason: p } : p;
   };
-  const given = look(env);
-  if (env.VK_ICD_FILENAMES !== undefined) return { env, adapter: given.adapter, note: `VK_ICD_FILENAMES=${env.VK_ICD_FILENAMES} as given${given.adapter ? '' : `; no adapter: ${given.reason}`}` };
-  if (given.adapter !== null) return { env, adapter: given.adapter, note: 'found without VK_ICD_FILENAMES' };
-  if (!existsSync(SWIFTSHADER_ICD)) return { env, adapter: null, note: `no adapter (${given.reason}) and no ${SWIFTSHADER_ICD}` };
-  const withIcd = { ...env, VK_ICD_FILENAMES: SWIFTSHADER_ICD };
-  const p = look(withIcd);
-  return { env: withIcd, adapter: p.adapter, note: `no adapter without VK_ICD_FILENAMES, so the webgpu side runs with VK_ICD_FILENAMES=${SWIFTSHADER_ICD}${p.adapter ? '' : `, and still finds none: ${p.reason}`}` };
+  const given = look({});
+  const icd = process.env.VK_ICD_FILENAMES;
+  if (icd !== undefined) return { extra: {}, adapter: given.adapter, note: `VK_ICD_FILENAMES=${icd} as given${given.adapter ? '' : `; no adapter: ${given.reason}`}` };
+  if (given.adapter !== null) return { extra: {}, adapter: given.adapter, note: 'found without VK_ICD_FILENAMES' };
+  if (!existsSync(SWIFTSHADER_ICD)) return { extra: {}, adapter: null, note: `no adapter (${given.reason}) and no ${SWIFTSHADER_ICD}` };
+  const extra = { VK_ICD_FILENAMES: SWIFTSHADER_ICD };
+  const p = look(extra);
+  return { extra, adapter: p.adapter, note: `no adapter without VK_ICD_FILENAMES, so the webgpu side runs with VK_ICD_FILENAMES=${SWIFTSHADER_ICD}${p.adapter ? '' : `, and still finds none: ${p.reason}`}` };
 }
 
-type Cell = { median: number; min: number; max: number };
-const median = (v: readonly number[]): number => [...v].sort((a, b) => a - b)[v.length >> 1];
-const cell = (v: readonly number[]): Cell | null => (v.length ? { median: median(v), min: Math.min(...v), max: Math.max(...v) } : null);
-const fmt = (v: number): string => (v >= 100 ? String(Math.round(v)) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
-const range = (c: Cell | null): string => (c === null ? '—' : `${fmt(c.median)} [${fmt(c.min)}–${fmt(c.max)}]`);
-
-interface Row {
-  workload: string;
-  kind: 'train' | 'infer';
-  batch: number;
-  webgpu: Cell | null;
-  cpu: Cell | null;
-  webgpuGflops: number | null;
-  cpuGflops: number | null;
-  dispatches: number | null;
-}
-
-/** The rounds of one workload: both sides alternating, each measurement in its own process. */
-function runWorkload(name: string, spec: Spec, env: Record<Side, NodeJS.ProcessEnv>, failures: string[]): { rows: Row[]; cpu: Measure | null } {
-  const got: Record<Side, Measure[]> = { webgpu: [], native: [] };
-  const failed = new Set<Side>();
-  for (let r = 0; r < ROUNDS; r++) {
-    const order: Side[] = r % 2 === 0 ? ['webgpu', 'native'] : ['native', 'webgpu'];
-    for (const side of order) {
-      if (failed.has(side)) continue; // a side that failed once is not run again
-      const m = child<Measure>(['--side', side, name, String(spec.batch), String(spec.inferBatch)], env[side]);
-      if (typeof m === 'string') {
-        failed.add(side);
-        failures.push(m);
-        console.error(m);
-      } else got[side].push(m);
-    }
+/** The `webgpu` package's version (Dawn), or null. */
+function dawnVersion(): string | null {
+  try {
+    return (JSON.parse(readFileSync(join(ROOT, 'node_modules', 'webgpu', 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return null;
   }
-  const rows = (['train', 'infer'] as const).map((kind): Row => {
-    const webgpu = cell(got.webgpu.map((m) => m[kind]));
-    const cpu = cell(got.native.map((m) => m[kind]));
-    const gflops = (c: Cell | null): number | null => (c === null ? null : (c.median * FLOPS[name] * (kind === 'train' ? 3 : 1)) / 1e9);
-    const d = got.webgpu.map((m) => (kind === 'train' ? m.trainDispatches : m.inferDispatches)).filter((v): v is number => v !== null);
-    return { workload: name, kind, batch: kind === 'train' ? spec.batch : spec.inferBatch, webgpu, cpu, webgpuGflops: gflops(webgpu), cpuGflops: gflops(cpu), dispatches: d.length ? median(d) : null };
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+const adapterText = (a: Adapter | null): string => (a === null ? 'none' : `vendor '${a.vendor}', architecture '${a.architecture}', description '${a.description}'${a.device ? `, device '${a.device}'` : ''}`);
+
+export function renderWebgpu(r: WebgpuResults, file: string): string {
+  const c = r.cpuBackend;
+  const g = (v: number | null): string => (v === null ? '—' : v.toFixed(2));
+  const rows = r.rows.map((row) => {
+    const label = `${row.title}, ${row.kind === 'train' ? 'train' : 'inference'} (batch ${row.batch}${row.batch !== row.fullBatch ? `; ${row.fullBatch} in bench:models` : ''})`;
+    const ratio = row.ratio === null ? '—' : `${row.ratio >= 0.1 ? row.ratio.toFixed(2) : row.ratio.toPrecision(2)}x`;
+    const cpuG = row.cpuGflops === null ? '—' : row.cpuPeakPercent !== null && Number.isFinite(row.cpuPeakPercent) ? `${g(row.cpuGflops)} (${row.cpuPeakPercent.toFixed(1)}%)` : g(row.cpuGflops);
+    return [label, row.webgpu ? spread(row.webgpu) : '—', row.cpu ? spread(row.cpu) : '—', ratio, g(row.webgpuGflops), cpuG, row.dispatches === null ? '—' : Number.isInteger(row.dispatches) ? String(row.dispatches) : num(row.dispatches)];
   });
-  return { rows, cpu: got.native[0] ?? null };
-}
-
-function printTable(rows: readonly Row[], cpuName: string, reduced: boolean): void {
-  console.log(`| workload | webgpu samples/s | ${cpuName} samples/s | webgpu / ${cpuName} | GFLOP/s webgpu | GFLOP/s ${cpuName} | GPU dispatches per call |`);
-  console.log('|---|---|---|---|---|---|---|');
-  for (const r of rows) {
-    const full = SPECS[r.workload];
-    const fullBatch = r.kind === 'train' ? full.batch : full.inferBatch;
-    const label = `${r.workload.toUpperCase()} ${r.kind === 'train' ? 'train' : 'inference'} (batch ${r.batch}${reduced && r.batch !== fullBatch ? `; ${fullBatch} in bench:models` : ''})`;
-    const q = r.webgpu && r.cpu ? r.webgpu.median / r.cpu.median : null;
-    const ratio = q === null ? '—' : `${q >= 0.1 ? q.toFixed(2) : q.toPrecision(2)}x`;
-    const g = (v: number | null): string => (v === null ? '—' : v.toFixed(2));
-    console.log(`| ${label} | ${range(r.webgpu)} | ${range(r.cpu)} | ${ratio} | ${g(r.webgpuGflops)} | ${g(r.cpuGflops)} | ${r.dispatches === null ? '—' : fmt(r.dispatches)} |`);
-  }
+  const notes = r.notes.length ? `\n\n${r.notes.map((n) => `- ${n}`).join('\n')}` : '';
+  return [
+    renderHeader(r, file),
+    `Adapter: ${adapterText(r.adapter)} (${r.adapterNote}); SwiftShader: ${r.swiftshader ? 'yes' : 'no'}.`,
+    table(['workload', 'webgpu samples/s', `${c} samples/s`, `webgpu / ${c}`, 'GFLOP/s webgpu', `GFLOP/s ${c} (% of peak)`, 'GPU dispatches per call'], rows),
+  ].join('\n\n') + notes;
 }
 
 async function main(): Promise<void> {
-  if (process.argv.includes('--probe')) {
-    console.log(JSON.stringify(await probe()));
+  const budget = envNumber('BENCH_BUDGET_S', 2, { min: 0.01 });
+  const side = sideArgs();
+  if (side) {
+    try {
+      if (side[0] === 'probe') emit(await probe());
+      else {
+        const [, which, name, batch, inferBatch] = side;
+        emit(await measure(which as Side, name, { sample: SPECS[name].sample, batch: Number(batch), inferBatch: Number(inferBatch) }, budget));
+      }
+    } catch (e) {
+      // The error's own line last (the parent quotes the last lines; not the stack or Dawn's driver chatter).
+      console.error(`${side.join(' ')}: ${(e as Error).message}`);
+      process.exit(1);
+    }
     process.exit(0); // Dawn's instance may keep the event loop alive
   }
-  const i = process.argv.indexOf('--side');
-  if (i >= 0) {
-    const [side, name, batch, inferBatch] = process.argv.slice(i + 1);
-    console.log(JSON.stringify(await measure(side as Side, name, { sample: SPECS[name].sample, batch: Number(batch), inferBatch: Number(inferBatch) })));
-    process.exit(0);
-  }
-  for (const w of ASKED ?? []) if (!SPECS[w]) throw new Error(`BENCH_WORKLOADS: unknown workload '${w}'; use w1, w2, w3`);
-  const base: NodeJS.ProcessEnv = { ...process.env };
-  delete base.NEURITE_BACKEND; // each child picks its backend itself
-  const gpu = gpuEnvironment(base);
+  // The workloads asked for, or null: all, except W3 on an emulated adapter.
+  const asked = process.env.BENCH_WORKLOADS ? envList('BENCH_WORKLOADS', '').map((w) => w.toLowerCase()) : null;
+  for (const w of asked ?? []) if (!SPECS[w]) throw new Error(`BENCH_WORKLOADS: unknown workload '${w}'; use w1, w2, w3`);
+  const full = process.env.BENCH_FULL === '1';
+  const rounds = benchRounds();
+  delete process.env.NEURITE_BACKEND; // each child picks its backend itself
+  const started = await measureMachine();
+  const versions = { ...libraryVersions([]), 'webgpu (Dawn)': dawnVersion() };
+  const gpu = gpuEnvironment();
   const a = gpu.adapter;
   const about = a === null ? '' : `${a.vendor} ${a.architecture} ${a.device} ${a.description}`;
   const emulated = EMULATED.test(about);
   const swiftshader = /swiftshader/i.test(about);
-  const reduced = emulated && !FULL;
+  const reduced = emulated && !full;
   // On an emulated adapter one W3 training step takes tens of seconds even at batch 1, so five
   // rounds of it take ten minutes: W3 runs there only when BENCH_WORKLOADS names it.
-  const workloads = ASKED ?? (emulated ? ['w1', 'w2'] : ['w1', 'w2', 'w3']);
-  const rows: Row[] = [];
-  const failures: string[] = [];
-  let cpu: Measure | null = null;
+  const workloads = (asked ?? (emulated ? ['w1', 'w2'] : ['w1', 'w2', 'w3'])) as WorkloadId[];
+  const specOf = (name: WorkloadId): Spec => (reduced ? SMOKE[name] : SPECS[name]);
+  const sidesOf = (name: WorkloadId): SideSpec[] => {
+    const spec = specOf(name);
+    const args = [name, String(spec.batch), String(spec.inferBatch)];
+    return [
+      nodeSide('webgpu', 'webgpu', SELF, ['measure', 'webgpu', ...args], { env: gpu.extra }),
+      nodeSide('native', 'native (CPU)', SELF, ['measure', 'native', ...args]),
+    ];
+  };
+  printStart('bench:webgpu', started, rounds, sidesOf(workloads[0] ?? 'w1'), budget);
+  console.log(`versions: ${Object.entries(versions).filter(([, v]) => v !== null).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  console.log(`adapter: ${adapterText(a)} (${gpu.note}); SwiftShader: ${swiftshader ? 'yes' : 'no'}; workloads ${workloads.join(', ')}${reduced ? ' (small batches on an emulated adapter; BENCH_FULL=1: the full ones)' : ''}`);
+  const notes: string[] = [];
+  const measured: { name: WorkloadId; spec: Spec; runs: Map<string, SideRuns<Measure>> }[] = [];
   for (const name of workloads) {
-    const w = runWorkload(name, reduced ? SMOKE[name] : SPECS[name], { webgpu: gpu.env, native: base }, failures);
-    rows.push(...w.rows);
-    cpu ??= w.cpu;
+    const runs = alternateRounds<Measure>(sidesOf(name), rounds, name.toUpperCase());
+    notes.push(...failureNotes(runs.values()).map((n) => `${name.toUpperCase()}: ${n}`));
+    measured.push({ name, spec: specOf(name), runs });
+  }
+  const machine = await remeasurePeak(started);
+  const nt: Nt = await import('../src/index.js');
+  const rows: WebgpuRow[] = [];
+  let cpu: Measure | null = null;
+  let webgpuNative: number | null = null;
+  for (const { name, spec, runs } of measured) {
+    const gpuRuns = (runs.get('webgpu') as SideRuns<Measure>).runs;
+    const cpuRuns = (runs.get('native') as SideRuns<Measure>).runs;
+    cpu ??= cpuRuns[0] ?? null;
+    webgpuNative ??= gpuRuns[0]?.nativeThreads ?? null;
+    const flops = modelFlops(build(nt, name).model, SPECS[name].sample);
+    for (const kind of ['train', 'infer'] as const) {
+      const webgpu = gpuRuns.length ? cell(gpuRuns.map((m) => m[kind])) : null;
+      const cpuCell = cpuRuns.length ? cell(cpuRuns.map((m) => m[kind])) : null;
+      const perSample = kind === 'train' ? flops.training : flops.forward;
+      const gflops = (c: Cell | null): number | null => (c === null ? null : (c.median * perSample) / 1e9);
+      const cpuGflops = gflops(cpuCell);
+      const d = gpuRuns.map((m) => (kind === 'train' ? m.trainDispatches : m.inferDispatches)).filter((v): v is number => v !== null);
+      rows.push({
+        workload: name,
+        title: TITLES[name],
+        kind,
+        batch: kind === 'train' ? spec.batch : spec.inferBatch,
+        fullBatch: kind === 'train' ? SPECS[name].batch : SPECS[name].inferBatch,
+        flopsPerSample: perSample,
+        webgpu,
+        cpu: cpuCell,
+        ratio: webgpu && cpuCell ? webgpu.median / cpuCell.median : null,
+        webgpuGflops: gflops(webgpu),
+        cpuGflops,
+        cpuPeakPercent: cpuGflops === null ? null : (100 * cpuGflops) / machine.peakGflops,
+        dispatches: d.length ? cell(d).median : null,
+      });
+    }
   }
   const cpuName = cpu?.backend ?? 'native';
-  console.log(`Neurite WebGPU benchmark — webgpu vs ${cpuName}; ${ROUNDS} alternating rounds of ${BUDGET} s per measurement (≥ 2 calls after a warm-up), each in its own process; medians [min–max]`);
-  console.log(`adapter: ${a === null ? 'none' : `vendor '${a.vendor}', architecture '${a.architecture}', description '${a.description}'${a.device ? `, device '${a.device}'` : ''}`} (${gpu.note}); SwiftShader: ${swiftshader ? 'yes' : 'no'}`);
-  console.log(`threads: ${cpuName} ${cpu?.threads ?? '?'}; webgpu: one JavaScript thread recording GPU work${emulated ? `, and the emulated GPU's own worker threads on the machine's ${cpus().length} cores` : ''}`);
+  const failures = notes.slice();
   if (emulated) {
-    console.log(`NOTE: ${swiftshader ? 'SwiftShader' : 'this adapter'} emulates a GPU on the CPU: the webgpu numbers only prove that the path runs; they say nothing about GPU speed.` +
-      (reduced ? ' W2 and W3 run at small batches on both sides (BENCH_FULL=1: the full ones).' : '') +
-      (ASKED === null ? ' W3 is left out here (a training step takes tens of seconds even at batch 1): BENCH_WORKLOADS=w1,w2,w3 includes it.' : ''));
+    notes.unshift(
+      `${swiftshader ? 'SwiftShader' : 'this adapter'} emulates a GPU on the CPU (with its own worker threads on the machine's ${cpus().length} cores, not pinned): the webgpu numbers only prove that the path runs; they say nothing about GPU speed.` +
+        (reduced ? ' W2 and W3 run at small batches on both sides (BENCH_FULL=1: the full ones).' : '') +
+        (asked === null ? ' W3 is left out here (a training step takes tens of seconds even at batch 1): BENCH_WORKLOADS=w1,w2,w3 includes it.' : ''),
+    );
   }
-  printTable(rows, cpuName, reduced);
-  for (const f of failures) console.log(`FAILED: ${f}`);
-  const file = writeResults('webgpu', { workloads, rounds: ROUNDS, budgetSeconds: BUDGET, adapter: a, vkIcd: gpu.note, swiftshader, emulated, reducedBatches: reduced, cpuBackend: cpuName, cpuThreads: cpu?.threads ?? null, cores: cpus().length, rows, failures });
+  notes.unshift(`threads: ${cpuName} ${cpu?.threads ?? '?'}; webgpu: one JavaScript thread recording GPU work (its native pool pinned to ${webgpuNative ?? '—'} for CPU fallbacks); GPU dispatches per call: those of the last timed call`);
+  const results: WebgpuResults = {
+    ...makeHeader({
+      benchmark: 'webgpu',
+      command: 'npm run bench:webgpu',
+      machine,
+      pins: [...nativePins(cpu?.nativeThreads ?? null), { library: 'Neurite pool (webgpu side)', threads: webgpuNative, how: 'nativeAddon().setThreads(n)' }],
+      versions,
+      rounds,
+      budgetSeconds: budget,
+      notes,
+    }),
+    workloads,
+    adapter: a,
+    adapterNote: gpu.note,
+    swiftshader,
+    emulated,
+    reducedBatches: reduced,
+    cpuBackend: cpuName,
+    cpuThreads: cpu?.threads ?? null,
+    rows,
+    failures,
+  };
+  const file = writeResults('webgpu', results);
+  console.log(renderWebgpu(results, 'bench-results/webgpu.json'));
   console.log(`(written to ${file})`);
   if (failures.length) process.exitCode = 1;
 }
