@@ -118,8 +118,33 @@ test('planned training follows eager training step by step (dropout masks includ
   const b = await run(false);
   assert.equal(a.state, null, 'runEagerly makes no plans');
   assert.ok(b.state?.kernels && b.state.kernels.includes('dropout'), 'the training step runs from a plan');
+  assert.ok(b.state.kernels.includes('pool2dGradBiasRelu') && !b.state.kernels.includes('pool2dGrad'), `the pooling and conv epilogue gradients are fused: ${b.state.kernels.join(', ')}`);
   a.losses.forEach((l, i) => assert.ok(Math.abs(l - b.losses[i]) < 1e-6, `step ${i}: eager ${l}, planned ${b.losses[i]}`));
   for (const [i, w] of a.weights.entries()) assert.ok(await maxDiff(w, b.weights[i]) < 1e-6, `weight ${i}`);
+});
+
+test('planned training with the fused max-pool/ReLU gradient at sizes the accelerated kernels take follows eager training', async () => {
+  const run = async (runEagerly: boolean): Promise<{ losses: number[]; weights: nt.Tensor[]; kernels: readonly string[] }> => {
+    nt.setSeed(21);
+    const m = new nt.Sequential([
+      new nt.Conv2D({ filters: 16, kernelSize: 3, activation: 'relu', inputShape: [16, 16, 3] }), new nt.MaxPooling2D({ poolSize: 2 }),
+      new nt.Conv2D({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' }), new nt.MaxPooling2D({ poolSize: 3, strides: 2 }),
+      new nt.Flatten(), new nt.Dense({ units: 4, activation: 'softmax' }),
+    ]);
+    m.compile({ optimizer: new nt.Adam({ learningRate: 0.01 }), loss: 'categorical_crossentropy', metrics: ['accuracy'], runEagerly });
+    const x = nt.randomNormal([8, 16, 16, 3], { seed: 22 });
+    const y = nt.utils.toCategorical(nt.tensor([0, 1, 2, 3, 0, 1, 2, 3], undefined, 'int32'), 4);
+    const losses: number[] = [];
+    for (let s = 0; s < 5; s++) losses.push(((await m.trainOnBatch(x, y)) as number[])[0]);
+    const trainer = (m as unknown as { trainer: { plans: nt.Planner } }).trainer;
+    return { losses, weights: m.getWeights(), kernels: [...trainer.plans.states().values()][0]?.kernels ?? [] };
+  };
+  const a = await run(true);
+  const b = await run(false);
+  // Both pooling layers follow a conv with ReLU: the tiling one and the overlapping one (3×3 stride 2) fuse.
+  assert.equal(b.kernels.filter((k) => k === 'pool2dGradBiasRelu').length, 2, b.kernels.join(', '));
+  a.losses.forEach((l, i) => assert.ok(Math.abs(l - b.losses[i]) < 1e-5, `step ${i}: eager ${l}, planned ${b.losses[i]}`));
+  for (const [i, w] of a.weights.entries()) assert.ok(await maxDiff(w, b.weights[i]) < 1e-5, `weight ${i}`);
 });
 
 test('planned training with gradient clipping (clipnorm, globalClipnorm, computed in tensor ops) follows eager training', async () => {

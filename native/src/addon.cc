@@ -240,6 +240,16 @@ NEURITE_FN(Pool2dGrad) {
   });
 }
 
+NEURITE_FN(Pool2dGradBiasRelu) {
+  return guarded(env, [&] {
+    Args a(env, info, 5);  // x, dy, dx, dbias, info
+    const PoolInfo p = pool_info(a, 4);
+    const int64_t in = static_cast<int64_t>(p.batch) * p.inH * p.inW * p.channels;
+    const bool ran = pool2d_grad_bias_relu(a.f32(0, in), a.f32(1, static_cast<int64_t>(p.batch) * p.outH * p.outW * p.channels), a.f32(2, in), a.f32(3, p.channels), p);
+    return boolean(env, ran);
+  });
+}
+
 NEURITE_FN(Unary) {
   return guarded(env, [&] {
     Args a(env, info, 6);  // op, x, y, n, alpha, beta
@@ -553,7 +563,7 @@ napi_value Init(napi_env env, napi_value exports) {
   };
   const Entry entries[] = {
       {"matmul", Matmul}, {"conv2d", Conv2d}, {"biasActivation", BiasActivation}, {"biasActivationGrad", BiasActivationGrad}, {"conv2dBackpropInput", Conv2dBackpropInput},
-      {"conv2dBackpropFilter", Conv2dBackpropFilter}, {"pool2d", Pool2d}, {"pool2dGrad", Pool2dGrad},
+      {"conv2dBackpropFilter", Conv2dBackpropFilter}, {"pool2d", Pool2d}, {"pool2dGrad", Pool2dGrad}, {"pool2dGradBiasRelu", Pool2dGradBiasRelu},
       {"unary", Unary}, {"unaryGrad", UnaryGrad}, {"binary", Binary}, {"reduce", Reduce}, {"softmax", Softmax},
       {"softmaxGrad", SoftmaxGrad}, {"transpose", Transpose}, {"batchNorm", BatchNorm},
       {"batchNormGrad", BatchNormGrad}, {"dropoutMask", DropoutMask}, {"dropout", Dropout}, {"applyUpdate", ApplyUpdate}, {"elementwiseChain", ElementwiseChain}, {"rnnForward", RnnForward}, {"rnnBackward", RnnBackward}, {"setThreads", SetThreads}, {"peakGflops", PeakGflops}, {"setConvEngine", SetConvEngine}, {"threads", Threads}, {"libraryThreads", LibraryThreads}, {"takeWeightReorders", TakeWeightReorders},

@@ -74,6 +74,10 @@ void conv2d_backprop_filter(const float* x, const float* dy, float* dw, const Co
 // ---- pooling.cc ----
 void pool2d(const float* x, float* y, const PoolInfo& p);
 void pool2d_grad(const float* x, const float* dy, float* dx, const PoolInfo& p);
+// Max-pool gradient through the bias/ReLU epilogue that produced x (Backend.pool2dGradBiasRelu):
+// dx = pool2d_grad · relu'(x), dbias = channel sums of dx. False where it does not apply
+// (not max pooling, or windows that do not tile the input): the caller composes it.
+bool pool2d_grad_bias_relu(const float* x, const float* dy, float* dx, float* dbias, const PoolInfo& p);
 
 // ---- elementwise.cc (op codes: NT_UNARY_* / NT_BINARY_* of the generated nt_ops.h) ----
 bool unary(int op, const float* x, float* y, int64_t n, float alpha, float beta);

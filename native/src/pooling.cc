@@ -92,19 +92,30 @@ void pool2d_tiled(const float* x, float* y, const PoolInfo& p) {
   });
 }
 
-void pool2d_grad_tiled(const float* x, const float* dy, float* dx, const PoolInfo& p) {
+// kBiasRelu: max pooling only; x is the output of a bias + ReLU epilogue, whose gradient
+// is folded in: a window's gradient goes to its first maximum only when that maximum is
+// > 0 (relu'(x) there), and its channel sums go to dbias (float sums per task of rows,
+// added in double per thread, as bias_activation_grad sums).
+template <bool kBiasRelu>
+void pool2d_grad_tiled(const float* x, const float* dy, float* dx, float* dbias, const PoolInfo& p) {
   const int C = p.channels;
   const int64_t rowLen = static_cast<int64_t>(p.inW) * C;
   const int taps = p.kH * p.kW;
   const float inv = 1.0f / static_cast<float>(taps);
-  const bool isMax = p.isMax != 0;
+  const bool isMax = kBiasRelu || p.isMax != 0;
   const int kH = p.kH, kW = p.kW, inW = p.inW, outW = p.outW, outH = p.outH, inH = p.inH;
-  parallel_for(static_cast<int64_t>(p.batch) * outH, 4, [=](int64_t r0, int64_t r1) {
+  const int64_t R = static_cast<int64_t>(p.batch) * outH;
+  const int threads = num_threads();
+  std::vector<std::vector<double>> partial(kBiasRelu ? threads : 0, std::vector<double>(C, 0.0));
+  const int64_t tasks = std::max<int64_t>(1, std::min<int64_t>(R, threads * 4));
+  parallel_tasks(tasks, [&](int64_t task, int thread) {
+    const int64_t r0 = task * R / tasks, r1 = (task + 1) * R / tasks;
     const float* src[kMaxTiledTaps];
     float* dst[kMaxTiledTaps];
-    std::vector<float> bestStore(C);
+    std::vector<float> bestStore(C), sumStore(kBiasRelu ? C : 0, 0.0f);
     std::vector<int> atStore(C);
     float* __restrict best = bestStore.data();
+    float* __restrict sum = sumStore.data();
     int* __restrict at = atStore.data();
     for (int64_t r = r0; r < r1; r++) {
       const int64_t n = r / outH;
@@ -142,13 +153,37 @@ void pool2d_grad_tiled(const float* x, const float* dy, float* dx, const PoolInf
             at[c] = better ? t : at[c];
           }
         }
+        if (kBiasRelu) {
+          for (int c = 0; c < C; c++) {
+            at[c] = best[c] > 0 ? at[c] : -1;
+            sum[c] += best[c] > 0 ? g[c] : 0.0f;
+          }
+        }
         for (int t = 0; t < taps; t++) {
           float* __restrict o = dst[t];
           for (int c = 0; c < C; c++) o[c] = at[c] == t ? g[c] : 0.0f;
         }
       }
+      if (kBiasRelu && (r + 1 - r0) % 8 == 0) {  // float sums over 8 rows of windows at a time
+        double* acc = partial[thread].data();
+        for (int c = 0; c < C; c++) {
+          acc[c] += sum[c];
+          sum[c] = 0.0f;
+        }
+      }
+    }
+    if (kBiasRelu) {
+      double* acc = partial[thread].data();
+      for (int c = 0; c < C; c++) acc[c] += sum[c];
     }
   });
+  if (kBiasRelu) {
+    for (int c = 0; c < C; c++) {
+      double t = 0;
+      for (int th = 0; th < threads; th++) t += partial[th][c];
+      dbias[c] = static_cast<float>(t);
+    }
+  }
   // rows below the last window
   const int64_t tail = inH - static_cast<int64_t>(outH) * kH;
   if (tail > 0) {
@@ -190,8 +225,14 @@ void pool2d(const float* x, float* y, const PoolInfo& p) {
   });
 }
 
+bool pool2d_grad_bias_relu(const float* x, const float* dy, float* dx, float* dbias, const PoolInfo& p) {
+  if (!p.isMax || !tiled(p)) return false;
+  pool2d_grad_tiled<true>(x, dy, dx, dbias, p);
+  return true;
+}
+
 void pool2d_grad(const float* x, const float* dy, float* dx, const PoolInfo& p) {
-  if (tiled(p)) return pool2d_grad_tiled(x, dy, dx, p);
+  if (tiled(p)) return pool2d_grad_tiled<false>(x, dy, dx, nullptr, p);
   const int C = p.channels;
   parallel_for(p.batch, 1, [&](int64_t n0, int64_t n1) {
     std::vector<float> best(C);

@@ -182,6 +182,14 @@ export function createAcceleratedBackend<H>(spec: AcceleratedSpec<H>): Backend<H
       const [vx, vdy, vdx] = views([x, dy, dx], 'pool2dGrad');
       js.pool2dGrad(vx, vdy, vdx, info);
     },
+    pool2dGradBiasRelu(x, dy, dx, dbias, info) {
+      if (k.pool2dGradBiasRelu && big(x) && k.pool2dGradBiasRelu(x, dy, dx, dbias, info) !== false) return;
+      // Without the fused kernel: the backend's pooling gradient and epilogue gradient, through a temporary.
+      const t = memory.alloc('float32', spec.size(x));
+      backend.pool2dGrad(x, dy, t, info);
+      backend.biasActivationGrad(x, t, dx, dbias, info.channels, 'relu');
+      memory.free(t);
+    },
     resize2d(x, y, info) {
       if (k.resize2d && k.resize2d(x, y, info) !== false) return;
       js.resize2d(view(x, 'resize2d'), view(y, 'resize2d'), info);

@@ -103,6 +103,14 @@ export interface Backend<H = unknown> {
   biasActivationGrad(y: H, dy: H, dpre: H, dbias: H, channels: number, activation: EpilogueActivation): void;
   pool2d(x: H, y: H, info: Pool2DInfo): void;
   pool2dGrad(x: H, dy: H, dx: H, info: Pool2DInfo): void;
+  /**
+   * The gradient of max pooling over x, the output of a layer with bias and ReLU, through
+   * that layer's epilogue, in one pass: dx = pool2dGrad(x, dy) · relu'(x) and dbias =
+   * channel sums of dx, i.e. pool2dGrad then biasActivationGrad(x, ·, dx, dbias, channels,
+   * 'relu'). A window's gradient reaches its first maximum only when that maximum is > 0.
+   * Plans fuse the two steps into this one (engine/fuse.ts).
+   */
+  pool2dGradBiasRelu(x: H, dy: H, dx: H, dbias: H, info: Pool2DInfo): void;
   resize2d(x: H, y: H, info: ResizeInfo): void;
   resize2dGrad(dy: H, dx: H, info: ResizeInfo): void;
 

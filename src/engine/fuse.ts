@@ -6,13 +6,16 @@
  *     step whenever the weights or statistics change;
  *  3. epilogues fused: a bias add or a ReLU right after a matmul/conv2d moves into its
  *     output pass;
- *  4. elementwise chains fused: consecutive unary ops and binary ops with a constant
+ *  4. in training plans, a max-pool gradient and the bias/ReLU gradient of the layer whose
+ *     output was pooled run as one kernel (pool2dGradBiasRelu);
+ *  5. elementwise chains fused: consecutive unary ops and binary ops with a constant
  *     scalar run as one kernel over cache-sized blocks.
  * A fusion only applies where the intermediate has a single reader and is not an output,
  * so a training plan, whose backward steps read the intermediates, keeps them.
  */
 import type { Storage } from '../tensor/storage.js';
-import type { BinaryOp, ChainStep, EpilogueActivation, MatmulSpec, UnaryOp, UnaryParams } from '../backends/interface.js';
+import type { BinaryOp, ChainStep, EpilogueActivation, MatmulSpec, Pool2DInfo, UnaryOp, UnaryParams } from '../backends/interface.js';
+import { pool2dGradBiasReluK } from '../ops/kernels.js';
 import type { Launch } from './launch.js';
 import type { Recording, Slot, Step } from './plan.js';
 
@@ -191,6 +194,35 @@ function fuseEpilogues(slots: readonly Slot[], steps: Step[], outputs: readonly 
   }
 }
 
+/**
+ * Max-pool gradient → bias/ReLU gradient of the layer whose output was pooled (conv2d with
+ * a ReLU epilogue, then MaxPooling2D): one step computing both (Backend.pool2dGradBiasRelu),
+ * so the full-size gradient is written once instead of written, read and written again.
+ * Applies where the pooling gradient's only reader is that step and the pooled tensor is
+ * the one the epilogue gradient masks by.
+ */
+function fusePoolReluGrads(slots: readonly Slot[], steps: Step[], outputs: readonly number[]): Step[] {
+  const uses = readers(steps, outputs, slots.length);
+  const out = [...steps];
+  for (let k = 0; k < out.length; k++) {
+    const p = out[k];
+    if (p.launch.kernel !== 'pool2dGrad' || p.outs.length !== 1) continue;
+    const info = (p.launch.attrs as { info?: Pool2DInfo } | undefined)?.info;
+    const d = p.outs[0];
+    if (info === undefined || info.mode !== 'max' || uses[d] !== 1) continue;
+    const j = out.findIndex((s, q) => q > k && s.ins.includes(d));
+    if (j < 0) continue;
+    const g = out[j];
+    const a = g.launch.attrs as { channels: number; activation: EpilogueActivation } | undefined;
+    if (g.launch.kernel !== 'biasActivationGrad' || a === undefined || a.activation !== 'relu' || a.channels !== info.channels) continue;
+    if (g.ins[0] !== p.ins[0] || g.ins[1] !== d || g.outs.length !== 2) continue;
+    out[j] = { launch: pool2dGradBiasReluK(info), ins: p.ins, outs: g.outs, inPlace: false };
+    out.splice(k, 1);
+    k--;
+  }
+  return out;
+}
+
 /** The chain step a launch computes, when it is elementwise on one tensor input (float32). */
 function chainStepOf(step: Step, slots: readonly Slot[]): { step: ChainStep; input: number } | null {
   const l = step.launch;
@@ -260,6 +292,7 @@ export function optimizeSteps(rec: Recording): OptimizedPlan {
   let steps = dropDead(rec.steps, rec.outputs, slots.length);
   steps = foldBatchNorm(slots, steps, rec.outputs, persistent);
   steps = fuseEpilogues(slots, steps, rec.outputs);
+  steps = fusePoolReluGrads(slots, steps, rec.outputs);
   steps = fuseChains(slots, steps, rec.outputs);
   steps = dropDead(steps, rec.outputs, slots.length);
   return { slots, steps, persistent };

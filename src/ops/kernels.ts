@@ -124,12 +124,16 @@ export const conv2dBackpropFilterK = (info: Conv2DInfo): Launch => ({ kernel: 'c
 
 export const biasActivationGradK = (channels: number, activation: EpilogueActivation): Launch => ({
   kernel: 'biasActivationGrad',
+  attrs: { channels, activation },
   exec: (b, [y, dy], [dpre, dbias]) => b.biasActivationGrad(y, dy, dpre, dbias, channels, activation),
 });
 
 export const pool2dK = (info: Pool2DInfo): Launch => ({ kernel: 'pool2d', attrs: { info }, exec: (b, [x], [y]) => b.pool2d(x, y, info) });
 
-export const pool2dGradK = (info: Pool2DInfo): Launch => ({ kernel: 'pool2dGrad', exec: (b, [x, dy], [dx]) => b.pool2dGrad(x, dy, dx, info) });
+export const pool2dGradK = (info: Pool2DInfo): Launch => ({ kernel: 'pool2dGrad', attrs: { info }, exec: (b, [x, dy], [dx]) => b.pool2dGrad(x, dy, dx, info) });
+
+/** Max-pool gradient through the bias/ReLU epilogue of the layer before: inputs [x, dy], outputs [dx, dbias] (made by plans, engine/fuse.ts). */
+export const pool2dGradBiasReluK = (info: Pool2DInfo): Launch => ({ kernel: 'pool2dGradBiasRelu', exec: (b, [x, dy], [dx, dbias]) => b.pool2dGradBiasRelu(x, dy, dx, dbias, info) });
 
 export const resize2dK = (info: ResizeInfo): Launch => ({ kernel: 'resize2d', exec: (b, [x], [y]) => b.resize2d(x, y, info) });
 

@@ -298,6 +298,25 @@ export async function compareBackends(target: Backend, ref: Backend, options: Co
         await both(`pool with NaN ${JSON.stringify(info)}`, dy.length, [withNaN], (b, [hx], o) => b.pool2d(hx, o, info));
       });
     }
+    // Max-pool gradient through a bias/ReLU epilogue (plans fuse the two): x is a ReLU
+    // output (zeros, so windows whose maximum is 0 pass nothing), with NaNs; the small
+    // cases, and tiling windows above the accelerated backends' cut-over.
+    const fusedCases = [...POOL_CASES.filter((info) => info.mode === 'max'), poolInfo('max', 2, 24, 24, 64, 2, 2, 1, 0, 0, false), poolInfo('max', 3, 17, 15, 40, 2, 2, 1, 0, 0, false)];
+    for (const [c, info] of fusedCases.entries()) {
+      const x = data(info.batch * info.inH * info.inW * info.channels, 130 + c).map((v) => Math.max(v, 0));
+      x[info.channels + 3] = Number.NaN;
+      const dy = data(info.batch * info.outH * info.outW * info.channels, 135 + c);
+      await guard(`pool2dGradBiasRelu ${JSON.stringify(info)}`, async () => {
+        for (const which of ['dx', 'dbias'] as const) {
+          await both(`pool2dGradBiasRelu ${which} ${JSON.stringify(info)}`, which === 'dx' ? x.length : info.channels, [x, dy], (b, [hx, hdy], o) => {
+            const io = b === target ? T : R;
+            const other = io.out(which === 'dx' ? info.channels : x.length);
+            if (which === 'dx') b.pool2dGradBiasRelu(hx, hdy, o, other, info);
+            else b.pool2dGradBiasRelu(hx, hdy, other, o, info);
+          });
+        }
+      });
+    }
     for (const [method, alignCorners, half] of [['nearest', false, true], ['bilinear', false, true], ['bilinear', true, false]] as const) {
       const info = { method, batch: 2, inH: 7, inW: 9, channels: 80, outH: 15, outW: 11, alignCorners, halfPixelCenters: half };
       await guard(`resize ${method}`, async () => {

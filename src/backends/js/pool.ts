@@ -1,5 +1,6 @@
 import { allocFloat32, allocInt32 } from '../../tensor/dtype.js';
 import type { Pool2DInfo, ResizeInfo } from '../interface.js';
+import { biasActivationGrad } from './conv.js';
 
 /** Number of window taps of output (oh, ow) that count toward an average. */
 function avgDivisor(info: Pool2DInfo, oh: number, ow: number): number {
@@ -64,6 +65,12 @@ export function pool2d(x: Float32Array, out: Float32Array, info: Pool2DInfo): vo
  * Max pooling routes each gradient to the first maximal tap; average spreads it evenly.
  * dx is zeroed first (overlapping windows add up; pixels in no window get 0).
  */
+/** pool2dGrad, then the bias/ReLU gradient of the layer that produced x, in place in dx (see Backend.pool2dGradBiasRelu). */
+export function pool2dGradBiasRelu(x: Float32Array, dy: Float32Array, dx: Float32Array, dbias: Float32Array, info: Pool2DInfo): void {
+  pool2dGrad(x, dy, dx, info);
+  biasActivationGrad(x, dx, dx, dbias, info.channels, 'relu');
+}
+
 export function pool2dGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, info: Pool2DInfo): void {
   const { batch, outH, outW, channels: C, mode } = info;
   dx.fill(0);

@@ -13,6 +13,8 @@ export interface NativeAddon {
   conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, info: Int32Array): boolean;
   pool2d(x: Float32Array, y: Float32Array, info: Int32Array): boolean;
   pool2dGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, info: Int32Array): boolean;
+  /** False where it does not apply (average pooling, windows that do not tile the input): the caller composes it. */
+  pool2dGradBiasRelu(x: Float32Array, dy: Float32Array, dx: Float32Array, dbias: Float32Array, info: Int32Array): boolean;
   unary(op: number, x: Float32Array, y: Float32Array, n: number, alpha: number, beta: number): boolean;
   /** codes: [kind, op] per step; params: [p1, p2] per step (see codes.ts chainFields). */
   elementwiseChain(codes: Int32Array, params: Float32Array, x: Float32Array, y: Float32Array, n: number): boolean;

@@ -56,6 +56,7 @@ export function createNativeBackend(addon: NativeAddon): Backend<TypedArray> {
       biasActivationGrad: (y, dy, dpre, dbias, channels, activation) => addon.biasActivationGrad(y as F32, dy as F32, dpre as F32, dbias as F32, y.length / channels, channels, activation === 'relu'),
       pool2d: (x, y, info) => addon.pool2d(x as F32, y as F32, pool(info)),
       pool2dGrad: (x, dy, dx, info) => addon.pool2dGrad(x as F32, dy as F32, dx as F32, pool(info)),
+      pool2dGradBiasRelu: (x, dy, dx, dbias, info) => addon.pool2dGradBiasRelu(x as F32, dy as F32, dx as F32, dbias as F32, pool(info)),
       dropoutMask: (mask, rate, seed) => addon.dropoutMask(mask as F32, mask.length, rate, seed),
       dropout: (x, y, mask, rate, seed) => addon.dropout(x as F32, y as F32, mask as F32, mask.length, rate, seed),
       applyUpdate: (rule, param, grad, slots, hyper) => addon.applyUpdate(UPDATE_CODES[rule], param as F32, grad as F32, slots as F32[], packHyper(rule, hyper)),

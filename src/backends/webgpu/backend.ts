@@ -48,12 +48,14 @@ export function createWebGpuBackend(gpu: Gpu): Backend<GpuBuffer> {
   };
   const elementwise = elementwiseKernels(gpu);
   const random = randomKernels(gpu);
+  const pool = poolKernels(gpu);
+  const norm = normKernels(gpu);
   return {
     name: 'webgpu',
     memory: gpu.memory,
     ...elementwise,
     ...reduceKernels(gpu),
-    ...normKernels(gpu),
+    ...norm,
     ...matmulKernels(gpu),
     ...convKernels(gpu),
     ...movement,
@@ -65,7 +67,14 @@ export function createWebGpuBackend(gpu: Gpu): Backend<GpuBuffer> {
       checked('scatterAdd', indices, n);
       movement.scatterAdd(dy, outer, n, inner, indices, out);
     },
-    ...poolKernels(gpu),
+    ...pool,
+    pool2dGradBiasRelu(x, dy, dx, dbias, info) {
+      // The pooling gradient, then the epilogue gradient (two dispatches through a temporary).
+      const t = gpu.memory.alloc('float32', x.size);
+      pool.pool2dGrad(x, dy, t, info);
+      norm.biasActivationGrad(x, t, dx, dbias, info.channels, 'relu');
+      gpu.memory.free(t);
+    },
     ...random,
     dropout(x, y, mask, rate, seed) {
       // The mask kernel, then the multiply: two dispatches (a fused shader is not written yet).
