@@ -106,9 +106,12 @@ void pool2d_grad_tiled(const float* x, const float* dy, float* dx, float* dbias,
   const int kH = p.kH, kW = p.kW, inW = p.inW, outW = p.outW, outH = p.outH, inH = p.inH;
   const int64_t R = static_cast<int64_t>(p.batch) * outH;
   const int threads = num_threads();
-  std::vector<std::vector<double>> partial(kBiasRelu ? threads : 0, std::vector<double>(C, 0.0));
+  std::vector<double> partialStore(kBiasRelu ? static_cast<size_t>(threads) * C : 0, 0.0);
+  double* const partial = partialStore.data();
   const int64_t tasks = std::max<int64_t>(1, std::min<int64_t>(R, threads * 4));
-  parallel_tasks(tasks, [&](int64_t task, int thread) {
+  // Captured by value: the loop bounds stay in registers (by reference, the stores into dx
+  // might alias them, and the channel loops would not vectorize).
+  parallel_tasks(tasks, [=](int64_t task, int thread) {
     const int64_t r0 = task * R / tasks, r1 = (task + 1) * R / tasks;
     const float* src[kMaxTiledTaps];
     float* dst[kMaxTiledTaps];
@@ -165,7 +168,7 @@ void pool2d_grad_tiled(const float* x, const float* dy, float* dx, float* dbias,
         }
       }
       if (kBiasRelu && (r + 1 - r0) % 8 == 0) {  // float sums over 8 rows of windows at a time
-        double* acc = partial[thread].data();
+        double* acc = partial + static_cast<int64_t>(thread) * C;
         for (int c = 0; c < C; c++) {
           acc[c] += sum[c];
           sum[c] = 0.0f;
@@ -173,14 +176,14 @@ void pool2d_grad_tiled(const float* x, const float* dy, float* dx, float* dbias,
       }
     }
     if (kBiasRelu) {
-      double* acc = partial[thread].data();
+      double* acc = partial + static_cast<int64_t>(thread) * C;
       for (int c = 0; c < C; c++) acc[c] += sum[c];
     }
   });
   if (kBiasRelu) {
     for (int c = 0; c < C; c++) {
       double t = 0;
-      for (int th = 0; th < threads; th++) t += partial[th][c];
+      for (int th = 0; th < threads; th++) t += partial[static_cast<int64_t>(th) * C + c];
       dbias[c] = static_cast<float>(t);
     }
   }
