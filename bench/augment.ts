@@ -32,8 +32,8 @@ import {
   alternateRounds, benchRounds, cell, emit, envList, envNumber, failureNotes, libraryVersions, makeHeader, measureMachine, modelFlops, nativePins, nodeSide, pinNativeThreads,
   printStart, remeasurePeak, samplesPerSecond, sideArgs, target, writeResults, type SideRuns, type SideSpec,
 } from './common.js';
-import type { Cell, Header, Target } from './results.js';
-import { formatTarget, renderHeader, spread } from './tables.js';
+import type { AugmentId, AugmentResults, AugmentRow } from './results.js';
+import { renderAugment, versionText } from './tables.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const FASHION = '/usr/share/datasets/fashion-mnist';
@@ -41,7 +41,6 @@ const PNG_COUNT = 4096;
 const AUGMENT: Nt.ImageDataGeneratorArgs = { rotationRange: 15, widthShiftRange: 0.1, heightShiftRange: 0.1, zoomRange: 0.1, horizontalFlip: true, rescale: 1 / 255 };
 
 type Shape = [number, number, number];
-type AugmentId = 'a1' | 'a2' | 'a3';
 
 /** One workload: what augments and the training it is compared with. */
 interface Workload {
@@ -67,31 +66,6 @@ interface AugmentRun {
   readonly rate: number;
   readonly backend: string;
   readonly threads: number | null;
-}
-
-/** bench-results/augment.json: one row per workload. */
-export interface AugmentRow {
-  readonly workload: AugmentId;
-  readonly title: string;
-  readonly shape: readonly number[];
-  readonly batch: number;
-  /** Augmented images/s. */
-  readonly augment: Cell;
-  /** mnist_cnn training samples/s on images of the same size and batch. */
-  readonly train: Cell;
-  /** Median augmentation rate / median training rate (above 1: augmentation keeps up). */
-  readonly ratio: number;
-  /** Training FLOPs per sample (from the model) and the GFLOP/s of the median. */
-  readonly trainFlopsPerSample: number;
-  readonly trainGflops: number;
-  readonly trainPeakPercent: number;
-  readonly target: Target;
-}
-
-export interface AugmentResults extends Header {
-  readonly backend: string;
-  readonly augmentation: Nt.ImageDataGeneratorArgs;
-  readonly rows: readonly AugmentRow[];
 }
 
 const labels = (nt: typeof Nt, n: number): Nt.Tensor => nt.toCategorical(nt.tensor(Int32Array.from({ length: n }, (_, i) => i % 10)), 10);
@@ -145,26 +119,6 @@ async function measureAugment(w: Workload, budget: number, pngRoot: string | und
   return { rate, backend: nt.getBackendName(), threads };
 }
 
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
-}
-
-export function renderAugment(r: AugmentResults, file: string): string {
-  const rows = r.rows.map((row) => [
-    `${row.title}, batch ${row.batch}`,
-    spread(row.augment),
-    spread(row.train),
-    `${row.ratio.toFixed(2)}x`,
-    Number.isFinite(row.trainPeakPercent) ? `${row.trainGflops.toFixed(1)} (${row.trainPeakPercent.toFixed(1)}%)` : row.trainGflops.toFixed(1),
-    formatTarget(row.target),
-  ]);
-  const notes = r.notes.length ? `\n\n${r.notes.map((n) => `- ${n}`).join('\n')}` : '';
-  return [
-    renderHeader(r, file),
-    table(['workload', 'augmentation images/s', `mnist_cnn training samples/s (${r.backend}, same size and batch)`, 'augmentation / training', 'training GFLOP/s (% of peak)', 'keeps up'], rows),
-  ].join('\n\n') + notes;
-}
-
 async function main(): Promise<void> {
   const budget = envNumber('BENCH_BUDGET_S', 1, { min: 0.01 });
   const side = sideArgs();
@@ -204,7 +158,7 @@ async function main(): Promise<void> {
       ...trains.map((t) => nodeSide(`train:${t}`, `training ${t.replace(':', ', batch ')}`, SELF, ['train', t], { required: true })),
     ];
     printStart('bench:augment', started, rounds, sides, budget);
-    console.log(`versions: ${Object.entries(versions).filter(([, v]) => v !== null).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    console.log(`versions: ${versionText(versions)}`);
     const runs = alternateRounds<AugmentRun>(sides, rounds, 'augment');
     const machine = await remeasurePeak(started);
     notes.push(...failureNotes(runs.values()));

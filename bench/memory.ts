@@ -23,19 +23,13 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as nt from '../src/index.js';
 import { benchEnv, libraryVersions, makeHeader, measureMachine, nativePins, pinNativeThreads, THREADS, writeResults } from './common.js';
-import type { Header, Machine, ThreadPin } from './results.js';
+import type { MemoryGrowth, MemoryResults, MemorySample, ThreadPin } from './results.js';
+import { machineText, renderMemory, versionText } from './tables.js';
 
-/** One sample of the curve, after the epoch's garbage collection (bytes). */
-export interface MemorySample {
-  readonly epoch: number;
-  readonly rss: number;
-  readonly heapUsed: number;
-  readonly arrayBuffers: number;
-  /** Bytes of live tensor buffers counted by nt.memory() (all memories), and how many. */
-  readonly tensorBytes: number;
-  readonly tensors: number;
-  readonly loss: number;
-}
+// The results' types and the curve's text table live in bench/results.ts and bench/tables.ts
+// (which `npm run bench:readme` reads); re-exported here for the memory tests.
+export type { MemoryGrowth, MemoryResults, MemorySample } from './results.js';
+export { formatCurve, renderMemory } from './tables.js';
 
 /** Options of memoryCurve. */
 export interface MemoryCurveOptions {
@@ -82,41 +76,6 @@ export async function memoryCurve(options: MemoryCurveOptions = {}): Promise<Mem
 
 const MB = 1024 * 1024;
 
-/** The curve as a text table (MB), every `every`-th epoch plus the first and the last. */
-export function formatCurve(samples: readonly MemorySample[], every = 5): string {
-  const lines = ['epoch   RSS MB   heap MB   ArrayBuffers MB   tensors  tensor MB   loss'];
-  samples.forEach((s, i) => {
-    if (i === 0 || i === samples.length - 1 || s.epoch % every === 0) {
-      lines.push(`${String(s.epoch).padStart(5)} ${(s.rss / MB).toFixed(1).padStart(8)} ${(s.heapUsed / MB).toFixed(1).padStart(9)} ${(s.arrayBuffers / MB).toFixed(1).padStart(17)} ${String(s.tensors).padStart(9)} ${(s.tensorBytes / MB).toFixed(2).padStart(10)}   ${s.loss.toFixed(4)}`);
-    }
-  });
-  return lines.join('\n');
-}
-
-/** RSS, heap and live tensor growth between two epochs of the curve (MB). */
-export interface MemoryGrowth {
-  readonly fromEpoch: number;
-  readonly toEpoch: number;
-  readonly rssMb: number;
-  readonly heapMb: number;
-  readonly tensorMb: number;
-  readonly tensors: number;
-}
-
-/** bench-results/memory.json: the curve with the common header. */
-export interface MemoryResults extends Header {
-  readonly backend: string;
-  /** e.g. 'MLP 784-64-10, Adam, batch 128'. */
-  readonly model: string;
-  readonly epochs: number;
-  readonly rows: number;
-  /** Wall seconds of the training run. */
-  readonly seconds: number;
-  /** From the end of the warm-up (epoch 10, or the last) to the last epoch. */
-  readonly growth: MemoryGrowth;
-  readonly samples: readonly MemorySample[];
-}
-
 /** Growth from epoch `from` (clamped to the curve) to the last epoch. */
 export function curveGrowth(samples: readonly MemorySample[], from = 10): MemoryGrowth {
   const last = samples[samples.length - 1];
@@ -129,28 +88,6 @@ export function curveGrowth(samples: readonly MemorySample[], from = 10): Memory
     tensorMb: (last.tensorBytes - warm.tensorBytes) / MB,
     tensors: last.tensors - warm.tensors,
   };
-}
-
-/** The machine and its measured peak (as bench/common.ts's printStart prints them). */
-function machineText(m: Machine): string {
-  const peak = Number.isFinite(m.peakGflops) ? `measured peak ${m.peakGflops.toFixed(0)} GFLOP/s fp32 on ${m.peakThreads} threads` : 'no measured peak (native addon missing)';
-  return `${m.cpu}, ${m.cores} cores, ${m.isa}, ${m.memoryGiB} GiB; ${peak}`;
-}
-
-const versionText = (v: Readonly<Record<string, string | null>>): string => Object.entries(v).filter(([, x]) => x !== null).map(([k, x]) => `${k} ${x}`).join(', ');
-
-/** The results as text: the header lines, the curve, the growth and the notes. */
-export function renderMemory(r: MemoryResults, file: string, every = 5): string {
-  const pins = r.pins.map((p) => `${p.library} ${p.threads ?? '—'}`).join(', ');
-  const g = r.growth;
-  return [
-    `**\`${r.command}\`** — ${r.date.slice(0, 10)}, ${machineText(r.machine)}; from \`${file}\`.`,
-    `Threads: ${r.threads} (${pins}). Versions: ${versionText(r.versions)}.`,
-    `Memory over ${r.epochs} epochs on the ${r.backend} backend (${r.model}, ${r.rows} Fashion-MNIST rows, 20% validation; sampled after a full GC each epoch; tensors = nt.memory()), ${r.seconds.toFixed(1)} s:`,
-    formatCurve(r.samples, every),
-    `RSS growth from epoch ${g.fromEpoch} to ${g.toEpoch}: ${g.rssMb.toFixed(1)} MB; heap: ${g.heapMb.toFixed(1)} MB; live tensors: ${g.tensorMb.toFixed(2)} MB (${g.tensors >= 0 ? '+' : ''}${g.tensors} tensors)`,
-    ...r.notes.map((n) => `- ${n}`),
-  ].join('\n');
 }
 
 function arg(name: string): number | undefined {

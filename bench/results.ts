@@ -1,13 +1,14 @@
 /**
  * The shapes of the JSON files the benchmarks write to bench-results/ (types only, no code:
  * the bench scripts write them, bench/tables.ts reads them back to print the tables and to
- * regenerate the README's Speed section).
+ * regenerate the README's benchmark blocks; the one import is type-only).
  *
  * Every file starts with a {@link Header}: the machine, its measured peak, the thread
  * count each library was pinned to, every library's version and the protocol (rounds,
  * seconds per measurement). Measurements over rounds are {@link Cell}s: the median and the
  * spread (min, max) of one value per round, each round's value measured in its own process.
  */
+import type { ImageDataGeneratorArgs } from '../src/index.js';
 
 /** Bumped when a file's layout changes; bench/tables.ts refuses files of another version. */
 export const RESULTS_VERSION = 1;
@@ -245,4 +246,109 @@ export interface ScalingResults extends Header {
   readonly epochSamples: number;
   readonly batchRows: readonly ScalingBatchRow[];
   readonly widthRows: readonly ScalingWidthRow[];
+}
+
+/** bench:augment's workloads (A1 flow 28×28×1, A2 flow 128×128×3, A3 flowFromDirectory PNGs). */
+export type AugmentId = 'a1' | 'a2' | 'a3';
+
+/** bench-results/augment.json: one row per workload (augmentation images/s beside mnist_cnn training samples/s). */
+export interface AugmentRow {
+  readonly workload: AugmentId;
+  readonly title: string;
+  readonly shape: readonly number[];
+  readonly batch: number;
+  /** Augmented images/s. */
+  readonly augment: Cell;
+  /** mnist_cnn training samples/s on images of the same size and batch. */
+  readonly train: Cell;
+  /** Median augmentation rate / median training rate (above 1: augmentation keeps up). */
+  readonly ratio: number;
+  /** Training FLOPs per sample (from the model) and the GFLOP/s of the median. */
+  readonly trainFlopsPerSample: number;
+  readonly trainGflops: number;
+  readonly trainPeakPercent: number;
+  readonly target: Target;
+}
+
+export interface AugmentResults extends Header {
+  readonly backend: string;
+  readonly augmentation: ImageDataGeneratorArgs;
+  readonly rows: readonly AugmentRow[];
+}
+
+/** bench-results/memory.json: one sample of the curve, after the epoch's garbage collection (bytes). */
+export interface MemorySample {
+  readonly epoch: number;
+  readonly rss: number;
+  readonly heapUsed: number;
+  readonly arrayBuffers: number;
+  /** Bytes of live tensor buffers counted by nt.memory() (all memories), and how many. */
+  readonly tensorBytes: number;
+  readonly tensors: number;
+  readonly loss: number;
+}
+
+/** RSS, heap and live tensor growth between two epochs of the curve (MB). */
+export interface MemoryGrowth {
+  readonly fromEpoch: number;
+  readonly toEpoch: number;
+  readonly rssMb: number;
+  readonly heapMb: number;
+  readonly tensorMb: number;
+  readonly tensors: number;
+}
+
+/** bench-results/memory.json: the curve with the common header. */
+export interface MemoryResults extends Header {
+  readonly backend: string;
+  /** e.g. 'MLP 784-64-10, Adam, batch 128'. */
+  readonly model: string;
+  readonly epochs: number;
+  readonly rows: number;
+  /** Wall seconds of the training run. */
+  readonly seconds: number;
+  /** From the end of the warm-up (epoch 10, or the last) to the last epoch. */
+  readonly growth: MemoryGrowth;
+  readonly samples: readonly MemorySample[];
+}
+
+/** The GPU adapter the webgpu side got (GPUAdapterInfo's fields). */
+export type Adapter = { vendor: string; architecture: string; device: string; description: string };
+
+/** bench-results/webgpu.json: one row per workload and kind. */
+export interface WebgpuRow {
+  readonly workload: WorkloadId;
+  readonly title: string;
+  readonly kind: 'train' | 'infer';
+  /** The batch measured (small on an emulated adapter unless BENCH_FULL=1). */
+  readonly batch: number;
+  /** The batch bench:models uses. */
+  readonly fullBatch: number;
+  /** FLOPs per sample derived from the model (training: forward + both gradients). */
+  readonly flopsPerSample: number;
+  /** Samples/s (null: the side did not run). */
+  readonly webgpu: Cell | null;
+  readonly cpu: Cell | null;
+  /** Median webgpu / median CPU. */
+  readonly ratio: number | null;
+  readonly webgpuGflops: number | null;
+  readonly cpuGflops: number | null;
+  /** The CPU side's % of the measured fp32 peak. */
+  readonly cpuPeakPercent: number | null;
+  /** Median GPU dispatches per call. */
+  readonly dispatches: number | null;
+}
+
+export interface WebgpuResults extends Header {
+  readonly workloads: readonly WorkloadId[];
+  readonly adapter: Adapter | null;
+  /** How the adapter was found (VK_ICD_FILENAMES as given, SwiftShader's ICD, none). */
+  readonly adapterNote: string;
+  readonly swiftshader: boolean;
+  readonly emulated: boolean;
+  readonly reducedBatches: boolean;
+  readonly cpuBackend: string;
+  readonly cpuThreads: number | null;
+  readonly rows: readonly WebgpuRow[];
+  readonly failures: readonly string[];
 }

@@ -1,7 +1,8 @@
 /**
- * Markdown tables from the benchmarks' JSON files (bench/results.ts). The bench scripts
- * print their results with these functions, and `npm run bench:readme`
- * (scripts/bench-tables.mjs) rewrites the README's Speed tables with them, between marker
+ * Markdown tables from the benchmarks' JSON files (bench/results.ts): bench-results/
+ * models, latency, scaling, recurrent, wasm, ops, augment, memory and webgpu.json. The bench
+ * scripts print their results with these functions, and `npm run bench:readme`
+ * (scripts/bench-tables.mjs) rewrites the README's blocks with them, between marker
  * comments:
  *
  *   <!-- bench:models -->
@@ -10,16 +11,23 @@
  *
  * so the README's numbers are never typed by hand. Each block starts with the date, the
  * machine (CPU, cores, measured peak), the thread pins, the versions and the JSON file.
+ * bench:memory is a leak curve, not a comparison: its block is the curve as a text table
+ * (in a ```text fence in the README; the script prints it bare), the growth after the
+ * warm-up and the notes.
+ *
+ * This module is loaded by scripts/bench-tables.mjs on its own: it imports nothing at
+ * runtime but node: modules and bench/results.ts (not the bench scripts, not the library).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   RESULTS_VERSION,
-  type Cell, type Header, type LatencyResults, type ModelsResults, type OpsResults, type RecurrentResults, type ScalingResults, type Target, type TorchCell, type WasmResults,
+  type Adapter, type AugmentResults, type Cell, type Header, type LatencyResults, type Machine, type MemoryResults, type MemorySample, type ModelsResults, type OpsResults,
+  type RecurrentResults, type ScalingResults, type Target, type ThreadPin, type TorchCell, type WasmResults, type WebgpuResults,
 } from './results.js';
 
-/** The benchmarks with a README block, in the order of the Speed section. */
-export const BENCHMARKS = ['models', 'latency', 'scaling', 'recurrent', 'wasm', 'ops'] as const;
+/** The benchmarks with a README block: those of the Speed section in its order, then augment, memory and webgpu. */
+export const BENCHMARKS = ['models', 'latency', 'scaling', 'recurrent', 'wasm', 'ops', 'augment', 'memory', 'webgpu'] as const;
 export type BenchmarkName = (typeof BENCHMARKS)[number];
 
 // ---- formatting ----------------------------------------------------------------------------
@@ -73,9 +81,24 @@ export function formatTarget(t: Target): string {
   return `${head}: ✗ ${value} (${gap})`;
 }
 
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+/** A markdown table ('|' in a cell escaped). */
+export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const esc = (s: string): string => s.replace(/\|/g, '\\|');
   return [`| ${header.map(esc).join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`)].join('\n');
+}
+
+/** Every library with a version, as "Node v20.20.2, Neurite 0.1.0 (abc), ..." (those without one left out). */
+export function versionText(v: Readonly<Record<string, string | null>>): string {
+  return Object.entries(v).filter(([, x]) => x !== null).map(([k, x]) => `${k} ${x}`).join(', ');
+}
+
+/** The thread pins as "Neurite pool 2, PyTorch 2" (— where a side did not report). */
+const pinText = (pins: readonly ThreadPin[]): string => pins.map((p) => `${p.library} ${p.threads ?? '—'}`).join(', ');
+
+/** The machine and its measured peak on one line (bench:memory's header). */
+export function machineText(m: Machine): string {
+  const peak = Number.isFinite(m.peakGflops) ? `measured peak ${m.peakGflops.toFixed(0)} GFLOP/s fp32 on ${m.peakThreads} threads` : 'no measured peak (native addon missing)';
+  return `${m.cpu}, ${m.cores} cores, ${m.isa}, ${m.memoryGiB} GiB; ${peak}`;
 }
 
 /** The lines above a benchmark's tables: command, date, machine, peak, file; threads, versions, protocol. */
@@ -86,8 +109,8 @@ export function renderHeader(h: Header, file: string): string {
   const busy = m.peakSamples.length > 1 && lo < 0.8 * m.peakGflops ? `, down to ${lo.toFixed(0)} while the machine was busy` : '';
   const samples = m.peakSamples.length > 1 ? ` (the highest of ${m.peakSamples.length} measurements${busy})` : '';
   const peak = Number.isFinite(m.peakGflops) ? `measured fp32 peak ${m.peakGflops.toFixed(0)} GFLOP/s on ${m.peakThreads} threads${samples}` : 'no measured peak (native addon missing)';
-  const pins = h.pins.map((p) => `${p.library} ${p.threads ?? '—'}`).join(', ');
-  const versions = Object.entries(h.versions).filter(([, v]) => v !== null).map(([k, v]) => `${k} ${v}`).join(', ');
+  const pins = pinText(h.pins);
+  const versions = versionText(h.versions);
   return [
     `**\`${h.command}\`** — ${day}, ${m.cpu} (${m.cores} cores, ${m.isa}, ${m.memoryGiB} GiB), ${peak}; from \`${file}\`.`,
     `Threads: ${h.threads} for every side (${pins}). Versions: ${versions}. ` +
@@ -95,7 +118,8 @@ export function renderHeader(h: Header, file: string): string {
   ].join('\n');
 }
 
-function renderNotes(h: Header): string {
+/** The header's notes as a list after a blank line ('' without notes). */
+export function renderNotes(h: Header): string {
   return h.notes.length ? `\n\n${h.notes.map((n) => `- ${n}`).join('\n')}` : '';
 }
 
@@ -277,7 +301,85 @@ export function renderScaling(r: ScalingResults, file: string): string {
   ].join('\n\n') + renderNotes(r);
 }
 
+export function renderAugment(r: AugmentResults, file: string): string {
+  const rows = r.rows.map((row) => [
+    `${row.title}, batch ${row.batch}`,
+    spread(row.augment),
+    spread(row.train),
+    `${row.ratio.toFixed(2)}x`,
+    Number.isFinite(row.trainPeakPercent) ? `${row.trainGflops.toFixed(1)} (${row.trainPeakPercent.toFixed(1)}%)` : row.trainGflops.toFixed(1),
+    formatTarget(row.target),
+  ]);
+  return [
+    renderHeader(r, file),
+    table(['workload', 'augmentation images/s', `mnist_cnn training samples/s (${r.backend}, same size and batch)`, 'augmentation / training', 'training GFLOP/s (% of peak)', 'keeps up'], rows),
+  ].join('\n\n') + renderNotes(r);
+}
+
+const MB = 1024 * 1024;
+
+/** bench:memory's curve as a text table (MB), every `every`-th epoch plus the first and the last. */
+export function formatCurve(samples: readonly MemorySample[], every = 5): string {
+  const lines = ['epoch   RSS MB   heap MB   ArrayBuffers MB   tensors  tensor MB   loss'];
+  samples.forEach((s, i) => {
+    if (i === 0 || i === samples.length - 1 || s.epoch % every === 0) {
+      lines.push(`${String(s.epoch).padStart(5)} ${(s.rss / MB).toFixed(1).padStart(8)} ${(s.heapUsed / MB).toFixed(1).padStart(9)} ${(s.arrayBuffers / MB).toFixed(1).padStart(17)} ${String(s.tensors).padStart(9)} ${(s.tensorBytes / MB).toFixed(2).padStart(10)}   ${s.loss.toFixed(4)}`);
+    }
+  });
+  return lines.join('\n');
+}
+
+/**
+ * bench:memory's results: the header lines, the curve (every `every`-th epoch), the growth
+ * and the notes. `fence` puts the curve in a ```text block (for the README; the script
+ * prints it bare).
+ */
+export function renderMemory(r: MemoryResults, file: string, every = 5, fence = false): string {
+  const g = r.growth;
+  const curve = formatCurve(r.samples, every);
+  return [
+    `**\`${r.command}\`** — ${r.date.slice(0, 10)}, ${machineText(r.machine)}; from \`${file}\`.`,
+    `Threads: ${r.threads} (${pinText(r.pins)}). Versions: ${versionText(r.versions)}.`,
+    `Memory over ${r.epochs} epochs on the ${r.backend} backend (${r.model}, ${r.rows} Fashion-MNIST rows, 20% validation; sampled after a full GC each epoch; tensors = nt.memory()), ${r.seconds.toFixed(1)} s:`,
+    fence ? `\`\`\`text\n${curve}\n\`\`\`` : curve,
+    `RSS growth from epoch ${g.fromEpoch} to ${g.toEpoch}: ${g.rssMb.toFixed(1)} MB; heap: ${g.heapMb.toFixed(1)} MB; live tensors: ${g.tensorMb.toFixed(2)} MB (${g.tensors >= 0 ? '+' : ''}${g.tensors} tensors)`,
+    ...r.notes.map((n) => `- ${n}`),
+  ].join('\n');
+}
+
+/** The adapter as "vendor 'x', architecture 'y', description 'z', device 'd'" ('none' without one). */
+export const adapterText = (a: Adapter | null): string => (a === null ? 'none' : `vendor '${a.vendor}', architecture '${a.architecture}', description '${a.description}'${a.device ? `, device '${a.device}'` : ''}`);
+
+export function renderWebgpu(r: WebgpuResults, file: string): string {
+  const c = r.cpuBackend;
+  const g = (v: number | null): string => (v === null ? '—' : v.toFixed(2));
+  const rows = r.rows.map((row) => {
+    const label = `${row.title}, ${row.kind === 'train' ? 'train' : 'inference'} (batch ${row.batch}${row.batch !== row.fullBatch ? `; ${row.fullBatch} in bench:models` : ''})`;
+    const ratio = row.ratio === null ? '—' : `${row.ratio >= 0.1 ? row.ratio.toFixed(2) : row.ratio.toPrecision(2)}x`;
+    const cpuG = row.cpuGflops === null ? '—' : row.cpuPeakPercent !== null && Number.isFinite(row.cpuPeakPercent) ? `${g(row.cpuGflops)} (${row.cpuPeakPercent.toFixed(1)}%)` : g(row.cpuGflops);
+    return [label, row.webgpu ? spread(row.webgpu) : '—', row.cpu ? spread(row.cpu) : '—', ratio, g(row.webgpuGflops), cpuG, row.dispatches === null ? '—' : Number.isInteger(row.dispatches) ? String(row.dispatches) : num(row.dispatches)];
+  });
+  return [
+    renderHeader(r, file),
+    `Adapter: ${adapterText(r.adapter)} (${r.adapterNote}); SwiftShader: ${r.swiftshader ? 'yes' : 'no'}.`,
+    table(['workload', 'webgpu samples/s', `${c} samples/s`, `webgpu / ${c}`, 'GFLOP/s webgpu', `GFLOP/s ${c} (% of peak)`, 'GPU dispatches per call'], rows),
+  ].join('\n\n') + renderNotes(r);
+}
+
 // ---- files and the README ------------------------------------------------------------------
+
+/** The lists each benchmark's renderer walks, besides the header's (pins, notes). */
+const LISTS: Record<BenchmarkName, readonly string[]> = {
+  models: ['rows', 'rss'],
+  latency: ['rows'],
+  scaling: ['batches', 'threadCounts', 'batchRows', 'widthRows'],
+  recurrent: ['rows'],
+  wasm: ['rows'],
+  ops: ['rows'],
+  augment: ['rows'],
+  memory: ['samples'],
+  webgpu: ['rows'],
+};
 
 /** Why a parsed results file cannot be rendered as `name`, or null. */
 export function checkResults(name: BenchmarkName, json: unknown): string | null {
@@ -285,6 +387,10 @@ export function checkResults(name: BenchmarkName, json: unknown): string | null 
   const h = json as Partial<Header>;
   if (h.benchmark !== name) return `its benchmark is '${String(h.benchmark)}', not '${name}'`;
   if (h.resultsVersion !== RESULTS_VERSION) return `written by an older harness (resultsVersion ${String(h.resultsVersion)}, expected ${RESULTS_VERSION}); rerun npm run bench:${name}`;
+  const fields = json as Record<string, unknown>;
+  const missing = ['pins', 'notes', ...LISTS[name]].filter((k) => !Array.isArray(fields[k]));
+  if (missing.length) return `no ${missing.map((k) => `'${k}'`).join(', ')} list${missing.length === 1 ? '' : 's'}; rerun npm run bench:${name}`;
+  if (name === 'memory' && (typeof fields.growth !== 'object' || fields.growth === null)) return `no 'growth'; rerun npm run bench:memory`;
   return null;
 }
 
@@ -299,6 +405,9 @@ export function render(name: BenchmarkName, json: unknown, file: string): string
     case 'wasm': return renderWasm(json as WasmResults, file);
     case 'recurrent': return renderRecurrent(json as RecurrentResults, file);
     case 'scaling': return renderScaling(json as ScalingResults, file);
+    case 'augment': return renderAugment(json as AugmentResults, file);
+    case 'memory': return renderMemory(json as MemoryResults, file, 5, true);
+    case 'webgpu': return renderWebgpu(json as WebgpuResults, file);
   }
 }
 

@@ -43,8 +43,8 @@ import {
   printStart, remeasurePeak, ROOT, runSide, samplesPerSecond, sideArgs, writeResults, type SideRuns, type SideSpec,
 } from './common.js';
 import { build, SPECS, TITLES, type Spec } from './models.js';
-import type { Cell, Header, WorkloadId } from './results.js';
-import { num, renderHeader, spread } from './tables.js';
+import type { Adapter, Cell, WebgpuResults, WebgpuRow, WorkloadId } from './results.js';
+import { adapterText, renderWebgpu, versionText } from './tables.js';
 
 type Nt = typeof import('../src/index.js');
 type Model = InstanceType<Nt['Sequential']>;
@@ -66,7 +66,6 @@ const SMOKE: Record<string, Spec> = {
 };
 
 type Side = 'webgpu' | 'native';
-export type Adapter = { vendor: string; architecture: string; device: string; description: string };
 
 /** What one child measures. */
 interface Measure {
@@ -81,44 +80,6 @@ interface Measure {
   /** GPU dispatches per training step / inference call (webgpu only). */
   readonly trainDispatches: number | null;
   readonly inferDispatches: number | null;
-}
-
-/** bench-results/webgpu.json: one row per workload and kind. */
-export interface WebgpuRow {
-  readonly workload: WorkloadId;
-  readonly title: string;
-  readonly kind: 'train' | 'infer';
-  /** The batch measured (small on an emulated adapter unless BENCH_FULL=1). */
-  readonly batch: number;
-  /** The batch bench:models uses. */
-  readonly fullBatch: number;
-  /** FLOPs per sample derived from the model (training: forward + both gradients). */
-  readonly flopsPerSample: number;
-  /** Samples/s (null: the side did not run). */
-  readonly webgpu: Cell | null;
-  readonly cpu: Cell | null;
-  /** Median webgpu / median CPU. */
-  readonly ratio: number | null;
-  readonly webgpuGflops: number | null;
-  readonly cpuGflops: number | null;
-  /** The CPU side's % of the measured fp32 peak. */
-  readonly cpuPeakPercent: number | null;
-  /** Median GPU dispatches per call. */
-  readonly dispatches: number | null;
-}
-
-export interface WebgpuResults extends Header {
-  readonly workloads: readonly WorkloadId[];
-  readonly adapter: Adapter | null;
-  /** How the adapter was found (VK_ICD_FILENAMES as given, SwiftShader's ICD, none). */
-  readonly adapterNote: string;
-  readonly swiftshader: boolean;
-  readonly emulated: boolean;
-  readonly reducedBatches: boolean;
-  readonly cpuBackend: string;
-  readonly cpuThreads: number | null;
-  readonly rows: readonly WebgpuRow[];
-  readonly failures: readonly string[];
 }
 
 /** One workload on one backend at the given batch sizes, in this (child) process. */
@@ -215,29 +176,6 @@ function dawnVersion(): string | null {
   }
 }
 
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
-}
-
-const adapterText = (a: Adapter | null): string => (a === null ? 'none' : `vendor '${a.vendor}', architecture '${a.architecture}', description '${a.description}'${a.device ? `, device '${a.device}'` : ''}`);
-
-export function renderWebgpu(r: WebgpuResults, file: string): string {
-  const c = r.cpuBackend;
-  const g = (v: number | null): string => (v === null ? '—' : v.toFixed(2));
-  const rows = r.rows.map((row) => {
-    const label = `${row.title}, ${row.kind === 'train' ? 'train' : 'inference'} (batch ${row.batch}${row.batch !== row.fullBatch ? `; ${row.fullBatch} in bench:models` : ''})`;
-    const ratio = row.ratio === null ? '—' : `${row.ratio >= 0.1 ? row.ratio.toFixed(2) : row.ratio.toPrecision(2)}x`;
-    const cpuG = row.cpuGflops === null ? '—' : row.cpuPeakPercent !== null && Number.isFinite(row.cpuPeakPercent) ? `${g(row.cpuGflops)} (${row.cpuPeakPercent.toFixed(1)}%)` : g(row.cpuGflops);
-    return [label, row.webgpu ? spread(row.webgpu) : '—', row.cpu ? spread(row.cpu) : '—', ratio, g(row.webgpuGflops), cpuG, row.dispatches === null ? '—' : Number.isInteger(row.dispatches) ? String(row.dispatches) : num(row.dispatches)];
-  });
-  const notes = r.notes.length ? `\n\n${r.notes.map((n) => `- ${n}`).join('\n')}` : '';
-  return [
-    renderHeader(r, file),
-    `Adapter: ${adapterText(r.adapter)} (${r.adapterNote}); SwiftShader: ${r.swiftshader ? 'yes' : 'no'}.`,
-    table(['workload', 'webgpu samples/s', `${c} samples/s`, `webgpu / ${c}`, 'GFLOP/s webgpu', `GFLOP/s ${c} (% of peak)`, 'GPU dispatches per call'], rows),
-  ].join('\n\n') + notes;
-}
-
 async function main(): Promise<void> {
   const budget = envNumber('BENCH_BUDGET_S', 2, { min: 0.01 });
   const side = sideArgs();
@@ -282,7 +220,7 @@ async function main(): Promise<void> {
     ];
   };
   printStart('bench:webgpu', started, rounds, sidesOf(workloads[0] ?? 'w1'), budget);
-  console.log(`versions: ${Object.entries(versions).filter(([, v]) => v !== null).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  console.log(`versions: ${versionText(versions)}`);
   console.log(`adapter: ${adapterText(a)} (${gpu.note}); SwiftShader: ${swiftshader ? 'yes' : 'no'}; workloads ${workloads.join(', ')}${reduced ? ' (small batches on an emulated adapter; BENCH_FULL=1: the full ones)' : ''}`);
   const notes: string[] = [];
   const measured: { name: WorkloadId; spec: Spec; runs: Map<string, SideRuns<Measure>> }[] = [];

@@ -1,12 +1,14 @@
 #!/usr/bin/env node
-// `npm run bench:readme`: rewrites the README's Speed tables from the benchmarks' JSON files
-// (bench-results/{models,latency,scaling,recurrent,wasm,ops}.json, whichever exist), between
-// the marker comments `<!-- bench:<name> -->` and `<!-- /bench:<name> -->`. Each block says
-// the date, the machine (CPU, cores, measured peak), the threads, the versions and the file
-// it came from, so no number in those tables is typed by hand. The tables are rendered by
-// bench/tables.ts (compiled to build/bench/tables.js), the same code the bench scripts
-// print with. A block whose file is missing or was written by an older harness is left as
-// it is, and said so.
+// `npm run bench:readme`: rewrites the README's benchmark blocks from the benchmarks' JSON
+// files (bench-results/{models,latency,scaling,recurrent,wasm,ops,augment,memory,webgpu}.json,
+// whichever exist), between the marker comments `<!-- bench:<name> -->` and
+// `<!-- /bench:<name> -->`. Each block says the date, the machine (CPU, cores, measured
+// peak), the threads, the versions and the file it came from, so no number in those tables
+// is typed by hand. The tables are rendered by bench/tables.ts (compiled to
+// build/bench/tables.js; it loads nothing but bench/results.js with it), the same code the
+// bench scripts print with (bench:memory's curve goes in a ```text fence in the README). A
+// block whose file is missing or was written by an older harness, or whose markers the
+// README lacks, is left as it is, and said so.
 //
 //   node scripts/bench-tables.mjs [--readme README.md] [--results bench-results]
 import { existsSync } from 'node:fs';

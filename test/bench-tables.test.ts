@@ -5,7 +5,8 @@
  * their spread, targets with their gap, every PyTorch configuration is shown with the
  * counted one marked; that regenerating the README replaces exactly the marked blocks
  * (twice gives the same text) and leaves blocks whose file is missing or outdated alone;
- * and that the FLOP counts of the tables' GFLOP/s are derived from the models.
+ * that bench:augment, bench:memory and bench:webgpu render and regenerate their blocks the
+ * same way; and that the FLOP counts of the tables' GFLOP/s are derived from the models.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,8 +18,12 @@ import { fileURLToPath } from 'node:url';
 import * as nt from '../src/index.js';
 import { modelFlops } from '../bench/common.js';
 import { build, FLOPS } from '../bench/models.js';
-import { RESULTS_VERSION, type Cell, type Header, type LatencyResults, type ModelsResults, type ScalingResults, type WasmResults } from '../bench/results.js';
-import { formatTarget, regenerateReadme, render, renderLatency, renderModels, renderScaling, renderWasm, replaceBlock, spread } from '../bench/tables.js';
+import {
+  RESULTS_VERSION, type AugmentResults, type Cell, type Header, type LatencyResults, type MemoryResults, type MemorySample, type ModelsResults, type ScalingResults, type WasmResults, type WebgpuResults,
+} from '../bench/results.js';
+import {
+  BENCHMARKS, formatTarget, regenerateReadme, render, renderAugment, renderLatency, renderMemory, renderModels, renderScaling, renderWasm, renderWebgpu, replaceBlock, spread,
+} from '../bench/tables.js';
 
 const cellOf = (...values: number[]): Cell => {
   const v = [...values].sort((a, b) => a - b);
@@ -200,6 +205,175 @@ test('bench-tables regenerates exactly the marked blocks of a README from the JS
     const direct = regenerateReadme(readme, results, 'shown');
     assert.deepEqual(direct.updated, ['models']);
     assert.ok(readFileSync(readme, 'utf8').includes('from `shown/models.json`'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+const AUGMENT: AugmentResults = {
+  ...header('augment'),
+  backend: 'native',
+  augmentation: { rotationRange: 15, widthShiftRange: 0.1, heightShiftRange: 0.1, zoomRange: 0.1, horizontalFlip: true, rescale: 1 / 255 },
+  rows: [
+    {
+      workload: 'a1', title: 'A1 flow 28×28×1', shape: [28, 28, 1], batch: 128,
+      augment: cellOf(44679, 51327, 30648, 20432, 29993), train: cellOf(542, 584, 1033, 466, 547), ratio: 30648 / 547,
+      trainFlopsPerSample: 71565312, trainGflops: 39.12, trainPeakPercent: 17.3,
+      target: { label: 'x training', comparison: '>=', goal: 1, value: 30648 / 547, unit: 'x', met: true },
+    },
+    {
+      workload: 'a3', title: 'A3 flowFromDirectory PNG 28×28×1', shape: [28, 28, 1], batch: 128,
+      augment: cellOf(400, 380, 420), train: cellOf(500, 480, 520), ratio: 0.8,
+      trainFlopsPerSample: 71565312, trainGflops: 35.78, trainPeakPercent: 15.84,
+      target: { label: 'x training', comparison: '>=', goal: 1, value: 0.8, unit: 'x', met: false },
+    },
+  ],
+};
+
+test('the augment table: header naming the file, images/s and samples/s with their spread, the ratio and whether augmentation keeps up', () => {
+  const md = renderAugment(AUGMENT, 'bench-results/augment.json');
+  const first = md.split('\n')[0];
+  for (const part of ['`npm run bench:augment`', '2026-12-06', 'AMD EPYC 9R14', 'measured fp32 peak 420 GFLOP/s', '`bench-results/augment.json`']) assert.ok(first.includes(part), `${part} in ${first}`);
+  assert.match(md, /Threads: 2 for every side \(Neurite pool 2, PyTorch 2\)/);
+  assert.ok(md.includes('| workload | augmentation images/s | mnist_cnn training samples/s (native, same size and batch) | augmentation / training | training GFLOP/s (% of peak) | keeps up |'), md);
+  assert.ok(md.includes('| A1 flow 28×28×1, batch 128 | 30,648 [20,432–51,327] | 547 [466–1,033] | 56.03x | 39.1 (17.3%) | ≥ 1x training: ✓ 56.03x |'), md);
+  assert.ok(md.includes('| A3 flowFromDirectory PNG 28×28×1, batch 128 | 400 [380–420] | 500 [480–520] | 0.80x | 35.8 (15.8%) | ≥ 1x training: ✗ 0.80x (needs 1.25x) |'), md);
+  assert.match(md, /\n\n- a note$/);
+  assert.equal(render('augment', JSON.parse(JSON.stringify(AUGMENT)), 'bench-results/augment.json'), md, 'render() from the JSON gives the same text');
+});
+
+const MiB = 1024 * 1024;
+/** Epochs 1..12: RSS grows 1 MB an epoch, heap and tensors flat, the loss falls. */
+const SAMPLES: MemorySample[] = Array.from({ length: 12 }, (_, i) => ({
+  epoch: i + 1, rss: (441 + i) * MiB, heapUsed: 10.5 * MiB, arrayBuffers: 2.5 * MiB, tensorBytes: 2469120, tensors: 9, loss: 2.2 - 0.1 * i,
+}));
+
+const MEMORY: MemoryResults = {
+  ...header('memory', {
+    pins: [{ library: 'Neurite pool', threads: 2, how: 'nativeAddon().setThreads(n)' }, { library: 'OpenBLAS', threads: 2, how: 'openblas_set_num_threads' }],
+    versions: { Node: 'v20.20.2', Neurite: '0.1.0 (abc)', OpenBLAS: '0.3.21' },
+    rounds: 1,
+    budgetSeconds: 2.43,
+    notes: ['a leak curve, not a timing comparison'],
+  }),
+  backend: 'native',
+  model: 'MLP 784-64-10, Adam, batch 128',
+  epochs: 12,
+  rows: 500,
+  seconds: 2.43,
+  growth: { fromEpoch: 10, toEpoch: 12, rssMb: 2, heapMb: 0.04, tensorMb: 0, tensors: 0 },
+  samples: SAMPLES,
+};
+
+test('the memory curve: header naming the file, every 5th epoch plus the first and last, the growth; fenced in the README', () => {
+  const text = renderMemory(MEMORY, 'bench-results/memory.json');
+  const lines = text.split('\n');
+  assert.equal(lines[0], '**`npm run bench:memory`** — 2026-12-06, AMD EPYC 9R14, 2 cores, AVX-512, 24 GiB; measured peak 420 GFLOP/s fp32 on 2 threads; from `bench-results/memory.json`.');
+  assert.equal(lines[1], 'Threads: 2 (Neurite pool 2, OpenBLAS 2). Versions: Node v20.20.2, Neurite 0.1.0 (abc), OpenBLAS 0.3.21.');
+  assert.match(lines[2], /^Memory over 12 epochs on the native backend \(MLP 784-64-10, Adam, batch 128, 500 Fashion-MNIST rows, .*\), 2\.4 s:$/);
+  assert.equal(lines[3], 'epoch   RSS MB   heap MB   ArrayBuffers MB   tensors  tensor MB   loss');
+  const curve = lines.slice(4, 8).map((l) => l.trim().split(/\s+/));
+  assert.deepEqual(curve.map((c) => c[0]), ['1', '5', '10', '12'], 'epochs 1, 5, 10 and the last');
+  assert.deepEqual(curve[1], ['5', '445.0', '10.5', '2.5', '9', '2.35', '1.8000']);
+  assert.deepEqual(curve[3], ['12', '452.0', '10.5', '2.5', '9', '2.35', '1.1000']);
+  assert.equal(lines[8], 'RSS growth from epoch 10 to 12: 2.0 MB; heap: 0.0 MB; live tensors: 0.00 MB (+0 tensors)');
+  assert.equal(lines[9], '- a leak curve, not a timing comparison');
+  assert.equal(lines.length, 10);
+  assert.ok(!text.includes('```'), 'the script prints the curve bare');
+  // every 3rd epoch when asked
+  assert.deepEqual(renderMemory(MEMORY, 'x', 3).split('\n').slice(4, 9).map((l) => l.trim().split(/\s+/)[0]), ['1', '3', '6', '9', '12']);
+  const md = render('memory', JSON.parse(JSON.stringify(MEMORY)), 'bench-results/memory.json');
+  assert.ok(md.includes('```text\nepoch   RSS MB'), md);
+  assert.ok(md.includes(`${lines[7]}\n\`\`\`\nRSS growth from epoch 10 to 12`), 'the README gets the curve in a fence');
+  assert.equal(md.replace('```text\n', '').replace('\n```', ''), text, 'otherwise the same text');
+  assert.throws(() => render('memory', { ...MEMORY, samples: undefined }, 'x.json'), /no 'samples' list/);
+});
+
+const WEBGPU: WebgpuResults = {
+  ...header('webgpu', { pins: [{ library: 'Neurite pool', threads: 2, how: 'setThreads' }, { library: 'Neurite pool (webgpu side)', threads: 2, how: 'setThreads' }], versions: { Node: 'v20.20.2', Neurite: '0.1.0 (abc)', 'webgpu (Dawn)': '0.3.8' } }),
+  workloads: ['w1', 'w2'],
+  adapter: { vendor: 'google', architecture: 'swiftshader', device: 'swiftshader-device-subzero-', description: 'SwiftShader driver 5.0.0' },
+  adapterNote: 'no adapter without VK_ICD_FILENAMES, so the webgpu side runs with VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json',
+  swiftshader: true,
+  emulated: true,
+  reducedBatches: true,
+  cpuBackend: 'native',
+  cpuThreads: 2,
+  rows: [
+    {
+      workload: 'w1', title: 'W1 MLP 784-512-256-10, Adam', kind: 'train', batch: 128, fullBatch: 128, flopsPerSample: 2407424,
+      webgpu: cellOf(127, 122, 131, 141, 114), cpu: cellOf(25134, 25414, 24598, 24624, 23592), ratio: 127 / 24624,
+      webgpuGflops: 0.3057, cpuGflops: 59.28, cpuPeakPercent: 23.87, dispatches: 55,
+    },
+    {
+      workload: 'w1', title: 'W1 MLP 784-512-256-10, Adam', kind: 'infer', batch: 1024, fullBatch: 1024, flopsPerSample: 1070080,
+      webgpu: cellOf(343, 335, 423), cpu: cellOf(138561, 132534, 145058), ratio: 0.15,
+      webgpuGflops: 0.3669, cpuGflops: 148.27, cpuPeakPercent: 59.71, dispatches: 6.5,
+    },
+    {
+      workload: 'w2', title: 'W2 Keras mnist_cnn, Adam', kind: 'infer', batch: 16, fullBatch: 1024, flopsPerSample: 2.4e7,
+      webgpu: null, cpu: cellOf(5000, 4900, 5100), ratio: null, webgpuGflops: null, cpuGflops: 120, cpuPeakPercent: 28.57, dispatches: null,
+    },
+  ],
+  failures: ['W2: webgpu: no adapter'],
+};
+
+test('the webgpu table: header naming the file, the adapter, both backends with their spread, the ratio, dispatches; a side that did not run', () => {
+  const md = renderWebgpu(WEBGPU, 'bench-results/webgpu.json');
+  const first = md.split('\n')[0];
+  for (const part of ['`npm run bench:webgpu`', '2026-12-06', 'AMD EPYC 9R14', '`bench-results/webgpu.json`']) assert.ok(first.includes(part), `${part} in ${first}`);
+  assert.match(md, /Versions: Node v20\.20\.2, Neurite 0\.1\.0 \(abc\), webgpu \(Dawn\) 0\.3\.8\./);
+  assert.ok(md.includes("Adapter: vendor 'google', architecture 'swiftshader', description 'SwiftShader driver 5.0.0', device 'swiftshader-device-subzero-' (no adapter without VK_ICD_FILENAMES, so the webgpu side runs with VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json); SwiftShader: yes."), md);
+  assert.ok(md.includes('| workload | webgpu samples/s | native samples/s | webgpu / native | GFLOP/s webgpu | GFLOP/s native (% of peak) | GPU dispatches per call |'), md);
+  assert.ok(md.includes('| W1 MLP 784-512-256-10, Adam, train (batch 128) | 127 [114–141] | 24,624 [23,592–25,414] | 0.0052x | 0.31 | 59.28 (23.9%) | 55 |'), md);
+  assert.ok(md.includes('| W1 MLP 784-512-256-10, Adam, inference (batch 1024) | 343 [335–423] | 138,561 [132,534–145,058] | 0.15x | 0.37 | 148.27 (59.7%) | 6.50 |'), md);
+  assert.ok(md.includes('| W2 Keras mnist_cnn, Adam, inference (batch 16; 1024 in bench:models) | — | 5,000 [4,900–5,100] | — | — | 120.00 (28.6%) | — |'), md);
+  assert.match(md, /\n\n- a note$/);
+  assert.equal(render('webgpu', JSON.parse(JSON.stringify(WEBGPU)), 'bench-results/webgpu.json'), md);
+  assert.equal(renderWebgpu({ ...WEBGPU, adapter: null, swiftshader: false }, 'x').split('\n\n')[1], `Adapter: none (${WEBGPU.adapterNote}); SwiftShader: no.`);
+});
+
+test('bench-tables regenerates the augment, memory and webgpu blocks of a README and leaves the others alone', () => {
+  assert.deepEqual(BENCHMARKS.slice(-3), ['augment', 'memory', 'webgpu']);
+  const dir = mkdtempSync(join(tmpdir(), 'bench-tables-'));
+  try {
+    const readme = join(dir, 'README.md');
+    const results = join(dir, 'results');
+    mkdirSync(results);
+    const before = [
+      '# Title', '',
+      '<!-- bench:augment -->', 'old augment', '<!-- /bench:augment -->', '',
+      'Prose between.', '',
+      '<!-- bench:memory -->', 'old memory', '<!-- /bench:memory -->', '',
+      '<!-- bench:webgpu -->', 'old webgpu', '<!-- /bench:webgpu -->', '',
+      '<!-- bench:models -->', 'old models', '<!-- /bench:models -->', '', 'Prose after.', '',
+    ].join('\n');
+    writeFileSync(readme, before);
+    writeFileSync(join(results, 'augment.json'), JSON.stringify(AUGMENT));
+    writeFileSync(join(results, 'memory.json'), JSON.stringify(MEMORY));
+    writeFileSync(join(results, 'webgpu.json'), JSON.stringify(WEBGPU));
+    const r = regenerateReadme(readme, results);
+    assert.deepEqual(r.updated, ['augment', 'memory', 'webgpu']);
+    assert.match(r.skipped.models ?? '', /no bench-results\/models\.json/);
+    const after = readFileSync(readme, 'utf8');
+    const block = (name: string): string => after.slice(after.indexOf(`<!-- bench:${name} -->`), after.indexOf(`<!-- /bench:${name} -->`));
+    const augment = block('augment');
+    assert.ok(!augment.includes('old augment'));
+    assert.match(augment, /^<!-- bench:augment -->\n\*\*`npm run bench:augment`\*\* — 2026-12-06, AMD EPYC 9R14 .* from `bench-results\/augment\.json`\./);
+    assert.ok(augment.includes('| A1 flow 28×28×1, batch 128 | 30,648 [20,432–51,327] | 547 [466–1,033] | 56.03x |'), augment);
+    const memory = block('memory');
+    assert.ok(!memory.includes('old memory'));
+    assert.ok(memory.includes('from `bench-results/memory.json`'), memory);
+    assert.match(memory, /```text\nepoch {3}RSS MB[^`]*\n {4}5 {4}445\.0 [^`]*```\nRSS growth from epoch 10 to 12: 2\.0 MB/);
+    const webgpu = block('webgpu');
+    assert.ok(!webgpu.includes('old webgpu'));
+    assert.ok(webgpu.includes('from `bench-results/webgpu.json`'), webgpu);
+    assert.ok(webgpu.includes('| 127 [114–141] | 24,624 [23,592–25,414] | 0.0052x |'), webgpu);
+    for (const kept of ['# Title\n\n<!-- bench:augment -->\n', '<!-- /bench:augment -->\n\nProse between.\n\n<!-- bench:memory -->', '<!-- bench:models -->\nold models\n<!-- /bench:models -->\n\nProse after.']) {
+      assert.ok(after.includes(kept), `kept: ${kept}`);
+    }
+    assert.deepEqual(regenerateReadme(readme, results).updated, ['augment', 'memory', 'webgpu']);
+    assert.equal(readFileSync(readme, 'utf8'), after, 'regenerating twice gives the same README');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
