@@ -42,8 +42,13 @@ const OPS: readonly Op[] = [
     const f = convFlop(c.shape[0], c.shape[1], c.shape[2], c.shape[3], c.k, c.o);
     return [
       { key: `${key}_fwd`, name: `conv2d fwd ${c.label}`, flop: f },
+      // The same through a plan (engine/planner.ts), whose output buffer is reused from call
+      // to call, as the buffers of model steps are: eager calls pay for a new 10–40 MB
+      // output each time (fresh pages while the garbage collector has not freed the last).
+      { key: `${key}_fwd_planned`, name: `conv2d fwd ${c.label}, planned (output buffer reused)`, flop: f },
       // forward + input gradient + weight gradient
       { key: `${key}_fwdbwd`, name: `conv2d fwd+bwd ${c.label}`, flop: 3 * f },
+      { key: `${key}_fwdbwd_planned`, name: `conv2d fwd+bwd ${c.label}, planned (buffers reused)`, flop: 3 * f },
     ];
   }),
   { key: 'add8x8', name: 'add 8×8, end to end', flop: 0 },
@@ -110,7 +115,23 @@ async function measure(backend: 'native' | 'js', budget: number): Promise<Run> {
     w.requiresGrad = true;
     const dy = nt.randomUniform([N, H - c.k + 1, W - c.k + 1, c.o], { seed: 5 });
     times[`${key}_fwd`] = medianTime(() => void nt.noGrad(() => nt.conv2d(x, w)), budget, minRuns);
+    const planner = new nt.Planner();
+    const planned = (): void => void planner.run(`conv_${key}`, [x], () => nt.noGrad(() => [nt.conv2d(x, w)]), [false], () => []);
+    times[`${key}_fwd_planned`] = medianTime(planned, budget, Math.max(minRuns, 3));
     times[`${key}_fwdbwd`] = medianTime(() => void nt.gradients(nt.conv2d(x, w), [x, w], { gradYs: [dy], retainGraph: false }), budget, minRuns);
+    // The forward output is an output too: a plan drops steps whose results nothing reads, and the gradients of a convolution do not read its output.
+    const step = (): void =>
+      void planner.run(`grad_${key}`, [x, w, dy], () => {
+        const y = nt.conv2d(x, w);
+        return [y, ...nt.gradients(y, [x, w], { gradYs: [dy], retainGraph: false })];
+      }, [false, false, false], () => []);
+    times[`${key}_fwdbwd_planned`] = medianTime(step, budget, Math.max(minRuns, 3));
+    // Each planned row must really run from a plan, with every convolution it counts.
+    for (const [k, convs] of [[`conv_${key}`, 1], [`grad_${key}`, 3]] as const) {
+      const kernels = planner.states().get(k)?.kernels ?? null;
+      const n = kernels?.filter((kn) => kn.startsWith('conv2d')).length ?? 0;
+      if (backend === 'native' && n !== convs) throw new Error(`bench:ops: ${k} ran ${kernels === null ? 'eagerly' : `${n} convolution kernels from its plan (${kernels.join(', ')})`}, expected ${convs}`);
+    }
   }
   times.add8x8 = tinyAdd(nt);
   return { threads: backend === 'native' ? threads : 1, times };
@@ -144,7 +165,9 @@ async function main(): Promise<void> {
   }
   const rows: OpsRow[] = OPS.map((op) => {
     const neurite = cell(ours.map((r) => r.times[op.key]));
-    const torch = torchCells(runs, configs, (r: Run) => r.times[op.key]);
+    // PyTorch has one forward (its caching allocator reuses the last output's memory): both Neurite rows compare with it.
+    const torchKey = op.key.replace(/_planned$/, '');
+    const torch = torchCells(runs, configs, (r: Run) => r.times[torchKey]);
     const gflops = op.flop ? op.flop / neurite.median / 1e9 : NaN;
     return {
       name: op.name,
@@ -169,6 +192,7 @@ async function main(): Promise<void> {
       notes: [
         ...notes,
         'per round, each op\'s median time per call; fwd+bwd counts 3× the forward FLOPs (forward, input gradient, weight gradient); sgemm and the tiny add have no layout (PyTorch: contiguous only)',
+        'planned rows: the same convolution run through a plan (nt.Planner), whose output buffer is reused from call to call as in model steps; eager rows allocate a new output per call, which the garbage collector frees later, so the kernel often writes into fresh pages. PyTorch\'s caching allocator reuses the last output\'s memory at once; its one forward is the peer of both rows',
         ...failureNotes(runs.values()),
       ],
     }),
