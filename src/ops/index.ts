@@ -2,6 +2,7 @@ import './chain.js';
 export * from './elementwise.js';
 export * from './activations.js';
 export * from './matmul.js';
+export * from './einsum.js';
 export * from './reduce.js';
 export * from './shape.js';
 export * from './conv.js';
