@@ -7,7 +7,7 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { ACTIVATIONS, ACTIVATION_ALIASES, type ActivationDef } from '../backends/op-table.js';
 import { exp, unaryOp } from '../ops/elementwise.js';
-import { elu, gelu, hardSigmoid, leakyRelu, logSoftmax, relu, relu6, selu, sigmoid, softmax, softplus, softsign, swish, tanh } from '../ops/activations.js';
+import { elu, gelu, hardSigmoid, hardSwish, leakyRelu, logSoftmax, mish, relu, relu6, selu, sigmoid, softmax, softplus, softsign, swish, tanh } from '../ops/activations.js';
 
 export type ActivationFn = (x: Tensor) => Tensor;
 
@@ -30,7 +30,7 @@ export function linear(x: Tensor): Tensor {
 const OPS_BY_NAME: Readonly<Record<string, ActivationFn>> = {
   linear, relu, relu6, sigmoid, tanh, softplus, softsign, selu, swish, exponential: exp,
   softmax: (x) => softmax(x), log_softmax: (x) => logSoftmax(x), elu: (x) => elu(x), gelu: (x) => gelu(x),
-  leaky_relu: (x) => leakyRelu(x), hard_sigmoid: (x) => hardSigmoid(x),
+  leaky_relu: (x) => leakyRelu(x), hard_sigmoid: (x) => hardSigmoid(x), mish, hard_swish: hardSwish,
 };
 
 /** The function of a table entry: the op export when there is one, else the unary op with the entry's parameters. */

@@ -76,6 +76,15 @@ export const UNARY = {
   step: { f: (x, a) => (x > 0 ? 1 : a), df: null },
   thresholdedRelu: { f: (x, a) => (x > a ? x : 0), df: (x, _y, a) => (x > a ? 1 : 0) },
   clip: { f: (x, a, b) => (x < a ? a : x > b ? b : x), df: (x, _y, a, b) => (x >= a && x <= b ? 1 : 0), int: true },
+  /** x·tanh(softplus(x)) (Misra 2019; Keras 3's mish). */
+  mish: {
+    f: (x) => x * M.tanh(x > 0 ? x + M.log1p(M.exp(-x)) : M.log1p(M.exp(x))),
+    df: (x) =>
+      M.tanh(x > 0 ? x + M.log1p(M.exp(-x)) : M.log1p(M.exp(x))) +
+      x * M.sigmoid(x) * (1 - M.tanh(x > 0 ? x + M.log1p(M.exp(-x)) : M.log1p(M.exp(x))) * M.tanh(x > 0 ? x + M.log1p(M.exp(-x)) : M.log1p(M.exp(x)))),
+  },
+  /** x·relu6(x + 3)/6 (Keras 3's hard_silu / hard_swish); NaN propagates. */
+  hardSwish: { f: (x) => (x >= 3 ? x : x <= -3 ? 0 : (x * (x + 3)) / 6), df: (x) => (x > 3 ? 1 : x < -3 ? 0 : x / 3 + 0.5) },
 } as const satisfies Record<string, UnaryDef>;
 
 export type UnaryOp = keyof typeof UNARY;
@@ -178,6 +187,9 @@ export const ACTIVATIONS = {
   gelu: { unary: 'gelu', onnx: ['Mul', ['Mul', 'x', ['Add', ['Erf', ['Mul', 'x', K.INV_SQRT_2]], 1]], 0.5] },
   exponential: { unary: 'exp', onnx: ['Exp', 'x'] },
   leaky_relu: { unary: 'leakyRelu', a: 0.2, onnx: ['LeakyRelu', 'x', { alpha: 0.2 }] },
+  // opset 13 has neither Mish nor HardSwish: decomposed.
+  mish: { unary: 'mish', onnx: ['Mul', 'x', ['Tanh', ['Softplus', 'x']]] },
+  hard_swish: { unary: 'hardSwish', onnx: ['Mul', 'x', ['HardSigmoid', 'x', { alpha: 1 / 6, beta: 0.5 }]] },
 } as const satisfies Record<string, ActivationDef>;
 
 export type ActivationName = keyof typeof ACTIVATIONS;
@@ -188,4 +200,7 @@ export const ACTIVATION_ALIASES = {
   hardSigmoid: 'hard_sigmoid',
   logSoftmax: 'log_softmax',
   leakyRelu: 'leaky_relu',
+  hard_silu: 'hard_swish',
+  hardSwish: 'hard_swish',
+  hardSilu: 'hard_swish',
 } as const satisfies Record<string, ActivationName>;

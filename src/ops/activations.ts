@@ -29,6 +29,10 @@ export const swish = (x: Tensor): Tensor => unaryOp('swish', x);
 /** Gaussian error linear unit; exact (erf) by default as in Keras, or the tanh approximation. */
 export const gelu = (x: Tensor, approximate = false): Tensor => unaryOp(approximate ? 'geluTanh' : 'gelu', x);
 /** 1 where x > 0, alpha elsewhere (gradient zero). */
+/** x·tanh(softplus(x)) (Keras 3's mish). */
+export const mish = (x: Tensor): Tensor => unaryOp('mish', x);
+/** x·relu6(x + 3)/6 (Keras 3's hard_silu / hard_swish). */
+export const hardSwish = (x: Tensor): Tensor => unaryOp('hardSwish', x);
 export const step = (x: Tensor, alpha = 0): Tensor => unaryOp('step', x, { alpha, beta: 0 });
 /** x where x > theta, 0 elsewhere (Keras ThresholdedReLU; theta defaults to 1). */
 export const thresholdedRelu = (x: Tensor, theta = 1): Tensor => unaryOp('thresholdedRelu', x, { alpha: theta, beta: 0 });
