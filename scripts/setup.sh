@@ -12,6 +12,7 @@ APT_PACKAGES=(
   g++ make python3        # node-gyp's toolchain
   python3-h5py            # reads Keras .h5 files in tests (a standard-HDF5 oracle)
   python3-onnx            # ONNX's own checker, run on exported models in tests
+  python3-torch           # PyTorch as a numeric oracle in tests (nn.MultiheadAttention)
   fortunes                # real text (BSD-licensed fortune cookies) for the text examples and tests
   clang lld               # compiles the WebAssembly SIMD backend (wasm32, no Emscripten)
   chromium                # headless browser for the browser tests (driven by playwright-core); its

@@ -11,5 +11,7 @@ export * from './reshaping/index.js';
 export * from './noise/index.js';
 export * from './embedding/index.js';
 export * from './recurrent/index.js';
+export * from './attention/index.js';
+export * from './composite.js';
 export * from './registry.js';
 export * from './weight-spec.js';

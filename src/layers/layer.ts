@@ -138,6 +138,22 @@ export abstract class Layer {
     return this.supportsMasking ? mask ?? null : null;
   }
 
+  /**
+   * Call options beyond `training` and `mask` that a graph node keeps (Keras' call kwargs,
+   * snake_case: MultiHeadAttention's use_causal_mask); callOptionsOf turns them back into
+   * options when a model runs the node. Options that cannot be kept (tensors) throw here.
+   */
+  protected recordCallArgs(options: CallOptions): Record<string, boolean | number | string> {
+    void options;
+    return {};
+  }
+
+  /** The call options of a graph node's kept call arguments (see recordCallArgs). */
+  callOptionsOf(callArgs: Readonly<Record<string, boolean | number | string>>): CallOptions {
+    void callArgs;
+    return {};
+  }
+
   /** Layer-specific config in Keras' snake_case (merged with the base config). */
   protected layerConfig(): ConfigDict {
     return {};
@@ -296,7 +312,7 @@ export abstract class Layer {
 
   private applySymbolic(list: SymbolicTensor[], single: boolean, options: CallOptions): SymbolicTensor | SymbolicTensor[] {
     const outShape = this.computeOutputShape(single ? list[0].shape : list.map((t) => t.shape));
-    const callArgs: Record<string, boolean> = options.training === undefined ? {} : { training: options.training };
+    const callArgs: Record<string, boolean | number | string> = { ...this.recordCallArgs(options), ...(options.training === undefined ? {} : { training: options.training }) };
     const node = new LayerNode(this, list, callArgs, single);
     this.inboundNodes.push(node);
     const multi = outShape.length > 0 && Array.isArray(outShape[0]);

@@ -66,8 +66,12 @@ export function functionalFromConfig(config: ConfigDict): Model {
       const ins = refs.map((r) => outputs.get(r.layer)?.[r.node]?.[r.tensor]);
       if (ins.some((t) => t === undefined)) continue;
       const layer = created.get(name) as Layer;
-      const training = refs[0]?.kwargs.training;
-      const out = layer.apply(ins.length === 1 ? (ins[0] as SymbolicTensor) : (ins as SymbolicTensor[]), typeof training === 'boolean' ? { training } : {});
+      const kwargs = refs[0]?.kwargs ?? {};
+      const kept: Record<string, boolean | number | string> = {};
+      for (const [k, v] of Object.entries(kwargs)) if (k !== 'training' && (typeof v === 'boolean' || typeof v === 'number' || typeof v === 'string')) kept[k] = v;
+      const training = kwargs.training;
+      const options = { ...layer.callOptionsOf(kept), ...(typeof training === 'boolean' ? { training } : {}) };
+      const out = layer.apply(ins.length === 1 ? (ins[0] as SymbolicTensor) : (ins as SymbolicTensor[]), options);
       const list = Array.isArray(out) ? (out as SymbolicTensor[]) : [out as SymbolicTensor];
       outputs.set(name, [...(outputs.get(name) ?? []), list]);
       pending.splice(p--, 1);

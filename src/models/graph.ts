@@ -77,7 +77,8 @@ export function runGraph(graph: Graph, inputs: readonly SymbolicTensor[], output
     const mask: MaskArg | undefined = inMasks.every((m) => m === null) ? undefined : node.single ? inMasks[0] : inMasks;
     const training = typeof node.callArgs.training === 'boolean' ? node.callArgs.training : options.training;
     const x = node.single ? args[0] : args;
-    const out = node.layer.apply(x, mask === undefined ? { training } : { training, mask });
+    const kept = node.layer.callOptionsOf(node.callArgs);
+    const out = node.layer.apply(x, mask === undefined ? { ...kept, training } : { ...kept, training, mask });
     const list = Array.isArray(out) ? (out as Tensor[]) : [out as Tensor];
     const outMask = node.layer.computeMask(x, mask);
     node.outputs.forEach((s, i) => {

@@ -1,0 +1,2 @@
+export * from './einsum-dense.js';
+export * from './multi-head-attention.js';

@@ -1,0 +1,260 @@
+/**
+ * MultiHeadAttention and EinsumDense: Keras' weight layout and names, Keras' formula
+ * written out as loops, PyTorch's nn.MultiheadAttention (Debian python3-torch) on the same
+ * weights, masks (causal, padding from an upstream Embedding, an explicit attentionMask),
+ * gradients by finite differences, config round trips and a functional model that trains.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import * as nt from '../src/index.js';
+import type { Tensor } from '../src/index.js';
+import { checkGradients, randn } from './helpers/gradcheck.js';
+import { checkWeightGradients } from './helpers/layer-gradcheck.js';
+import { unavailable } from './helpers/oracle.js';
+
+const PYTHON = '/usr/bin/python3';
+const torchMissing = ((): string | null => {
+  if (!existsSync(PYTHON)) return `${PYTHON} is missing`;
+  const r = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
+  return r.status === 0 ? null : 'python3-torch is not installed (Debian python3-torch; scripts/setup.sh installs it)';
+})();
+
+const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
+  assert.equal(a.length, b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+};
+
+test('EinsumDense derives its kernel and bias shapes from the equation as Keras does', () => {
+  const q = new nt.EinsumDense({ equation: 'abc,cde->abde', outputShape: [null, 4, 8], biasAxes: 'de' });
+  const y = q.apply(randn([2, 5, 16], 1));
+  assert.deepEqual(y.shape, [2, 5, 4, 8]);
+  assert.deepEqual(q.weights.map((w) => w.shape), [[16, 4, 8], [4, 8]]);
+  const o = new nt.EinsumDense({ equation: 'abcd,cde->abe', outputShape: [null, 16], biasAxes: 'e' });
+  assert.deepEqual(o.apply(y).shape, [2, 5, 16]);
+  assert.deepEqual(o.weights.map((w) => w.shape), [[4, 8, 16], [16]]);
+  // Keras' docstring example: 'ab,bc->ac', output 64, bias 'c'.
+  const d = new nt.EinsumDense({ equation: 'ab,bc->ac', outputShape: 64, biasAxes: 'c' });
+  assert.deepEqual(d.apply(randn([3, 32], 2)).shape, [3, 64]);
+  assert.deepEqual(d.weights.map((w) => w.shape), [[32, 64], [64]]);
+  // '...' leading: a Dense over the last axis of any rank.
+  const e = new nt.EinsumDense({ equation: '...b,bc->...c', outputShape: 6 });
+  assert.deepEqual(e.apply(randn([2, 3, 4], 3)).shape, [2, 3, 6]);
+  assert.throws(() => new nt.EinsumDense({ equation: 'ab,bc->ac', outputShape: 4, biasAxes: 'z' }).apply(randn([2, 3], 4)), /bias axis 'z'/);
+  assert.throws(() => new nt.EinsumDense({ equation: 'ab,bc', outputShape: 4 }).apply(randn([2, 3], 4)), /must look like/);
+});
+
+/** Keras' formula, as loops: softmax over keys of (q·Wq + bq)/√d · (k·Wk + bk), times (v·Wv + bv), then Wo, bo. */
+async function kerasFormula(mha: nt.MultiHeadAttention, query: Tensor, value: Tensor, allowed: ((b: number, t: number, s: number) => boolean) | null): Promise<{ out: Float64Array; probs: Float64Array }> {
+  const [wq, bq, wk, bk, wv, bv, wo, bo] = await Promise.all(mha.weights.map((w) => w.data()));
+  const [B, T, E] = query.shape;
+  const [, S, Ev] = value.shape;
+  const { numHeads: N, keyDim: H, valueDim: V } = mha;
+  const O = bo.length;
+  const qd = await query.data();
+  const vd = await value.data();
+  const proj = (x: ArrayLike<number>, rows: number, inDim: number, w: ArrayLike<number>, bias: ArrayLike<number>, dim: number): Float64Array => {
+    const out = new Float64Array(rows * N * dim);
+    for (let r = 0; r < rows; r++) for (let j = 0; j < N * dim; j++) {
+      let s = bias[j];
+      for (let c = 0; c < inDim; c++) s += x[r * inDim + c] * w[c * N * dim + j];
+      out[r * N * dim + j] = s;
+    }
+    return out;
+  };
+  const q = proj(qd, B * T, E, wq, bq, H);
+  const k = proj(vd, B * S, Ev, wk, bk, H);
+  const v = proj(vd, B * S, Ev, wv, bv, V);
+  const probs = new Float64Array(B * N * T * S);
+  const ctx = new Float64Array(B * T * N * V);
+  for (let b = 0; b < B; b++) for (let n = 0; n < N; n++) for (let t = 0; t < T; t++) {
+    const row = new Float64Array(S);
+    for (let s = 0; s < S; s++) {
+      let dot = 0;
+      for (let h = 0; h < H; h++) dot += (q[((b * T + t) * N + n) * H + h] / Math.sqrt(H)) * k[((b * S + s) * N + n) * H + h];
+      row[s] = allowed === null || allowed(b, t, s) ? dot : -1e9;
+    }
+    const m = Math.max(...row);
+    let z = 0;
+    for (let s = 0; s < S; s++) z += Math.exp(row[s] - m);
+    for (let s = 0; s < S; s++) {
+      const p = Math.exp(row[s] - m) / z;
+      probs[((b * N + n) * T + t) * S + s] = p;
+      for (let h = 0; h < V; h++) ctx[((b * T + t) * N + n) * V + h] += p * v[((b * S + s) * N + n) * V + h];
+    }
+  }
+  const out = new Float64Array(B * T * O);
+  for (let r = 0; r < B * T; r++) for (let o = 0; o < O; o++) {
+    let s = bo[o];
+    for (let j = 0; j < N * V; j++) s += ctx[r * N * V + j] * wo[j * O + o];
+    out[r * O + o] = s;
+  }
+  return { out, probs };
+}
+
+test('MultiHeadAttention: Keras weight layout and names, and Keras formula (scaled by 1/√keyDim, softmax over the keys)', async () => {
+  const mha = new nt.MultiHeadAttention({ numHeads: 3, keyDim: 4, valueDim: 5, name: 'mha', biasInitializer: 'random_normal' });
+  const query = randn([2, 6, 10], 1);
+  const value = randn([2, 7, 9], 2);
+  const [out, scores] = mha.apply([query, value], { returnAttentionScores: true } as nt.MultiHeadAttentionCallOptions) as unknown as Tensor[];
+  assert.deepEqual(mha.weights.map((w) => [w.name, w.shape]), [
+    ['mha/query/kernel', [10, 3, 4]], ['mha/query/bias', [3, 4]], ['mha/key/kernel', [9, 3, 4]], ['mha/key/bias', [3, 4]],
+    ['mha/value/kernel', [9, 3, 5]], ['mha/value/bias', [3, 5]], ['mha/attention_output/kernel', [3, 5, 10]], ['mha/attention_output/bias', [10]],
+  ]);
+  assert.equal(mha.countParams(), 10 * 12 + 12 + 9 * 12 + 12 + 9 * 15 + 15 + 15 * 10 + 10);
+  assert.deepEqual(out.shape, [2, 6, 10]);
+  assert.deepEqual(scores.shape, [2, 3, 6, 7]);
+  const ref = await kerasFormula(mha, query, value, null);
+  assert.ok(maxDiff(await out.data(), ref.out) < 2e-5, `output differs by ${maxDiff(await out.data(), ref.out)}`);
+  assert.ok(maxDiff(await scores.data(), ref.probs) < 2e-6);
+  // outputShape changes the last axis.
+  const narrow = new nt.MultiHeadAttention({ numHeads: 2, keyDim: 3, outputShape: 4 });
+  assert.deepEqual((narrow.apply([query, value]) as Tensor).shape, [2, 6, 4]);
+});
+
+test('MultiHeadAttention masks: causal, padding from an upstream Embedding (maskZero), and an explicit attentionMask', async () => {
+  const mha = new nt.MultiHeadAttention({ numHeads: 2, keyDim: 4, biasInitializer: 'random_normal' });
+  const x = randn([2, 5, 8], 3);
+  const causal = mha.apply([x, x], { useCausalMask: true } as nt.MultiHeadAttentionCallOptions) as Tensor;
+  const refCausal = await kerasFormula(mha, x, x, (_b, t, s) => s <= t);
+  assert.ok(maxDiff(await causal.data(), refCausal.out) < 2e-5);
+  // The first query position sees only the first key: changing later positions leaves it as it is.
+  const x2 = nt.concat([nt.slice(x, [0, 0, 0], [2, 1, 8]), randn([2, 4, 8], 4)], 1);
+  const c2 = await (mha.apply([x2, x2], { useCausalMask: true } as nt.MultiHeadAttentionCallOptions) as Tensor).data();
+  const c1 = await causal.data();
+  for (let b = 0; b < 2; b++) for (let o = 0; o < 8; o++) assert.ok(Math.abs(c1[b * 40 + o] - c2[b * 40 + o]) < 1e-6);
+  // An explicit mask [B, T, S].
+  const allowed = (b: number, t: number, s: number): boolean => (b + t + s) % 3 !== 0 || s === t;
+  const mask = nt.tensor(Float32Array.from({ length: 2 * 5 * 5 }, (_, i) => (allowed(Math.floor(i / 25), Math.floor(i / 5) % 5, i % 5) ? 1 : 0)), [2, 5, 5]);
+  const masked = mha.apply([x, x], { attentionMask: mask } as nt.MultiHeadAttentionCallOptions) as Tensor;
+  assert.ok(maxDiff(await masked.data(), (await kerasFormula(mha, x, x, allowed)).out) < 2e-5);
+  // Padding: token 0 is masked by Embedding(maskZero); in a functional model the value mask reaches the attention.
+  const tokens = nt.Input({ shape: [5] });
+  const emb = new nt.Embedding({ inputDim: 10, outputDim: 8, maskZero: true });
+  const e = emb.apply(tokens);
+  const att = new nt.MultiHeadAttention({ numHeads: 2, keyDim: 4, biasInitializer: 'random_normal' });
+  const model = new nt.Model({ inputs: tokens, outputs: att.apply([e, e]) as nt.SymbolicTensor });
+  const ids = nt.tensor([[3, 1, 4, 0, 0], [5, 9, 2, 6, 0]]);
+  const y = await (model.predict(ids) as Tensor).data();
+  const embedded = emb.apply(ids);
+  const lengths = [3, 4];
+  const ref = await kerasFormula(att, embedded, embedded, (b, t, s) => s < lengths[b] && t < lengths[b]);
+  // Keras masks padded query rows too (their softmax is uniform over −1e9): compare the rows of real tokens.
+  for (let b = 0; b < 2; b++) for (let t = 0; t < lengths[b]; t++) for (let o = 0; o < 8; o++) {
+    const i = (b * 5 + t) * 8 + o;
+    assert.ok(Math.abs(y[i] - ref.out[i]) < 2e-5, `b${b} t${t} o${o}: ${y[i]} vs ${ref.out[i]}`);
+  }
+});
+
+test('MultiHeadAttention equals PyTorch nn.MultiheadAttention on the same weights (python3-torch)', { skip: unavailable(torchMissing) }, async () => {
+  // PyTorch needs the query width to equal numHeads·keyDim (its embed_dim) and valueDim = keyDim.
+  const N = 4;
+  const H = 6;
+  const E = N * H;
+  const mha = new nt.MultiHeadAttention({ numHeads: N, keyDim: H, biasInitializer: 'random_normal' });
+  const query = randn([3, 5, E], 11);
+  const value = randn([3, 7, 10], 12);
+  const [out, probs] = mha.apply([query, value], { returnAttentionScores: true } as nt.MultiHeadAttentionCallOptions) as unknown as Tensor[];
+  const self = randn([3, 6, E], 13);
+  const mhaSelf = new nt.MultiHeadAttention({ numHeads: N, keyDim: H, biasInitializer: 'random_normal' });
+  const causal = mhaSelf.apply([self, self], { useCausalMask: true } as nt.MultiHeadAttentionCallOptions) as Tensor;
+  const dump = async (t: Tensor): Promise<{ shape: number[]; data: number[] }> => ({ shape: [...t.shape], data: Array.from(await t.data()) });
+  const payload = {
+    cross: { weights: await Promise.all(mha.weights.map(dump)), query: await dump(query), value: await dump(value) },
+    self: { weights: await Promise.all(mhaSelf.weights.map(dump)), query: await dump(self), value: await dump(self) },
+    heads: N,
+  };
+  const script = `
+import json, sys, torch
+p = json.load(sys.stdin)
+def t(o): return torch.tensor(o['data'], dtype=torch.float64).reshape(o['shape'])
+def run(c, causal):
+    wq, bq, wk, bk, wv, bv, wo, bo = [t(w) for w in c['weights']]
+    q, v = t(c['query']), t(c['value'])
+    E = wq.shape[0]; kdim = wk.shape[0]; vdim = wv.shape[0]
+    m = torch.nn.MultiheadAttention(E, p['heads'], bias=True, kdim=kdim, vdim=vdim, batch_first=True, dtype=torch.float64)
+    with torch.no_grad():
+        # Keras kernels [in, heads, dim] are torch weights [heads*dim, in].
+        if m._qkv_same_embed_dim:
+            m.in_proj_weight.copy_(torch.cat([wq.reshape(E, -1).T, wk.reshape(kdim, -1).T, wv.reshape(vdim, -1).T]))
+        else:
+            m.q_proj_weight.copy_(wq.reshape(E, -1).T); m.k_proj_weight.copy_(wk.reshape(kdim, -1).T); m.v_proj_weight.copy_(wv.reshape(vdim, -1).T)
+        m.in_proj_bias.copy_(torch.cat([bq.reshape(-1), bk.reshape(-1), bv.reshape(-1)]))
+        m.out_proj.weight.copy_(wo.reshape(-1, wo.shape[-1]).T); m.out_proj.bias.copy_(bo)
+        mask = torch.triu(torch.ones(q.shape[1], v.shape[1], dtype=torch.bool), diagonal=1) if causal else None
+        out, w = m(q, v, v, attn_mask=mask, need_weights=True, average_attn_weights=False)
+    return out.reshape(-1).tolist(), w.reshape(-1).tolist()
+co, cw = run(p['cross'], False)
+so, _ = run(p['self'], True)
+json.dump({'cross': co, 'crossWeights': cw, 'self': so, 'version': torch.__version__}, sys.stdout)
+`;
+  const r = spawnSync(PYTHON, ['-c', script], { input: JSON.stringify(payload), encoding: 'utf8', maxBuffer: 64 << 20 });
+  assert.equal(r.status, 0, r.stderr);
+  const torchOut = JSON.parse(r.stdout) as { cross: number[]; crossWeights: number[]; self: number[]; version: string };
+  const d1 = maxDiff(await out.data(), torchOut.cross);
+  const d2 = maxDiff(await probs.data(), torchOut.crossWeights);
+  const d3 = maxDiff(await causal.data(), torchOut.self);
+  console.log(`# MultiHeadAttention vs PyTorch ${torchOut.version}: output ${d1.toExponential(1)}, probabilities ${d2.toExponential(1)}, causal self-attention ${d3.toExponential(1)}`);
+  assert.ok(d1 < 2e-5 && d2 < 2e-6 && d3 < 2e-5, `max differences ${d1}, ${d2}, ${d3}`);
+});
+
+test('MultiHeadAttention gradients (inputs and every weight) match finite differences', async () => {
+  const mha = new nt.MultiHeadAttention({ numHeads: 2, keyDim: 3, biasInitializer: 'random_normal' });
+  const q = randn([2, 3, 4], 21);
+  const v = randn([2, 4, 5], 22);
+  const run = (a: Tensor, b: Tensor): Tensor => mha.apply([a, b], { useCausalMask: true } as nt.MultiHeadAttentionCallOptions) as Tensor;
+  run(q, v);
+  await checkGradients(run, [q, v], { name: 'MultiHeadAttention inputs (causal)' });
+  // The key bias adds the same q·b to every score of a row, which the softmax removes: its gradient is exactly zero (in Keras too).
+  const keyBias = mha.trainableWeights.find((w) => w.name.endsWith('/key/bias')) as nt.Variable;
+  await checkWeightGradients(() => run(q, v), mha.trainableWeights.filter((w) => w !== keyBias), { name: 'MultiHeadAttention weights', seed: 23 });
+  const [g] = nt.gradients(run(q, v), [keyBias], { gradYs: [randn([2, 3, 4], 24)] });
+  assert.ok(Math.max(...Array.from(await g.data(), Math.abs)) < 1e-6, 'the key bias gradient is not zero');
+});
+
+test('MultiHeadAttention: config round trip, a functional model with causal self-attention trains, saves and loads', async () => {
+  const mha = new nt.MultiHeadAttention({ numHeads: 2, keyDim: 4, valueDim: 3, dropout: 0.1, outputShape: 6, name: 'att' });
+  const config = mha.getConfig();
+  assert.equal(config.num_heads, 2);
+  assert.equal(config.key_dim, 4);
+  assert.equal(config.value_dim, 3);
+  assert.deepEqual(config.output_shape, [6]);
+  const again = nt.deserializeLayer(JSON.parse(JSON.stringify(nt.serialize(mha)))) as nt.MultiHeadAttention;
+  assert.ok(again instanceof nt.MultiHeadAttention);
+  assert.deepEqual([again.numHeads, again.keyDim, again.valueDim, again.dropoutRate], [2, 4, 3, 0.1]);
+
+  nt.setSeed(5);
+  const inp = nt.Input({ shape: [6, 8] });
+  const att = new nt.MultiHeadAttention({ numHeads: 2, keyDim: 4 });
+  const h = att.apply([inp, inp], { useCausalMask: true } as nt.MultiHeadAttentionCallOptions) as nt.SymbolicTensor;
+  const out = new nt.Dense({ units: 1 }).apply(new nt.GlobalAveragePooling1D().apply(h) as nt.SymbolicTensor) as nt.SymbolicTensor;
+  const model = new nt.Model({ inputs: inp, outputs: out });
+  model.compile({ optimizer: new nt.Adam({ learningRate: 0.01 }), loss: 'mse' });
+  const x = randn([32, 6, 8], 31);
+  const y = nt.sum(nt.slice(x, [0, 0, 0], [32, 1, 8]), [1, 2]);
+  const history = await model.fit(x, nt.reshape(y, [32, 1]), { epochs: 30, batchSize: 8, verbose: 0 });
+  const losses = history.history.loss as number[];
+  assert.ok(losses[losses.length - 1] < 0.5 * losses[0], `loss ${losses[0]} → ${losses[losses.length - 1]}`);
+  // The causal mask travels with the model: its config keeps use_causal_mask, and a loaded copy predicts the same.
+  const json = JSON.parse(JSON.stringify(model.getConfig()));
+  assert.match(JSON.stringify(json), /use_causal_mask/);
+  const copy = nt.Model.fromConfig(json);
+  copy.setWeights(model.getWeights());
+  const expected = await (model.predict(x) as Tensor).data();
+  assert.ok(maxDiff(expected, await (copy.predict(x) as Tensor).data()) < 1e-6);
+  // Keras HDF5: the weights under Keras' names (multi_head_attention/query/kernel, ...), and the causal mask, come back.
+  const dir = mkdtempSync(join(tmpdir(), 'neurite-mha-h5-'));
+  try {
+    await model.save(join(dir, 'mha.h5'));
+    const loaded = await nt.loadModel(join(dir, 'mha.h5'));
+    assert.deepEqual(loaded.weights.map((w) => w.name), model.weights.map((w) => w.name));
+    assert.ok(maxDiff(expected, await (loaded.predict(x) as Tensor).data()) < 1e-6);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
