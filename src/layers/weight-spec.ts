@@ -62,3 +62,16 @@ export interface KernelBiasArgs {
   readonly kernelConstraint?: ConstraintLike;
   readonly biasConstraint?: ConstraintLike;
 }
+
+/**
+ * The config keys of a layer with a kernel, a bias and an activity regularizer (Dense, the
+ * conv layers, EinsumDense, MultiHeadAttention): `kernel_*`, `bias_*`, `activity_regularizer`.
+ */
+export function kernelBiasConfig(kernel: WeightSpec, bias: WeightSpec, activity: Regularizer | null): ConfigDict {
+  return { ...weightSpecConfig('kernel', kernel), ...weightSpecConfig('bias', bias), activity_regularizer: serializeOptional(activity) };
+}
+
+/** kernelBiasConfig's keys read back (from a camelCased config) as constructor arguments. */
+export function kernelBiasArgs(config: ConfigDict): Omit<KernelBiasArgs, 'useBias'> {
+  return { ...weightSpecArgs(config, 'kernel'), ...weightSpecArgs(config, 'bias'), activityRegularizer: (config.activityRegularizer ?? undefined) as RegularizerLike };
+}

@@ -4,8 +4,8 @@ import { add, einsum } from '../../ops/index.js';
 import type { ConfigDict } from '../../utils/serialization.js';
 import { getActivation } from '../../activations/index.js';
 import { type Regularizer, getRegularizer } from '../../regularizers/index.js';
-import { Layer, baseArgs, type CallOptions, type LayerArgs, type RegularizerLike } from '../layer.js';
-import { type KernelBiasArgs, type WeightSpec, serializeOptional, weightSpec, weightSpecArgs, weightSpecConfig } from '../weight-spec.js';
+import { Layer, baseArgs, type CallOptions, type LayerArgs } from '../layer.js';
+import { type KernelBiasArgs, type WeightSpec, kernelBiasArgs, kernelBiasConfig, weightSpec } from '../weight-spec.js';
 import type { LayerShape } from '../symbolic.js';
 import type { ActivationLike } from '../core/dense.js';
 
@@ -134,9 +134,7 @@ export class EinsumDense extends Layer {
       equation: this.equation,
       activation: this.activation.name,
       bias_axes: this.biasAxes,
-      ...weightSpecConfig('kernel', this.kernelSpec),
-      ...weightSpecConfig('bias', this.biasSpec),
-      activity_regularizer: serializeOptional(this.activityRegularizer),
+      ...kernelBiasConfig(this.kernelSpec, this.biasSpec, this.activityRegularizer),
     };
   }
 
@@ -147,9 +145,7 @@ export class EinsumDense extends Layer {
       outputShape: config.outputShape as number | (number | null)[],
       activation: (config.activation as string | null) ?? undefined,
       biasAxes: (config.biasAxes as string | null | undefined) ?? null,
-      ...weightSpecArgs(config, 'kernel'),
-      ...weightSpecArgs(config, 'bias'),
-      activityRegularizer: (config.activityRegularizer ?? undefined) as RegularizerLike,
+      ...kernelBiasArgs(config),
     });
   }
 }

@@ -3,7 +3,7 @@ import { ones } from '../../tensor/create.js';
 import { cumsum, dropout, einsum, expandDims, greaterEqual, mul, softmax, where } from '../../ops/index.js';
 import { getRegularizer } from '../../regularizers/index.js';
 import type { ConfigDict } from '../../utils/serialization.js';
-import { serializeOptional, weightSpec, weightSpecConfig, type KernelBiasArgs, type WeightSpec, weightSpecArgs } from '../weight-spec.js';
+import { kernelBiasArgs, kernelBiasConfig, weightSpec, type KernelBiasArgs, type WeightSpec } from '../weight-spec.js';
 import { Layer, baseArgs, type CallOptions, type LayerArgs, type Mask } from '../layer.js';
 import { CompositeLayer } from '../composite.js';
 import type { LayerShape } from '../symbolic.js';
@@ -239,9 +239,7 @@ export class MultiHeadAttention extends CompositeLayer {
       output_shape: this.outputShapeArg === null ? null : [...this.outputShapeArg],
       attention_axes: this.attentionAxes === null ? null : [...this.attentionAxes],
       seed: this.seed ?? null,
-      ...weightSpecConfig('kernel', this.kernelSpec),
-      ...weightSpecConfig('bias', this.biasSpec),
-      activity_regularizer: a.activityRegularizer ? serializeOptional(getRegularizer(a.activityRegularizer)) : null,
+      ...kernelBiasConfig(this.kernelSpec, this.biasSpec, a.activityRegularizer ? getRegularizer(a.activityRegularizer) : null),
     };
   }
 
@@ -256,9 +254,7 @@ export class MultiHeadAttention extends CompositeLayer {
       outputShape: (config.outputShape as number | number[] | null | undefined) ?? undefined,
       attentionAxes: (config.attentionAxes as number | number[] | null | undefined) ?? null,
       seed: (config.seed as number | null | undefined) ?? undefined,
-      ...weightSpecArgs(config, 'kernel'),
-      ...weightSpecArgs(config, 'bias'),
-      activityRegularizer: (config.activityRegularizer ?? undefined) as MultiHeadAttentionArgs['activityRegularizer'],
+      ...kernelBiasArgs(config),
     });
   }
 }

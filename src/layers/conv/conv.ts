@@ -4,10 +4,10 @@ import { add, conv2d, conv2dTranspose, pad, reshape, transpose, type Padding } f
 import type { ConfigDict, ConfigValue } from '../../utils/serialization.js';
 import { getActivation } from '../../activations/index.js';
 import { type Regularizer, getRegularizer } from '../../regularizers/index.js';
-import { Layer, baseArgs, type CallOptions, type LayerArgs, type RegularizerLike } from '../layer.js';
+import { Layer, baseArgs, type CallOptions, type LayerArgs } from '../layer.js';
 import type { LayerShape } from '../symbolic.js';
 import type { ActivationLike } from '../core/dense.js';
-import { type KernelBiasArgs, type WeightSpec, serializeOptional, weightSpec, weightSpecArgs, weightSpecConfig } from '../weight-spec.js';
+import { type KernelBiasArgs, type WeightSpec, kernelBiasArgs, kernelBiasConfig, weightSpec } from '../weight-spec.js';
 import { type DataFormat, checkDataFormat, convLength, deconvLength, fromChannelsFirst, tuple } from './utils.js';
 
 export interface ConvArgs extends LayerArgs, KernelBiasArgs {
@@ -118,9 +118,7 @@ export abstract class BaseConv extends Layer {
       groups: this.groups,
       activation: this.activation.name,
       use_bias: this.useBias,
-      ...weightSpecConfig('kernel', this.kernelSpec),
-      ...weightSpecConfig('bias', this.biasSpec),
-      activity_regularizer: serializeOptional(this.activityRegularizer),
+      ...kernelBiasConfig(this.kernelSpec, this.biasSpec, this.activityRegularizer),
     };
   }
 }
@@ -138,9 +136,7 @@ export function convArgsFromConfig(c: ConfigDict): ConvArgs {
     groups: (c.groups ?? undefined) as number | undefined,
     activation: (c.activation as string | null) ?? undefined,
     useBias: (c.useBias ?? undefined) as boolean | undefined,
-    ...weightSpecArgs(c, 'kernel'),
-    ...weightSpecArgs(c, 'bias'),
-    activityRegularizer: (c.activityRegularizer ?? undefined) as RegularizerLike,
+    ...kernelBiasArgs(c),
   };
 }
 

@@ -4,8 +4,8 @@ import { add, dense, matmul } from '../../ops/index.js';
 import type { ConfigDict } from '../../utils/serialization.js';
 import { getActivation } from '../../activations/index.js';
 import { type Regularizer, getRegularizer } from '../../regularizers/index.js';
-import { Layer, baseArgs, type CallOptions, type LayerArgs, type RegularizerLike } from '../layer.js';
-import { type KernelBiasArgs, type WeightSpec, serializeOptional, weightSpec, weightSpecArgs, weightSpecConfig } from '../weight-spec.js';
+import { Layer, baseArgs, type CallOptions, type LayerArgs } from '../layer.js';
+import { type KernelBiasArgs, type WeightSpec, kernelBiasArgs, kernelBiasConfig, weightSpec } from '../weight-spec.js';
 import type { LayerShape } from '../symbolic.js';
 
 export type ActivationLike = Parameters<typeof getActivation>[0];
@@ -73,9 +73,7 @@ export class Dense extends Layer {
       units: this.units,
       activation: this.activation.name,
       use_bias: this.useBias,
-      ...weightSpecConfig('kernel', this.kernelSpec),
-      ...weightSpecConfig('bias', this.biasSpec),
-      activity_regularizer: serializeOptional(this.activityRegularizer),
+      ...kernelBiasConfig(this.kernelSpec, this.biasSpec, this.activityRegularizer),
     };
   }
 
@@ -85,9 +83,7 @@ export class Dense extends Layer {
       units: config.units as number,
       activation: (config.activation as string | null) ?? undefined,
       useBias: config.useBias as boolean | undefined,
-      ...weightSpecArgs(config, 'kernel'),
-      ...weightSpecArgs(config, 'bias'),
-      activityRegularizer: (config.activityRegularizer ?? undefined) as RegularizerLike,
+      ...kernelBiasArgs(config),
     });
   }
 }
