@@ -2,11 +2,11 @@ import { ClassRegistry, type ConfigDict, type Serialized, camelKeys } from '../u
 import type { Layer } from './layer.js';
 import { InputLayer } from './core/input.js';
 import { Dense } from './core/dense.js';
-import { Activation, ActivityRegularization, Dropout, Flatten, Permute, RepeatVector, Reshape } from './core/simple.js';
+import { Activation, ActivityRegularization, Dropout, Flatten, Identity, Permute, RepeatVector, Reshape } from './core/simple.js';
 import { ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU } from './advanced-activations/index.js';
 import { Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract } from './merge/index.js';
 import { Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D } from './conv/index.js';
-import { BatchNormalization, LayerNormalization } from './normalization/index.js';
+import { BatchNormalization, GroupNormalization, LayerNormalization, RMSNormalization, UnitNormalization } from './normalization/index.js';
 import { Cropping1D, Cropping2D, UpSampling1D, UpSampling2D, ZeroPadding1D, ZeroPadding2D } from './reshaping/index.js';
 import { GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D } from './noise/index.js';
 import { Masking } from './core/masking.js';
@@ -36,7 +36,7 @@ for (const cls of [InputLayer, Dense, Activation, Dropout, Flatten, Reshape, Per
   MaxPooling1D, MaxPooling2D, AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D,
   BatchNormalization, LayerNormalization, Cropping1D, Cropping2D, UpSampling1D, UpSampling2D, ZeroPadding1D, ZeroPadding2D,
   GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D,
-  Masking, Embedding, SimpleRNN, LSTM, GRU, EinsumDense, MultiHeadAttention] as LayerClass[]) {
+  Masking, Embedding, SimpleRNN, LSTM, GRU, EinsumDense, MultiHeadAttention, Identity, GroupNormalization, RMSNormalization, UnitNormalization] as LayerClass[]) {
   registerLayer(cls);
 }
 // Wrappers rebuild their inner layers through this registry.

@@ -8,6 +8,24 @@ import { Layer, baseArgs, type CallOptions, type LayerArgs } from '../layer.js';
 import type { LayerShape } from '../symbolic.js';
 import type { ActivationLike } from './dense.js';
 
+/** Keras Identity: returns its input (a placeholder in a model; masks pass through). */
+export class Identity extends Layer {
+  static override readonly className = 'Identity';
+  override supportsMasking = true;
+
+  call(inputs: Tensor | Tensor[]): Tensor | Tensor[] {
+    return inputs;
+  }
+
+  computeOutputShape(inputShape: LayerShape | readonly LayerShape[]): LayerShape | LayerShape[] {
+    return Array.isArray(inputShape[0]) ? (inputShape as LayerShape[]).map((s) => [...s]) : [...(inputShape as LayerShape)];
+  }
+
+  static fromConfig(config: ConfigDict): Identity {
+    return new Identity(baseArgs(config));
+  }
+}
+
 /** Applies an activation function (Keras Activation). */
 export class Activation extends Layer {
   static override readonly className = 'Activation';

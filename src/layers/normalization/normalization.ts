@@ -1,6 +1,6 @@
 import { Tensor } from '../../tensor/tensor.js';
 import type { Variable } from '../../tensor/variable.js';
-import { add, batchNorm, moments, mul, reshape, rsqrt, sub } from '../../ops/index.js';
+import { add, batchNorm, maximum, mean as reduceMean, moments, mul, reshape, rsqrt, square, sub, sum } from '../../ops/index.js';
 import { noGrad } from '../../autograd/tape.js';
 import type { ConfigDict, ConfigValue } from '../../utils/serialization.js';
 import { type Initializer, getInitializer } from '../../initializers/index.js';
@@ -60,9 +60,7 @@ abstract class Normalization extends Layer {
 
   /** Normalized (non-negative, sorted) axes for an input of this rank, with a clear error. */
   protected axesFor(rank: number): number[] {
-    const axes = this.axisArg.map((a) => (a < 0 ? a + rank : a));
-    for (const a of axes) if (a < 1 || a >= rank) throw new RangeError(`Layer ${this.name} (${this.getClassName()}): axis ${a} is out of range for inputs of rank ${rank} (the batch axis 0 cannot be normalized)`);
-    return [...new Set(axes)].sort((x, y) => x - y);
+    return axesOf(this, this.axisArg, rank);
   }
 
   protected paramShape(inputShape: LayerShape): number[] {
@@ -200,5 +198,145 @@ export class LayerNormalization extends Normalization {
 
   static fromConfig(c: ConfigDict): LayerNormalization {
     return new LayerNormalization(normArgs(c));
+  }
+}
+
+/**
+ * Keras GroupNormalization: the channels (`axis`, default the last) split into `groups`
+ * groups; each sample's group normalized with its own mean and variance over the group's
+ * channels and every other non-batch axis, then gamma and beta per channel. `groups: -1`
+ * is instance normalization (one channel per group); `groups: 1` is LayerNormalization
+ * over all non-batch axes.
+ */
+export class GroupNormalization extends Normalization {
+  static override readonly className = 'GroupNormalization';
+  groups: number;
+
+  constructor(args: NormalizationArgs & { readonly groups?: number } = {}) {
+    super(args, 1e-3);
+    const groups = args.groups ?? 32;
+    if (!Number.isInteger(groups) || (groups <= 0 && groups !== -1)) throw new RangeError(`GroupNormalization: groups must be a positive integer or -1 (instance normalization); got ${groups}`);
+    if (this.axisArg.length !== 1) throw new RangeError(`GroupNormalization: axis must be one axis; got ${JSON.stringify(args.axis)}`);
+    this.groups = groups;
+  }
+
+  override build(inputShape: LayerShape): void {
+    const [dim] = this.paramShape(inputShape);
+    if (this.groups === -1) this.groups = dim;
+    if (dim < this.groups) throw new RangeError(`Layer ${this.name} (GroupNormalization): ${this.groups} groups cannot be more than the ${dim} channels`);
+    if (dim % this.groups !== 0) throw new RangeError(`Layer ${this.name} (GroupNormalization): the ${dim} channels do not split into ${this.groups} groups`);
+    this.buildGammaBeta([dim]);
+  }
+
+  call(inputs: Tensor | Tensor[]): Tensor {
+    const x = inputs as Tensor;
+    const [axis] = this.axesFor(x.rank);
+    const dim = x.shape[axis];
+    // [B, ..., C, ...] → [B, ..., G, C/G, ...]: statistics over every axis but batch and group.
+    const grouped = [...x.shape.slice(0, axis), this.groups, dim / this.groups, ...x.shape.slice(axis + 1)];
+    const g = reshape(x, grouped);
+    const axes = grouped.map((_, i) => i).filter((i) => i !== 0 && i !== axis);
+    const { mean, variance } = moments(g, axes, true);
+    let y = reshape(mul(sub(g, mean), rsqrt(add(variance, this.epsilon))), x.shape);
+    const bshape = x.shape.map((d, i) => (i === axis ? d : 1));
+    if (this.gamma) y = mul(y, reshape(this.gamma, bshape));
+    if (this.beta) y = add(y, reshape(this.beta, bshape));
+    return y;
+  }
+
+  protected override layerConfig(): ConfigDict {
+    return { groups: this.groups, ...super.layerConfig() };
+  }
+
+  static fromConfig(c: ConfigDict): GroupNormalization {
+    return new GroupNormalization({ ...normArgs(c), groups: (c.groups ?? undefined) as number | undefined });
+  }
+}
+
+/** Axes of `axis` for an input of this rank, sorted, not the batch axis. */
+function axesOf(layer: Layer, axis: readonly number[], rank: number): number[] {
+  const axes = axis.map((a) => (a < 0 ? a + rank : a));
+  for (const a of axes) if (a < 1 || a >= rank) throw new RangeError(`Layer ${layer.name} (${layer.getClassName()}): axis ${a} is out of range for inputs of rank ${rank} (the batch axis 0 cannot be normalized)`);
+  return [...new Set(axes)].sort((p, q) => p - q);
+}
+
+export interface RMSNormalizationArgs extends LayerArgs {
+  readonly axis?: number | readonly number[];
+  readonly epsilon?: number;
+}
+
+/** Keras RMSNormalization: x · rsqrt(mean(x², axis) + epsilon) · scale (a weight over `axis`, initially ones). */
+export class RMSNormalization extends Layer {
+  static override readonly className = 'RMSNormalization';
+  override supportsMasking = true;
+  readonly axis: readonly number[];
+  readonly epsilon: number;
+  scale: Variable | null = null;
+
+  constructor(args: RMSNormalizationArgs = {}) {
+    super(args);
+    const axis = args.axis ?? -1;
+    this.axis = typeof axis === 'number' ? [axis] : [...axis];
+    this.epsilon = args.epsilon ?? 1e-6;
+    if (!(this.epsilon > 0)) throw new RangeError(`RMSNormalization: epsilon must be > 0; got ${args.epsilon}`);
+  }
+
+  override build(inputShape: LayerShape): void {
+    const shape = axesOf(this, this.axis, inputShape.length).map((a) => {
+      const d = inputShape[a];
+      if (d === null) throw new RangeError(`Layer ${this.name} (RMSNormalization): axis ${a} of the input must be known; got ${JSON.stringify(inputShape)}`);
+      return d;
+    });
+    this.scale = this.addWeight('scale', shape, { initializer: 'ones' });
+  }
+
+  call(inputs: Tensor | Tensor[]): Tensor {
+    const x = inputs as Tensor;
+    const axes = axesOf(this, this.axis, x.rank);
+    const y = mul(x, rsqrt(add(reduceMean(square(x), axes, true), this.epsilon)));
+    return mul(y, reshape(this.scale as Variable, x.shape.map((d, i) => (axes.includes(i) ? d : 1))));
+  }
+
+  computeOutputShape(inputShape: LayerShape): LayerShape {
+    return inputShape;
+  }
+
+  protected override layerConfig(): ConfigDict {
+    return { axis: this.axis.length === 1 ? this.axis[0] : [...this.axis], epsilon: this.epsilon };
+  }
+
+  static fromConfig(c: ConfigDict): RMSNormalization {
+    return new RMSNormalization({ ...baseArgs(c), axis: (c.axis ?? undefined) as number | number[] | undefined, epsilon: (c.epsilon ?? undefined) as number | undefined });
+  }
+}
+
+/** Keras UnitNormalization: x / ‖x‖₂ over `axis` (the squared norm clamped at 1e-24, as Keras' normalize). No weights. */
+export class UnitNormalization extends Layer {
+  static override readonly className = 'UnitNormalization';
+  override supportsMasking = true;
+  readonly axis: readonly number[];
+
+  constructor(args: LayerArgs & { readonly axis?: number | readonly number[] } = {}) {
+    super(args);
+    const axis = args.axis ?? -1;
+    this.axis = typeof axis === 'number' ? [axis] : [...axis];
+  }
+
+  call(inputs: Tensor | Tensor[]): Tensor {
+    const x = inputs as Tensor;
+    const axes = axesOf(this, this.axis, x.rank);
+    return mul(x, rsqrt(maximum(sum(square(x), axes, true), 1e-24)));
+  }
+
+  computeOutputShape(inputShape: LayerShape): LayerShape {
+    return inputShape;
+  }
+
+  protected override layerConfig(): ConfigDict {
+    return { axis: this.axis.length === 1 ? this.axis[0] : [...this.axis] };
+  }
+
+  static fromConfig(c: ConfigDict): UnitNormalization {
+    return new UnitNormalization({ ...baseArgs(c), axis: (c.axis ?? undefined) as number | number[] | undefined });
   }
 }
