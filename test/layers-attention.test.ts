@@ -258,3 +258,81 @@ test('MultiHeadAttention: config round trip, a functional model with causal self
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/** Keras' Attention/AdditiveAttention as loops: scores by `score`, masked ones lowered by 1e9, softmax, times value; padded query rows zero. */
+async function luongReference(query: Tensor, value: Tensor, score: (q: ArrayLike<number>, k: ArrayLike<number>) => number, allowed: ((b: number, t: number, s: number) => boolean) | null, queryKept: ((b: number, t: number) => boolean) | null): Promise<Float64Array> {
+  const [B, T, D] = query.shape;
+  const [, S, V] = value.shape;
+  const qd = await query.data();
+  const vd = await value.data();
+  const out = new Float64Array(B * T * V);
+  for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) {
+    const row = new Float64Array(S);
+    for (let s = 0; s < S; s++) {
+      const sc = score(qd.subarray((b * T + t) * D, (b * T + t + 1) * D), vd.subarray((b * S + s) * V, (b * S + s + 1) * V));
+      row[s] = allowed === null || allowed(b, t, s) ? sc : sc - 1e9;
+    }
+    const m = Math.max(...row);
+    let z = 0;
+    for (let s = 0; s < S; s++) z += Math.exp(row[s] - m);
+    if (queryKept !== null && !queryKept(b, t)) continue;
+    for (let s = 0; s < S; s++) for (let v = 0; v < V; v++) out[(b * T + t) * V + v] += (Math.exp(row[s] - m) / z) * vd[(b * S + s) * V + v];
+  }
+  return out;
+}
+
+test('Attention (dot, scaled, concat) and AdditiveAttention equal Keras formulas; masks, causal mask and padded queries', async () => {
+  const query = randn([2, 4, 6], 41);
+  const value = randn([2, 5, 6], 42);
+  const dot = (q: ArrayLike<number>, k: ArrayLike<number>): number => Array.from(q).reduce((s, x, i) => s + x * k[i], 0);
+  const plain = new nt.Attention();
+  assert.ok(maxDiff(await (plain.apply([query, value]) as Tensor).data(), await luongReference(query, value, dot, null, null)) < 2e-5);
+  assert.equal(plain.weights.length, 0);
+  const scaled = new nt.Attention({ useScale: true });
+  scaled.apply([query, value]);
+  scaled.weights[0].assign(nt.scalar(0.7));
+  assert.ok(maxDiff(await (scaled.apply([query, value]) as Tensor).data(), await luongReference(query, value, (q, k) => 0.7 * dot(q, k), null, null)) < 2e-5);
+  const concat = new nt.Attention({ scoreMode: 'concat' });
+  const tanhSum = (q: ArrayLike<number>, k: ArrayLike<number>): number => Array.from(q).reduce((s, x, i) => s + Math.tanh(x + k[i]), 0);
+  assert.ok(maxDiff(await (concat.apply([query, value]) as Tensor).data(), await luongReference(query, value, tanhSum, null, null)) < 2e-5);
+  const additive = new nt.AdditiveAttention();
+  const out = await (additive.apply([query, value]) as Tensor).data();
+  const scale = await additive.weights[0].data();
+  assert.deepEqual(additive.weights[0].shape, [6]);
+  assert.ok(maxDiff(out, await luongReference(query, value, (q, k) => Array.from(q).reduce((s, x, i) => s + scale[i] * Math.tanh(x + k[i]), 0), null, null)) < 2e-5);
+  // Causal, and masks from the inputs: value positions ≥ 3 of sample 1 padded, query 3 of sample 0 padded.
+  const causal = await (plain.apply([query, query], { useCausalMask: true } as nt.AttentionCallOptions) as Tensor).data();
+  assert.ok(maxDiff(causal, await luongReference(query, query, dot, (_b, t, s) => s <= t, null)) < 2e-5);
+  const qMask = nt.tensor([[1, 1, 1, 0], [1, 1, 1, 1]]);
+  const vMask = nt.tensor([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]]);
+  const masked = await (plain.apply([query, value], { mask: [qMask, vMask] }) as Tensor).data();
+  assert.ok(maxDiff(masked, await luongReference(query, value, dot, (b, _t, s) => b === 0 || s < 3, (b, t) => b === 1 || t < 3)) < 2e-5);
+  const [, probs] = plain.apply([query, value], { returnAttentionScores: true } as nt.AttentionCallOptions) as unknown as Tensor[];
+  assert.deepEqual(probs.shape, [2, 4, 5]);
+});
+
+test('Attention and AdditiveAttention: gradients, configs, and a functional model keeps the causal mask', async () => {
+  const q = randn([2, 3, 4], 51);
+  const v = randn([2, 4, 4], 52);
+  for (const layer of [new nt.Attention({ useScale: true }), new nt.Attention({ useScale: true, scoreMode: 'concat' }), new nt.AdditiveAttention()]) {
+    const run = (a: Tensor, b: Tensor): Tensor => layer.apply([a, b], { useCausalMask: true } as nt.AttentionCallOptions) as Tensor;
+    run(q, v);
+    await checkGradients(run, [q, v], { name: `${layer.getClassName()} inputs` });
+    await checkWeightGradients(() => run(q, v), layer.trainableWeights, { name: `${layer.getClassName()} weights`, seed: 53 });
+  }
+  const a = new nt.Attention({ useScale: true, scoreMode: 'concat', dropout: 0.2 });
+  assert.deepEqual(a.getConfig().score_mode, 'concat');
+  const back = nt.deserializeLayer(JSON.parse(JSON.stringify(nt.serialize(a)))) as nt.Attention;
+  assert.deepEqual([back.useScale, back.scoreMode, back.dropoutRate], [true, 'concat', 0.2]);
+  const add = nt.deserializeLayer(JSON.parse(JSON.stringify(nt.serialize(new nt.AdditiveAttention({ useScale: false }))))) as nt.AdditiveAttention;
+  assert.ok(add instanceof nt.AdditiveAttention && add.useScale === false);
+  assert.equal('score_mode' in new nt.AdditiveAttention().getConfig(), false);
+  const inp = nt.Input({ shape: [5, 4] });
+  const h = new nt.Attention().apply([inp, inp], { useCausalMask: true } as nt.AttentionCallOptions) as nt.SymbolicTensor;
+  const model = new nt.Model({ inputs: inp, outputs: h });
+  const copy = nt.Model.fromConfig(JSON.parse(JSON.stringify(model.getConfig())));
+  const x = randn([2, 5, 4], 54);
+  const expected = await luongReference(x, x, (p, k) => Array.from(p).reduce((s, e, i) => s + e * k[i], 0), (_b, t, s) => s <= t, null);
+  assert.ok(maxDiff(await (model.predict(x) as Tensor).data(), expected) < 2e-5);
+  assert.ok(maxDiff(await (copy.predict(x) as Tensor).data(), expected) < 2e-5);
+});

@@ -12,7 +12,7 @@ import { GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D } fr
 import { Masking } from './core/masking.js';
 import { Embedding } from './embedding/index.js';
 import { Bidirectional, GRU, LSTM, SimpleRNN, TimeDistributed } from './recurrent/index.js';
-import { EinsumDense, MultiHeadAttention } from './attention/index.js';
+import { AdditiveAttention, Attention, EinsumDense, MultiHeadAttention } from './attention/index.js';
 import { AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D } from './pooling/index.js';
 
 /** A layer class that can be rebuilt from its Keras config. */
@@ -36,7 +36,7 @@ for (const cls of [InputLayer, Dense, Activation, Dropout, Flatten, Reshape, Per
   MaxPooling1D, MaxPooling2D, AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D,
   BatchNormalization, LayerNormalization, Cropping1D, Cropping2D, UpSampling1D, UpSampling2D, ZeroPadding1D, ZeroPadding2D,
   GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D,
-  Masking, Embedding, SimpleRNN, LSTM, GRU, EinsumDense, MultiHeadAttention, Identity, GroupNormalization, RMSNormalization, UnitNormalization] as LayerClass[]) {
+  Masking, Embedding, SimpleRNN, LSTM, GRU, EinsumDense, MultiHeadAttention, Attention, AdditiveAttention, Identity, GroupNormalization, RMSNormalization, UnitNormalization] as LayerClass[]) {
   registerLayer(cls);
 }
 // Wrappers rebuild their inner layers through this registry.

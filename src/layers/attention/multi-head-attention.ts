@@ -1,10 +1,10 @@
 import type { Tensor } from '../../tensor/tensor.js';
-import { ones } from '../../tensor/create.js';
-import { cumsum, dropout, einsum, expandDims, greaterEqual, mul, softmax, where } from '../../ops/index.js';
+import { dropout, einsum, expandDims, mul, softmax, where } from '../../ops/index.js';
+import { type AttentionCallOptions, attentionCallArgs, attentionCallOptions, causalMask, maskFlag } from './attention.js';
 import { getRegularizer } from '../../regularizers/index.js';
 import type { ConfigDict } from '../../utils/serialization.js';
 import { kernelBiasArgs, kernelBiasConfig, weightSpec, type KernelBiasArgs, type WeightSpec } from '../weight-spec.js';
-import { Layer, baseArgs, type CallOptions, type LayerArgs, type Mask } from '../layer.js';
+import { Layer, baseArgs, type LayerArgs, type Mask } from '../layer.js';
 import { CompositeLayer } from '../composite.js';
 import type { LayerShape } from '../symbolic.js';
 import { EinsumDense } from './einsum-dense.js';
@@ -24,14 +24,10 @@ export interface MultiHeadAttentionArgs extends LayerArgs, KernelBiasArgs {
   readonly seed?: number;
 }
 
-/** Call options of MultiHeadAttention (Keras' call arguments). */
-export interface MultiHeadAttentionCallOptions extends CallOptions {
+/** Call options of MultiHeadAttention (Keras' call arguments); the scores it returns are [B, heads, T, S]. */
+export interface MultiHeadAttentionCallOptions extends AttentionCallOptions {
   /** [B, T, S] (broadcastable): 1/true where query position t may attend to key position s. */
   readonly attentionMask?: Tensor | null;
-  /** Each query position attends only to key positions at or before it (a decoder's mask). */
-  readonly useCausalMask?: boolean;
-  /** Also return the attention probabilities, [B, heads, T, S]: the call then returns [output, scores]. */
-  readonly returnAttentionScores?: boolean;
 }
 
 const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
@@ -170,16 +166,13 @@ export class MultiHeadAttention extends CompositeLayer {
   /** Keras' _compute_attention_mask: query/value/key masks, the causal mask and attentionMask, and-ed (1 = may attend). */
   private attentionMask(query: Tensor, value: Tensor, masks: readonly Mask[], options: MultiHeadAttentionCallOptions): Tensor | null {
     const [queryMask = null, valueMask = null, keyMask = null] = masks;
-    const flag = (m: Tensor): Tensor => where(m, 1, 0); // 1 where non-zero
+    const flag = maskFlag;
     const and = (a: Tensor | null, b: Tensor): Tensor => (a === null ? b : mul(a, b));
     let auto: Tensor | null = null;
     if (queryMask !== null) auto = expandDims(flag(queryMask), -1); // [B, T, 1]
     if (valueMask !== null) auto = and(auto, expandDims(flag(valueMask), -2)); // [B, 1, S]
     if (keyMask !== null) auto = and(auto, expandDims(flag(keyMask), -2));
-    if (options.useCausalMask) {
-      const one = ones([1, query.shape[1], value.shape[1]]);
-      auto = and(auto, greaterEqual(cumsum(one, 1), cumsum(one, 2))); // row ≥ column
-    }
+    if (options.useCausalMask) auto = and(auto, causalMask(query.shape[1], value.shape[1]));
     const given = options.attentionMask ? flag(options.attentionMask) : null;
     if (auto === null) return given;
     return given === null ? auto : mul(given, auto);
@@ -214,13 +207,11 @@ export class MultiHeadAttention extends CompositeLayer {
   }
 
   protected override recordCallArgs(options: MultiHeadAttentionCallOptions): Record<string, boolean> {
-    if (options.attentionMask) throw new RangeError(`Layer ${this.name} (MultiHeadAttention): an attentionMask tensor cannot be part of a functional model yet; use useCausalMask or the inputs' masks (Embedding maskZero, Masking)`);
-    if (options.returnAttentionScores) throw new RangeError(`Layer ${this.name} (MultiHeadAttention): returnAttentionScores works on real tensors only (call the layer directly)`);
-    return options.useCausalMask ? { use_causal_mask: true } : {};
+    return attentionCallArgs(this, options);
   }
 
   override callOptionsOf(callArgs: Readonly<Record<string, boolean | number | string>>): MultiHeadAttentionCallOptions {
-    return callArgs.use_causal_mask === true ? { useCausalMask: true } : {};
+    return attentionCallOptions(callArgs);
   }
 
   /** The output keeps the query's mask. */
