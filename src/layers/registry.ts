@@ -10,7 +10,7 @@ import { BatchNormalization, GroupNormalization, LayerNormalization, RMSNormaliz
 import { Cropping1D, Cropping2D, UpSampling1D, UpSampling2D, ZeroPadding1D, ZeroPadding2D } from './reshaping/index.js';
 import { GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D } from './noise/index.js';
 import { Masking } from './core/masking.js';
-import { Embedding } from './embedding/index.js';
+import { Embedding, PositionEmbedding, TokenAndPositionEmbedding } from './embedding/index.js';
 import { Bidirectional, GRU, LSTM, SimpleRNN, TimeDistributed } from './recurrent/index.js';
 import { AdditiveAttention, Attention, EinsumDense, MultiHeadAttention } from './attention/index.js';
 import { AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D } from './pooling/index.js';
@@ -36,7 +36,7 @@ for (const cls of [InputLayer, Dense, Activation, Dropout, Flatten, Reshape, Per
   MaxPooling1D, MaxPooling2D, AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D,
   BatchNormalization, LayerNormalization, Cropping1D, Cropping2D, UpSampling1D, UpSampling2D, ZeroPadding1D, ZeroPadding2D,
   GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D,
-  Masking, Embedding, SimpleRNN, LSTM, GRU, EinsumDense, MultiHeadAttention, Attention, AdditiveAttention, Identity, GroupNormalization, RMSNormalization, UnitNormalization] as LayerClass[]) {
+  Masking, Embedding, SimpleRNN, LSTM, GRU, EinsumDense, MultiHeadAttention, Attention, AdditiveAttention, PositionEmbedding, TokenAndPositionEmbedding, Identity, GroupNormalization, RMSNormalization, UnitNormalization] as LayerClass[]) {
   registerLayer(cls);
 }
 // Wrappers rebuild their inner layers through this registry.
@@ -49,6 +49,9 @@ const ALIASES: Record<string, string[]> = {
   SeparableConv2D: ['SeparableConvolution2D'], MaxPooling2D: ['MaxPool2D'], AveragePooling2D: ['AvgPool2D'],
   MaxPooling1D: ['MaxPool1D'], AveragePooling1D: ['AvgPool1D'], GlobalAveragePooling2D: ['GlobalAvgPool2D'],
   GlobalMaxPooling2D: ['GlobalMaxPool2D'], GlobalAveragePooling1D: ['GlobalAvgPool1D'], GlobalMaxPooling1D: ['GlobalMaxPool1D'],
+  // keras_hub registers its layers under a package prefix.
+  PositionEmbedding: ['keras_hub>PositionEmbedding', 'keras_nlp>PositionEmbedding'],
+  TokenAndPositionEmbedding: ['keras_hub>TokenAndPositionEmbedding', 'keras_nlp>TokenAndPositionEmbedding'],
 };
 for (const [name, aliases] of Object.entries(ALIASES)) for (const a of aliases) layers.register(a, (config) => layers.create(name, config));
 
