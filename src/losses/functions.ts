@@ -9,8 +9,9 @@ import type { Tensor } from '../tensor/tensor.js';
 import { formatShape, normalizeAxis, shapesEqual } from '../tensor/shape.js';
 import { noGrad } from '../autograd/tape.js';
 import {
-  abs, add, cast, checkValues, clip, div, equal, lessEqual, log, log1p, logSoftmax, max, maximum, mean, mul, neg, notEqual, oneHot, rsqrt, softplus, square, squaredDifference, sub, sum, where,
+  abs, add, cast, checkValues, clip, div, equal, lessEqual, log, log1p, logSoftmax, max, maximum, mean, mul, neg, notEqual, oneHot, pow, rsqrt, sigmoid, softmax, softplus, square, squaredDifference, sub, sum, where,
 } from '../ops/index.js';
+import { tensor } from '../tensor/create.js';
 import { EPSILON, checkTensorArg } from './loss.js';
 
 /** yTrue and yPred as float32 tensors of one shape, or an error naming the loss and both shapes. */
@@ -218,4 +219,81 @@ export function l2Normalize(x: Tensor, axis = -1): Tensor {
 export function cosineSimilarity(yTrue: Tensor, yPred: Tensor, axis = -1): Tensor {
   const [t, p] = floatPair('cosine_similarity', yTrue, yPred);
   return neg(sum(mul(l2Normalize(t, axis), l2Normalize(p, axis)), axis));
+}
+
+/** −(y·log(q + ε) + (1 − y)·log(1 − q + ε)), q = p clipped to [ε, 1 − ε], elementwise. */
+function binaryCrossentropyElements(t: Tensor, p: Tensor): Tensor {
+  const q = clip(p, EPSILON, 1 - EPSILON);
+  return neg(add(mul(t, log(add(q, EPSILON))), mul(sub(1, t), log(add(sub(1, q), EPSILON)))));
+}
+
+export interface FocalOptions {
+  /** Class-1 weight (binary, with applyClassBalancing) or the weight of every class (categorical: a number or one per class). Default 0.25. */
+  readonly alpha?: number | readonly number[];
+  /** The focusing exponent. Default 2. */
+  readonly gamma?: number;
+  readonly fromLogits?: boolean;
+  readonly labelSmoothing?: number;
+  readonly axis?: number;
+}
+
+/**
+ * Keras' binary_focal_crossentropy (Lin et al. 2018): mean over `axis` of (1 − p_t)^γ·bce,
+ * p_t = y·p + (1 − y)·(1 − p); with applyClassBalancing also times α for class 1 and
+ * 1 − α for class 0. Logits go through a sigmoid first; labels smoothed towards 0.5.
+ */
+export function binaryFocalCrossentropy(yTrue: Tensor, yPred: Tensor, options: FocalOptions & { readonly applyClassBalancing?: boolean } = {}): Tensor {
+  const [t0, p0] = floatPair('binary_focal_crossentropy', yTrue, yPred);
+  const s = options.labelSmoothing ?? 0;
+  const t = s > 0 ? add(mul(t0, 1 - s), 0.5 * s) : t0;
+  const p = options.fromLogits ? sigmoid(p0) : p0;
+  const pt = add(mul(t, p), mul(sub(1, t), sub(1, p)));
+  let focal = mul(pow(sub(1, pt), options.gamma ?? 2), binaryCrossentropyElements(t, p));
+  if (options.applyClassBalancing) {
+    const alpha = options.alpha ?? 0.25;
+    if (typeof alpha !== 'number') throw new TypeError('binary_focal_crossentropy: alpha must be a number');
+    focal = mul(add(mul(t, alpha), mul(sub(1, t), 1 - alpha)), focal);
+  }
+  return mean(focal, options.axis ?? -1);
+}
+
+/**
+ * Keras' categorical_focal_crossentropy: Σ over the class axis of α·(1 − q)^γ·(−y·log q),
+ * q = yPred scaled to sum to 1 and clipped to [ε, 1 − ε] (softmax first for logits);
+ * labels smoothed towards 1/C.
+ */
+export function categoricalFocalCrossentropy(yTrue: Tensor, yPred: Tensor, options: FocalOptions = {}): Tensor {
+  const [t0, p0] = floatPair('categorical_focal_crossentropy', yTrue, yPred);
+  const ax = normalizeAxis(options.axis ?? -1, p0.rank, 'categorical_focal_crossentropy');
+  const s = options.labelSmoothing ?? 0;
+  const t = s > 0 ? add(mul(t0, 1 - s), s / p0.shape[ax]) : t0;
+  const p = options.fromLogits ? softmax(p0, ax) : p0;
+  const q = clip(div(p, sum(p, ax, true)), EPSILON, 1 - EPSILON);
+  const cce = neg(mul(t, log(q)));
+  const alpha = options.alpha ?? 0.25;
+  if (typeof alpha !== 'number' && alpha.length !== p0.shape[ax]) throw new RangeError(`categorical_focal_crossentropy: alpha has ${alpha.length} values for ${p0.shape[ax]} classes`);
+  const a = typeof alpha === 'number' ? alpha : tensor(Float32Array.from(alpha), p0.shape.map((d, i) => (i === ax ? d : 1)));
+  return sum(mul(mul(pow(sub(1, q), options.gamma ?? 2), a), cce), ax);
+}
+
+/** The axes of a Dice/Tversky reduction: all (null) or the given ones. */
+const overlapAxes = (rank: number, axis: number | readonly number[] | null | undefined, who: string): number[] =>
+  axis === null || axis === undefined ? [...Array(rank).keys()] : (typeof axis === 'number' ? [axis] : [...axis]).map((a) => normalizeAxis(a, rank, who));
+
+/** Keras' dice: 1 − 2·Σ y·p / (Σ y + Σ p + ε) over `axis` (default: every axis, one value for the batch). */
+export function dice(yTrue: Tensor, yPred: Tensor, axis: number | readonly number[] | null = null): Tensor {
+  const [t, p] = floatPair('dice', yTrue, yPred);
+  const axes = overlapAxes(p.rank, axis, 'dice');
+  const intersection = sum(mul(t, p), axes);
+  return sub(1, div(mul(intersection, 2), add(add(sum(t, axes), sum(p, axes)), EPSILON)));
+}
+
+/** Keras' tversky: 1 − TP / (TP + α·FP + β·FN + ε) over `axis` (soft counts: TP = Σ y·p, FP = Σ (1 − y)·p, FN = Σ y·(1 − p)). */
+export function tversky(yTrue: Tensor, yPred: Tensor, alpha = 0.5, beta = 0.5, axis: number | readonly number[] | null = null): Tensor {
+  const [t, p] = floatPair('tversky', yTrue, yPred);
+  const axes = overlapAxes(p.rank, axis, 'tversky');
+  const tp = sum(mul(t, p), axes);
+  const fp = sum(mul(sub(1, t), p), axes);
+  const fn = sum(mul(t, sub(1, p)), axes);
+  return sub(1, div(tp, add(add(add(tp, mul(fp, alpha)), mul(fn, beta)), EPSILON)));
 }

@@ -10,6 +10,7 @@ import { type LossFn, Loss, LossFunctionWrapper } from './loss.js';
 import { CosineSimilarity, Huber, LogCosh, MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredError, MeanSquaredLogarithmicError } from './regression.js';
 import { CategoricalHinge, Hinge, SquaredHinge } from './hinge.js';
 import { BinaryCrossentropy, CategoricalCrossentropy, KLDivergence, Poisson, SparseCategoricalCrossentropy } from './probabilistic.js';
+import { BinaryFocalCrossentropy, CategoricalFocalCrossentropy, Dice, Tversky } from './focal.js';
 import { describe } from './args.js';
 
 /** Registered losses; `lossRegistry.register(...)` adds custom ones. */
@@ -38,6 +39,10 @@ add('BinaryCrossentropy', XENT, BinaryCrossentropy, ['binary_crossentropy', 'bin
 add('KLDivergence', [], KLDivergence, ['kl_divergence', 'klDivergence', 'kld', 'kullback_leibler_divergence', 'kullbackLeiblerDivergence']);
 add('Poisson', [], Poisson, ['poisson']);
 add('CosineSimilarity', ['axis'], CosineSimilarity, ['cosine_similarity', 'cosineSimilarity', 'cosine_proximity', 'cosineProximity']);
+add('BinaryFocalCrossentropy', ['applyClassBalancing', 'alpha', 'gamma', ...XENT], BinaryFocalCrossentropy, ['binary_focal_crossentropy', 'binaryFocalCrossentropy']);
+add('CategoricalFocalCrossentropy', ['alpha', 'gamma', ...XENT], CategoricalFocalCrossentropy, ['categorical_focal_crossentropy', 'categoricalFocalCrossentropy']);
+add('Dice', ['axis'], Dice, ['dice']);
+add('Tversky', ['alpha', 'beta', 'axis'], Tversky, ['tversky']);
 
 /** What `getLoss` accepts. */
 export type LossIdentifier = string | Loss | LossFn | Serialized;
