@@ -189,3 +189,107 @@ export class Recall extends ThresholdRatio {
     return 'Recall';
   }
 }
+
+export interface ConfusionCountArgs extends MetricArgs {
+  /** One threshold or a list (one count each). Default 0.5. */
+  readonly thresholds?: number | readonly number[] | null;
+}
+
+/** One weighted confusion count per threshold (Keras' TruePositives, FalsePositives, TrueNegatives, FalseNegatives). */
+abstract class ConfusionCount extends Metric {
+  readonly thresholds: readonly number[];
+  private readonly initThresholds: ConfigValue;
+  private readonly accumulator: Variable;
+
+  constructor(args: ConfusionCountArgs, defaultName: string) {
+    super(args, defaultName);
+    this.thresholds = parseThresholds(args.thresholds, 0.5, this.getClassName());
+    this.initThresholds = args.thresholds === undefined || args.thresholds === null ? null : (Array.isArray(args.thresholds) ? [...args.thresholds] : (args.thresholds as number));
+    this.accumulator = this.addWeight('accumulator', [this.thresholds.length]);
+  }
+
+  protected abstract pick(c: ConfusionCounts): Tensor;
+
+  override updateState(yTrue: Tensor, yPred: Tensor, sampleWeight?: Tensor): void {
+    Metric.accumulate(this.accumulator, this.pick(confusionCounts(this.name, yTrue, yPred, sampleWeight, { thresholds: this.thresholds })));
+  }
+
+  /** The count per threshold. */
+  results(): number[] {
+    return Array.from(this.read(this.accumulator));
+  }
+
+  resultsAsync(): Promise<number[]> {
+    return Metric.readAsync([this], () => this.results());
+  }
+
+  /** The count for the (single) threshold; use `results()` with several thresholds. */
+  override result(): number {
+    if (this.thresholds.length !== 1) throw new Error(`${this.name}: this metric has ${this.thresholds.length} thresholds; read them with results()`);
+    return this.results()[0];
+  }
+
+  override getConfig(): ConfigDict {
+    return { ...super.getConfig(), thresholds: this.initThresholds };
+  }
+}
+
+/** Predictions above the threshold whose label is positive (weighted count). */
+export class TruePositives extends ConfusionCount {
+  constructor(args: ConfusionCountArgs = {}) {
+    super(args ?? {}, 'true_positives');
+  }
+
+  protected pick(c: ConfusionCounts): Tensor {
+    return c.tp;
+  }
+
+  override getClassName(): string {
+    return 'TruePositives';
+  }
+}
+
+/** Predictions above the threshold whose label is negative. */
+export class FalsePositives extends ConfusionCount {
+  constructor(args: ConfusionCountArgs = {}) {
+    super(args ?? {}, 'false_positives');
+  }
+
+  protected pick(c: ConfusionCounts): Tensor {
+    return c.fp;
+  }
+
+  override getClassName(): string {
+    return 'FalsePositives';
+  }
+}
+
+/** Predictions at or below the threshold whose label is negative. */
+export class TrueNegatives extends ConfusionCount {
+  constructor(args: ConfusionCountArgs = {}) {
+    super(args ?? {}, 'true_negatives');
+  }
+
+  protected pick(c: ConfusionCounts): Tensor {
+    return c.tn;
+  }
+
+  override getClassName(): string {
+    return 'TrueNegatives';
+  }
+}
+
+/** Predictions at or below the threshold whose label is positive. */
+export class FalseNegatives extends ConfusionCount {
+  constructor(args: ConfusionCountArgs = {}) {
+    super(args ?? {}, 'false_negatives');
+  }
+
+  protected pick(c: ConfusionCounts): Tensor {
+    return c.fn;
+  }
+
+  override getClassName(): string {
+    return 'FalseNegatives';
+  }
+}

@@ -4,5 +4,6 @@ export * from './accuracy.js';
 export * from './errors.js';
 export * from './confusion.js';
 export * from './auc.js';
+export * from './scores.js';
 export * from './resolve.js';
 export * from './registry.js';

@@ -13,7 +13,8 @@ import { Metric, type MetricArgs } from './metric.js';
 import { Mean, MeanMetricWrapper, type MetricFn, Sum } from './reduce.js';
 import { Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy, SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy } from './accuracy.js';
 import * as e from './errors.js';
-import { Precision, Recall } from './confusion.js';
+import { FalseNegatives, FalsePositives, Precision, Recall, TrueNegatives, TruePositives } from './confusion.js';
+import { F1Score, FBetaScore, R2Score, type R2ScoreArgs } from './scores.js';
 import { AUC } from './auc.js';
 import { type AccuracyInfo, resolveAccuracy, resolveCrossentropy } from './resolve.js';
 
@@ -51,6 +52,18 @@ add('CategoricalCrossentropy', XENT, e.CategoricalCrossentropy, ['categorical_cr
 add('SparseCategoricalCrossentropy', ['fromLogits', 'ignoreClass'], e.SparseCategoricalCrossentropy, ['sparse_categorical_crossentropy', 'sparseCategoricalCrossentropy']);
 add('Precision', ['thresholds', 'topK', 'classId'], Precision, ['precision']);
 add('Recall', ['thresholds', 'topK', 'classId'], Recall, ['recall']);
+add('TruePositives', ['thresholds'], TruePositives, ['true_positives', 'truePositives']);
+add('FalsePositives', ['thresholds'], FalsePositives, ['false_positives', 'falsePositives']);
+add('TrueNegatives', ['thresholds'], TrueNegatives, ['true_negatives', 'trueNegatives']);
+add('FalseNegatives', ['thresholds'], FalseNegatives, ['false_negatives', 'falseNegatives']);
+add('FBetaScore', ['average', 'beta', 'threshold'], FBetaScore, ['fbeta_score', 'fbetaScore']);
+add('F1Score', ['average', 'threshold'], F1Score, ['f1_score', 'f1Score']);
+// class_aggregation null (one score per output) differs from a missing one (the default).
+metricRegistry.register('R2Score', (config: ConfigDict) => {
+  const options = optionsFromConfig(config, ['name', 'classAggregation', 'numRegressors'], 'R2Score') as unknown as R2ScoreArgs;
+  const given = 'class_aggregation' in config ? config.class_aggregation : 'classAggregation' in config ? config.classAggregation : undefined;
+  return new R2Score({ ...options, classAggregation: given === null ? null : options.classAggregation });
+}, ['r2_score', 'r2Score']);
 add('AUC', ['numThresholds', 'curve', 'summationMethod', 'thresholds', 'fromLogits', 'multiLabel', 'numLabels', 'labelWeights'], AUC, ['auc']);
 
 /** What `getMetric` accepts. */
