@@ -8,8 +8,9 @@ export { AdamW, type AdamWOptions } from './adamw.js';
 export { Adamax, type AdamaxOptions } from './adamax.js';
 export { Nadam, type NadamOptions } from './nadam.js';
 export {
-  LearningRateSchedule, ExponentialDecay, PiecewiseConstantDecay, CosineDecay, InverseTimeDecay,
+  LearningRateSchedule, ExponentialDecay, PiecewiseConstantDecay, CosineDecay, InverseTimeDecay, PolynomialDecay, CosineDecayRestarts,
   type ExponentialDecayOptions, type PiecewiseConstantDecayOptions, type CosineDecayOptions, type InverseTimeDecayOptions,
+  type PolynomialDecayOptions, type CosineDecayRestartsOptions,
   scheduleRegistry, getSchedule, serializeSchedule,
 } from './schedules.js';
 export { optimizerRegistry, getOptimizer, serializeOptimizer } from './registry.js';

@@ -214,6 +214,117 @@ export class InverseTimeDecay extends LearningRateSchedule {
   }
 }
 
+export interface PolynomialDecayOptions {
+  readonly initialLearningRate: number;
+  readonly decaySteps: number;
+  /** Default 1e-4. */
+  readonly endLearningRate?: number;
+  /** Default 1 (linear). */
+  readonly power?: number;
+  /** Start again past decaySteps, over the next multiple of decaySteps. Default false. */
+  readonly cycle?: boolean;
+  readonly name?: string;
+}
+
+/**
+ * (lr0 − lrEnd)·(1 − s/d)^power + lrEnd with s = min(step, decaySteps) and d = decaySteps;
+ * with `cycle`, d = decaySteps·ceil(step / decaySteps) (1 at step 0) and s = step.
+ */
+export class PolynomialDecay extends LearningRateSchedule {
+  readonly initialLearningRate: number;
+  readonly decaySteps: number;
+  readonly endLearningRate: number;
+  readonly power: number;
+  readonly cycle: boolean;
+
+  constructor(options: PolynomialDecayOptions) {
+    super(options?.name, 'PolynomialDecay');
+    const c = 'PolynomialDecay';
+    checkKeys(options, ['initialLearningRate', 'decaySteps', 'endLearningRate', 'power', 'cycle', 'name'], c);
+    this.initialLearningRate = required(options.initialLearningRate, 'initialLearningRate', c, 0);
+    this.decaySteps = positive(options.decaySteps, 'decaySteps', c);
+    this.endLearningRate = numberArg(options.endLearningRate, 1e-4, 'endLearningRate', c, { min: 0 });
+    this.power = numberArg(options.power, 1, 'power', c, { min: 0 });
+    this.cycle = booleanArg(options.cycle, false, 'cycle', c);
+  }
+
+  call(step: number): number {
+    let d = this.decaySteps;
+    let s = step;
+    if (this.cycle) d *= step === 0 ? 1 : Math.ceil(step / this.decaySteps);
+    else s = Math.min(step, d);
+    return (this.initialLearningRate - this.endLearningRate) * Math.pow(1 - s / d, this.power) + this.endLearningRate;
+  }
+
+  getClassName(): string {
+    return 'PolynomialDecay';
+  }
+
+  getConfig(): ConfigDict {
+    return { initial_learning_rate: this.initialLearningRate, decay_steps: this.decaySteps, end_learning_rate: this.endLearningRate, power: this.power, cycle: this.cycle, name: this.name };
+  }
+}
+
+export interface CosineDecayRestartsOptions {
+  readonly initialLearningRate: number;
+  /** Length of the first period. */
+  readonly firstDecaySteps: number;
+  /** Each period is tMul times longer than the one before. Default 2. */
+  readonly tMul?: number;
+  /** Each restart starts from mMul times the last one's rate. Default 1. */
+  readonly mMul?: number;
+  /** The floor, as a fraction of the rate. Default 0. */
+  readonly alpha?: number;
+  readonly name?: string;
+}
+
+/**
+ * Cosine decay with warm restarts (SGDR, Loshchilov & Hutter): within restart i (periods of
+ * firstDecaySteps·tMulⁱ steps) the rate is lr0·((1 − alpha)·½·mMulⁱ·(1 + cos(π·f)) + alpha),
+ * f the fraction of the period done.
+ */
+export class CosineDecayRestarts extends LearningRateSchedule {
+  readonly initialLearningRate: number;
+  readonly firstDecaySteps: number;
+  readonly tMul: number;
+  readonly mMul: number;
+  readonly alpha: number;
+
+  constructor(options: CosineDecayRestartsOptions) {
+    super(options?.name, 'CosineDecayRestarts');
+    const c = 'CosineDecayRestarts';
+    checkKeys(options, ['initialLearningRate', 'firstDecaySteps', 'tMul', 'mMul', 'alpha', 'name'], c);
+    this.initialLearningRate = required(options.initialLearningRate, 'initialLearningRate', c, 0);
+    this.firstDecaySteps = positive(options.firstDecaySteps, 'firstDecaySteps', c);
+    this.tMul = numberArg(options.tMul, 2, 'tMul', c, { min: 0, minOpen: true });
+    this.mMul = numberArg(options.mMul, 1, 'mMul', c, { min: 0 });
+    this.alpha = numberArg(options.alpha, 0, 'alpha', c, { min: 0, max: 1 });
+  }
+
+  call(step: number): number {
+    let f = step / this.firstDecaySteps;
+    let restart: number;
+    if (this.tMul === 1) {
+      restart = Math.floor(f);
+      f -= restart;
+    } else {
+      restart = Math.floor(Math.log(1 - f * (1 - this.tMul)) / Math.log(this.tMul));
+      const done = (1 - Math.pow(this.tMul, restart)) / (1 - this.tMul);
+      f = (f - done) / Math.pow(this.tMul, restart);
+    }
+    const cosine = 0.5 * Math.pow(this.mMul, restart) * (1 + Math.cos(Math.PI * f));
+    return this.initialLearningRate * ((1 - this.alpha) * cosine + this.alpha);
+  }
+
+  getClassName(): string {
+    return 'CosineDecayRestarts';
+  }
+
+  getConfig(): ConfigDict {
+    return { initial_learning_rate: this.initialLearningRate, first_decay_steps: this.firstDecaySteps, t_mul: this.tMul, m_mul: this.mMul, alpha: this.alpha, name: this.name };
+  }
+}
+
 function required(value: unknown, name: string, className: string, min: number): number {
   if (value === undefined) throw new TypeError(`${className}: ${name} is required`);
   return numberArg(value, 0, name, className, { min });
@@ -238,6 +349,8 @@ scheduleRegistry.register('ExponentialDecay', (c) => new ExponentialDecay(option
 scheduleRegistry.register('PiecewiseConstantDecay', (c) => new PiecewiseConstantDecay(options(c)));
 scheduleRegistry.register('CosineDecay', (c) => new CosineDecay(options(c)));
 scheduleRegistry.register('InverseTimeDecay', (c) => new InverseTimeDecay(options(c)));
+scheduleRegistry.register('PolynomialDecay', (c) => new PolynomialDecay(options(c)));
+scheduleRegistry.register('CosineDecayRestarts', (c) => new CosineDecayRestarts(options(c)));
 
 /** `{ class_name, config }` of a schedule. */
 export function serializeSchedule(schedule: LearningRateSchedule): { class_name: string; config: ConfigDict } {
