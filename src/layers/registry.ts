@@ -8,8 +8,9 @@ import { Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract } 
 import { Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D } from './conv/index.js';
 import { BatchNormalization, GroupNormalization, LayerNormalization, RMSNormalization, UnitNormalization } from './normalization/index.js';
 import { Cropping1D, Cropping2D, UpSampling1D, UpSampling2D, ZeroPadding1D, ZeroPadding2D } from './reshaping/index.js';
-import { GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D } from './noise/index.js';
+import { AlphaDropout, GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D } from './noise/index.js';
 import { Masking } from './core/masking.js';
+import { Lambda } from './core/lambda.js';
 import { Embedding, PositionEmbedding, TokenAndPositionEmbedding } from './embedding/index.js';
 import { Bidirectional, GRU, LSTM, SimpleRNN, TimeDistributed } from './recurrent/index.js';
 import { AdditiveAttention, Attention, EinsumDense, MultiHeadAttention } from './attention/index.js';
@@ -35,7 +36,7 @@ for (const cls of [InputLayer, Dense, Activation, Dropout, Flatten, Reshape, Per
   Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D,
   MaxPooling1D, MaxPooling2D, AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D,
   BatchNormalization, LayerNormalization, Cropping1D, Cropping2D, UpSampling1D, UpSampling2D, ZeroPadding1D, ZeroPadding2D,
-  GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D,
+  GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D, AlphaDropout, Lambda,
   Masking, Embedding, SimpleRNN, LSTM, GRU, EinsumDense, MultiHeadAttention, Attention, AdditiveAttention, PositionEmbedding, TokenAndPositionEmbedding, Identity, GroupNormalization, RMSNormalization, UnitNormalization] as LayerClass[]) {
   registerLayer(cls);
 }

@@ -1,6 +1,7 @@
 import { Tensor } from '../../tensor/tensor.js';
 import { Rng } from '../../tensor/rng.js';
-import { add, dropout, mul, randomNormal } from '../../ops/index.js';
+import { add, dropout, greater, mul, randomNormal, sub } from '../../ops/index.js';
+import { ones } from '../../tensor/create.js';
 import type { ConfigDict } from '../../utils/serialization.js';
 import { Layer, baseArgs, type CallOptions, type LayerArgs } from '../layer.js';
 import type { LayerShape } from '../symbolic.js';
@@ -65,6 +66,61 @@ export class SpatialDropout2D extends TrainingNoise {
 
   static fromConfig(c: ConfigDict): SpatialDropout2D {
     return new SpatialDropout2D({ ...baseArgs(c), rate: c.rate as number, dataFormat: (c.dataFormat ?? undefined) as DataFormat | undefined, seed: (c.seed ?? null) as number | null });
+  }
+}
+
+/** Dropout of whole feature volumes of [N, D, H, W, C] (or channels first) (Keras SpatialDropout3D): the mask is [N, 1, 1, 1, C]. */
+export class SpatialDropout3D extends SpatialDropout2D {
+  static override readonly className: string = 'SpatialDropout3D';
+
+  constructor(args: LayerArgs & { rate: number; dataFormat?: DataFormat; seed?: number | null }) {
+    super(args);
+    this.inputSpec = { ndim: 5 };
+  }
+
+  static override fromConfig(c: ConfigDict): SpatialDropout3D {
+    return new SpatialDropout3D({ ...baseArgs(c), rate: c.rate as number, dataFormat: (c.dataFormat ?? undefined) as DataFormat | undefined, seed: (c.seed ?? null) as number | null });
+  }
+}
+
+/** SELU's α and λ (Klambauer et al. 2017). */
+const SELU_ALPHA = 1.6732632423543772;
+const SELU_SCALE = 1.0507009873554805;
+
+/**
+ * Keras AlphaDropout (for SELU networks): dropped values are set to SELU's negative
+ * saturation −λα instead of 0, then an affine a·x + b restores the mean and variance:
+ * a = ((1 − rate)(1 + rate·(λα)²))^−½, b = a·λα·rate.
+ */
+export class AlphaDropout extends TrainingNoise {
+  static override readonly className = 'AlphaDropout';
+  readonly rate: number;
+  readonly noiseShape: LayerShape | null;
+
+  constructor(args: LayerArgs & { rate: number; noiseShape?: LayerShape | null; seed?: number | null }) {
+    super(args);
+    if (!(args.rate >= 0 && args.rate < 1)) throw new RangeError(`AlphaDropout: rate must be in [0, 1); got ${args.rate}`);
+    this.rate = args.rate;
+    this.noiseShape = args.noiseShape ?? null;
+  }
+
+  protected noisy(x: Tensor): Tensor {
+    if (this.rate === 0) return x;
+    const alphaP = -SELU_ALPHA * SELU_SCALE;
+    const noiseShape = this.noiseShape ? this.noiseShape.map((d, i) => d ?? x.shape[i]) : x.shape;
+    // The kept positions: the dropout mask (0 or 1/(1 − rate)) of a tensor of ones, as 0/1.
+    const kept = greater(dropout(ones(noiseShape), this.rate, { seed: this.seedSource() }), 0);
+    const a = ((1 - this.rate) * (1 + this.rate * alphaP * alphaP)) ** -0.5;
+    const b = -a * alphaP * this.rate;
+    return add(mul(add(mul(x, kept), mul(sub(1, kept), alphaP)), a), b);
+  }
+
+  protected override layerConfig(): ConfigDict {
+    return { rate: this.rate, noise_shape: this.noiseShape ? [...this.noiseShape] : null, seed: this.seed };
+  }
+
+  static fromConfig(c: ConfigDict): AlphaDropout {
+    return new AlphaDropout({ ...baseArgs(c), rate: c.rate as number, noiseShape: (c.noiseShape ?? null) as LayerShape | null, seed: (c.seed ?? null) as number | null });
   }
 }
 
