@@ -150,6 +150,19 @@ static inline void nt_adadelta(float* p, const float* g, float* const* s, const 
   }
 }
 
+// 'lion' — slots: [m]. sign as `c > 0 ? 1 : c < 0 ? -1 : c` (0 and NaN pass through), as the reference.
+static inline void nt_lion(float* p, const float* g, float* const* s, const nt_lion_hyper* h, int64_t b, int64_t e) {
+  const double lr = h->lr, b1 = h->beta1, b2 = h->beta2, c1 = 1 - b1, c2 = 1 - b2;
+  float* m = s[0];
+  for (int64_t i = b; i < e; i++) {
+    const double gi = g[i];
+    const double c = b1 * m[i] + c1 * gi;
+    const double sg = c > 0 ? 1.0 : c < 0 ? -1.0 : c;
+    p[i] = (float)(p[i] - lr * sg);
+    m[i] = (float)(b2 * m[i] + c2 * gi);
+  }
+}
+
 // One rule over elements [b, e). `hyper` points at the rule's nt_<rule>_hyper; the slot
 // count was validated by the caller (src/backends/accelerated.ts). Returns 0 for an
 // unknown rule.
@@ -162,6 +175,7 @@ static inline int nt_update_range(int rule, float* p, const float* g, float* con
     case NT_UPDATE_RMSPROP: nt_rmsprop(p, g, s, ns, (const nt_rmsprop_hyper*)hyper, b, e); return 1;
     case NT_UPDATE_ADAGRAD: nt_adagrad(p, g, s, (const nt_adagrad_hyper*)hyper, b, e); return 1;
     case NT_UPDATE_ADADELTA: nt_adadelta(p, g, s, (const nt_adadelta_hyper*)hyper, b, e); return 1;
+    case NT_UPDATE_LION: nt_lion(p, g, s, (const nt_lion_hyper*)hyper, b, e); return 1;
     default: return 0;
   }
 }

@@ -133,6 +133,7 @@ export const UPDATE = {
   rmsprop: ['lr', 'rho', 'momentum', 'epsilon', 'centered'],
   adagrad: ['lr', 'epsilon'],
   adadelta: ['lr', 'rho', 'epsilon'],
+  lion: ['lr', 'beta1', 'beta2'],
 } as const;
 
 export type UpdateRule = keyof typeof UPDATE;

@@ -7,6 +7,7 @@ export { Adam, type AdamOptions } from './adam.js';
 export { AdamW, type AdamWOptions } from './adamw.js';
 export { Adamax, type AdamaxOptions } from './adamax.js';
 export { Nadam, type NadamOptions } from './nadam.js';
+export { Lion, type LionOptions } from './lion.js';
 export {
   LearningRateSchedule, ExponentialDecay, PiecewiseConstantDecay, CosineDecay, InverseTimeDecay, PolynomialDecay, CosineDecayRestarts,
   type ExponentialDecayOptions, type PiecewiseConstantDecayOptions, type CosineDecayOptions, type InverseTimeDecayOptions,

@@ -14,6 +14,7 @@ import { Adam } from './adam.js';
 import { AdamW } from './adamw.js';
 import { Adamax } from './adamax.js';
 import { Nadam } from './nadam.js';
+import { Lion } from './lion.js';
 
 export const optimizerRegistry = new ClassRegistry<Optimizer>('optimizer');
 
@@ -25,6 +26,7 @@ optimizerRegistry.register('Adam', (c) => Adam.fromConfig(c), ['adam']);
 optimizerRegistry.register('AdamW', (c) => AdamW.fromConfig(c), ['adamw']);
 optimizerRegistry.register('Adamax', (c) => Adamax.fromConfig(c), ['adamax']);
 optimizerRegistry.register('Nadam', (c) => Nadam.fromConfig(c), ['nadam']);
+optimizerRegistry.register('Lion', (c) => Lion.fromConfig(c), ['lion']);
 
 /** tf.keras 2.11+ writes 'Custom>Adam'; Keras 3 may write a module path. */
 function className(name: string): string {

@@ -421,6 +421,7 @@ export async function compareBackends(target: Backend, ref: Backend, options: Co
       ['rmsprop', 1, { lr: 1e-3, rho: 0.9, momentum: 0, epsilon: 1e-7, centered: 0 }], ['rmsprop', 2, { lr: 1e-3, rho: 0.9, momentum: 0.5, epsilon: 1e-7, centered: 0 }],
       ['rmsprop', 3, { lr: 1e-3, rho: 0.9, momentum: 0.5, epsilon: 1e-7, centered: 1 }], ['rmsprop', 2, { lr: 1e-3, rho: 0.9, momentum: 0, epsilon: 1e-7, centered: 1 }],
       ['adagrad', 1, { lr: 0.01, epsilon: 1e-7 }], ['adadelta', 2, { lr: 1, rho: 0.95, epsilon: 1e-7 }],
+      ['lion', 1, { lr: 1e-3, beta1: 0.9, beta2: 0.99 }],
     ];
     for (const [k, [rule, nslots, hyper]] of rules.entries()) {
       await guard(`applyUpdate ${rule}`, async () => {

@@ -72,6 +72,11 @@ import { UPDATE } from '../op-table.js';
  *            a ← a + g²
  *            p ← p − lr·g / (√a + epsilon)
  *
+ * 'lion'     slots: [m]
+ *            hyper: { lr, beta1, beta2 }
+ *            p ← p − lr·sign(beta1·m + (1 − beta1)·g)   (sign(0) = 0; NaN passes through)
+ *            m ← beta2·m + (1 − beta2)·g
+ *
  * 'adadelta' slots: [accum_grad, accum_var]
  *            hyper: { lr, rho, epsilon }
  *            ag ← rho·ag + (1 − rho)·g²
@@ -98,6 +103,8 @@ export function applyUpdate<R extends UpdateRule>(rule: R, param: Float32Array, 
       return adagrad(param, grad, slots, hyper as UpdateHyper<'adagrad'>);
     case 'adadelta':
       return adadelta(param, grad, slots, hyper as UpdateHyper<'adadelta'>);
+    case 'lion':
+      return lion(param, grad, slots, hyper as UpdateHyper<'lion'>);
   }
 }
 
@@ -152,6 +159,7 @@ function slotCount(rule: UpdateRule, h: Readonly<Record<string, number>>, given:
     case 'rmsprop':
       return 1 + (h.momentum > 0 ? 1 : 0) + (h.centered !== 0 ? 1 : 0);
     case 'adagrad':
+    case 'lion':
       return 1;
   }
 }
@@ -276,6 +284,21 @@ function adagrad(p: Float32Array, g: Float32Array, slots: readonly Float32Array[
     const ai = a[i] + gi * gi;
     a[i] = ai;
     p[i] = p[i] - (lr * gi) / (Math.sqrt(ai) + eps);
+  }
+}
+
+function lion(p: Float32Array, g: Float32Array, slots: readonly Float32Array[], h: UpdateHyper<'lion'>): void {
+  const n = p.length;
+  const { lr, beta1: b1, beta2: b2 } = h;
+  const c1 = 1 - b1;
+  const c2 = 1 - b2;
+  const m = slots[0];
+  for (let i = 0; i < n; i++) {
+    const gi = g[i];
+    const c = b1 * m[i] + c1 * gi;
+    const sg = c > 0 ? 1 : c < 0 ? -1 : c;
+    p[i] = p[i] - lr * sg;
+    m[i] = b2 * m[i] + c2 * gi;
   }
 }
 

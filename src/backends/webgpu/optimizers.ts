@@ -51,6 +51,8 @@ function plan(rule: UpdateRule, h: Readonly<Record<string, number>>, nslots: num
       return { variant: '', floats: [h.lr, h.epsilon] };
     case 'adadelta':
       return { variant: '', floats: [h.lr, h.rho, 1 - h.rho, h.epsilon] };
+    case 'lion':
+      return { variant: '', floats: [h.lr, h.beta1, 1 - h.beta1, h.beta2, 1 - h.beta2] };
   }
 }
 
@@ -140,6 +142,16 @@ function body(rule: UpdateRule, variant: string): { slots: string[]; code: strin
   ag[i] = agi;
   av[i] = rho * av[i] + c * (delta * delta);
   p[i] = p[i] - lr * delta;`,
+      };
+    case 'lion':
+      return {
+        slots: ['m'],
+        code: `let lr = pf(1u); let b1 = pf(2u); let c1 = pf(3u); let b2 = pf(4u); let c2 = pf(5u);
+  let mv = m[i];
+  let c = b1 * mv + c1 * gi;
+  let sg = select(select(c, -1.0, c < 0.0), 1.0, c > 0.0);
+  p[i] = p[i] - lr * sg;
+  m[i] = b2 * mv + c2 * gi;`,
       };
   }
 }
