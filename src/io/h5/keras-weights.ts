@@ -93,8 +93,7 @@ export function writeModelWeights(list: OpList, base: string, model: WeightedMod
 }
 
 /** Writes the optimizer state (tf.keras 2 order: iterations, extra scalars, then slots) as `optimizer_weights`. */
-export function writeOptimizerWeights(list: OpList, optimizer: Optimizer): boolean {
-  const values = optimizer.getWeights();
+export function writeOptimizerWeights(list: OpList, optimizer: Optimizer, values: readonly Tensor[] = optimizer.getWeights()): boolean {
   const slots = optimizer.variables();
   if (slots.length === 0 && optimizer.iterations === 0) return false;
   const extra = values.length - 1 - slots.length;

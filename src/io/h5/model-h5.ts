@@ -55,7 +55,7 @@ function prefixed<T>(who: string, path: string, fn: () => T): T {
   try {
     return fn();
   } catch (e) {
-    throw new Error(`${who}: ${path}: ${(e as Error).message}`);
+    throw new Error(`${who}: ${path}: ${(e as Error).message}`, { cause: e });
   }
 }
 
@@ -64,7 +64,10 @@ export async function saveModelH5(model: Model, path: string, options: SaveModel
   const who = 'saveModelH5';
   requireBuilt(model, who);
   const state = compiledState(model);
-  await fetchValues([...model.weights, ...(state && (options.includeOptimizer ?? true) ? state.optimizer.getWeights() : [])]);
+  // The optimizer's values are copies (getWeights): fetched once and written as fetched, so
+  // memories without synchronous reads (webgpu) can be saved too.
+  const optimizerValues = state && (options.includeOptimizer ?? true) ? state.optimizer.getWeights() : [];
+  await fetchValues([...model.weights, ...optimizerValues]);
   const list = prefixed(who, path, () => {
     const ops = new OpList();
     ops.attr('/', 'keras_version', KERAS_VERSION);
@@ -72,7 +75,7 @@ export async function saveModelH5(model: Model, path: string, options: SaveModel
     ops.attr('/', 'model_config', pythonJson({ class_name: model.getClassName(), config: model.getConfig() }));
     if (state) ops.attr('/', 'training_config', pythonJson(trainingConfig(state.args, state.optimizer)));
     writeModelWeights(ops, '/model_weights', model);
-    if (state && (options.includeOptimizer ?? true)) writeOptimizerWeights(ops, state.optimizer);
+    if (state && (options.includeOptimizer ?? true)) writeOptimizerWeights(ops, state.optimizer, optimizerValues);
     return ops;
   });
   await writeH5Atomic(path, list.ops, who);

@@ -13,4 +13,14 @@ export const BROWSER_EXCLUSIONS: readonly Exclusion[] = [
     test: 'the optimizer state of a real tf.keras 2 .h5 file: config, slot names, order and values',
     reason: 'its oracle is python3 with h5py, started with child_process.spawnSync: a page cannot start processes',
   },
+  {
+    file: 'layers-attention.test.js',
+    test: 'MultiHeadAttention equals PyTorch nn.MultiheadAttention on the same weights (python3-torch)',
+    reason: 'its oracle is python3-torch, started with child_process.spawnSync: a page cannot start processes',
+  },
+  {
+    file: 'layers-normalization-more.test.js',
+    test: 'GroupNormalization equals PyTorch group_norm on the same values (python3-torch)',
+    reason: 'its oracle is python3-torch, started with child_process.spawnSync: a page cannot start processes',
+  },
 ];
