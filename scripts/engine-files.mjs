@@ -14,7 +14,7 @@ export const ENGINE = /^(tensor|autograd|op-table|plans|gradients.*|ops-forward.
  * again), NEURITE_BROWSER_SUITE_GRADIENTS=1 adds them. They check the ops' gradient rules,
  * the same code on every backend, on top of the webgpu gradient kernels' comparisons with js.
  */
-export const GRADIENT_CHECKS = /^(autograd|gradients.*|layers-recurrent-gradients)\.test\.js$/;
+export const GRADIENT_CHECKS = /^(autograd|gradients.*|layers-recurrent-gradients|layers-attention-gradients)\.test\.js$/;
 
 /** The engine files among `files` (sorted names). */
 export function engineFiles(files) {
