@@ -21,32 +21,53 @@ function gammaArg(v: unknown, className: string): number {
   return v;
 }
 
-/** Binary crossentropy down-weighting easy examples by (1 − p_t)^γ; with applyClassBalancing, α for class 1 and 1 − α for class 0. */
-export class BinaryFocalCrossentropy extends LossFunctionWrapper {
-  readonly applyClassBalancing: boolean;
-  readonly alpha: number;
+interface FocalShared {
+  readonly gamma: number;
+  readonly fromLogits: boolean;
+  readonly labelSmoothing: number;
+  readonly axis: number;
+}
+
+function focalShared(args: FocalArgs, className: string): FocalShared {
+  return {
+    gamma: gammaArg(args.gamma, className),
+    fromLogits: boolArg(args.fromLogits, false, 'fromLogits', className),
+    labelSmoothing: rangeArg(args.labelSmoothing, 0, 0, 1, 'labelSmoothing', className),
+    axis: intArg(args.axis, -1, 'axis', className),
+  };
+}
+
+/** The arguments both focal losses share, and their config keys. */
+abstract class FocalLoss extends LossFunctionWrapper implements FocalShared {
   readonly gamma: number;
   readonly fromLogits: boolean;
   readonly labelSmoothing: number;
   readonly axis: number;
 
-  constructor(args: FocalArgs & { readonly applyClassBalancing?: boolean; readonly alpha?: number } = {}) {
-    const c = 'BinaryFocalCrossentropy';
-    const o = {
-      applyClassBalancing: boolArg(args.applyClassBalancing, false, 'applyClassBalancing', c),
-      alpha: rangeArg(args.alpha, 0.25, 0, 1, 'alpha', c),
-      gamma: gammaArg(args.gamma, c),
-      fromLogits: boolArg(args.fromLogits, false, 'fromLogits', c),
-      labelSmoothing: rangeArg(args.labelSmoothing, 0, 0, 1, 'labelSmoothing', c),
-      axis: intArg(args.axis, -1, 'axis', c),
-    };
-    super((t, p) => binaryFocalCrossentropy(t, p, o), args, 'binary_focal_crossentropy');
-    this.applyClassBalancing = o.applyClassBalancing;
-    this.alpha = o.alpha;
+  constructor(fn: ConstructorParameters<typeof LossFunctionWrapper>[0], args: LossArgs, name: string, o: FocalShared) {
+    super(fn, args, name);
     this.gamma = o.gamma;
     this.fromLogits = o.fromLogits;
     this.labelSmoothing = o.labelSmoothing;
     this.axis = o.axis;
+  }
+
+  override getConfig(): ConfigDict {
+    return { ...super.getConfig(), gamma: this.gamma, from_logits: this.fromLogits, label_smoothing: this.labelSmoothing, axis: this.axis };
+  }
+}
+
+/** Binary crossentropy down-weighting easy examples by (1 − p_t)^γ; with applyClassBalancing, α for class 1 and 1 − α for class 0. */
+export class BinaryFocalCrossentropy extends FocalLoss {
+  readonly applyClassBalancing: boolean;
+  readonly alpha: number;
+
+  constructor(args: FocalArgs & { readonly applyClassBalancing?: boolean; readonly alpha?: number } = {}) {
+    const c = 'BinaryFocalCrossentropy';
+    const o = { ...focalShared(args, c), applyClassBalancing: boolArg(args.applyClassBalancing, false, 'applyClassBalancing', c), alpha: rangeArg(args.alpha, 0.25, 0, 1, 'alpha', c) };
+    super((t, p) => binaryFocalCrossentropy(t, p, o), args, 'binary_focal_crossentropy', o);
+    this.applyClassBalancing = o.applyClassBalancing;
+    this.alpha = o.alpha;
   }
 
   override getClassName(): string {
@@ -54,17 +75,13 @@ export class BinaryFocalCrossentropy extends LossFunctionWrapper {
   }
 
   override getConfig(): ConfigDict {
-    return { ...super.getConfig(), apply_class_balancing: this.applyClassBalancing, alpha: this.alpha, gamma: this.gamma, from_logits: this.fromLogits, label_smoothing: this.labelSmoothing, axis: this.axis };
+    return { ...super.getConfig(), apply_class_balancing: this.applyClassBalancing, alpha: this.alpha };
   }
 }
 
 /** Categorical crossentropy times α·(1 − q)^γ per class (α a number or one per class). */
-export class CategoricalFocalCrossentropy extends LossFunctionWrapper {
+export class CategoricalFocalCrossentropy extends FocalLoss {
   readonly alpha: number | readonly number[];
-  readonly gamma: number;
-  readonly fromLogits: boolean;
-  readonly labelSmoothing: number;
-  readonly axis: number;
 
   constructor(args: FocalArgs & { readonly alpha?: number | readonly number[] } = {}) {
     const c = 'CategoricalFocalCrossentropy';
@@ -72,13 +89,9 @@ export class CategoricalFocalCrossentropy extends LossFunctionWrapper {
     if (!(typeof alpha === 'number' ? Number.isFinite(alpha) : Array.isArray(alpha) && alpha.every((a) => typeof a === 'number' && Number.isFinite(a)))) {
       throw new TypeError(`${c}: alpha must be a number or a list of numbers (one per class); got ${JSON.stringify(alpha)}`);
     }
-    const o = { alpha, gamma: gammaArg(args.gamma, c), fromLogits: boolArg(args.fromLogits, false, 'fromLogits', c), labelSmoothing: rangeArg(args.labelSmoothing, 0, 0, 1, 'labelSmoothing', c), axis: intArg(args.axis, -1, 'axis', c) };
-    super((t, p) => categoricalFocalCrossentropy(t, p, o), args, 'categorical_focal_crossentropy');
-    this.alpha = o.alpha;
-    this.gamma = o.gamma;
-    this.fromLogits = o.fromLogits;
-    this.labelSmoothing = o.labelSmoothing;
-    this.axis = o.axis;
+    const o = { ...focalShared(args, c), alpha };
+    super((t, p) => categoricalFocalCrossentropy(t, p, o), args, 'categorical_focal_crossentropy', o);
+    this.alpha = alpha;
   }
 
   override getClassName(): string {
@@ -86,7 +99,7 @@ export class CategoricalFocalCrossentropy extends LossFunctionWrapper {
   }
 
   override getConfig(): ConfigDict {
-    return { ...super.getConfig(), alpha: (typeof this.alpha === 'number' ? this.alpha : [...this.alpha]) as ConfigValue, gamma: this.gamma, from_logits: this.fromLogits, label_smoothing: this.labelSmoothing, axis: this.axis };
+    return { ...super.getConfig(), alpha: (typeof this.alpha === 'number' ? this.alpha : [...this.alpha]) as ConfigValue };
   }
 }
 
