@@ -277,7 +277,7 @@ test('an unknown identifier throws, listing the known optimizers', () => {
   });
   assert.throws(() => getOptimizer({ class_name: 'Ftrl', config: {} }), /Unknown optimizer 'Ftrl'. Known optimizers: /);
   assert.throws(() => getOptimizer(42 as unknown as string), /getOptimizer: expected an optimizer name/);
-  assert.throws(() => getSchedule({ class_name: 'PolynomialDecay', config: {} }), /Unknown learning rate schedule 'PolynomialDecay'/);
+  assert.throws(() => getSchedule({ class_name: 'OneCycleDecay', config: {} }), /Unknown learning rate schedule 'OneCycleDecay'/);
 });
 
 test('bad arguments name the argument and what is allowed', () => {

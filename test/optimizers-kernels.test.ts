@@ -142,7 +142,7 @@ test('the js kernel, and every backend through the accelerated wrapper, check th
   assert.throws(() => jsBackend.applyUpdate('adam', p, p.slice(), [p.slice()], adam), /expected 2 slots/);
   assert.throws(() => jsBackend.applyUpdate('adagrad', p, p.slice(), [p.slice()], { lr: 0.1 } as unknown as UpdateHyper<'adagrad'>), /hyperparameter 'epsilon' is missing \(expected lr, epsilon\)/);
   assert.throws(() => jsBackend.applyUpdate('sgd', p, p.slice(), [new Float32Array(2)], { lr: 0.1, momentum: 0.9, nesterov: 0 }), /slot 0 has 2 elements/);
-  assert.throws(() => jsBackend.applyUpdate('lion' as UpdateRule, p, p.slice(), [], { lr: 0.1 } as unknown as UpdateHyper), /unknown update rule 'lion'.*sgd, adam/);
+  assert.throws(() => jsBackend.applyUpdate('lamb' as UpdateRule, p, p.slice(), [], { lr: 0.1 } as unknown as UpdateHyper), /unknown update rule 'lamb'.*sgd, adam/);
   // The same call through the running backend's wrapper (native/wasm validate before their kernels run).
   const big = new Float32Array(8192);
   const b = backend();

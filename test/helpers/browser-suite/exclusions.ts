@@ -19,6 +19,11 @@ export const BROWSER_EXCLUSIONS: readonly Exclusion[] = [
     reason: 'its oracle is python3-torch, started with child_process.spawnSync: a page cannot start processes',
   },
   {
+    file: 'layers-attention.test.js',
+    test: 'a trained model with MultiHeadAttention saves and loads as Keras .h5 (weights under Keras\' names, the causal mask kept)',
+    reason: 'writing an .h5 file runs a node:worker_threads Worker (the HDF5 writer), which a page has not',
+  },
+  {
     file: 'layers-normalization-more.test.js',
     test: 'GroupNormalization equals PyTorch group_norm on the same values (python3-torch)',
     reason: 'its oracle is python3-torch, started with child_process.spawnSync: a page cannot start processes',
