@@ -90,7 +90,6 @@ export class EinsumDense extends Layer {
   private readonly activityRegularizer: Regularizer | null;
   kernel: Variable | null = null;
   bias: Variable | null = null;
-  private fullOutputShape: LayerShape | null = null;
 
   constructor(args: EinsumDenseArgs) {
     super(args);
@@ -108,7 +107,6 @@ export class EinsumDense extends Layer {
     const a = analyzeEinsumDense(this.equation, this.biasAxes, inputShape, this.partialOutputShape, `Layer ${this.name} (EinsumDense)`);
     this.kernel = this.addWeight('kernel', a.kernel, this.kernelSpec);
     if (a.bias) this.bias = this.addWeight('bias', a.bias, this.biasSpec);
-    this.fullOutputShape = a.output;
   }
 
   call(inputs: Tensor | Tensor[], _options: CallOptions): Tensor {
@@ -121,11 +119,6 @@ export class EinsumDense extends Layer {
 
   computeOutputShape(inputShape: LayerShape): LayerShape {
     return analyzeEinsumDense(this.equation, this.biasAxes, inputShape, this.partialOutputShape, `Layer ${this.name} (EinsumDense)`).output;
-  }
-
-  /** The output shape of the built layer (the batch axis as built). */
-  get builtOutputShape(): LayerShape | null {
-    return this.fullOutputShape;
   }
 
   protected override layerConfig(): ConfigDict {
