@@ -18,7 +18,7 @@ export { type ConfigDict, type ConfigValue, type Serialized, serialize } from '.
 export * from './models/index.js';
 export * from './callbacks/index.js';
 export * from './optimizers/index.js';
-export type { CompileArgs, FitArgs, EvaluateArgs, PredictArgs, ModelData, DataSource, Batch } from './training/index.js';
+export type { CompileArgs, FitArgs, EvaluateArgs, PredictArgs, ModelData, DataSource, Batch, StepData, StepLogs, ComputeLossArgs } from './training/index.js';
 export * as layers from './layers/index.js';
 export * as models from './models/index.js';
 export * as callbacks from './callbacks/index.js';

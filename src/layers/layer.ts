@@ -5,6 +5,7 @@ import type { DataType } from '../tensor/dtype.js';
 import type { TypedArray } from '../tensor/dtype.js';
 import { noGrad } from '../autograd/tape.js';
 import { div } from '../ops/elementwise.js';
+import { sum } from '../ops/reduce.js';
 import type { ConfigDict, ConfigValue } from '../utils/serialization.js';
 import { type Initializer, getInitializer } from '../initializers/index.js';
 import { type Regularizer, getRegularizer } from '../regularizers/index.js';
@@ -228,6 +229,19 @@ export abstract class Layer {
     const out: Tensor[] = [];
     for (const e of this.entries) if (e.regularizer) out.push(e.regularizer.call(e.variable));
     return [...out, ...this.activityLosses];
+  }
+
+  /**
+   * Keras' `add_loss`: adds a loss computed during `call` (a KL term, an auxiliary loss) to
+   * this layer's `losses`, which a model adds to its training loss. A non-scalar tensor is
+   * summed, as Keras 3 does. Like activity penalties, the losses belong to the last call:
+   * each call starts with none.
+   */
+  addLoss(loss: Tensor): void {
+    if (!(loss instanceof Tensor)) {
+      throw new TypeError(`Layer ${this.name}: addLoss takes a Tensor computed in call() (on real tensors; a symbolic tensor of a functional graph has no value)`);
+    }
+    this.activityLosses.push(loss.rank === 0 ? loss : sum(loss));
   }
 
   /** Adds an activity penalty on an output, divided by the batch size as tf.keras does. */

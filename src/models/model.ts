@@ -5,11 +5,14 @@ import { Layer, type CallOptions, type LayerArgs, type Mask, type MaskArg } from
 import { type LayerShape, type LayerNode, SymbolicTensor } from '../layers/symbolic.js';
 import { InputLayer } from '../layers/core/input.js';
 import type { ConfigDict } from '../utils/serialization.js';
+import { noGrad } from '../autograd/tape.js';
+import { zeros } from '../tensor/create.js';
+import { Metric } from '../metrics/metric.js';
 import { type Graph, type GraphMasks, runGraph, traceGraph } from './graph.js';
 import { summaryText, type SummaryOptions } from './summary.js';
 import { functionalConfig, functionalFromConfig } from './config.js';
 import { Planner } from '../engine/planner.js';
-import { Trainer, type CompileArgs, type EvaluateArgs, type FitArgs, type PredictArgs, type ModelData, type TrainableModel, type DataSource, type FitState } from '../training/index.js';
+import { Trainer, type CompileArgs, type ComputeLossArgs, type CustomSteps, type EvaluateArgs, type FitArgs, type PredictArgs, type ModelData, type TrainableModel, type DataSource, type FitState, type StepData, type StepLogs } from '../training/index.js';
 import type { History } from '../callbacks/index.js';
 import { loadWeightsFile, saveModelFile, saveWeightsFile } from '../io/model-io.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointInfo } from '../io/checkpoint.js';
@@ -26,10 +29,31 @@ export interface ModelArgs {
   readonly name?: string;
 }
 
+/** Keys of a Model's own state: attributes a subclass adds after them are tracked (layers, metrics). */
+const BASE_KEYS = Symbol('baseKeys');
+
+/** Layers (or metrics) held by an attribute: the value itself, or inside an array or a plain object, two levels deep. */
+function collect<T>(value: unknown, cls: abstract new (...args: never[]) => T, out: T[], depth = 2): void {
+  if (value instanceof cls) {
+    if (!out.includes(value)) out.push(value);
+    return;
+  }
+  if (depth === 0 || value === null || typeof value !== 'object' || value instanceof Tensor) return;
+  if (Array.isArray(value)) for (const v of value) collect(v, cls, out, depth - 1);
+  else if (Object.getPrototypeOf(value) === Object.prototype || value instanceof Map) {
+    for (const v of value instanceof Map ? value.values() : Object.values(value)) collect(v, cls, out, depth - 1);
+  }
+}
+
 /**
  * A model: a graph of layers from symbolic inputs to outputs (the Keras functional API),
  * trainable with compile/fit/evaluate/predict. A model is also a layer, so it can be
  * applied inside another model.
+ *
+ * A class that extends Model and overrides `call` is a subclassed model (Keras' model
+ * subclassing, PyTorch's module style): its layers are the Layer attributes it holds, its
+ * weights theirs, built on the first call. Any model may override `trainStep`, `testStep`,
+ * `predictStep` and `computeLoss` to change what fit, evaluate and predict do (Keras 3).
  */
 export class Model extends Layer implements TrainableModel {
   static override readonly className: string = 'Functional';
@@ -46,9 +70,60 @@ export class Model extends Layer implements TrainableModel {
   /** Plans of predict, one per input signature (engine/planner.ts); the trainer keeps those of training and test steps. */
   readonly plans = new Planner();
 
-  constructor(args: ModelArgs | (LayerArgs & { inputs?: undefined })) {
-    super({ name: args.name });
+  /** Outputs per call of a subclassed model, known after its first call (0 before). */
+  private subclassOutputs = 0;
+  declare private [BASE_KEYS]: ReadonlySet<string>;
+
+  constructor(args: ModelArgs | (LayerArgs & { inputs?: undefined }) = {}) {
+    super({ name: args.name, trainable: 'trainable' in args ? args.trainable : undefined, dtype: 'dtype' in args ? args.dtype : undefined });
     if ('outputs' in args && args.inputs !== undefined) this.setGraph(args.inputs, args.outputs);
+    // The attributes that exist now are the model's own; those a subclass adds are tracked.
+    Object.defineProperty(this, BASE_KEYS, { value: new Set(Object.keys(this)), enumerable: false });
+  }
+
+  /**
+   * Whether this is a subclassed model: an instance of a class that extends Model, made
+   * without inputs and outputs (its `call` is code; a GAN may have no call at all, only a
+   * trainStep over the models it holds).
+   */
+  get isSubclassed(): boolean {
+    return (this.graphInputs?.length ?? 0) === 0 && this.constructor !== Model;
+  }
+
+  /** Whether the class writes its own `call`. */
+  private get ownCall(): boolean {
+    return this.call !== Model.prototype.call;
+  }
+
+  /** A subclassed model's class name is its JavaScript class name unless the class sets `className`. */
+  override getClassName(): string {
+    const ctor = this.constructor as typeof Model;
+    if (ctor !== Model && !Object.prototype.hasOwnProperty.call(ctor, 'className') && this.call !== Model.prototype.call) return ctor.name;
+    return ctor.className;
+  }
+
+  /** The attributes a subclass added to the model (not its base state). */
+  private ownAttributes(): unknown[] {
+    const base = this[BASE_KEYS] ?? new Set<string>();
+    return Object.keys(this).filter((k) => !base.has(k)).map((k) => (this as unknown as Record<string, unknown>)[k]);
+  }
+
+  /** The layers a subclassed model holds in its attributes (directly, or in arrays and plain objects), in attribute order. */
+  protected trackedLayers(): Layer[] {
+    const out: Layer[] = [];
+    for (const v of this.ownAttributes()) collect(v, Layer, out);
+    return out.filter((l) => l !== this);
+  }
+
+  /**
+   * The metrics this model holds in its attributes (Keras tracks metric attributes, such as
+   * a loss tracker `this.lossTracker = new nt.metrics.Mean({ name: 'loss' })`): fit resets
+   * them at every epoch and logs them after the built-in step.
+   */
+  trackedMetrics(): Metric[] {
+    const out: Metric[] = [];
+    for (const v of this.ownAttributes()) collect(v, Metric, out);
+    return out;
   }
 
   protected setGraph(inputs: SymbolicTensor | readonly SymbolicTensor[], outputs: SymbolicTensor | readonly SymbolicTensor[]): void {
@@ -86,14 +161,16 @@ export class Model extends Layer implements TrainableModel {
 
   /** The model's layers, inputs first (InputLayers are included, as Keras functional models do). */
   get layers(): Layer[] {
-    return [...this.graph.layers];
+    return this.isSubclassed ? this.trackedLayers() : [...this.graph.layers];
   }
 
   get inputNames(): string[] {
     return this.graphInputs.map((t) => t.node.layer.name);
   }
 
+  /** Output names; a subclassed model's are Keras' output_1, output_2, … once it has run. */
   get outputNames(): string[] {
+    if (this.isSubclassed) return Array.from({ length: this.subclassOutputs }, (_, i) => `output_${i + 1}`);
     return this.graphOutputs.map((t) => t.node.layer.name);
   }
 
@@ -134,6 +211,7 @@ export class Model extends Layer implements TrainableModel {
 
   /** Runs the model: one tensor per input, one per output (input masks optional). */
   forward(xs: readonly Tensor[], training: boolean, inputMasks?: readonly Mask[]): Tensor[] {
+    if (this.isSubclassed) return this.callSubclass(xs, training);
     this.ensureGraph(xs);
     if (xs.length !== this.graphInputs.length) {
       throw new RangeError(`Model ${this.name}: expects ${this.graphInputs.length} input(s) (${this.inputNames.join(', ')}); got ${xs.length}`);
@@ -144,12 +222,48 @@ export class Model extends Layer implements TrainableModel {
     return outs;
   }
 
-  /** Hook for models whose graph is built from the first data (Sequential without inputShape). */
+  /** A subclassed model's own call on real tensors (its addLoss losses start empty). */
+  private callSubclass(xs: readonly Tensor[], training: boolean): Tensor[] {
+    if (!this.ownCall) throw new Error(`Model ${this.name} (${this.getClassName()}): a subclassed model needs a call() method to be run on inputs`);
+    this.activityLosses = [];
+    const out = this.call(xs.length === 1 ? xs[0] : [...xs], { training });
+    const list = Array.isArray(out) ? out : [out];
+    if (list.length === 0 || !list.every((t) => t instanceof Tensor)) throw new TypeError(`Model ${this.name}: call() must return a Tensor or a list of Tensors`);
+    this.subclassOutputs = list.length;
+    this.built = true;
+    return list;
+  }
+
+  /**
+   * Hook for models whose graph is built from the first data (Sequential without
+   * inputShape); a subclassed model runs once on the data to create its layers' weights.
+   */
   ensureGraph(xs: readonly Tensor[]): void {
+    if (this.isSubclassed) {
+      if (this.subclassOutputs === 0 && this.ownCall) noGrad(() => this.callSubclass(xs, false));
+      return;
+    }
     if (!this.isGraphBuilt) throw new Error(`Model ${this.name}: has no inputs yet (${xs.length} tensors given)`);
   }
 
+  /**
+   * Builds a subclassed model's weights by calling it on zeros of this shape (null or
+   * missing batch axis: 1), as Keras' `model.build(input_shape)`.
+   */
+  override build(inputShape: LayerShape | readonly LayerShape[]): void {
+    if (!this.isSubclassed || !this.ownCall || this.subclassOutputs > 0) return;
+    const shapes = inputShape.length > 0 && Array.isArray(inputShape[0]) ? (inputShape as readonly LayerShape[]) : [inputShape as LayerShape];
+    noGrad(() => this.callSubclass(shapes.map((s) => zeros(s.map((d) => d ?? 1))), false));
+  }
+
   computeOutputShape(inputShape: LayerShape | readonly LayerShape[]): LayerShape | LayerShape[] {
+    if (this.isSubclassed) {
+      // Traced: call on zeros (unknown sizes 1), the batch axis reported as unknown.
+      const shapes = inputShape.length > 0 && Array.isArray(inputShape[0]) ? (inputShape as readonly LayerShape[]) : [inputShape as LayerShape];
+      const outs = noGrad(() => this.callSubclass(shapes.map((s) => zeros(s.map((d) => d ?? 1))), false));
+      const traced = outs.map((t) => [shapes[0][0] ?? null, ...t.shape.slice(1)] as LayerShape);
+      return traced.length === 1 ? traced[0] : traced;
+    }
     void inputShape;
     const shapes = this.outputShapes;
     return shapes.length === 1 ? shapes[0] : shapes;
@@ -158,16 +272,18 @@ export class Model extends Layer implements TrainableModel {
   // ---- weights (union of the layers', trainable ones first, as Keras) -------------------
 
   private uniqueLayers(): Layer[] {
+    if (this.isSubclassed) return this.trackedLayers();
     return this.graph.layers.filter((l, i, all) => all.indexOf(l) === i);
   }
 
+  /** The model's own weights (a subclassed model's addWeight), then its layers'. */
   override get trainableWeights(): Variable[] {
-    return this.trainable ? this.uniqueLayers().flatMap((l) => l.trainableWeights) : [];
+    return this.trainable ? [...super.trainableWeights, ...this.uniqueLayers().flatMap((l) => l.trainableWeights)] : [];
   }
 
   override get nonTrainableWeights(): Variable[] {
     const layers = this.uniqueLayers();
-    return this.trainable ? layers.flatMap((l) => l.nonTrainableWeights) : layers.flatMap((l) => l.weights);
+    return this.trainable ? [...super.nonTrainableWeights, ...layers.flatMap((l) => l.nonTrainableWeights)] : [...super.weights, ...layers.flatMap((l) => l.weights)];
   }
 
   override get trainable(): boolean {
@@ -186,8 +302,9 @@ export class Model extends Layer implements TrainableModel {
     ws.forEach((w, i) => w.assign(values[i]));
   }
 
+  /** Weight penalties and the losses added in the last call (addLoss, activity penalties): the model's own, then its layers'. */
   override get losses(): Tensor[] {
-    return this.uniqueLayers().flatMap((l) => l.losses);
+    return [...super.losses, ...this.uniqueLayers().flatMap((l) => l.losses)];
   }
 
   regularizationLosses(): Tensor[] {
@@ -195,6 +312,7 @@ export class Model extends Layer implements TrainableModel {
   }
 
   override applyConstraints(): void {
+    super.applyConstraints();
     for (const l of this.uniqueLayers()) l.applyConstraints();
   }
 
@@ -220,14 +338,96 @@ export class Model extends Layer implements TrainableModel {
   }
 
   override getConfig(): ConfigDict {
+    if (this.isSubclassed) {
+      throw new Error(`Model ${this.name} (${this.getClassName()}) is a subclassed model: its architecture is code, not a config. Save its weights with saveWeights(path), and load them into a new instance with loadWeights(path)`);
+    }
     return functionalConfig(this);
   }
 
   // ---- training (see training/) --------------------------------------------------------
 
-  /** Configures the model for training: optimizer, loss(es), metrics, loss weights. */
-  compile(args: CompileArgs): void {
+  /**
+   * Configures the model for training: optimizer (default 'rmsprop'), loss(es), metrics,
+   * loss weights. The loss may be left out where the model computes its own (an override of
+   * computeLoss or trainStep, or losses added with addLoss).
+   */
+  compile(args: CompileArgs = {}): void {
     this.trainer = new Trainer(this, args);
+  }
+
+  // ---- custom steps (Keras 3's train_step, test_step, predict_step, compute_loss) ---------
+
+  /**
+   * One training step on one batch, called by fit (Keras' `train_step`). Override it to
+   * train differently (a GAN's two optimizers, a VAE's own loss): compute the loss under
+   * recording, take `nt.gradients`, apply them with an optimizer, update metrics, and return
+   * the logs (numbers, scalar Tensors or Metric objects by name; nothing = every metric of
+   * `metrics`). The default is the built-in step: forward, `computeLoss`, gradients, the
+   * compiled optimizer, metrics. It runs from a plan; an override runs eagerly.
+   */
+  trainStep(data: StepData): StepLogs | void {
+    this.requireTrainer('trainStep').defaultTrainStep(this.stepArrays(data));
+  }
+
+  /** One evaluation step (Keras' `test_step`), called by evaluate and fit's validation without recording gradients. */
+  testStep(data: StepData): StepLogs | void {
+    this.requireTrainer('testStep').defaultTestStep(this.stepArrays(data));
+  }
+
+  /** The outputs of one batch in predict (Keras' `predict_step`); the default runs the model in inference mode. */
+  predictStep(data: StepData): Tensor | Tensor[] {
+    const xs = Array.isArray(data[0]) ? data[0] : [data[0]];
+    const outs = this.forward(xs, false);
+    return outs.length === 1 ? outs[0] : outs;
+  }
+
+  /**
+   * The total loss of a batch (Keras' `compute_loss`): the compiled losses of the outputs
+   * plus the model's `losses` (weight penalties, addLoss). Override it for a loss that needs
+   * more than (y, yPred); fit then uses it in the built-in step.
+   */
+  computeLoss(args: ComputeLossArgs): Tensor {
+    const trainer = this.requireTrainer('computeLoss');
+    const list = (v: Tensor | Tensor[] | undefined): Tensor[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+    return trainer.compiled.totalLoss(this, list(args.y), list(args.yPred), args.sampleWeight ?? null).total;
+  }
+
+  /**
+   * Updates the compiled metrics with a batch (Keras' `compute_metrics`) and returns the
+   * logs of every metric of `metrics`; for a trainStep override that keeps compile's metrics.
+   */
+  computeMetrics(x: Tensor | Tensor[] | undefined, y: Tensor | Tensor[] | undefined, yPred: Tensor | Tensor[], sampleWeight?: Tensor): StepLogs {
+    void x;
+    const trainer = this.requireTrainer('computeMetrics');
+    const list = (v: Tensor | Tensor[] | undefined): Tensor[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+    trainer.compiled.updateMetrics(this, list(y), list(yPred), sampleWeight ?? null);
+    return Object.fromEntries(this.metrics.map((m) => [m.name, m]));
+  }
+
+  /**
+   * Every metric (Keras' `model.metrics`): the compiled loss tracker and metrics, then the
+   * metric objects the model holds in its attributes. fit resets them at each epoch.
+   */
+  get metrics(): Metric[] {
+    return this.trainer ? this.trainer.metrics() : this.trackedMetrics();
+  }
+
+  /** Resets every metric's state (Keras' reset_metrics). */
+  resetMetrics(): void {
+    if (this.trainer) this.trainer.resetMetrics();
+    else for (const m of this.trackedMetrics()) m.resetState();
+  }
+
+  /** The overrides of this model's class, for the trainer (a method that is Model's own counts as none). */
+  customSteps(): CustomSteps {
+    const own = <K extends 'trainStep' | 'testStep' | 'predictStep' | 'computeLoss'>(k: K): Model[K] | null => (this[k] !== Model.prototype[k] ? (this[k].bind(this) as Model[K]) : null);
+    return { train: own('trainStep'), test: own('testStep'), predict: own('predictStep'), computeLoss: own('computeLoss') };
+  }
+
+  /** A step's data as the trainer's lists. */
+  private stepArrays(data: StepData): { xs: Tensor[]; ys: Tensor[]; sw: Tensor | null } {
+    const list = (v: Tensor | Tensor[] | undefined): Tensor[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+    return { xs: list(data[0]), ys: list(data[1]), sw: data[2] ?? null };
   }
 
   protected requireTrainer(what: string): Trainer {

@@ -23,6 +23,11 @@ export class Sequential extends Model {
   }
 
   /** The stacked layers (without the implicit InputLayer, as in Keras). */
+  /** A Sequential model is a graph of its stack, never a subclassed model. */
+  override get isSubclassed(): boolean {
+    return false;
+  }
+
   override get layers(): Layer[] {
     return [...this.stack];
   }

@@ -9,7 +9,8 @@ import type { CompileArgs, LossLike, MetricLike, TrainableModel } from './types.
 
 interface OutputSpec {
   readonly name: string;
-  readonly loss: Loss;
+  /** Null when compile gave no loss (the model computes its own, or only adds losses). */
+  readonly loss: Loss | null;
   readonly weight: number;
   /** Metric objects with the names they carry in logs. */
   metrics: { readonly key: string; readonly metric: Metric }[] | null;
@@ -43,10 +44,14 @@ export class Compiled {
   private readonly lossMean = new Mean({ name: 'loss' });
 
   constructor(readonly args: CompileArgs) {
-    if (args === undefined || args.optimizer === undefined) throw new Error("compile: give an optimizer, e.g. compile({ optimizer: 'adam', loss: 'categorical_crossentropy' })");
-    if (args.loss === undefined) throw new Error("compile: give a loss, e.g. 'categorical_crossentropy' (one per output, or by output name)");
-    this.optimizer = getOptimizer(args.optimizer as Parameters<typeof getOptimizer>[0]);
+    if (args === undefined || args === null || typeof args !== 'object') throw new TypeError("compile: give the options, e.g. compile({ optimizer: 'adam', loss: 'categorical_crossentropy' })");
+    this.optimizer = getOptimizer((args.optimizer ?? 'rmsprop') as Parameters<typeof getOptimizer>[0]);
     Compiled.checkIdentifiers(args);
+  }
+
+  /** Whether compile gave a loss (else the model's added losses, or its own computeLoss, are the loss). */
+  get hasLoss(): boolean {
+    return this.args.loss !== undefined;
   }
 
   /** Unknown loss or metric names fail at compile time (the objects are built later, per output). */
@@ -63,8 +68,8 @@ export class Compiled {
     const names = model.outputNames;
     const isLoss = (v: unknown): boolean => typeof v === 'string' || typeof v === 'function' || (typeof v === 'object' && v !== null && 'compute' in v);
     this.outputs = names.map((name, i) => {
-      const lossId = perOutput<LossLike>(this.args.loss as LossLike, names, i, 'loss', isLoss);
-      if (lossId === undefined) throw new RangeError(`compile: no loss for output '${name}'`);
+      const lossId = this.args.loss === undefined ? undefined : perOutput<LossLike>(this.args.loss as LossLike, names, i, 'loss', isLoss);
+      if (lossId === undefined && this.args.loss !== undefined) throw new RangeError(`compile: no loss for output '${name}'`);
       const weight = perOutput<number>(this.args.lossWeights as number[] | undefined, names, i, 'lossWeights', (v) => typeof v === 'number') ?? 1;
       let metricIds: readonly MetricLike[] = [];
       const m = this.args.metrics;
@@ -74,7 +79,7 @@ export class Compiled {
         const v = (m as Readonly<Record<string, MetricLike | readonly MetricLike[]>>)[name];
         metricIds = v === undefined ? [] : Array.isArray(v) ? (v as readonly MetricLike[]) : [v as MetricLike];
       }
-      return { name, loss: getLoss(lossId as Parameters<typeof getLoss>[0]), weight, metrics: null, metricIds, lossMean: new Mean({ name: `${name}_loss` }) };
+      return { name, loss: lossId === undefined ? null : getLoss(lossId as Parameters<typeof getLoss>[0]), weight, metrics: null, metricIds, lossMean: new Mean({ name: `${name}_loss` }) };
     });
     return this.outputs;
   }
@@ -83,7 +88,7 @@ export class Compiled {
   private metricsFor(o: OutputSpec, yTrue: Tensor, yPred: Tensor, multi: boolean): { key: string; metric: Metric }[] {
     if (o.metrics) return o.metrics;
     o.metrics = o.metricIds.map((id) => {
-      const info = { lossName: o.loss.name, yPredShape: yPred.shape, yTrueShape: yTrue.shape };
+      const info = { lossName: o.loss?.name ?? '', yPredShape: yPred.shape, yTrueShape: yTrue.shape };
       const metric = getMetric(id as Parameters<typeof getMetric>[0], info);
       // Keras logs a metric under its name ('auc' for 'AUC', 'acc' when the user wrote 'acc').
       return { key: multi ? `${o.name}_${metric.name}` : metric.name, metric };
@@ -101,23 +106,29 @@ export class Compiled {
     let total: Tensor | null = null;
     const perOutput: Tensor[] = [];
     outs.forEach((o, i) => {
+      if (o.loss === null) return;
+      if (ys[i] === undefined) throw new RangeError(`model ${model.name}: the loss of output '${o.name}' needs targets y, and the data has none`);
       const l = o.loss.compute(ys[i], preds[i], sw ?? undefined);
       perOutput.push(l);
       const weighted = o.weight === 1 ? l : mul(l, o.weight);
       total = total === null ? weighted : add(total, weighted);
     });
-    for (const r of model.regularizationLosses()) total = add(total as unknown as Tensor, r);
-    return { total: total as unknown as Tensor, perOutput };
+    for (const r of model.regularizationLosses()) total = total === null ? r : add(total, r);
+    if (total === null) {
+      throw new Error(`model ${model.name}: no loss to compute; give a loss in compile(), add losses in call() with addLoss, or override computeLoss or trainStep`);
+    }
+    return { total, perOutput };
   }
 
   /** Accumulates the batch's loss values and metrics (stateful over the epoch). */
   update(model: TrainableModel, ys: readonly Tensor[], preds: readonly Tensor[], sw: Tensor | null, loss: { total: Tensor; perOutput: readonly Tensor[] }): void {
     const outs = this.resolve(model);
-    const n = ys[0].shape[0];
+    const n = (ys[0] ?? preds[0]).shape[0];
     noGrad(() => {
       this.lossMean.updateState(loss.total, n);
       outs.forEach((o, i) => {
-        if (outs.length > 1) o.lossMean.updateState(loss.perOutput[i], n);
+        if (outs.length > 1 && loss.perOutput[i] !== undefined) o.lossMean.updateState(loss.perOutput[i], n);
+        if (ys[i] === undefined) return;
         for (const { metric } of this.metricsFor(o, ys[i], preds[i], outs.length > 1)) metric.updateState(ys[i], preds[i], sw ?? undefined);
       });
     });
@@ -140,6 +151,23 @@ export class Compiled {
   async logsAsync(prefix = ''): Promise<Logs> {
     const metrics = [this.lossMean, ...(this.outputs ?? []).flatMap((o) => [o.lossMean, ...(o.metrics ?? []).map((m) => m.metric)])];
     return Metric.readAsync(metrics, () => this.logs(prefix));
+  }
+
+  /** The metric objects, in log order: the loss tracker, per-output loss trackers, the compiled metrics made so far (Keras' model.metrics). */
+  metrics(): Metric[] {
+    const outs = this.outputs ?? [];
+    return [this.lossMean, ...(outs.length > 1 ? outs.map((o) => o.lossMean) : []), ...outs.flatMap((o) => (o.metrics ?? []).map((m) => m.metric))];
+  }
+
+  /** Updates the compiled metrics only (Keras' compute_metrics): not the loss trackers. */
+  updateMetrics(model: TrainableModel, ys: readonly Tensor[], preds: readonly Tensor[], sw: Tensor | null): void {
+    const outs = this.resolve(model);
+    noGrad(() => {
+      outs.forEach((o, i) => {
+        if (ys[i] === undefined) return;
+        for (const { metric } of this.metricsFor(o, ys[i], preds[i], outs.length > 1)) metric.updateState(ys[i], preds[i], sw ?? undefined);
+      });
+    });
   }
 
   reset(): void {

@@ -149,8 +149,12 @@ export function iterate(source: DataSource): AsyncIterator<Batch> | Iterator<Bat
 }
 
 /** Unpacks one yielded batch into model-ordered lists. */
-export function unpackBatch(model: TrainableModel, batch: Batch, where: string): Arrays {
-  const parts = Array.isArray(batch) ? { x: batch[0], y: batch[1], sampleWeight: batch[2] as Tensor | undefined } : (batch as { x: ModelData; y: ModelData; sampleWeight?: Tensor });
-  if (parts.x === undefined || parts.y === undefined) throw new TypeError(`${where}: a data source must yield [x, y], [x, y, sampleWeight] or { x, y, sampleWeight }`);
-  return { xs: toList(model, parts.x, 'x', where), ys: toList(model, parts.y, 'y', where), sw: parts.sampleWeight ?? null };
+/**
+ * The parts of one batch from a data source. `allowNoTargets`: [x] and { x } are accepted
+ * too (for a model whose own step or loss needs no targets).
+ */
+export function unpackBatch(model: TrainableModel, batch: Batch, where: string, allowNoTargets = false): Arrays {
+  const parts = Array.isArray(batch) ? { x: batch[0], y: batch[1], sampleWeight: batch[2] as Tensor | undefined } : (batch as { x: ModelData; y?: ModelData; sampleWeight?: Tensor });
+  if (parts.x === undefined || (parts.y === undefined && !allowNoTargets)) throw new TypeError(`${where}: a data source must yield [x, y], [x, y, sampleWeight] or { x, y, sampleWeight }`);
+  return { xs: toList(model, parts.x, 'x', where), ys: parts.y === undefined ? [] : toList(model, parts.y, 'y', where), sw: parts.sampleWeight ?? null };
 }

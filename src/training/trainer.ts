@@ -11,7 +11,8 @@ import { ProgbarLogger } from '../callbacks/progbar.js';
 import { Compiled } from './compiled.js';
 import { shuffleInPlace } from '../data/utils.js';
 import { type Arrays, checkArraysFinite, classWeightsToSampleWeights, isDataSource, iterate, numSamples, selectRows, splitValidation, toList, unpackBatch } from './data.js';
-import type { Batch, CompileArgs, DataSource, EvaluateArgs, FitArgs, FitState, ModelData, PredictArgs, TrainableModel } from './types.js';
+import { Metric } from '../metrics/metric.js';
+import type { Batch, CompileArgs, CustomSteps, DataSource, EvaluateArgs, FitArgs, FitState, ModelData, PredictArgs, StepData, StepLogs, TrainableModel } from './types.js';
 
 type Verbose = 0 | 1 | 2;
 
@@ -65,6 +66,22 @@ class Prefetcher {
 
 /** Validation input for fit: arrays or a data source. */
 type ValidationInput = { arrays: Arrays } | { source: DataSource };
+
+const NO_CUSTOM_STEPS: CustomSteps = { train: null, test: null, predict: null, computeLoss: null };
+
+/** A batch as a custom step receives it (Keras' data): [x, y, sampleWeight], single tensors unwrapped. */
+export function stepData(batch: Arrays): StepData {
+  const one = (ts: Tensor[]): Tensor | Tensor[] => (ts.length === 1 ? ts[0] : ts);
+  return [one(batch.xs), batch.ys.length === 0 ? undefined : one(batch.ys), batch.sw ?? undefined];
+}
+
+/** Whether fit/evaluate's second argument is targets (a Tensor, a list, or Tensors by output name) rather than options. */
+function isTargets(v: unknown): boolean {
+  if (v instanceof Tensor || Array.isArray(v)) return true;
+  if (v === null || typeof v !== 'object') return false;
+  const values = Object.values(v);
+  return values.length > 0 && values.every((t) => t instanceof Tensor);
+}
 
 /** A step's inputs in a fixed order: inputs, targets, sample weights. */
 function stepInputs(batch: Arrays): Tensor[] {
@@ -149,27 +166,63 @@ export class Trainer {
 
   // ---- steps -----------------------------------------------------------------------------
 
+  /** The model's step overrides (Model.trainStep, testStep, predictStep, computeLoss), read per step. */
+  private custom(): CustomSteps {
+    return this.model.customSteps?.() ?? NO_CUSTOM_STEPS;
+  }
+
   /**
    * Forward + loss (+ gradients when training) of one batch, from the signature's plan:
    * [total loss, per-output losses, predictions, gradients]. Losses and predictions are
-   * new tensors; gradients are the plan's buffers, valid until the next step.
+   * new tensors; gradients are the plan's buffers, valid until the next step. A model that
+   * computes its own loss (computeLoss override) runs eagerly: its loss may update metrics.
    */
   private planned(kind: 'train' | 'test', batch: Arrays, vars: readonly Variable[]): { total: Tensor; perOutput: Tensor[]; preds: Tensor[]; grads: Tensor[] } {
     const model = this.model;
+    const ownLoss = this.custom().computeLoss;
     const nOut = model.outputNames.length;
+    const nLoss = ownLoss || !this.compiled.hasLoss ? 0 : nOut;
     const inputs = stepInputs(batch);
     const body = (): Tensor[] => {
       const preds = model.forward(batch.xs, kind === 'train');
-      const loss = this.compiled.totalLoss(model, batch.ys, preds, batch.sw);
-      const grads = kind === 'train' ? gradients(loss.total, vars, { retainGraph: false }) : [];
-      return [loss.total, ...loss.perOutput, ...preds, ...grads];
+      let total: Tensor;
+      let perOutput: Tensor[] = [];
+      if (ownLoss) {
+        const [x, y, sampleWeight] = stepData(batch);
+        total = ownLoss({ x, y, yPred: preds.length === 1 ? preds[0] : preds, sampleWeight, training: kind === 'train' });
+        if (!(total instanceof Tensor)) throw new TypeError(`Model ${model.name}: computeLoss must return a scalar Tensor`);
+      } else ({ total, perOutput } = this.compiled.totalLoss(model, batch.ys, preds, batch.sw));
+      const grads = kind === 'train' ? gradients(total, vars, { retainGraph: false }) : [];
+      return [total, ...perOutput, ...preds, ...grads];
     };
-    const fresh = [...new Array<boolean>(1 + 2 * nOut).fill(true), ...vars.map(() => false)];
-    const outs = this.runEagerly ? body() : this.plans.run(signature(kind, inputs), inputs, body, fresh, planValidity);
-    return { total: outs[0], perOutput: outs.slice(1, 1 + nOut), preds: outs.slice(1 + nOut, 1 + 2 * nOut), grads: outs.slice(1 + 2 * nOut) };
+    const fresh = [...new Array<boolean>(1 + nLoss + nOut).fill(true), ...vars.map(() => false)];
+    const outs = this.runEagerly || ownLoss ? body() : this.plans.run(signature(kind, inputs), inputs, body, fresh, planValidity);
+    return { total: outs[0], perOutput: outs.slice(1, 1 + nLoss), preds: outs.slice(1 + nLoss, 1 + nLoss + nOut), grads: outs.slice(1 + nLoss + nOut) };
   }
 
+  /** The logs of the last custom step (null after a built-in one): see batchLogs. */
+  private stepLogs: StepLogs | null = null;
+
+  /** One training step: the model's trainStep override if it has one, else the built-in step. */
   private trainStep(batch: Arrays): void {
+    const own = this.custom().train;
+    if (own) {
+      // A subclassed model's layers are built before its step reads trainableWeights.
+      this.model.ensureGraph(batch.xs);
+      const logs = own(stepData(batch));
+      this.stepLogs = logs ?? this.metricsLogs();
+      return;
+    }
+    this.stepLogs = null;
+    this.defaultTrainStep(batch);
+  }
+
+  /**
+   * The built-in training step (Keras' default train_step): forward, loss, gradients,
+   * optimizer update, constraints, metrics. Model.trainStep's default calls it, so an
+   * override can call `super.trainStep(data)`.
+   */
+  defaultTrainStep(batch: Arrays): void {
     const model = this.model;
     model.ensureGraph(batch.xs);
     const vars = model.trainableWeights;
@@ -181,6 +234,19 @@ export class Trainer {
   }
 
   private testStep(batch: Arrays): void {
+    const own = this.custom().test;
+    if (own) {
+      this.model.ensureGraph(batch.xs);
+      const logs = noGrad(() => own(stepData(batch)));
+      this.stepLogs = logs ?? this.metricsLogs();
+      return;
+    }
+    this.stepLogs = null;
+    this.defaultTestStep(batch);
+  }
+
+  /** The built-in test step (Keras' default test_step): forward, loss, metrics. */
+  defaultTestStep(batch: Arrays): void {
     const model = this.model;
     noGrad(() => {
       model.ensureGraph(batch.xs);
@@ -189,10 +255,65 @@ export class Trainer {
     });
   }
 
+  /** Every metric of the model (Keras' model.metrics): the compiled ones, then those the model tracks itself. */
+  metrics(): Metric[] {
+    return [...this.compiled.metrics(), ...(this.model.trackedMetrics?.() ?? [])];
+  }
+
+  /** Resets every metric (at the start of each epoch and evaluation, as Keras' reset_metrics). */
+  resetMetrics(): void {
+    this.compiled.reset();
+    for (const m of this.model.trackedMetrics?.() ?? []) m.resetState();
+  }
+
+  /** Logs of every metric by name (Keras' get_metrics_result). */
+  private metricsLogs(): StepLogs {
+    const out: Record<string, Metric> = {};
+    for (const m of this.metrics()) out[m.name] = m;
+    return out;
+  }
+
+  /**
+   * The logs after a step: the compiled loss and metrics (and the model's own metrics) after
+   * a built-in step; after a custom step, what it returned, read asynchronously.
+   */
+  private async batchLogs(prefix = ''): Promise<Logs> {
+    if (this.stepLogs === null) {
+      const own = this.model.trackedMetrics?.() ?? [];
+      const logs = await this.compiled.logsAsync(prefix);
+      if (own.length > 0) Object.assign(logs, await Metric.readAsync(own, () => Object.fromEntries(own.map((m) => [`${prefix}${m.name}`, m.result()]))));
+      return logs;
+    }
+    const entries = Object.entries(this.stepLogs);
+    const metrics = entries.map(([, v]) => v).filter((v): v is Metric => v instanceof Metric);
+    const tensors = await Promise.all(entries.map(([, v]) => (v instanceof Tensor ? v.data() : null)));
+    return Metric.readAsync(metrics, () => {
+      const logs: Logs = {};
+      entries.forEach(([k, v], i) => {
+        const t = tensors[i];
+        let value: number;
+        if (v instanceof Metric) value = v.result();
+        else if (t !== null) {
+          if (t.length !== 1) throw new RangeError(`Model ${this.model.name}: the step's log '${k}' must be a scalar; got ${t.length} values`);
+          value = Number(t[0]);
+        } else if (typeof v === 'number') value = v;
+        else throw new TypeError(`Model ${this.model.name}: the step's log '${k}' must be a number, a scalar Tensor or a Metric`);
+        logs[`${prefix}${k}`] = value;
+      });
+      return logs;
+    });
+  }
+
+  /** Whether a step can run on inputs alone: a custom step or loss, or no compiled loss (losses added in call). */
+  private worksWithoutTargets(kind: 'train' | 'test'): boolean {
+    const c = this.custom();
+    return (kind === 'train' ? c.train : c.test) !== null || c.computeLoss !== null || this.compiled.args.loss === undefined;
+  }
+
   // ---- data --------------------------------------------------------------------------------
 
-  private arrays(x: ModelData, y: ModelData, sw: Tensor | undefined, where: string): Arrays {
-    const a: Arrays = { xs: toList(this.model, x, 'x', where), ys: toList(this.model, y, 'y', where), sw: sw ?? null };
+  private arrays(x: ModelData, y: ModelData | undefined, sw: Tensor | undefined, where: string): Arrays {
+    const a: Arrays = { xs: toList(this.model, x, 'x', where), ys: y === undefined ? [] : toList(this.model, y, 'y', where), sw: sw ?? null };
     numSamples(a, where);
     checkArraysFinite(a, where);
     return a;
@@ -215,15 +336,16 @@ export class Trainer {
   async fit(x: ModelData | DataSource, yOrArgs?: ModelData | FitArgs, maybeArgs?: FitArgs): Promise<History> {
     const where = `fit (model ${this.model.name})`;
     const fromSource = isDataSource(x);
-    const args: FitArgs = (fromSource ? (yOrArgs as FitArgs | undefined) : maybeArgs) ?? {};
+    const targets = !fromSource && isTargets(yOrArgs) ? (yOrArgs as ModelData) : undefined;
+    const args: FitArgs = (fromSource || targets === undefined ? (yOrArgs as FitArgs | undefined) : maybeArgs) ?? {};
     const epochs = positiveInt(args.epochs, 1, 'epochs', where);
     const initialEpoch = args.initialEpoch ?? 0;
     const verbose = verbosity(args.verbose);
     let train: Arrays | null = null;
     let validation: ValidationInput | null = null;
     if (!fromSource) {
-      if (yOrArgs === undefined) throw new Error(`${where}: give targets y (or pass a data source of [x, y] batches)`);
-      train = this.arrays(x as ModelData, yOrArgs as ModelData, args.sampleWeight, where);
+      if (targets === undefined && !this.worksWithoutTargets('train')) throw new Error(`${where}: give targets y (or pass a data source of [x, y] batches)`);
+      train = this.arrays(x as ModelData, targets, args.sampleWeight, where);
       if (args.classWeight) {
         const cw = classWeightsToSampleWeights(train.ys[0], args.classWeight, where);
         train = { ...train, sw: train.sw ? noGrad(() => train!.sw!.mul(cw)) : cw };
@@ -255,7 +377,7 @@ export class Trainer {
       const rng = new Rng(state.seed * 1000003 + epoch);
       // A re-iterable source (an iterable whose iterator is a new object) starts a new pass each epoch once it ran out.
       if (source?.exhausted) source = new Prefetcher(iterate(x as DataSource));
-      this.compiled.reset();
+      this.resetMetrics();
       await callbacks.call('onEpochBegin', epoch, {});
       const logs = train
         ? await this.epochOnArrays(train, batchSize, args.shuffle ?? true, rng, callbacks, args.stepsPerEpoch)
@@ -298,9 +420,9 @@ export class Trainer {
       await callbacks.call('onTrainBatchBegin', b, { batch: b, size: plan[b] instanceof Int32Array ? (plan[b] as Int32Array).length : (plan[b] as readonly number[])[1] - (plan[b] as readonly number[])[0] });
       this.trainStep(selectRows(train, plan[b]));
       await turn();
-      await callbacks.call('onTrainBatchEnd', b, await this.compiled.logsAsync());
+      await callbacks.call('onTrainBatchEnd', b, await this.batchLogs());
     }
-    return this.compiled.logsAsync();
+    return this.batchLogs();
   }
 
   /**
@@ -318,7 +440,7 @@ export class Trainer {
       }
       if (steps === undefined || b + 1 < steps || moreEpochs) source.ahead();
       await callbacks.call('onTrainBatchBegin', b, { batch: b });
-      let batch = unpackBatch(this.model, next.value, where);
+      let batch = unpackBatch(this.model, next.value, where, this.worksWithoutTargets('train'));
       numSamples(batch, where);
       checkArraysFinite(batch, where, b);
       if (classWeight) {
@@ -327,15 +449,15 @@ export class Trainer {
       }
       this.trainStep(batch);
       await turn();
-      await callbacks.call('onTrainBatchEnd', b, await this.compiled.logsAsync());
+      await callbacks.call('onTrainBatchEnd', b, await this.batchLogs());
     }
-    return this.compiled.logsAsync();
+    return this.batchLogs();
   }
 
   // ---- evaluate ------------------------------------------------------------------------------
 
   private async runEvaluation(input: ValidationInput, batchSize: number, steps: number | undefined, callbacks: CallbackList | null): Promise<Logs> {
-    this.compiled.reset();
+    this.resetMetrics();
     await callbacks?.call('onTestBegin', {});
     if ('arrays' in input) {
       const n = numSamples(input.arrays, 'evaluate');
@@ -344,7 +466,7 @@ export class Trainer {
         await callbacks?.call('onTestBatchBegin', b, {});
         this.testStep(selectRows(input.arrays, plan[b]));
         await turn();
-        await callbacks?.call('onTestBatchEnd', b, await this.compiled.logsAsync());
+        await callbacks?.call('onTestBatchEnd', b, await this.batchLogs());
       }
     } else {
       // A Sequence-like source (length + reset, as flow's iterators) is evaluated from its first batch.
@@ -355,14 +477,14 @@ export class Trainer {
         const next = await it.next();
         if (next.done) break;
         await callbacks?.call('onTestBatchBegin', b, {});
-        const batch = unpackBatch(this.model, next.value, 'evaluate');
+        const batch = unpackBatch(this.model, next.value, 'evaluate', this.worksWithoutTargets('test'));
         checkArraysFinite(batch, 'evaluate', b);
         this.testStep(batch);
         await turn();
-        await callbacks?.call('onTestBatchEnd', b, await this.compiled.logsAsync());
+        await callbacks?.call('onTestBatchEnd', b, await this.batchLogs());
       }
     }
-    const logs = await this.compiled.logsAsync();
+    const logs = await this.batchLogs();
     await callbacks?.call('onTestEnd', logs);
     return logs;
   }
@@ -370,9 +492,10 @@ export class Trainer {
   async evaluate(x: ModelData | DataSource, yOrArgs?: ModelData | EvaluateArgs, maybeArgs?: EvaluateArgs): Promise<number | number[] | Record<string, number>> {
     const where = `evaluate (model ${this.model.name})`;
     const fromSource = isDataSource(x);
-    const args: EvaluateArgs = (fromSource ? (yOrArgs as EvaluateArgs | undefined) : maybeArgs) ?? {};
-    if (!fromSource && yOrArgs === undefined) throw new Error(`${where}: give targets y`);
-    const input: ValidationInput = fromSource ? { source: x as DataSource } : { arrays: this.arrays(x as ModelData, yOrArgs as ModelData, args.sampleWeight, where) };
+    const targets = !fromSource && isTargets(yOrArgs) ? (yOrArgs as ModelData) : undefined;
+    const args: EvaluateArgs = (fromSource || targets === undefined ? (yOrArgs as EvaluateArgs | undefined) : maybeArgs) ?? {};
+    if (!fromSource && targets === undefined && !this.worksWithoutTargets('test')) throw new Error(`${where}: give targets y`);
+    const input: ValidationInput = fromSource ? { source: x as DataSource } : { arrays: this.arrays(x as ModelData, targets, args.sampleWeight, where) };
     const verbose = args.verbose === undefined || args.verbose === 'auto' ? 1 : args.verbose;
     const batchSize = positiveInt(args.batchSize, 32, 'batchSize', where);
     const samples = 'arrays' in input ? numSamples(input.arrays, where) : undefined;
@@ -393,17 +516,17 @@ export class Trainer {
     const where = `trainOnBatch (model ${this.model.name})`;
     let batch = this.arrays(x, y, args.sampleWeight, where);
     if (args.classWeight) batch = { ...batch, sw: classWeightsToSampleWeights(batch.ys[0], args.classWeight, where) };
-    this.compiled.reset();
+    this.resetMetrics();
     this.trainStep(batch);
-    const v = Object.values(await this.compiled.logsAsync());
+    const v = Object.values(await this.batchLogs());
     return v.length === 1 ? v[0] : v;
   }
 
   async testOnBatch(x: ModelData, y: ModelData, args: { sampleWeight?: Tensor }): Promise<number | number[]> {
     const batch = this.arrays(x, y, args.sampleWeight, `testOnBatch (model ${this.model.name})`);
-    this.compiled.reset();
+    this.resetMetrics();
     this.testStep(batch);
-    const v = Object.values(await this.compiled.logsAsync());
+    const v = Object.values(await this.batchLogs());
     return v.length === 1 ? v[0] : v;
   }
 
@@ -425,6 +548,12 @@ export class Trainer {
       const steps = args.steps ?? Math.ceil(n / batchSize);
       for (let b = 0; b < steps && b * batchSize < n; b++) {
         const batch = n <= batchSize ? xs : selectRows({ xs, ys: [], sw: null }, [b * batchSize, Math.min(n, (b + 1) * batchSize)] as const).xs;
+        const own = model.customSteps?.().predict;
+        if (own) {
+          const out = own(stepData({ xs: batch, ys: [], sw: null }));
+          parts.push(Array.isArray(out) ? out : [out]);
+          continue;
+        }
         const body = (): Tensor[] => model.forward(batch, false);
         parts.push(plans === null ? body() : plans.run(signature('predict', batch), batch, body, model.outputNames.map(() => true), planValidity));
       }

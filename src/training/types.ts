@@ -9,8 +9,8 @@ import type { Metric } from '../metrics/index.js';
 /** Inputs or targets: one tensor, one per model input/output, or by input/output name. */
 export type ModelData = Tensor | readonly Tensor[] | Readonly<Record<string, Tensor>>;
 
-/** One batch from a data source: [x, y], [x, y, sampleWeight] or an object. */
-export type Batch = readonly [ModelData, ModelData] | readonly [ModelData, ModelData, Tensor] | { readonly x: ModelData; readonly y: ModelData; readonly sampleWeight?: Tensor };
+/** One batch from a data source: [x, y], [x, y, sampleWeight] or an object; [x] or { x } where the model's step needs no targets. */
+export type Batch = readonly [ModelData, ModelData] | readonly [ModelData, ModelData, Tensor] | { readonly x: ModelData; readonly y: ModelData; readonly sampleWeight?: Tensor } | readonly [ModelData] | { readonly x: ModelData };
 
 /** A source of batches for fit/evaluate (the input module's generators): sync or async. */
 export type DataSource = AsyncIterable<Batch> | Iterable<Batch> | AsyncIterator<Batch> | Iterator<Batch>;
@@ -20,9 +20,14 @@ export type LossLike = string | Loss | ((yTrue: Tensor, yPred: Tensor) => Tensor
 export type MetricLike = string | Metric | ((yTrue: Tensor, yPred: Tensor) => Tensor);
 
 export interface CompileArgs {
-  readonly optimizer: OptimizerLike;
-  /** One loss for all outputs, one per output (list), or by output name. */
-  readonly loss: LossLike | readonly LossLike[] | Readonly<Record<string, LossLike>>;
+  /** Default 'rmsprop', as Keras. */
+  readonly optimizer?: OptimizerLike;
+  /**
+   * One loss for all outputs, one per output (list), or by output name. It may be left out
+   * when the model computes its own loss (a `computeLoss` or `trainStep` override, or
+   * losses added with `addLoss`).
+   */
+  readonly loss?: LossLike | readonly LossLike[] | Readonly<Record<string, LossLike>>;
   /** Metrics for every output (list), per output (list of lists), or by output name. */
   readonly metrics?: readonly MetricLike[] | readonly (readonly MetricLike[])[] | Readonly<Record<string, MetricLike | readonly MetricLike[]>>;
   /** Weights of the output losses in the total loss. */
@@ -89,6 +94,37 @@ export interface FitState {
   initialEpoch: number;
 }
 
+/**
+ * The data of one step, as Keras' `train_step(data)` receives it: `[x, y, sampleWeight]`.
+ * x and y are one Tensor for a model with one input (output), else a list; y is undefined
+ * when the data has no targets (a GAN's or an autoencoder's own step may not need them).
+ */
+export type StepData = readonly [x: Tensor | Tensor[], y: Tensor | Tensor[] | undefined, sampleWeight: Tensor | undefined];
+
+/**
+ * What a custom step returns for the progress bar, callbacks and History: values by log
+ * name, as numbers, scalar Tensors or Metric objects (read at the batch's end, asynchronously
+ * where the backend needs it). Returning nothing logs every metric of `model.metrics`.
+ */
+export type StepLogs = Readonly<Record<string, number | Tensor | Metric>>;
+
+/** The arguments of `computeLoss` (Keras' compute_loss). */
+export interface ComputeLossArgs {
+  readonly x?: Tensor | Tensor[];
+  readonly y?: Tensor | Tensor[];
+  readonly yPred: Tensor | Tensor[];
+  readonly sampleWeight?: Tensor;
+  readonly training?: boolean;
+}
+
+/** A model's overrides of the training loop's steps (see Model.trainStep). */
+export interface CustomSteps {
+  readonly train: ((data: StepData) => StepLogs | void) | null;
+  readonly test: ((data: StepData) => StepLogs | void) | null;
+  readonly predict: ((data: StepData) => Tensor | Tensor[]) | null;
+  readonly computeLoss: ((args: ComputeLossArgs) => Tensor) | null;
+}
+
 /** What the trainer needs from a model (implemented by Model). */
 export interface TrainableModel {
   readonly name: string;
@@ -106,6 +142,10 @@ export interface TrainableModel {
   applyConstraints(): void;
   getWeights(): Tensor[];
   setWeights(values: readonly Tensor[]): void;
+  /** The step overrides of a model class (none for a plain model). */
+  customSteps?(): CustomSteps;
+  /** Metrics the model tracks itself (metric objects among its attributes): reset every epoch and logged. */
+  trackedMetrics?(): Metric[];
   saveWeights?(path: string): Promise<void>;
   save?(path: string): Promise<void>;
 }

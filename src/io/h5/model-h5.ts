@@ -16,6 +16,7 @@ import { readH5, writeH5Atomic } from './client.js';
 import type { H5Group } from './protocol.js';
 import { parseModelConfig, parsePythonJson, pythonJson } from './keras-config.js';
 import { compileArgsFromTrainingConfig, trainingConfig } from './training-config.js';
+import { withKerasVersion } from '../../activations/activations.js';
 import { BACKEND, KERAS_VERSION, OpList, readModelWeights, readOptimizerValues, stringAttr, stringListAttr, weightsGroup, writeModelWeights, writeOptimizerWeights } from './keras-weights.js';
 
 export interface SaveModelH5Options {
@@ -46,7 +47,8 @@ function compiledState(model: Model): { args: CompileArgs; optimizer: Optimizer 
 }
 
 function requireBuilt(model: Model, who: string): void {
-  if (!model.isGraphBuilt) {
+  // A subclassed model has no graph; its weights exist once it has run (or build()).
+  if (!model.isGraphBuilt && !(model.isSubclassed && model.built)) {
     throw new Error(`${who}: model ${model.name} has not been built yet; give the first layer an inputShape, call build([null, ...]) or run it on data first`);
   }
 }
@@ -162,7 +164,8 @@ export async function loadModelH5(path: string, options: LoadModelH5Options = {}
       if (stringListAttr(root, 'layer_names') !== null) throw new Error('the file holds weights only (saved with save_weights); build the model in code and call loadWeightsH5');
       throw new Error('no model_config attribute: not a Keras model file');
     }
-    const layer = deserializeLayer(parseModelConfig(text));
+    // Activation names are read as the file's Keras version defines them ('hard_sigmoid').
+    const layer = withKerasVersion(stringAttr(root, 'keras_version'), () => deserializeLayer(parseModelConfig(text)));
     if (!(layer instanceof ModelClass)) throw new Error(`the model_config describes a ${layer.getClassName()}, not a model`);
     const g = weightsGroup(root);
     if (g === null) throw new Error('the file has no model_weights group');

@@ -91,6 +91,7 @@ function convertNode(b: GraphBuilder, node: LayerNode, inputs: OnnxValue[]): Onn
 
 /** Emits a model's graph on the given input values; returns its output values. */
 function emitModel(b: GraphBuilder, model: Model, inputs: readonly OnnxValue[]): OnnxValue[] {
+  if (model.isSubclassed) throw new Error(`ONNX export: model '${model.name}' is a subclassed model: its computation is code, not a graph of layers, so it cannot be exported; write it as a functional or Sequential model to export it`);
   if (!model.isGraphBuilt) throw new Error(`ONNX export: model '${model.name}' has not been built; give its first layer an inputShape or call build([null, ...]) first`);
   const values = new Map<number, OnnxValue>();
   model.inputs.forEach((s, i) => values.set(s.id, inputs[i]));
@@ -126,6 +127,7 @@ function checkOptions(model: Model, opts: OnnxExportOptions): { opset: number; b
   if (!Number.isInteger(opset) || opset < MIN_OPSET || opset > MAX_OPSET) throw new RangeError(`exportOnnx: opset must be an integer from ${MIN_OPSET} to ${MAX_OPSET}; got ${opts.opset}`);
   const batch = opts.batchSize ?? null;
   if (batch !== null && (!Number.isInteger(batch) || batch < 1)) throw new RangeError(`exportOnnx: batchSize must be a positive integer; got ${opts.batchSize}`);
+  if (model.isSubclassed) throw new Error(`exportOnnx: model '${model.name}' is a subclassed model: its computation is code, not a graph of layers, so it cannot be exported; write it as a functional or Sequential model to export it`);
   if (!model.isGraphBuilt) throw new Error(`exportOnnx: model '${model.name}' has not been built; give its first layer an inputShape or call build([null, ...]) first`);
   return { opset, batch };
 }
