@@ -8,6 +8,9 @@ export { AdamW, type AdamWOptions } from './adamw.js';
 export { Adamax, type AdamaxOptions } from './adamax.js';
 export { Nadam, type NadamOptions } from './nadam.js';
 export { Lion, type LionOptions } from './lion.js';
+export { Lamb, type LambOptions } from './lamb.js';
+export { Adafactor, type AdafactorOptions } from './adafactor.js';
+export { Ftrl, type FtrlOptions } from './ftrl.js';
 export {
   LearningRateSchedule, ExponentialDecay, PiecewiseConstantDecay, CosineDecay, InverseTimeDecay, PolynomialDecay, CosineDecayRestarts,
   type ExponentialDecayOptions, type PiecewiseConstantDecayOptions, type CosineDecayOptions, type InverseTimeDecayOptions,

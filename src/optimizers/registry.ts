@@ -15,6 +15,9 @@ import { AdamW } from './adamw.js';
 import { Adamax } from './adamax.js';
 import { Nadam } from './nadam.js';
 import { Lion } from './lion.js';
+import { Lamb } from './lamb.js';
+import { Adafactor } from './adafactor.js';
+import { Ftrl } from './ftrl.js';
 
 export const optimizerRegistry = new ClassRegistry<Optimizer>('optimizer');
 
@@ -27,6 +30,9 @@ optimizerRegistry.register('AdamW', (c) => AdamW.fromConfig(c), ['adamw']);
 optimizerRegistry.register('Adamax', (c) => Adamax.fromConfig(c), ['adamax']);
 optimizerRegistry.register('Nadam', (c) => Nadam.fromConfig(c), ['nadam']);
 optimizerRegistry.register('Lion', (c) => Lion.fromConfig(c), ['lion']);
+optimizerRegistry.register('Lamb', (c) => Lamb.fromConfig(c), ['lamb']);
+optimizerRegistry.register('Adafactor', (c) => Adafactor.fromConfig(c), ['adafactor']);
+optimizerRegistry.register('Ftrl', (c) => Ftrl.fromConfig(c), ['ftrl']);
 
 /** tf.keras 2.11+ writes 'Custom>Adam'; Keras 3 may write a module path. */
 function className(name: string): string {

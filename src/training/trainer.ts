@@ -392,6 +392,8 @@ export class Trainer {
       logs.lr = this.optimizer.learningRate;
       await callbacks.call('onEpochEnd', epoch, logs);
     }
+    // Keras: with useEma, the weights take their moving averages when training ends.
+    if (epochs > state.initialEpoch) this.optimizer.finalizeVariableValues(this.model.trainableWeights);
     await callbacks.call('onTrainEnd', {});
     return history;
   }

@@ -95,7 +95,7 @@ export function writeModelWeights(list: OpList, base: string, model: WeightedMod
 /** Writes the optimizer state (tf.keras 2 order: iterations, extra scalars, then slots) as `optimizer_weights`. */
 export function writeOptimizerWeights(list: OpList, optimizer: Optimizer, values: readonly Tensor[] = optimizer.getWeights()): boolean {
   const slots = optimizer.variables();
-  if (slots.length === 0 && optimizer.iterations === 0) return false;
+  if (slots.length === 0 && optimizer.realIterations === 0) return false;
   const extra = values.length - 1 - slots.length;
   const names = [
     `${optimizer.name}/iter:0`,
@@ -106,7 +106,7 @@ export function writeOptimizerWeights(list: OpList, optimizer: Optimizer, values
   list.attr('/optimizer_weights', 'weight_names', names);
   names.forEach((name, i) => {
     checkName(name, 'optimizer weight name');
-    list.dataset(`/optimizer_weights/${name}`, i === 0 ? new BigInt64Array([BigInt(optimizer.iterations)]) : values[i]);
+    list.dataset(`/optimizer_weights/${name}`, i === 0 ? new BigInt64Array([BigInt(optimizer.realIterations)]) : values[i]);
   });
   return true;
 }
