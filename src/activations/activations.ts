@@ -9,6 +9,16 @@ import { ACTIVATIONS, ACTIVATION_ALIASES, type ActivationDef } from '../backends
 import { exp, unaryOp } from '../ops/elementwise.js';
 import { elu, gelu, hardSigmoid, hardSwish, leakyRelu, logSoftmax, mish, relu, relu6, selu, sigmoid, softmax, softplus, softsign, swish, tanh } from '../ops/activations.js';
 
+/**
+ * Keras 3's `hard_sigmoid`: relu6(x + 3) / 6 = clip(x/6 + 0.5, 0, 1) (`nt.hardSigmoid(x, 1/6, 0.5)`).
+ * Keras 2, tf.keras and TensorFlow.js define `hard_sigmoid` as clip(0.2·x + 0.5, 0, 1),
+ * which is what the name means in Neurite unless a Keras ≥ 3 file is being read (see
+ * `withKerasVersion`); this function is the activation `'hard_sigmoid_keras3'`.
+ */
+export function hardSigmoidKeras3(x: Tensor): Tensor {
+  return hardSigmoid(x, 1 / 6, 0.5);
+}
+
 export type ActivationFn = (x: Tensor) => Tensor;
 
 /** A resolved activation: its Keras name (what configs store) and the function. */
@@ -51,6 +61,44 @@ for (const [name, def] of Object.entries(ACTIVATIONS) as [string, ActivationDef]
   BY_FN.set(fn, name);
 }
 for (const [alias, name] of Object.entries(ACTIVATION_ALIASES)) BY_NAME.set(alias, BY_NAME.get(name) as ResolvedActivation);
+// The two definitions of hard_sigmoid under names that mean one of them whatever the source.
+const HARD_SIGMOID_KERAS3: ResolvedActivation = { name: 'hard_sigmoid_keras3', fn: hardSigmoidKeras3 };
+BY_NAME.set('hard_sigmoid_keras3', HARD_SIGMOID_KERAS3);
+BY_FN.set(hardSigmoidKeras3, 'hard_sigmoid_keras3');
+BY_NAME.set('hard_sigmoid_keras2', BY_NAME.get('hard_sigmoid') as ResolvedActivation);
+
+/** The Keras major version of the config being read (withKerasVersion), or null: Neurite's own meaning (Keras 2). */
+let sourceMajor: number | null = null;
+
+/**
+ * The major version of a Keras version string ('2.10.0' → 2, '3.1.0' → 3); null for
+ * null, undefined or a string that does not start with a number.
+ */
+export function kerasMajorVersion(version: string | number | null | undefined): number | null {
+  if (version === null || version === undefined) return null;
+  const major = typeof version === 'number' ? Math.trunc(version) : Number.parseInt(version, 10);
+  return Number.isFinite(major) ? major : null;
+}
+
+/**
+ * Runs `fn` (synchronously) reading activation names as the Keras version `version` defines
+ * them, and returns its result. Loaders wrap the deserialization of a file's model config
+ * in it (loadModelH5 passes the file's `keras_version` attribute). The one name whose
+ * meaning changed is `'hard_sigmoid'`: Keras ≥ 3 reads it as relu6(x + 3)/6, which Neurite
+ * names `'hard_sigmoid_keras3'` (so that a model Neurite writes, as Keras 2 files, reloads
+ * with the same function); any other version, or none, as Keras 2's clip(0.2·x + 0.5, 0, 1).
+ * Calls nest; the previous version is restored when `fn` returns or throws.
+ */
+export function withKerasVersion<T>(version: string | number | null | undefined, fn: () => T): T {
+  const previous = sourceMajor;
+  sourceMajor = kerasMajorVersion(version);
+  try {
+    return fn();
+  } finally {
+    sourceMajor = previous;
+  }
+}
+
 // The op functions themselves map to their names too, so serializeActivation(softmax) is 'softmax'.
 for (const [fn, name] of [[softmax, 'softmax'], [logSoftmax, 'log_softmax'], [elu, 'elu'], [gelu, 'gelu'], [leakyRelu, 'leaky_relu'], [hardSigmoid, 'hard_sigmoid']] as const) {
   BY_FN.set(fn as ActivationFn, name);
@@ -65,7 +113,10 @@ export function activationNames(): string[] {
  * Resolves a Keras activation identifier: a name ('relu', 'leaky_relu', 'leakyRelu',
  * 'silu', ...), null or undefined (linear), or a function (a known op keeps its Keras
  * name; any other function is used as is under its own name). Unknown names throw an
- * error listing the valid ones.
+ * error listing the valid ones. `'hard_sigmoid'` is Keras 2's clip(0.2·x + 0.5, 0, 1),
+ * except inside `withKerasVersion('3…', …)` (a Keras 3 file being read), where it is Keras
+ * 3's relu6(x + 3)/6 (`'hard_sigmoid_keras3'`); `'hard_sigmoid_keras2'` and
+ * `'hard_sigmoid_keras3'` name one definition always.
  */
 export function getActivation(identifier: string | ActivationFn | null | undefined): ResolvedActivation {
   if (identifier === null || identifier === undefined) return BY_NAME.get('linear') as ResolvedActivation;
@@ -76,6 +127,7 @@ export function getActivation(identifier: string | ActivationFn | null | undefin
   if (typeof identifier !== 'string') {
     throw new TypeError(`getActivation: expected an activation name, a function, null or undefined; got ${typeof identifier}`);
   }
+  if (identifier === 'hard_sigmoid' && sourceMajor !== null && sourceMajor >= 3) return HARD_SIGMOID_KERAS3;
   const found = BY_NAME.get(identifier) ?? BY_NAME.get(identifier.toLowerCase());
   if (found === undefined) {
     throw new Error(`Unknown activation '${identifier}'. Known activations: ${activationNames().join(', ')}`);

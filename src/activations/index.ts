@@ -1,1 +1,1 @@
-export { getActivation, serializeActivation, activationNames, linear, type ResolvedActivation, type ActivationFn } from './activations.js';
+export { getActivation, serializeActivation, activationNames, linear, hardSigmoidKeras3, withKerasVersion, kerasMajorVersion, type ResolvedActivation, type ActivationFn } from './activations.js';

@@ -11,6 +11,7 @@ import { CosineSimilarity, Huber, LogCosh, MeanAbsoluteError, MeanAbsolutePercen
 import { CategoricalHinge, Hinge, SquaredHinge } from './hinge.js';
 import { BinaryCrossentropy, CategoricalCrossentropy, KLDivergence, Poisson, SparseCategoricalCrossentropy } from './probabilistic.js';
 import { BinaryFocalCrossentropy, CategoricalFocalCrossentropy, Dice, Tversky } from './focal.js';
+import { CTC } from './ctc.js';
 import { describe } from './args.js';
 
 /** Registered losses; `lossRegistry.register(...)` adds custom ones. */
@@ -43,6 +44,7 @@ add('BinaryFocalCrossentropy', ['applyClassBalancing', 'alpha', 'gamma', ...XENT
 add('CategoricalFocalCrossentropy', ['alpha', 'gamma', ...XENT], CategoricalFocalCrossentropy, ['categorical_focal_crossentropy', 'categoricalFocalCrossentropy']);
 add('Dice', ['axis'], Dice, ['dice']);
 add('Tversky', ['alpha', 'beta', 'axis'], Tversky, ['tversky']);
+add('CTC', [], CTC, ['ctc']);
 
 /** What `getLoss` accepts. */
 export type LossIdentifier = string | Loss | LossFn | Serialized;

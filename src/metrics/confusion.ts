@@ -11,7 +11,7 @@ import { broadcastTo, cast, expandDims, gather, greater, less, mul, notEqual, re
 import type { ConfigDict, ConfigValue } from '../utils/serialization.js';
 import { alignRanks, alignWeights, checkTensorArg } from '../losses/loss.js';
 import { describe, optionalIntArg } from '../losses/args.js';
-import { type MetricArgs, Metric } from './metric.js';
+import { type MetricArgs, Metric, MultiResultMetric } from './metric.js';
 
 /** Keras' NEG_INF: the value given to predictions outside the top k. */
 export const NEG_INF = -1e10;
@@ -106,8 +106,11 @@ export interface PrecisionRecallArgs extends MetricArgs {
   readonly classId?: number | null;
 }
 
+/** The error of result() on a metric with several thresholds. */
+const thresholdsMessage = (name: string, count: number): string => `${name}: this metric has ${count} thresholds; read them with results()`;
+
 /** Shared state of Precision and Recall: two counters per threshold. */
-abstract class ThresholdRatio extends Metric {
+abstract class ThresholdRatio extends MultiResultMetric {
   readonly thresholds: readonly number[];
   readonly topK: number | undefined;
   readonly classId: number | undefined;
@@ -135,24 +138,19 @@ abstract class ThresholdRatio extends Metric {
     Metric.accumulate(this.other, this.pick(c));
   }
 
-  /** tp / (tp + other) per threshold (0 where nothing was counted). */
+  /** tp / (tp + other) per threshold (0 where nothing was counted); `result()` is the single threshold's. */
   results(): number[] {
     const tp = this.read(this.truePositives);
     const o = this.read(this.other);
     return this.thresholds.map((_, i) => (tp[i] + o[i] === 0 ? 0 : tp[i] / (tp[i] + o[i])));
   }
 
-  /** `results()` on every backend: the state is read asynchronously first (webgpu). */
-  resultsAsync(): Promise<number[]> {
-    return Metric.readAsync([this], () => this.results());
+  protected override manyResultsMessage(count: number): string {
+    return thresholdsMessage(this.name, count);
   }
 
-  /** The value for the (single) threshold; use `results()` with several thresholds. */
-  override result(): number {
-    if (this.thresholds.length !== 1) {
-      throw new Error(`${this.name}: this metric has ${this.thresholds.length} thresholds; read them with results()`);
-    }
-    return this.results()[0];
+  protected override resultCount(): number {
+    return this.thresholds.length;
   }
 
   override getConfig(): ConfigDict {
@@ -196,7 +194,7 @@ export interface ConfusionCountArgs extends MetricArgs {
 }
 
 /** One weighted confusion count per threshold (Keras' TruePositives, FalsePositives, TrueNegatives, FalseNegatives). */
-abstract class ConfusionCount extends Metric {
+abstract class ConfusionCount extends MultiResultMetric {
   readonly thresholds: readonly number[];
   private readonly initThresholds: ConfigValue;
   private readonly accumulator: Variable;
@@ -214,19 +212,17 @@ abstract class ConfusionCount extends Metric {
     Metric.accumulate(this.accumulator, this.pick(confusionCounts(this.name, yTrue, yPred, sampleWeight, { thresholds: this.thresholds })));
   }
 
-  /** The count per threshold. */
+  /** The count per threshold; `result()` is the single threshold's. */
   results(): number[] {
     return Array.from(this.read(this.accumulator));
   }
 
-  resultsAsync(): Promise<number[]> {
-    return Metric.readAsync([this], () => this.results());
+  protected override manyResultsMessage(count: number): string {
+    return thresholdsMessage(this.name, count);
   }
 
-  /** The count for the (single) threshold; use `results()` with several thresholds. */
-  override result(): number {
-    if (this.thresholds.length !== 1) throw new Error(`${this.name}: this metric has ${this.thresholds.length} thresholds; read them with results()`);
-    return this.results()[0];
+  protected override resultCount(): number {
+    return this.thresholds.length;
   }
 
   override getConfig(): ConfigDict {

@@ -5,5 +5,6 @@ export * from './errors.js';
 export * from './confusion.js';
 export * from './auc.js';
 export * from './scores.js';
+export * from './iou.js';
 export * from './resolve.js';
 export * from './registry.js';

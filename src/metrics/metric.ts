@@ -112,3 +112,38 @@ export abstract class Metric implements Serializable {
     noGrad(() => v.assign(add(v, delta)));
   }
 }
+
+/**
+ * A metric whose value may be a list (one per threshold, class or output): `results()`
+ * gives every value, `resultsAsync()` the same on every backend (the state is read
+ * asynchronously first, as on webgpu), and `result()` the single value, throwing with
+ * `manyResultsMessage` when there are several.
+ */
+export abstract class MultiResultMetric extends Metric {
+  /** Every value, computed from the state (read with `read`/`scalar`). */
+  abstract results(): number[];
+
+  /** `results()` on every backend: the state is read asynchronously first (webgpu). */
+  resultsAsync(): Promise<number[]> {
+    return Metric.readAsync([this], () => this.results());
+  }
+
+  /** The one value; throws when there are several (read them with `results()`). */
+  override result(): number {
+    const known = this.resultCount();
+    if (known !== null && known !== 1) throw new Error(this.manyResultsMessage(known));
+    const r = this.results();
+    if (r.length !== 1) throw new Error(this.manyResultsMessage(r.length));
+    return r[0];
+  }
+
+  /** The number of values when it is known without reading the state (thresholds), else null. */
+  protected resultCount(): number | null {
+    return null;
+  }
+
+  /** The error of `result()` when there are `count` values. */
+  protected manyResultsMessage(count: number): string {
+    return `${this.name}: this metric has ${count} values; read them with results()`;
+  }
+}

@@ -16,6 +16,7 @@ import * as e from './errors.js';
 import { FalseNegatives, FalsePositives, Precision, Recall, TrueNegatives, TruePositives } from './confusion.js';
 import { F1Score, FBetaScore, R2Score, type R2ScoreArgs } from './scores.js';
 import { AUC } from './auc.js';
+import { BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU } from './iou.js';
 import { type AccuracyInfo, resolveAccuracy, resolveCrossentropy } from './resolve.js';
 
 /** Registered metrics; `metricRegistry.register(...)` adds custom ones. */
@@ -65,6 +66,12 @@ metricRegistry.register('R2Score', (config: ConfigDict) => {
   return new R2Score({ ...options, classAggregation: given === null ? null : options.classAggregation });
 }, ['r2_score', 'r2Score']);
 add('AUC', ['numThresholds', 'curve', 'summationMethod', 'thresholds', 'fromLogits', 'multiLabel', 'numLabels', 'labelWeights'], AUC, ['auc']);
+const IOU = ['numClasses', 'ignoreClass', 'sparseYPred', 'axis'];
+add('IoU', [...IOU, 'targetClassIds', 'sparseYTrue'], IoU, ['io_u', 'iou']);
+add('MeanIoU', [...IOU, 'sparseYTrue'], MeanIoU, ['mean_io_u', 'mean_iou', 'meanIoU']);
+add('BinaryIoU', ['targetClassIds', 'threshold'], BinaryIoU, ['binary_io_u', 'binary_iou', 'binaryIoU']);
+add('OneHotIoU', [...IOU, 'targetClassIds'], OneHotIoU, ['one_hot_io_u', 'one_hot_iou', 'oneHotIoU']);
+add('OneHotMeanIoU', IOU, OneHotMeanIoU, ['one_hot_mean_io_u', 'one_hot_mean_iou', 'oneHotMeanIoU']);
 
 /** What `getMetric` accepts. */
 export type MetricIdentifier = string | Metric | Loss | MetricFn | Serialized;

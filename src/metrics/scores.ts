@@ -11,7 +11,7 @@ import { abs, broadcastTo, cast, expandDims, greater, greaterEqual, max, mul, no
 import type { ConfigDict } from '../utils/serialization.js';
 import { alignRanks, checkTensorArg } from '../losses/loss.js';
 import { describe } from '../losses/args.js';
-import { type MetricArgs, Metric } from './metric.js';
+import { type MetricArgs, Metric, MultiResultMetric } from './metric.js';
 
 const EPS = 1e-7;
 
@@ -40,7 +40,7 @@ export interface FBetaScoreArgs extends MetricArgs {
 }
 
 /** (1 + β²)·P·R / (β²·P + R) per class, over everything seen, as Keras' FBetaScore. */
-export class FBetaScore extends Metric {
+export class FBetaScore extends MultiResultMetric {
   readonly average: FBetaAverage;
   readonly beta: number;
   readonly threshold: number | null;
@@ -104,15 +104,9 @@ export class FBetaScore extends Metric {
     return f;
   }
 
-  resultsAsync(): Promise<number[]> {
-    return Metric.readAsync([this], () => this.results());
-  }
-
-  /** The score: averaged, or the only class's; with average null and several classes use results(). */
-  override result(): number {
-    const r = this.results();
-    if (r.length !== 1) throw new Error(`${this.name}: average null gives one score per class (${r.length}); read them with results(), or set average to 'micro', 'macro' or 'weighted'`);
-    return r[0];
+  /** result() is the score, averaged or the only class's; with average null and several classes it throws this. */
+  protected override manyResultsMessage(count: number): string {
+    return `${this.name}: average null gives one score per class (${count}); read them with results(), or set average to 'micro', 'macro' or 'weighted'`;
   }
 
   override getConfig(): ConfigDict {
@@ -145,7 +139,7 @@ export interface R2ScoreArgs extends MetricArgs {
 }
 
 /** The coefficient of determination 1 − SS_res/SS_tot per output, aggregated as Keras' R2Score. */
-export class R2Score extends Metric {
+export class R2Score extends MultiResultMetric {
   readonly classAggregation: 'uniform_average' | 'variance_weighted_average' | null;
   readonly numRegressors: number;
   private readonly numSamples: Variable;
@@ -213,14 +207,9 @@ export class R2Score extends Metric {
     return scores;
   }
 
-  resultsAsync(): Promise<number[]> {
-    return Metric.readAsync([this], () => this.results());
-  }
-
-  override result(): number {
-    const r = this.results();
-    if (r.length !== 1) throw new Error(`${this.name}: classAggregation null gives one score per output (${r.length}); read them with results()`);
-    return r[0];
+  /** result() with classAggregation null and several outputs throws this. */
+  protected override manyResultsMessage(count: number): string {
+    return `${this.name}: classAggregation null gives one score per output (${count}); read them with results()`;
   }
 
   override getConfig(): ConfigDict {
