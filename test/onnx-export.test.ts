@@ -76,7 +76,7 @@ function opsOf(bytes: Uint8Array): string[] {
   return graph.node.map((n) => n.opType);
 }
 
-const ACTIVATIONS = ['linear', 'relu', 'relu6', 'sigmoid', 'hard_sigmoid', 'tanh', 'softmax', 'log_softmax', 'softplus', 'softsign', 'elu', 'selu', 'swish', 'silu', 'gelu', 'exponential', 'leaky_relu'];
+const ACTIVATIONS = ['linear', 'relu', 'relu6', 'sigmoid', 'hard_sigmoid', 'hard_sigmoid_keras3', 'tanh', 'softmax', 'log_softmax', 'softplus', 'softsign', 'elu', 'selu', 'swish', 'silu', 'gelu', 'exponential', 'leaky_relu'];
 
 test('every Keras activation, fused in Dense and Conv2D and as an Activation layer (NCHW and NHWC layouts)', async (t) => {
   for (const [i, act] of ACTIVATIONS.entries()) {

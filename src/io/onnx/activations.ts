@@ -21,7 +21,11 @@ function build(b: GraphBuilder, e: OnnxExpr, x: string, axis: number): string {
   return b.node(op, args.map((a) => build(b, a, x, axis)), attrs);
 }
 
-const EMITTERS: ReadonlyMap<string, Emit> = new Map<string, Emit>(Object.entries(ACTIVATIONS).map(([name, def]) => [name, (b: GraphBuilder, x: string, axis: number) => build(b, def.onnx as OnnxExpr, x, axis)]));
+const EMITTERS: ReadonlyMap<string, Emit> = new Map<string, Emit>([
+  ...Object.entries(ACTIVATIONS).map(([name, def]): [string, Emit] => [name, (b: GraphBuilder, x: string, axis: number) => build(b, def.onnx as OnnxExpr, x, axis)]),
+  // Keras 3's hard_sigmoid, relu6(x + 3) / 6 (activations/activations.ts): ONNX HardSigmoid with alpha 1/6.
+  ['hard_sigmoid_keras3', (b: GraphBuilder, x: string) => b.node('HardSigmoid', [x], { alpha: float(1 / 6), beta: float(0.5) })],
+]);
 
 const ALIASES: ReadonlyMap<string, string> = new Map(Object.entries(ACTIVATION_ALIASES));
 
