@@ -13,8 +13,12 @@ import { Masking } from './core/masking.js';
 import { Lambda } from './core/lambda.js';
 import { Embedding, PositionEmbedding, TokenAndPositionEmbedding } from './embedding/index.js';
 import { Bidirectional, GRU, LSTM, SimpleRNN, TimeDistributed } from './recurrent/index.js';
+import { ConvLSTM2D, GRUCell, LSTMCell, RNN, SimpleRNNCell, StackedRNNCells } from './recurrent/index.js';
 import { AdditiveAttention, Attention, EinsumDense, MultiHeadAttention } from './attention/index.js';
 import { AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D } from './pooling/index.js';
+import { Conv1DTranspose, Conv3D, Conv3DTranspose, DepthwiseConv1D, SeparableConv1D } from './conv/index.js';
+import { AveragePooling3D, GlobalAveragePooling3D, GlobalMaxPooling3D, MaxPooling3D } from './pooling/index.js';
+import { Cropping3D, UpSampling3D, ZeroPadding3D } from './reshaping/index.js';
 
 /** A layer class that can be rebuilt from its Keras config. */
 export interface LayerClass {
@@ -30,6 +34,18 @@ const layers = new ClassRegistry<Layer>('layer');
  */
 export function registerLayer(cls: LayerClass, aliases: readonly string[] = []): void {
   layers.register(cls.className, (config) => cls.fromConfig(config), aliases);
+  canonicalNames.add(cls.className);
+}
+
+/** Class names registered with registerLayer (no aliases). */
+const canonicalNames = new Set<string>();
+
+/**
+ * The canonical class names of the registered layers (built-in and custom, without Keras'
+ * alternative names such as 'Convolution2D'), sorted.
+ */
+export function registeredLayerNames(): string[] {
+  return [...canonicalNames].sort();
 }
 
 for (const cls of [InputLayer, Dense, Activation, Dropout, Flatten, Reshape, Permute, RepeatVector, ActivityRegularization, ReLU, LeakyReLU, PReLU, ELU, Softmax, ThresholdedReLU, Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot,
@@ -43,6 +59,10 @@ for (const cls of [InputLayer, Dense, Activation, Dropout, Flatten, Reshape, Per
 // Wrappers rebuild their inner layers through this registry.
 registerLayer({ className: TimeDistributed.className, fromConfig: (c) => TimeDistributed.fromConfig(c, deserializeLayer) });
 registerLayer({ className: Bidirectional.className, fromConfig: (c) => Bidirectional.fromConfig(c, deserializeLayer) });
+// Recurrent cells, RNN(cell) and ConvLSTM2D; RNN and StackedRNNCells rebuild their cells through this registry.
+for (const cls of [SimpleRNNCell, LSTMCell, GRUCell, ConvLSTM2D] as LayerClass[]) registerLayer(cls);
+registerLayer({ className: RNN.className, fromConfig: (c) => RNN.fromConfig(c, deserializeLayer) });
+registerLayer({ className: StackedRNNCells.className, fromConfig: (c) => StackedRNNCells.fromConfig(c, deserializeLayer) });
 
 // Keras' alternative class names (aliases it registers for the same classes).
 const ALIASES: Record<string, string[]> = {
@@ -55,6 +75,8 @@ const ALIASES: Record<string, string[]> = {
   TokenAndPositionEmbedding: ['keras_hub>TokenAndPositionEmbedding', 'keras_nlp>TokenAndPositionEmbedding'],
 };
 for (const [name, aliases] of Object.entries(ALIASES)) for (const a of aliases) layers.register(a, (config) => layers.create(name, config));
+// The 1-D and 3-D convolution, pooling and reshaping families, with Keras' aliases.
+for (const [cls, aliases] of [[Conv1DTranspose, ['Convolution1DTranspose']], [DepthwiseConv1D, []], [SeparableConv1D, ['SeparableConvolution1D']], [Conv3D, ['Convolution3D']], [Conv3DTranspose, ['Convolution3DTranspose', 'Deconvolution3D']], [MaxPooling3D, ['MaxPool3D']], [AveragePooling3D, ['AvgPool3D']], [GlobalAveragePooling3D, ['GlobalAvgPool3D']], [GlobalMaxPooling3D, ['GlobalMaxPool3D']], [ZeroPadding3D, []], [Cropping3D, []], [UpSampling3D, []]] as [LayerClass, string[]][]) registerLayer(cls, aliases);
 
 /** JavaScript's own messages for a value of the wrong type reaching code that did not check it. */
 const INTERNAL = /Cannot read propert|Cannot set propert|is not a function|is not iterable|is not a constructor|Cannot convert undefined or null|Invalid (typed )?array length|Array buffer allocation failed|Maximum call stack size/;

@@ -8,6 +8,7 @@ export * from './shape.js';
 export * from './conv.js';
 export type { Padding, Pair } from './conv-util.js';
 export * from './pool.js';
+export * from './conv3d.js';
 export * from './norm.js';
 export * from './random.js';
 export { sumToShape, checkValues, type Operand } from './util.js';

@@ -1,1 +1,2 @@
 export * from './pooling.js';
+export * from './pooling3d.js';

@@ -108,7 +108,13 @@ export interface DropoutMasks {
   readonly recurrent: Tensor[] | null;
 }
 
-function rate(v: number | undefined, name: string, layer: string): number {
+/** Whether the fused LSTM/GRU kernels are on (setRecurrentFusion). */
+export function recurrentFusionEnabled(): boolean {
+  return fusionEnabled;
+}
+
+/** A dropout rate checked to lie in [0, 1] (default 0); the error names the layer's class and the argument. */
+export function dropoutRate(v: number | undefined, name: string, layer: string): number {
   const r = v ?? 0;
   if (!(r >= 0 && r <= 1)) throw new RangeError(`${layer}: ${name} must be in [0, 1]; got ${v}`);
   return r;
@@ -161,8 +167,8 @@ export abstract class RecurrentLayer extends Layer {
     this.unroll = args.unroll ?? false;
     this.zeroOutputForMask = args.zeroOutputForMask ?? false;
     this.useBias = args.useBias ?? true;
-    this.dropout = rate(args.dropout, 'dropout', cls);
-    this.recurrentDropout = rate(args.recurrentDropout, 'recurrentDropout', cls);
+    this.dropout = dropoutRate(args.dropout, 'dropout', cls);
+    this.recurrentDropout = dropoutRate(args.recurrentDropout, 'recurrentDropout', cls);
     this.implementation = args.implementation ?? 2;
     this.activation = getActivation(args.activation === undefined ? 'tanh' : args.activation);
     this.kernelSpec = weightSpec(args, 'kernel', 'glorot_uniform');
@@ -313,54 +319,22 @@ export abstract class RecurrentLayer extends Layer {
   // ---- running ---------------------------------------------------------------------------
 
   private dropoutMasks(batch: number, training: boolean): DropoutMasks {
-    const perGate = this.recurrentDropout > 0 && this.recurrentDropout < 1;
-    const draw = (n: number, width: number, r: number): Tensor[] => Array.from({ length: n }, () => dropout(ones([batch, width]), r));
-    const useIn = training && this.dropout > 0 && this.dropout < 1;
-    const useRec = training && perGate;
-    return {
-      input: useIn ? draw(perGate ? this.gates : 1, this.inputDim, this.dropout) : null,
-      recurrent: useRec ? draw(this.gates, this.units, this.recurrentDropout) : null,
-    };
+    return drawDropoutMasks(batch, this.inputDim, this.units, this.gates, this.dropout, this.recurrentDropout, training);
   }
 
   /** The input mask as float32 [batch, time], or null. */
   private sequenceMask(mask: MaskArg | undefined, batch: number, time: number): Tensor | null {
-    const m = Array.isArray(mask) ? ((mask as readonly Mask[])[0] ?? null) : ((mask as Mask | undefined) ?? null);
-    if (m === null) return null;
-    if (m.rank !== 2 || m.shape[0] !== batch || m.shape[1] !== time) {
-      throw new RangeError(`Layer ${this.name} (${this.getClassName()}): the mask must have shape (${batch}, ${time}) (batch, time); got ${formatShape(m.shape)}`);
-    }
-    return m.dtype === 'float32' ? m : cast(m, 'float32');
+    return sequenceMaskOf(mask, batch, time, `Layer ${this.name} (${this.getClassName()})`);
   }
 
   /** The whole sequence through the cell's fused kernel: one GEMM for x·W + b, one op for the recurrence. */
-  private runFused(fused: FusedCell, x: Tensor, init: readonly Tensor[], mask: Tensor | null, masks: DropoutMasks): { output: Tensor; states: Tensor[] } {
-    const [batch, , features] = x.shape;
-    const xIn = masks.input ? mul(x, reshape(masks.input[0], [batch, 1, features])) : x;
-    const xw = dense(xIn, this.kernel as Tensor, fused.inputBias);
-    const res = fusedRnn(xw, this.recurrentKernel as Tensor, fused.recurrentBias, init, {
-      cell: fused.cell,
-      goBackwards: this.goBackwards,
-      mask,
-      zeroOutputForMask: this.zeroOutputForMask,
-      sequence: this.returnSequences,
-    });
-    return { output: res.outputs ?? res.lastOutput, states: res.states };
+  private runFused(fused: FusedCell, x: Tensor, init: readonly Tensor[], mask: Tensor | null, masks: DropoutMasks): SequenceResult {
+    return fusedSequence(fused, this.kernel as Tensor, this.recurrentKernel as Tensor, x, init, mask, masks.input ? masks.input[0] : null, this);
   }
 
   /** The cell step by step inside `scan` (time-major). */
-  private runScan(x: Tensor, init: readonly Tensor[], mask: Tensor | null, masks: DropoutMasks): { output: Tensor; states: Tensor[] } {
-    const time = x.shape[1];
-    let xT = transpose(x, [1, 0, 2]);
-    let maskT = mask ? transpose(mask, [1, 0]) : null;
-    if (this.goBackwards) {
-      const rev = Array.from({ length: time }, (_, i) => time - 1 - i);
-      xT = gather(xT, rev, 0);
-      if (maskT) maskT = gather(maskT, rev, 0);
-    }
-    const cell = this.prepare(xT, masks);
-    const res = scan(cell.step, cell.projected, init, cell.params, { mask: maskT, zeroOutputForMask: this.zeroOutputForMask, sequence: this.returnSequences });
-    return { output: res.outputs ? transpose(res.outputs, [1, 0, 2]) : res.lastOutput, states: res.states };
+  private runScan(x: Tensor, init: readonly Tensor[], mask: Tensor | null, masks: DropoutMasks): SequenceResult {
+    return scanSequence((xT) => this.prepare(xT, masks), x, init, mask, this);
   }
 
   call(inputs: Tensor | Tensor[], options: CallOptions): Tensor | Tensor[] {
@@ -406,6 +380,87 @@ export abstract class RecurrentLayer extends Layer {
     if (this.zeroOutputForMask) config.zero_output_for_mask = true;
     return config;
   }
+}
+
+// ---- the sequence machinery, shared with RNN(cell) and ConvLSTM2D (cells.ts, conv-lstm.ts) ----
+
+/** How a sequence runs: Keras' RNN arguments that shape the loop and its result. */
+export interface SequenceOptions {
+  readonly goBackwards: boolean;
+  readonly zeroOutputForMask: boolean;
+  readonly returnSequences: boolean;
+}
+
+/** The result of a whole sequence: the output (last step, or the sequence [batch, time, ...]) and the final states. */
+export interface SequenceResult {
+  readonly output: Tensor;
+  readonly states: Tensor[];
+}
+
+/**
+ * Dropout masks for one call (Keras: drawn once per call, shared by all steps): one input
+ * mask [batch, inputDim] for all gates, or one per gate when recurrent dropout is on (then
+ * also one recurrent mask [batch, units] per gate). Null entries outside training. `seed`
+ * draws the masks' seeds (a seeded cell), else the global generator does.
+ */
+export function drawDropoutMasks(batch: number, inputDim: number, units: number, gates: number, inputRate: number, recurrentRate: number, training: boolean, seed?: () => number): DropoutMasks {
+  const perGate = recurrentRate > 0 && recurrentRate < 1;
+  const draw = (n: number, width: number, r: number): Tensor[] => Array.from({ length: n }, () => dropout(ones([batch, width]), r, seed ? { seed } : {}));
+  const useIn = training && inputRate > 0 && inputRate < 1;
+  const useRec = training && perGate;
+  return {
+    input: useIn ? draw(perGate ? gates : 1, inputDim, inputRate) : null,
+    recurrent: useRec ? draw(gates, units, recurrentRate) : null,
+  };
+}
+
+/** The input mask of a recurrent call as float32 [batch, time], or null; `who` names the layer in the error. */
+export function sequenceMaskOf(mask: MaskArg | undefined, batch: number, time: number, who: string): Tensor | null {
+  const m = Array.isArray(mask) ? ((mask as readonly Mask[])[0] ?? null) : ((mask as Mask | undefined) ?? null);
+  if (m === null) return null;
+  if (m.rank !== 2 || m.shape[0] !== batch || m.shape[1] !== time) {
+    throw new RangeError(`${who}: the mask must have shape (${batch}, ${time}) (batch, time); got ${formatShape(m.shape)}`);
+  }
+  return m.dtype === 'float32' ? m : cast(m, 'float32');
+}
+
+/**
+ * A whole [batch, time, features] sequence through a fused LSTM/GRU kernel: one GEMM for
+ * x·W + b (the input dropout mask [batch, features] applied first), one op for the recurrence.
+ */
+export function fusedSequence(fused: FusedCell, kernel: Tensor, recurrentKernel: Tensor, x: Tensor, init: readonly Tensor[], mask: Tensor | null, inputMask: Tensor | null, o: SequenceOptions): SequenceResult {
+  const [batch, , features] = x.shape;
+  const xIn = inputMask ? mul(x, reshape(inputMask, [batch, 1, features])) : x;
+  const xw = dense(xIn, kernel, fused.inputBias);
+  const res = fusedRnn(xw, recurrentKernel, fused.recurrentBias, init, {
+    cell: fused.cell,
+    goBackwards: o.goBackwards,
+    mask,
+    zeroOutputForMask: o.zeroOutputForMask,
+    sequence: o.returnSequences,
+  });
+  return { output: res.outputs ?? res.lastOutput, states: res.states };
+}
+
+/**
+ * A whole [batch, time, ...] sequence step by step inside `scan`: the sequence is made
+ * time-major (and reversed for goBackwards), `prepare` gives the cell's projections, step and
+ * params, and the outputs come back batch-major.
+ */
+export function scanSequence(prepare: (xT: Tensor) => CellRun, x: Tensor, init: readonly Tensor[], mask: Tensor | null, o: SequenceOptions): SequenceResult {
+  const time = x.shape[1];
+  const perm = [1, 0, ...Array.from({ length: x.rank - 2 }, (_, i) => i + 2)];
+  let xT = transpose(x, perm);
+  let maskT = mask ? transpose(mask, [1, 0]) : null;
+  if (o.goBackwards) {
+    const rev = Array.from({ length: time }, (_, i) => time - 1 - i);
+    xT = gather(xT, rev, 0);
+    if (maskT) maskT = gather(maskT, rev, 0);
+  }
+  const cell = prepare(xT);
+  const res = scan(cell.step, cell.projected, init, cell.params, { mask: maskT, zeroOutputForMask: o.zeroOutputForMask, sequence: o.returnSequences });
+  const outputs = res.outputs;
+  return { output: outputs ? transpose(outputs, [1, 0, ...Array.from({ length: outputs.rank - 2 }, (_, i) => i + 2)]) : res.lastOutput, states: res.states };
 }
 
 /** Constructor arguments shared by the recurrent layers, read from a camelCased Keras config. */

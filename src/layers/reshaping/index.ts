@@ -1,1 +1,2 @@
 export * from './reshaping.js';
+export * from './reshaping3d.js';
