@@ -12,6 +12,7 @@ import { type Regularizer, getRegularizer } from '../regularizers/index.js';
 import { type Constraint, getConstraint } from '../constraints/index.js';
 import { type LayerShape, LayerNode, SymbolicTensor, formatLayerShape } from './symbolic.js';
 import { toSnakeCase, uniqueName } from './naming.js';
+import type { ArgDecl, ArgsOut, DeclaredArgs } from './args.js';
 
 export type { InitializerLike, RegularizerLike, ConstraintLike } from './weight-spec.js';
 import type { InitializerLike, RegularizerLike, ConstraintLike } from './weight-spec.js';
@@ -69,6 +70,14 @@ interface WeightEntry {
 export abstract class Layer {
   /** Keras class name; every concrete layer sets it. */
   static readonly className: string = 'Layer';
+  /**
+   * The layer's declared arguments (see layers/args.ts): with them, `getConfig` and loading
+   * from a config need no code of the layer's own. Null for a layer that writes its config itself.
+   */
+  static readonly args: DeclaredArgs<ArgDecl> | null = null;
+  /** The resolved values of the declared arguments (set by `declared`). */
+  private declaredValues: Readonly<Record<string, unknown>> | null = null;
+  private declaredFor: object | null = null;
 
   readonly name: string;
   readonly dtype: DataType;
@@ -155,9 +164,26 @@ export abstract class Layer {
     return {};
   }
 
-  /** Layer-specific config in Keras' snake_case (merged with the base config). */
+  /**
+   * Checks and resolves the constructor's arguments against the class's declaration and
+   * keeps the values, from which `getConfig` writes the layer's config.
+   */
+  protected declared<D extends ArgDecl>(decl: DeclaredArgs<D>, args: object | undefined): ArgsOut<D> {
+    // A base class and its subclass may both ask (each for its own fields): resolve once.
+    if (this.declaredFor === decl && this.declaredValues !== null) return this.declaredValues as ArgsOut<D>;
+    const values = decl.resolve(args);
+    this.declaredValues = values as Readonly<Record<string, unknown>>;
+    this.declaredFor = decl;
+    return values;
+  }
+
+  /**
+   * Layer-specific config in Keras' snake_case (merged with the base config): by default the
+   * declared arguments' values (see `declared`).
+   */
   protected layerConfig(): ConfigDict {
-    return {};
+    const decl = (this.constructor as typeof Layer).args;
+    return decl !== null && this.declaredValues !== null ? decl.toConfig(this.declaredValues as never) : {};
   }
 
   // ---- weights -------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 import { ClassRegistry, type ConfigDict, type Serialized, camelKeys } from '../utils/serialization.js';
-import type { Layer } from './layer.js';
+import { type Layer, type LayerArgs, baseArgs } from './layer.js';
+import type { ArgDecl, DeclaredArgs } from './args.js';
 import { InputLayer } from './core/input.js';
 import { Dense } from './core/dense.js';
 import { Activation, ActivityRegularization, Dropout, Flatten, Identity, Permute, RepeatVector, Reshape } from './core/simple.js';
@@ -20,20 +21,34 @@ import { Conv1DTranspose, Conv3D, Conv3DTranspose, DepthwiseConv1D, SeparableCon
 import { AveragePooling3D, GlobalAveragePooling3D, GlobalMaxPooling3D, MaxPooling3D } from './pooling/index.js';
 import { Cropping3D, UpSampling3D, ZeroPadding3D } from './reshaping/index.js';
 
-/** A layer class that can be rebuilt from its Keras config. */
+/** A layer class that can be rebuilt from its Keras config: by its own fromConfig, or through its declared arguments (layers/args.ts). */
 export interface LayerClass {
   readonly className: string;
-  fromConfig(config: ConfigDict): Layer;
+  fromConfig?(config: ConfigDict): Layer;
+  readonly args?: DeclaredArgs<ArgDecl> | null;
+}
+
+/** A class whose arguments are declared: built from a config with `new cls({ ...baseArgs(config), ...cls.args.fromConfig(config) })`. */
+interface Constructible {
+  new (args: LayerArgs): Layer;
 }
 
 const layers = new ClassRegistry<Layer>('layer');
+
+/** How a registered class is built from a camelCased config. */
+function factoryOf(cls: LayerClass): (config: ConfigDict) => Layer {
+  const declared = cls.args;
+  if (typeof cls.fromConfig === 'function') return (config) => (cls.fromConfig as (c: ConfigDict) => Layer).call(cls, config);
+  if (declared && typeof cls === 'function') return (config) => new (cls as unknown as Constructible)({ ...baseArgs(config), ...(declared.fromConfig(config) as LayerArgs) });
+  throw new TypeError(`registerLayer: class ${cls.className} has neither declared arguments (static args) nor a static fromConfig`);
+}
 
 /**
  * Registers a layer class for deserialization (custom layers must be registered
  * explicitly: loading a config never executes code).
  */
 export function registerLayer(cls: LayerClass, aliases: readonly string[] = []): void {
-  layers.register(cls.className, (config) => cls.fromConfig(config), aliases);
+  layers.register(cls.className, factoryOf(cls), aliases);
   canonicalNames.add(cls.className);
 }
 

@@ -1,28 +1,37 @@
 import { Tensor } from '../../tensor/tensor.js';
 import type { Variable } from '../../tensor/variable.js';
 import { add, dense, matmul } from '../../ops/index.js';
-import type { ConfigDict } from '../../utils/serialization.js';
-import { getActivation } from '../../activations/index.js';
-import { type Regularizer, getRegularizer } from '../../regularizers/index.js';
-import { Layer, baseArgs, type CallOptions, type LayerArgs } from '../layer.js';
-import { type KernelBiasArgs, type WeightSpec, kernelBiasArgs, kernelBiasConfig, weightSpec } from '../weight-spec.js';
+import { type ResolvedActivation, getActivation } from '../../activations/index.js';
+import type { Regularizer } from '../../regularizers/index.js';
+import { Layer, type CallOptions, type LayerArgs } from '../layer.js';
+import type { WeightSpec } from '../weight-spec.js';
+import { type ArgsIn, arg, declareArgs } from '../args.js';
 import type { LayerShape } from '../symbolic.js';
 
 export type ActivationLike = Parameters<typeof getActivation>[0];
 
-export interface DenseArgs extends LayerArgs, KernelBiasArgs {
-  readonly units: number;
-  readonly activation?: ActivationLike;
-}
+/** Dense's arguments, declared once (layers/args.ts): defaults, checks and config keys. */
+const DENSE_ARGS = declareArgs('Dense', {
+  /** Output size: the last axis of the output. */
+  units: arg.int({ min: 1 }),
+  /** Applied to x · kernel + bias (default linear). */
+  activation: arg.activation(),
+  useBias: arg.bool(true),
+  ...arg.weights('kernel', 'glorot_uniform'),
+  ...arg.weights('bias', 'zeros'),
+  activityRegularizer: arg.regularizer(),
+});
 
+export type DenseArgs = LayerArgs & ArgsIn<typeof DENSE_ARGS>;
 
 /** Densely connected layer: activation(x · kernel + bias) on the last axis. */
 export class Dense extends Layer {
   static override readonly className = 'Dense';
+  static override readonly args = DENSE_ARGS;
   override supportsMasking = true;
   readonly units: number;
   readonly useBias: boolean;
-  private readonly activation: ReturnType<typeof getActivation>;
+  private readonly activation: ResolvedActivation;
   private readonly kernelSpec: WeightSpec;
   private readonly biasSpec: WeightSpec;
   private readonly activityRegularizer: Regularizer | null;
@@ -31,13 +40,13 @@ export class Dense extends Layer {
 
   constructor(args: DenseArgs) {
     super(args);
-    if (!Number.isInteger(args.units) || args.units <= 0) throw new RangeError(`Dense: units must be a positive integer; got ${args.units}`);
-    this.units = args.units;
-    this.useBias = args.useBias ?? true;
-    this.activation = getActivation(args.activation);
-    this.kernelSpec = weightSpec(args, 'kernel', 'glorot_uniform');
-    this.biasSpec = weightSpec(args, 'bias', 'zeros');
-    this.activityRegularizer = args.activityRegularizer ? getRegularizer(args.activityRegularizer) : null;
+    const a = this.declared(DENSE_ARGS, args);
+    this.units = a.units;
+    this.useBias = a.useBias;
+    this.activation = a.activation;
+    this.kernelSpec = { initializer: a.kernelInitializer, regularizer: a.kernelRegularizer, constraint: a.kernelConstraint };
+    this.biasSpec = { initializer: a.biasInitializer, regularizer: a.biasRegularizer, constraint: a.biasConstraint };
+    this.activityRegularizer = a.activityRegularizer;
     this.inputSpec = { minNdim: 2 };
   }
 
@@ -66,24 +75,5 @@ export class Dense extends Layer {
 
   computeOutputShape(inputShape: LayerShape): LayerShape {
     return [...inputShape.slice(0, -1), this.units];
-  }
-
-  protected override layerConfig(): ConfigDict {
-    return {
-      units: this.units,
-      activation: this.activation.name,
-      use_bias: this.useBias,
-      ...kernelBiasConfig(this.kernelSpec, this.biasSpec, this.activityRegularizer),
-    };
-  }
-
-  static fromConfig(config: ConfigDict): Dense {
-    return new Dense({
-      ...baseArgs(config),
-      units: config.units as number,
-      activation: (config.activation as string | null) ?? undefined,
-      useBias: config.useBias as boolean | undefined,
-      ...kernelBiasArgs(config),
-    });
   }
 }

@@ -1,8 +1,10 @@
 import type { Tensor } from '../../tensor/tensor.js';
 import { max, mul, notEqual } from '../../ops/index.js';
-import type { ConfigDict } from '../../utils/serialization.js';
-import { Layer, baseArgs, type CallOptions, type LayerArgs, type MaskArg } from '../layer.js';
+import { Layer, type CallOptions, type LayerArgs, type MaskArg } from '../layer.js';
 import type { LayerShape } from '../symbolic.js';
+import { type ArgsIn, arg, declareArgs } from '../args.js';
+
+const MASKING_ARGS = declareArgs('Masking', { maskValue: arg.number({ default: 0 }) });
 
 /**
  * Masks time steps whose features all equal `maskValue` (Keras Masking): such steps are
@@ -11,11 +13,12 @@ import type { LayerShape } from '../symbolic.js';
  */
 export class Masking extends Layer {
   static override readonly className = 'Masking';
+  static override readonly args = MASKING_ARGS;
   readonly maskValue: number;
 
-  constructor(args: LayerArgs & { maskValue?: number } = {}) {
+  constructor(args: LayerArgs & ArgsIn<typeof MASKING_ARGS> = {}) {
     super(args);
-    this.maskValue = args.maskValue ?? 0;
+    this.maskValue = this.declared(MASKING_ARGS, args).maskValue;
     this.supportsMasking = true;
   }
 
@@ -35,13 +38,5 @@ export class Masking extends Layer {
 
   computeOutputShape(inputShape: LayerShape): LayerShape {
     return inputShape;
-  }
-
-  protected override layerConfig(): ConfigDict {
-    return { mask_value: this.maskValue };
-  }
-
-  static fromConfig(config: ConfigDict): Masking {
-    return new Masking({ ...baseArgs(config), maskValue: config.maskValue as number | undefined });
   }
 }

@@ -1,17 +1,52 @@
 import { Tensor } from '../../tensor/tensor.js';
 import { Rng } from '../../tensor/rng.js';
 import { dropout, expandDims, reshape, tile, transpose } from '../../ops/index.js';
-import type { ConfigDict, ConfigValue } from '../../utils/serialization.js';
-import { getActivation } from '../../activations/index.js';
+import type { ResolvedActivation } from '../../activations/index.js';
 import { type Regularizer, getRegularizer, L1L2 } from '../../regularizers/index.js';
-import { Layer, baseArgs, type CallOptions, type LayerArgs } from '../layer.js';
+import { Layer, type CallOptions, type LayerArgs } from '../layer.js';
 import type { LayerShape } from '../symbolic.js';
-import type { ActivationLike } from './dense.js';
+import { type ArgsIn, arg, declareArgs } from '../args.js';
+
+const IDENTITY_ARGS = declareArgs('Identity', {});
+const ACTIVATION_ARGS = declareArgs('Activation', { activation: arg.activation() });
+const DROPOUT_ARGS = declareArgs('Dropout', {
+  /** Fraction of the inputs to drop, in [0, 1). */
+  rate: arg.number({ min: 0, below: 1 }),
+  /** Shape of the mask (null entries: the input's size), e.g. [batch, 1, features] to drop whole features. */
+  noiseShape: arg.intList({ default: null, nullable: true, min: 1 }),
+  seed: arg.seed(),
+});
+const FLATTEN_ARGS = declareArgs('Flatten', { dataFormat: arg.oneOf(['channels_last', 'channels_first'] as const, { default: 'channels_last' }) });
+const RESHAPE_ARGS = declareArgs('Reshape', {
+  /** The shape of each sample; one entry may be -1 (inferred). */
+  targetShape: arg.json((v, where) => {
+    if (!Array.isArray(v) || !v.every((d) => Number.isInteger(d) && (d >= 0 || d === -1))) throw new RangeError(`${where} must be a list of sizes (one may be -1); got ${JSON.stringify(v)}`);
+    if (v.filter((d) => d === -1).length > 1) throw new RangeError(`Reshape: at most one -1 in targetShape; got [${v.join(', ')}]`);
+    return [...(v as number[])];
+  }),
+});
+const PERMUTE_ARGS = declareArgs('Permute', {
+  /** A permutation of 1..rank-1 (1-based, as Keras). */
+  dims: arg.json((v) => {
+    const dims = Array.isArray(v) ? (v as number[]) : [];
+    const sorted = [...dims].sort((a, b) => a - b);
+    if (!Array.isArray(v) || !sorted.every((d, i) => d === i + 1)) throw new RangeError(`Permute: dims must be a permutation of 1..${dims.length}; got ${JSON.stringify(v)}`);
+    return [...dims];
+  }),
+});
+const REPEAT_ARGS = declareArgs('RepeatVector', { n: arg.int({ min: 1 }) });
+const ACTIVITY_ARGS = declareArgs('ActivityRegularization', { l1: arg.number({ default: 0, min: 0 }), l2: arg.number({ default: 0, min: 0 }) });
 
 /** Keras Identity: returns its input (a placeholder in a model; masks pass through). */
 export class Identity extends Layer {
   static override readonly className = 'Identity';
+  static override readonly args = IDENTITY_ARGS;
   override supportsMasking = true;
+
+  constructor(args: LayerArgs = {}) {
+    super(args);
+    this.declared(IDENTITY_ARGS, args);
+  }
 
   call(inputs: Tensor | Tensor[]): Tensor | Tensor[] {
     return inputs;
@@ -20,21 +55,18 @@ export class Identity extends Layer {
   computeOutputShape(inputShape: LayerShape | readonly LayerShape[]): LayerShape | LayerShape[] {
     return Array.isArray(inputShape[0]) ? (inputShape as LayerShape[]).map((s) => [...s]) : [...(inputShape as LayerShape)];
   }
-
-  static fromConfig(config: ConfigDict): Identity {
-    return new Identity(baseArgs(config));
-  }
 }
 
 /** Applies an activation function (Keras Activation). */
 export class Activation extends Layer {
   static override readonly className = 'Activation';
+  static override readonly args = ACTIVATION_ARGS;
   override supportsMasking = true;
-  private readonly activation: ReturnType<typeof getActivation>;
+  private readonly activation: ResolvedActivation;
 
-  constructor(args: LayerArgs & { activation: ActivationLike }) {
+  constructor(args: LayerArgs & ArgsIn<typeof ACTIVATION_ARGS>) {
     super(args);
-    this.activation = getActivation(args.activation);
+    this.activation = this.declared(ACTIVATION_ARGS, args).activation;
   }
 
   call(inputs: Tensor | Tensor[]): Tensor {
@@ -44,14 +76,6 @@ export class Activation extends Layer {
   computeOutputShape(inputShape: LayerShape): LayerShape {
     return inputShape;
   }
-
-  protected override layerConfig(): ConfigDict {
-    return { activation: this.activation.name };
-  }
-
-  static fromConfig(config: ConfigDict): Activation {
-    return new Activation({ ...baseArgs(config), activation: config.activation as string });
-  }
 }
 
 /**
@@ -60,18 +84,19 @@ export class Activation extends Layer {
  */
 export class Dropout extends Layer {
   static override readonly className = 'Dropout';
+  static override readonly args = DROPOUT_ARGS;
   override supportsMasking = true;
   readonly rate: number;
   readonly noiseShape: LayerShape | null;
   readonly seed: number | null;
   private readonly rng: Rng | null;
 
-  constructor(args: LayerArgs & { rate: number; noiseShape?: LayerShape | null; seed?: number | null }) {
+  constructor(args: LayerArgs & ArgsIn<typeof DROPOUT_ARGS>) {
     super(args);
-    if (!(args.rate >= 0 && args.rate < 1)) throw new RangeError(`Dropout: rate must be in [0, 1); got ${args.rate}`);
-    this.rate = args.rate;
-    this.noiseShape = args.noiseShape ?? null;
-    this.seed = args.seed ?? null;
+    const a = this.declared(DROPOUT_ARGS, args);
+    this.rate = a.rate;
+    this.noiseShape = a.noiseShape;
+    this.seed = a.seed;
     this.rng = this.seed === null ? null : new Rng(this.seed);
   }
 
@@ -92,24 +117,17 @@ export class Dropout extends Layer {
   protected override randomGenerator(): Rng | null {
     return this.rng;
   }
-
-  protected override layerConfig(): ConfigDict {
-    return { rate: this.rate, noise_shape: this.noiseShape ? ([...this.noiseShape] as ConfigValue[]) : null, seed: this.seed };
-  }
-
-  static fromConfig(config: ConfigDict): Dropout {
-    return new Dropout({ ...baseArgs(config), rate: config.rate as number, noiseShape: config.noiseShape as LayerShape | null, seed: config.seed as number | null });
-  }
 }
 
 /** Flattens all axes but the batch axis (Keras Flatten; channels_first moves channels last first, as Keras does). */
 export class Flatten extends Layer {
   static override readonly className = 'Flatten';
+  static override readonly args = FLATTEN_ARGS;
   readonly dataFormat: 'channels_last' | 'channels_first';
 
-  constructor(args: LayerArgs & { dataFormat?: 'channels_last' | 'channels_first' } = {}) {
+  constructor(args: LayerArgs & ArgsIn<typeof FLATTEN_ARGS> = {}) {
     super(args);
-    this.dataFormat = args.dataFormat ?? 'channels_last';
+    this.dataFormat = this.declared(FLATTEN_ARGS, args).dataFormat;
     this.inputSpec = { minNdim: 1 };
   }
 
@@ -123,25 +141,17 @@ export class Flatten extends Layer {
     const rest = inputShape.slice(1);
     return [inputShape[0], rest.some((d) => d === null) ? null : rest.reduce((a: number, b) => a * (b as number), 1)];
   }
-
-  protected override layerConfig(): ConfigDict {
-    return { data_format: this.dataFormat };
-  }
-
-  static fromConfig(config: ConfigDict): Flatten {
-    return new Flatten({ ...baseArgs(config), dataFormat: config.dataFormat as 'channels_last' | 'channels_first' | undefined });
-  }
 }
 
 /** Reshapes each sample to `targetShape` (one entry may be -1). */
 export class Reshape extends Layer {
   static override readonly className = 'Reshape';
+  static override readonly args = RESHAPE_ARGS;
   readonly targetShape: number[];
 
-  constructor(args: LayerArgs & { targetShape: readonly number[] }) {
+  constructor(args: LayerArgs & { readonly targetShape: readonly number[] }) {
     super(args);
-    this.targetShape = [...args.targetShape];
-    if (this.targetShape.filter((d) => d === -1).length > 1) throw new RangeError(`Reshape: at most one -1 in targetShape; got [${this.targetShape.join(', ')}]`);
+    this.targetShape = this.declared(RESHAPE_ARGS, args).targetShape;
   }
 
   call(inputs: Tensor | Tensor[]): Tensor {
@@ -166,26 +176,17 @@ export class Reshape extends Layer {
   computeOutputShape(inputShape: LayerShape): LayerShape {
     return [inputShape[0], ...this.resolve(inputShape.slice(1))];
   }
-
-  protected override layerConfig(): ConfigDict {
-    return { target_shape: [...this.targetShape] };
-  }
-
-  static fromConfig(config: ConfigDict): Reshape {
-    return new Reshape({ ...baseArgs(config), targetShape: config.targetShape as number[] });
-  }
 }
 
 /** Permutes the non-batch axes; `dims` is 1-based as in Keras (`[2, 1]` swaps the two). */
 export class Permute extends Layer {
   static override readonly className = 'Permute';
+  static override readonly args = PERMUTE_ARGS;
   readonly dims: number[];
 
-  constructor(args: LayerArgs & { dims: readonly number[] }) {
+  constructor(args: LayerArgs & { readonly dims: readonly number[] }) {
     super(args);
-    this.dims = [...args.dims];
-    const sorted = [...this.dims].sort((a, b) => a - b);
-    if (!sorted.every((d, i) => d === i + 1)) throw new RangeError(`Permute: dims must be a permutation of 1..${this.dims.length}; got [${this.dims.join(', ')}]`);
+    this.dims = this.declared(PERMUTE_ARGS, args).dims;
     this.inputSpec = { ndim: this.dims.length + 1 };
   }
 
@@ -196,25 +197,17 @@ export class Permute extends Layer {
   computeOutputShape(inputShape: LayerShape): LayerShape {
     return [inputShape[0], ...this.dims.map((d) => inputShape[d])];
   }
-
-  protected override layerConfig(): ConfigDict {
-    return { dims: [...this.dims] };
-  }
-
-  static fromConfig(config: ConfigDict): Permute {
-    return new Permute({ ...baseArgs(config), dims: config.dims as number[] });
-  }
 }
 
 /** Repeats a [batch, features] input n times: [batch, n, features]. */
 export class RepeatVector extends Layer {
   static override readonly className = 'RepeatVector';
+  static override readonly args = REPEAT_ARGS;
   readonly n: number;
 
-  constructor(args: LayerArgs & { n: number }) {
+  constructor(args: LayerArgs & ArgsIn<typeof REPEAT_ARGS>) {
     super(args);
-    if (!Number.isInteger(args.n) || args.n < 1) throw new RangeError(`RepeatVector: n must be a positive integer; got ${args.n}`);
-    this.n = args.n;
+    this.n = this.declared(REPEAT_ARGS, args).n;
     this.inputSpec = { ndim: 2 };
   }
 
@@ -225,28 +218,20 @@ export class RepeatVector extends Layer {
   computeOutputShape(inputShape: LayerShape): LayerShape {
     return [inputShape[0], this.n, inputShape[1]];
   }
-
-  protected override layerConfig(): ConfigDict {
-    return { n: this.n };
-  }
-
-  static fromConfig(config: ConfigDict): RepeatVector {
-    return new RepeatVector({ ...baseArgs(config), n: config.n as number });
-  }
 }
 
 /** Identity that adds an L1/L2 penalty on its input to the model's loss. */
 export class ActivityRegularization extends Layer {
   static override readonly className = 'ActivityRegularization';
+  static override readonly args = ACTIVITY_ARGS;
   override supportsMasking = true;
   readonly l1: number;
   readonly l2: number;
   private readonly regularizer: Regularizer;
 
-  constructor(args: LayerArgs & { l1?: number; l2?: number } = {}) {
+  constructor(args: LayerArgs & ArgsIn<typeof ACTIVITY_ARGS> = {}) {
     super(args);
-    this.l1 = args.l1 ?? 0;
-    this.l2 = args.l2 ?? 0;
+    ({ l1: this.l1, l2: this.l2 } = this.declared(ACTIVITY_ARGS, args));
     this.regularizer = getRegularizer(new L1L2({ l1: this.l1, l2: this.l2 }));
   }
 
@@ -258,13 +243,5 @@ export class ActivityRegularization extends Layer {
 
   computeOutputShape(inputShape: LayerShape): LayerShape {
     return inputShape;
-  }
-
-  protected override layerConfig(): ConfigDict {
-    return { l1: this.l1, l2: this.l2 };
-  }
-
-  static fromConfig(config: ConfigDict): ActivityRegularization {
-    return new ActivityRegularization({ ...baseArgs(config), l1: config.l1 as number, l2: config.l2 as number });
   }
 }

@@ -2,27 +2,32 @@ import { Tensor } from '../../tensor/tensor.js';
 import type { Variable } from '../../tensor/variable.js';
 import { formatShape } from '../../tensor/shape.js';
 import { cast, checkValues, gather, notEqual } from '../../ops/index.js';
-import type { ConfigDict, ConfigValue } from '../../utils/serialization.js';
-import { type Regularizer, getRegularizer } from '../../regularizers/index.js';
-import { Layer, baseArgs, type CallOptions, type LayerArgs, type MaskArg, type InitializerLike, type RegularizerLike, type ConstraintLike } from '../layer.js';
+import type { Regularizer } from '../../regularizers/index.js';
+import { Layer, type CallOptions, type LayerArgs, type MaskArg } from '../layer.js';
 import { type LayerShape, formatLayerShape } from '../symbolic.js';
-import { type WeightSpec, serializeOptional, weightSpec, weightSpecArgs, weightSpecConfig } from '../weight-spec.js';
+import type { WeightSpec } from '../weight-spec.js';
+import { type ArgsIn, arg, declareArgs } from '../args.js';
 
-export interface EmbeddingArgs extends LayerArgs {
+const EMBEDDING_ARGS = declareArgs('Embedding', {
   /** Vocabulary size: indices are in [0, inputDim). */
-  readonly inputDim: number;
+  inputDim: arg.int({ min: 1 }),
   /** Size of each vector. */
-  readonly outputDim: number;
+  outputDim: arg.int({ min: 1 }),
   /** Default 'uniform' (RandomUniform in [−0.05, 0.05]). */
-  readonly embeddingsInitializer?: InitializerLike;
-  readonly embeddingsRegularizer?: RegularizerLike;
-  readonly activityRegularizer?: RegularizerLike;
-  readonly embeddingsConstraint?: ConstraintLike;
+  ...arg.weights('embeddings', 'uniform'),
+  activityRegularizer: arg.regularizer(),
   /** Index 0 is padding: the layer outputs a mask (index ≠ 0) for the layers after it. */
-  readonly maskZero?: boolean;
+  maskZero: arg.bool(false),
   /** Length of the input sequences (or one length per axis); as the first layer it declares the input shape. */
-  readonly inputLength?: number | readonly (number | null)[] | null;
-}
+  inputLength: arg.json<number | (number | null)[] | null, { default: null }>((v, where) => {
+    if (v === null || v === undefined) return null;
+    if (Number.isInteger(v) && (v as number) > 0) return v as number;
+    if (Array.isArray(v) && v.every((d) => d === null || (Number.isInteger(d) && d > 0))) return [...(v as (number | null)[])];
+    throw new RangeError(`${where} must be a positive integer, a list of them (null for unknown) or null; got ${JSON.stringify(v)}`);
+  }, { default: null }),
+});
+
+export type EmbeddingArgs = LayerArgs & Omit<ArgsIn<typeof EMBEDDING_ARGS>, 'inputLength'> & { readonly inputLength?: number | readonly (number | null)[] | null };
 
 /**
  * Turns integer indices into dense vectors (Keras Embedding): output shape
@@ -31,6 +36,7 @@ export interface EmbeddingArgs extends LayerArgs {
  */
 export class Embedding extends Layer {
   static override readonly className = 'Embedding';
+  static override readonly args = EMBEDDING_ARGS;
   readonly inputDim: number;
   readonly outputDim: number;
   readonly maskZero: boolean;
@@ -43,15 +49,13 @@ export class Embedding extends Layer {
     const length = args.inputLength ?? null;
     const declared = args.inputShape === undefined && args.batchInputShape === undefined && length !== null;
     super(declared ? { ...args, inputShape: Array.isArray(length) ? [...(length as readonly (number | null)[])] : [length as number] } : args);
-    for (const key of ['inputDim', 'outputDim'] as const) {
-      if (!Number.isInteger(args[key]) || args[key] <= 0) throw new RangeError(`Embedding: ${key} must be a positive integer; got ${args[key]}`);
-    }
-    this.inputDim = args.inputDim;
-    this.outputDim = args.outputDim;
-    this.maskZero = args.maskZero ?? false;
-    this.inputLength = length;
-    this.embeddingsSpec = weightSpec(args, 'embeddings', 'uniform');
-    this.activityRegularizer = args.activityRegularizer ? getRegularizer(args.activityRegularizer) : null;
+    const a = this.declared(EMBEDDING_ARGS, args);
+    this.inputDim = a.inputDim;
+    this.outputDim = a.outputDim;
+    this.maskZero = a.maskZero;
+    this.inputLength = a.inputLength;
+    this.embeddingsSpec = { initializer: a.embeddingsInitializer, regularizer: a.embeddingsRegularizer, constraint: a.embeddingsConstraint };
+    this.activityRegularizer = a.activityRegularizer;
   }
 
   override build(): void {
@@ -95,28 +99,5 @@ export class Embedding extends Layer {
       return l ?? d;
     });
     return [inputShape[0], ...out, this.outputDim];
-  }
-
-  protected override layerConfig(): ConfigDict {
-    return {
-      input_dim: this.inputDim,
-      output_dim: this.outputDim,
-      ...weightSpecConfig('embeddings', this.embeddingsSpec),
-      activity_regularizer: serializeOptional(this.activityRegularizer),
-      mask_zero: this.maskZero,
-      input_length: this.inputLength === null ? null : Array.isArray(this.inputLength) ? ([...(this.inputLength as readonly (number | null)[])] as ConfigValue[]) : (this.inputLength as number),
-    };
-  }
-
-  static fromConfig(config: ConfigDict): Embedding {
-    return new Embedding({
-      ...baseArgs(config),
-      inputDim: config.inputDim as number,
-      outputDim: config.outputDim as number,
-      ...weightSpecArgs(config, 'embeddings'),
-      activityRegularizer: (config.activityRegularizer ?? undefined) as RegularizerLike,
-      maskZero: config.maskZero as boolean | undefined,
-      inputLength: (config.inputLength ?? null) as number | (number | null)[] | null,
-    });
   }
 }

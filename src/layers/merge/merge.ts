@@ -1,8 +1,8 @@
 import { Tensor } from '../../tensor/tensor.js';
 import { broadcastShapes } from '../../tensor/shape.js';
 import { add, concat, div, matmul, maximum, minimum, mul, reshape, sqrt, sub, sum, transpose, maximum as maxOp, square } from '../../ops/index.js';
-import type { ConfigDict, ConfigValue } from '../../utils/serialization.js';
-import { Layer, baseArgs, type LayerArgs, type MaskArg } from '../layer.js';
+import { Layer, type LayerArgs, type MaskArg } from '../layer.js';
+import { type ArgsIn, arg, declareArgs } from '../args.js';
 import { mergedMask } from './merge-mask.js';
 import { type LayerShape, formatLayerShape } from '../symbolic.js';
 
@@ -20,10 +20,29 @@ function mergeShapes(a: LayerShape, b: LayerShape, layer: string): LayerShape {
   return out;
 }
 
+const MERGE_ARGS = declareArgs('Merge', {});
+const CONCATENATE_ARGS = declareArgs('Concatenate', { axis: arg.int({ default: -1 }) });
+const DOT_ARGS = declareArgs('Dot', {
+  /** The contracted axis of each input (batch axis 0), or one for both. */
+  axes: arg.json<[number, number]>((v, where) => {
+    const pair = typeof v === 'number' ? [v, v] : v;
+    if (!Array.isArray(pair) || pair.length !== 2 || !pair.every((d) => Number.isInteger(d))) throw new RangeError(`${where} must be an axis or a pair of axes; got ${JSON.stringify(v)}`);
+    return [pair[0] as number, pair[1] as number];
+  }),
+  /** L2-normalize along the axes first (cosine proximity). */
+  normalize: arg.bool(false),
+});
+
 /** Elementwise merges of a list of same-shaped (broadcastable) inputs. */
 abstract class ElementwiseMerge extends Layer {
+  static override readonly args = MERGE_ARGS;
   protected abstract combine(a: Tensor, b: Tensor): Tensor;
   protected readonly exactlyTwo: boolean = false;
+
+  constructor(args: LayerArgs = {}) {
+    super(args);
+    this.declared(MERGE_ARGS, args);
+  }
 
   override build(inputShape: readonly LayerShape[]): void {
     if (!Array.isArray(inputShape[0])) throw new TypeError(`Layer ${this.name} (${this.getClassName()}): call it on a list of inputs`);
@@ -61,9 +80,6 @@ export class Add extends ElementwiseMerge {
   protected combine(a: Tensor, b: Tensor): Tensor {
     return add(a, b);
   }
-  static fromConfig(c: ConfigDict): Add {
-    return new Add(baseArgs(c));
-  }
 }
 
 /** inputs[0] − inputs[1] (exactly two inputs). */
@@ -73,18 +89,12 @@ export class Subtract extends ElementwiseMerge {
   protected combine(a: Tensor, b: Tensor): Tensor {
     return sub(a, b);
   }
-  static fromConfig(c: ConfigDict): Subtract {
-    return new Subtract(baseArgs(c));
-  }
 }
 
 export class Multiply extends ElementwiseMerge {
   static override readonly className = 'Multiply';
   protected combine(a: Tensor, b: Tensor): Tensor {
     return mul(a, b);
-  }
-  static fromConfig(c: ConfigDict): Multiply {
-    return new Multiply(baseArgs(c));
   }
 }
 
@@ -96,18 +106,12 @@ export class Average extends ElementwiseMerge {
   protected override finish(out: Tensor, n: number): Tensor {
     return div(out, n);
   }
-  static fromConfig(c: ConfigDict): Average {
-    return new Average(baseArgs(c));
-  }
 }
 
 export class Maximum extends ElementwiseMerge {
   static override readonly className = 'Maximum';
   protected combine(a: Tensor, b: Tensor): Tensor {
     return maximum(a, b);
-  }
-  static fromConfig(c: ConfigDict): Maximum {
-    return new Maximum(baseArgs(c));
   }
 }
 
@@ -116,19 +120,17 @@ export class Minimum extends ElementwiseMerge {
   protected combine(a: Tensor, b: Tensor): Tensor {
     return minimum(a, b);
   }
-  static fromConfig(c: ConfigDict): Minimum {
-    return new Minimum(baseArgs(c));
-  }
 }
 
 /** Joins inputs along an axis (default the last). */
 export class Concatenate extends Layer {
   static override readonly className = 'Concatenate';
+  static override readonly args = CONCATENATE_ARGS;
   readonly axis: number;
 
-  constructor(args: LayerArgs & { axis?: number } = {}) {
+  constructor(args: LayerArgs & ArgsIn<typeof CONCATENATE_ARGS> = {}) {
     super(args);
-    this.axis = args.axis ?? -1;
+    this.axis = this.declared(CONCATENATE_ARGS, args).axis;
   }
 
   private check(shapes: readonly LayerShape[]): number {
@@ -162,14 +164,6 @@ export class Concatenate extends Layer {
     const ax = this.check(inputShape);
     return inputShape[0].map((d, i) => (i === ax ? (inputShape.some((s) => s[ax] === null) ? null : inputShape.reduce((t, s) => t + (s[ax] as number), 0)) : d));
   }
-
-  protected override layerConfig(): ConfigDict {
-    return { axis: this.axis };
-  }
-
-  static fromConfig(c: ConfigDict): Concatenate {
-    return new Concatenate({ ...baseArgs(c), axis: c.axis as number });
-  }
 }
 
 /**
@@ -179,13 +173,13 @@ export class Concatenate extends Layer {
  */
 export class Dot extends Layer {
   static override readonly className = 'Dot';
+  static override readonly args = DOT_ARGS;
   readonly axes: [number, number];
   readonly normalize: boolean;
 
-  constructor(args: LayerArgs & { axes: number | readonly [number, number]; normalize?: boolean }) {
+  constructor(args: LayerArgs & Omit<ArgsIn<typeof DOT_ARGS>, 'axes'> & { readonly axes: number | readonly [number, number] }) {
     super(args);
-    this.axes = typeof args.axes === 'number' ? [args.axes, args.axes] : [args.axes[0], args.axes[1]];
-    this.normalize = args.normalize ?? false;
+    ({ axes: this.axes, normalize: this.normalize } = this.declared(DOT_ARGS, args));
   }
 
   private resolve(shapes: readonly LayerShape[]): [number, number] {
@@ -229,14 +223,5 @@ export class Dot extends Layer {
     const restB = inputShape[1].filter((_, i) => i !== 0 && i !== axB);
     const rest = [...restA, ...restB];
     return [inputShape[0][0], ...(rest.length === 0 ? [1] : rest)];
-  }
-
-  protected override layerConfig(): ConfigDict {
-    return { axes: [...this.axes] as ConfigValue[], normalize: this.normalize };
-  }
-
-  static fromConfig(c: ConfigDict): Dot {
-    const axes = c.axes as number | number[];
-    return new Dot({ ...baseArgs(c), axes: typeof axes === 'number' ? axes : [axes[0], axes[1]], normalize: c.normalize as boolean });
   }
 }

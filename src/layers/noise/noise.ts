@@ -2,10 +2,19 @@ import { Tensor } from '../../tensor/tensor.js';
 import { Rng } from '../../tensor/rng.js';
 import { add, dropout, greater, mul, randomNormal, sub } from '../../ops/index.js';
 import { ones } from '../../tensor/create.js';
-import type { ConfigDict } from '../../utils/serialization.js';
-import { Layer, baseArgs, type CallOptions, type LayerArgs } from '../layer.js';
+import { Layer, type CallOptions, type LayerArgs } from '../layer.js';
 import type { LayerShape } from '../symbolic.js';
-import { type DataFormat, checkDataFormat } from '../conv/utils.js';
+import type { DataFormat } from '../conv/utils.js';
+import { type ArgsIn, arg, declareArgs } from '../args.js';
+
+/** The dropout rate: a fraction in [0, 1). */
+const rate = (): ReturnType<typeof arg.number<{ min: number; below: number }>> => arg.number({ min: 0, below: 1 });
+const dataFormat = (): ReturnType<typeof arg.oneOf<'channels_last' | 'channels_first', { default: 'channels_last' }>> => arg.oneOf(['channels_last', 'channels_first'] as const, { default: 'channels_last' });
+const SPATIAL_ARGS = declareArgs('SpatialDropout', { rate: rate(), dataFormat: dataFormat(), seed: arg.seed() });
+const SPATIAL_1D_ARGS = declareArgs('SpatialDropout1D', { rate: rate(), seed: arg.seed() });
+const ALPHA_DROPOUT_ARGS = declareArgs('AlphaDropout', { rate: rate(), noiseShape: arg.intList({ default: null, nullable: true, min: 1 }), seed: arg.seed() });
+const GAUSSIAN_NOISE_ARGS = declareArgs('GaussianNoise', { stddev: arg.number({ min: 0 }), seed: arg.seed() });
+const GAUSSIAN_DROPOUT_ARGS = declareArgs('GaussianDropout', { rate: rate(), seed: arg.seed() });
 
 /** Layers active only in training; a seed makes their sequence of draws reproducible. */
 abstract class TrainingNoise extends Layer {
@@ -44,14 +53,13 @@ abstract class TrainingNoise extends Layer {
 /** Dropout of whole feature maps (Keras SpatialDropout2D): the mask is [N, 1, 1, C]. */
 export class SpatialDropout2D extends TrainingNoise {
   static override readonly className: string = 'SpatialDropout2D';
+  static override readonly args = SPATIAL_ARGS;
   readonly rate: number;
   readonly dataFormat: DataFormat;
 
-  constructor(args: LayerArgs & { rate: number; dataFormat?: DataFormat; seed?: number | null }) {
+  constructor(args: LayerArgs & ArgsIn<typeof SPATIAL_ARGS>) {
     super(args);
-    if (!(args.rate >= 0 && args.rate < 1)) throw new RangeError(`${this.getClassName()}: rate must be in [0, 1); got ${args.rate}`);
-    this.rate = args.rate;
-    this.dataFormat = checkDataFormat(args.dataFormat, this.getClassName());
+    ({ rate: this.rate, dataFormat: this.dataFormat } = this.declared(SPATIAL_ARGS, args));
     this.inputSpec = { ndim: 4 };
   }
 
@@ -59,27 +67,15 @@ export class SpatialDropout2D extends TrainingNoise {
     const noiseShape = x.shape.map((d, i) => (i === 0 || i === (this.dataFormat === 'channels_first' ? 1 : x.rank - 1) ? d : 1));
     return dropout(x, this.rate, { noiseShape, seed: this.seedSource() });
   }
-
-  protected override layerConfig(): ConfigDict {
-    return { rate: this.rate, data_format: this.dataFormat, seed: this.seed };
-  }
-
-  static fromConfig(c: ConfigDict): SpatialDropout2D {
-    return new SpatialDropout2D({ ...baseArgs(c), rate: c.rate as number, dataFormat: (c.dataFormat ?? undefined) as DataFormat | undefined, seed: (c.seed ?? null) as number | null });
-  }
 }
 
 /** Dropout of whole feature volumes of [N, D, H, W, C] (or channels first) (Keras SpatialDropout3D): the mask is [N, 1, 1, 1, C]. */
 export class SpatialDropout3D extends SpatialDropout2D {
   static override readonly className: string = 'SpatialDropout3D';
 
-  constructor(args: LayerArgs & { rate: number; dataFormat?: DataFormat; seed?: number | null }) {
+  constructor(args: LayerArgs & ArgsIn<typeof SPATIAL_ARGS>) {
     super(args);
     this.inputSpec = { ndim: 5 };
-  }
-
-  static override fromConfig(c: ConfigDict): SpatialDropout3D {
-    return new SpatialDropout3D({ ...baseArgs(c), rate: c.rate as number, dataFormat: (c.dataFormat ?? undefined) as DataFormat | undefined, seed: (c.seed ?? null) as number | null });
   }
 }
 
@@ -94,14 +90,13 @@ const SELU_SCALE = 1.0507009873554805;
  */
 export class AlphaDropout extends TrainingNoise {
   static override readonly className = 'AlphaDropout';
+  static override readonly args = ALPHA_DROPOUT_ARGS;
   readonly rate: number;
   readonly noiseShape: LayerShape | null;
 
-  constructor(args: LayerArgs & { rate: number; noiseShape?: LayerShape | null; seed?: number | null }) {
+  constructor(args: LayerArgs & ArgsIn<typeof ALPHA_DROPOUT_ARGS>) {
     super(args);
-    if (!(args.rate >= 0 && args.rate < 1)) throw new RangeError(`AlphaDropout: rate must be in [0, 1); got ${args.rate}`);
-    this.rate = args.rate;
-    this.noiseShape = args.noiseShape ?? null;
+    ({ rate: this.rate, noiseShape: this.noiseShape } = this.declared(ALPHA_DROPOUT_ARGS, args));
   }
 
   protected noisy(x: Tensor): Tensor {
@@ -114,86 +109,54 @@ export class AlphaDropout extends TrainingNoise {
     const b = -a * alphaP * this.rate;
     return add(mul(add(mul(x, kept), mul(sub(1, kept), alphaP)), a), b);
   }
-
-  protected override layerConfig(): ConfigDict {
-    return { rate: this.rate, noise_shape: this.noiseShape ? [...this.noiseShape] : null, seed: this.seed };
-  }
-
-  static fromConfig(c: ConfigDict): AlphaDropout {
-    return new AlphaDropout({ ...baseArgs(c), rate: c.rate as number, noiseShape: (c.noiseShape ?? null) as LayerShape | null, seed: (c.seed ?? null) as number | null });
-  }
 }
 
 /** Dropout of whole channels of [batch, steps, channels] (Keras SpatialDropout1D). */
 export class SpatialDropout1D extends TrainingNoise {
   static override readonly className = 'SpatialDropout1D';
+  static override readonly args = SPATIAL_1D_ARGS;
   readonly rate: number;
 
-  constructor(args: LayerArgs & { rate: number; seed?: number | null }) {
+  constructor(args: LayerArgs & ArgsIn<typeof SPATIAL_1D_ARGS>) {
     super(args);
-    if (!(args.rate >= 0 && args.rate < 1)) throw new RangeError(`SpatialDropout1D: rate must be in [0, 1); got ${args.rate}`);
-    this.rate = args.rate;
+    this.rate = this.declared(SPATIAL_1D_ARGS, args).rate;
     this.inputSpec = { ndim: 3 };
   }
 
   protected noisy(x: Tensor): Tensor {
     return dropout(x, this.rate, { noiseShape: [x.shape[0], 1, x.shape[2]], seed: this.seedSource() });
   }
-
-  protected override layerConfig(): ConfigDict {
-    return { rate: this.rate, seed: this.seed };
-  }
-
-  static fromConfig(c: ConfigDict): SpatialDropout1D {
-    return new SpatialDropout1D({ ...baseArgs(c), rate: c.rate as number, seed: (c.seed ?? null) as number | null });
-  }
 }
 
 /** Adds N(0, stddev²) noise during training. */
 export class GaussianNoise extends TrainingNoise {
   static override readonly className = 'GaussianNoise';
+  static override readonly args = GAUSSIAN_NOISE_ARGS;
   readonly stddev: number;
 
-  constructor(args: LayerArgs & { stddev: number; seed?: number | null }) {
+  constructor(args: LayerArgs & ArgsIn<typeof GAUSSIAN_NOISE_ARGS>) {
     super(args);
-    if (!(args.stddev >= 0)) throw new RangeError(`GaussianNoise: stddev must be ≥ 0; got ${args.stddev}`);
-    this.stddev = args.stddev;
+    this.stddev = this.declared(GAUSSIAN_NOISE_ARGS, args).stddev;
   }
 
   protected noisy(x: Tensor): Tensor {
     return add(x, randomNormal(x.shape, { stddev: this.stddev, seed: this.seedSource() }));
-  }
-
-  protected override layerConfig(): ConfigDict {
-    return { stddev: this.stddev, seed: this.seed };
-  }
-
-  static fromConfig(c: ConfigDict): GaussianNoise {
-    return new GaussianNoise({ ...baseArgs(c), stddev: c.stddev as number, seed: (c.seed ?? null) as number | null });
   }
 }
 
 /** Multiplies by N(1, rate / (1 − rate)) noise during training. */
 export class GaussianDropout extends TrainingNoise {
   static override readonly className = 'GaussianDropout';
+  static override readonly args = GAUSSIAN_DROPOUT_ARGS;
   readonly rate: number;
 
-  constructor(args: LayerArgs & { rate: number; seed?: number | null }) {
+  constructor(args: LayerArgs & ArgsIn<typeof GAUSSIAN_DROPOUT_ARGS>) {
     super(args);
-    if (!(args.rate >= 0 && args.rate < 1)) throw new RangeError(`GaussianDropout: rate must be in [0, 1); got ${args.rate}`);
-    this.rate = args.rate;
+    this.rate = this.declared(GAUSSIAN_DROPOUT_ARGS, args).rate;
   }
 
   protected noisy(x: Tensor): Tensor {
     if (this.rate === 0) return x;
     return mul(x, randomNormal(x.shape, { mean: 1, stddev: Math.sqrt(this.rate / (1 - this.rate)), seed: this.seedSource() }));
-  }
-
-  protected override layerConfig(): ConfigDict {
-    return { rate: this.rate, seed: this.seed };
-  }
-
-  static fromConfig(c: ConfigDict): GaussianDropout {
-    return new GaussianDropout({ ...baseArgs(c), rate: c.rate as number, seed: (c.seed ?? null) as number | null });
   }
 }

@@ -2,37 +2,49 @@ import { Tensor } from '../../tensor/tensor.js';
 import type { Variable } from '../../tensor/variable.js';
 import { add, batchNorm, maximum, mean as reduceMean, moments, mul, reshape, rsqrt, square, sub, sum } from '../../ops/index.js';
 import { noGrad } from '../../autograd/tape.js';
-import type { ConfigDict, ConfigValue } from '../../utils/serialization.js';
-import { type Initializer, getInitializer } from '../../initializers/index.js';
-import { Layer, baseArgs, type CallOptions, type ConstraintLike, type InitializerLike, type LayerArgs, type RegularizerLike } from '../layer.js';
+import type { Initializer } from '../../initializers/index.js';
+import { Layer, type CallOptions, type LayerArgs } from '../layer.js';
 import type { LayerShape } from '../symbolic.js';
-import { type WeightSpec, serializeOptional, weightSpec, weightSpecArgs, weightSpecConfig } from '../weight-spec.js';
+import type { WeightSpec } from '../weight-spec.js';
+import { type ArgsIn, type DeclaredArgs, arg, declareArgs } from '../args.js';
 
-export interface NormalizationArgs extends LayerArgs {
-  readonly axis?: number | readonly number[];
-  readonly epsilon?: number;
-  readonly center?: boolean;
-  readonly scale?: boolean;
-  readonly betaInitializer?: InitializerLike;
-  readonly gammaInitializer?: InitializerLike;
-  readonly betaRegularizer?: RegularizerLike;
-  readonly gammaRegularizer?: RegularizerLike;
-  readonly betaConstraint?: ConstraintLike;
-  readonly gammaConstraint?: ConstraintLike;
-}
-
-function normArgs(c: ConfigDict): NormalizationArgs {
-  const opt = <T>(v: ConfigValue | undefined): T | undefined => (v === null || v === undefined ? undefined : (v as unknown as T));
+/** The arguments every normalization with gamma and beta shares (Keras' names and defaults). */
+function normalizationArgs(epsilon: number) {
   return {
-    ...baseArgs(c),
-    axis: opt<number | number[]>(c.axis),
-    epsilon: opt<number>(c.epsilon),
-    center: opt<boolean>(c.center),
-    scale: opt<boolean>(c.scale),
-    ...weightSpecArgs(c, 'beta'),
-    ...weightSpecArgs(c, 'gamma'),
+    /** The normalized axis (or axes); default the last. */
+    axis: arg.axes(-1),
+    /** Added to the variance; must be > 0. */
+    epsilon: arg.number({ default: epsilon, above: 0 }),
+    /** Learn beta (an offset). */
+    center: arg.bool(true),
+    /** Learn gamma (a scale). */
+    scale: arg.bool(true),
+    ...arg.weights('beta', 'zeros'),
+    ...arg.weights('gamma', 'ones'),
   };
 }
+
+const BATCH_NORM_ARGS = declareArgs('BatchNormalization', {
+  ...normalizationArgs(1e-3),
+  /** Of the moving statistics: moving = moving·momentum + batch·(1 − momentum). */
+  momentum: arg.number({ default: 0.99, min: 0, max: 1 }),
+  movingMeanInitializer: arg.initializer('zeros'),
+  movingVarianceInitializer: arg.initializer('ones'),
+});
+const LAYER_NORM_ARGS = declareArgs('LayerNormalization', normalizationArgs(1e-3));
+const GROUP_NORM_ARGS = declareArgs('GroupNormalization', {
+  /** Groups of channels (-1: one channel per group, instance normalization). */
+  groups: arg.json<number, { default: number }>((v, where) => {
+    if (!Number.isInteger(v) || ((v as number) <= 0 && v !== -1)) throw new RangeError(`${where} must be a positive integer or -1 (instance normalization); got ${JSON.stringify(v)}`);
+    return v as number;
+  }, { default: 32 }),
+  ...normalizationArgs(1e-3),
+});
+const RMS_NORM_ARGS = declareArgs('RMSNormalization', { axis: arg.axes(-1), epsilon: arg.number({ default: 1e-6, above: 0 }) });
+const UNIT_NORM_ARGS = declareArgs('UnitNormalization', { axis: arg.axes(-1) });
+
+type NormalizationDecl = ReturnType<typeof normalizationArgs>;
+export type NormalizationArgs = LayerArgs & ArgsIn<NormalizationDecl>;
 
 /** gamma/beta handling shared by BatchNormalization and LayerNormalization. */
 abstract class Normalization extends Layer {
@@ -46,16 +58,15 @@ abstract class Normalization extends Layer {
   gamma: Variable | null = null;
   beta: Variable | null = null;
 
-  constructor(args: NormalizationArgs, defaultEpsilon: number) {
+  constructor(args: NormalizationArgs, decl: DeclaredArgs<NormalizationDecl>) {
     super(args);
-    const axis = args.axis ?? -1;
-    this.axisArg = typeof axis === 'number' ? [axis] : [...axis];
-    this.epsilon = args.epsilon ?? defaultEpsilon;
-    if (!(this.epsilon > 0)) throw new RangeError(`${this.getClassName()}: epsilon must be > 0; got ${args.epsilon}`);
-    this.center = args.center ?? true;
-    this.scale = args.scale ?? true;
-    this.betaSpec = weightSpec(args, 'beta', 'zeros');
-    this.gammaSpec = weightSpec(args, 'gamma', 'ones');
+    const a = this.declared(decl, args);
+    this.axisArg = a.axis;
+    this.epsilon = a.epsilon;
+    this.center = a.center;
+    this.scale = a.scale;
+    this.betaSpec = { initializer: a.betaInitializer, regularizer: a.betaRegularizer, constraint: a.betaConstraint };
+    this.gammaSpec = { initializer: a.gammaInitializer, regularizer: a.gammaRegularizer, constraint: a.gammaConstraint };
   }
 
   /** Normalized (non-negative, sorted) axes for an input of this rank, with a clear error. */
@@ -80,17 +91,6 @@ abstract class Normalization extends Layer {
   computeOutputShape(inputShape: LayerShape): LayerShape {
     return inputShape;
   }
-
-  protected override layerConfig(): ConfigDict {
-    return {
-      axis: this.axisArg.length === 1 ? this.axisArg[0] : [...this.axisArg],
-      epsilon: this.epsilon,
-      center: this.center,
-      scale: this.scale,
-      ...weightSpecConfig('beta', this.betaSpec),
-      ...weightSpecConfig('gamma', this.gammaSpec),
-    };
-  }
 }
 
 /**
@@ -104,19 +104,20 @@ abstract class Normalization extends Layer {
  */
 export class BatchNormalization extends Normalization {
   static override readonly className = 'BatchNormalization';
+  static override readonly args = BATCH_NORM_ARGS;
   readonly momentum: number;
   private readonly movingMeanInitializer: Initializer;
   private readonly movingVarianceInitializer: Initializer;
   movingMean: Variable | null = null;
   movingVariance: Variable | null = null;
 
-  constructor(args: NormalizationArgs & { momentum?: number; movingMeanInitializer?: InitializerLike; movingVarianceInitializer?: InitializerLike } = {}) {
-    super(args, 1e-3);
+  constructor(args: LayerArgs & ArgsIn<typeof BATCH_NORM_ARGS> = {}) {
+    super(args, BATCH_NORM_ARGS);
     if (this.axisArg.length !== 1) throw new RangeError(`BatchNormalization: axis must be a single axis; got [${this.axisArg.join(', ')}]`);
-    this.momentum = args.momentum ?? 0.99;
-    if (!(this.momentum >= 0 && this.momentum <= 1)) throw new RangeError(`BatchNormalization: momentum must be in [0, 1]; got ${args.momentum}`);
-    this.movingMeanInitializer = getInitializer(args.movingMeanInitializer ?? 'zeros');
-    this.movingVarianceInitializer = getInitializer(args.movingVarianceInitializer ?? 'ones');
+    const a = this.declared(BATCH_NORM_ARGS, args);
+    this.momentum = a.momentum;
+    this.movingMeanInitializer = a.movingMeanInitializer;
+    this.movingVarianceInitializer = a.movingVarianceInitializer;
   }
 
   override build(inputShape: LayerShape): void {
@@ -148,25 +149,6 @@ export class BatchNormalization extends Normalization {
     });
     return y;
   }
-
-  protected override layerConfig(): ConfigDict {
-    return {
-      ...super.layerConfig(),
-      momentum: this.momentum,
-      moving_mean_initializer: serializeOptional(this.movingMeanInitializer),
-      moving_variance_initializer: serializeOptional(this.movingVarianceInitializer),
-    };
-  }
-
-  static fromConfig(c: ConfigDict): BatchNormalization {
-    const axis = c.axis;
-    return new BatchNormalization({
-      ...normArgs({ ...c, axis: Array.isArray(axis) && axis.length === 1 ? axis[0] : (axis ?? null) }),
-      momentum: (c.momentum ?? undefined) as number | undefined,
-      movingMeanInitializer: (c.movingMeanInitializer ?? undefined) as InitializerLike,
-      movingVarianceInitializer: (c.movingVarianceInitializer ?? undefined) as InitializerLike,
-    });
-  }
 }
 
 /**
@@ -175,9 +157,10 @@ export class BatchNormalization extends Normalization {
  */
 export class LayerNormalization extends Normalization {
   static override readonly className = 'LayerNormalization';
+  static override readonly args = LAYER_NORM_ARGS;
 
   constructor(args: NormalizationArgs = {}) {
-    super(args, 1e-3);
+    super(args, LAYER_NORM_ARGS);
   }
 
   override build(inputShape: LayerShape): void {
@@ -195,10 +178,6 @@ export class LayerNormalization extends Normalization {
     if (this.beta) y = add(y, reshape(this.beta, bshape));
     return y;
   }
-
-  static fromConfig(c: ConfigDict): LayerNormalization {
-    return new LayerNormalization(normArgs(c));
-  }
 }
 
 /**
@@ -210,14 +189,14 @@ export class LayerNormalization extends Normalization {
  */
 export class GroupNormalization extends Normalization {
   static override readonly className = 'GroupNormalization';
+  static override readonly args = GROUP_NORM_ARGS;
+  /** The number of groups (a -1 argument becomes the channel count when the layer is built). */
   groups: number;
 
-  constructor(args: NormalizationArgs & { readonly groups?: number } = {}) {
-    super(args, 1e-3);
-    const groups = args.groups ?? 32;
-    if (!Number.isInteger(groups) || (groups <= 0 && groups !== -1)) throw new RangeError(`GroupNormalization: groups must be a positive integer or -1 (instance normalization); got ${groups}`);
+  constructor(args: LayerArgs & ArgsIn<typeof GROUP_NORM_ARGS> = {}) {
+    super(args, GROUP_NORM_ARGS);
     if (this.axisArg.length !== 1) throw new RangeError(`GroupNormalization: axis must be one axis; got ${JSON.stringify(args.axis)}`);
-    this.groups = groups;
+    this.groups = this.declared(GROUP_NORM_ARGS, args).groups;
   }
 
   override build(inputShape: LayerShape): void {
@@ -243,14 +222,6 @@ export class GroupNormalization extends Normalization {
     if (this.beta) y = add(y, reshape(this.beta, bshape));
     return y;
   }
-
-  protected override layerConfig(): ConfigDict {
-    return { groups: this.groups, ...super.layerConfig() };
-  }
-
-  static fromConfig(c: ConfigDict): GroupNormalization {
-    return new GroupNormalization({ ...normArgs(c), groups: (c.groups ?? undefined) as number | undefined });
-  }
 }
 
 /** Axes of `axis` for an input of this rank, sorted, not the batch axis. */
@@ -260,14 +231,12 @@ function axesOf(layer: Layer, axis: readonly number[], rank: number): number[] {
   return [...new Set(axes)].sort((p, q) => p - q);
 }
 
-export interface RMSNormalizationArgs extends LayerArgs {
-  readonly axis?: number | readonly number[];
-  readonly epsilon?: number;
-}
+export type RMSNormalizationArgs = LayerArgs & ArgsIn<typeof RMS_NORM_ARGS>;
 
 /** Keras RMSNormalization: x · rsqrt(mean(x², axis) + epsilon) · scale (a weight over `axis`, initially ones). */
 export class RMSNormalization extends Layer {
   static override readonly className = 'RMSNormalization';
+  static override readonly args = RMS_NORM_ARGS;
   override supportsMasking = true;
   readonly axis: readonly number[];
   readonly epsilon: number;
@@ -275,10 +244,7 @@ export class RMSNormalization extends Layer {
 
   constructor(args: RMSNormalizationArgs = {}) {
     super(args);
-    const axis = args.axis ?? -1;
-    this.axis = typeof axis === 'number' ? [axis] : [...axis];
-    this.epsilon = args.epsilon ?? 1e-6;
-    if (!(this.epsilon > 0)) throw new RangeError(`RMSNormalization: epsilon must be > 0; got ${args.epsilon}`);
+    ({ axis: this.axis, epsilon: this.epsilon } = this.declared(RMS_NORM_ARGS, args));
   }
 
   override build(inputShape: LayerShape): void {
@@ -300,26 +266,18 @@ export class RMSNormalization extends Layer {
   computeOutputShape(inputShape: LayerShape): LayerShape {
     return inputShape;
   }
-
-  protected override layerConfig(): ConfigDict {
-    return { axis: this.axis.length === 1 ? this.axis[0] : [...this.axis], epsilon: this.epsilon };
-  }
-
-  static fromConfig(c: ConfigDict): RMSNormalization {
-    return new RMSNormalization({ ...baseArgs(c), axis: (c.axis ?? undefined) as number | number[] | undefined, epsilon: (c.epsilon ?? undefined) as number | undefined });
-  }
 }
 
 /** Keras UnitNormalization: x / ‖x‖₂ over `axis` (the squared norm clamped at 1e-24, as Keras' normalize). No weights. */
 export class UnitNormalization extends Layer {
   static override readonly className = 'UnitNormalization';
+  static override readonly args = UNIT_NORM_ARGS;
   override supportsMasking = true;
   readonly axis: readonly number[];
 
-  constructor(args: LayerArgs & { readonly axis?: number | readonly number[] } = {}) {
+  constructor(args: LayerArgs & ArgsIn<typeof UNIT_NORM_ARGS> = {}) {
     super(args);
-    const axis = args.axis ?? -1;
-    this.axis = typeof axis === 'number' ? [axis] : [...axis];
+    this.axis = this.declared(UNIT_NORM_ARGS, args).axis;
   }
 
   call(inputs: Tensor | Tensor[]): Tensor {
@@ -330,13 +288,5 @@ export class UnitNormalization extends Layer {
 
   computeOutputShape(inputShape: LayerShape): LayerShape {
     return inputShape;
-  }
-
-  protected override layerConfig(): ConfigDict {
-    return { axis: this.axis.length === 1 ? this.axis[0] : [...this.axis] };
-  }
-
-  static fromConfig(c: ConfigDict): UnitNormalization {
-    return new UnitNormalization({ ...baseArgs(c), axis: (c.axis ?? undefined) as number | number[] | undefined });
   }
 }
