@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ENGINE } from './engine-files.mjs';
+import { ENGINE, webgpuNodeFiles } from './engine-files.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const testDir = join(root, 'build', 'test');
@@ -43,7 +43,7 @@ if (!forced) {
   // A suite that quietly fell back to the CPU would prove nothing: check the adapter first.
   const index = join(root, 'build', 'src', 'index.js');
   const probe = spawnSync(process.execPath, ['--input-type=module', '-e', `import(${JSON.stringify(index)}).then((nt) => console.log(nt.getBackendName()))`], { encoding: 'utf8', env: { ...process.env, ...env } });
-  const onGpu = files.filter((f) => ENGINE.test(f));
+  const onGpu = webgpuNodeFiles(files);
   if (probe.stdout.trim() === 'webgpu') ok = run('engine suite on the WebGPU backend', onGpu, env, '1') && ok;
   else if (process.env.CI) {
     console.error(`\n=== engine suite on the WebGPU backend: no adapter on CI ===\n${probe.stderr}`);
