@@ -150,7 +150,10 @@ function int<O extends Opt<number> & { readonly min?: number; readonly max?: num
   const max = o?.max ?? Infinity;
   return make(isRequired(o) as Req<O>, o?.key, (v, where) => {
     const n = v ?? (o?.default as number);
-    if (!Number.isInteger(n) || n < min || n > max) throw new RangeError(`${where} must be an integer${min > -Infinity ? ` ≥ ${min}` : ''}${max < Infinity ? ` ≤ ${max}` : ''}; got ${describe(v)}`);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      const what = max === Infinity && min === 1 ? 'a positive integer' : max === Infinity && min === 0 ? 'a non-negative integer' : `an integer${min > -Infinity ? ` ≥ ${min}` : ''}${max < Infinity ? ` ≤ ${max}` : ''}`;
+      throw new RangeError(`${where} must be ${what}; got ${describe(v)}`);
+    }
     return n;
   }, (v) => v);
 }
@@ -280,5 +283,23 @@ function json<T extends ConfigValue, O extends Opt<T> = Record<never, never>>(ch
   return make(isRequired(o) as Req<O>, o?.key, (v, where) => check(v === undefined ? o?.default : v, where), (v) => v, (v) => (v === undefined ? undefined : (v as T)));
 }
 
+/** A string (non-empty unless `allowEmpty`); null allowed with `nullable`. */
+function string<O extends Opt<string | null> & { readonly nullable?: boolean }>(o?: O): Arg<string | null, O extends { readonly nullable: true } ? string | null : string, Req<O>> {
+  return make(isRequired(o) as Req<O>, o?.key, (v, where) => {
+    const x = v === undefined ? o?.default : v;
+    if (x === null && o?.nullable) return null as never;
+    if (typeof x !== 'string' || x.length === 0) throw new TypeError(`${where} must be a non-empty string${o?.nullable ? ' or null' : ''}; got ${describe(v)}`);
+    return x as never;
+  }, (v) => v, (v) => (v === undefined ? undefined : (v as string | null)));
+}
+
+/**
+ * Any argument with its own resolution and config form: `resolve` checks a user's value
+ * (undefined: not given) and returns the layer's value; `toConfig` writes it.
+ */
+function custom<In, Out, R extends boolean = false>(spec: { readonly required?: R; readonly key?: string; readonly resolve: (v: In | undefined, where: string) => Out; readonly toConfig: (v: Out) => ConfigValue; readonly fromConfig?: (v: ConfigValue | undefined) => In | undefined }): Arg<In, Out, R> {
+  return make((spec.required ?? false) as R, spec.key, spec.resolve, spec.toConfig, spec.fromConfig);
+}
+
 /** The argument kinds of layer declarations. */
-export const arg = { int, number, bool, oneOf, optionalInt, optionalNumber, aliased, activation, initializer, regularizer, constraint, weights, intTuple, intList, axes, seed, json };
+export const arg = { int, number, bool, string, custom, oneOf, optionalInt, optionalNumber, aliased, activation, initializer, regularizer, constraint, weights, intTuple, intList, axes, seed, json };

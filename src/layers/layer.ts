@@ -136,7 +136,13 @@ export abstract class Layer {
   /** The computation on real tensors. */
   abstract call(inputs: Tensor | Tensor[], options: CallOptions): Tensor | Tensor[];
 
-  /** Output shape for an input shape (batch axis may be null). */
+  /**
+   * Output shape for an input shape (batch axis may be null). By default it is traced: `call`
+   * runs (without recording, in inference mode) on zeros of the input shape, twice, with the
+   * unknown sizes set to 2 and then to 3; an output size that differs between the two depends
+   * on an unknown input size and is reported as null. A layer writes its own where tracing
+   * would cost too much or cannot tell (integer inputs, sizes it must check).
+   */
   abstract computeOutputShape(inputShape: LayerShape | readonly LayerShape[]): LayerShape | LayerShape[];
 
   /**
@@ -445,3 +451,25 @@ export function baseArgs(config: ConfigDict): LayerArgs {
     batchInputShape: Array.isArray(config.batchInputShape) ? (config.batchInputShape as (number | null)[]) : undefined,
   };
 }
+
+/**
+ * A layer's output shape by tracing its `call` (Layer.computeOutputShape's default): zeros of
+ * the input shape(s) with unknown sizes 2, then 3; output sizes that differ become null.
+ */
+export function traceOutputShape(layer: Layer, inputShape: LayerShape | readonly LayerShape[]): LayerShape | LayerShape[] {
+  const multi = inputShape.length > 0 && Array.isArray(inputShape[0]);
+  const shapes = multi ? (inputShape as readonly LayerShape[]) : [inputShape as LayerShape];
+  let several = false;
+  const run = (fill: number): number[][] =>
+    noGrad(() => {
+      const xs = shapes.map((s) => new Tensor(new Float32Array(s.reduce((n: number, d) => n * (d ?? fill), 1)), s.map((d) => d ?? fill)));
+      const out = layer.call(multi ? xs : xs[0], { training: false });
+      several = Array.isArray(out);
+      return (Array.isArray(out) ? out : [out]).map((t) => [...t.shape]);
+    });
+  const a = run(2);
+  const b = run(3);
+  const merged: LayerShape[] = a.map((s, i) => s.map((d, k) => (d === b[i][k] ? d : null)));
+  return several ? merged : merged[0];
+}
+

@@ -1,7 +1,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
 import type { Layer, CallOptions, Mask, MaskArg } from '../layers/layer.js';
-import { type LayerNode, type SymbolicTensor, formatLayerShape } from '../layers/symbolic.js';
+import { type LayerNode, type LayerShape, type SymbolicTensor, formatLayerShape } from '../layers/symbolic.js';
 import { InputLayer } from '../layers/core/input.js';
 
 /** The layers and nodes between a model's inputs and outputs, inputs before consumers. */
@@ -89,3 +89,22 @@ export function runGraph(graph: Graph, inputs: readonly SymbolicTensor[], output
   masks.outputs = outputs.map((s) => maskOf.get(s.id) ?? null);
   return outputs.map((s) => computed.get(s.id) as Tensor);
 }
+
+/**
+ * The output shapes of the graph for these input shapes (Keras' compute_output_shape of a
+ * functional model): each node's layer computes its outputs' shapes from its inputs'. A
+ * known batch size travels through; sizes a layer cannot tell stay null.
+ */
+export function graphOutputShapes(graph: Graph, inputs: readonly SymbolicTensor[], outputs: readonly SymbolicTensor[], inputShapes: readonly LayerShape[]): LayerShape[] {
+  const shapes = new Map<number, LayerShape>();
+  inputs.forEach((s, i) => shapes.set(s.id, inputShapes[i] ?? s.shape));
+  for (const node of graph.nodes) {
+    if (node.layer instanceof InputLayer) continue;
+    const ins = node.inputs.map((s) => shapes.get(s.id) ?? s.shape);
+    const out = node.layer.computeOutputShape(node.single ? ins[0] : ins);
+    const list = out.length > 0 && Array.isArray(out[0]) ? (out as LayerShape[]) : [out as LayerShape];
+    node.outputs.forEach((s, i) => shapes.set(s.id, list[i] ?? s.shape));
+  }
+  return outputs.map((s) => shapes.get(s.id) ?? s.shape);
+}
+

@@ -8,7 +8,7 @@ import type { ConfigDict } from '../utils/serialization.js';
 import { noGrad } from '../autograd/tape.js';
 import { zeros } from '../tensor/create.js';
 import { Metric } from '../metrics/metric.js';
-import { type Graph, type GraphMasks, runGraph, traceGraph } from './graph.js';
+import { type Graph, type GraphMasks, graphOutputShapes, runGraph, traceGraph } from './graph.js';
 import { summaryText, type SummaryOptions } from './summary.js';
 import { functionalConfig, functionalFromConfig } from './config.js';
 import { Planner } from '../engine/planner.js';
@@ -264,8 +264,9 @@ export class Model extends Layer implements TrainableModel {
       const traced = outs.map((t) => [shapes[0][0] ?? null, ...t.shape.slice(1)] as LayerShape);
       return traced.length === 1 ? traced[0] : traced;
     }
-    void inputShape;
-    const shapes = this.outputShapes;
+    if (!this.isGraphBuilt) throw new Error(`Model ${this.name}: has no graph yet, so no output shape`);
+    const given = inputShape.length > 0 && Array.isArray(inputShape[0]) ? (inputShape as readonly LayerShape[]) : [inputShape as LayerShape];
+    const shapes = graphOutputShapes(this.graph, this.graphInputs, this.graphOutputs, given);
     return shapes.length === 1 ? shapes[0] : shapes;
   }
 

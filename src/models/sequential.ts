@@ -76,6 +76,15 @@ export class Sequential extends Model {
     this.rebuild(this.inputLayer.output);
   }
 
+  /** The output shape for an input shape; an unbuilt model builds from it first (Keras). */
+  override computeOutputShape(inputShape: LayerShape | readonly LayerShape[]): LayerShape | LayerShape[] {
+    if (!this.isGraphBuilt) {
+      const shape = (inputShape.length > 0 && Array.isArray(inputShape[0]) ? (inputShape as readonly LayerShape[])[0] : inputShape) as LayerShape;
+      this.build([null, ...shape.slice(1)]);
+    }
+    return super.computeOutputShape(inputShape);
+  }
+
   /** Declares the input shape ([null, ...sample]) and builds the graph (Keras model.build). */
   override build(inputShape: LayerShape): void {
     if (this.isGraphBuilt) return;

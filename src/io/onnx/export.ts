@@ -159,7 +159,11 @@ export function toOnnxModel(model: Model, opts: OnnxExportOptions = {}): ModelMs
   const b = new GraphBuilder(opset);
   const inputNames = namesFor(opts.inputName, model.inputNames, 'inputName');
   const inputs = model.inputs.map((s, i) => {
-    if (s.dtype !== 'float32') throw new Error(`exportOnnx: input '${s.name}' is ${s.dtype}; only float32 inputs are exported`);
+    if (s.dtype !== 'float32') {
+      // Integer inputs feed layers such as Embedding, which have no converter yet: name them.
+      const users = model.graphNodes.filter((n) => n.inputs.includes(s)).map((n) => `${n.layer.name} (${n.layer.getClassName()})`);
+      throw new Error(`exportOnnx: input '${s.name}' is ${s.dtype}; only float32 inputs are exported${users.length > 0 ? `, so the layer${users.length > 1 ? 's' : ''} reading it (${users.join(', ')}) cannot be exported yet` : ''}`);
+    }
     b.reserve(inputNames[i]);
     return new OnnxValue(s.shape).set(identityPerm(s.rank), inputNames[i]);
   });

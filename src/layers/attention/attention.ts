@@ -2,9 +2,9 @@ import type { Tensor } from '../../tensor/tensor.js';
 import type { Variable } from '../../tensor/variable.js';
 import { ones } from '../../tensor/create.js';
 import { cumsum, dropout, expandDims, greaterEqual, matmul, mul, softmax, sub, sum, tanh, where, add } from '../../ops/index.js';
-import type { ConfigDict } from '../../utils/serialization.js';
-import { Layer, baseArgs, type CallOptions, type LayerArgs, type Mask } from '../layer.js';
+import { Layer, type CallOptions, type LayerArgs, type Mask } from '../layer.js';
 import type { LayerShape } from '../symbolic.js';
+import { type ArgsIn, arg, declareArgs } from '../args.js';
 
 /** Call options of the attention layers (Keras' call arguments). */
 export interface AttentionCallOptions extends CallOptions {
@@ -36,15 +36,23 @@ export function attentionCallOptions(callArgs: Readonly<Record<string, boolean |
   return callArgs.use_causal_mask === true || callArgs.useCausalMask === true ? { useCausalMask: true } : {};
 }
 
-export interface AttentionArgs extends LayerArgs {
+const ATTENTION_ARGS = declareArgs('Attention', {
   /** A learned scalar (initially 1) multiplying the scores. */
-  readonly useScale?: boolean;
+  useScale: arg.bool(false),
   /** 'dot' (Luong: query · key) or 'concat' (Σ tanh(query + key), times a learned scalar). */
-  readonly scoreMode?: 'dot' | 'concat';
+  scoreMode: arg.oneOf(['dot', 'concat'] as const, { default: 'dot' }),
   /** Dropout on the attention probabilities (training only). */
-  readonly dropout?: number;
-  readonly seed?: number;
-}
+  dropout: arg.number({ default: 0, min: 0, below: 1 }),
+  seed: arg.seed(),
+});
+const ADDITIVE_ATTENTION_ARGS = declareArgs('AdditiveAttention', {
+  /** A learned vector (glorot_uniform) weighting the tanh features. */
+  useScale: arg.bool(true),
+  dropout: arg.number({ default: 0, min: 0, below: 1 }),
+  seed: arg.seed(),
+});
+
+export type AttentionArgs = LayerArgs & ArgsIn<typeof ATTENTION_ARGS>;
 
 /**
  * Keras' Attention (Luong-style dot-product attention) on [query, value] or [query, value,
@@ -55,6 +63,7 @@ export interface AttentionArgs extends LayerArgs {
  */
 export class Attention extends Layer {
   static override readonly className: string = 'Attention';
+  static override readonly args: typeof ATTENTION_ARGS | typeof ADDITIVE_ATTENTION_ARGS = ATTENTION_ARGS;
   override supportsMasking = true;
   readonly useScale: boolean;
   readonly scoreMode: 'dot' | 'concat';
@@ -65,16 +74,12 @@ export class Attention extends Layer {
 
   constructor(args: AttentionArgs = {}) {
     super(args);
-    this.useScale = args.useScale ?? this.defaultUseScale();
-    this.scoreMode = args.scoreMode ?? 'dot';
-    if (this.scoreMode !== 'dot' && this.scoreMode !== 'concat') throw new RangeError(`${this.getClassName()}: scoreMode must be 'dot' or 'concat'; got ${String(args.scoreMode)}`);
-    this.dropoutRate = args.dropout ?? 0;
-    if (!(this.dropoutRate >= 0 && this.dropoutRate < 1)) throw new RangeError(`${this.getClassName()}: dropout must be in [0, 1); got ${this.dropoutRate}`);
-    this.seed = args.seed;
-  }
-
-  protected defaultUseScale(): boolean {
-    return false;
+    const additive = (this.constructor as typeof Attention).args === ADDITIVE_ATTENTION_ARGS;
+    const a = additive ? { ...this.declared(ADDITIVE_ATTENTION_ARGS, args), scoreMode: 'dot' as const } : this.declared(ATTENTION_ARGS, args);
+    this.useScale = a.useScale;
+    this.scoreMode = a.scoreMode;
+    this.dropoutRate = a.dropout;
+    this.seed = a.seed ?? undefined;
   }
 
   protected shapesOf(inputShape: LayerShape | readonly LayerShape[]): LayerShape[] {
@@ -138,20 +143,6 @@ export class Attention extends Layer {
   override callOptionsOf(callArgs: Readonly<Record<string, boolean | number | string>>): AttentionCallOptions {
     return attentionCallOptions(callArgs);
   }
-
-  protected override layerConfig(): ConfigDict {
-    return { use_scale: this.useScale, score_mode: this.scoreMode, dropout: this.dropoutRate, seed: this.seed ?? null };
-  }
-
-  static fromConfig(config: ConfigDict): Attention {
-    return new Attention({
-      ...baseArgs(config),
-      useScale: (config.useScale ?? undefined) as boolean | undefined,
-      scoreMode: (config.scoreMode ?? undefined) as 'dot' | 'concat' | undefined,
-      dropout: (config.dropout ?? undefined) as number | undefined,
-      seed: (config.seed ?? undefined) as number | undefined,
-    });
-  }
 }
 
 /**
@@ -161,13 +152,10 @@ export class Attention extends Layer {
  */
 export class AdditiveAttention extends Attention {
   static override readonly className: string = 'AdditiveAttention';
+  static override readonly args = ADDITIVE_ATTENTION_ARGS;
 
-  constructor(args: Omit<AttentionArgs, 'scoreMode'> = {}) {
+  constructor(args: LayerArgs & ArgsIn<typeof ADDITIVE_ATTENTION_ARGS> = {}) {
     super(args);
-  }
-
-  protected override defaultUseScale(): boolean {
-    return true;
   }
 
   override build(inputShape: LayerShape | readonly LayerShape[]): void {
@@ -180,20 +168,5 @@ export class AdditiveAttention extends Attention {
   protected override scores(query: Tensor, key: Tensor): Tensor {
     const t = tanh(add(expandDims(query, -2), expandDims(key, -3))); // [B, Tq, Tv, d]
     return sum(this.scale ? mul(t, this.scale) : t, -1);
-  }
-
-  protected override layerConfig(): ConfigDict {
-    const { score_mode: _mode, ...rest } = super.layerConfig();
-    void _mode;
-    return rest;
-  }
-
-  static override fromConfig(config: ConfigDict): AdditiveAttention {
-    return new AdditiveAttention({
-      ...baseArgs(config),
-      useScale: (config.useScale ?? undefined) as boolean | undefined,
-      dropout: (config.dropout ?? undefined) as number | undefined,
-      seed: (config.seed ?? undefined) as number | undefined,
-    });
   }
 }

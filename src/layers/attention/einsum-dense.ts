@@ -1,23 +1,37 @@
 import type { Tensor } from '../../tensor/tensor.js';
 import type { Variable } from '../../tensor/variable.js';
 import { add, einsum } from '../../ops/index.js';
-import type { ConfigDict } from '../../utils/serialization.js';
-import { getActivation } from '../../activations/index.js';
-import { type Regularizer, getRegularizer } from '../../regularizers/index.js';
-import { Layer, baseArgs, type CallOptions, type LayerArgs } from '../layer.js';
-import { type KernelBiasArgs, type WeightSpec, kernelBiasArgs, kernelBiasConfig, weightSpec } from '../weight-spec.js';
+import type { ResolvedActivation } from '../../activations/index.js';
+import type { Regularizer } from '../../regularizers/index.js';
+import { Layer, type CallOptions, type LayerArgs } from '../layer.js';
+import type { WeightSpec } from '../weight-spec.js';
 import type { LayerShape } from '../symbolic.js';
-import type { ActivationLike } from '../core/dense.js';
+import { type ArgsIn, arg, declareArgs } from '../args.js';
 
-export interface EinsumDenseArgs extends LayerArgs, Omit<KernelBiasArgs, 'useBias'> {
+const EINSUM_DENSE_ARGS = declareArgs('EinsumDense', {
   /** 'ab,bc->ac' style: input, kernel, output (Keras: the input and output include the batch axis; '...' allowed). */
-  readonly equation: string;
+  equation: arg.string(),
   /** The output shape without the batch axis (and without the axes '...' stands for); null where the input gives it. */
-  readonly outputShape: number | readonly (number | null)[];
-  readonly activation?: ActivationLike;
-  /** Output labels that get a bias ('de'); none: no bias. */
-  readonly biasAxes?: string | null;
-}
+  outputShape: arg.custom<number | readonly (number | null)[], (number | null)[], true>({
+    required: true,
+    resolve: (v, where) => {
+      const list = typeof v === 'number' ? [v] : Array.isArray(v) ? [...(v as readonly (number | null)[])] : null;
+      if (list === null || !list.every((d) => d === null || (Number.isInteger(d) && d > 0))) throw new RangeError(`${where} must be a size or a list of sizes (null where the input gives it); got ${JSON.stringify(v)}`);
+      return list;
+    },
+    // Keras writes one known size as an integer.
+    toConfig: (v) => (v.length === 1 && v[0] !== null ? v[0] : [...v]),
+    fromConfig: (v) => (v === null || v === undefined ? undefined : (v as number | (number | null)[])),
+  }),
+  activation: arg.activation(),
+  /** Output labels that get a bias ('de'); null: no bias. */
+  biasAxes: arg.string({ default: null, nullable: true }),
+  ...arg.weights('kernel', 'glorot_uniform'),
+  ...arg.weights('bias', 'zeros'),
+  activityRegularizer: arg.regularizer(),
+});
+
+export type EinsumDenseArgs = LayerArgs & ArgsIn<typeof EINSUM_DENSE_ARGS>;
 
 /** The shapes of EinsumDense's weights and output for an input shape (Keras' _analyze_einsum_string). */
 export function analyzeEinsumDense(equation: string, biasAxes: string | null, inputShape: LayerShape, outputShape: readonly (number | null)[], who: string): { kernel: number[]; bias: number[] | null; output: LayerShape } {
@@ -81,10 +95,11 @@ export function analyzeEinsumDense(equation: string, biasAxes: string | null, in
  */
 export class EinsumDense extends Layer {
   static override readonly className = 'EinsumDense';
+  static override readonly args = EINSUM_DENSE_ARGS;
   readonly equation: string;
   readonly partialOutputShape: readonly (number | null)[];
   readonly biasAxes: string | null;
-  private readonly activation: ReturnType<typeof getActivation>;
+  private readonly activation: ResolvedActivation;
   private readonly kernelSpec: WeightSpec;
   private readonly biasSpec: WeightSpec;
   private readonly activityRegularizer: Regularizer | null;
@@ -93,14 +108,14 @@ export class EinsumDense extends Layer {
 
   constructor(args: EinsumDenseArgs) {
     super(args);
-    if (typeof args.equation !== 'string') throw new TypeError('EinsumDense: equation must be a string such as "ab,bc->ac"');
-    this.equation = args.equation;
-    this.partialOutputShape = typeof args.outputShape === 'number' ? [args.outputShape] : [...args.outputShape];
-    this.biasAxes = args.biasAxes ?? null;
-    this.activation = getActivation(args.activation);
-    this.kernelSpec = weightSpec(args, 'kernel', 'glorot_uniform');
-    this.biasSpec = weightSpec(args, 'bias', 'zeros');
-    this.activityRegularizer = args.activityRegularizer ? getRegularizer(args.activityRegularizer) : null;
+    const a = this.declared(EINSUM_DENSE_ARGS, args);
+    this.equation = a.equation;
+    this.partialOutputShape = a.outputShape;
+    this.biasAxes = a.biasAxes;
+    this.activation = a.activation;
+    this.kernelSpec = { initializer: a.kernelInitializer, regularizer: a.kernelRegularizer, constraint: a.kernelConstraint };
+    this.biasSpec = { initializer: a.biasInitializer, regularizer: a.biasRegularizer, constraint: a.biasConstraint };
+    this.activityRegularizer = a.activityRegularizer;
   }
 
   override build(inputShape: LayerShape): void {
@@ -119,26 +134,5 @@ export class EinsumDense extends Layer {
 
   computeOutputShape(inputShape: LayerShape): LayerShape {
     return analyzeEinsumDense(this.equation, this.biasAxes, inputShape, this.partialOutputShape, `Layer ${this.name} (EinsumDense)`).output;
-  }
-
-  protected override layerConfig(): ConfigDict {
-    return {
-      output_shape: this.partialOutputShape.length === 1 && this.partialOutputShape[0] !== null ? this.partialOutputShape[0] : [...this.partialOutputShape],
-      equation: this.equation,
-      activation: this.activation.name,
-      bias_axes: this.biasAxes,
-      ...kernelBiasConfig(this.kernelSpec, this.biasSpec, this.activityRegularizer),
-    };
-  }
-
-  static fromConfig(config: ConfigDict): EinsumDense {
-    return new EinsumDense({
-      ...baseArgs(config),
-      equation: config.equation as string,
-      outputShape: config.outputShape as number | (number | null)[],
-      activation: (config.activation as string | null) ?? undefined,
-      biasAxes: (config.biasAxes as string | null | undefined) ?? null,
-      ...kernelBiasArgs(config),
-    });
   }
 }

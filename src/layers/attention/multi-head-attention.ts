@@ -1,28 +1,47 @@
 import type { Tensor } from '../../tensor/tensor.js';
 import { dropout, einsum, expandDims, mul, softmax, where } from '../../ops/index.js';
 import { type AttentionCallOptions, attentionCallArgs, attentionCallOptions, causalMask, maskFlag } from './attention.js';
-import { getRegularizer } from '../../regularizers/index.js';
+import type { Regularizer } from '../../regularizers/index.js';
 import type { ConfigDict } from '../../utils/serialization.js';
-import { kernelBiasArgs, kernelBiasConfig, weightSpec, type KernelBiasArgs, type WeightSpec } from '../weight-spec.js';
-import { Layer, baseArgs, type LayerArgs, type Mask } from '../layer.js';
+import type { WeightSpec } from '../weight-spec.js';
+import { Layer, type LayerArgs, type Mask } from '../layer.js';
+import { type ArgsIn, arg, declareArgs } from '../args.js';
 import { CompositeLayer } from '../composite.js';
 import type { LayerShape } from '../symbolic.js';
 import { EinsumDense } from './einsum-dense.js';
 
-export interface MultiHeadAttentionArgs extends LayerArgs, KernelBiasArgs {
-  readonly numHeads: number;
+/** An integer or a list of them (resolved to the list), or null. */
+const optionalIntList = () => arg.custom<number | readonly number[] | null, number[] | null>({
+  resolve: (v, where) => {
+    if (v === undefined || v === null) return null;
+    const list = typeof v === 'number' ? [v] : Array.isArray(v) ? [...(v as readonly number[])] : null;
+    if (list === null || !list.every((d) => Number.isInteger(d))) throw new RangeError(`${where} must be an integer, a list of them, or null; got ${JSON.stringify(v)}`);
+    return list;
+  },
+  toConfig: (v) => (v === null ? null : [...v]),
+  fromConfig: (v) => (v === undefined ? undefined : (v as number | number[] | null)),
+});
+
+const MHA_ARGS = declareArgs('MultiHeadAttention', {
+  numHeads: arg.int({ min: 1 }),
   /** Size of each head for query and key. */
-  readonly keyDim: number;
+  keyDim: arg.int({ min: 1 }),
   /** Size of each head for value (default keyDim). */
-  readonly valueDim?: number;
+  valueDim: arg.optionalInt({ min: 1 }),
   /** Dropout on the attention probabilities (training only). */
-  readonly dropout?: number;
+  dropout: arg.number({ default: 0, min: 0, below: 1 }),
+  useBias: arg.bool(true),
   /** The output's last axes (default: the query's last axis). */
-  readonly outputShape?: number | readonly number[];
+  outputShape: optionalIntList(),
   /** Axes attention runs over, of the query/key/value without the batch and feature axes (default: all but batch, heads and features). */
-  readonly attentionAxes?: number | readonly number[] | null;
-  readonly seed?: number;
-}
+  attentionAxes: optionalIntList(),
+  seed: arg.seed(),
+  ...arg.weights('kernel', 'glorot_uniform'),
+  ...arg.weights('bias', 'zeros'),
+  activityRegularizer: arg.regularizer(),
+});
+
+export type MultiHeadAttentionArgs = LayerArgs & ArgsIn<typeof MHA_ARGS>;
 
 /** Call options of MultiHeadAttention (Keras' call arguments); the scores it returns are [B, heads, T, S]. */
 export interface MultiHeadAttentionCallOptions extends AttentionCallOptions {
@@ -81,6 +100,7 @@ function attentionEquations(rank: number, attnAxes: readonly number[]): { dot: s
  */
 export class MultiHeadAttention extends CompositeLayer {
   static override readonly className = 'MultiHeadAttention';
+  static override readonly args = MHA_ARGS;
   override supportsMasking = true;
   readonly numHeads: number;
   readonly keyDim: number;
@@ -92,7 +112,7 @@ export class MultiHeadAttention extends CompositeLayer {
   readonly seed: number | undefined;
   private readonly kernelSpec: WeightSpec;
   private readonly biasSpec: WeightSpec;
-  private readonly args: MultiHeadAttentionArgs;
+  private readonly activityRegularizer: Regularizer | null;
   queryDense: EinsumDense | null = null;
   keyDense: EinsumDense | null = null;
   valueDense: EinsumDense | null = null;
@@ -101,22 +121,18 @@ export class MultiHeadAttention extends CompositeLayer {
 
   constructor(args: MultiHeadAttentionArgs) {
     super(args);
-    const positive = (v: unknown, what: string): number => {
-      if (!Number.isInteger(v) || (v as number) <= 0) throw new RangeError(`MultiHeadAttention: ${what} must be a positive integer; got ${String(v)}`);
-      return v as number;
-    };
-    this.numHeads = positive(args.numHeads, 'numHeads');
-    this.keyDim = positive(args.keyDim, 'keyDim');
-    this.valueDim = args.valueDim === undefined || args.valueDim === null ? this.keyDim : positive(args.valueDim, 'valueDim');
-    this.dropoutRate = args.dropout ?? 0;
-    if (!(this.dropoutRate >= 0 && this.dropoutRate < 1)) throw new RangeError(`MultiHeadAttention: dropout must be in [0, 1); got ${this.dropoutRate}`);
-    this.useBias = args.useBias ?? true;
-    this.outputShapeArg = args.outputShape === undefined || args.outputShape === null ? null : typeof args.outputShape === 'number' ? [args.outputShape] : [...args.outputShape];
-    this.attentionAxes = args.attentionAxes === undefined || args.attentionAxes === null ? null : typeof args.attentionAxes === 'number' ? [args.attentionAxes] : [...args.attentionAxes];
-    this.seed = args.seed;
-    this.kernelSpec = weightSpec(args, 'kernel', 'glorot_uniform');
-    this.biasSpec = weightSpec(args, 'bias', 'zeros');
-    this.args = args;
+    const a = this.declared(MHA_ARGS, args);
+    this.numHeads = a.numHeads;
+    this.keyDim = a.keyDim;
+    this.valueDim = a.valueDim ?? a.keyDim;
+    this.dropoutRate = a.dropout;
+    this.useBias = a.useBias;
+    this.outputShapeArg = a.outputShape;
+    this.attentionAxes = a.attentionAxes;
+    this.seed = a.seed ?? undefined;
+    this.kernelSpec = { initializer: a.kernelInitializer, regularizer: a.kernelRegularizer, constraint: a.kernelConstraint };
+    this.biasSpec = { initializer: a.biasInitializer, regularizer: a.biasRegularizer, constraint: a.biasConstraint };
+    this.activityRegularizer = a.activityRegularizer;
   }
 
   protected innerLayers(): Layer[] {
@@ -130,12 +146,11 @@ export class MultiHeadAttention extends CompositeLayer {
   }
 
   private dense(name: string, equation: string, outputShape: readonly (number | null)[], biasAxes: string): EinsumDense {
-    const a = this.args;
     return new EinsumDense({
       name, equation, outputShape, biasAxes: this.useBias ? biasAxes : null,
       kernelInitializer: this.kernelSpec.initializer, biasInitializer: this.biasSpec.initializer,
-      kernelRegularizer: a.kernelRegularizer, biasRegularizer: a.biasRegularizer, activityRegularizer: a.activityRegularizer,
-      kernelConstraint: a.kernelConstraint, biasConstraint: a.biasConstraint,
+      kernelRegularizer: this.kernelSpec.regularizer, biasRegularizer: this.biasSpec.regularizer, activityRegularizer: this.activityRegularizer,
+      kernelConstraint: this.kernelSpec.constraint, biasConstraint: this.biasSpec.constraint,
     });
   }
 
@@ -219,33 +234,8 @@ export class MultiHeadAttention extends CompositeLayer {
     return Array.isArray(mask) ? ((mask as readonly Mask[])[0] ?? null) : ((mask as Mask | undefined) ?? null);
   }
 
+  /** Keras writes the value head size it uses (keyDim when not given). */
   protected override layerConfig(): ConfigDict {
-    const a = this.args;
-    return {
-      num_heads: this.numHeads,
-      key_dim: this.keyDim,
-      value_dim: this.valueDim,
-      dropout: this.dropoutRate,
-      use_bias: this.useBias,
-      output_shape: this.outputShapeArg === null ? null : [...this.outputShapeArg],
-      attention_axes: this.attentionAxes === null ? null : [...this.attentionAxes],
-      seed: this.seed ?? null,
-      ...kernelBiasConfig(this.kernelSpec, this.biasSpec, a.activityRegularizer ? getRegularizer(a.activityRegularizer) : null),
-    };
-  }
-
-  static fromConfig(config: ConfigDict): MultiHeadAttention {
-    return new MultiHeadAttention({
-      ...baseArgs(config),
-      numHeads: config.numHeads as number,
-      keyDim: config.keyDim as number,
-      valueDim: (config.valueDim as number | null | undefined) ?? undefined,
-      dropout: (config.dropout as number | undefined) ?? 0,
-      useBias: config.useBias as boolean | undefined,
-      outputShape: (config.outputShape as number | number[] | null | undefined) ?? undefined,
-      attentionAxes: (config.attentionAxes as number | number[] | null | undefined) ?? null,
-      seed: (config.seed as number | null | undefined) ?? undefined,
-      ...kernelBiasArgs(config),
-    });
+    return { ...super.layerConfig(), value_dim: this.valueDim };
   }
 }

@@ -1,9 +1,9 @@
 import type { Tensor } from '../../tensor/tensor.js';
 import type { Variable } from '../../tensor/variable.js';
 import { add, broadcastTo, slice } from '../../ops/index.js';
-import { type ConfigDict, type ConfigValue, serialize } from '../../utils/serialization.js';
-import { type Initializer, getInitializer } from '../../initializers/index.js';
-import { Layer, baseArgs, type CallOptions, type InitializerLike, type LayerArgs, type Mask, type MaskArg } from '../layer.js';
+import type { Initializer } from '../../initializers/index.js';
+import { Layer, type CallOptions, type LayerArgs, type Mask, type MaskArg } from '../layer.js';
+import { type ArgsIn, arg, declareArgs } from '../args.js';
 import { CompositeLayer } from '../composite.js';
 import type { LayerShape } from '../symbolic.js';
 import { Embedding } from './embedding.js';
@@ -13,16 +13,13 @@ export interface PositionEmbeddingCallOptions extends CallOptions {
   readonly startIndex?: number;
 }
 
-export interface PositionEmbeddingArgs extends LayerArgs {
+const POSITION_EMBEDDING_ARGS = declareArgs('PositionEmbedding', {
   /** The longest sequence: the table has this many rows. */
-  readonly sequenceLength: number;
-  readonly initializer?: InitializerLike;
-}
+  sequenceLength: arg.int({ min: 1 }),
+  initializer: arg.initializer('glorot_uniform'),
+});
 
-const positiveInt = (v: unknown, who: string, what: string): number => {
-  if (!Number.isInteger(v) || (v as number) <= 0) throw new RangeError(`${who}: ${what} must be a positive integer; got ${String(v)}`);
-  return v as number;
-};
+export type PositionEmbeddingArgs = LayerArgs & ArgsIn<typeof POSITION_EMBEDDING_ARGS>;
 
 /**
  * keras_hub's PositionEmbedding: a learned table `embeddings` [sequenceLength, features];
@@ -31,14 +28,14 @@ const positiveInt = (v: unknown, who: string, what: string): number => {
  */
 export class PositionEmbedding extends Layer {
   static override readonly className = 'PositionEmbedding';
+  static override readonly args = POSITION_EMBEDDING_ARGS;
   readonly sequenceLength: number;
   readonly initializer: Initializer;
   embeddings: Variable | null = null;
 
   constructor(args: PositionEmbeddingArgs) {
     super(args);
-    this.sequenceLength = positiveInt(args.sequenceLength, 'PositionEmbedding', 'sequenceLength');
-    this.initializer = getInitializer(args.initializer ?? 'glorot_uniform');
+    ({ sequenceLength: this.sequenceLength, initializer: this.initializer } = this.declared(POSITION_EMBEDDING_ARGS, args));
   }
 
   override build(inputShape: LayerShape): void {
@@ -61,25 +58,27 @@ export class PositionEmbedding extends Layer {
   computeOutputShape(inputShape: LayerShape): LayerShape {
     return inputShape;
   }
-
-  protected override layerConfig(): ConfigDict {
-    return { sequence_length: this.sequenceLength, initializer: serialize(this.initializer) as unknown as ConfigValue };
-  }
-
-  static fromConfig(config: ConfigDict): PositionEmbedding {
-    return new PositionEmbedding({ ...baseArgs(config), sequenceLength: config.sequenceLength as number, initializer: (config.initializer ?? undefined) as InitializerLike });
-  }
 }
 
-export interface TokenAndPositionEmbeddingArgs extends LayerArgs {
-  readonly vocabularySize: number;
-  readonly sequenceLength: number;
-  readonly embeddingDim: number;
+const TOKEN_POSITION_ARGS = declareArgs('TokenAndPositionEmbedding', {
+  vocabularySize: arg.int({ min: 1 }),
+  sequenceLength: arg.int({ min: 1 }),
+  embeddingDim: arg.int({ min: 1 }),
   /** Both tables' initializer (keras_hub's default 'uniform': U(−0.05, 0.05)). */
-  readonly embeddingsInitializer?: InitializerLike;
+  embeddingsInitializer: arg.initializer('uniform'),
+  /** keras_hub's reverse projection shares the token table; a separate one (false) is not supported. */
+  tieWeights: arg.custom<boolean, true>({
+    resolve: (v, where) => {
+      if (v === false) throw new RangeError(`${where} false (a separate reverse table) is not supported`);
+      return true;
+    },
+    toConfig: () => true,
+  }),
   /** Token 0 is padding: its positions are masked downstream. */
-  readonly maskZero?: boolean;
-}
+  maskZero: arg.bool(false),
+});
+
+export type TokenAndPositionEmbeddingArgs = LayerArgs & ArgsIn<typeof TOKEN_POSITION_ARGS>;
 
 /**
  * keras_hub's TokenAndPositionEmbedding: token ids [B, T] → token embedding + position
@@ -90,6 +89,7 @@ export interface TokenAndPositionEmbeddingArgs extends LayerArgs {
  */
 export class TokenAndPositionEmbedding extends CompositeLayer {
   static override readonly className = 'TokenAndPositionEmbedding';
+  static override readonly args = TOKEN_POSITION_ARGS;
   readonly vocabularySize: number;
   readonly sequenceLength: number;
   readonly embeddingDim: number;
@@ -100,12 +100,12 @@ export class TokenAndPositionEmbedding extends CompositeLayer {
 
   constructor(args: TokenAndPositionEmbeddingArgs) {
     super(args);
-    const who = 'TokenAndPositionEmbedding';
-    this.vocabularySize = positiveInt(args.vocabularySize, who, 'vocabularySize');
-    this.sequenceLength = positiveInt(args.sequenceLength, who, 'sequenceLength');
-    this.embeddingDim = positiveInt(args.embeddingDim, who, 'embeddingDim');
-    this.maskZero = args.maskZero ?? false;
-    this.embeddingsInitializer = getInitializer(args.embeddingsInitializer ?? 'uniform');
+    const a = this.declared(TOKEN_POSITION_ARGS, args);
+    this.vocabularySize = a.vocabularySize;
+    this.sequenceLength = a.sequenceLength;
+    this.embeddingDim = a.embeddingDim;
+    this.maskZero = a.maskZero;
+    this.embeddingsInitializer = a.embeddingsInitializer;
     this.supportsMasking = this.maskZero;
     this.tokenEmbedding = new Embedding({ name: 'token_embedding', inputDim: this.vocabularySize, outputDim: this.embeddingDim, embeddingsInitializer: this.embeddingsInitializer, maskZero: this.maskZero });
     this.positionEmbedding = new PositionEmbedding({ name: 'position_embedding', sequenceLength: this.sequenceLength, initializer: this.embeddingsInitializer });
@@ -132,28 +132,5 @@ export class TokenAndPositionEmbedding extends CompositeLayer {
 
   override computeMask(inputs: Tensor | Tensor[], mask?: MaskArg): Mask {
     return this.tokenEmbedding.computeMask(inputs, mask) as Mask;
-  }
-
-  protected override layerConfig(): ConfigDict {
-    return {
-      vocabulary_size: this.vocabularySize,
-      sequence_length: this.sequenceLength,
-      embedding_dim: this.embeddingDim,
-      embeddings_initializer: serialize(this.embeddingsInitializer) as unknown as ConfigValue,
-      tie_weights: true,
-      mask_zero: this.maskZero,
-    };
-  }
-
-  static fromConfig(config: ConfigDict): TokenAndPositionEmbedding {
-    if (config.tieWeights === false) throw new RangeError('TokenAndPositionEmbedding: tie_weights false (a separate reverse table) is not supported');
-    return new TokenAndPositionEmbedding({
-      ...baseArgs(config),
-      vocabularySize: config.vocabularySize as number,
-      sequenceLength: config.sequenceLength as number,
-      embeddingDim: config.embeddingDim as number,
-      embeddingsInitializer: (config.embeddingsInitializer ?? undefined) as InitializerLike,
-      maskZero: (config.maskZero ?? undefined) as boolean | undefined,
-    });
   }
 }
