@@ -389,7 +389,8 @@ export class Trainer {
         const val = await this.runEvaluation(validation, args.validationBatchSize ?? batchSize, valSteps, callbacks);
         for (const [k, v] of Object.entries(val)) logs[`val_${k}`] = v;
       }
-      logs.lr = this.optimizer.learningRate;
+      // The compiled optimizer's rate (a custom step may not use that optimizer: Keras 3 logs none then).
+      if (this.custom().train === null) logs.lr = this.optimizer.learningRate;
       await callbacks.call('onEpochEnd', epoch, logs);
     }
     // Keras: with useEma, the weights take their moving averages when training ends.
