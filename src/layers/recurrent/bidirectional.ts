@@ -3,24 +3,40 @@ import { add, concat, div, gather, mul } from '../../ops/index.js';
 import { type ConfigDict, type ConfigValue, type Serialized, camelKeys, serialize } from '../../utils/serialization.js';
 import { Layer, baseArgs, type CallOptions, type LayerArgs, type Mask, type MaskArg } from '../layer.js';
 import type { LayerShape } from '../symbolic.js';
+import { type ArgDecl, type ArgsIn, type DeclaredArgs, arg, declareArgs } from '../args.js';
 import { RecurrentLayer } from './rnn.js';
 import { Wrapper } from './wrapper.js';
 
 export type MergeMode = 'concat' | 'sum' | 'mul' | 'ave' | null;
 const MERGE_MODES: readonly MergeMode[] = ['concat', 'sum', 'mul', 'ave', null];
 
-export interface BidirectionalArgs extends LayerArgs {
+/** Bidirectional's declared arguments (the layers are rebuilt by Bidirectional.fromConfig). */
+const BIDIRECTIONAL_ARGS = declareArgs('Bidirectional', {
+  /** How the two outputs combine: 'concat' (default), 'sum', 'mul', 'ave', or null for a list [forward, backward]. */
+  mergeMode: arg.custom<MergeMode, MergeMode>({
+    resolve: (v, where) => {
+      const mode = v === undefined ? 'concat' : v;
+      if (!MERGE_MODES.includes(mode)) throw new RangeError(`${where} must be one of 'concat', 'sum', 'mul', 'ave' or null; got '${String(mode)}'`);
+      return mode;
+    },
+    toConfig: (v) => v,
+    // null in a config is a mode of its own (a list of the two outputs), not "absent".
+    fromConfig: (v) => (v === undefined ? undefined : (v as MergeMode)),
+  }),
+});
+
+export type BidirectionalArgs = LayerArgs & ArgsIn<typeof BIDIRECTIONAL_ARGS> & {
   /** The recurrent layer; a forward and a backward copy are made from its config (Keras). */
   readonly layer: RecurrentLayer;
-  /** How the two outputs combine: 'concat' (default), 'sum', 'mul', 'ave', or null for a list [forward, backward]. */
-  readonly mergeMode?: MergeMode;
   /** A custom backward layer (goBackwards must differ from the layer's; used as given). */
   readonly backwardLayer?: RecurrentLayer;
-}
+};
 
-/** A recurrent layer class that can rebuild itself from a camelCased config. */
+/** A recurrent layer class: rebuilt from a camelCased config through its declared arguments, or its own fromConfig. */
 interface RecurrentClass {
-  fromConfig(config: ConfigDict): Layer;
+  new (args: LayerArgs): Layer;
+  readonly args: DeclaredArgs<ArgDecl> | null;
+  fromConfig?(config: ConfigDict): Layer;
 }
 
 function recreate(layer: RecurrentLayer, name: string, flip: boolean): RecurrentLayer {
@@ -28,8 +44,9 @@ function recreate(layer: RecurrentLayer, name: string, flip: boolean): Recurrent
   config.name = name;
   if (flip) config.goBackwards = !layer.goBackwards;
   delete config.batchInputShape;
-  const copy = (layer.constructor as unknown as RecurrentClass).fromConfig(config);
-  if (!(copy instanceof RecurrentLayer)) throw new TypeError(`Bidirectional: ${layer.getClassName()}.fromConfig did not give a recurrent layer`);
+  const cls = layer.constructor as unknown as RecurrentClass;
+  const copy = typeof cls.fromConfig === 'function' ? cls.fromConfig(config) : cls.args ? new cls({ ...baseArgs(config), ...(cls.args.fromConfig(config) as LayerArgs) }) : null;
+  if (!(copy instanceof RecurrentLayer)) throw new TypeError(`Bidirectional: ${layer.getClassName()} could not be rebuilt from its config as a recurrent layer`);
   return copy;
 }
 
@@ -44,6 +61,7 @@ function recreate(layer: RecurrentLayer, name: string, flip: boolean): Recurrent
  */
 export class Bidirectional extends Wrapper {
   static override readonly className = 'Bidirectional';
+  static override readonly args = BIDIRECTIONAL_ARGS;
   readonly forwardLayer: RecurrentLayer;
   readonly backwardLayer: RecurrentLayer;
   readonly mergeMode: MergeMode;
@@ -56,9 +74,7 @@ export class Bidirectional extends Wrapper {
     const declared = args.batchInputShape ?? (args.inputShape ? undefined : args.layer?.batchInputShape ?? undefined);
     super({ ...args, batchInputShape: declared }, args.layer);
     if (!(args.layer instanceof RecurrentLayer)) throw new TypeError(`Bidirectional: layer must be a recurrent layer (SimpleRNN, LSTM, GRU); got ${String((args.layer as unknown as { constructor?: { name?: string } })?.constructor?.name ?? args.layer)}`);
-    const mode = args.mergeMode === undefined ? 'concat' : args.mergeMode;
-    if (!MERGE_MODES.includes(mode)) throw new RangeError(`Bidirectional: mergeMode must be one of 'concat', 'sum', 'mul', 'ave' or null; got '${String(mode)}'`);
-    this.mergeMode = mode;
+    this.mergeMode = this.declared(BIDIRECTIONAL_ARGS, args).mergeMode;
     this.forwardLayer = recreate(args.layer, `forward_${args.layer.name}`, false);
     if (args.backwardLayer !== undefined) {
       if (!(args.backwardLayer instanceof RecurrentLayer)) throw new TypeError('Bidirectional: backwardLayer must be a recurrent layer');
@@ -165,7 +181,7 @@ export class Bidirectional extends Wrapper {
   }
 
   protected override layerConfig(): ConfigDict {
-    const config: ConfigDict = { ...super.layerConfig(), merge_mode: this.mergeMode };
+    const config: ConfigDict = super.layerConfig();
     if (this.backwardConfig) config.backward_layer = this.backwardConfig as unknown as ConfigValue;
     return config;
   }
@@ -176,7 +192,6 @@ export class Bidirectional extends Wrapper {
     if (!(layer instanceof RecurrentLayer) || (back !== undefined && !(back instanceof RecurrentLayer))) {
       throw new TypeError(`Bidirectional: the config's layer must be a recurrent layer; got ${layer.getClassName()}`);
     }
-    const mode = config.mergeMode === undefined ? 'concat' : (config.mergeMode as MergeMode);
-    return new Bidirectional({ ...baseArgs(config), layer, mergeMode: mode, backwardLayer: back as RecurrentLayer | undefined });
+    return new Bidirectional({ ...baseArgs(config), ...BIDIRECTIONAL_ARGS.fromConfig(config), layer, backwardLayer: back as RecurrentLayer | undefined });
   }
 }

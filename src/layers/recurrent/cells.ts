@@ -18,14 +18,14 @@ import type { DataType } from '../../tensor/dtype.js';
 import { Rng } from '../../tensor/rng.js';
 import { formatShape } from '../../tensor/shape.js';
 import { add, cast, concat, mul, sub, type ScanStep } from '../../ops/index.js';
-import type { ConfigDict } from '../../utils/serialization.js';
-import { getActivation } from '../../activations/index.js';
+import type { ResolvedActivation } from '../../activations/index.js';
 import { Initializer } from '../../initializers/index.js';
-import { Layer, baseArgs, type CallOptions, type LayerArgs, type Mask, type MaskArg, type InitializerLike, type RegularizerLike, type ConstraintLike } from '../layer.js';
+import { Layer, type CallOptions, type LayerArgs, type Mask, type MaskArg } from '../layer.js';
 import { type LayerShape, formatLayerShape } from '../symbolic.js';
-import { type WeightSpec, weightSpec, weightSpecArgs, weightSpecConfig } from '../weight-spec.js';
-import type { ActivationLike } from '../core/dense.js';
-import { type CellRun, type DropoutMasks, type FusedCell, drawDropoutMasks, dropoutRate } from './rnn.js';
+import type { WeightSpec } from '../weight-spec.js';
+import { type ArgsIn, type DeclaredArgs, arg, declareArgs } from '../args.js';
+import { type CellRun, type DropoutMasks, type FusedCell, drawDropoutMasks } from './rnn.js';
+import { cellArgs, cellSpecs, implementation, positiveInt, recurrentActivation } from './rnn-args.js';
 import { biasBlock, biasRow, defaultActivations, gateProjections, recurrentBlocks, recurrentTerm } from './cell-ops.js';
 
 // ---- the cell protocol ------------------------------------------------------------------
@@ -162,36 +162,45 @@ export abstract class RNNCell extends Layer implements CellProtocol {
   }
 }
 
-/** The arguments of SimpleRNNCell, LSTMCell and GRUCell (Keras' names, camelCase). */
-export interface DenseCellArgs extends LayerArgs {
-  readonly units: number;
-  /** Default 'tanh'. */
-  readonly activation?: ActivationLike;
-  readonly useBias?: boolean;
-  readonly kernelInitializer?: InitializerLike;
-  readonly recurrentInitializer?: InitializerLike;
-  readonly biasInitializer?: InitializerLike;
-  readonly kernelRegularizer?: RegularizerLike;
-  readonly recurrentRegularizer?: RegularizerLike;
-  readonly biasRegularizer?: RegularizerLike;
-  readonly kernelConstraint?: ConstraintLike;
-  readonly recurrentConstraint?: ConstraintLike;
-  readonly biasConstraint?: ConstraintLike;
-  /** Fraction of the input units dropped (training only; one mask per RNN call). */
-  readonly dropout?: number;
-  /** Fraction of the recurrent units dropped (training only). */
-  readonly recurrentDropout?: number;
-  /** Seed of the dropout masks (null: the global generator). */
-  readonly seed?: number | null;
+/** The arguments of SimpleRNNCell, LSTMCell and GRUCell (Keras' names and defaults). */
+function denseCellArgs() {
+  return {
+    /** The size of the output and of each state. */
+    units: positiveInt(),
+    ...cellArgs(),
+    /** Seed of the dropout masks (null: the global generator). */
+    seed: arg.seed(),
+  };
 }
 
-/** LSTMCell's and GRUCell's extra argument. */
-export interface GatedCellArgs extends DenseCellArgs {
-  /** The gates' activation (default 'sigmoid'). */
-  readonly recurrentActivation?: ActivationLike;
-  /** Keras' implementation 1 or 2: accepted and stored; both compute the same. */
-  readonly implementation?: number;
+/** LSTMCell's and GRUCell's arguments beyond SimpleRNNCell's. */
+function gatedCellArgs() {
+  return {
+    ...denseCellArgs(),
+    /** The gates' activation (default 'sigmoid'). */
+    recurrentActivation: recurrentActivation(),
+    implementation: implementation(),
+  };
 }
+
+type DenseCellDecl = ReturnType<typeof denseCellArgs>;
+
+const SIMPLE_RNN_CELL_ARGS = declareArgs('SimpleRNNCell', denseCellArgs());
+const LSTM_CELL_ARGS = declareArgs('LSTMCell', {
+  ...gatedCellArgs(),
+  /** Initialize the forget gate's bias to 1 (default true). */
+  unitForgetBias: arg.bool(true),
+});
+const GRU_CELL_ARGS = declareArgs('GRUCell', {
+  ...gatedCellArgs(),
+  /** Apply the reset gate after the recurrent product (default true: Keras' and cuDNN's; PyTorch's GRU). */
+  resetAfter: arg.bool(true),
+});
+
+/** The arguments of SimpleRNNCell, LSTMCell and GRUCell (Keras' names, camelCase). */
+export type DenseCellArgs = LayerArgs & ArgsIn<DenseCellDecl>;
+/** LSTMCell's and GRUCell's arguments: DenseCellArgs, recurrentActivation and implementation. */
+export type GatedCellArgs = LayerArgs & ArgsIn<ReturnType<typeof gatedCellArgs>>;
 
 /** Keras' unit_forget_bias initializer: [init(n), ones(n), init(2n)] for the i, f, c, o gate blocks of n units. */
 export class UnitForgetBias extends Initializer {
@@ -216,7 +225,7 @@ abstract class DenseCell extends RNNCell {
   readonly dropout: number;
   readonly recurrentDropout: number;
   readonly seed: number | null;
-  protected readonly activation: ReturnType<typeof getActivation>;
+  protected readonly activation: ResolvedActivation;
   protected readonly kernelSpec: WeightSpec;
   protected readonly recurrentSpec: WeightSpec;
   protected readonly biasSpec: WeightSpec;
@@ -228,20 +237,18 @@ abstract class DenseCell extends RNNCell {
   /** Number of gate blocks (SimpleRNN 1, GRU 3, LSTM 4). */
   protected abstract readonly gates: number;
 
-  constructor(args: DenseCellArgs) {
+  /** `decl` is the subclass's declaration (its arguments resolve once, here; the subclass reads its own from `this.declared`). */
+  constructor(args: DenseCellArgs, decl: DeclaredArgs<DenseCellDecl>) {
     super(args);
-    const cls = this.getClassName();
-    if (!Number.isInteger(args.units) || args.units <= 0) throw new RangeError(`${cls}: units must be a positive integer; got ${args.units}`);
-    this.units = args.units;
-    this.useBias = args.useBias ?? true;
-    this.dropout = dropoutRate(args.dropout, 'dropout', cls);
-    this.recurrentDropout = dropoutRate(args.recurrentDropout, 'recurrentDropout', cls);
-    this.seed = args.seed ?? null;
+    const a = this.declared(decl, args);
+    this.units = a.units;
+    this.useBias = a.useBias;
+    this.dropout = a.dropout;
+    this.recurrentDropout = a.recurrentDropout;
+    this.seed = a.seed;
     this.rng = this.seed === null ? null : new Rng(this.seed);
-    this.activation = getActivation(args.activation === undefined ? 'tanh' : args.activation);
-    this.kernelSpec = weightSpec(args, 'kernel', 'glorot_uniform');
-    this.recurrentSpec = weightSpec(args, 'recurrent', 'orthogonal');
-    this.biasSpec = weightSpec(args, 'bias', 'zeros');
+    this.activation = a.activation;
+    ({ kernel: this.kernelSpec, recurrent: this.recurrentSpec, bias: this.biasSpec } = cellSpecs(a));
   }
 
   get outputSize(): number {
@@ -293,42 +300,6 @@ abstract class DenseCell extends RNNCell {
     if (masks.recurrent !== null) return null;
     return { fused, kernel: this.kernel as Tensor, recurrentKernel: this.recurrentKernel as Tensor, inputMask: masks.input ? masks.input[0] : null };
   }
-
-  /** The config keys of the cell's own (beyond units, activation and use_bias). */
-  protected abstract ownConfig(): ConfigDict;
-
-  protected override layerConfig(): ConfigDict {
-    return {
-      units: this.units,
-      activation: this.activation.name,
-      ...this.ownConfig(),
-      use_bias: this.useBias,
-      ...weightSpecConfig('kernel', this.kernelSpec),
-      ...weightSpecConfig('recurrent', this.recurrentSpec),
-      ...weightSpecConfig('bias', this.biasSpec),
-      dropout: this.dropout,
-      recurrent_dropout: this.recurrentDropout,
-      seed: this.seed,
-    };
-  }
-}
-
-/** The cell arguments read back from a camelCased Keras config. */
-function cellArgsFromConfig(config: ConfigDict): GatedCellArgs {
-  return {
-    ...baseArgs(config),
-    units: config.units as number,
-    activation: (config.activation as string | null | undefined) ?? null,
-    recurrentActivation: config.recurrentActivation === undefined ? undefined : ((config.recurrentActivation as string | null) ?? null),
-    useBias: config.useBias as boolean | undefined,
-    ...weightSpecArgs(config, 'kernel'),
-    ...weightSpecArgs(config, 'recurrent'),
-    ...weightSpecArgs(config, 'bias'),
-    dropout: config.dropout as number | undefined,
-    recurrentDropout: config.recurrentDropout as number | undefined,
-    seed: (config.seed ?? null) as number | null,
-    implementation: config.implementation as number | undefined,
-  };
 }
 
 /**
@@ -337,10 +308,11 @@ function cellArgsFromConfig(config: ConfigDict): GatedCellArgs {
  */
 export class SimpleRNNCell extends DenseCell {
   static override readonly className = 'SimpleRNNCell';
+  static override readonly args = SIMPLE_RNN_CELL_ARGS;
   protected readonly gates = 1;
 
   constructor(args: DenseCellArgs) {
-    super(args);
+    super(args, SIMPLE_RNN_CELL_ARGS);
   }
 
   get stateSize(): number {
@@ -359,20 +331,10 @@ export class SimpleRNNCell extends DenseCell {
     return { projected, step, params: [this.recurrentKernel as Tensor] };
   }
 
-  protected ownConfig(): ConfigDict {
-    return {};
-  }
-
-  static fromConfig(config: ConfigDict): SimpleRNNCell {
-    return new SimpleRNNCell(cellArgsFromConfig(config));
-  }
 }
 
 /** LSTMCell's arguments. */
-export interface LSTMCellArgs extends GatedCellArgs {
-  /** Initialize the forget gate's bias to 1 (default true). */
-  readonly unitForgetBias?: boolean;
-}
+export type LSTMCellArgs = LayerArgs & ArgsIn<typeof LSTM_CELL_ARGS>;
 
 /**
  * The cell of LSTM (Keras LSTMCell): z = x·W + h₋₁·U + b split into gates i, f, c, o;
@@ -382,16 +344,18 @@ export interface LSTMCellArgs extends GatedCellArgs {
  */
 export class LSTMCell extends DenseCell {
   static override readonly className = 'LSTMCell';
+  static override readonly args = LSTM_CELL_ARGS;
   protected readonly gates = 4;
   readonly unitForgetBias: boolean;
   readonly implementation: number;
-  private readonly recurrentActivation: ReturnType<typeof getActivation>;
+  private readonly recurrentActivation: ResolvedActivation;
 
   constructor(args: LSTMCellArgs) {
-    super(args);
-    this.recurrentActivation = getActivation(args.recurrentActivation === undefined ? 'sigmoid' : args.recurrentActivation);
-    this.unitForgetBias = args.unitForgetBias ?? true;
-    this.implementation = args.implementation ?? 2;
+    super(args, LSTM_CELL_ARGS);
+    const a = this.declared(LSTM_CELL_ARGS, args);
+    this.recurrentActivation = a.recurrentActivation;
+    this.unitForgetBias = a.unitForgetBias;
+    this.implementation = a.implementation;
   }
 
   get stateSize(): number[] {
@@ -424,20 +388,10 @@ export class LSTMCell extends DenseCell {
     return this.fusedWith({ cell: 'lstm', inputBias: this.bias, recurrentBias: null }, batch, training);
   }
 
-  protected ownConfig(): ConfigDict {
-    return { recurrent_activation: this.recurrentActivation.name, unit_forget_bias: this.unitForgetBias, implementation: this.implementation };
-  }
-
-  static fromConfig(config: ConfigDict): LSTMCell {
-    return new LSTMCell({ ...cellArgsFromConfig(config), unitForgetBias: config.unitForgetBias as boolean | undefined });
-  }
 }
 
 /** GRUCell's arguments. */
-export interface GRUCellArgs extends GatedCellArgs {
-  /** Apply the reset gate after the recurrent product (default true: Keras' and cuDNN's; PyTorch's GRU). */
-  readonly resetAfter?: boolean;
-}
+export type GRUCellArgs = LayerArgs & ArgsIn<typeof GRU_CELL_ARGS>;
 
 /**
  * The cell of GRU (Keras GRUCell), gates z, r, h: resetAfter (default) x = x·W + b_in,
@@ -448,16 +402,18 @@ export interface GRUCellArgs extends GatedCellArgs {
  */
 export class GRUCell extends DenseCell {
   static override readonly className = 'GRUCell';
+  static override readonly args = GRU_CELL_ARGS;
   protected readonly gates = 3;
   readonly resetAfter: boolean;
   readonly implementation: number;
-  private readonly recurrentActivation: ReturnType<typeof getActivation>;
+  private readonly recurrentActivation: ResolvedActivation;
 
   constructor(args: GRUCellArgs) {
-    super(args);
-    this.recurrentActivation = getActivation(args.recurrentActivation === undefined ? 'sigmoid' : args.recurrentActivation);
-    this.resetAfter = args.resetAfter ?? true;
-    this.implementation = args.implementation ?? 2;
+    super(args, GRU_CELL_ARGS);
+    const a = this.declared(GRU_CELL_ARGS, args);
+    this.recurrentActivation = a.recurrentActivation;
+    this.resetAfter = a.resetAfter;
+    this.implementation = a.implementation;
   }
 
   get stateSize(): number {
@@ -505,11 +461,4 @@ export class GRUCell extends DenseCell {
     return this.fusedWith(fused, batch, training);
   }
 
-  protected ownConfig(): ConfigDict {
-    return { recurrent_activation: this.recurrentActivation.name, implementation: this.implementation, reset_after: this.resetAfter };
-  }
-
-  static fromConfig(config: ConfigDict): GRUCell {
-    return new GRUCell({ ...cellArgsFromConfig(config), resetAfter: config.resetAfter as boolean | undefined });
-  }
 }

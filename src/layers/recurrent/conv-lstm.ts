@@ -12,59 +12,86 @@ import { ones } from '../../tensor/create.js';
 import { Rng } from '../../tensor/rng.js';
 import { formatShape } from '../../tensor/shape.js';
 import { add, conv2d, dropout, mul, reshape, slice, type ScanStep } from '../../ops/index.js';
-import type { ConfigDict, ConfigValue } from '../../utils/serialization.js';
-import { getActivation } from '../../activations/index.js';
-import { type Regularizer, getRegularizer } from '../../regularizers/index.js';
-import { type Initializer } from '../../initializers/index.js';
-import type { InitializerLike, RegularizerLike, ConstraintLike, LayerArgs } from '../layer.js';
+import type { ConfigDict } from '../../utils/serialization.js';
+import type { ResolvedActivation } from '../../activations/index.js';
+import type { Regularizer } from '../../regularizers/index.js';
+import type { Initializer } from '../../initializers/index.js';
+import { baseArgs, type LayerArgs } from '../layer.js';
 import { type LayerShape, formatLayerShape } from '../symbolic.js';
-import { type WeightSpec, serializeOptional, weightSpec, weightSpecArgs, weightSpecConfig } from '../weight-spec.js';
-import type { ActivationLike } from '../core/dense.js';
-import { convLength, tuple } from '../conv/utils.js';
-import { type CellRun, type RNNArgs, dropoutRate } from './rnn.js';
+import type { WeightSpec } from '../weight-spec.js';
+import { type ArgsIn, type ArgsOut, arg, declareArgs } from '../args.js';
+import { convLength } from '../conv/utils.js';
+import type { CellRun } from './rnn.js';
 import { RNNCell, UnitForgetBias } from './cells.js';
-import { RNN, rnnArgsFromConfig } from './rnn-layer.js';
+import { RNN } from './rnn-layer.js';
+import { cellArgs, cellSpecs, positiveInt, recurrentActivation, rnnArgs } from './rnn-args.js';
 
-/** ConvLSTM2D's arguments (Keras' names, camelCase; defaults as Keras). */
-export interface ConvLSTM2DArgs extends RNNArgs {
-  /** The number of output filters (the channels of the output and of both states). */
-  readonly filters: number;
-  /** The convolution window: one integer or [rows, cols]. */
-  readonly kernelSize: number | readonly number[];
-  /** Of the input convolution (default 1); the recurrent convolution has stride 1. */
-  readonly strides?: number | readonly number[];
-  /** Of the input convolution: 'valid' (default) or 'same'; the recurrent convolution uses 'same'. */
-  readonly padding?: 'valid' | 'same';
-  /** Only 'channels_last' ([batch, time, rows, cols, channels]) is supported. */
-  readonly dataFormat?: 'channels_last' | 'channels_first' | null;
-  /** Of the input convolution (default 1; not together with strides > 1, as Keras). */
-  readonly dilationRate?: number | readonly number[];
-  /** Default 'tanh'. */
-  readonly activation?: ActivationLike;
-  /** The gates' activation (default 'sigmoid'). */
-  readonly recurrentActivation?: ActivationLike;
-  readonly useBias?: boolean;
-  readonly kernelInitializer?: InitializerLike;
-  readonly recurrentInitializer?: InitializerLike;
-  readonly biasInitializer?: InitializerLike;
-  /** Initialize the forget gate's bias to 1 (default true). */
-  readonly unitForgetBias?: boolean;
-  readonly kernelRegularizer?: RegularizerLike;
-  readonly recurrentRegularizer?: RegularizerLike;
-  readonly biasRegularizer?: RegularizerLike;
-  readonly activityRegularizer?: RegularizerLike;
-  readonly kernelConstraint?: ConstraintLike;
-  readonly recurrentConstraint?: ConstraintLike;
-  readonly biasConstraint?: ConstraintLike;
-  /** Fraction of the input dropped (training only; one mask per gate and call, as Keras). */
-  readonly dropout?: number;
-  /** Fraction of the recurrent state dropped (training only; one mask per gate and call). */
-  readonly recurrentDropout?: number;
-  /** Seed of the dropout masks (null: the global generator). */
-  readonly seed?: number | null;
+/** The input convolution's padding: 'valid' or 'same' (any case in a config), default 'valid'. */
+function padding() {
+  return arg.custom<'valid' | 'same', 'valid' | 'same'>({
+    resolve: (v, where) => {
+      const p = v === undefined || v === null ? 'valid' : typeof v === 'string' ? v.toLowerCase() : v;
+      if (p !== 'valid' && p !== 'same') throw new RangeError(`${where} must be 'valid' or 'same'; got '${String(v)}'`);
+      return p;
+    },
+    toConfig: (v) => v,
+  });
 }
 
-type CellArgs = Omit<ConvLSTM2DArgs, keyof RNNArgs> & LayerArgs;
+/** Only channels_last is supported (null and absent mean it); the config holds 'channels_last'. */
+function dataFormat() {
+  return arg.custom<'channels_last' | 'channels_first' | null, 'channels_last'>({
+    resolve: (v, where) => {
+      if (v === 'channels_first') throw new RangeError(`${where} 'channels_first' is not supported; transpose the input to [batch, time, rows, cols, channels] (channels_last)`);
+      if (v !== undefined && v !== null && v !== 'channels_last') throw new RangeError(`${where} must be 'channels_last'; got '${String(v)}'`);
+      return 'channels_last';
+    },
+    toConfig: (v) => v,
+  });
+}
+
+/** The arguments of Keras' ConvLSTMCell (rank 2), which ConvLSTM2D's config holds flat. */
+function convLstmCellArgs() {
+  return {
+    /** The number of output filters (the channels of the output and of both states). */
+    filters: positiveInt(),
+    /** The convolution window: one integer or [rows, cols]. */
+    kernelSize: arg.intTuple(2),
+    /** Of the input convolution (default 1); the recurrent convolution has stride 1. */
+    strides: arg.intTuple(2, { default: 1 }),
+    /** Of the input convolution: 'valid' (default) or 'same'; the recurrent convolution uses 'same'. */
+    padding: padding(),
+    /** Only 'channels_last' ([batch, time, rows, cols, channels]) is supported. */
+    dataFormat: dataFormat(),
+    /** Of the input convolution (default 1; not together with strides > 1, as Keras). */
+    dilationRate: arg.intTuple(2, { default: 1 }),
+    ...cellArgs(),
+    /** The gates' activation (default 'sigmoid'). */
+    recurrentActivation: recurrentActivation(),
+    /** Initialize the forget gate's bias to 1 (default true). */
+    unitForgetBias: arg.bool(true),
+    /** Seed of the dropout masks (null: the global generator). */
+    seed: arg.seed(),
+  };
+}
+
+/** ConvLSTM2D's arguments, declared once (layers/args.ts): Keras' RNN options, the cell's and the activity regularizer. */
+const CONV_LSTM2D_ARGS = declareArgs('ConvLSTM2D', {
+  ...rnnArgs(),
+  ...convLstmCellArgs(),
+  /** Applied to the layer's output. */
+  activityRegularizer: arg.regularizer(),
+});
+
+/** ConvLSTM2D's arguments (Keras' names, camelCase; defaults as Keras). timeMajor must be false. */
+export type ConvLSTM2DArgs = LayerArgs & ArgsIn<typeof CONV_LSTM2D_ARGS> & {
+  /** Only false ([batch, time, rows, cols, channels] inputs) is supported. */
+  readonly timeMajor?: boolean;
+};
+
+/** Keras ConvLSTMCell's arguments (the cell's own config: ConvLSTM2D's cell keys). */
+const CONV_LSTM_CELL_ARGS = declareArgs('ConvLSTMCell', convLstmCellArgs());
+type CellValues = ArgsOut<typeof CONV_LSTM_CELL_ARGS>;
 
 /**
  * The cell of ConvLSTM2D (Keras ConvLSTMCell, rank 2): gates i, f, c, o from
@@ -84,12 +111,13 @@ class ConvLSTMCell extends RNNCell {
   readonly dropout: number;
   readonly recurrentDropout: number;
   readonly seed: number | null;
-  readonly activation: ReturnType<typeof getActivation>;
-  readonly recurrentActivation: ReturnType<typeof getActivation>;
+  readonly activation: ResolvedActivation;
+  readonly recurrentActivation: ResolvedActivation;
   readonly kernelSpec: WeightSpec;
   readonly recurrentSpec: WeightSpec;
   readonly biasSpec: WeightSpec;
   private readonly rng: Rng | null;
+  private readonly values: CellValues;
   kernel: Variable | null = null;
   recurrentKernel: Variable | null = null;
   bias: Variable | null = null;
@@ -97,30 +125,30 @@ class ConvLSTMCell extends RNNCell {
   private inputDims: number[] = [];
   private outDims: number[] = [];
 
-  constructor(args: CellArgs, owner: string) {
-    super({ name: 'conv_lstm_cell', dtype: args.dtype });
-    if (!Number.isInteger(args.filters) || args.filters <= 0) throw new RangeError(`${owner}: filters must be a positive integer; got ${args.filters}`);
-    this.filters = args.filters;
-    this.kernelSize = tuple(args.kernelSize, 2, 'kernelSize', owner);
-    this.strides = tuple(args.strides ?? 1, 2, 'strides', owner);
-    this.dilationRate = tuple(args.dilationRate ?? 1, 2, 'dilationRate', owner);
-    const padding = typeof args.padding === 'string' ? args.padding.toLowerCase() : 'valid';
-    if (padding !== 'valid' && padding !== 'same') throw new RangeError(`${owner}: padding must be 'valid' or 'same'; got '${String(args.padding)}'`);
-    this.padding = padding;
-    if (this.strides.some((s) => s > 1) && this.dilationRate.some((d) => d > 1)) throw new RangeError(`${owner}: strides > 1 together with dilationRate > 1 is not supported (as in Keras)`);
-    if (args.dataFormat === 'channels_first') throw new RangeError(`${owner}: dataFormat 'channels_first' is not supported; transpose the input to [batch, time, rows, cols, channels] (channels_last)`);
-    if (args.dataFormat !== undefined && args.dataFormat !== null && args.dataFormat !== 'channels_last') throw new RangeError(`${owner}: dataFormat must be 'channels_last'; got '${String(args.dataFormat)}'`);
-    this.activation = getActivation(args.activation === undefined ? 'tanh' : args.activation);
-    this.recurrentActivation = getActivation(args.recurrentActivation === undefined ? 'sigmoid' : args.recurrentActivation);
-    this.useBias = args.useBias ?? true;
-    this.unitForgetBias = args.unitForgetBias ?? true;
-    this.kernelSpec = weightSpec(args, 'kernel', 'glorot_uniform');
-    this.recurrentSpec = weightSpec(args, 'recurrent', 'orthogonal');
-    this.biasSpec = weightSpec(args, 'bias', 'zeros');
-    this.dropout = dropoutRate(args.dropout, 'dropout', owner);
-    this.recurrentDropout = dropoutRate(args.recurrentDropout, 'recurrentDropout', owner);
-    this.seed = args.seed ?? null;
+  /** From ConvLSTM2D's resolved arguments; errors name `owner`. */
+  constructor(a: CellValues, dtype: LayerArgs['dtype'], owner: string) {
+    super({ name: 'conv_lstm_cell', dtype });
+    if (a.strides.some((s) => s > 1) && a.dilationRate.some((d) => d > 1)) throw new RangeError(`${owner}: strides > 1 together with dilationRate > 1 is not supported (as in Keras)`);
+    this.filters = a.filters;
+    this.kernelSize = a.kernelSize;
+    this.strides = a.strides;
+    this.padding = a.padding;
+    this.dilationRate = a.dilationRate;
+    this.activation = a.activation;
+    this.recurrentActivation = a.recurrentActivation;
+    this.useBias = a.useBias;
+    this.unitForgetBias = a.unitForgetBias;
+    ({ kernel: this.kernelSpec, recurrent: this.recurrentSpec, bias: this.biasSpec } = cellSpecs(a));
+    this.dropout = a.dropout;
+    this.recurrentDropout = a.recurrentDropout;
+    this.seed = a.seed;
     this.rng = this.seed === null ? null : new Rng(this.seed);
+    this.values = a;
+  }
+
+  /** Keras ConvLSTMCell's keys, from the resolved arguments it was built with. */
+  protected override layerConfig(): ConfigDict {
+    return CONV_LSTM_CELL_ARGS.toConfig(this.values);
   }
 
   get stateSize(): number[] {
@@ -215,32 +243,6 @@ class ConvLSTMCell extends RNNCell {
     const rk = this.recurrentKernel as Tensor;
     return { projected, step, params: [0, 1, 2, 3].map((k) => this.block(rk, k)) };
   }
-
-  /** Keras ConvLSTM's cell keys (ConvLSTM2D's config holds them flat). */
-  cellConfig(): ConfigDict {
-    return {
-      filters: this.filters,
-      kernel_size: [...this.kernelSize],
-      strides: [...this.strides],
-      padding: this.padding,
-      data_format: 'channels_last',
-      dilation_rate: [...this.dilationRate],
-      activation: this.activation.name,
-      recurrent_activation: this.recurrentActivation.name,
-      use_bias: this.useBias,
-      ...weightSpecConfig('kernel', this.kernelSpec),
-      ...weightSpecConfig('recurrent', this.recurrentSpec),
-      ...weightSpecConfig('bias', this.biasSpec),
-      unit_forget_bias: this.unitForgetBias,
-      dropout: this.dropout,
-      recurrent_dropout: this.recurrentDropout,
-      seed: this.seed,
-    };
-  }
-
-  protected override layerConfig(): ConfigDict {
-    return this.cellConfig();
-  }
 }
 
 /**
@@ -254,11 +256,14 @@ class ConvLSTMCell extends RNNCell {
  */
 export class ConvLSTM2D extends RNN {
   static override readonly className: string = 'ConvLSTM2D';
+  static override readonly args = CONV_LSTM2D_ARGS;
   private readonly activityRegularizer: Regularizer | null;
 
   constructor(args: ConvLSTM2DArgs) {
-    super({ ...args, cell: new ConvLSTMCell(args, 'ConvLSTM2D') });
-    this.activityRegularizer = args.activityRegularizer ? getRegularizer(args.activityRegularizer) : null;
+    // The cell is built from the arguments resolved here (errors name ConvLSTM2D); RNN's
+    // constructor resolves them again as this layer's declared values, which its config writes.
+    super({ ...args, cell: new ConvLSTMCell(CONV_LSTM2D_ARGS.resolve(args), args.dtype, 'ConvLSTM2D') });
+    this.activityRegularizer = this.declared(CONV_LSTM2D_ARGS, args).activityRegularizer;
     this.inputSpec = { ndim: 5 };
   }
 
@@ -282,30 +287,13 @@ export class ConvLSTM2D extends RNN {
     if (this.activityRegularizer) this.addActivityLoss(this.activityRegularizer, output);
   }
 
-  protected override layerConfig(): ConfigDict {
-    return { ...this.rnnConfig(), ...this.convCell.cellConfig(), activity_regularizer: serializeOptional(this.activityRegularizer) as ConfigValue };
+  /** The cell's arguments are this layer's own (flat in the config): no `cell` entry. */
+  protected override cellConfig(): ConfigDict {
+    return {};
   }
 
+  /** Built from the declared arguments (RNN's static fromConfig, inherited, would look for a `cell`). */
   static override fromConfig(config: ConfigDict): ConvLSTM2D {
-    return new ConvLSTM2D({
-      ...rnnArgsFromConfig(config),
-      filters: config.filters as number,
-      kernelSize: config.kernelSize as number | number[],
-      strides: (config.strides ?? undefined) as number | number[] | undefined,
-      padding: (config.padding ?? undefined) as 'valid' | 'same' | undefined,
-      dataFormat: (config.dataFormat ?? undefined) as 'channels_last' | undefined,
-      dilationRate: (config.dilationRate ?? undefined) as number | number[] | undefined,
-      activation: config.activation === undefined ? undefined : ((config.activation as string | null) ?? null),
-      recurrentActivation: config.recurrentActivation === undefined ? undefined : ((config.recurrentActivation as string | null) ?? null),
-      useBias: config.useBias as boolean | undefined,
-      unitForgetBias: config.unitForgetBias as boolean | undefined,
-      ...weightSpecArgs(config, 'kernel'),
-      ...weightSpecArgs(config, 'recurrent'),
-      ...weightSpecArgs(config, 'bias'),
-      activityRegularizer: (config.activityRegularizer ?? undefined) as RegularizerLike,
-      dropout: config.dropout as number | undefined,
-      recurrentDropout: config.recurrentDropout as number | undefined,
-      seed: (config.seed ?? null) as number | null,
-    });
+    return new ConvLSTM2D({ ...baseArgs(config), ...CONV_LSTM2D_ARGS.fromConfig(config), timeMajor: config.timeMajor as boolean | undefined });
   }
 }

@@ -1,17 +1,23 @@
 import type { Tensor } from '../../tensor/tensor.js';
 import { add, mul, sub, type ScanStep } from '../../ops/index.js';
-import type { ConfigDict } from '../../utils/serialization.js';
-import { getActivation, type ActivationFn } from '../../activations/index.js';
-import type { ActivationLike } from '../core/dense.js';
-import { type CellRun, type DropoutMasks, type FusedCell, type RecurrentArgs, RecurrentLayer, recurrentArgsFromConfig } from './rnn.js';
+import type { ActivationFn, ResolvedActivation } from '../../activations/index.js';
+import { type ArgsIn, arg, declareArgs } from '../args.js';
+import type { LayerArgs } from '../layer.js';
+import { type CellRun, type DropoutMasks, type FusedCell, RecurrentLayer } from './rnn.js';
+import { implementation, recurrentActivation, recurrentLayerArgs } from './rnn-args.js';
 import { biasBlock, biasRow, defaultActivations, gateProjections, recurrentBlocks, recurrentTerm } from './cell-ops.js';
 
-export interface GRUArgs extends RecurrentArgs {
+/** GRU's arguments, declared once (layers/args.ts): Keras' RNN options, the cell's and GRU's own. */
+const GRU_ARGS = declareArgs('GRU', {
+  ...recurrentLayerArgs(),
   /** The gates' activation (default 'sigmoid', tf.keras 2). */
-  readonly recurrentActivation?: ActivationLike;
+  recurrentActivation: recurrentActivation(),
+  implementation: implementation(),
   /** Apply the reset gate after the recurrent product (default true, tf.keras 2 / cuDNN; ONNX linear_before_reset=1). */
-  readonly resetAfter?: boolean;
-}
+  resetAfter: arg.bool(true),
+});
+
+export type GRUArgs = LayerArgs & ArgsIn<typeof GRU_ARGS>;
 
 /** h_t = z·h_{t−1} + (1 − z)·hh, written hh + z·(h_{t−1} − hh). */
 function mix(z: Tensor, h: Tensor, hh: Tensor): Tensor {
@@ -29,15 +35,17 @@ function mix(z: Tensor, h: Tensor, hh: Tensor): Tensor {
  */
 export class GRU extends RecurrentLayer {
   static override readonly className = 'GRU';
+  static override readonly args = GRU_ARGS;
   protected readonly gates = 3;
   protected readonly stateCount = 1;
   readonly resetAfter: boolean;
-  private readonly recurrentActivation: ReturnType<typeof getActivation>;
+  private readonly recurrentActivation: ResolvedActivation;
 
   constructor(args: GRUArgs) {
-    super(args, 'gru_cell');
-    this.recurrentActivation = getActivation(args.recurrentActivation === undefined ? 'sigmoid' : args.recurrentActivation);
-    this.resetAfter = args.resetAfter ?? true;
+    super(args, GRU_ARGS, 'gru_cell');
+    const a = this.declared(GRU_ARGS, args);
+    this.recurrentActivation = a.recurrentActivation;
+    this.resetAfter = a.resetAfter;
   }
 
   protected override biasShape(): number[] {
@@ -87,17 +95,5 @@ export class GRU extends RecurrentLayer {
     const bias = this.bias;
     if (!this.resetAfter) return { cell: 'gruResetBefore', inputBias: bias, recurrentBias: null };
     return { cell: 'gru', inputBias: bias ? biasRow(bias, 0) : null, recurrentBias: bias ? biasRow(bias, 1) : null };
-  }
-
-  protected cellConfig(): ConfigDict {
-    return { recurrent_activation: this.recurrentActivation.name, implementation: this.implementation, reset_after: this.resetAfter };
-  }
-
-  static fromConfig(config: ConfigDict): GRU {
-    return new GRU({
-      ...recurrentArgsFromConfig(config),
-      recurrentActivation: (config.recurrentActivation as string | null | undefined) ?? null,
-      resetAfter: config.resetAfter as boolean | undefined,
-    });
   }
 }

@@ -1,37 +1,25 @@
 import type { Tensor } from '../../tensor/tensor.js';
-import type { DataType } from '../../tensor/dtype.js';
-import { ones } from '../../tensor/create.js';
-import { add, concat, mul, type ScanStep } from '../../ops/index.js';
-import type { ConfigDict } from '../../utils/serialization.js';
-import { getActivation } from '../../activations/index.js';
-import { Initializer } from '../../initializers/index.js';
-import type { ActivationLike } from '../core/dense.js';
-import { type CellRun, type DropoutMasks, type FusedCell, type RecurrentArgs, RecurrentLayer, recurrentArgsFromConfig } from './rnn.js';
+import { add, mul, type ScanStep } from '../../ops/index.js';
+import type { ResolvedActivation } from '../../activations/index.js';
+import type { Initializer } from '../../initializers/index.js';
+import { type ArgsIn, arg, declareArgs } from '../args.js';
+import type { LayerArgs } from '../layer.js';
+import { type CellRun, type DropoutMasks, type FusedCell, RecurrentLayer } from './rnn.js';
+import { implementation, recurrentActivation, recurrentLayerArgs } from './rnn-args.js';
+import { UnitForgetBias } from './cells.js';
 import { defaultActivations, gateProjections, recurrentBlocks, recurrentTerm } from './cell-ops.js';
 
-export interface LSTMArgs extends RecurrentArgs {
+/** LSTM's arguments, declared once (layers/args.ts): Keras' RNN options, the cell's and LSTM's own. */
+const LSTM_ARGS = declareArgs('LSTM', {
+  ...recurrentLayerArgs(),
   /** The gates' activation (default 'sigmoid', tf.keras 2). */
-  readonly recurrentActivation?: ActivationLike;
+  recurrentActivation: recurrentActivation(),
   /** Initialize the forget gate's bias to 1 (default true; Keras then ignores biasInitializer there). */
-  readonly unitForgetBias?: boolean;
-}
+  unitForgetBias: arg.bool(true),
+  implementation: implementation(),
+});
 
-/** Keras' unit_forget_bias: [init(units), ones(units), init(2·units)]. */
-class UnitForgetBias extends Initializer {
-  constructor(private readonly base: Initializer, private readonly units: number) {
-    super();
-  }
-
-  call(shape: readonly number[], dtype: DataType = 'float32'): Tensor {
-    void shape;
-    const u = this.units;
-    return concat([this.base.call([u], dtype), ones([u], dtype), this.base.call([2 * u], dtype)], 0);
-  }
-
-  getClassName(): string {
-    return this.base.getClassName();
-  }
-}
+export type LSTMArgs = LayerArgs & ArgsIn<typeof LSTM_ARGS>;
 
 /**
  * Long short-term memory (Keras LSTM, Hochreiter 1997), tf.keras 2 semantics:
@@ -42,15 +30,17 @@ class UnitForgetBias extends Initializer {
  */
 export class LSTM extends RecurrentLayer {
   static override readonly className = 'LSTM';
+  static override readonly args = LSTM_ARGS;
   protected readonly gates = 4;
   protected readonly stateCount = 2;
   readonly unitForgetBias: boolean;
-  private readonly recurrentActivation: ReturnType<typeof getActivation>;
+  private readonly recurrentActivation: ResolvedActivation;
 
   constructor(args: LSTMArgs) {
-    super(args, 'lstm_cell');
-    this.recurrentActivation = getActivation(args.recurrentActivation === undefined ? 'sigmoid' : args.recurrentActivation);
-    this.unitForgetBias = args.unitForgetBias ?? true;
+    super(args, LSTM_ARGS, 'lstm_cell');
+    const a = this.declared(LSTM_ARGS, args);
+    this.recurrentActivation = a.recurrentActivation;
+    this.unitForgetBias = a.unitForgetBias;
   }
 
   protected override biasInitializer(): Initializer {
@@ -77,17 +67,5 @@ export class LSTM extends RecurrentLayer {
 
   protected override fusedCell(): FusedCell | null {
     return defaultActivations(this.act, this.recurrentActivation.fn) ? { cell: 'lstm', inputBias: this.bias, recurrentBias: null } : null;
-  }
-
-  protected cellConfig(): ConfigDict {
-    return { recurrent_activation: this.recurrentActivation.name, unit_forget_bias: this.unitForgetBias, implementation: this.implementation };
-  }
-
-  static fromConfig(config: ConfigDict): LSTM {
-    return new LSTM({
-      ...recurrentArgsFromConfig(config),
-      recurrentActivation: (config.recurrentActivation as string | null | undefined) ?? null,
-      unitForgetBias: config.unitForgetBias as boolean | undefined,
-    });
   }
 }

@@ -17,8 +17,10 @@ import { type ConfigDict, type ConfigValue, type Serialized, serialize } from '.
 import { Layer, baseArgs, type CallOptions, type LayerArgs, type Mask, type MaskArg } from '../layer.js';
 import { CompositeLayer } from '../composite.js';
 import { type LayerShape, formatLayerShape } from '../symbolic.js';
+import { type DeclaredArgs, declareArgs } from '../args.js';
 import { type CellRun, type RNNArgs, type SequenceOptions, type SequenceResult, fusedSequence, recurrentFusionEnabled, scanSequence, sequenceMaskOf } from './rnn.js';
 import { type CellProtocol, type RecurrentCell, RNNCell, cellOutputShape, cellStateShapes, initialStatesOf, isRecurrentCell, splitStepInputs } from './cells.js';
+import { rnnArgs } from './rnn-args.js';
 
 // ---- StackedRNNCells --------------------------------------------------------------------
 
@@ -192,11 +194,14 @@ function userCellRun(cell: RecurrentCell, xT: Tensor, training: boolean): CellRu
 
 // ---- RNN ----------------------------------------------------------------------------------
 
+/** RNN's declared arguments: Keras' RNN options (the cell is rebuilt by RNN.fromConfig). */
+const RNN_ARGS = declareArgs('RNN', rnnArgs());
+
 /** RNN's arguments: Keras' RNN arguments and the cell. */
-export interface RNNLayerArgs extends RNNArgs {
+export type RNNLayerArgs = RNNArgs & {
   /** A cell, or a list of cells (stacked with StackedRNNCells). */
   readonly cell: RecurrentCell | readonly RecurrentCell[];
-}
+};
 
 /**
  * Keras' RNN layer: runs a cell over the time axis of [batch, time, ...] inputs, with
@@ -208,6 +213,8 @@ export interface RNNLayerArgs extends RNNArgs {
  */
 export class RNN extends CompositeLayer {
   static override readonly className: string = 'RNN';
+  /** The declared arguments (a subclass may declare more: ConvLSTM2D). */
+  static override readonly args: DeclaredArgs<ReturnType<typeof rnnArgs>> = RNN_ARGS;
   readonly cell: RecurrentCell;
   readonly returnSequences: boolean;
   readonly returnState: boolean;
@@ -227,12 +234,13 @@ export class RNN extends CompositeLayer {
     }
     if (args.timeMajor) throw new RangeError(`${cls}: timeMajor must be false (inputs [batch, time, ...]); timeMajor=true is not supported`);
     this.cell = cell;
-    this.returnSequences = args.returnSequences ?? false;
-    this.returnState = args.returnState ?? false;
-    this.goBackwards = args.goBackwards ?? false;
-    this.stateful = args.stateful ?? false;
-    this.unroll = args.unroll ?? false;
-    this.zeroOutputForMask = args.zeroOutputForMask ?? false;
+    const a = this.declared((this.constructor as typeof RNN).args, args);
+    this.returnSequences = a.returnSequences;
+    this.returnState = a.returnState;
+    this.goBackwards = a.goBackwards;
+    this.stateful = a.stateful;
+    this.unroll = a.unroll;
+    this.zeroOutputForMask = a.zeroOutputForMask;
     this.supportsMasking = true;
     this.inputSpec = { minNdim: 3 };
   }
@@ -378,39 +386,19 @@ export class RNN extends CompositeLayer {
 
   // ---- config --------------------------------------------------------------------------
 
-  /** Keras' RNN keys (return_sequences, …, zero_output_for_mask). */
-  protected rnnConfig(): ConfigDict {
-    return {
-      return_sequences: this.returnSequences,
-      return_state: this.returnState,
-      go_backwards: this.goBackwards,
-      stateful: this.stateful,
-      unroll: this.unroll,
-      zero_output_for_mask: this.zeroOutputForMask,
-    };
+  /** The declared arguments (zero_output_for_mask as it is now: Bidirectional may set it) and the cell. */
+  protected override layerConfig(): ConfigDict {
+    return { ...super.layerConfig(), zero_output_for_mask: this.zeroOutputForMask, ...this.cellConfig() };
   }
 
-  protected override layerConfig(): ConfigDict {
-    return { ...this.rnnConfig(), cell: serialize(this.cell) as unknown as ConfigValue };
+  /** The config's `cell` entry; ConvLSTM2D, whose config holds its cell's arguments flat, has none. */
+  protected cellConfig(): ConfigDict {
+    return { cell: serialize(this.cell) as unknown as ConfigValue };
   }
 
   static fromConfig(config: ConfigDict, deserialize: (s: Serialized) => Layer): RNN {
     const raw = config.cell as unknown;
     const cell = Array.isArray(raw) ? (raw as Serialized[]).map((c) => deserialize(c)) : deserialize(raw as Serialized);
-    return new RNN({ ...rnnArgsFromConfig(config), cell: cell as RecurrentCell | RecurrentCell[] });
+    return new RNN({ ...baseArgs(config), ...RNN_ARGS.fromConfig(config), timeMajor: config.timeMajor as boolean | undefined, cell: cell as RecurrentCell | RecurrentCell[] });
   }
-}
-
-/** RNN's own arguments read back from a camelCased Keras config. */
-export function rnnArgsFromConfig(config: ConfigDict): RNNArgs {
-  return {
-    ...baseArgs(config),
-    returnSequences: config.returnSequences as boolean | undefined,
-    returnState: config.returnState as boolean | undefined,
-    goBackwards: config.goBackwards as boolean | undefined,
-    stateful: config.stateful as boolean | undefined,
-    unroll: config.unroll as boolean | undefined,
-    timeMajor: config.timeMajor as boolean | undefined,
-    zeroOutputForMask: config.zeroOutputForMask as boolean | undefined,
-  };
 }

@@ -18,56 +18,29 @@ import { formatShape } from '../../tensor/shape.js';
 import { cast, dense, dropout, fusedRnn, gather, mul, reshape, scan, transpose, type RnnCell, type ScanStep } from '../../ops/index.js';
 import { noGrad } from '../../autograd/tape.js';
 import type { ConfigDict } from '../../utils/serialization.js';
-import { getActivation, type ActivationFn } from '../../activations/index.js';
-import { type Initializer } from '../../initializers/index.js';
-import { type Regularizer, getRegularizer } from '../../regularizers/index.js';
-import { Layer, baseArgs, type CallOptions, type LayerArgs, type Mask, type MaskArg, type InitializerLike, type RegularizerLike, type ConstraintLike } from '../layer.js';
+import type { ActivationFn, ResolvedActivation } from '../../activations/index.js';
+import type { Initializer } from '../../initializers/index.js';
+import type { Regularizer } from '../../regularizers/index.js';
+import { Layer, type CallOptions, type LayerArgs, type Mask, type MaskArg } from '../layer.js';
 import { type LayerShape, formatLayerShape } from '../symbolic.js';
-import { type WeightSpec, serializeOptional, weightSpec, weightSpecArgs, weightSpecConfig } from '../weight-spec.js';
+import type { WeightSpec } from '../weight-spec.js';
+import type { ArgsIn, DeclaredArgs } from '../args.js';
 import { uniqueName } from '../naming.js';
-import type { ActivationLike } from '../core/dense.js';
+import { cellSpecs, recurrentLayerArgs, type rnnArgs } from './rnn-args.js';
 
-/** Keras' RNN arguments (the part every recurrent layer shares). */
-export interface RNNArgs extends LayerArgs {
-  /** Return the whole output sequence [batch, time, units] (default: the last output). */
-  readonly returnSequences?: boolean;
-  /** Also return the final states: [output, ...states]. */
-  readonly returnState?: boolean;
-  /** Process the sequence backwards (the returned sequence is in reversed order, as Keras). */
-  readonly goBackwards?: boolean;
-  /** Carry the final states of a batch over as the initial states of the next (until resetStates()). */
-  readonly stateful?: boolean;
-  /** Accepted for Keras compatibility; the loop is the same either way. */
-  readonly unroll?: boolean;
+/** Keras' RNN arguments (the options every recurrent layer shares; timeMajor must be false). */
+export type RNNArgs = LayerArgs & ArgsIn<ReturnType<typeof rnnArgs>> & {
   /** Only false ([batch, time, features] inputs) is supported. */
   readonly timeMajor?: boolean;
-  /** Masked steps output zeros instead of repeating the previous output (Bidirectional sets it). */
-  readonly zeroOutputForMask?: boolean;
-}
+};
 
-/** The cell arguments of SimpleRNN, LSTM and GRU. */
-export interface RecurrentArgs extends RNNArgs {
-  readonly units: number;
-  /** Default 'tanh'. */
-  readonly activation?: ActivationLike;
-  readonly useBias?: boolean;
-  readonly kernelInitializer?: InitializerLike;
-  readonly recurrentInitializer?: InitializerLike;
-  readonly biasInitializer?: InitializerLike;
-  readonly kernelRegularizer?: RegularizerLike;
-  readonly recurrentRegularizer?: RegularizerLike;
-  readonly biasRegularizer?: RegularizerLike;
-  readonly activityRegularizer?: RegularizerLike;
-  readonly kernelConstraint?: ConstraintLike;
-  readonly recurrentConstraint?: ConstraintLike;
-  readonly biasConstraint?: ConstraintLike;
-  /** Fraction of the input units dropped (training only; one mask per call, as Keras). */
-  readonly dropout?: number;
-  /** Fraction of the recurrent units dropped (training only). */
-  readonly recurrentDropout?: number;
-  /** Keras' implementation 1 or 2: accepted and stored; both compute the same. */
+type RecurrentLayerDecl = ReturnType<typeof recurrentLayerArgs>;
+
+/** The arguments of SimpleRNN, LSTM and GRU (LSTM and GRU add their own). */
+export type RecurrentArgs = LayerArgs & ArgsIn<RecurrentLayerDecl> & {
+  /** Keras' implementation 1 or 2: accepted; both compute the same. */
   readonly implementation?: number;
-}
+};
 
 /** What a cell needs for one call: the projected inputs (one [time, batch, units] per gate), its step and the step's params. */
 export interface CellRun {
@@ -113,13 +86,6 @@ export function recurrentFusionEnabled(): boolean {
   return fusionEnabled;
 }
 
-/** A dropout rate checked to lie in [0, 1] (default 0); the error names the layer's class and the argument. */
-export function dropoutRate(v: number | undefined, name: string, layer: string): number {
-  const r = v ?? 0;
-  if (!(r >= 0 && r <= 1)) throw new RangeError(`${layer}: ${name} must be in [0, 1]; got ${v}`);
-  return r;
-}
-
 /** Base of SimpleRNN, LSTM and GRU. */
 export abstract class RecurrentLayer extends Layer {
   readonly units: number;
@@ -137,7 +103,7 @@ export abstract class RecurrentLayer extends Layer {
   readonly implementation: number;
   /** The cell's name: weights are `<layer>/<cell>/kernel` ('lstm/lstm_cell/kernel'), as tf.keras 2. */
   readonly cellName: string;
-  protected readonly activation: ReturnType<typeof getActivation>;
+  protected readonly activation: ResolvedActivation;
   protected readonly kernelSpec: WeightSpec;
   protected readonly recurrentSpec: WeightSpec;
   protected readonly biasSpec: WeightSpec;
@@ -154,27 +120,28 @@ export abstract class RecurrentLayer extends Layer {
   /** Number of states (LSTM 2: h and c; the others 1). */
   protected abstract readonly stateCount: number;
 
-  constructor(args: RecurrentArgs, cellBase: string) {
+  /**
+   * `decl` is the subclass's declaration (recurrentLayerArgs and its own arguments); the
+   * values are resolved once, here, and the subclass reads its own from `this.declared`.
+   */
+  constructor(args: RecurrentArgs, decl: DeclaredArgs<RecurrentLayerDecl>, cellBase: string) {
     super(args);
-    const cls = this.getClassName();
-    if (!Number.isInteger(args.units) || args.units <= 0) throw new RangeError(`${cls}: units must be a positive integer; got ${args.units}`);
-    if (args.timeMajor) throw new RangeError(`${cls}: timeMajor must be false (inputs [batch, time, features]); timeMajor=true is not supported`);
-    this.units = args.units;
-    this.returnSequences = args.returnSequences ?? false;
-    this.returnState = args.returnState ?? false;
-    this.goBackwards = args.goBackwards ?? false;
-    this.stateful = args.stateful ?? false;
-    this.unroll = args.unroll ?? false;
-    this.zeroOutputForMask = args.zeroOutputForMask ?? false;
-    this.useBias = args.useBias ?? true;
-    this.dropout = dropoutRate(args.dropout, 'dropout', cls);
-    this.recurrentDropout = dropoutRate(args.recurrentDropout, 'recurrentDropout', cls);
-    this.implementation = args.implementation ?? 2;
-    this.activation = getActivation(args.activation === undefined ? 'tanh' : args.activation);
-    this.kernelSpec = weightSpec(args, 'kernel', 'glorot_uniform');
-    this.recurrentSpec = weightSpec(args, 'recurrent', 'orthogonal');
-    this.biasSpec = weightSpec(args, 'bias', 'zeros');
-    this.activityRegularizer = args.activityRegularizer ? getRegularizer(args.activityRegularizer) : null;
+    const a = this.declared(decl, args);
+    this.units = a.units;
+    this.returnSequences = a.returnSequences;
+    this.returnState = a.returnState;
+    this.goBackwards = a.goBackwards;
+    this.stateful = a.stateful;
+    this.unroll = a.unroll;
+    this.zeroOutputForMask = a.zeroOutputForMask;
+    this.useBias = a.useBias;
+    this.dropout = a.dropout;
+    this.recurrentDropout = a.recurrentDropout;
+    // LSTM and GRU declare implementation; SimpleRNN accepts it and, as tf.keras 2, leaves it out of its config.
+    this.implementation = (a as Partial<Readonly<Record<'implementation', number>>>).implementation ?? args.implementation ?? 2;
+    this.activation = a.activation;
+    ({ kernel: this.kernelSpec, recurrent: this.recurrentSpec, bias: this.biasSpec } = cellSpecs(a));
+    this.activityRegularizer = a.activityRegularizer;
     this.cellName = uniqueName(cellBase);
     this.supportsMasking = true;
     this.inputSpec = { ndim: 3 };
@@ -207,9 +174,6 @@ export abstract class RecurrentLayer extends Layer {
   protected fusedCell(): FusedCell | null {
     return null;
   }
-
-  /** The cell's own config keys (beyond units, activation, use_bias and the weight specs). */
-  protected abstract cellConfig(): ConfigDict;
 
   protected get act(): ActivationFn {
     return this.activation.fn;
@@ -358,27 +322,11 @@ export abstract class RecurrentLayer extends Layer {
 
   // ---- config ----------------------------------------------------------------------------
 
+  /** The declared arguments, but zero_output_for_mask only when set (as tf.keras 2; Bidirectional sets it on its two copies). */
   protected override layerConfig(): ConfigDict {
-    const config: ConfigDict = {
-      return_sequences: this.returnSequences,
-      return_state: this.returnState,
-      go_backwards: this.goBackwards,
-      stateful: this.stateful,
-      unroll: this.unroll,
-      time_major: this.timeMajor,
-      units: this.units,
-      activation: this.activation.name,
-      ...this.cellConfig(),
-      use_bias: this.useBias,
-      ...weightSpecConfig('kernel', this.kernelSpec),
-      ...weightSpecConfig('recurrent', this.recurrentSpec),
-      ...weightSpecConfig('bias', this.biasSpec),
-      activity_regularizer: serializeOptional(this.activityRegularizer),
-      dropout: this.dropout,
-      recurrent_dropout: this.recurrentDropout,
-    };
-    if (this.zeroOutputForMask) config.zero_output_for_mask = true;
-    return config;
+    const { zero_output_for_mask: _zero, ...config } = super.layerConfig();
+    void _zero;
+    return this.zeroOutputForMask ? { ...config, zero_output_for_mask: true } : config;
   }
 }
 
@@ -461,28 +409,4 @@ export function scanSequence(prepare: (xT: Tensor) => CellRun, x: Tensor, init: 
   const res = scan(cell.step, cell.projected, init, cell.params, { mask: maskT, zeroOutputForMask: o.zeroOutputForMask, sequence: o.returnSequences });
   const outputs = res.outputs;
   return { output: outputs ? transpose(outputs, [1, 0, ...Array.from({ length: outputs.rank - 2 }, (_, i) => i + 2)]) : res.lastOutput, states: res.states };
-}
-
-/** Constructor arguments shared by the recurrent layers, read from a camelCased Keras config. */
-export function recurrentArgsFromConfig(config: ConfigDict): RecurrentArgs {
-  return {
-    ...baseArgs(config),
-    units: config.units as number,
-    activation: (config.activation as string | null | undefined) ?? null,
-    useBias: config.useBias as boolean | undefined,
-    ...weightSpecArgs(config, 'kernel'),
-    ...weightSpecArgs(config, 'recurrent'),
-    ...weightSpecArgs(config, 'bias'),
-    activityRegularizer: (config.activityRegularizer ?? undefined) as RegularizerLike,
-    dropout: config.dropout as number | undefined,
-    recurrentDropout: config.recurrentDropout as number | undefined,
-    implementation: config.implementation as number | undefined,
-    returnSequences: config.returnSequences as boolean | undefined,
-    returnState: config.returnState as boolean | undefined,
-    goBackwards: config.goBackwards as boolean | undefined,
-    stateful: config.stateful as boolean | undefined,
-    unroll: config.unroll as boolean | undefined,
-    timeMajor: config.timeMajor as boolean | undefined,
-    zeroOutputForMask: config.zeroOutputForMask as boolean | undefined,
-  };
 }

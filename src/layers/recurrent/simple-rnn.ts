@@ -1,9 +1,14 @@
 import type { Tensor } from '../../tensor/tensor.js';
 import { add, type ScanStep } from '../../ops/index.js';
-import type { ConfigDict } from '../../utils/serialization.js';
-import { type CellRun, type DropoutMasks, type RecurrentArgs, RecurrentLayer, recurrentArgsFromConfig } from './rnn.js';
+import { declareArgs } from '../args.js';
+import { type CellRun, type DropoutMasks, type RecurrentArgs, RecurrentLayer } from './rnn.js';
+import { recurrentLayerArgs } from './rnn-args.js';
 import { gateProjections, recurrentTerm } from './cell-ops.js';
 
+/** SimpleRNN's arguments, declared once (layers/args.ts): Keras' RNN options and the cell's. */
+const SIMPLE_RNN_ARGS = declareArgs('SimpleRNN', recurrentLayerArgs());
+
+/** SimpleRNN's arguments (implementation is accepted and ignored, as tf.keras 2). */
 export type SimpleRNNArgs = RecurrentArgs;
 
 /**
@@ -13,11 +18,12 @@ export type SimpleRNNArgs = RecurrentArgs;
  */
 export class SimpleRNN extends RecurrentLayer {
   static override readonly className = 'SimpleRNN';
+  static override readonly args = SIMPLE_RNN_ARGS;
   protected readonly gates = 1;
   protected readonly stateCount = 1;
 
   constructor(args: SimpleRNNArgs) {
-    super(args, 'simple_rnn_cell');
+    super(args, SIMPLE_RNN_ARGS, 'simple_rnn_cell');
   }
 
   protected prepare(xT: Tensor, masks: DropoutMasks): CellRun {
@@ -29,13 +35,5 @@ export class SimpleRNN extends RecurrentLayer {
       return { output: next, states: [next] };
     };
     return { projected, step, params: [this.recurrentKernel as Tensor] };
-  }
-
-  protected cellConfig(): ConfigDict {
-    return {};
-  }
-
-  static fromConfig(config: ConfigDict): SimpleRNN {
-    return new SimpleRNN(recurrentArgsFromConfig(config));
   }
 }

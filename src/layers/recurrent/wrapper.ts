@@ -16,7 +16,8 @@ export abstract class Wrapper extends CompositeLayer {
     this.layer = layer;
   }
 
+  /** The wrapper's declared arguments (if any) and the wrapped layer's config. */
   protected override layerConfig(): ConfigDict {
-    return { layer: serialize(this.layer) as unknown as ConfigValue };
+    return { ...super.layerConfig(), layer: serialize(this.layer) as unknown as ConfigValue };
   }
 }
