@@ -168,5 +168,5 @@ test('regression: a kernel_size of the wrong type names the layer (was a TypeErr
     const layers = ((j.model_config as Record<string, Json>).config as Record<string, Json>).layers as { class_name: Json; config: Record<string, Json> }[];
     layers.find((l) => l.class_name === 'Conv2D')!.config.kernel_size = {};
   });
-  await assert.rejects(loadModel({ modelJson: text, weights: seeds[0].weights }), /^Error: Config of layer 'conv2d' \(Conv2D\): a field is missing or has the wrong type/);
+  await assert.rejects(loadModel({ modelJson: text, weights: seeds[0].weights }), /^RangeError: Config of layer 'conv2d' \(Conv2D\): kernelSize must be an integer ≥ 1 or a list of 2 of them; got \{\}/);
 });

@@ -302,3 +302,18 @@ test('configs: JSON round trip of every new layer, Keras\' aliases, and refusals
   assert.throws(() => new nt.ZeroPadding3D({ padding: [1, 2] as unknown as number }), /ZeroPadding3D: padding must be/);
   assert.throws(() => nt.conv3d(randn([1, 2, 4, 4, 1], 1), randn([3, 1, 1, 1, 1], 2)), /conv3d: a window of 3 .* does not fit the input depth 2/);
 });
+
+test('regression: Conv3D applies its bias and any activation (sigmoid of bias 1 on a zero input is 0.7311; tanh equals tanh of the linear layer)', async () => {
+  const sig = new nt.Conv3D({ filters: 2, kernelSize: 2, activation: 'sigmoid', kernelInitializer: 'ones', biasInitializer: 'ones' });
+  const zero = await (sig.apply(nt.zeros([1, 3, 3, 3, 1])) as Tensor).data();
+  for (const v of zero) assert.ok(Math.abs(v - 1 / (1 + Math.exp(-1))) < 1e-6, `sigmoid(0 + 1) = ${v}`);
+  for (const dataFormat of ['channels_last', 'channels_first'] as const) {
+    const x = randn(dataFormat === 'channels_last' ? [2, 3, 4, 3, 2] : [2, 2, 3, 4, 3], 90);
+    const lin = new nt.Conv3D({ filters: 3, kernelSize: 2, padding: 'same', dataFormat, biasInitializer: 'random_normal' });
+    const act = new nt.Conv3D({ filters: 3, kernelSize: 2, padding: 'same', dataFormat, activation: 'tanh' });
+    lin.apply(x);
+    act.apply(x);
+    act.setWeights(lin.getWeights());
+    assert.ok(maxDiff(await (act.apply(x) as Tensor).data(), await nt.tanh(lin.apply(x) as Tensor).data()) < 1e-6, dataFormat);
+  }
+});

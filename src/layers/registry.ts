@@ -124,8 +124,15 @@ export function deserializeLayer(serialized: Serialized): Layer {
   try {
     return layers.create(cls, camelKeys(config));
   } catch (e) {
-    if (!(e instanceof Error) || !INTERNAL.test(e.message)) throw e;
+    if (!(e instanceof Error)) throw e;
     const who = typeof config.name === 'string' ? `layer '${config.name}' (${cls})` : `a ${cls} layer`;
+    // A declared argument's check names the class ('Conv2D: kernelSize must be …'): add which layer of the file.
+    const prefix = `${layers.resolve(cls)}: `;
+    if (!INTERNAL.test(e.message) && e.message.startsWith(prefix) && (e instanceof RangeError || e instanceof TypeError)) {
+      const Ctor = e.constructor as new (message: string, options?: { cause?: unknown }) => Error;
+      throw new Ctor(`Config of ${who}: ${e.message.slice(prefix.length)}`, { cause: e });
+    }
+    if (!INTERNAL.test(e.message)) throw e;
     throw new Error(`Config of ${who}: a field is missing or has the wrong type (${excerpt(config)})`, { cause: e });
   }
 }

@@ -1,65 +1,118 @@
 import { Tensor } from '../../tensor/tensor.js';
 import type { Variable } from '../../tensor/variable.js';
 import { add, transpose } from '../../ops/index.js';
-import type { ConfigDict, ConfigValue } from '../../utils/serialization.js';
-import { getActivation } from '../../activations/index.js';
-import { type Regularizer, getRegularizer } from '../../regularizers/index.js';
-import { Layer, baseArgs, type CallOptions } from '../layer.js';
+import type { ResolvedActivation } from '../../activations/index.js';
+import type { Regularizer } from '../../regularizers/index.js';
+import { Layer, type CallOptions, type LayerArgs } from '../layer.js';
 import type { LayerShape } from '../symbolic.js';
-import { type WeightSpec, kernelBiasArgs, kernelBiasConfig, weightSpec } from '../weight-spec.js';
-import type { ConvArgs } from './conv.js';
-import { type DataFormat, checkDataFormat, convLength, deconvLength, fromChannelsFirst, tuple } from './utils.js';
-
-/** Arguments of the transposed convolutions (Keras Conv1DTranspose, Conv3DTranspose). */
-export interface ConvTransposeArgs extends Omit<ConvArgs, 'groups' | 'padding'> {
-  readonly padding?: 'valid' | 'same';
-  /** Extra cells at the end of each spatial axis (Keras output_padding); each must be < its stride. Default: none. */
-  readonly outputPadding?: number | readonly number[] | null;
-}
+import type { WeightSpec } from '../weight-spec.js';
+import { type ArgsIn, type ArgsOut, type DeclaredArgs, arg } from '../args.js';
+import { type DataFormat, convLength, dataFormatArg, deconvLength, fromChannelsFirst } from './utils.js';
 
 /**
- * Shared machinery of the convolutions of any rank written here (Conv3D, Conv3DTranspose,
- * Conv1DTranspose): Keras' argument checks, the `kernel` and `bias` weights, channels_first
- * handled at the boundary (the input moved to channels_last and the output back), the
- * activation and the activity regularizer. Subclasses give the kernel shape, the
- * convolution on channels_last data and the output length of one axis.
+ * The arguments every convolution shares (Keras' BaseConv names, defaults and config keys),
+ * for `rank` spatial axes; `paddings` are the accepted paddings ('causal' is Conv1D's only).
+ * Keras' transposed convolutions of rank 1 and 3 have no `groups` (see convTransposeArgs).
+ */
+export function convArgs<const P extends string>(rank: 1 | 2 | 3, paddings: readonly P[]) {
+  return {
+    /** Output channels: the number of filters. */
+    filters: arg.int({ min: 1 }),
+    /** Window size: an integer (the same along every spatial axis) or one per axis. */
+    kernelSize: arg.intTuple(rank),
+    /** Step of the window along each spatial axis (default 1). */
+    strides: arg.intTuple(rank, { default: 1 }),
+    /** 'valid' (no padding) or 'same' (Keras' rule: the output has ceil(size / stride) cells); Conv1D also 'causal'. */
+    padding: arg.oneOf(paddings, { default: 'valid' as P }),
+    /** 'channels_last' (NHWC, default) or 'channels_first' (NCHW, transposed at the boundary). */
+    dataFormat: dataFormatArg(),
+    /** Spacing between the window's taps (default 1); > 1 cannot be combined with strides > 1, as in Keras. */
+    dilationRate: arg.intTuple(rank, { default: 1 }),
+    /** Channel groups: input and output channels split into this many independent convolutions (must divide both). */
+    groups: arg.int({ default: 1, min: 1 }),
+    /** Applied to the convolution plus bias (default linear). */
+    activation: arg.activation(),
+    /** Add a learned bias per filter. */
+    useBias: arg.bool(true),
+    ...arg.weights('kernel', 'glorot_uniform'),
+    ...arg.weights('bias', 'zeros'),
+    /** A penalty on the layer's output added to the loss. */
+    activityRegularizer: arg.regularizer(),
+  };
+}
+
+/** Extra cells at the end of each spatial axis of a transposed convolution (Keras output_padding): null (default) or an integer ≥ 0 (or one per axis), each smaller than its stride. */
+function outputPaddingArg(rank: 1 | 2 | 3) {
+  const cells = arg.intTuple(rank, { default: 0, min: 0 });
+  return arg.custom<number | readonly number[] | null, number[] | null>({
+    resolve: (v, where) => (v === undefined || v === null ? null : cells.resolve(v, where)),
+    toConfig: (v) => (v === null ? null : [...v]),
+    fromConfig: (v) => (v === undefined ? undefined : (v as number | number[] | null)),
+  });
+}
+
+/** The arguments of Keras' transposed convolutions of rank 1 and 3 (Conv2DTranspose keeps Keras 2's `groups`, which must be 1). */
+export function convTransposeArgs(rank: 1 | 2 | 3) {
+  const { groups: _groups, ...rest } = convArgs(rank, ['valid', 'same'] as const);
+  return { ...rest, outputPadding: outputPaddingArg(rank) };
+}
+
+/** The declared arguments a ConvND reads (the shape of every convolution's declaration). */
+type ConvCoreDecl = Omit<ReturnType<typeof convArgs<'valid' | 'same' | 'causal'>>, 'groups'>;
+
+/** The declarations of the transposed convolutions (with or without `groups`). */
+type ConvTransposeCoreDecl = ReturnType<typeof convTransposeArgs>;
+
+/** Arguments of Conv1D, Conv2D and Conv3D ('causal' padding is Conv1D's only). */
+export type ConvArgs = LayerArgs & ArgsIn<ReturnType<typeof convArgs<'valid' | 'same' | 'causal'>>>;
+
+/** Arguments of the transposed convolutions Conv1DTranspose and Conv3DTranspose (Keras': no `groups`). */
+export type ConvTransposeArgs = LayerArgs & ArgsIn<ConvTransposeCoreDecl>;
+
+/**
+ * The one base of the convolutions of every rank (Conv1D/2D/3D and the transposed ones):
+ * Keras' argument checks (declared once, in convArgs), the `kernel` and `bias` weights,
+ * channels_first handled at the boundary (the input moved to channels_last and the output
+ * back), the activation and the activity regularizer. Subclasses give the kernel shape,
+ * the convolution on channels_last data and the output length of one axis; a subclass
+ * whose op can add the bias and apply ReLU itself (Conv2D, Conv3D) says so by returning
+ * `fused: true` from `convolve`.
  */
 export abstract class ConvND extends Layer {
   readonly filters: number;
   readonly kernelSize: number[];
   readonly strides: number[];
-  readonly padding: 'valid' | 'same';
+  readonly padding: 'valid' | 'same' | 'causal';
   readonly dataFormat: DataFormat;
   readonly dilationRate: number[];
   readonly groups: number;
   readonly useBias: boolean;
-  protected readonly activation: ReturnType<typeof getActivation>;
+  protected readonly activation: ResolvedActivation;
   protected readonly kernelSpec: WeightSpec;
   protected readonly biasSpec: WeightSpec;
   protected readonly activityRegularizer: Regularizer | null;
   kernel: Variable | null = null;
   bias: Variable | null = null;
 
-  constructor(readonly rank: 1 | 2 | 3, args: ConvArgs) {
+  /** `decl`: the subclass's declaration (convArgs or convTransposeArgs of its rank, plus its own arguments). */
+  constructor(readonly rank: 1 | 2 | 3, args: LayerArgs, decl: DeclaredArgs<ConvCoreDecl>) {
     super(args);
+    const a: ArgsOut<ConvCoreDecl> & { readonly groups?: number } = this.declared(decl, args);
     const cls = this.getClassName();
-    if (!Number.isInteger(args.filters) || args.filters <= 0) throw new RangeError(`${cls}: filters must be a positive integer; got ${args.filters}`);
-    this.filters = args.filters;
-    this.kernelSize = tuple(args.kernelSize, rank, 'kernelSize', cls);
-    this.strides = tuple(args.strides ?? 1, rank, 'strides', cls);
-    this.dilationRate = tuple(args.dilationRate ?? 1, rank, 'dilationRate', cls);
-    const padding = args.padding ?? 'valid';
-    if (padding !== 'valid' && padding !== 'same') throw new RangeError(`${cls}: padding must be 'valid' or 'same'; got '${String(args.padding)}'`);
-    this.padding = padding;
+    this.filters = a.filters;
+    this.kernelSize = a.kernelSize;
+    this.strides = a.strides;
+    this.padding = a.padding;
+    this.dataFormat = a.dataFormat;
+    this.dilationRate = a.dilationRate;
     if (this.strides.some((s) => s > 1) && this.dilationRate.some((d) => d > 1)) throw new RangeError(`${cls}: strides > 1 together with dilationRate > 1 is not supported (as in Keras)`);
-    this.dataFormat = checkDataFormat(args.dataFormat, cls);
-    this.groups = args.groups ?? 1;
-    if (!Number.isInteger(this.groups) || this.groups < 1 || this.filters % this.groups !== 0) throw new RangeError(`${cls}: groups must be a positive integer dividing filters (${this.filters}); got ${args.groups}`);
-    this.useBias = args.useBias ?? true;
-    this.activation = getActivation(args.activation);
-    this.kernelSpec = weightSpec(args, 'kernel', 'glorot_uniform');
-    this.biasSpec = weightSpec(args, 'bias', 'zeros');
-    this.activityRegularizer = args.activityRegularizer ? getRegularizer(args.activityRegularizer) : null;
+    this.groups = a.groups ?? 1;
+    if (this.filters % this.groups !== 0) throw new RangeError(`${cls}: groups must be a positive integer dividing filters (${this.filters}); got ${this.groups}`);
+    this.useBias = a.useBias;
+    this.activation = a.activation;
+    this.kernelSpec = { initializer: a.kernelInitializer, regularizer: a.kernelRegularizer, constraint: a.kernelConstraint };
+    this.biasSpec = { initializer: a.biasInitializer, regularizer: a.biasRegularizer, constraint: a.biasConstraint };
+    this.activityRegularizer = a.activityRegularizer;
     this.inputSpec = { ndim: rank + 2 };
   }
 
@@ -70,7 +123,11 @@ export abstract class ConvND extends Layer {
   /** The kernel's shape for `channels` input channels (Keras' layout). */
   protected abstract kernelShape(channels: number): number[];
 
-  /** The convolution proper on channels_last data, with `bias` (possibly null) and ReLU folded in when it can; returns whether it did. */
+  /**
+   * The convolution proper on channels_last data. `bias` (possibly null) and `relu` are
+   * what the op may fold in (given only when the activation is linear or ReLU); it returns
+   * whether it did (then call adds neither bias nor activation).
+   */
   protected abstract convolve(x: Tensor, bias: Tensor | null, relu: boolean): { y: Tensor; fused: boolean };
 
   /** The output length of spatial axis `i` for an input length. */
@@ -94,7 +151,7 @@ export abstract class ConvND extends Layer {
     const foldable = act === 'linear' || act === 'relu';
     const { y: conv, fused } = this.convolve(x, foldable ? this.bias : null, foldable && act === 'relu');
     let y = conv;
-    if (!fused) {
+    if (!foldable || !fused) {
       if (this.bias) y = add(y, this.bias);
       y = this.activation.fn(y);
     }
@@ -109,21 +166,6 @@ export abstract class ConvND extends Layer {
     const out = spatial.map((len, i) => this.outputLength(len, i));
     return cf ? [inputShape[0], this.filters, ...out] : [inputShape[0], ...out, this.filters];
   }
-
-  protected override layerConfig(): ConfigDict {
-    return {
-      filters: this.filters,
-      kernel_size: [...this.kernelSize],
-      strides: [...this.strides],
-      padding: this.padding,
-      data_format: this.dataFormat,
-      dilation_rate: [...this.dilationRate],
-      groups: this.groups,
-      activation: this.activation.name,
-      use_bias: this.useBias,
-      ...kernelBiasConfig(this.kernelSpec, this.biasSpec, this.activityRegularizer),
-    };
-  }
 }
 
 /** Keras' output length of a (forward) convolution along axis i of a ConvND. */
@@ -133,15 +175,17 @@ export function forwardLength(layer: ConvND, len: number | null, i: number): num
 
 /**
  * Transposed convolutions: kernel `[spatial…, filters, inC]` (Keras BaseConvTranspose),
- * `output_padding` in the config and no `groups` (Keras has none for them).
+ * `output_padding` in the config, and `groups` 1 (Keras has none for them; Keras 2's
+ * Conv2DTranspose writes groups: 1).
  */
 export abstract class ConvTransposeND extends ConvND {
   readonly outputPadding: number[] | null;
 
-  constructor(rank: 1 | 2 | 3, args: ConvTransposeArgs) {
-    super(rank, args);
+  constructor(rank: 1 | 2 | 3, args: LayerArgs, decl: DeclaredArgs<ConvTransposeCoreDecl>) {
+    super(rank, args, decl);
     const cls = this.getClassName();
-    this.outputPadding = args.outputPadding === undefined || args.outputPadding === null ? null : tuple(args.outputPadding, rank, 'outputPadding', cls, 0);
+    if (this.groups !== 1) throw new RangeError(`${cls}: groups must be 1`);
+    this.outputPadding = this.declared(decl, args).outputPadding;
     if (this.outputPadding && this.outputPadding.some((p, i) => p >= this.strides[i])) {
       throw new RangeError(`${cls}: outputPadding [${this.outputPadding.join(', ')}] must be smaller than strides [${this.strides.join(', ')}]`);
     }
@@ -152,28 +196,6 @@ export abstract class ConvTransposeND extends ConvND {
   }
 
   protected outputLength(len: number | null, i: number): number | null {
-    return deconvLength(len, this.kernelSize[i], this.padding, this.strides[i], this.dilationRate[i], this.outputPadding?.[i]);
+    return deconvLength(len, this.kernelSize[i], this.padding as 'valid' | 'same', this.strides[i], this.dilationRate[i], this.outputPadding?.[i]);
   }
-
-  protected override layerConfig(): ConfigDict {
-    const { groups: _groups, ...rest } = super.layerConfig();
-    return { ...rest, output_padding: this.outputPadding ? ([...this.outputPadding] as ConfigValue[]) : null };
-  }
-}
-
-/** Reads ConvTransposeArgs from a camelCased Keras config. */
-export function convTransposeArgsFromConfig(c: ConfigDict): ConvTransposeArgs {
-  return {
-    ...baseArgs(c),
-    filters: c.filters as number,
-    kernelSize: c.kernelSize as number | number[],
-    strides: (c.strides ?? undefined) as number | number[] | undefined,
-    padding: (c.padding ?? undefined) as 'valid' | 'same' | undefined,
-    outputPadding: (c.outputPadding ?? undefined) as number | number[] | undefined,
-    dataFormat: (c.dataFormat ?? undefined) as DataFormat | undefined,
-    dilationRate: (c.dilationRate ?? undefined) as number | number[] | undefined,
-    activation: (c.activation as string | null) ?? undefined,
-    useBias: (c.useBias ?? undefined) as boolean | undefined,
-    ...kernelBiasArgs(c),
-  };
 }

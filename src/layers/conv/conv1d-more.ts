@@ -6,15 +6,19 @@
 import { Tensor } from '../../tensor/tensor.js';
 import type { Variable } from '../../tensor/variable.js';
 import { add, conv2d, conv2dTranspose, depthwiseConv2d, reshape, transpose } from '../../ops/index.js';
-import type { ConfigDict } from '../../utils/serialization.js';
-import { getActivation } from '../../activations/index.js';
-import { type Regularizer, getRegularizer } from '../../regularizers/index.js';
-import { Layer, baseArgs, type CallOptions, type RegularizerLike } from '../layer.js';
+import type { ResolvedActivation } from '../../activations/index.js';
+import type { Regularizer } from '../../regularizers/index.js';
+import { Layer, type CallOptions, type LayerArgs } from '../layer.js';
 import type { LayerShape } from '../symbolic.js';
-import { type WeightSpec, serializeOptional, weightSpec, weightSpecArgs, weightSpecConfig } from '../weight-spec.js';
-import type { DepthwiseArgs, SeparableArgs } from './depthwise.js';
-import { ConvTransposeND, type ConvTransposeArgs, convTransposeArgsFromConfig } from './conv-nd.js';
-import { type DataFormat, checkDataFormat, convLength, tuple } from './utils.js';
+import type { WeightSpec } from '../weight-spec.js';
+import { type ArgsIn, type DeclaredArgs, declareArgs } from '../args.js';
+import { type DepthwiseDecl, depthwiseArgs, separableArgs } from './depthwise.js';
+import { ConvTransposeND, type ConvTransposeArgs, convTransposeArgs } from './conv-nd.js';
+import { type DataFormat, convLength } from './utils.js';
+
+const CONV1D_TRANSPOSE_ARGS = declareArgs('Conv1DTranspose', convTransposeArgs(1));
+const DEPTHWISE_1D_ARGS = declareArgs('DepthwiseConv1D', depthwiseArgs(1));
+const SEPARABLE_1D_ARGS = declareArgs('SeparableConv1D', separableArgs(1));
 
 /** [batch, steps, channels] seen as [batch, 1, steps, channels]. */
 const asImage = (x: Tensor): Tensor => reshape(x, [x.shape[0], 1, x.shape[1], x.shape[2]]);
@@ -28,34 +32,27 @@ const fromImage = (y: Tensor): Tensor => reshape(y, [y.shape[0], y.shape[2], y.s
  */
 export class Conv1DTranspose extends ConvTransposeND {
   static override readonly className = 'Conv1DTranspose';
+  static override readonly args = CONV1D_TRANSPOSE_ARGS;
 
   constructor(args: ConvTransposeArgs) {
-    super(1, args);
+    super(1, args, CONV1D_TRANSPOSE_ARGS);
   }
 
   protected convolve(x: Tensor): { y: Tensor; fused: boolean } {
     const k = this.kernel as Variable;
     const y = conv2dTranspose(asImage(x), reshape(k, [1, ...k.shape]), {
-      strides: [1, this.strides[0]], padding: this.padding, dilations: [1, this.dilationRate[0]],
+      strides: [1, this.strides[0]], padding: this.padding as 'valid' | 'same', dilations: [1, this.dilationRate[0]],
       outputPadding: this.outputPadding ? [0, this.outputPadding[0]] : undefined,
     });
     return { y: fromImage(y), fused: false };
   }
-
-  static fromConfig(c: ConfigDict): Conv1DTranspose {
-    return new Conv1DTranspose(convTransposeArgsFromConfig(c));
-  }
 }
 
 /** DepthwiseConv1D's arguments: DepthwiseConv2D's, with 1-D sizes. */
-export type Depthwise1DArgs = Omit<DepthwiseArgs, 'kernelSize' | 'strides' | 'dilationRate'> & {
-  readonly kernelSize: number | readonly [number];
-  readonly strides?: number | readonly [number];
-  readonly dilationRate?: number | readonly [number];
-};
+export type Depthwise1DArgs = LayerArgs & ArgsIn<typeof DEPTHWISE_1D_ARGS>;
 
 /** SeparableConv1D's arguments: SeparableConv2D's, with 1-D sizes. */
-export type Separable1DArgs = Depthwise1DArgs & Pick<SeparableArgs, 'filters' | 'pointwiseInitializer' | 'pointwiseRegularizer' | 'pointwiseConstraint'>;
+export type Separable1DArgs = LayerArgs & ArgsIn<typeof SEPARABLE_1D_ARGS>;
 
 /**
  * Depthwise 1-D convolution (Keras DepthwiseConv1D): each input channel convolved with its
@@ -64,6 +61,7 @@ export type Separable1DArgs = Depthwise1DArgs & Pick<SeparableArgs, 'filters' | 
  */
 export class DepthwiseConv1D extends Layer {
   static override readonly className: string = 'DepthwiseConv1D';
+  static override readonly args: DeclaredArgs<DepthwiseDecl> = DEPTHWISE_1D_ARGS;
   readonly kernelSize: number[];
   readonly strides: number[];
   readonly padding: 'valid' | 'same';
@@ -71,30 +69,30 @@ export class DepthwiseConv1D extends Layer {
   readonly dataFormat: DataFormat;
   readonly dilationRate: number[];
   readonly useBias: boolean;
-  protected readonly activation: ReturnType<typeof getActivation>;
+  protected readonly activation: ResolvedActivation;
   protected readonly depthwiseSpec: WeightSpec;
   protected readonly biasSpec: WeightSpec;
   protected readonly activityRegularizer: Regularizer | null;
   depthwiseKernel: Variable | null = null;
   bias: Variable | null = null;
 
-  constructor(args: Depthwise1DArgs) {
+  /** `decl`: the class's declaration (a subclass passes its own). */
+  constructor(args: Depthwise1DArgs, decl: DeclaredArgs<DepthwiseDecl> = DEPTHWISE_1D_ARGS) {
     super(args);
+    const a = this.declared(decl, args);
     const cls = this.getClassName();
-    this.kernelSize = tuple(args.kernelSize, 1, 'kernelSize', cls);
-    this.strides = tuple(args.strides ?? 1, 1, 'strides', cls);
-    this.dilationRate = tuple(args.dilationRate ?? 1, 1, 'dilationRate', cls);
-    this.padding = args.padding ?? 'valid';
-    if (this.padding !== 'valid' && this.padding !== 'same') throw new RangeError(`${cls}: padding must be 'valid' or 'same'; got '${String(args.padding)}'`);
+    this.kernelSize = a.kernelSize;
+    this.strides = a.strides;
+    this.dilationRate = a.dilationRate;
+    this.padding = a.padding;
     if (this.strides[0] > 1 && this.dilationRate[0] > 1) throw new RangeError(`${cls}: strides > 1 together with dilationRate > 1 is not supported (as in Keras)`);
-    this.depthMultiplier = args.depthMultiplier ?? 1;
-    if (!Number.isInteger(this.depthMultiplier) || this.depthMultiplier < 1) throw new RangeError(`${cls}: depthMultiplier must be a positive integer; got ${args.depthMultiplier}`);
-    this.dataFormat = checkDataFormat(args.dataFormat, cls);
-    this.useBias = args.useBias ?? true;
-    this.activation = getActivation(args.activation);
-    this.depthwiseSpec = weightSpec(args, 'depthwise', 'glorot_uniform');
-    this.biasSpec = weightSpec(args, 'bias', 'zeros');
-    this.activityRegularizer = args.activityRegularizer ? getRegularizer(args.activityRegularizer) : null;
+    this.depthMultiplier = a.depthMultiplier;
+    this.dataFormat = a.dataFormat;
+    this.useBias = a.useBias;
+    this.activation = a.activation;
+    this.depthwiseSpec = { initializer: a.depthwiseInitializer, regularizer: a.depthwiseRegularizer, constraint: a.depthwiseConstraint };
+    this.biasSpec = { initializer: a.biasInitializer, regularizer: a.biasRegularizer, constraint: a.biasConstraint };
+    this.activityRegularizer = a.activityRegularizer;
     this.inputSpec = { ndim: 3 };
   }
 
@@ -143,43 +141,6 @@ export class DepthwiseConv1D extends Layer {
     const oc = c === null ? null : this.outChannels(c);
     return cf ? [inputShape[0], oc, len] : [inputShape[0], len, oc];
   }
-
-  protected override layerConfig(): ConfigDict {
-    return {
-      kernel_size: [...this.kernelSize],
-      strides: [...this.strides],
-      padding: this.padding,
-      depth_multiplier: this.depthMultiplier,
-      data_format: this.dataFormat,
-      dilation_rate: [...this.dilationRate],
-      activation: this.activation.name,
-      use_bias: this.useBias,
-      ...weightSpecConfig('depthwise', this.depthwiseSpec),
-      ...weightSpecConfig('bias', this.biasSpec),
-      activity_regularizer: serializeOptional(this.activityRegularizer),
-    };
-  }
-
-  static fromConfig(c: ConfigDict): DepthwiseConv1D {
-    return new DepthwiseConv1D(depthwise1dArgs(c));
-  }
-}
-
-function depthwise1dArgs(c: ConfigDict): Depthwise1DArgs {
-  return {
-    ...baseArgs(c),
-    kernelSize: c.kernelSize as number | [number],
-    strides: (c.strides ?? undefined) as number | [number] | undefined,
-    padding: (c.padding ?? undefined) as 'valid' | 'same' | undefined,
-    depthMultiplier: (c.depthMultiplier ?? undefined) as number | undefined,
-    dataFormat: (c.dataFormat ?? undefined) as DataFormat | undefined,
-    dilationRate: (c.dilationRate ?? undefined) as number | [number] | undefined,
-    activation: (c.activation as string | null) ?? undefined,
-    useBias: (c.useBias ?? undefined) as boolean | undefined,
-    ...weightSpecArgs(c, 'depthwise'),
-    ...weightSpecArgs(c, 'bias'),
-    activityRegularizer: (c.activityRegularizer ?? undefined) as RegularizerLike,
-  };
 }
 
 /**
@@ -189,15 +150,16 @@ function depthwise1dArgs(c: ConfigDict): Depthwise1DArgs {
  */
 export class SeparableConv1D extends DepthwiseConv1D {
   static override readonly className: string = 'SeparableConv1D';
+  static override readonly args = SEPARABLE_1D_ARGS;
   readonly filters: number;
   private readonly pointwiseSpec: WeightSpec;
   pointwiseKernel: Variable | null = null;
 
   constructor(args: Separable1DArgs) {
-    super(args);
-    if (!Number.isInteger(args.filters) || args.filters <= 0) throw new RangeError(`SeparableConv1D: filters must be a positive integer; got ${args.filters}`);
-    this.filters = args.filters;
-    this.pointwiseSpec = weightSpec(args, 'pointwise', 'glorot_uniform');
+    super(args, SEPARABLE_1D_ARGS);
+    const a = this.declared(SEPARABLE_1D_ARGS, args);
+    this.filters = a.filters;
+    this.pointwiseSpec = { initializer: a.pointwiseInitializer, regularizer: a.pointwiseRegularizer, constraint: a.pointwiseConstraint };
   }
 
   protected override outChannels(): number {
@@ -211,13 +173,5 @@ export class SeparableConv1D extends DepthwiseConv1D {
   protected override convolve(x: Tensor): Tensor {
     const p = this.pointwiseKernel as Variable;
     return conv2d(super.convolve(x), reshape(p, [1, ...p.shape]));
-  }
-
-  protected override layerConfig(): ConfigDict {
-    return { filters: this.filters, ...super.layerConfig(), ...weightSpecConfig('pointwise', this.pointwiseSpec) };
-  }
-
-  static override fromConfig(c: ConfigDict): SeparableConv1D {
-    return new SeparableConv1D({ ...depthwise1dArgs(c), filters: c.filters as number, ...weightSpecArgs(c, 'pointwise') });
   }
 }

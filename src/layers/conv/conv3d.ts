@@ -1,10 +1,11 @@
 import { Tensor } from '../../tensor/tensor.js';
 import type { Variable } from '../../tensor/variable.js';
 import { conv3d, conv3dTranspose } from '../../ops/index.js';
-import type { ConfigDict } from '../../utils/serialization.js';
-import type { ConvArgs } from './conv.js';
-import { convArgsFromConfig } from './conv.js';
-import { ConvND, ConvTransposeND, type ConvTransposeArgs, convTransposeArgsFromConfig, forwardLength } from './conv-nd.js';
+import { declareArgs } from '../args.js';
+import { type ConvArgs, ConvND, ConvTransposeND, type ConvTransposeArgs, convArgs, convTransposeArgs, forwardLength } from './conv-nd.js';
+
+const CONV3D_ARGS = declareArgs('Conv3D', convArgs(3, ['valid', 'same'] as const));
+const CONV3D_TRANSPOSE_ARGS = declareArgs('Conv3DTranspose', convTransposeArgs(3));
 
 type Three = [number, number, number];
 const three = (v: readonly number[]): Three => [v[0], v[1], v[2]];
@@ -21,9 +22,10 @@ const three = (v: readonly number[]): Three => [v[0], v[1], v[2]];
  */
 export class Conv3D extends ConvND {
   static override readonly className = 'Conv3D';
+  static override readonly args = CONV3D_ARGS;
 
   constructor(args: ConvArgs) {
-    super(3, args);
+    super(3, args, CONV3D_ARGS);
   }
 
   protected kernelShape(channels: number): number[] {
@@ -32,17 +34,13 @@ export class Conv3D extends ConvND {
 
   protected convolve(x: Tensor, bias: Tensor | null, relu: boolean): { y: Tensor; fused: boolean } {
     const y = conv3d(x, this.kernel as Variable, {
-      strides: three(this.strides), padding: this.padding, dilations: three(this.dilationRate), groups: this.groups, bias, activation: relu ? 'relu' : 'linear',
+      strides: three(this.strides), padding: this.padding as 'valid' | 'same', dilations: three(this.dilationRate), groups: this.groups, bias, activation: relu ? 'relu' : 'linear',
     });
     return { y, fused: true };
   }
 
   protected outputLength(len: number | null, i: number): number | null {
     return forwardLength(this, len, i);
-  }
-
-  static fromConfig(c: ConfigDict): Conv3D {
-    return new Conv3D(convArgsFromConfig(c));
   }
 }
 
@@ -53,20 +51,17 @@ export class Conv3D extends ConvND {
  */
 export class Conv3DTranspose extends ConvTransposeND {
   static override readonly className = 'Conv3DTranspose';
+  static override readonly args = CONV3D_TRANSPOSE_ARGS;
 
   constructor(args: ConvTransposeArgs) {
-    super(3, args);
+    super(3, args, CONV3D_TRANSPOSE_ARGS);
   }
 
   protected convolve(x: Tensor): { y: Tensor; fused: boolean } {
     const y = conv3dTranspose(x, this.kernel as Variable, {
-      strides: three(this.strides), padding: this.padding, dilations: three(this.dilationRate),
+      strides: three(this.strides), padding: this.padding as 'valid' | 'same', dilations: three(this.dilationRate),
       outputPadding: this.outputPadding ? three(this.outputPadding) : undefined,
     });
     return { y, fused: false };
-  }
-
-  static fromConfig(c: ConfigDict): Conv3DTranspose {
-    return new Conv3DTranspose(convTransposeArgsFromConfig(c));
   }
 }

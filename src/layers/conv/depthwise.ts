@@ -1,39 +1,60 @@
 import { Tensor } from '../../tensor/tensor.js';
 import type { Variable } from '../../tensor/variable.js';
 import { add, conv2d, depthwiseConv2d, transpose, type Padding } from '../../ops/index.js';
-import type { ConfigDict } from '../../utils/serialization.js';
-import { getActivation } from '../../activations/index.js';
-import { type Regularizer, getRegularizer } from '../../regularizers/index.js';
-import { Layer, baseArgs, type CallOptions, type ConstraintLike, type InitializerLike, type LayerArgs, type RegularizerLike } from '../layer.js';
+import type { ResolvedActivation } from '../../activations/index.js';
+import type { Regularizer } from '../../regularizers/index.js';
+import { Layer, type CallOptions, type LayerArgs } from '../layer.js';
 import type { LayerShape } from '../symbolic.js';
-import type { ActivationLike } from '../core/dense.js';
-import { type WeightSpec, serializeOptional, weightSpec, weightSpecArgs, weightSpecConfig } from '../weight-spec.js';
-import { type DataFormat, checkDataFormat, convLength, fromChannelsFirst, tuple } from './utils.js';
+import type { WeightSpec } from '../weight-spec.js';
+import { type ArgsIn, type DeclaredArgs, arg, declareArgs } from '../args.js';
+import { type DataFormat, convLength, dataFormatArg, fromChannelsFirst } from './utils.js';
 
-export interface DepthwiseArgs extends LayerArgs {
-  readonly kernelSize: number | readonly number[];
-  readonly strides?: number | readonly number[];
-  readonly padding?: 'valid' | 'same';
-  readonly depthMultiplier?: number;
-  readonly dataFormat?: DataFormat;
-  readonly dilationRate?: number | readonly number[];
-  readonly activation?: ActivationLike;
-  readonly useBias?: boolean;
-  readonly depthwiseInitializer?: InitializerLike;
-  readonly biasInitializer?: InitializerLike;
-  readonly depthwiseRegularizer?: RegularizerLike;
-  readonly biasRegularizer?: RegularizerLike;
-  readonly activityRegularizer?: RegularizerLike;
-  readonly depthwiseConstraint?: ConstraintLike;
-  readonly biasConstraint?: ConstraintLike;
+/** The arguments of the depthwise convolutions of `rank` spatial axes (Keras' BaseDepthwiseConv names, defaults and config keys). */
+export function depthwiseArgs(rank: 1 | 2) {
+  return {
+    /** Window size: an integer (the same along every spatial axis) or one per axis. */
+    kernelSize: arg.intTuple(rank),
+    /** Step of the window along each spatial axis (default 1). */
+    strides: arg.intTuple(rank, { default: 1 }),
+    /** 'valid' (no padding) or 'same' (the output has ceil(size / stride) cells). */
+    padding: arg.oneOf(['valid', 'same'] as const, { default: 'valid' }),
+    /** Output channels per input channel. */
+    depthMultiplier: arg.int({ default: 1, min: 1 }),
+    /** 'channels_last' (default) or 'channels_first' (transposed at the boundary). */
+    dataFormat: dataFormatArg(),
+    /** Spacing between the window's taps (default 1). */
+    dilationRate: arg.intTuple(rank, { default: 1 }),
+    /** Applied to the convolution plus bias (default linear). */
+    activation: arg.activation(),
+    /** Add a learned bias per output channel. */
+    useBias: arg.bool(true),
+    ...arg.weights('depthwise', 'glorot_uniform'),
+    ...arg.weights('bias', 'zeros'),
+    /** A penalty on the layer's output added to the loss. */
+    activityRegularizer: arg.regularizer(),
+  };
 }
 
-export interface SeparableArgs extends DepthwiseArgs {
-  readonly filters: number;
-  readonly pointwiseInitializer?: InitializerLike;
-  readonly pointwiseRegularizer?: RegularizerLike;
-  readonly pointwiseConstraint?: ConstraintLike;
+/** The arguments of the separable convolutions: the depthwise ones, `filters` and the pointwise kernel's. */
+export function separableArgs(rank: 1 | 2) {
+  return {
+    /** Output channels of the pointwise (1×1) convolution. */
+    filters: arg.int({ min: 1 }),
+    ...depthwiseArgs(rank),
+    ...arg.weights('pointwise', 'glorot_uniform'),
+  };
 }
+
+/** The declaration every depthwise layer reads (its subclasses add arguments). */
+export type DepthwiseDecl = ReturnType<typeof depthwiseArgs>;
+
+const DEPTHWISE_2D_ARGS = declareArgs('DepthwiseConv2D', depthwiseArgs(2));
+const SEPARABLE_2D_ARGS = declareArgs('SeparableConv2D', separableArgs(2));
+
+/** DepthwiseConv2D's arguments. */
+export type DepthwiseArgs = LayerArgs & ArgsIn<typeof DEPTHWISE_2D_ARGS>;
+/** SeparableConv2D's arguments. */
+export type SeparableArgs = LayerArgs & ArgsIn<typeof SEPARABLE_2D_ARGS>;
 
 /**
  * Depthwise convolution (Keras DepthwiseConv2D): each input channel convolved with its own
@@ -42,6 +63,7 @@ export interface SeparableArgs extends DepthwiseArgs {
  */
 export class DepthwiseConv2D extends Layer {
   static override readonly className: string = 'DepthwiseConv2D';
+  static override readonly args: DeclaredArgs<DepthwiseDecl> = DEPTHWISE_2D_ARGS;
   readonly kernelSize: number[];
   readonly strides: number[];
   readonly padding: 'valid' | 'same';
@@ -49,29 +71,28 @@ export class DepthwiseConv2D extends Layer {
   readonly dataFormat: DataFormat;
   readonly dilationRate: number[];
   readonly useBias: boolean;
-  protected readonly activation: ReturnType<typeof getActivation>;
+  protected readonly activation: ResolvedActivation;
   protected readonly depthwiseSpec: WeightSpec;
   protected readonly biasSpec: WeightSpec;
   protected readonly activityRegularizer: Regularizer | null;
   depthwiseKernel: Variable | null = null;
   bias: Variable | null = null;
 
-  constructor(args: DepthwiseArgs) {
+  /** `decl`: the class's declaration (a subclass passes its own). */
+  constructor(args: DepthwiseArgs, decl: DeclaredArgs<DepthwiseDecl> = DEPTHWISE_2D_ARGS) {
     super(args);
-    const cls = this.getClassName();
-    this.kernelSize = tuple(args.kernelSize, 2, 'kernelSize', cls);
-    this.strides = tuple(args.strides ?? 1, 2, 'strides', cls);
-    this.dilationRate = tuple(args.dilationRate ?? 1, 2, 'dilationRate', cls);
-    this.padding = args.padding ?? 'valid';
-    if (this.padding !== 'valid' && this.padding !== 'same') throw new RangeError(`${cls}: padding must be 'valid' or 'same'; got '${String(args.padding)}'`);
-    this.depthMultiplier = args.depthMultiplier ?? 1;
-    if (!Number.isInteger(this.depthMultiplier) || this.depthMultiplier < 1) throw new RangeError(`${cls}: depthMultiplier must be a positive integer; got ${args.depthMultiplier}`);
-    this.dataFormat = checkDataFormat(args.dataFormat, cls);
-    this.useBias = args.useBias ?? true;
-    this.activation = getActivation(args.activation);
-    this.depthwiseSpec = weightSpec(args, 'depthwise', 'glorot_uniform');
-    this.biasSpec = weightSpec(args, 'bias', 'zeros');
-    this.activityRegularizer = args.activityRegularizer ? getRegularizer(args.activityRegularizer) : null;
+    const a = this.declared(decl, args);
+    this.kernelSize = a.kernelSize;
+    this.strides = a.strides;
+    this.dilationRate = a.dilationRate;
+    this.padding = a.padding;
+    this.depthMultiplier = a.depthMultiplier;
+    this.dataFormat = a.dataFormat;
+    this.useBias = a.useBias;
+    this.activation = a.activation;
+    this.depthwiseSpec = { initializer: a.depthwiseInitializer, regularizer: a.depthwiseRegularizer, constraint: a.depthwiseConstraint };
+    this.biasSpec = { initializer: a.biasInitializer, regularizer: a.biasRegularizer, constraint: a.biasConstraint };
+    this.activityRegularizer = a.activityRegularizer;
     this.inputSpec = { ndim: 4 };
   }
 
@@ -120,57 +141,21 @@ export class DepthwiseConv2D extends Layer {
     const oc = c === null ? null : this.outChannels(c);
     return cf ? [inputShape[0], oc, oh, ow] : [inputShape[0], oh, ow, oc];
   }
-
-  protected override layerConfig(): ConfigDict {
-    return {
-      kernel_size: [...this.kernelSize],
-      strides: [...this.strides],
-      padding: this.padding,
-      depth_multiplier: this.depthMultiplier,
-      data_format: this.dataFormat,
-      dilation_rate: [...this.dilationRate],
-      activation: this.activation.name,
-      use_bias: this.useBias,
-      ...weightSpecConfig('depthwise', this.depthwiseSpec),
-      ...weightSpecConfig('bias', this.biasSpec),
-      activity_regularizer: serializeOptional(this.activityRegularizer),
-    };
-  }
-
-  static fromConfig(c: ConfigDict): DepthwiseConv2D {
-    return new DepthwiseConv2D(depthwiseArgs(c));
-  }
-}
-
-function depthwiseArgs(c: ConfigDict): DepthwiseArgs {
-  return {
-    ...baseArgs(c),
-    kernelSize: c.kernelSize as number[],
-    strides: (c.strides ?? undefined) as number[] | undefined,
-    padding: (c.padding ?? undefined) as 'valid' | 'same' | undefined,
-    depthMultiplier: (c.depthMultiplier ?? undefined) as number | undefined,
-    dataFormat: (c.dataFormat ?? undefined) as DataFormat | undefined,
-    dilationRate: (c.dilationRate ?? undefined) as number[] | undefined,
-    activation: (c.activation as string | null) ?? undefined,
-    useBias: (c.useBias ?? undefined) as boolean | undefined,
-    ...weightSpecArgs(c, 'depthwise'),
-    ...weightSpecArgs(c, 'bias'),
-    activityRegularizer: (c.activityRegularizer ?? undefined) as RegularizerLike,
-  };
 }
 
 /** Depthwise then pointwise (1×1) convolution (Keras SeparableConv2D). */
 export class SeparableConv2D extends DepthwiseConv2D {
   static override readonly className: string = 'SeparableConv2D';
+  static override readonly args = SEPARABLE_2D_ARGS;
   readonly filters: number;
   private readonly pointwiseSpec: WeightSpec;
   pointwiseKernel: Variable | null = null;
 
   constructor(args: SeparableArgs) {
-    super(args);
-    if (!Number.isInteger(args.filters) || args.filters <= 0) throw new RangeError(`SeparableConv2D: filters must be a positive integer; got ${args.filters}`);
-    this.filters = args.filters;
-    this.pointwiseSpec = weightSpec(args, 'pointwise', 'glorot_uniform');
+    super(args, SEPARABLE_2D_ARGS);
+    const a = this.declared(SEPARABLE_2D_ARGS, args);
+    this.filters = a.filters;
+    this.pointwiseSpec = { initializer: a.pointwiseInitializer, regularizer: a.pointwiseRegularizer, constraint: a.pointwiseConstraint };
   }
 
   protected override outChannels(): number {
@@ -183,21 +168,5 @@ export class SeparableConv2D extends DepthwiseConv2D {
 
   protected override convolve(x: Tensor): Tensor {
     return conv2d(super.convolve(x), this.pointwiseKernel as Variable);
-  }
-
-  protected override layerConfig(): ConfigDict {
-    return {
-      filters: this.filters,
-      ...super.layerConfig(),
-      ...weightSpecConfig('pointwise', this.pointwiseSpec),
-    };
-  }
-
-  static override fromConfig(c: ConfigDict): SeparableConv2D {
-    return new SeparableConv2D({
-      ...depthwiseArgs(c),
-      filters: c.filters as number,
-      ...weightSpecArgs(c, 'pointwise'),
-    });
   }
 }

@@ -1,5 +1,13 @@
+import { arg } from '../args.js';
+
 export type DataFormat = 'channels_last' | 'channels_first';
 
+/** The declared `dataFormat` argument (Keras' data_format): 'channels_last' (default) or 'channels_first'. */
+export function dataFormatArg() {
+  return arg.oneOf(['channels_last', 'channels_first'] as const, { default: 'channels_last' });
+}
+
+/** Checks a data format (default 'channels_last'); errors name the class. */
 export function checkDataFormat(v: string | undefined, cls: string): DataFormat {
   const f = v ?? 'channels_last';
   if (f !== 'channels_last' && f !== 'channels_first') throw new RangeError(`${cls}: dataFormat must be 'channels_last' or 'channels_first'; got '${v}'`);

@@ -1,18 +1,62 @@
 import { Tensor } from '../../tensor/tensor.js';
 import { avgPool2d, div, expandDims, max, maxPool2d, mean, mul, reshape, sum, transpose } from '../../ops/index.js';
-import type { ConfigDict } from '../../utils/serialization.js';
-import { Layer, baseArgs, type CallOptions, type LayerArgs, type Mask, type MaskArg } from '../layer.js';
+import { Layer, type CallOptions, type LayerArgs, type Mask, type MaskArg } from '../layer.js';
 import type { LayerShape } from '../symbolic.js';
-import { type DataFormat, checkDataFormat, convLength, fromChannelsFirst, tuple } from '../conv/utils.js';
+import { type ArgsIn, type DeclaredArgs, arg, declareArgs } from '../args.js';
+import { type DataFormat, convLength, dataFormatArg, fromChannelsFirst } from '../conv/utils.js';
 
-export interface PoolArgs extends LayerArgs {
-  /** Window size (Keras default 2). */
-  readonly poolSize?: number | readonly number[];
-  /** Default: the pool size. */
-  readonly strides?: number | readonly number[] | null;
-  readonly padding?: 'valid' | 'same';
-  readonly dataFormat?: DataFormat;
+/** The arguments of max and average pooling over `rank` spatial axes (Keras' BasePooling names, defaults and config keys). */
+export function poolingArgs(rank: 1 | 2 | 3) {
+  return {
+    /** Window size: an integer (the same along every spatial axis) or one per axis (default 2). */
+    poolSize: arg.intTuple(rank, { default: 2 }),
+    /**
+     * Step of the window: an integer or one per axis. Default (or null): the pool size, as
+     * in Keras, whose config then holds the pool size.
+     */
+    strides: arg.intTuple(rank, { default: 2 }),
+    /** 'valid' (windows inside the input) or 'same' (the output has ceil(size / stride) cells). */
+    padding: arg.oneOf(['valid', 'same'] as const, { default: 'valid' }),
+    /** 'channels_last' (default) or 'channels_first' (transposed at the boundary). */
+    dataFormat: dataFormatArg(),
+  };
 }
+
+/** The arguments of global pooling (Keras' BaseGlobalPooling). */
+export function globalPoolingArgs() {
+  return {
+    /** 'channels_last' (default) or 'channels_first'. */
+    dataFormat: dataFormatArg(),
+    /** Keep the pooled axes with size 1 (default: drop them). */
+    keepdims: arg.bool(false),
+  };
+}
+
+/** The declaration every pooling layer reads. */
+export type PoolingDecl = ReturnType<typeof poolingArgs>;
+
+/** The pooling arguments with Keras' strides default: strides not given (or null) are the pool size. */
+export function withPoolStrides<T extends { readonly poolSize?: number | readonly number[]; readonly strides?: number | readonly number[] | null }>(args: T): T & { readonly strides?: number | readonly number[] } {
+  return { ...args, strides: args.strides ?? args.poolSize };
+}
+
+const MAX_POOL_1D_ARGS = declareArgs('MaxPooling1D', poolingArgs(1));
+const AVG_POOL_1D_ARGS = declareArgs('AveragePooling1D', poolingArgs(1));
+const MAX_POOL_2D_ARGS = declareArgs('MaxPooling2D', poolingArgs(2));
+const AVG_POOL_2D_ARGS = declareArgs('AveragePooling2D', poolingArgs(2));
+const GLOBAL_AVG_1D_ARGS = declareArgs('GlobalAveragePooling1D', globalPoolingArgs());
+const GLOBAL_MAX_1D_ARGS = declareArgs('GlobalMaxPooling1D', globalPoolingArgs());
+const GLOBAL_AVG_2D_ARGS = declareArgs('GlobalAveragePooling2D', globalPoolingArgs());
+const GLOBAL_MAX_2D_ARGS = declareArgs('GlobalMaxPooling2D', globalPoolingArgs());
+
+/** Arguments of the max and average pooling layers (1-D, 2-D and 3-D). */
+export type PoolArgs = LayerArgs & Omit<ArgsIn<PoolingDecl>, 'strides'> & {
+  /** Step of the window; default (or null): the pool size. */
+  readonly strides?: number | readonly number[] | null;
+};
+
+/** Arguments of the global pooling layers. */
+export type GlobalPoolingArgs = LayerArgs & ArgsIn<ReturnType<typeof globalPoolingArgs>>;
 
 /** Max/average pooling over 1 or 2 spatial axes (1-D runs as 2-D with height 1). */
 abstract class Pooling extends Layer {
@@ -21,14 +65,9 @@ abstract class Pooling extends Layer {
   readonly padding: 'valid' | 'same';
   readonly dataFormat: DataFormat;
 
-  constructor(readonly rank: 1 | 2, readonly mode: 'max' | 'avg', args: PoolArgs) {
+  constructor(readonly rank: 1 | 2, readonly mode: 'max' | 'avg', args: PoolArgs, decl: DeclaredArgs<PoolingDecl>) {
     super(args);
-    const cls = this.getClassName();
-    this.poolSize = tuple(args.poolSize ?? 2, rank, 'poolSize', cls);
-    this.strides = args.strides === undefined || args.strides === null ? [...this.poolSize] : tuple(args.strides, rank, 'strides', cls);
-    this.padding = args.padding ?? 'valid';
-    if (this.padding !== 'valid' && this.padding !== 'same') throw new RangeError(`${cls}: padding must be 'valid' or 'same'; got '${String(args.padding)}'`);
-    this.dataFormat = checkDataFormat(args.dataFormat, cls);
+    ({ poolSize: this.poolSize, strides: this.strides, padding: this.padding, dataFormat: this.dataFormat } = this.declared(decl, withPoolStrides(args)));
     this.inputSpec = { ndim: rank + 2 };
   }
 
@@ -52,60 +91,38 @@ abstract class Pooling extends Layer {
     const out = spatial.map((d, i) => convLength(d, this.poolSize[i], this.padding, this.strides[i]));
     return cf ? [inputShape[0], inputShape[1], ...out] : [inputShape[0], ...out, inputShape[inputShape.length - 1]];
   }
-
-  protected override layerConfig(): ConfigDict {
-    return { pool_size: [...this.poolSize], padding: this.padding, strides: [...this.strides], data_format: this.dataFormat };
-  }
-}
-
-function poolArgs(c: ConfigDict): PoolArgs {
-  return {
-    ...baseArgs(c),
-    poolSize: (c.poolSize ?? undefined) as number | number[] | undefined,
-    strides: (c.strides ?? undefined) as number | number[] | undefined,
-    padding: (c.padding ?? undefined) as 'valid' | 'same' | undefined,
-    dataFormat: (c.dataFormat ?? undefined) as DataFormat | undefined,
-  };
 }
 
 export class MaxPooling2D extends Pooling {
   static override readonly className = 'MaxPooling2D';
+  static override readonly args = MAX_POOL_2D_ARGS;
   constructor(args: PoolArgs = {}) {
-    super(2, 'max', args);
-  }
-  static fromConfig(c: ConfigDict): MaxPooling2D {
-    return new MaxPooling2D(poolArgs(c));
+    super(2, 'max', args, MAX_POOL_2D_ARGS);
   }
 }
 
 /** Average pooling; with 'same' padding the divisor counts only real pixels (Keras). */
 export class AveragePooling2D extends Pooling {
   static override readonly className = 'AveragePooling2D';
+  static override readonly args = AVG_POOL_2D_ARGS;
   constructor(args: PoolArgs = {}) {
-    super(2, 'avg', args);
-  }
-  static fromConfig(c: ConfigDict): AveragePooling2D {
-    return new AveragePooling2D(poolArgs(c));
+    super(2, 'avg', args, AVG_POOL_2D_ARGS);
   }
 }
 
 export class MaxPooling1D extends Pooling {
   static override readonly className = 'MaxPooling1D';
+  static override readonly args = MAX_POOL_1D_ARGS;
   constructor(args: PoolArgs = {}) {
-    super(1, 'max', args);
-  }
-  static fromConfig(c: ConfigDict): MaxPooling1D {
-    return new MaxPooling1D(poolArgs(c));
+    super(1, 'max', args, MAX_POOL_1D_ARGS);
   }
 }
 
 export class AveragePooling1D extends Pooling {
   static override readonly className = 'AveragePooling1D';
+  static override readonly args = AVG_POOL_1D_ARGS;
   constructor(args: PoolArgs = {}) {
-    super(1, 'avg', args);
-  }
-  static fromConfig(c: ConfigDict): AveragePooling1D {
-    return new AveragePooling1D(poolArgs(c));
+    super(1, 'avg', args, AVG_POOL_1D_ARGS);
   }
 }
 
@@ -114,10 +131,9 @@ abstract class GlobalPooling extends Layer {
   readonly dataFormat: DataFormat;
   readonly keepdims: boolean;
 
-  constructor(readonly rank: 1 | 2, readonly mode: 'max' | 'avg', args: LayerArgs & { dataFormat?: DataFormat; keepdims?: boolean }) {
+  constructor(readonly rank: 1 | 2, readonly mode: 'max' | 'avg', args: GlobalPoolingArgs, decl: DeclaredArgs<ReturnType<typeof globalPoolingArgs>>) {
     super(args);
-    this.dataFormat = checkDataFormat(args.dataFormat, this.getClassName());
-    this.keepdims = args.keepdims ?? false;
+    ({ dataFormat: this.dataFormat, keepdims: this.keepdims } = this.declared(decl, args));
     this.inputSpec = { ndim: rank + 2 };
   }
 
@@ -148,54 +164,39 @@ abstract class GlobalPooling extends Layer {
     const axes = this.axes(inputShape.length);
     return this.keepdims ? inputShape.map((d, i) => (axes.includes(i) ? 1 : d)) : inputShape.filter((_, i) => !axes.includes(i));
   }
-
-  protected override layerConfig(): ConfigDict {
-    return { data_format: this.dataFormat, keepdims: this.keepdims };
-  }
 }
-
-type GlobalArgs = LayerArgs & { dataFormat?: DataFormat; keepdims?: boolean };
-const globalArgs = (c: ConfigDict): GlobalArgs => ({ ...baseArgs(c), dataFormat: (c.dataFormat ?? undefined) as DataFormat | undefined, keepdims: (c.keepdims ?? undefined) as boolean | undefined });
 
 export class GlobalAveragePooling2D extends GlobalPooling {
   static override readonly className = 'GlobalAveragePooling2D';
-  constructor(args: GlobalArgs = {}) {
-    super(2, 'avg', args);
-  }
-  static fromConfig(c: ConfigDict): GlobalAveragePooling2D {
-    return new GlobalAveragePooling2D(globalArgs(c));
+  static override readonly args = GLOBAL_AVG_2D_ARGS;
+  constructor(args: GlobalPoolingArgs = {}) {
+    super(2, 'avg', args, GLOBAL_AVG_2D_ARGS);
   }
 }
 
 export class GlobalMaxPooling2D extends GlobalPooling {
   static override readonly className = 'GlobalMaxPooling2D';
-  constructor(args: GlobalArgs = {}) {
-    super(2, 'max', args);
-  }
-  static fromConfig(c: ConfigDict): GlobalMaxPooling2D {
-    return new GlobalMaxPooling2D(globalArgs(c));
+  static override readonly args = GLOBAL_MAX_2D_ARGS;
+  constructor(args: GlobalPoolingArgs = {}) {
+    super(2, 'max', args, GLOBAL_MAX_2D_ARGS);
   }
 }
 
 /** Mean over the steps; with a mask (e.g. from Embedding maskZero) only over the unmasked steps, as Keras. */
 export class GlobalAveragePooling1D extends GlobalPooling {
   static override readonly className = 'GlobalAveragePooling1D';
+  static override readonly args = GLOBAL_AVG_1D_ARGS;
   override supportsMasking = true;
-  constructor(args: GlobalArgs = {}) {
-    super(1, 'avg', args);
-  }
-  static fromConfig(c: ConfigDict): GlobalAveragePooling1D {
-    return new GlobalAveragePooling1D(globalArgs(c));
+  constructor(args: GlobalPoolingArgs = {}) {
+    super(1, 'avg', args, GLOBAL_AVG_1D_ARGS);
   }
 }
 
 export class GlobalMaxPooling1D extends GlobalPooling {
   static override readonly className = 'GlobalMaxPooling1D';
-  constructor(args: GlobalArgs = {}) {
-    super(1, 'max', args);
-  }
-  static fromConfig(c: ConfigDict): GlobalMaxPooling1D {
-    return new GlobalMaxPooling1D(globalArgs(c));
+  static override readonly args = GLOBAL_MAX_1D_ARGS;
+  constructor(args: GlobalPoolingArgs = {}) {
+    super(1, 'max', args, GLOBAL_MAX_1D_ARGS);
   }
 }
 

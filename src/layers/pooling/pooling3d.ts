@@ -6,11 +6,16 @@
  */
 import { Tensor } from '../../tensor/tensor.js';
 import { avgPool3d, max, maxPool3d, mean, transpose } from '../../ops/index.js';
-import type { ConfigDict } from '../../utils/serialization.js';
-import { Layer, baseArgs, type LayerArgs } from '../layer.js';
+import { Layer } from '../layer.js';
 import type { LayerShape } from '../symbolic.js';
-import { type DataFormat, checkDataFormat, convLength, fromChannelsFirst, tuple } from '../conv/utils.js';
-import type { PoolArgs } from './pooling.js';
+import { type DeclaredArgs, declareArgs } from '../args.js';
+import { type DataFormat, convLength, fromChannelsFirst } from '../conv/utils.js';
+import { type GlobalPoolingArgs, type PoolArgs, type PoolingDecl, globalPoolingArgs, poolingArgs, withPoolStrides } from './pooling.js';
+
+const MAX_POOL_3D_ARGS = declareArgs('MaxPooling3D', poolingArgs(3));
+const AVG_POOL_3D_ARGS = declareArgs('AveragePooling3D', poolingArgs(3));
+const GLOBAL_AVG_3D_ARGS = declareArgs('GlobalAveragePooling3D', globalPoolingArgs());
+const GLOBAL_MAX_3D_ARGS = declareArgs('GlobalMaxPooling3D', globalPoolingArgs());
 
 type Three = [number, number, number];
 const three = (v: readonly number[]): Three => [v[0], v[1], v[2]];
@@ -22,14 +27,9 @@ abstract class Pooling3D extends Layer {
   readonly padding: 'valid' | 'same';
   readonly dataFormat: DataFormat;
 
-  constructor(readonly mode: 'max' | 'avg', args: PoolArgs) {
+  constructor(readonly mode: 'max' | 'avg', args: PoolArgs, decl: DeclaredArgs<PoolingDecl>) {
     super(args);
-    const cls = this.getClassName();
-    this.poolSize = tuple(args.poolSize ?? 2, 3, 'poolSize', cls);
-    this.strides = args.strides === undefined || args.strides === null ? [...this.poolSize] : tuple(args.strides, 3, 'strides', cls);
-    this.padding = args.padding ?? 'valid';
-    if (this.padding !== 'valid' && this.padding !== 'same') throw new RangeError(`${cls}: padding must be 'valid' or 'same'; got '${String(args.padding)}'`);
-    this.dataFormat = checkDataFormat(args.dataFormat, cls);
+    ({ poolSize: this.poolSize, strides: this.strides, padding: this.padding, dataFormat: this.dataFormat } = this.declared(decl, withPoolStrides(args)));
     this.inputSpec = { ndim: 5 };
   }
 
@@ -49,30 +49,14 @@ abstract class Pooling3D extends Layer {
     const out = spatial.map((d, i) => convLength(d, this.poolSize[i], this.padding, this.strides[i]));
     return cf ? [inputShape[0], inputShape[1], ...out] : [inputShape[0], ...out, inputShape[4]];
   }
-
-  protected override layerConfig(): ConfigDict {
-    return { pool_size: [...this.poolSize], padding: this.padding, strides: [...this.strides], data_format: this.dataFormat };
-  }
-}
-
-function poolArgs(c: ConfigDict): PoolArgs {
-  return {
-    ...baseArgs(c),
-    poolSize: (c.poolSize ?? undefined) as number | number[] | undefined,
-    strides: (c.strides ?? undefined) as number | number[] | undefined,
-    padding: (c.padding ?? undefined) as 'valid' | 'same' | undefined,
-    dataFormat: (c.dataFormat ?? undefined) as DataFormat | undefined,
-  };
 }
 
 /** Max over 3-D windows (Keras MaxPooling3D, alias MaxPool3D); poolSize default (2, 2, 2), strides default poolSize. */
 export class MaxPooling3D extends Pooling3D {
   static override readonly className = 'MaxPooling3D';
+  static override readonly args = MAX_POOL_3D_ARGS;
   constructor(args: PoolArgs = {}) {
-    super('max', args);
-  }
-  static fromConfig(c: ConfigDict): MaxPooling3D {
-    return new MaxPooling3D(poolArgs(c));
+    super('max', args, MAX_POOL_3D_ARGS);
   }
 }
 
@@ -83,25 +67,20 @@ export class MaxPooling3D extends Pooling3D {
  */
 export class AveragePooling3D extends Pooling3D {
   static override readonly className = 'AveragePooling3D';
+  static override readonly args = AVG_POOL_3D_ARGS;
   constructor(args: PoolArgs = {}) {
-    super('avg', args);
-  }
-  static fromConfig(c: ConfigDict): AveragePooling3D {
-    return new AveragePooling3D(poolArgs(c));
+    super('avg', args, AVG_POOL_3D_ARGS);
   }
 }
-
-type Global3DArgs = LayerArgs & { dataFormat?: DataFormat; keepdims?: boolean };
 
 /** Mean or max over depth, height and width: [N, D, H, W, C] → [N, C] (or [N, 1, 1, 1, C] with keepdims). */
 abstract class GlobalPooling3D extends Layer {
   readonly dataFormat: DataFormat;
   readonly keepdims: boolean;
 
-  constructor(readonly mode: 'max' | 'avg', args: Global3DArgs) {
+  constructor(readonly mode: 'max' | 'avg', args: GlobalPoolingArgs, decl: DeclaredArgs<ReturnType<typeof globalPoolingArgs>>) {
     super(args);
-    this.dataFormat = checkDataFormat(args.dataFormat, this.getClassName());
-    this.keepdims = args.keepdims ?? false;
+    ({ dataFormat: this.dataFormat, keepdims: this.keepdims } = this.declared(decl, args));
     this.inputSpec = { ndim: 5 };
   }
 
@@ -118,32 +97,22 @@ abstract class GlobalPooling3D extends Layer {
     const axes = this.axes();
     return this.keepdims ? inputShape.map((d, i) => (axes.includes(i) ? 1 : d)) : inputShape.filter((_, i) => !axes.includes(i));
   }
-
-  protected override layerConfig(): ConfigDict {
-    return { data_format: this.dataFormat, keepdims: this.keepdims };
-  }
 }
-
-const globalArgs = (c: ConfigDict): Global3DArgs => ({ ...baseArgs(c), dataFormat: (c.dataFormat ?? undefined) as DataFormat | undefined, keepdims: (c.keepdims ?? undefined) as boolean | undefined });
 
 /** Mean over the three spatial axes (Keras GlobalAveragePooling3D, alias GlobalAvgPool3D). */
 export class GlobalAveragePooling3D extends GlobalPooling3D {
   static override readonly className = 'GlobalAveragePooling3D';
-  constructor(args: Global3DArgs = {}) {
-    super('avg', args);
-  }
-  static fromConfig(c: ConfigDict): GlobalAveragePooling3D {
-    return new GlobalAveragePooling3D(globalArgs(c));
+  static override readonly args = GLOBAL_AVG_3D_ARGS;
+  constructor(args: GlobalPoolingArgs = {}) {
+    super('avg', args, GLOBAL_AVG_3D_ARGS);
   }
 }
 
 /** Max over the three spatial axes (Keras GlobalMaxPooling3D, alias GlobalMaxPool3D). */
 export class GlobalMaxPooling3D extends GlobalPooling3D {
   static override readonly className = 'GlobalMaxPooling3D';
-  constructor(args: Global3DArgs = {}) {
-    super('max', args);
-  }
-  static fromConfig(c: ConfigDict): GlobalMaxPooling3D {
-    return new GlobalMaxPooling3D(globalArgs(c));
+  static override readonly args = GLOBAL_MAX_3D_ARGS;
+  constructor(args: GlobalPoolingArgs = {}) {
+    super('max', args, GLOBAL_MAX_3D_ARGS);
   }
 }

@@ -1,27 +1,79 @@
 import { Tensor } from '../../tensor/tensor.js';
 import { pad, slice, transpose, upsample2d, reshape } from '../../ops/index.js';
-import type { ConfigDict, ConfigValue } from '../../utils/serialization.js';
-import { Layer, baseArgs, type LayerArgs } from '../layer.js';
+import { Layer, type LayerArgs } from '../layer.js';
 import type { LayerShape } from '../symbolic.js';
-import { type DataFormat, checkDataFormat, fromChannelsFirst, tuple } from '../conv/utils.js';
+import { type ArgsIn, arg, declareArgs } from '../args.js';
+import { type DataFormat, dataFormatArg, fromChannelsFirst } from '../conv/utils.js';
 
-type Amount2D = number | readonly [number, number] | readonly [readonly [number, number], readonly [number, number]];
+/** Keras' ZeroPadding2D/Cropping2D argument: n, (sym_h, sym_w) or ((top, bottom), (left, right)). */
+export type Amount2D = number | readonly [number, number] | readonly [readonly [number, number], readonly [number, number]];
 
-/** Keras' padding/cropping argument: n, (sym_h, sym_w) or ((top, bottom), (left, right)). */
-function amounts2d(v: Amount2D, name: string, cls: string): [[number, number], [number, number]] {
-  let out: [[number, number], [number, number]];
+type Amounts2D = [[number, number], [number, number]];
+
+/** Keras' padding/cropping argument: n, (sym_h, sym_w) or ((top, bottom), (left, right)); errors name `where`. */
+function amounts2d(v: Amount2D, where: string): Amounts2D {
+  const bad = (): RangeError => new RangeError(`${where} must be non-negative integers; got ${JSON.stringify(v)}`);
+  let out: Amounts2D;
   if (typeof v === 'number') out = [[v, v], [v, v]];
+  else if (!Array.isArray(v) || v.length !== 2) throw bad();
   else if (typeof v[0] === 'number') out = [[v[0] as number, v[0] as number], [v[1] as number, v[1] as number]];
-  else out = [[...(v[0] as [number, number])], [...(v[1] as [number, number])]] as [[number, number], [number, number]];
-  if (out.flat().some((d) => !Number.isInteger(d) || d < 0)) throw new RangeError(`${cls}: ${name} must be non-negative integers; got ${JSON.stringify(v)}`);
+  else if (Array.isArray(v[0]) && Array.isArray(v[1])) out = [[...(v[0] as [number, number])], [...(v[1] as [number, number])]] as Amounts2D;
+  else throw bad();
+  if (out.flat().some((d) => !Number.isInteger(d) || d < 0)) throw bad();
   return out;
 }
 
-function amounts1d(v: number | readonly [number, number], name: string, cls: string): [number, number] {
+function amounts1d(v: number | readonly [number, number], where: string): [number, number] {
   const out: [number, number] = typeof v === 'number' ? [v, v] : [v[0], v[1]];
-  if (out.some((d) => !Number.isInteger(d) || d < 0)) throw new RangeError(`${cls}: ${name} must be non-negative integers; got ${JSON.stringify(v)}`);
+  if (out.some((d) => !Number.isInteger(d) || d < 0)) throw new RangeError(`${where} must be non-negative integers; got ${JSON.stringify(v)}`);
   return out;
 }
+
+/** A 2-D padding or cropping amount, resolved to ((top, bottom), (left, right)) and written so. */
+function amount2dArg(defaultValue: Amount2D) {
+  return arg.custom<Amount2D, Amounts2D>({
+    resolve: (v, where) => amounts2d(v ?? defaultValue, where),
+    toConfig: (v) => v.map((p) => [...p]),
+  });
+}
+
+/** A 1-D padding or cropping amount, resolved to (start, end) and written so. */
+function amount1dArg(defaultValue: number | readonly [number, number]) {
+  return arg.custom<number | readonly [number, number], [number, number]>({
+    resolve: (v, where) => amounts1d(v ?? defaultValue, where),
+    toConfig: (v) => [...v],
+  });
+}
+
+const ZERO_PADDING_2D_ARGS = declareArgs('ZeroPadding2D', {
+  /** n (all sides), (h, w) (symmetric) or ((top, bottom), (left, right)); default 1. */
+  padding: amount2dArg(1),
+  dataFormat: dataFormatArg(),
+});
+const CROPPING_2D_ARGS = declareArgs('Cropping2D', {
+  /** n (all sides), (h, w) (symmetric) or ((top, bottom), (left, right)); default 0. */
+  cropping: amount2dArg(0),
+  dataFormat: dataFormatArg(),
+});
+const UP_SAMPLING_2D_ARGS = declareArgs('UpSampling2D', {
+  /** Repeats of rows and of columns: an integer or (rows, columns); default 2. */
+  size: arg.intTuple(2, { default: 2 }),
+  dataFormat: dataFormatArg(),
+  /** 'nearest' (repeat) or 'bilinear' (TF2's half-pixel sampling). */
+  interpolation: arg.oneOf(['nearest', 'bilinear'] as const, { default: 'nearest' }),
+});
+const ZERO_PADDING_1D_ARGS = declareArgs('ZeroPadding1D', {
+  /** n (both ends) or (start, end); default 1. */
+  padding: amount1dArg(1),
+});
+const CROPPING_1D_ARGS = declareArgs('Cropping1D', {
+  /** n (both ends) or (start, end); default (1, 1). */
+  cropping: amount1dArg([1, 1]),
+});
+const UP_SAMPLING_1D_ARGS = declareArgs('UpSampling1D', {
+  /** Repeats of each step; default 2. */
+  size: arg.int({ default: 2, min: 1 }),
+});
 
 /** Runs f on NHWC data whatever the layer's data format. */
 function channelsLast(x: Tensor, format: DataFormat, f: (t: Tensor) => Tensor): Tensor {
@@ -38,13 +90,13 @@ function spatial(shape: LayerShape, format: DataFormat): number[] {
 /** Zeros around the image (Keras ZeroPadding2D): 32×32×3 with (2, 2) → 36×36×3. */
 export class ZeroPadding2D extends Layer {
   static override readonly className = 'ZeroPadding2D';
+  static override readonly args = ZERO_PADDING_2D_ARGS;
   readonly padding: [[number, number], [number, number]];
   readonly dataFormat: DataFormat;
 
-  constructor(args: LayerArgs & { padding?: Amount2D; dataFormat?: DataFormat } = {}) {
+  constructor(args: LayerArgs & ArgsIn<typeof ZERO_PADDING_2D_ARGS> = {}) {
     super(args);
-    this.padding = amounts2d(args.padding ?? 1, 'padding', 'ZeroPadding2D');
-    this.dataFormat = checkDataFormat(args.dataFormat, 'ZeroPadding2D');
+    ({ padding: this.padding, dataFormat: this.dataFormat } = this.declared(ZERO_PADDING_2D_ARGS, args));
     this.inputSpec = { ndim: 4 };
   }
 
@@ -56,26 +108,18 @@ export class ZeroPadding2D extends Layer {
     const [h, w] = spatial(s, this.dataFormat);
     return s.map((d, i) => (d === null ? null : i === h ? d + this.padding[0][0] + this.padding[0][1] : i === w ? d + this.padding[1][0] + this.padding[1][1] : d));
   }
-
-  protected override layerConfig(): ConfigDict {
-    return { padding: this.padding as unknown as ConfigValue[], data_format: this.dataFormat };
-  }
-
-  static fromConfig(c: ConfigDict): ZeroPadding2D {
-    return new ZeroPadding2D({ ...baseArgs(c), padding: c.padding as unknown as Amount2D, dataFormat: (c.dataFormat ?? undefined) as DataFormat | undefined });
-  }
 }
 
 /** Removes rows/columns at the borders (Keras Cropping2D). */
 export class Cropping2D extends Layer {
   static override readonly className = 'Cropping2D';
+  static override readonly args = CROPPING_2D_ARGS;
   readonly cropping: [[number, number], [number, number]];
   readonly dataFormat: DataFormat;
 
-  constructor(args: LayerArgs & { cropping?: Amount2D; dataFormat?: DataFormat } = {}) {
+  constructor(args: LayerArgs & ArgsIn<typeof CROPPING_2D_ARGS> = {}) {
     super(args);
-    this.cropping = amounts2d(args.cropping ?? 0, 'cropping', 'Cropping2D');
-    this.dataFormat = checkDataFormat(args.dataFormat, 'Cropping2D');
+    ({ cropping: this.cropping, dataFormat: this.dataFormat } = this.declared(CROPPING_2D_ARGS, args));
     this.inputSpec = { ndim: 4 };
   }
 
@@ -91,29 +135,19 @@ export class Cropping2D extends Layer {
     const [h, w] = spatial(s, this.dataFormat);
     return s.map((d, i) => (d === null ? null : i === h ? d - this.cropping[0][0] - this.cropping[0][1] : i === w ? d - this.cropping[1][0] - this.cropping[1][1] : d));
   }
-
-  protected override layerConfig(): ConfigDict {
-    return { cropping: this.cropping as unknown as ConfigValue[], data_format: this.dataFormat };
-  }
-
-  static fromConfig(c: ConfigDict): Cropping2D {
-    return new Cropping2D({ ...baseArgs(c), cropping: c.cropping as unknown as Amount2D, dataFormat: (c.dataFormat ?? undefined) as DataFormat | undefined });
-  }
 }
 
 /** Repeats rows and columns (nearest) or interpolates (bilinear, TF2's half-pixel sampling). */
 export class UpSampling2D extends Layer {
   static override readonly className = 'UpSampling2D';
+  static override readonly args = UP_SAMPLING_2D_ARGS;
   readonly size: number[];
   readonly dataFormat: DataFormat;
   readonly interpolation: 'nearest' | 'bilinear';
 
-  constructor(args: LayerArgs & { size?: number | readonly number[]; dataFormat?: DataFormat; interpolation?: 'nearest' | 'bilinear' } = {}) {
+  constructor(args: LayerArgs & ArgsIn<typeof UP_SAMPLING_2D_ARGS> = {}) {
     super(args);
-    this.size = tuple(args.size ?? 2, 2, 'size', 'UpSampling2D');
-    this.dataFormat = checkDataFormat(args.dataFormat, 'UpSampling2D');
-    this.interpolation = args.interpolation ?? 'nearest';
-    if (this.interpolation !== 'nearest' && this.interpolation !== 'bilinear') throw new RangeError(`UpSampling2D: interpolation must be 'nearest' or 'bilinear'; got '${String(args.interpolation)}'`);
+    ({ size: this.size, dataFormat: this.dataFormat, interpolation: this.interpolation } = this.declared(UP_SAMPLING_2D_ARGS, args));
     this.inputSpec = { ndim: 4 };
   }
 
@@ -125,24 +159,17 @@ export class UpSampling2D extends Layer {
     const [h, w] = spatial(s, this.dataFormat);
     return s.map((d, i) => (d === null ? null : i === h ? d * this.size[0] : i === w ? d * this.size[1] : d));
   }
-
-  protected override layerConfig(): ConfigDict {
-    return { size: [...this.size], data_format: this.dataFormat, interpolation: this.interpolation };
-  }
-
-  static fromConfig(c: ConfigDict): UpSampling2D {
-    return new UpSampling2D({ ...baseArgs(c), size: (c.size ?? undefined) as number[] | undefined, dataFormat: (c.dataFormat ?? undefined) as DataFormat | undefined, interpolation: (c.interpolation ?? undefined) as 'nearest' | 'bilinear' | undefined });
-  }
 }
 
 /** Zeros at the start and end of the steps axis of [batch, steps, features]. */
 export class ZeroPadding1D extends Layer {
   static override readonly className = 'ZeroPadding1D';
+  static override readonly args = ZERO_PADDING_1D_ARGS;
   readonly padding: [number, number];
 
-  constructor(args: LayerArgs & { padding?: number | readonly [number, number] } = {}) {
+  constructor(args: LayerArgs & ArgsIn<typeof ZERO_PADDING_1D_ARGS> = {}) {
     super(args);
-    this.padding = amounts1d(args.padding ?? 1, 'padding', 'ZeroPadding1D');
+    this.padding = this.declared(ZERO_PADDING_1D_ARGS, args).padding;
     this.inputSpec = { ndim: 3 };
   }
 
@@ -153,24 +180,17 @@ export class ZeroPadding1D extends Layer {
   computeOutputShape(s: LayerShape): LayerShape {
     return [s[0], s[1] === null ? null : s[1] + this.padding[0] + this.padding[1], s[2]];
   }
-
-  protected override layerConfig(): ConfigDict {
-    return { padding: [...this.padding] };
-  }
-
-  static fromConfig(c: ConfigDict): ZeroPadding1D {
-    return new ZeroPadding1D({ ...baseArgs(c), padding: c.padding as number | [number, number] });
-  }
 }
 
 /** Removes steps at the start and end of [batch, steps, features]. */
 export class Cropping1D extends Layer {
   static override readonly className = 'Cropping1D';
+  static override readonly args = CROPPING_1D_ARGS;
   readonly cropping: [number, number];
 
-  constructor(args: LayerArgs & { cropping?: number | readonly [number, number] } = {}) {
+  constructor(args: LayerArgs & ArgsIn<typeof CROPPING_1D_ARGS> = {}) {
     super(args);
-    this.cropping = amounts1d(args.cropping ?? [1, 1], 'cropping', 'Cropping1D');
+    this.cropping = this.declared(CROPPING_1D_ARGS, args).cropping;
     this.inputSpec = { ndim: 3 };
   }
 
@@ -184,24 +204,17 @@ export class Cropping1D extends Layer {
   computeOutputShape(s: LayerShape): LayerShape {
     return [s[0], s[1] === null ? null : s[1] - this.cropping[0] - this.cropping[1], s[2]];
   }
-
-  protected override layerConfig(): ConfigDict {
-    return { cropping: [...this.cropping] };
-  }
-
-  static fromConfig(c: ConfigDict): Cropping1D {
-    return new Cropping1D({ ...baseArgs(c), cropping: c.cropping as number | [number, number] });
-  }
 }
 
 /** Repeats each step `size` times. */
 export class UpSampling1D extends Layer {
   static override readonly className = 'UpSampling1D';
+  static override readonly args = UP_SAMPLING_1D_ARGS;
   readonly size: number;
 
-  constructor(args: LayerArgs & { size?: number } = {}) {
+  constructor(args: LayerArgs & ArgsIn<typeof UP_SAMPLING_1D_ARGS> = {}) {
     super(args);
-    this.size = tuple(args.size ?? 2, 1, 'size', 'UpSampling1D')[0];
+    this.size = this.declared(UP_SAMPLING_1D_ARGS, args).size;
     this.inputSpec = { ndim: 3 };
   }
 
@@ -213,13 +226,5 @@ export class UpSampling1D extends Layer {
 
   computeOutputShape(s: LayerShape): LayerShape {
     return [s[0], s[1] === null ? null : s[1] * this.size, s[2]];
-  }
-
-  protected override layerConfig(): ConfigDict {
-    return { size: this.size };
-  }
-
-  static fromConfig(c: ConfigDict): UpSampling1D {
-    return new UpSampling1D({ ...baseArgs(c), size: c.size as number });
   }
 }

@@ -5,10 +5,10 @@
  */
 import { Tensor } from '../../tensor/tensor.js';
 import { pad, reshape, slice, transpose, upsample2d } from '../../ops/index.js';
-import type { ConfigDict, ConfigValue } from '../../utils/serialization.js';
-import { Layer, baseArgs, type LayerArgs } from '../layer.js';
+import { Layer, type LayerArgs } from '../layer.js';
 import type { LayerShape } from '../symbolic.js';
-import { type DataFormat, checkDataFormat, fromChannelsFirst, tuple } from '../conv/utils.js';
+import { type ArgsIn, arg, declareArgs } from '../args.js';
+import { type DataFormat, dataFormatArg, fromChannelsFirst } from '../conv/utils.js';
 
 type PairAmount = number | readonly [number, number];
 
@@ -17,14 +17,38 @@ export type Amount3D = number | readonly [PairAmount, PairAmount, PairAmount];
 
 type Amounts = [[number, number], [number, number], [number, number]];
 
-function amounts3d(v: Amount3D, name: string, cls: string): Amounts {
-  const bad = (): RangeError => new RangeError(`${cls}: ${name} must be an integer, 3 integers or 3 pairs of non-negative integers; got ${JSON.stringify(v)}`);
+function amounts3d(v: Amount3D, where: string): Amounts {
+  const bad = (): RangeError => new RangeError(`${where} must be an integer, 3 integers or 3 pairs of non-negative integers; got ${JSON.stringify(v)}`);
   if (typeof v !== 'number' && (!Array.isArray(v) || v.length !== 3)) throw bad();
   const entries: PairAmount[] = typeof v === 'number' ? [v, v, v] : [...v];
   const out = entries.map((e) => (typeof e === 'number' ? [e, e] : Array.isArray(e) && e.length === 2 ? [e[0], e[1]] : null));
   if (out.some((p) => p === null || p.some((d) => !Number.isInteger(d) || d < 0))) throw bad();
   return out as Amounts;
 }
+
+/** A 3-D padding or cropping amount (default one cell on every side), resolved to three (start, end) pairs and written so. */
+function amount3dArg() {
+  return arg.custom<Amount3D, Amounts>({
+    resolve: (v, where) => amounts3d(v ?? 1, where),
+    toConfig: (v) => v.map((p) => [...p]),
+  });
+}
+
+const ZERO_PADDING_3D_ARGS = declareArgs('ZeroPadding3D', {
+  /** n (all sides), (d, h, w) (symmetric) or ((front, back), (top, bottom), (left, right)); default 1. */
+  padding: amount3dArg(),
+  dataFormat: dataFormatArg(),
+});
+const CROPPING_3D_ARGS = declareArgs('Cropping3D', {
+  /** n (all sides), (d, h, w) (symmetric) or ((front, back), (top, bottom), (left, right)); default 1. */
+  cropping: amount3dArg(),
+  dataFormat: dataFormatArg(),
+});
+const UP_SAMPLING_3D_ARGS = declareArgs('UpSampling3D', {
+  /** Repeats along depth, height and width: an integer or one per axis; default 2. */
+  size: arg.intTuple(3, { default: 2 }),
+  dataFormat: dataFormatArg(),
+});
 
 /** Runs f on NDHWC data whatever the layer's data format. */
 function channelsLast(x: Tensor, format: DataFormat, f: (t: Tensor) => Tensor): Tensor {
@@ -47,13 +71,13 @@ function mapSpatial(s: LayerShape, format: DataFormat, f: (d: number, i: number)
 /** Zeros around a volume (Keras ZeroPadding3D): default one cell on every side. */
 export class ZeroPadding3D extends Layer {
   static override readonly className = 'ZeroPadding3D';
+  static override readonly args = ZERO_PADDING_3D_ARGS;
   readonly padding: Amounts;
   readonly dataFormat: DataFormat;
 
-  constructor(args: LayerArgs & { padding?: Amount3D; dataFormat?: DataFormat } = {}) {
+  constructor(args: LayerArgs & ArgsIn<typeof ZERO_PADDING_3D_ARGS> = {}) {
     super(args);
-    this.padding = amounts3d(args.padding ?? 1, 'padding', 'ZeroPadding3D');
-    this.dataFormat = checkDataFormat(args.dataFormat, 'ZeroPadding3D');
+    ({ padding: this.padding, dataFormat: this.dataFormat } = this.declared(ZERO_PADDING_3D_ARGS, args));
     this.inputSpec = { ndim: 5 };
   }
 
@@ -64,26 +88,18 @@ export class ZeroPadding3D extends Layer {
   computeOutputShape(s: LayerShape): LayerShape {
     return mapSpatial(s, this.dataFormat, (d, i) => d + this.padding[i][0] + this.padding[i][1]);
   }
-
-  protected override layerConfig(): ConfigDict {
-    return { padding: this.padding as unknown as ConfigValue[], data_format: this.dataFormat };
-  }
-
-  static fromConfig(c: ConfigDict): ZeroPadding3D {
-    return new ZeroPadding3D({ ...baseArgs(c), padding: (c.padding ?? undefined) as unknown as Amount3D | undefined, dataFormat: (c.dataFormat ?? undefined) as DataFormat | undefined });
-  }
 }
 
 /** Removes cells at the borders of a volume (Keras Cropping3D): default one cell on every side. */
 export class Cropping3D extends Layer {
   static override readonly className = 'Cropping3D';
+  static override readonly args = CROPPING_3D_ARGS;
   readonly cropping: Amounts;
   readonly dataFormat: DataFormat;
 
-  constructor(args: LayerArgs & { cropping?: Amount3D; dataFormat?: DataFormat } = {}) {
+  constructor(args: LayerArgs & ArgsIn<typeof CROPPING_3D_ARGS> = {}) {
     super(args);
-    this.cropping = amounts3d(args.cropping ?? 1, 'cropping', 'Cropping3D');
-    this.dataFormat = checkDataFormat(args.dataFormat, 'Cropping3D');
+    ({ cropping: this.cropping, dataFormat: this.dataFormat } = this.declared(CROPPING_3D_ARGS, args));
     this.inputSpec = { ndim: 5 };
   }
 
@@ -102,26 +118,18 @@ export class Cropping3D extends Layer {
     }
     return out;
   }
-
-  protected override layerConfig(): ConfigDict {
-    return { cropping: this.cropping as unknown as ConfigValue[], data_format: this.dataFormat };
-  }
-
-  static fromConfig(c: ConfigDict): Cropping3D {
-    return new Cropping3D({ ...baseArgs(c), cropping: (c.cropping ?? undefined) as unknown as Amount3D | undefined, dataFormat: (c.dataFormat ?? undefined) as DataFormat | undefined });
-  }
 }
 
 /** Repeats each cell size[0] times along depth, size[1] along height and size[2] along width (Keras UpSampling3D, default 2, 2, 2). */
 export class UpSampling3D extends Layer {
   static override readonly className = 'UpSampling3D';
+  static override readonly args = UP_SAMPLING_3D_ARGS;
   readonly size: number[];
   readonly dataFormat: DataFormat;
 
-  constructor(args: LayerArgs & { size?: number | readonly number[]; dataFormat?: DataFormat } = {}) {
+  constructor(args: LayerArgs & ArgsIn<typeof UP_SAMPLING_3D_ARGS> = {}) {
     super(args);
-    this.size = tuple(args.size ?? 2, 3, 'size', 'UpSampling3D');
-    this.dataFormat = checkDataFormat(args.dataFormat, 'UpSampling3D');
+    ({ size: this.size, dataFormat: this.dataFormat } = this.declared(UP_SAMPLING_3D_ARGS, args));
     this.inputSpec = { ndim: 5 };
   }
 
@@ -137,13 +145,5 @@ export class UpSampling3D extends Layer {
 
   computeOutputShape(s: LayerShape): LayerShape {
     return mapSpatial(s, this.dataFormat, (d, i) => d * this.size[i]);
-  }
-
-  protected override layerConfig(): ConfigDict {
-    return { size: [...this.size], data_format: this.dataFormat };
-  }
-
-  static fromConfig(c: ConfigDict): UpSampling3D {
-    return new UpSampling3D({ ...baseArgs(c), size: (c.size ?? undefined) as number[] | undefined, dataFormat: (c.dataFormat ?? undefined) as DataFormat | undefined });
   }
 }
