@@ -1,25 +1,6 @@
 import { ClassRegistry, type ConfigDict, type Serialized, camelKeys } from '../utils/serialization.js';
 import { type Layer, type LayerArgs, baseArgs } from './layer.js';
 import type { ArgDecl, DeclaredArgs } from './args.js';
-import { InputLayer } from './core/input.js';
-import { Dense } from './core/dense.js';
-import { Activation, ActivityRegularization, Dropout, Flatten, Identity, Permute, RepeatVector, Reshape } from './core/simple.js';
-import { ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU } from './advanced-activations/index.js';
-import { Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract } from './merge/index.js';
-import { Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D } from './conv/index.js';
-import { BatchNormalization, GroupNormalization, LayerNormalization, RMSNormalization, UnitNormalization } from './normalization/index.js';
-import { Cropping1D, Cropping2D, UpSampling1D, UpSampling2D, ZeroPadding1D, ZeroPadding2D } from './reshaping/index.js';
-import { AlphaDropout, GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D } from './noise/index.js';
-import { Masking } from './core/masking.js';
-import { Lambda } from './core/lambda.js';
-import { Embedding, PositionEmbedding, TokenAndPositionEmbedding } from './embedding/index.js';
-import { Bidirectional, GRU, LSTM, SimpleRNN, TimeDistributed } from './recurrent/index.js';
-import { ConvLSTM2D, GRUCell, LSTMCell, RNN, SimpleRNNCell, StackedRNNCells } from './recurrent/index.js';
-import { AdditiveAttention, Attention, EinsumDense, MultiHeadAttention } from './attention/index.js';
-import { AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D } from './pooling/index.js';
-import { Conv1DTranspose, Conv3D, Conv3DTranspose, DepthwiseConv1D, SeparableConv1D } from './conv/index.js';
-import { AveragePooling3D, GlobalAveragePooling3D, GlobalMaxPooling3D, MaxPooling3D } from './pooling/index.js';
-import { Cropping3D, UpSampling3D, ZeroPadding3D } from './reshaping/index.js';
 
 /** A layer class that can be rebuilt from its Keras config: by its own fromConfig, or through its declared arguments (layers/args.ts). */
 export interface LayerClass {
@@ -63,35 +44,9 @@ export function registeredLayerNames(): string[] {
   return [...canonicalNames].sort();
 }
 
-for (const cls of [InputLayer, Dense, Activation, Dropout, Flatten, Reshape, Permute, RepeatVector, ActivityRegularization, ReLU, LeakyReLU, PReLU, ELU, Softmax, ThresholdedReLU, Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot,
-  Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D,
-  MaxPooling1D, MaxPooling2D, AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D,
-  BatchNormalization, LayerNormalization, Cropping1D, Cropping2D, UpSampling1D, UpSampling2D, ZeroPadding1D, ZeroPadding2D,
-  GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D, AlphaDropout, Lambda,
-  Masking, Embedding, SimpleRNN, LSTM, GRU, EinsumDense, MultiHeadAttention, Attention, AdditiveAttention, PositionEmbedding, TokenAndPositionEmbedding, Identity, GroupNormalization, RMSNormalization, UnitNormalization] as LayerClass[]) {
-  registerLayer(cls);
-}
-// Wrappers rebuild their inner layers through this registry.
-registerLayer({ className: TimeDistributed.className, fromConfig: (c) => TimeDistributed.fromConfig(c, deserializeLayer) });
-registerLayer({ className: Bidirectional.className, fromConfig: (c) => Bidirectional.fromConfig(c, deserializeLayer) });
-// Recurrent cells, RNN(cell) and ConvLSTM2D; RNN and StackedRNNCells rebuild their cells through this registry.
-for (const cls of [SimpleRNNCell, LSTMCell, GRUCell, ConvLSTM2D] as LayerClass[]) registerLayer(cls);
-registerLayer({ className: RNN.className, fromConfig: (c) => RNN.fromConfig(c, deserializeLayer) });
-registerLayer({ className: StackedRNNCells.className, fromConfig: (c) => StackedRNNCells.fromConfig(c, deserializeLayer) });
-
-// Keras' alternative class names (aliases it registers for the same classes).
-const ALIASES: Record<string, string[]> = {
-  Conv1D: ['Convolution1D'], Conv2D: ['Convolution2D'], Conv2DTranspose: ['Convolution2DTranspose', 'Deconvolution2D'],
-  SeparableConv2D: ['SeparableConvolution2D'], MaxPooling2D: ['MaxPool2D'], AveragePooling2D: ['AvgPool2D'],
-  MaxPooling1D: ['MaxPool1D'], AveragePooling1D: ['AvgPool1D'], GlobalAveragePooling2D: ['GlobalAvgPool2D'],
-  GlobalMaxPooling2D: ['GlobalMaxPool2D'], GlobalAveragePooling1D: ['GlobalAvgPool1D'], GlobalMaxPooling1D: ['GlobalMaxPool1D'],
-  // keras_hub registers its layers under a package prefix.
-  PositionEmbedding: ['keras_hub>PositionEmbedding', 'keras_nlp>PositionEmbedding'],
-  TokenAndPositionEmbedding: ['keras_hub>TokenAndPositionEmbedding', 'keras_nlp>TokenAndPositionEmbedding'],
-};
-for (const [name, aliases] of Object.entries(ALIASES)) for (const a of aliases) layers.register(a, (config) => layers.create(name, config));
-// The 1-D and 3-D convolution, pooling and reshaping families, with Keras' aliases.
-for (const [cls, aliases] of [[Conv1DTranspose, ['Convolution1DTranspose']], [DepthwiseConv1D, []], [SeparableConv1D, ['SeparableConvolution1D']], [Conv3D, ['Convolution3D']], [Conv3DTranspose, ['Convolution3DTranspose', 'Deconvolution3D']], [MaxPooling3D, ['MaxPool3D']], [AveragePooling3D, ['AvgPool3D']], [GlobalAveragePooling3D, ['GlobalAvgPool3D']], [GlobalMaxPooling3D, ['GlobalMaxPool3D']], [ZeroPadding3D, []], [Cropping3D, []], [UpSampling3D, []]] as [LayerClass, string[]][]) registerLayer(cls, aliases);
+// Each layer registers itself beside its class (`registerLayer(Dense)` after `class Dense`):
+// this module imports no layer, so a layer module can import it. Loading src/layers/index.ts
+// (as the package's entry does) registers them all; models/config.ts imports it for that.
 
 /** JavaScript's own messages for a value of the wrong type reaching code that did not check it. */
 const INTERNAL = /Cannot read propert|Cannot set propert|is not a function|is not iterable|is not a constructor|Cannot convert undefined or null|Invalid (typed )?array length|Array buffer allocation failed|Maximum call stack size/;

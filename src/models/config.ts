@@ -4,6 +4,8 @@ import type { Layer } from '../layers/layer.js';
 import { SymbolicTensor, type LayerNode } from '../layers/symbolic.js';
 import { InputLayer } from '../layers/core/input.js';
 import { deserializeLayer } from '../layers/registry.js';
+// Every layer module registers its classes when loaded: load them all before configs are read.
+import '../layers/index.js';
 import { Model } from './model.js';
 
 /** Index of a node among the nodes of its layer that belong to this model (Keras' node conversion). */

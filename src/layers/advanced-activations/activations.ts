@@ -5,6 +5,7 @@ import { Layer, type LayerArgs } from '../layer.js';
 import type { LayerShape } from '../symbolic.js';
 import type { WeightSpec } from '../weight-spec.js';
 import { type ArgsIn, arg, declareArgs } from '../args.js';
+import { registerLayer } from '../registry.js';
 
 const RELU_ARGS = declareArgs('ReLU', {
   /** Upper bound of the output (null: none). */
@@ -60,6 +61,7 @@ export class ReLU extends ElementwiseActivation {
     return this.maxValue === null ? y : minimum(y, this.maxValue);
   }
 }
+registerLayer(ReLU);
 
 /** x for x > 0, alpha·x otherwise (Keras default alpha 0.3). */
 export class LeakyReLU extends ElementwiseActivation {
@@ -77,6 +79,7 @@ export class LeakyReLU extends ElementwiseActivation {
     return leakyRelu(inputs as Tensor, this.alpha);
   }
 }
+registerLayer(LeakyReLU);
 
 /** Parametric ReLU: relu(x) − alpha·relu(−x) with a learned alpha per position (sharedAxes share it). */
 export class PReLU extends ElementwiseActivation {
@@ -104,6 +107,7 @@ export class PReLU extends ElementwiseActivation {
     return sub(relu(x), mul(this.alpha as Variable, relu(neg(x))));
   }
 }
+registerLayer(PReLU);
 
 /** x for x > 0, alpha·(eˣ − 1) otherwise. */
 export class ELU extends ElementwiseActivation {
@@ -120,6 +124,7 @@ export class ELU extends ElementwiseActivation {
     return elu(inputs as Tensor, this.alpha);
   }
 }
+registerLayer(ELU);
 
 /** Softmax along an axis (default the last). */
 export class Softmax extends ElementwiseActivation {
@@ -138,6 +143,7 @@ export class Softmax extends ElementwiseActivation {
     return softmax(inputs as Tensor, this.axis);
   }
 }
+registerLayer(Softmax);
 
 /** x where x > theta, 0 elsewhere (Keras default theta 1.0). */
 export class ThresholdedReLU extends ElementwiseActivation {
@@ -154,4 +160,5 @@ export class ThresholdedReLU extends ElementwiseActivation {
     return thresholdedRelu(inputs as Tensor, this.theta);
   }
 }
+registerLayer(ThresholdedReLU);
 

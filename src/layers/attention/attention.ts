@@ -5,6 +5,7 @@ import { cumsum, dropout, expandDims, greaterEqual, matmul, mul, softmax, sub, s
 import { Layer, type CallOptions, type LayerArgs, type Mask } from '../layer.js';
 import type { LayerShape } from '../symbolic.js';
 import { type ArgsIn, arg, declareArgs } from '../args.js';
+import { registerLayer } from '../registry.js';
 
 /** Call options of the attention layers (Keras' call arguments). */
 export interface AttentionCallOptions extends CallOptions {
@@ -144,6 +145,7 @@ export class Attention extends Layer {
     return attentionCallOptions(callArgs);
   }
 }
+registerLayer(Attention);
 
 /**
  * Keras' AdditiveAttention (Bahdanau-style): scores = Σ scale · tanh(query + key) over the
@@ -170,3 +172,4 @@ export class AdditiveAttention extends Attention {
     return sum(this.scale ? mul(t, this.scale) : t, -1);
   }
 }
+registerLayer(AdditiveAttention);

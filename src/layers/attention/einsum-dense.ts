@@ -7,6 +7,7 @@ import { Layer, type CallOptions, type LayerArgs } from '../layer.js';
 import type { WeightSpec } from '../weight-spec.js';
 import type { LayerShape } from '../symbolic.js';
 import { type ArgsIn, arg, declareArgs } from '../args.js';
+import { registerLayer } from '../registry.js';
 
 const EINSUM_DENSE_ARGS = declareArgs('EinsumDense', {
   /** 'ab,bc->ac' style: input, kernel, output (Keras: the input and output include the batch axis; '...' allowed). */
@@ -136,3 +137,4 @@ export class EinsumDense extends Layer {
     return analyzeEinsumDense(this.equation, this.biasAxes, inputShape, this.partialOutputShape, `Layer ${this.name} (EinsumDense)`).output;
   }
 }
+registerLayer(EinsumDense);

@@ -9,6 +9,7 @@ import { type ArgsIn, arg, declareArgs } from '../args.js';
 import { CompositeLayer } from '../composite.js';
 import type { LayerShape } from '../symbolic.js';
 import { EinsumDense } from './einsum-dense.js';
+import { registerLayer } from '../registry.js';
 
 /** An integer or a list of them (resolved to the list), or null. */
 const optionalIntList = () => arg.custom<number | readonly number[] | null, number[] | null>({
@@ -239,3 +240,4 @@ export class MultiHeadAttention extends CompositeLayer {
     return { ...super.layerConfig(), value_dim: this.valueDim };
   }
 }
+registerLayer(MultiHeadAttention);

@@ -4,6 +4,7 @@ import { conv2d, conv2dTranspose, pad, reshape, type Padding } from '../../ops/i
 import type { LayerArgs } from '../layer.js';
 import { type ArgsIn, declareArgs } from '../args.js';
 import { type ConvArgs, ConvND, ConvTransposeND, convArgs, convTransposeArgs, forwardLength } from './conv-nd.js';
+import { registerLayer } from '../registry.js';
 
 const CONV1D_ARGS = declareArgs('Conv1D', convArgs(1, ['valid', 'same', 'causal'] as const));
 const CONV2D_ARGS = declareArgs('Conv2D', convArgs(2, ['valid', 'same'] as const));
@@ -44,6 +45,7 @@ export class Conv2D extends ConvND {
     return forwardLength(this, len, i);
   }
 }
+registerLayer(Conv2D, ['Convolution2D']);
 
 /**
  * 1-D convolution over [batch, steps, channels] (Keras Conv1D, kernel [k, inC / groups, filters]);
@@ -77,6 +79,7 @@ export class Conv1D extends ConvND {
     return steps === null ? null : Math.ceil(steps / this.strides[0]);
   }
 }
+registerLayer(Conv1D, ['Convolution1D']);
 
 /** Transposed convolution (Keras Conv2DTranspose): kernel [kH, kW, filters, inC]. */
 export class Conv2DTranspose extends ConvTransposeND {
@@ -97,3 +100,4 @@ export class Conv2DTranspose extends ConvTransposeND {
     return { y, fused: false };
   }
 }
+registerLayer(Conv2DTranspose, ['Convolution2DTranspose', 'Deconvolution2D']);

@@ -15,6 +15,7 @@ import { type ArgsIn, type DeclaredArgs, declareArgs } from '../args.js';
 import { type DepthwiseDecl, depthwiseArgs, separableArgs } from './depthwise.js';
 import { ConvTransposeND, type ConvTransposeArgs, convTransposeArgs } from './conv-nd.js';
 import { type DataFormat, convLength } from './utils.js';
+import { registerLayer } from '../registry.js';
 
 const CONV1D_TRANSPOSE_ARGS = declareArgs('Conv1DTranspose', convTransposeArgs(1));
 const DEPTHWISE_1D_ARGS = declareArgs('DepthwiseConv1D', depthwiseArgs(1));
@@ -47,6 +48,7 @@ export class Conv1DTranspose extends ConvTransposeND {
     return { y: fromImage(y), fused: false };
   }
 }
+registerLayer(Conv1DTranspose, ['Convolution1DTranspose']);
 
 /** DepthwiseConv1D's arguments: DepthwiseConv2D's, with 1-D sizes. */
 export type Depthwise1DArgs = LayerArgs & ArgsIn<typeof DEPTHWISE_1D_ARGS>;
@@ -142,6 +144,7 @@ export class DepthwiseConv1D extends Layer {
     return cf ? [inputShape[0], oc, len] : [inputShape[0], len, oc];
   }
 }
+registerLayer(DepthwiseConv1D);
 
 /**
  * Depthwise then pointwise 1-D convolution (Keras SeparableConv1D, alias
@@ -175,3 +178,4 @@ export class SeparableConv1D extends DepthwiseConv1D {
     return conv2d(super.convolve(x), reshape(p, [1, ...p.shape]));
   }
 }
+registerLayer(SeparableConv1D, ['SeparableConvolution1D']);

@@ -3,6 +3,7 @@ import type { Variable } from '../../tensor/variable.js';
 import { conv3d, conv3dTranspose } from '../../ops/index.js';
 import { declareArgs } from '../args.js';
 import { type ConvArgs, ConvND, ConvTransposeND, type ConvTransposeArgs, convArgs, convTransposeArgs, forwardLength } from './conv-nd.js';
+import { registerLayer } from '../registry.js';
 
 const CONV3D_ARGS = declareArgs('Conv3D', convArgs(3, ['valid', 'same'] as const));
 const CONV3D_TRANSPOSE_ARGS = declareArgs('Conv3DTranspose', convTransposeArgs(3));
@@ -43,6 +44,7 @@ export class Conv3D extends ConvND {
     return forwardLength(this, len, i);
   }
 }
+registerLayer(Conv3D, ['Convolution3D']);
 
 /**
  * Transposed 3-D convolution (Keras Conv3DTranspose, alias Convolution3DTranspose): kernel
@@ -65,3 +67,4 @@ export class Conv3DTranspose extends ConvTransposeND {
     return { y, fused: false };
   }
 }
+registerLayer(Conv3DTranspose, ['Convolution3DTranspose', 'Deconvolution3D']);

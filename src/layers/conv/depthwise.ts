@@ -8,6 +8,7 @@ import type { LayerShape } from '../symbolic.js';
 import type { WeightSpec } from '../weight-spec.js';
 import { type ArgsIn, type DeclaredArgs, arg, declareArgs } from '../args.js';
 import { type DataFormat, convLength, dataFormatArg, fromChannelsFirst } from './utils.js';
+import { registerLayer } from '../registry.js';
 
 /** The arguments of the depthwise convolutions of `rank` spatial axes (Keras' BaseDepthwiseConv names, defaults and config keys). */
 export function depthwiseArgs(rank: 1 | 2) {
@@ -142,6 +143,7 @@ export class DepthwiseConv2D extends Layer {
     return cf ? [inputShape[0], oc, oh, ow] : [inputShape[0], oh, ow, oc];
   }
 }
+registerLayer(DepthwiseConv2D);
 
 /** Depthwise then pointwise (1×1) convolution (Keras SeparableConv2D). */
 export class SeparableConv2D extends DepthwiseConv2D {
@@ -170,3 +172,4 @@ export class SeparableConv2D extends DepthwiseConv2D {
     return conv2d(super.convolve(x), this.pointwiseKernel as Variable);
   }
 }
+registerLayer(SeparableConv2D, ['SeparableConvolution2D']);

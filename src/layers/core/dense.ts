@@ -7,6 +7,7 @@ import { Layer, type CallOptions, type LayerArgs } from '../layer.js';
 import type { WeightSpec } from '../weight-spec.js';
 import { type ArgsIn, arg, declareArgs } from '../args.js';
 import type { LayerShape } from '../symbolic.js';
+import { registerLayer } from '../registry.js';
 
 export type ActivationLike = Parameters<typeof getActivation>[0];
 
@@ -77,3 +78,4 @@ export class Dense extends Layer {
     return [...inputShape.slice(0, -1), this.units];
   }
 }
+registerLayer(Dense);

@@ -3,6 +3,7 @@ import type { DataType } from '../../tensor/dtype.js';
 import type { ConfigDict, ConfigValue } from '../../utils/serialization.js';
 import { Layer, baseArgs, type CallOptions } from '../layer.js';
 import { type LayerShape, LayerNode, SymbolicTensor } from '../symbolic.js';
+import { registerLayer } from '../registry.js';
 
 export interface InputLayerArgs {
   /** Shape of one sample (without the batch axis). */
@@ -50,6 +51,7 @@ export class InputLayer extends Layer {
     return new InputLayer({ batchInputShape: args.batchInputShape, dtype: args.dtype, name: args.name });
   }
 }
+registerLayer(InputLayer);
 
 /**
  * A symbolic model input (Keras `Input(shape=...)`): `Input({ shape: [784] })`.

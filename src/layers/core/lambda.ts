@@ -4,6 +4,7 @@ import type { ConfigDict, ConfigValue } from '../../utils/serialization.js';
 import { noGrad } from '../../autograd/tape.js';
 import { Layer, baseArgs, type CallOptions, type LayerArgs } from '../layer.js';
 import type { LayerShape } from '../symbolic.js';
+import { registerLayer } from '../registry.js';
 
 /** What a Lambda computes: a function of its input (or inputs) made of Neurite ops. */
 export type LambdaFunction = (inputs: Tensor | Tensor[], args: Readonly<Record<string, ConfigValue>>) => Tensor;
@@ -102,3 +103,4 @@ export class Lambda extends Layer {
     return new Lambda({ ...baseArgs(config), function: key, outputShape, arguments: (config.arguments ?? {}) as Record<string, ConfigValue> });
   }
 }
+registerLayer(Lambda);

@@ -3,6 +3,7 @@ import { max, mul, notEqual } from '../../ops/index.js';
 import { Layer, type CallOptions, type LayerArgs, type MaskArg } from '../layer.js';
 import type { LayerShape } from '../symbolic.js';
 import { type ArgsIn, arg, declareArgs } from '../args.js';
+import { registerLayer } from '../registry.js';
 
 const MASKING_ARGS = declareArgs('Masking', { maskValue: arg.number({ default: 0 }) });
 
@@ -40,3 +41,4 @@ export class Masking extends Layer {
     return inputShape;
   }
 }
+registerLayer(Masking);

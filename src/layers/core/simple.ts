@@ -6,6 +6,7 @@ import { type Regularizer, getRegularizer, L1L2 } from '../../regularizers/index
 import { Layer, type CallOptions, type LayerArgs } from '../layer.js';
 import type { LayerShape } from '../symbolic.js';
 import { type ArgsIn, arg, declareArgs } from '../args.js';
+import { registerLayer } from '../registry.js';
 
 const IDENTITY_ARGS = declareArgs('Identity', {});
 const ACTIVATION_ARGS = declareArgs('Activation', { activation: arg.activation() });
@@ -56,6 +57,7 @@ export class Identity extends Layer {
     return Array.isArray(inputShape[0]) ? (inputShape as LayerShape[]).map((s) => [...s]) : [...(inputShape as LayerShape)];
   }
 }
+registerLayer(Identity);
 
 /** Applies an activation function (Keras Activation). */
 export class Activation extends Layer {
@@ -77,6 +79,7 @@ export class Activation extends Layer {
     return inputShape;
   }
 }
+registerLayer(Activation);
 
 /**
  * Randomly zeroes a fraction `rate` of the inputs during training (scaling the rest by
@@ -118,6 +121,7 @@ export class Dropout extends Layer {
     return this.rng;
   }
 }
+registerLayer(Dropout);
 
 /** Flattens all axes but the batch axis (Keras Flatten; channels_first moves channels last first, as Keras does). */
 export class Flatten extends Layer {
@@ -142,6 +146,7 @@ export class Flatten extends Layer {
     return [inputShape[0], rest.some((d) => d === null) ? null : rest.reduce((a: number, b) => a * (b as number), 1)];
   }
 }
+registerLayer(Flatten);
 
 /** Reshapes each sample to `targetShape` (one entry may be -1). */
 export class Reshape extends Layer {
@@ -177,6 +182,7 @@ export class Reshape extends Layer {
     return [inputShape[0], ...this.resolve(inputShape.slice(1))];
   }
 }
+registerLayer(Reshape);
 
 /** Permutes the non-batch axes; `dims` is 1-based as in Keras (`[2, 1]` swaps the two). */
 export class Permute extends Layer {
@@ -198,6 +204,7 @@ export class Permute extends Layer {
     return [inputShape[0], ...this.dims.map((d) => inputShape[d])];
   }
 }
+registerLayer(Permute);
 
 /** Repeats a [batch, features] input n times: [batch, n, features]. */
 export class RepeatVector extends Layer {
@@ -219,6 +226,7 @@ export class RepeatVector extends Layer {
     return [inputShape[0], this.n, inputShape[1]];
   }
 }
+registerLayer(RepeatVector);
 
 /** Identity that adds an L1/L2 penalty on its input to the model's loss. */
 export class ActivityRegularization extends Layer {
@@ -245,3 +253,4 @@ export class ActivityRegularization extends Layer {
     return inputShape;
   }
 }
+registerLayer(ActivityRegularization);

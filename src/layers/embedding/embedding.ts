@@ -7,6 +7,7 @@ import { Layer, type CallOptions, type LayerArgs, type MaskArg } from '../layer.
 import { type LayerShape, formatLayerShape } from '../symbolic.js';
 import type { WeightSpec } from '../weight-spec.js';
 import { type ArgsIn, arg, declareArgs } from '../args.js';
+import { registerLayer } from '../registry.js';
 
 const EMBEDDING_ARGS = declareArgs('Embedding', {
   /** Vocabulary size: indices are in [0, inputDim). */
@@ -101,3 +102,4 @@ export class Embedding extends Layer {
     return [inputShape[0], ...out, this.outputDim];
   }
 }
+registerLayer(Embedding);

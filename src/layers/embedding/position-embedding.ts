@@ -7,6 +7,7 @@ import { type ArgsIn, arg, declareArgs } from '../args.js';
 import { CompositeLayer } from '../composite.js';
 import type { LayerShape } from '../symbolic.js';
 import { Embedding } from './embedding.js';
+import { registerLayer } from '../registry.js';
 
 /** Call options of the position embeddings (keras_hub's `start_index`: the position of the first step, for decoding with a cache). */
 export interface PositionEmbeddingCallOptions extends CallOptions {
@@ -59,6 +60,7 @@ export class PositionEmbedding extends Layer {
     return inputShape;
   }
 }
+registerLayer(PositionEmbedding, ['keras_hub>PositionEmbedding', 'keras_nlp>PositionEmbedding']);
 
 const TOKEN_POSITION_ARGS = declareArgs('TokenAndPositionEmbedding', {
   vocabularySize: arg.int({ min: 1 }),
@@ -134,3 +136,4 @@ export class TokenAndPositionEmbedding extends CompositeLayer {
     return this.tokenEmbedding.computeMask(inputs, mask) as Mask;
   }
 }
+registerLayer(TokenAndPositionEmbedding, ['keras_hub>TokenAndPositionEmbedding', 'keras_nlp>TokenAndPositionEmbedding']);

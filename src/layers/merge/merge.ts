@@ -5,6 +5,7 @@ import { Layer, type LayerArgs, type MaskArg } from '../layer.js';
 import { type ArgsIn, arg, declareArgs } from '../args.js';
 import { mergedMask } from './merge-mask.js';
 import { type LayerShape, formatLayerShape } from '../symbolic.js';
+import { registerLayer } from '../registry.js';
 
 /** Broadcast of two Keras shapes (null = unknown) for elementwise merges. */
 function mergeShapes(a: LayerShape, b: LayerShape, layer: string): LayerShape {
@@ -81,6 +82,7 @@ export class Add extends ElementwiseMerge {
     return add(a, b);
   }
 }
+registerLayer(Add);
 
 /** inputs[0] − inputs[1] (exactly two inputs). */
 export class Subtract extends ElementwiseMerge {
@@ -90,6 +92,7 @@ export class Subtract extends ElementwiseMerge {
     return sub(a, b);
   }
 }
+registerLayer(Subtract);
 
 export class Multiply extends ElementwiseMerge {
   static override readonly className = 'Multiply';
@@ -97,6 +100,7 @@ export class Multiply extends ElementwiseMerge {
     return mul(a, b);
   }
 }
+registerLayer(Multiply);
 
 export class Average extends ElementwiseMerge {
   static override readonly className = 'Average';
@@ -107,6 +111,7 @@ export class Average extends ElementwiseMerge {
     return div(out, n);
   }
 }
+registerLayer(Average);
 
 export class Maximum extends ElementwiseMerge {
   static override readonly className = 'Maximum';
@@ -114,6 +119,7 @@ export class Maximum extends ElementwiseMerge {
     return maximum(a, b);
   }
 }
+registerLayer(Maximum);
 
 export class Minimum extends ElementwiseMerge {
   static override readonly className = 'Minimum';
@@ -121,6 +127,7 @@ export class Minimum extends ElementwiseMerge {
     return minimum(a, b);
   }
 }
+registerLayer(Minimum);
 
 /** Joins inputs along an axis (default the last). */
 export class Concatenate extends Layer {
@@ -165,6 +172,7 @@ export class Concatenate extends Layer {
     return inputShape[0].map((d, i) => (i === ax ? (inputShape.some((s) => s[ax] === null) ? null : inputShape.reduce((t, s) => t + (s[ax] as number), 0)) : d));
   }
 }
+registerLayer(Concatenate);
 
 /**
  * Batched dot product of two inputs along `axes` (one axis each, counted with the batch
@@ -225,3 +233,4 @@ export class Dot extends Layer {
     return [inputShape[0][0], ...(rest.length === 0 ? [1] : rest)];
   }
 }
+registerLayer(Dot);

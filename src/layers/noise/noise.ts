@@ -6,6 +6,7 @@ import { Layer, type CallOptions, type LayerArgs } from '../layer.js';
 import type { LayerShape } from '../symbolic.js';
 import type { DataFormat } from '../conv/utils.js';
 import { type ArgsIn, arg, declareArgs } from '../args.js';
+import { registerLayer } from '../registry.js';
 
 /** The dropout rate: a fraction in [0, 1). */
 const rate = (): ReturnType<typeof arg.number<{ min: number; below: number }>> => arg.number({ min: 0, below: 1 });
@@ -68,6 +69,7 @@ export class SpatialDropout2D extends TrainingNoise {
     return dropout(x, this.rate, { noiseShape, seed: this.seedSource() });
   }
 }
+registerLayer(SpatialDropout2D);
 
 /** Dropout of whole feature volumes of [N, D, H, W, C] (or channels first) (Keras SpatialDropout3D): the mask is [N, 1, 1, 1, C]. */
 export class SpatialDropout3D extends SpatialDropout2D {
@@ -78,6 +80,7 @@ export class SpatialDropout3D extends SpatialDropout2D {
     this.inputSpec = { ndim: 5 };
   }
 }
+registerLayer(SpatialDropout3D);
 
 /** SELU's α and λ (Klambauer et al. 2017). */
 const SELU_ALPHA = 1.6732632423543772;
@@ -110,6 +113,7 @@ export class AlphaDropout extends TrainingNoise {
     return add(mul(add(mul(x, kept), mul(sub(1, kept), alphaP)), a), b);
   }
 }
+registerLayer(AlphaDropout);
 
 /** Dropout of whole channels of [batch, steps, channels] (Keras SpatialDropout1D). */
 export class SpatialDropout1D extends TrainingNoise {
@@ -127,6 +131,7 @@ export class SpatialDropout1D extends TrainingNoise {
     return dropout(x, this.rate, { noiseShape: [x.shape[0], 1, x.shape[2]], seed: this.seedSource() });
   }
 }
+registerLayer(SpatialDropout1D);
 
 /** Adds N(0, stddev²) noise during training. */
 export class GaussianNoise extends TrainingNoise {
@@ -143,6 +148,7 @@ export class GaussianNoise extends TrainingNoise {
     return add(x, randomNormal(x.shape, { stddev: this.stddev, seed: this.seedSource() }));
   }
 }
+registerLayer(GaussianNoise);
 
 /** Multiplies by N(1, rate / (1 − rate)) noise during training. */
 export class GaussianDropout extends TrainingNoise {
@@ -160,3 +166,4 @@ export class GaussianDropout extends TrainingNoise {
     return mul(x, randomNormal(x.shape, { mean: 1, stddev: Math.sqrt(this.rate / (1 - this.rate)), seed: this.seedSource() }));
   }
 }
+registerLayer(GaussianDropout);

@@ -7,6 +7,7 @@ import { Layer, type CallOptions, type LayerArgs } from '../layer.js';
 import type { LayerShape } from '../symbolic.js';
 import type { WeightSpec } from '../weight-spec.js';
 import { type ArgsIn, type DeclaredArgs, arg, declareArgs } from '../args.js';
+import { registerLayer } from '../registry.js';
 
 /** The arguments every normalization with gamma and beta shares (Keras' names and defaults). */
 function normalizationArgs(epsilon: number) {
@@ -150,6 +151,7 @@ export class BatchNormalization extends Normalization {
     return y;
   }
 }
+registerLayer(BatchNormalization);
 
 /**
  * Keras LayerNormalization: each sample normalized over `axis` (default the last) with its
@@ -179,6 +181,7 @@ export class LayerNormalization extends Normalization {
     return y;
   }
 }
+registerLayer(LayerNormalization);
 
 /**
  * Keras GroupNormalization: the channels (`axis`, default the last) split into `groups`
@@ -223,6 +226,7 @@ export class GroupNormalization extends Normalization {
     return y;
   }
 }
+registerLayer(GroupNormalization);
 
 /** Axes of `axis` for an input of this rank, sorted, not the batch axis. */
 function axesOf(layer: Layer, axis: readonly number[], rank: number): number[] {
@@ -267,6 +271,7 @@ export class RMSNormalization extends Layer {
     return inputShape;
   }
 }
+registerLayer(RMSNormalization);
 
 /** Keras UnitNormalization: x / ‖x‖₂ over `axis` (the squared norm clamped at 1e-24, as Keras' normalize). No weights. */
 export class UnitNormalization extends Layer {
@@ -290,3 +295,4 @@ export class UnitNormalization extends Layer {
     return inputShape;
   }
 }
+registerLayer(UnitNormalization);

@@ -4,6 +4,7 @@ import { Layer, type CallOptions, type LayerArgs, type Mask, type MaskArg } from
 import type { LayerShape } from '../symbolic.js';
 import { type ArgsIn, type DeclaredArgs, arg, declareArgs } from '../args.js';
 import { type DataFormat, convLength, dataFormatArg, fromChannelsFirst } from '../conv/utils.js';
+import { registerLayer } from '../registry.js';
 
 /** The arguments of max and average pooling over `rank` spatial axes (Keras' BasePooling names, defaults and config keys). */
 export function poolingArgs(rank: 1 | 2 | 3) {
@@ -100,6 +101,7 @@ export class MaxPooling2D extends Pooling {
     super(2, 'max', args, MAX_POOL_2D_ARGS);
   }
 }
+registerLayer(MaxPooling2D, ['MaxPool2D']);
 
 /** Average pooling; with 'same' padding the divisor counts only real pixels (Keras). */
 export class AveragePooling2D extends Pooling {
@@ -109,6 +111,7 @@ export class AveragePooling2D extends Pooling {
     super(2, 'avg', args, AVG_POOL_2D_ARGS);
   }
 }
+registerLayer(AveragePooling2D, ['AvgPool2D']);
 
 export class MaxPooling1D extends Pooling {
   static override readonly className = 'MaxPooling1D';
@@ -117,6 +120,7 @@ export class MaxPooling1D extends Pooling {
     super(1, 'max', args, MAX_POOL_1D_ARGS);
   }
 }
+registerLayer(MaxPooling1D, ['MaxPool1D']);
 
 export class AveragePooling1D extends Pooling {
   static override readonly className = 'AveragePooling1D';
@@ -125,6 +129,7 @@ export class AveragePooling1D extends Pooling {
     super(1, 'avg', args, AVG_POOL_1D_ARGS);
   }
 }
+registerLayer(AveragePooling1D, ['AvgPool1D']);
 
 /** Mean or max over all spatial axes: [N, ...spatial, C] → [N, C] (or kept as size 1 with keepdims). */
 abstract class GlobalPooling extends Layer {
@@ -173,6 +178,7 @@ export class GlobalAveragePooling2D extends GlobalPooling {
     super(2, 'avg', args, GLOBAL_AVG_2D_ARGS);
   }
 }
+registerLayer(GlobalAveragePooling2D, ['GlobalAvgPool2D']);
 
 export class GlobalMaxPooling2D extends GlobalPooling {
   static override readonly className = 'GlobalMaxPooling2D';
@@ -181,6 +187,7 @@ export class GlobalMaxPooling2D extends GlobalPooling {
     super(2, 'max', args, GLOBAL_MAX_2D_ARGS);
   }
 }
+registerLayer(GlobalMaxPooling2D, ['GlobalMaxPool2D']);
 
 /** Mean over the steps; with a mask (e.g. from Embedding maskZero) only over the unmasked steps, as Keras. */
 export class GlobalAveragePooling1D extends GlobalPooling {
@@ -191,6 +198,7 @@ export class GlobalAveragePooling1D extends GlobalPooling {
     super(1, 'avg', args, GLOBAL_AVG_1D_ARGS);
   }
 }
+registerLayer(GlobalAveragePooling1D, ['GlobalAvgPool1D']);
 
 export class GlobalMaxPooling1D extends GlobalPooling {
   static override readonly className = 'GlobalMaxPooling1D';
@@ -199,4 +207,5 @@ export class GlobalMaxPooling1D extends GlobalPooling {
     super(1, 'max', args, GLOBAL_MAX_1D_ARGS);
   }
 }
+registerLayer(GlobalMaxPooling1D, ['GlobalMaxPool1D']);
 

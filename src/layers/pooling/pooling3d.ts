@@ -11,6 +11,7 @@ import type { LayerShape } from '../symbolic.js';
 import { type DeclaredArgs, declareArgs } from '../args.js';
 import { type DataFormat, convLength, fromChannelsFirst } from '../conv/utils.js';
 import { type GlobalPoolingArgs, type PoolArgs, type PoolingDecl, globalPoolingArgs, poolingArgs, withPoolStrides } from './pooling.js';
+import { registerLayer } from '../registry.js';
 
 const MAX_POOL_3D_ARGS = declareArgs('MaxPooling3D', poolingArgs(3));
 const AVG_POOL_3D_ARGS = declareArgs('AveragePooling3D', poolingArgs(3));
@@ -59,6 +60,7 @@ export class MaxPooling3D extends Pooling3D {
     super('max', args, MAX_POOL_3D_ARGS);
   }
 }
+registerLayer(MaxPooling3D, ['MaxPool3D']);
 
 /**
  * Average over 3-D windows (Keras AveragePooling3D, alias AvgPool3D); with 'same' padding
@@ -72,6 +74,7 @@ export class AveragePooling3D extends Pooling3D {
     super('avg', args, AVG_POOL_3D_ARGS);
   }
 }
+registerLayer(AveragePooling3D, ['AvgPool3D']);
 
 /** Mean or max over depth, height and width: [N, D, H, W, C] → [N, C] (or [N, 1, 1, 1, C] with keepdims). */
 abstract class GlobalPooling3D extends Layer {
@@ -107,6 +110,7 @@ export class GlobalAveragePooling3D extends GlobalPooling3D {
     super('avg', args, GLOBAL_AVG_3D_ARGS);
   }
 }
+registerLayer(GlobalAveragePooling3D, ['GlobalAvgPool3D']);
 
 /** Max over the three spatial axes (Keras GlobalMaxPooling3D, alias GlobalMaxPool3D). */
 export class GlobalMaxPooling3D extends GlobalPooling3D {
@@ -116,3 +120,4 @@ export class GlobalMaxPooling3D extends GlobalPooling3D {
     super('max', args, GLOBAL_MAX_3D_ARGS);
   }
 }
+registerLayer(GlobalMaxPooling3D, ['GlobalMaxPool3D']);

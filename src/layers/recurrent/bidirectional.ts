@@ -6,6 +6,7 @@ import type { LayerShape } from '../symbolic.js';
 import { type ArgDecl, type ArgsIn, type DeclaredArgs, arg, declareArgs } from '../args.js';
 import { RecurrentLayer } from './rnn.js';
 import { Wrapper } from './wrapper.js';
+import { deserializeLayer, registerLayer } from '../registry.js';
 
 export type MergeMode = 'concat' | 'sum' | 'mul' | 'ave' | null;
 const MERGE_MODES: readonly MergeMode[] = ['concat', 'sum', 'mul', 'ave', null];
@@ -195,3 +196,4 @@ export class Bidirectional extends Wrapper {
     return new Bidirectional({ ...baseArgs(config), ...BIDIRECTIONAL_ARGS.fromConfig(config), layer, backwardLayer: back as RecurrentLayer | undefined });
   }
 }
+registerLayer({ className: Bidirectional.className, fromConfig: (config) => Bidirectional.fromConfig(config, deserializeLayer) });

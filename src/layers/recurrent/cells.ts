@@ -27,6 +27,7 @@ import { type ArgsIn, type DeclaredArgs, arg, declareArgs } from '../args.js';
 import { type CellRun, type DropoutMasks, type FusedCell, drawDropoutMasks } from './rnn.js';
 import { cellArgs, cellSpecs, implementation, positiveInt, recurrentActivation } from './rnn-args.js';
 import { biasBlock, biasRow, defaultActivations, gateProjections, recurrentBlocks, recurrentTerm } from './cell-ops.js';
+import { registerLayer } from '../registry.js';
 
 // ---- the cell protocol ------------------------------------------------------------------
 
@@ -332,6 +333,7 @@ export class SimpleRNNCell extends DenseCell {
   }
 
 }
+registerLayer(SimpleRNNCell);
 
 /** LSTMCell's arguments. */
 export type LSTMCellArgs = LayerArgs & ArgsIn<typeof LSTM_CELL_ARGS>;
@@ -389,6 +391,7 @@ export class LSTMCell extends DenseCell {
   }
 
 }
+registerLayer(LSTMCell);
 
 /** GRUCell's arguments. */
 export type GRUCellArgs = LayerArgs & ArgsIn<typeof GRU_CELL_ARGS>;
@@ -462,3 +465,4 @@ export class GRUCell extends DenseCell {
   }
 
 }
+registerLayer(GRUCell);

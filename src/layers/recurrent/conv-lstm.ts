@@ -25,6 +25,7 @@ import type { CellRun } from './rnn.js';
 import { RNNCell, UnitForgetBias } from './cells.js';
 import { RNN } from './rnn-layer.js';
 import { cellArgs, cellSpecs, positiveInt, recurrentActivation, rnnArgs } from './rnn-args.js';
+import { registerLayer } from '../registry.js';
 
 /** The input convolution's padding: 'valid' or 'same' (any case in a config), default 'valid'. */
 function padding() {
@@ -297,3 +298,4 @@ export class ConvLSTM2D extends RNN {
     return new ConvLSTM2D({ ...baseArgs(config), ...CONV_LSTM2D_ARGS.fromConfig(config), timeMajor: config.timeMajor as boolean | undefined });
   }
 }
+registerLayer(ConvLSTM2D);

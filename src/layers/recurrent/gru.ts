@@ -6,6 +6,7 @@ import type { LayerArgs } from '../layer.js';
 import { type CellRun, type DropoutMasks, type FusedCell, RecurrentLayer } from './rnn.js';
 import { implementation, recurrentActivation, recurrentLayerArgs } from './rnn-args.js';
 import { biasBlock, biasRow, defaultActivations, gateProjections, recurrentBlocks, recurrentTerm } from './cell-ops.js';
+import { registerLayer } from '../registry.js';
 
 /** GRU's arguments, declared once (layers/args.ts): Keras' RNN options, the cell's and GRU's own. */
 const GRU_ARGS = declareArgs('GRU', {
@@ -97,3 +98,4 @@ export class GRU extends RecurrentLayer {
     return { cell: 'gru', inputBias: bias ? biasRow(bias, 0) : null, recurrentBias: bias ? biasRow(bias, 1) : null };
   }
 }
+registerLayer(GRU);

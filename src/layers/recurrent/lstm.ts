@@ -8,6 +8,7 @@ import { type CellRun, type DropoutMasks, type FusedCell, RecurrentLayer } from 
 import { implementation, recurrentActivation, recurrentLayerArgs } from './rnn-args.js';
 import { UnitForgetBias } from './cells.js';
 import { defaultActivations, gateProjections, recurrentBlocks, recurrentTerm } from './cell-ops.js';
+import { registerLayer } from '../registry.js';
 
 /** LSTM's arguments, declared once (layers/args.ts): Keras' RNN options, the cell's and LSTM's own. */
 const LSTM_ARGS = declareArgs('LSTM', {
@@ -69,3 +70,4 @@ export class LSTM extends RecurrentLayer {
     return defaultActivations(this.act, this.recurrentActivation.fn) ? { cell: 'lstm', inputBias: this.bias, recurrentBias: null } : null;
   }
 }
+registerLayer(LSTM);

@@ -21,6 +21,7 @@ import { type DeclaredArgs, declareArgs } from '../args.js';
 import { type CellRun, type RNNArgs, type SequenceOptions, type SequenceResult, fusedSequence, recurrentFusionEnabled, scanSequence, sequenceMaskOf } from './rnn.js';
 import { type CellProtocol, type RecurrentCell, RNNCell, cellOutputShape, cellStateShapes, initialStatesOf, isRecurrentCell, splitStepInputs } from './cells.js';
 import { rnnArgs } from './rnn-args.js';
+import { deserializeLayer, registerLayer } from '../registry.js';
 
 // ---- StackedRNNCells --------------------------------------------------------------------
 
@@ -127,6 +128,7 @@ export class StackedRNNCells extends CompositeLayer implements CellProtocol {
     return new StackedRNNCells({ ...baseArgs(config), cells: cells as RecurrentCell[] });
   }
 }
+registerLayer({ className: StackedRNNCells.className, fromConfig: (config) => StackedRNNCells.fromConfig(config, deserializeLayer) });
 
 /** One step of any cell: its call's `[output, ...newStates]`, checked. */
 function cellStep(cell: RecurrentCell, x: Tensor, states: readonly Tensor[], options: CallOptions): Tensor[] {
@@ -402,3 +404,4 @@ export class RNN extends CompositeLayer {
     return new RNN({ ...baseArgs(config), ...RNN_ARGS.fromConfig(config), timeMajor: config.timeMajor as boolean | undefined, cell: cell as RecurrentCell | RecurrentCell[] });
   }
 }
+registerLayer({ className: RNN.className, fromConfig: (config) => RNN.fromConfig(config, deserializeLayer) });

@@ -4,6 +4,7 @@ import { declareArgs } from '../args.js';
 import { type CellRun, type DropoutMasks, type RecurrentArgs, RecurrentLayer } from './rnn.js';
 import { recurrentLayerArgs } from './rnn-args.js';
 import { gateProjections, recurrentTerm } from './cell-ops.js';
+import { registerLayer } from '../registry.js';
 
 /** SimpleRNN's arguments, declared once (layers/args.ts): Keras' RNN options and the cell's. */
 const SIMPLE_RNN_ARGS = declareArgs('SimpleRNN', recurrentLayerArgs());
@@ -37,3 +38,4 @@ export class SimpleRNN extends RecurrentLayer {
     return { projected, step, params: [this.recurrentKernel as Tensor] };
   }
 }
+registerLayer(SimpleRNN);

@@ -5,6 +5,7 @@ import type { ConfigDict, Serialized } from '../../utils/serialization.js';
 import { Layer, baseArgs, type CallOptions, type LayerArgs, type Mask, type MaskArg } from '../layer.js';
 import { type LayerShape, formatLayerShape } from '../symbolic.js';
 import { Wrapper } from './wrapper.js';
+import { deserializeLayer, registerLayer } from '../registry.js';
 
 export interface TimeDistributedArgs extends LayerArgs {
   /** The layer applied to every time step (axis 1) independently. */
@@ -80,3 +81,4 @@ export class TimeDistributed extends Wrapper {
     return new TimeDistributed({ ...baseArgs(config), layer: deserialize(config.layer as unknown as Serialized) });
   }
 }
+registerLayer({ className: TimeDistributed.className, fromConfig: (config) => TimeDistributed.fromConfig(config, deserializeLayer) });

@@ -4,6 +4,7 @@ import { Layer, type LayerArgs } from '../layer.js';
 import type { LayerShape } from '../symbolic.js';
 import { type ArgsIn, arg, declareArgs } from '../args.js';
 import { type DataFormat, dataFormatArg, fromChannelsFirst } from '../conv/utils.js';
+import { registerLayer } from '../registry.js';
 
 /** Keras' ZeroPadding2D/Cropping2D argument: n, (sym_h, sym_w) or ((top, bottom), (left, right)). */
 export type Amount2D = number | readonly [number, number] | readonly [readonly [number, number], readonly [number, number]];
@@ -109,6 +110,7 @@ export class ZeroPadding2D extends Layer {
     return s.map((d, i) => (d === null ? null : i === h ? d + this.padding[0][0] + this.padding[0][1] : i === w ? d + this.padding[1][0] + this.padding[1][1] : d));
   }
 }
+registerLayer(ZeroPadding2D);
 
 /** Removes rows/columns at the borders (Keras Cropping2D). */
 export class Cropping2D extends Layer {
@@ -136,6 +138,7 @@ export class Cropping2D extends Layer {
     return s.map((d, i) => (d === null ? null : i === h ? d - this.cropping[0][0] - this.cropping[0][1] : i === w ? d - this.cropping[1][0] - this.cropping[1][1] : d));
   }
 }
+registerLayer(Cropping2D);
 
 /** Repeats rows and columns (nearest) or interpolates (bilinear, TF2's half-pixel sampling). */
 export class UpSampling2D extends Layer {
@@ -160,6 +163,7 @@ export class UpSampling2D extends Layer {
     return s.map((d, i) => (d === null ? null : i === h ? d * this.size[0] : i === w ? d * this.size[1] : d));
   }
 }
+registerLayer(UpSampling2D);
 
 /** Zeros at the start and end of the steps axis of [batch, steps, features]. */
 export class ZeroPadding1D extends Layer {
@@ -181,6 +185,7 @@ export class ZeroPadding1D extends Layer {
     return [s[0], s[1] === null ? null : s[1] + this.padding[0] + this.padding[1], s[2]];
   }
 }
+registerLayer(ZeroPadding1D);
 
 /** Removes steps at the start and end of [batch, steps, features]. */
 export class Cropping1D extends Layer {
@@ -205,6 +210,7 @@ export class Cropping1D extends Layer {
     return [s[0], s[1] === null ? null : s[1] - this.cropping[0] - this.cropping[1], s[2]];
   }
 }
+registerLayer(Cropping1D);
 
 /** Repeats each step `size` times. */
 export class UpSampling1D extends Layer {
@@ -228,3 +234,4 @@ export class UpSampling1D extends Layer {
     return [s[0], s[1] === null ? null : s[1] * this.size, s[2]];
   }
 }
+registerLayer(UpSampling1D);

@@ -9,6 +9,7 @@ import { Layer, type LayerArgs } from '../layer.js';
 import type { LayerShape } from '../symbolic.js';
 import { type ArgsIn, arg, declareArgs } from '../args.js';
 import { type DataFormat, dataFormatArg, fromChannelsFirst } from '../conv/utils.js';
+import { registerLayer } from '../registry.js';
 
 type PairAmount = number | readonly [number, number];
 
@@ -89,6 +90,7 @@ export class ZeroPadding3D extends Layer {
     return mapSpatial(s, this.dataFormat, (d, i) => d + this.padding[i][0] + this.padding[i][1]);
   }
 }
+registerLayer(ZeroPadding3D);
 
 /** Removes cells at the borders of a volume (Keras Cropping3D): default one cell on every side. */
 export class Cropping3D extends Layer {
@@ -119,6 +121,7 @@ export class Cropping3D extends Layer {
     return out;
   }
 }
+registerLayer(Cropping3D);
 
 /** Repeats each cell size[0] times along depth, size[1] along height and size[2] along width (Keras UpSampling3D, default 2, 2, 2). */
 export class UpSampling3D extends Layer {
@@ -147,3 +150,4 @@ export class UpSampling3D extends Layer {
     return mapSpatial(s, this.dataFormat, (d, i) => d * this.size[i]);
   }
 }
+registerLayer(UpSampling3D);
