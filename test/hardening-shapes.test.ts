@@ -58,7 +58,7 @@ class Project extends Layer {
   call(inputs: nt.Tensor | nt.Tensor[], _options: CallOptions): nt.Tensor {
     return nt.matmul(inputs as nt.Tensor, nt.ones([3, 2]));
   }
-  computeOutputShape(inputShape: LayerShape): LayerShape {
+  override computeOutputShape(inputShape: LayerShape): LayerShape {
     return [...inputShape.slice(0, -1), 2];
   }
 }

@@ -258,7 +258,7 @@ class MinimalRNNCell extends nt.Layer {
     return [out, out];
   }
 
-  computeOutputShape(inputShape: nt.LayerShape | readonly nt.LayerShape[]): nt.LayerShape[] {
+  override computeOutputShape(inputShape: nt.LayerShape | readonly nt.LayerShape[]): nt.LayerShape[] {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as nt.LayerShape;
     return [[shape[0], this.units], [shape[0], this.units]];
   }

@@ -198,7 +198,7 @@ test('a layer that reads tensor values while it runs stays eager, with the reaso
       const x = inputs as nt.Tensor;
       return x.dataSync()[0] > 0 ? nt.mul(x, 2) : nt.mul(x, 3);
     }
-    computeOutputShape(s: nt.LayerShape | readonly nt.LayerShape[]): nt.LayerShape {
+    override computeOutputShape(s: nt.LayerShape | readonly nt.LayerShape[]): nt.LayerShape {
       return s as nt.LayerShape;
     }
   }

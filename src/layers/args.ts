@@ -124,6 +124,7 @@ export function declareArgs<D extends ArgDecl>(className: string, decl: D): Decl
 
 function describe(v: unknown): string {
   if (typeof v === 'string') return `'${v}'`;
+  if (typeof v === 'number' || v === undefined) return String(v);
   try {
     return JSON.stringify(v) ?? String(v);
   } catch {

@@ -15,3 +15,4 @@ export * from './attention/index.js';
 export * from './composite.js';
 export * from './registry.js';
 export * from './weight-spec.js';
+export * from './args.js';

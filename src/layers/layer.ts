@@ -143,7 +143,9 @@ export abstract class Layer {
    * on an unknown input size and is reported as null. A layer writes its own where tracing
    * would cost too much or cannot tell (integer inputs, sizes it must check).
    */
-  abstract computeOutputShape(inputShape: LayerShape | readonly LayerShape[]): LayerShape | LayerShape[];
+  computeOutputShape(inputShape: LayerShape | readonly LayerShape[]): LayerShape | LayerShape[] {
+    return traceOutputShape(this, inputShape);
+  }
 
   /**
    * The mask of the outputs for these inputs and input mask (Keras compute_mask): by

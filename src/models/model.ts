@@ -256,7 +256,7 @@ export class Model extends Layer implements TrainableModel {
     noGrad(() => this.callSubclass(shapes.map((s) => zeros(s.map((d) => d ?? 1))), false));
   }
 
-  computeOutputShape(inputShape: LayerShape | readonly LayerShape[]): LayerShape | LayerShape[] {
+  override computeOutputShape(inputShape: LayerShape | readonly LayerShape[]): LayerShape | LayerShape[] {
     if (this.isSubclassed) {
       // Traced: call on zeros (unknown sizes 1), the batch axis reported as unknown.
       const shapes = inputShape.length > 0 && Array.isArray(inputShape[0]) ? (inputShape as readonly LayerShape[]) : [inputShape as LayerShape];

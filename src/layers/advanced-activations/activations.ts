@@ -32,7 +32,7 @@ const THRESHOLDED_ARGS = declareArgs('ThresholdedReLU', { theta: arg.number({ de
 
 abstract class ElementwiseActivation extends Layer {
   override supportsMasking = true;
-  computeOutputShape(inputShape: LayerShape): LayerShape {
+  override computeOutputShape(inputShape: LayerShape): LayerShape {
     return inputShape;
   }
 }

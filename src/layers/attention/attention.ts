@@ -127,7 +127,7 @@ export class Attention extends Layer {
     return options.returnAttentionScores ? [out, probs] : out;
   }
 
-  computeOutputShape(inputShape: LayerShape | readonly LayerShape[]): LayerShape {
+  override computeOutputShape(inputShape: LayerShape | readonly LayerShape[]): LayerShape {
     const [query, value] = this.shapesOf(inputShape);
     return [...query.slice(0, -1), value[value.length - 1]];
   }

@@ -133,7 +133,7 @@ export class EinsumDense extends Layer {
     return y;
   }
 
-  computeOutputShape(inputShape: LayerShape): LayerShape {
+  override computeOutputShape(inputShape: LayerShape): LayerShape {
     return analyzeEinsumDense(this.equation, this.biasAxes, inputShape, this.partialOutputShape, `Layer ${this.name} (EinsumDense)`).output;
   }
 }

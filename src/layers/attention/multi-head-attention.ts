@@ -217,7 +217,7 @@ export class MultiHeadAttention extends CompositeLayer {
     return options.returnAttentionScores ? [out, probs] : out;
   }
 
-  computeOutputShape(inputShape: LayerShape | readonly LayerShape[]): LayerShape {
+  override computeOutputShape(inputShape: LayerShape | readonly LayerShape[]): LayerShape {
     const { query } = this.shapesOf(inputShape);
     return [...query.slice(0, -1), ...(this.outputShapeArg ?? [query[query.length - 1]])];
   }

@@ -160,7 +160,7 @@ export abstract class ConvND extends Layer {
     return y;
   }
 
-  computeOutputShape(inputShape: LayerShape): LayerShape {
+  override computeOutputShape(inputShape: LayerShape): LayerShape {
     const cf = this.dataFormat === 'channels_first';
     const spatial = cf ? inputShape.slice(2) : inputShape.slice(1, -1);
     const out = spatial.map((len, i) => this.outputLength(len, i));

@@ -135,7 +135,7 @@ export class DepthwiseConv1D extends Layer {
     return y;
   }
 
-  computeOutputShape(inputShape: LayerShape): LayerShape {
+  override computeOutputShape(inputShape: LayerShape): LayerShape {
     const cf = this.dataFormat === 'channels_first';
     const steps = inputShape[cf ? 2 : 1];
     const c = inputShape[this.channelAxis()];

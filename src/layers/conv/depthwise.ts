@@ -133,7 +133,7 @@ export class DepthwiseConv2D extends Layer {
     return y;
   }
 
-  computeOutputShape(inputShape: LayerShape): LayerShape {
+  override computeOutputShape(inputShape: LayerShape): LayerShape {
     const cf = this.dataFormat === 'channels_first';
     const [h, w] = cf ? [inputShape[2], inputShape[3]] : [inputShape[1], inputShape[2]];
     const c = inputShape[cf ? 1 : 3];

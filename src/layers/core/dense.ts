@@ -74,7 +74,7 @@ export class Dense extends Layer {
     return y;
   }
 
-  computeOutputShape(inputShape: LayerShape): LayerShape {
+  override computeOutputShape(inputShape: LayerShape): LayerShape {
     return [...inputShape.slice(0, -1), this.units];
   }
 }

@@ -38,7 +38,7 @@ export class InputLayer extends Layer {
     return inputs;
   }
 
-  computeOutputShape(inputShape: LayerShape): LayerShape {
+  override computeOutputShape(inputShape: LayerShape): LayerShape {
     return inputShape;
   }
 

@@ -72,7 +72,7 @@ export class Lambda extends Layer {
     return this.fn(inputs, this.arguments);
   }
 
-  computeOutputShape(inputShape: LayerShape | readonly LayerShape[]): LayerShape {
+  override computeOutputShape(inputShape: LayerShape | readonly LayerShape[]): LayerShape {
     const list = Array.isArray(inputShape[0]) ? (inputShape as readonly LayerShape[]) : null;
     const batch = list ? list[0][0] : (inputShape as LayerShape)[0];
     if (this.outputShape) return [batch, ...this.outputShape];

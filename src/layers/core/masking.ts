@@ -37,7 +37,7 @@ export class Masking extends Layer {
     return this.keep(inputs as Tensor, false);
   }
 
-  computeOutputShape(inputShape: LayerShape): LayerShape {
+  override computeOutputShape(inputShape: LayerShape): LayerShape {
     return inputShape;
   }
 }

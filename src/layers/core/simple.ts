@@ -53,7 +53,7 @@ export class Identity extends Layer {
     return inputs;
   }
 
-  computeOutputShape(inputShape: LayerShape | readonly LayerShape[]): LayerShape | LayerShape[] {
+  override computeOutputShape(inputShape: LayerShape | readonly LayerShape[]): LayerShape | LayerShape[] {
     return Array.isArray(inputShape[0]) ? (inputShape as LayerShape[]).map((s) => [...s]) : [...(inputShape as LayerShape)];
   }
 }
@@ -75,7 +75,7 @@ export class Activation extends Layer {
     return this.activation.fn(inputs as Tensor);
   }
 
-  computeOutputShape(inputShape: LayerShape): LayerShape {
+  override computeOutputShape(inputShape: LayerShape): LayerShape {
     return inputShape;
   }
 }
@@ -113,7 +113,7 @@ export class Dropout extends Layer {
     return dropout(x, this.rate, { noiseShape, seed: rng ? () => rng.nextUint32() : undefined });
   }
 
-  computeOutputShape(inputShape: LayerShape): LayerShape {
+  override computeOutputShape(inputShape: LayerShape): LayerShape {
     return inputShape;
   }
 
@@ -141,7 +141,7 @@ export class Flatten extends Layer {
     return reshape(x, [x.shape[0], x.size / Math.max(x.shape[0], 1)]);
   }
 
-  computeOutputShape(inputShape: LayerShape): LayerShape {
+  override computeOutputShape(inputShape: LayerShape): LayerShape {
     const rest = inputShape.slice(1);
     return [inputShape[0], rest.some((d) => d === null) ? null : rest.reduce((a: number, b) => a * (b as number), 1)];
   }
@@ -178,7 +178,7 @@ export class Reshape extends Layer {
     return this.targetShape.map((d) => (d === -1 ? total / known : d));
   }
 
-  computeOutputShape(inputShape: LayerShape): LayerShape {
+  override computeOutputShape(inputShape: LayerShape): LayerShape {
     return [inputShape[0], ...this.resolve(inputShape.slice(1))];
   }
 }
@@ -200,7 +200,7 @@ export class Permute extends Layer {
     return transpose(inputs as Tensor, [0, ...this.dims]);
   }
 
-  computeOutputShape(inputShape: LayerShape): LayerShape {
+  override computeOutputShape(inputShape: LayerShape): LayerShape {
     return [inputShape[0], ...this.dims.map((d) => inputShape[d])];
   }
 }
@@ -222,7 +222,7 @@ export class RepeatVector extends Layer {
     return tile(expandDims(inputs as Tensor, 1), [1, this.n, 1]);
   }
 
-  computeOutputShape(inputShape: LayerShape): LayerShape {
+  override computeOutputShape(inputShape: LayerShape): LayerShape {
     return [inputShape[0], this.n, inputShape[1]];
   }
 }
@@ -249,7 +249,7 @@ export class ActivityRegularization extends Layer {
     return x;
   }
 
-  computeOutputShape(inputShape: LayerShape): LayerShape {
+  override computeOutputShape(inputShape: LayerShape): LayerShape {
     return inputShape;
   }
 }

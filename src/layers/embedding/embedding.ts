@@ -88,7 +88,7 @@ export class Embedding extends Layer {
     return cast(notEqual(x.dtype === 'int32' ? x : cast(x, 'int32'), 0), 'float32');
   }
 
-  computeOutputShape(inputShape: LayerShape): LayerShape {
+  override computeOutputShape(inputShape: LayerShape): LayerShape {
     if (this.inputLength === null) return [...inputShape, this.outputDim];
     const lens = Array.isArray(this.inputLength) ? [...(this.inputLength as readonly (number | null)[])] : [this.inputLength as number];
     if (lens.length !== inputShape.length - 1) {

@@ -56,7 +56,7 @@ export class PositionEmbedding extends Layer {
     return broadcastTo(slice(table, [start, 0], [steps, table.shape[1]]), x.shape);
   }
 
-  computeOutputShape(inputShape: LayerShape): LayerShape {
+  override computeOutputShape(inputShape: LayerShape): LayerShape {
     return inputShape;
   }
 }
@@ -128,7 +128,7 @@ export class TokenAndPositionEmbedding extends CompositeLayer {
     return add(tokens, this.positionEmbedding.apply(tokens, positions));
   }
 
-  computeOutputShape(inputShape: LayerShape): LayerShape {
+  override computeOutputShape(inputShape: LayerShape): LayerShape {
     return [...inputShape, this.embeddingDim];
   }
 

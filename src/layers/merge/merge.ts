@@ -71,7 +71,7 @@ abstract class ElementwiseMerge extends Layer {
     return mergedMask(inputs as Tensor[], mask);
   }
 
-  computeOutputShape(inputShape: readonly LayerShape[]): LayerShape {
+  override computeOutputShape(inputShape: readonly LayerShape[]): LayerShape {
     return inputShape.reduce((acc, s) => mergeShapes(acc, s, this.name));
   }
 }
@@ -167,7 +167,7 @@ export class Concatenate extends Layer {
     return mergedMask(list, mask, this.check(list.map((t) => t.shape)));
   }
 
-  computeOutputShape(inputShape: readonly LayerShape[]): LayerShape {
+  override computeOutputShape(inputShape: readonly LayerShape[]): LayerShape {
     const ax = this.check(inputShape);
     return inputShape[0].map((d, i) => (i === ax ? (inputShape.some((s) => s[ax] === null) ? null : inputShape.reduce((t, s) => t + (s[ax] as number), 0)) : d));
   }
@@ -225,7 +225,7 @@ export class Dot extends Layer {
     return reshape(y, [batch, ...(outRest.length === 0 ? [1] : outRest)]);
   }
 
-  computeOutputShape(inputShape: readonly LayerShape[]): LayerShape {
+  override computeOutputShape(inputShape: readonly LayerShape[]): LayerShape {
     const [axA, axB] = this.resolve(inputShape);
     const restA = inputShape[0].filter((_, i) => i !== 0 && i !== axA);
     const restB = inputShape[1].filter((_, i) => i !== 0 && i !== axB);

@@ -39,7 +39,7 @@ abstract class TrainingNoise extends Layer {
     return rng ? () => rng.nextUint32() : undefined;
   }
 
-  computeOutputShape(s: LayerShape): LayerShape {
+  override computeOutputShape(s: LayerShape): LayerShape {
     return s;
   }
 

@@ -89,7 +89,7 @@ abstract class Normalization extends Layer {
     if (this.center) this.beta = this.addWeight('beta', shape, this.betaSpec);
   }
 
-  computeOutputShape(inputShape: LayerShape): LayerShape {
+  override computeOutputShape(inputShape: LayerShape): LayerShape {
     return inputShape;
   }
 }
@@ -267,7 +267,7 @@ export class RMSNormalization extends Layer {
     return mul(y, reshape(this.scale as Variable, x.shape.map((d, i) => (axes.includes(i) ? d : 1))));
   }
 
-  computeOutputShape(inputShape: LayerShape): LayerShape {
+  override computeOutputShape(inputShape: LayerShape): LayerShape {
     return inputShape;
   }
 }
@@ -291,7 +291,7 @@ export class UnitNormalization extends Layer {
     return mul(x, rsqrt(maximum(sum(square(x), axes, true), 1e-24)));
   }
 
-  computeOutputShape(inputShape: LayerShape): LayerShape {
+  override computeOutputShape(inputShape: LayerShape): LayerShape {
     return inputShape;
   }
 }

@@ -86,7 +86,7 @@ abstract class Pooling extends Layer {
     return y;
   }
 
-  computeOutputShape(inputShape: LayerShape): LayerShape {
+  override computeOutputShape(inputShape: LayerShape): LayerShape {
     const cf = this.dataFormat === 'channels_first';
     const spatial = cf ? inputShape.slice(2) : inputShape.slice(1, -1);
     const out = spatial.map((d, i) => convLength(d, this.poolSize[i], this.padding, this.strides[i]));
@@ -165,7 +165,7 @@ abstract class GlobalPooling extends Layer {
     return null;
   }
 
-  computeOutputShape(inputShape: LayerShape): LayerShape {
+  override computeOutputShape(inputShape: LayerShape): LayerShape {
     const axes = this.axes(inputShape.length);
     return this.keepdims ? inputShape.map((d, i) => (axes.includes(i) ? 1 : d)) : inputShape.filter((_, i) => !axes.includes(i));
   }

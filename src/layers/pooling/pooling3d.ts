@@ -44,7 +44,7 @@ abstract class Pooling3D extends Layer {
     return y;
   }
 
-  computeOutputShape(inputShape: LayerShape): LayerShape {
+  override computeOutputShape(inputShape: LayerShape): LayerShape {
     const cf = this.dataFormat === 'channels_first';
     const spatial = cf ? inputShape.slice(2) : inputShape.slice(1, -1);
     const out = spatial.map((d, i) => convLength(d, this.poolSize[i], this.padding, this.strides[i]));
@@ -96,7 +96,7 @@ abstract class GlobalPooling3D extends Layer {
     return this.mode === 'max' ? max(x, this.axes(), this.keepdims) : mean(x, this.axes(), this.keepdims);
   }
 
-  computeOutputShape(inputShape: LayerShape): LayerShape {
+  override computeOutputShape(inputShape: LayerShape): LayerShape {
     const axes = this.axes();
     return this.keepdims ? inputShape.map((d, i) => (axes.includes(i) ? 1 : d)) : inputShape.filter((_, i) => !axes.includes(i));
   }

@@ -153,7 +153,7 @@ export class Bidirectional extends Wrapper {
     }
   }
 
-  computeOutputShape(inputShape: LayerShape | readonly LayerShape[]): LayerShape | LayerShape[] {
+  override computeOutputShape(inputShape: LayerShape | readonly LayerShape[]): LayerShape | LayerShape[] {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as LayerShape;
     const inner = this.forwardLayer.computeOutputShape(shape);
     const list = (this.returnState ? inner : [inner]) as LayerShape[];

@@ -153,7 +153,7 @@ export abstract class RNNCell extends Layer implements CellProtocol {
     return [res.output, ...res.states];
   }
 
-  computeOutputShape(inputShape: LayerShape | readonly LayerShape[]): LayerShape[] {
+  override computeOutputShape(inputShape: LayerShape | readonly LayerShape[]): LayerShape[] {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as LayerShape;
     return [[shape[0], ...this.outputShape()], ...this.stateShapes().map((s) => [shape[0], ...s])];
   }

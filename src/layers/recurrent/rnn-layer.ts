@@ -108,7 +108,7 @@ export class StackedRNNCells extends CompositeLayer implements CellProtocol {
     return [out, ...next];
   }
 
-  computeOutputShape(inputShape: LayerShape | readonly LayerShape[]): LayerShape[] {
+  override computeOutputShape(inputShape: LayerShape | readonly LayerShape[]): LayerShape[] {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as LayerShape;
     return [[shape[0], ...this.outputShape()], ...this.stateShapes().map((s) => [shape[0], ...s])];
   }
@@ -267,7 +267,7 @@ export class RNN extends CompositeLayer {
     if (this.stateful && shape[0] !== null) this.carry(initialStatesOf(this.cell, shape[0]));
   }
 
-  computeOutputShape(inputShape: LayerShape | readonly LayerShape[]): LayerShape | LayerShape[] {
+  override computeOutputShape(inputShape: LayerShape | readonly LayerShape[]): LayerShape | LayerShape[] {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as LayerShape;
     const step = cellOutputShape(this.cell);
     const out: LayerShape = this.returnSequences ? [shape[0], shape[1], ...step] : [shape[0], ...step];

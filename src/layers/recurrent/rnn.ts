@@ -201,7 +201,7 @@ export abstract class RecurrentLayer extends Layer {
     if (this.stateful && shape[0] !== null) this.carry(this.zeroStates(shape[0]));
   }
 
-  computeOutputShape(inputShape: LayerShape | readonly LayerShape[]): LayerShape | LayerShape[] {
+  override computeOutputShape(inputShape: LayerShape | readonly LayerShape[]): LayerShape | LayerShape[] {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as LayerShape;
     const out: LayerShape = this.returnSequences ? [shape[0], shape[1], this.units] : [shape[0], this.units];
     if (!this.returnState) return out;

@@ -55,7 +55,7 @@ export class TimeDistributed extends Wrapper {
     return reshape(y, [batch, time, ...y.shape.slice(1)]);
   }
 
-  computeOutputShape(inputShape: LayerShape): LayerShape {
+  override computeOutputShape(inputShape: LayerShape): LayerShape {
     const child = this.layer.computeOutputShape([inputShape[0], ...inputShape.slice(2)]);
     if (child.length > 0 && Array.isArray(child[0])) throw new TypeError(`Layer ${this.name} (TimeDistributed): the inner layer ${this.layer.name} must have one output`);
     const out = child as LayerShape;

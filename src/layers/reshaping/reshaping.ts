@@ -105,7 +105,7 @@ export class ZeroPadding2D extends Layer {
     return channelsLast(inputs as Tensor, this.dataFormat, (x) => pad(x, [[0, 0], this.padding[0], this.padding[1], [0, 0]]));
   }
 
-  computeOutputShape(s: LayerShape): LayerShape {
+  override computeOutputShape(s: LayerShape): LayerShape {
     const [h, w] = spatial(s, this.dataFormat);
     return s.map((d, i) => (d === null ? null : i === h ? d + this.padding[0][0] + this.padding[0][1] : i === w ? d + this.padding[1][0] + this.padding[1][1] : d));
   }
@@ -133,7 +133,7 @@ export class Cropping2D extends Layer {
     });
   }
 
-  computeOutputShape(s: LayerShape): LayerShape {
+  override computeOutputShape(s: LayerShape): LayerShape {
     const [h, w] = spatial(s, this.dataFormat);
     return s.map((d, i) => (d === null ? null : i === h ? d - this.cropping[0][0] - this.cropping[0][1] : i === w ? d - this.cropping[1][0] - this.cropping[1][1] : d));
   }
@@ -158,7 +158,7 @@ export class UpSampling2D extends Layer {
     return channelsLast(inputs as Tensor, this.dataFormat, (x) => upsample2d(x, [this.size[0], this.size[1]], this.interpolation));
   }
 
-  computeOutputShape(s: LayerShape): LayerShape {
+  override computeOutputShape(s: LayerShape): LayerShape {
     const [h, w] = spatial(s, this.dataFormat);
     return s.map((d, i) => (d === null ? null : i === h ? d * this.size[0] : i === w ? d * this.size[1] : d));
   }
@@ -181,7 +181,7 @@ export class ZeroPadding1D extends Layer {
     return pad(inputs as Tensor, [[0, 0], this.padding, [0, 0]]);
   }
 
-  computeOutputShape(s: LayerShape): LayerShape {
+  override computeOutputShape(s: LayerShape): LayerShape {
     return [s[0], s[1] === null ? null : s[1] + this.padding[0] + this.padding[1], s[2]];
   }
 }
@@ -206,7 +206,7 @@ export class Cropping1D extends Layer {
     return slice(x, [0, a, 0], [x.shape[0], x.shape[1] - a - b, x.shape[2]]);
   }
 
-  computeOutputShape(s: LayerShape): LayerShape {
+  override computeOutputShape(s: LayerShape): LayerShape {
     return [s[0], s[1] === null ? null : s[1] - this.cropping[0] - this.cropping[1], s[2]];
   }
 }
@@ -230,7 +230,7 @@ export class UpSampling1D extends Layer {
     return reshape(y, [x.shape[0], x.shape[1] * this.size, x.shape[2]]);
   }
 
-  computeOutputShape(s: LayerShape): LayerShape {
+  override computeOutputShape(s: LayerShape): LayerShape {
     return [s[0], s[1] === null ? null : s[1] * this.size, s[2]];
   }
 }

@@ -86,7 +86,7 @@ export class ZeroPadding3D extends Layer {
     return channelsLast(inputs as Tensor, this.dataFormat, (x) => pad(x, [[0, 0], ...this.padding, [0, 0]]));
   }
 
-  computeOutputShape(s: LayerShape): LayerShape {
+  override computeOutputShape(s: LayerShape): LayerShape {
     return mapSpatial(s, this.dataFormat, (d, i) => d + this.padding[i][0] + this.padding[i][1]);
   }
 }
@@ -113,7 +113,7 @@ export class Cropping3D extends Layer {
     });
   }
 
-  computeOutputShape(s: LayerShape): LayerShape {
+  override computeOutputShape(s: LayerShape): LayerShape {
     const out = mapSpatial(s, this.dataFormat, (d, i) => d - this.cropping[i][0] - this.cropping[i][1]);
     if (out.some((d, k) => spatialAxes(this.dataFormat).includes(k) && d !== null && d <= 0)) {
       throw new RangeError(`Layer ${this.name} (Cropping3D): cropping ${JSON.stringify(this.cropping)} must be smaller than the spatial sizes of the input ${JSON.stringify(s)}`);
@@ -146,7 +146,7 @@ export class UpSampling3D extends Layer {
     });
   }
 
-  computeOutputShape(s: LayerShape): LayerShape {
+  override computeOutputShape(s: LayerShape): LayerShape {
     return mapSpatial(s, this.dataFormat, (d, i) => d * this.size[i]);
   }
 }
