@@ -123,6 +123,30 @@ test('planned training follows eager training step by step (dropout masks includ
   for (const [i, w] of a.weights.entries()) assert.ok(await maxDiff(w, b.weights[i]) < 1e-6, `weight ${i}`);
 });
 
+test('regression: planned training through a fork (one output read by two matmuls, as attention q/k/v projections do) follows eager training', async () => {
+  // Autograd sums the fork's two gradients as a flat [size] + [size] add right after a
+  // matmul; the epilogue pass once took that for a bias over the matmul's last axis.
+  const build = (): nt.Model => {
+    nt.setSeed(3);
+    const inp = nt.Input({ shape: [8] });
+    const h = new nt.Dense({ units: 8 }).apply(inp) as nt.SymbolicTensor;
+    const sum = new nt.Add().apply([new nt.Dense({ units: 8 }).apply(h) as nt.SymbolicTensor, new nt.Dense({ units: 8 }).apply(h) as nt.SymbolicTensor]);
+    return new nt.Model({ inputs: inp, outputs: new nt.Dense({ units: 1 }).apply(sum) as nt.SymbolicTensor });
+  };
+  const planned = build();
+  const eager = build();
+  eager.setWeights(planned.getWeights());
+  planned.compile({ optimizer: new nt.SGD({ learningRate: 0.1 }), loss: 'mse' });
+  eager.compile({ optimizer: new nt.SGD({ learningRate: 0.1 }), loss: 'mse', runEagerly: true });
+  const y = nt.randomNormal([16, 1], { seed: 6 });
+  for (let s = 0; s < 5; s++) {
+    const x = nt.randomNormal([16, 8], { seed: 50 + s });
+    await planned.trainOnBatch(x, y);
+    await eager.trainOnBatch(x, y);
+  }
+  for (const [i, w] of planned.getWeights().entries()) assert.ok(await maxDiff(w, eager.getWeights()[i]) < 1e-5, `weight ${i}`);
+});
+
 test('planned training with the fused max-pool/ReLU gradient at sizes the accelerated kernels take follows eager training', async () => {
   const run = async (runEagerly: boolean): Promise<{ losses: number[]; weights: nt.Tensor[]; kernels: readonly string[] }> => {
     nt.setSeed(21);

@@ -153,6 +153,14 @@ function foldLaunch(eps: number, c: number, wSize: number, hasBias: boolean, has
   };
 }
 
+/** The last-axis size of a matmul's or conv2d's output (what an epilogue bias runs along), or null. */
+function epilogueWidth(launch: Step['launch']): number | null {
+  const attrs = launch.attrs as { spec?: { n: number }; info?: { outC: number } } | undefined;
+  if (launch.kernel === 'matmul') return attrs?.spec?.n ?? null;
+  if (launch.kernel === 'conv2d') return attrs?.info?.outC ?? null;
+  return null;
+}
+
 /** matmul/conv2d → bias add over the last axis, or → ReLU: moved into the kernel's epilogue. */
 function fuseEpilogues(slots: readonly Slot[], steps: Step[], outputs: readonly number[]): Step[] {
   let out = steps;
@@ -181,7 +189,9 @@ function fuseEpilogues(slots: readonly Slot[], steps: Step[], outputs: readonly 
         const n = tShape[tShape.length - 1];
         const sameOut = attrs.outShape.length === tShape.length && attrs.outShape.every((d, i) => d === tShape[i]);
         const ready = slots[other].kind !== 'temp' || (producers(out).get(other) ?? Infinity) < k;
-        if (attrs.op === 'add' && sameOut && otherShape.length === 1 && otherShape[0] === n && other !== t && ready) {
+        // The add's own shapes may be flattened (autograd sums two gradients as [size] + [size]):
+        // a bias is a vector of the producer's real last axis (matmul n, conv2d output channels).
+        if (attrs.op === 'add' && sameOut && otherShape.length === 1 && otherShape[0] === n && n === epilogueWidth(a.launch) && other !== t && ready) {
           fused = { launch: a.launch.variant({ bias: true, activation: 'linear' }), ins: [...a.ins, other], outs: b.outs, inPlace: false };
         }
       }
