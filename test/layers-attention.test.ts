@@ -324,3 +324,35 @@ test('Attention and AdditiveAttention: configs, and a functional model keeps the
   assert.ok(maxDiff(await (model.predict(x) as Tensor).data(), expected) < 2e-5);
   assert.ok(maxDiff(await (copy.predict(x) as Tensor).data(), expected) < 2e-5);
 });
+
+test('MultiHeadAttention over several attention axes (attentionAxes [1, 2]) equals attention over the flattened positions; one axis of two equals attention per row', async () => {
+  const x = randn([2, 3, 4, 6], 301);
+  const diff = async (a: Tensor, b: Tensor): Promise<number> => {
+    const [av, bv] = [await a.data(), await b.data()];
+    let m = 0;
+    for (let i = 0; i < av.length; i++) m = Math.max(m, Math.abs(av[i] - bv[i]));
+    return m;
+  };
+  // Joint attention over the 3 × 4 grid = attention over its 12 positions in a row.
+  const grid = new nt.MultiHeadAttention({ numHeads: 2, keyDim: 3, attentionAxes: [1, 2] });
+  const yGrid = grid.apply([x, x]) as Tensor;
+  const flat = new nt.MultiHeadAttention({ numHeads: 2, keyDim: 3 });
+  const xf = nt.reshape(x, [2, 12, 6]);
+  flat.apply([xf, xf]);
+  flat.setWeights(grid.getWeights());
+  assert.ok((await diff(yGrid, nt.reshape(flat.apply([xf, xf]) as Tensor, [2, 3, 4, 6]))) < 1e-5, 'axes [1, 2]');
+  // Attention along axis 2 only: each of the 3 rows attends within itself.
+  const rows = new nt.MultiHeadAttention({ numHeads: 2, keyDim: 3, attentionAxes: [2] });
+  const yRows = rows.apply([x, x]) as Tensor;
+  const perRow = new nt.MultiHeadAttention({ numHeads: 2, keyDim: 3 });
+  const xr = nt.reshape(x, [6, 4, 6]);
+  perRow.apply([xr, xr]);
+  perRow.setWeights(rows.getWeights());
+  assert.ok((await diff(yRows, nt.reshape(perRow.apply([xr, xr]) as Tensor, [2, 3, 4, 6]))) < 1e-5, 'axis 2');
+  // Probabilities over the whole grid sum to 1 for every query position and head.
+  const [, probs] = grid.apply([x, x], { returnAttentionScores: true } as nt.MultiHeadAttentionCallOptions) as Tensor[];
+  assert.deepEqual(probs.shape, [2, 2, 3, 4, 3, 4]);
+  const sums = await nt.sum(nt.reshape(probs, [2, 2, 12, 12]), -1).data();
+  for (const s of sums) assert.ok(Math.abs(s - 1) < 1e-5);
+  assert.throws(() => grid.apply([x, x], { useCausalMask: true } as nt.MultiHeadAttentionCallOptions), /masks with attention over 2 axes are not supported yet/);
+});

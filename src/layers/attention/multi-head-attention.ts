@@ -1,11 +1,11 @@
 import type { Tensor } from '../../tensor/tensor.js';
-import { dropout, einsum, expandDims, mul, softmax, where } from '../../ops/index.js';
+import { dropout, einsum, expandDims, mul, reshape, softmax, where } from '../../ops/index.js';
 import { type AttentionCallOptions, attentionCallArgs, attentionCallOptions, causalMask, maskFlag } from './attention.js';
 import type { Regularizer } from '../../regularizers/index.js';
 import type { ConfigDict } from '../../utils/serialization.js';
 import type { WeightSpec } from '../weight-spec.js';
 import { Layer, type LayerArgs, type Mask } from '../layer.js';
-import { type ArgsIn, arg, declareArgs } from '../args.js';
+import { type ArgsIn, arg, declareArgs, specOf } from '../args.js';
 import { CompositeLayer } from '../composite.js';
 import type { LayerShape } from '../symbolic.js';
 import { EinsumDense } from './einsum-dense.js';
@@ -131,8 +131,8 @@ export class MultiHeadAttention extends CompositeLayer {
     this.outputShapeArg = a.outputShape;
     this.attentionAxes = a.attentionAxes;
     this.seed = a.seed ?? undefined;
-    this.kernelSpec = { initializer: a.kernelInitializer, regularizer: a.kernelRegularizer, constraint: a.kernelConstraint };
-    this.biasSpec = { initializer: a.biasInitializer, regularizer: a.biasRegularizer, constraint: a.biasConstraint };
+    this.kernelSpec = specOf(a, 'kernel');
+    this.biasSpec = specOf(a, 'bias');
     this.activityRegularizer = a.activityRegularizer;
   }
 
@@ -205,13 +205,15 @@ export class MultiHeadAttention extends CompositeLayer {
     const k = (this.keyDense as EinsumDense).apply(key);
     const v = (this.valueDense as EinsumDense).apply(value);
     let scores = einsum(eq.dot, k, q);
+    const n = eq.normAxes.length;
+    if (n !== 1 && mask !== null) throw new RangeError(`Layer ${this.name} (MultiHeadAttention): masks with attention over ${n} axes are not supported yet (attentionAxes ${JSON.stringify(this.attentionAxes)})`);
     if (mask !== null) {
       // [B, T, S] → [B, 1, T, S]: one mask for every head.
       while (mask.rank < scores.rank) mask = expandDims(mask, -eq.normAxes.length * 2 - 1);
       scores = where(mask, scores, -1e9);
     }
-    if (eq.normAxes.length !== 1) throw new RangeError(`Layer ${this.name} (MultiHeadAttention): attention over ${eq.normAxes.length} axes is not supported yet (one attention axis)`);
-    const probs = softmax(scores, eq.normAxes[0]);
+    // Softmax over the key positions: the last n axes of the scores (several attention axes: jointly).
+    const probs = n === 1 ? softmax(scores, eq.normAxes[0]) : reshape(softmax(reshape(scores, [...scores.shape.slice(0, -n), scores.shape.slice(-n).reduce((a, b) => a * b, 1)]), -1), scores.shape);
     const dropped = options.training && this.dropoutRate > 0 ? dropout(probs, this.dropoutRate, this.seed === undefined ? {} : { seed: this.seed }) : probs;
     const out = (this.outputDense as EinsumDense).apply(einsum(eq.combine, dropped, v));
     return options.returnAttentionScores ? [out, probs] : out;
