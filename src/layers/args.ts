@@ -302,5 +302,14 @@ function custom<In, Out, R extends boolean = false>(spec: { readonly required?: 
   return make((spec.required ?? false) as R, spec.key, spec.resolve, spec.toConfig, spec.fromConfig);
 }
 
+/**
+ * The weight spec (initializer, regularizer, constraint) of `arg.weights(prefix, …)`'s
+ * resolved values: `specOf(a, 'kernel')` for `addWeight('kernel', shape, spec)`.
+ */
+export function specOf<P extends string>(values: { readonly [K in `${P}Initializer`]: Initializer } & { readonly [K in `${P}Regularizer`]: Regularizer | null } & { readonly [K in `${P}Constraint`]: Constraint | null }, prefix: P): { readonly initializer: Initializer; readonly regularizer: Regularizer | null; readonly constraint: Constraint | null } {
+  const v = values as unknown as Readonly<Record<string, unknown>>;
+  return { initializer: v[`${prefix}Initializer`] as Initializer, regularizer: v[`${prefix}Regularizer`] as Regularizer | null, constraint: v[`${prefix}Constraint`] as Constraint | null };
+}
+
 /** The argument kinds of layer declarations. */
 export const arg = { int, number, bool, string, custom, oneOf, optionalInt, optionalNumber, aliased, activation, initializer, regularizer, constraint, weights, intTuple, intList, axes, seed, json };

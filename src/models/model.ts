@@ -284,7 +284,8 @@ export class Model extends Layer implements TrainableModel {
 
   override get nonTrainableWeights(): Variable[] {
     const layers = this.uniqueLayers();
-    return this.trainable ? [...super.nonTrainableWeights, ...layers.flatMap((l) => l.nonTrainableWeights)] : [...super.weights, ...layers.flatMap((l) => l.weights)];
+    // Layer's own getter: when the model is frozen it already lists all of the model's own weights.
+    return [...super.nonTrainableWeights, ...(this.trainable ? layers.flatMap((l) => l.nonTrainableWeights) : layers.flatMap((l) => l.weights))];
   }
 
   override get trainable(): boolean {

@@ -4,7 +4,7 @@ import { elu, leakyRelu, mul, neg, relu, softmax, sub, thresholdedRelu, where, g
 import { Layer, type LayerArgs } from '../layer.js';
 import type { LayerShape } from '../symbolic.js';
 import type { WeightSpec } from '../weight-spec.js';
-import { type ArgsIn, arg, declareArgs } from '../args.js';
+import { type ArgsIn, arg, declareArgs, specOf } from '../args.js';
 import { registerLayer } from '../registry.js';
 
 const RELU_ARGS = declareArgs('ReLU', {
@@ -92,7 +92,7 @@ export class PReLU extends ElementwiseActivation {
   constructor(args: LayerArgs & Omit<ArgsIn<typeof PRELU_ARGS>, 'sharedAxes'> & { readonly sharedAxes?: number | readonly number[] | null } = {}) {
     super(args);
     const a = this.declared(PRELU_ARGS, args);
-    this.alphaSpec = { initializer: a.alphaInitializer, regularizer: a.alphaRegularizer, constraint: a.alphaConstraint };
+    this.alphaSpec = specOf(a, 'alpha');
     this.sharedAxes = a.sharedAxes;
   }
 

@@ -6,7 +6,7 @@ import type { Regularizer } from '../../regularizers/index.js';
 import { Layer, type CallOptions, type LayerArgs } from '../layer.js';
 import type { WeightSpec } from '../weight-spec.js';
 import type { LayerShape } from '../symbolic.js';
-import { type ArgsIn, arg, declareArgs } from '../args.js';
+import { type ArgsIn, arg, declareArgs, specOf } from '../args.js';
 import { registerLayer } from '../registry.js';
 
 const EINSUM_DENSE_ARGS = declareArgs('EinsumDense', {
@@ -114,8 +114,8 @@ export class EinsumDense extends Layer {
     this.partialOutputShape = a.outputShape;
     this.biasAxes = a.biasAxes;
     this.activation = a.activation;
-    this.kernelSpec = { initializer: a.kernelInitializer, regularizer: a.kernelRegularizer, constraint: a.kernelConstraint };
-    this.biasSpec = { initializer: a.biasInitializer, regularizer: a.biasRegularizer, constraint: a.biasConstraint };
+    this.kernelSpec = specOf(a, 'kernel');
+    this.biasSpec = specOf(a, 'bias');
     this.activityRegularizer = a.activityRegularizer;
   }
 

@@ -6,7 +6,7 @@ import type { Regularizer } from '../../regularizers/index.js';
 import { Layer, type CallOptions, type LayerArgs } from '../layer.js';
 import type { LayerShape } from '../symbolic.js';
 import type { WeightSpec } from '../weight-spec.js';
-import { type ArgsIn, type ArgsOut, type DeclaredArgs, arg } from '../args.js';
+import { type ArgsIn, type ArgsOut, type DeclaredArgs, arg, specOf } from '../args.js';
 import { type DataFormat, convLength, dataFormatArg, deconvLength, fromChannelsFirst } from './utils.js';
 
 /**
@@ -110,8 +110,8 @@ export abstract class ConvND extends Layer {
     if (this.filters % this.groups !== 0) throw new RangeError(`${cls}: groups must be a positive integer dividing filters (${this.filters}); got ${this.groups}`);
     this.useBias = a.useBias;
     this.activation = a.activation;
-    this.kernelSpec = { initializer: a.kernelInitializer, regularizer: a.kernelRegularizer, constraint: a.kernelConstraint };
-    this.biasSpec = { initializer: a.biasInitializer, regularizer: a.biasRegularizer, constraint: a.biasConstraint };
+    this.kernelSpec = specOf(a, 'kernel');
+    this.biasSpec = specOf(a, 'bias');
     this.activityRegularizer = a.activityRegularizer;
     this.inputSpec = { ndim: rank + 2 };
   }

@@ -11,7 +11,7 @@ import type { Regularizer } from '../../regularizers/index.js';
 import { Layer, type CallOptions, type LayerArgs } from '../layer.js';
 import type { LayerShape } from '../symbolic.js';
 import type { WeightSpec } from '../weight-spec.js';
-import { type ArgsIn, type DeclaredArgs, declareArgs } from '../args.js';
+import { type ArgsIn, type DeclaredArgs, declareArgs, specOf } from '../args.js';
 import { type DepthwiseDecl, depthwiseArgs, separableArgs } from './depthwise.js';
 import { ConvTransposeND, type ConvTransposeArgs, convTransposeArgs } from './conv-nd.js';
 import { type DataFormat, convLength } from './utils.js';
@@ -92,8 +92,8 @@ export class DepthwiseConv1D extends Layer {
     this.dataFormat = a.dataFormat;
     this.useBias = a.useBias;
     this.activation = a.activation;
-    this.depthwiseSpec = { initializer: a.depthwiseInitializer, regularizer: a.depthwiseRegularizer, constraint: a.depthwiseConstraint };
-    this.biasSpec = { initializer: a.biasInitializer, regularizer: a.biasRegularizer, constraint: a.biasConstraint };
+    this.depthwiseSpec = specOf(a, 'depthwise');
+    this.biasSpec = specOf(a, 'bias');
     this.activityRegularizer = a.activityRegularizer;
     this.inputSpec = { ndim: 3 };
   }
@@ -162,7 +162,7 @@ export class SeparableConv1D extends DepthwiseConv1D {
     super(args, SEPARABLE_1D_ARGS);
     const a = this.declared(SEPARABLE_1D_ARGS, args);
     this.filters = a.filters;
-    this.pointwiseSpec = { initializer: a.pointwiseInitializer, regularizer: a.pointwiseRegularizer, constraint: a.pointwiseConstraint };
+    this.pointwiseSpec = specOf(a, 'pointwise');
   }
 
   protected override outChannels(): number {

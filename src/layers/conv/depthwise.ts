@@ -6,7 +6,7 @@ import type { Regularizer } from '../../regularizers/index.js';
 import { Layer, type CallOptions, type LayerArgs } from '../layer.js';
 import type { LayerShape } from '../symbolic.js';
 import type { WeightSpec } from '../weight-spec.js';
-import { type ArgsIn, type DeclaredArgs, arg, declareArgs } from '../args.js';
+import { type ArgsIn, type DeclaredArgs, arg, declareArgs, specOf } from '../args.js';
 import { type DataFormat, convLength, dataFormatArg, fromChannelsFirst } from './utils.js';
 import { registerLayer } from '../registry.js';
 
@@ -91,8 +91,8 @@ export class DepthwiseConv2D extends Layer {
     this.dataFormat = a.dataFormat;
     this.useBias = a.useBias;
     this.activation = a.activation;
-    this.depthwiseSpec = { initializer: a.depthwiseInitializer, regularizer: a.depthwiseRegularizer, constraint: a.depthwiseConstraint };
-    this.biasSpec = { initializer: a.biasInitializer, regularizer: a.biasRegularizer, constraint: a.biasConstraint };
+    this.depthwiseSpec = specOf(a, 'depthwise');
+    this.biasSpec = specOf(a, 'bias');
     this.activityRegularizer = a.activityRegularizer;
     this.inputSpec = { ndim: 4 };
   }
@@ -157,7 +157,7 @@ export class SeparableConv2D extends DepthwiseConv2D {
     super(args, SEPARABLE_2D_ARGS);
     const a = this.declared(SEPARABLE_2D_ARGS, args);
     this.filters = a.filters;
-    this.pointwiseSpec = { initializer: a.pointwiseInitializer, regularizer: a.pointwiseRegularizer, constraint: a.pointwiseConstraint };
+    this.pointwiseSpec = specOf(a, 'pointwise');
   }
 
   protected override outChannels(): number {

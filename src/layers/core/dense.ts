@@ -5,7 +5,7 @@ import { type ResolvedActivation, getActivation } from '../../activations/index.
 import type { Regularizer } from '../../regularizers/index.js';
 import { Layer, type CallOptions, type LayerArgs } from '../layer.js';
 import type { WeightSpec } from '../weight-spec.js';
-import { type ArgsIn, arg, declareArgs } from '../args.js';
+import { type ArgsIn, arg, declareArgs, specOf } from '../args.js';
 import type { LayerShape } from '../symbolic.js';
 import { registerLayer } from '../registry.js';
 
@@ -45,8 +45,8 @@ export class Dense extends Layer {
     this.units = a.units;
     this.useBias = a.useBias;
     this.activation = a.activation;
-    this.kernelSpec = { initializer: a.kernelInitializer, regularizer: a.kernelRegularizer, constraint: a.kernelConstraint };
-    this.biasSpec = { initializer: a.biasInitializer, regularizer: a.biasRegularizer, constraint: a.biasConstraint };
+    this.kernelSpec = specOf(a, 'kernel');
+    this.biasSpec = specOf(a, 'bias');
     this.activityRegularizer = a.activityRegularizer;
     this.inputSpec = { minNdim: 2 };
   }

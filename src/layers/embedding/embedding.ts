@@ -6,7 +6,7 @@ import type { Regularizer } from '../../regularizers/index.js';
 import { Layer, type CallOptions, type LayerArgs, type MaskArg } from '../layer.js';
 import { type LayerShape, formatLayerShape } from '../symbolic.js';
 import type { WeightSpec } from '../weight-spec.js';
-import { type ArgsIn, arg, declareArgs } from '../args.js';
+import { type ArgsIn, arg, declareArgs, specOf } from '../args.js';
 import { registerLayer } from '../registry.js';
 
 const EMBEDDING_ARGS = declareArgs('Embedding', {
@@ -55,7 +55,7 @@ export class Embedding extends Layer {
     this.outputDim = a.outputDim;
     this.maskZero = a.maskZero;
     this.inputLength = a.inputLength;
-    this.embeddingsSpec = { initializer: a.embeddingsInitializer, regularizer: a.embeddingsRegularizer, constraint: a.embeddingsConstraint };
+    this.embeddingsSpec = specOf(a, 'embeddings');
     this.activityRegularizer = a.activityRegularizer;
   }
 

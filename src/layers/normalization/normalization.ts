@@ -6,7 +6,7 @@ import type { Initializer } from '../../initializers/index.js';
 import { Layer, type CallOptions, type LayerArgs } from '../layer.js';
 import type { LayerShape } from '../symbolic.js';
 import type { WeightSpec } from '../weight-spec.js';
-import { type ArgsIn, type DeclaredArgs, arg, declareArgs } from '../args.js';
+import { type ArgsIn, type DeclaredArgs, arg, declareArgs, specOf } from '../args.js';
 import { registerLayer } from '../registry.js';
 
 /** The arguments every normalization with gamma and beta shares (Keras' names and defaults). */
@@ -66,8 +66,8 @@ abstract class Normalization extends Layer {
     this.epsilon = a.epsilon;
     this.center = a.center;
     this.scale = a.scale;
-    this.betaSpec = { initializer: a.betaInitializer, regularizer: a.betaRegularizer, constraint: a.betaConstraint };
-    this.gammaSpec = { initializer: a.gammaInitializer, regularizer: a.gammaRegularizer, constraint: a.gammaConstraint };
+    this.betaSpec = specOf(a, 'beta');
+    this.gammaSpec = specOf(a, 'gamma');
   }
 
   /** Normalized (non-negative, sorted) axes for an input of this rank, with a clear error. */
