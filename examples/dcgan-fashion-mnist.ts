@@ -94,7 +94,7 @@ export class Gan extends nt.Model {
   override compile(args: nt.CompileArgs & Partial<GanCompileArgs> = {}): void {
     const { dOptimizer, gOptimizer, lossFn = (t, p): nt.Tensor => nt.mean(nt.losses.binaryCrossentropy(t, p)), ...rest } = args;
     if (!(dOptimizer instanceof nt.Optimizer) || !(gOptimizer instanceof nt.Optimizer)) throw new TypeError('Gan.compile: dOptimizer and gOptimizer (Optimizer objects) are required');
-    // The model's own optimizer is the generator's (fit logs its learning rate as lr).
+    // The loop needs the model compiled; its own optimizer is never used (the step applies the two players').
     super.compile({ optimizer: gOptimizer, ...rest });
     this.players = { dOptimizer, gOptimizer, lossFn };
   }
