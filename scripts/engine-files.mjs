@@ -38,9 +38,17 @@ export function engineFiles(files) {
   return files.filter((f) => ENGINE.test(f)).sort();
 }
 
-/** The engine files the Chromium webgpu run uses by default: without the gradient checks. */
+/**
+ * The layer contract's 650 checks over every layer: the Node webgpu run (and js, wasm)
+ * covers them with the same kernels; in Chromium each page would compile every layer's
+ * shaders again, for minutes. The Chromium run keeps the layer files that test the page's
+ * own concerns (masks, attention, normalization, recurrent layers on the bundle).
+ */
+export const NODE_ONLY = /^layers-contract\.test\.js$/;
+
+/** The engine files the Chromium webgpu run uses by default: without the gradient checks and the layer contract. */
 export function webgpuEngineFiles(files) {
-  return engineFiles(files).filter((f) => !GRADIENT_CHECKS.test(f));
+  return engineFiles(files).filter((f) => !GRADIENT_CHECKS.test(f) && !NODE_ONLY.test(f));
 }
 
 /** The gradient-check files among the engine files. */
