@@ -213,6 +213,25 @@ export interface RecurrentResults extends Header {
   readonly rows: readonly RecurrentRow[];
 }
 
+/** bench-results/transformer.json: one row per workload (T1 one encoder block, T2 a 4-block classifier) and kind. */
+export interface TransformerRow extends RateRow {
+  readonly workload: string;
+  /** Every PyTorch configuration measured (samples/s). */
+  readonly torch: readonly TorchCell[];
+  readonly torchBest: string | null;
+  /**
+   * Max |Neurite − PyTorch| of the outputs with PyTorch running Neurite's weights, checked
+   * once before the rounds on the path this row times (train: PyTorch in training mode;
+   * infer: eval mode, its fused fast path); null: not compared.
+   */
+  readonly maxAbsDiff: number | null;
+}
+
+export interface TransformerResults extends Header {
+  readonly backend: string;
+  readonly rows: readonly TransformerRow[];
+}
+
 /** bench-results/scaling.json. */
 export interface ScalingBatchRow {
   readonly workload: 'w1' | 'w2';

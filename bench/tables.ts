@@ -1,6 +1,6 @@
 /**
  * Markdown tables from the benchmarks' JSON files (bench/results.ts): bench-results/
- * models, latency, scaling, recurrent, wasm, ops, augment, memory and webgpu.json. The bench
+ * models, latency, scaling, recurrent, transformer, wasm, ops, augment, memory and webgpu.json. The bench
  * scripts print their results with these functions, and `npm run bench:readme`
  * (scripts/bench-tables.mjs) rewrites the README's blocks with them, between marker
  * comments:
@@ -23,11 +23,11 @@ import { join } from 'node:path';
 import {
   RESULTS_VERSION,
   type Adapter, type AugmentResults, type Cell, type Header, type LatencyResults, type Machine, type MemoryResults, type MemorySample, type ModelsResults, type OpsResults,
-  type RecurrentResults, type ScalingResults, type Target, type ThreadPin, type TorchCell, type WasmResults, type WebgpuResults,
+  type RecurrentResults, type ScalingResults, type Target, type ThreadPin, type TorchCell, type TransformerResults, type WasmResults, type WebgpuResults,
 } from './results.js';
 
 /** The benchmarks with a README block: those of the Speed section in its order, then augment, memory and webgpu. */
-export const BENCHMARKS = ['models', 'latency', 'scaling', 'recurrent', 'wasm', 'ops', 'augment', 'memory', 'webgpu'] as const;
+export const BENCHMARKS = ['models', 'latency', 'scaling', 'recurrent', 'transformer', 'wasm', 'ops', 'augment', 'memory', 'webgpu'] as const;
 export type BenchmarkName = (typeof BENCHMARKS)[number];
 
 // ---- formatting ----------------------------------------------------------------------------
@@ -269,6 +269,33 @@ export function renderRecurrent(r: RecurrentResults, file: string): string {
   return parts.join('\n\n') + renderNotes(r);
 }
 
+/**
+ * bench:transformer: samples/s and GFLOP/s of each workload and kind beside PyTorch at its
+ * best, the largest output difference when PyTorch ran Neurite's weights, then PyTorch
+ * under each allocator.
+ */
+export function renderTransformer(r: TransformerResults, file: string): string {
+  const rows = r.rows.map((row) => {
+    const best = bestCell(row.torch, row.torchBest);
+    return [
+      `${row.workload.toUpperCase()} ${row.title}, ${row.kind === 'train' ? 'train' : 'inference'} (batch ${row.batch}; ${flopText(row.flopsPerSample)}/sample)`,
+      spread(row.neurite),
+      gflopsCell(row.gflops, row.peakPercent),
+      best ? `${spread(best.cell)} (${best.config})` : '—',
+      best ? ratio(row.neurite.median / best.cell.median) : '—',
+      row.maxAbsDiff === null || !Number.isFinite(row.maxAbsDiff) ? '—' : row.maxAbsDiff.toExponential(1),
+    ];
+  });
+  const parts = [renderHeader(r, file), table(['workload', `Neurite (${r.backend}) samples/s`, 'GFLOP/s (% of peak)', 'PyTorch at its best', 'vs PyTorch', 'max abs diff (same weights)'], rows)];
+  if (r.rows.some((row) => row.torch.length)) {
+    parts.push(
+      'PyTorch under each allocator (samples/s; the one counted above in bold):',
+      table(['workload', 'glibc malloc', 'tcmalloc'], r.rows.filter((row) => row.torch.length).map((row) => [`${row.workload.toUpperCase()} ${row.kind === 'train' ? 'train' : 'inference'}`, ...[0, 2].map((i) => torchColumns(row.torch, row.torchBest, (c) => spread(c))[i])])),
+    );
+  }
+  return parts.join('\n\n') + renderNotes(r);
+}
+
 export function renderScaling(r: ScalingResults, file: string): string {
   const rows: string[][] = [];
   const groups = [...new Set(r.batchRows.map((row) => `${row.workload}:${row.kind}`))];
@@ -374,6 +401,7 @@ const LISTS: Record<BenchmarkName, readonly string[]> = {
   latency: ['rows'],
   scaling: ['batches', 'threadCounts', 'batchRows', 'widthRows'],
   recurrent: ['rows'],
+  transformer: ['rows'],
   wasm: ['rows'],
   ops: ['rows'],
   augment: ['rows'],
@@ -404,6 +432,7 @@ export function render(name: BenchmarkName, json: unknown, file: string): string
     case 'ops': return renderOps(json as OpsResults, file);
     case 'wasm': return renderWasm(json as WasmResults, file);
     case 'recurrent': return renderRecurrent(json as RecurrentResults, file);
+    case 'transformer': return renderTransformer(json as TransformerResults, file);
     case 'scaling': return renderScaling(json as ScalingResults, file);
     case 'augment': return renderAugment(json as AugmentResults, file);
     case 'memory': return renderMemory(json as MemoryResults, file, 5, true);

@@ -7,6 +7,8 @@
  * (twice gives the same text) and leaves blocks whose file is missing or outdated alone;
  * that bench:augment, bench:memory and bench:webgpu render and regenerate their blocks the
  * same way; and that the FLOP counts of the tables' GFLOP/s are derived from the models.
+ * bench:transformer's table renders the same way, and its Neurite block computes what
+ * PyTorch's nn.TransformerEncoderLayer does (PyTorch run on Neurite's weights).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,13 +18,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as nt from '../src/index.js';
-import { modelFlops } from '../bench/common.js';
+import { modelFlops, torchMissing } from '../bench/common.js';
 import { build, FLOPS } from '../bench/models.js';
+import { build as buildTransformer, checkAgainstTorch, FF, SEQ, transformerFlops, WIDTH } from '../bench/transformer.js';
+import { unavailable } from './helpers/oracle.js';
 import {
-  RESULTS_VERSION, type AugmentResults, type Cell, type Header, type LatencyResults, type MemoryResults, type MemorySample, type ModelsResults, type ScalingResults, type WasmResults, type WebgpuResults,
+  RESULTS_VERSION, type AugmentResults, type Cell, type Header, type LatencyResults, type MemoryResults, type MemorySample, type ModelsResults, type ScalingResults, type TransformerResults, type WasmResults, type WebgpuResults,
 } from '../bench/results.js';
 import {
-  BENCHMARKS, formatTarget, regenerateReadme, render, renderAugment, renderLatency, renderMemory, renderModels, renderScaling, renderWasm, renderWebgpu, replaceBlock, spread,
+  BENCHMARKS, formatTarget, regenerateReadme, render, renderAugment, renderLatency, renderMemory, renderModels, renderScaling, renderTransformer, renderWasm, renderWebgpu, replaceBlock, spread,
 } from '../bench/tables.js';
 
 const cellOf = (...values: number[]): Cell => {
@@ -392,4 +396,74 @@ test('FLOPs per sample are derived from the model: forward, and forward + both g
   const f = modelFlops(lstm, [100, 32]);
   assert.equal(f.forward, 2 * 100 * (32 * 512 + 128 * 512) + 2 * 128 * 10);
   assert.equal(f.training, 3 * f.forward - 2 * 100 * 32 * 512);
+});
+
+const TRANSFORMER: TransformerResults = {
+  ...header('transformer'),
+  backend: 'native',
+  rows: [
+    {
+      workload: 't1', title: 'encoder block (d 256, 8 heads, ff 1024), 128 steps', kind: 'train', batch: 32, flopsPerSample: 603979776,
+      neurite: cellOf(120, 110, 130, 125, 118), gflops: 72.5, peakPercent: 17.3,
+      torch: [{ config: 'glibc', cell: cellOf(40, 35, 45, 41, 39) }, { config: 'tcmalloc', cell: cellOf(100, 95, 105, 101, 99) }], torchBest: 'tcmalloc', maxAbsDiff: 1.2e-6,
+    },
+    {
+      workload: 't2', title: '4 encoder blocks → average pool → Dense(10), 128 steps', kind: 'infer', batch: 32, flopsPerSample: 872420352,
+      neurite: cellOf(90, 85, 95), gflops: 78.5, peakPercent: 18.7, torch: [], torchBest: null, maxAbsDiff: null,
+    },
+  ],
+};
+
+test('the transformer table: header naming the file, samples/s with their spread, GFLOP/s, PyTorch at its best and under each allocator, the same-weights difference', () => {
+  const md = renderTransformer(TRANSFORMER, 'bench-results/transformer.json');
+  const first = md.split('\n')[0];
+  for (const part of ['`npm run bench:transformer`', '2026-12-06', 'AMD EPYC 9R14', 'measured fp32 peak 420 GFLOP/s', '`bench-results/transformer.json`']) assert.ok(first.includes(part), `${part} in ${first}`);
+  assert.match(md, /Threads: 2 for every side \(Neurite pool 2, PyTorch 2\)/);
+  assert.ok(md.includes('| workload | Neurite (native) samples/s | GFLOP/s (% of peak) | PyTorch at its best | vs PyTorch | max abs diff (same weights) |'), md);
+  assert.ok(md.includes('| T1 encoder block (d 256, 8 heads, ff 1024), 128 steps, train (batch 32; 603.98 MFLOP/sample) | 120 [110–130] | 72.5 (17.3%) | 100 [95.0–105] (tcmalloc) | 1.20x | 1.2e-6 |'), md);
+  assert.ok(md.includes('| T2 4 encoder blocks → average pool → Dense(10), 128 steps, inference (batch 32; 872.42 MFLOP/sample) | 90.0 [85.0–95.0] | 78.5 (18.7%) | — | — | — |'), md);
+  // every allocator, the counted one in bold; rows PyTorch did not run are left out
+  assert.ok(md.includes('| workload | glibc malloc | tcmalloc |\n|---|---|---|\n| T1 train | 40.0 [35.0–45.0] | **100 [95.0–105]** |\n\n- a note'), md);
+  assert.ok(!md.includes('| T2 inference |'), md);
+  assert.equal(render('transformer', JSON.parse(JSON.stringify(TRANSFORMER)), 'bench-results/transformer.json'), md, 'render() from the JSON gives the same text');
+  assert.throws(() => render('transformer', { ...TRANSFORMER, rows: undefined }, 'x.json'), /no 'rows' list/);
+  assert.ok(BENCHMARKS.indexOf('transformer') === BENCHMARKS.indexOf('recurrent') + 1, 'the README block follows the recurrent one');
+
+  const dir = mkdtempSync(join(tmpdir(), 'bench-tables-'));
+  try {
+    const readme = join(dir, 'README.md');
+    const results = join(dir, 'bench-results');
+    mkdirSync(results);
+    writeFileSync(join(results, 'transformer.json'), JSON.stringify(TRANSFORMER));
+    writeFileSync(readme, '### Transformer\n\n<!-- bench:transformer -->\nold transformer\n<!-- /bench:transformer -->\n\n<!-- bench:recurrent -->\nold recurrent\n<!-- /bench:recurrent -->\n');
+    assert.deepEqual(regenerateReadme(readme, results).updated, ['transformer']);
+    const after = readFileSync(readme, 'utf8');
+    assert.ok(after.startsWith(`### Transformer\n\n<!-- bench:transformer -->\n${md}\n<!-- /bench:transformer -->\n`), after);
+    assert.ok(after.endsWith('<!-- bench:recurrent -->\nold recurrent\n<!-- /bench:recurrent -->\n'), 'a block without its file is left alone');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('bench:transformer FLOPs per sample are derived from the built models: projections, attention scores and mixing, feed-forward', () => {
+  const [L, d, h, dk, ff] = [SEQ, WIDTH, 8, 32, FF];
+  // one block: q, k, v, output projections; scores and mixing over L × L per head; the two feed-forward kernels
+  const block = 4 * 2 * L * d * d + 2 * (2 * L * L * h * dk) + 2 * (2 * L * d * ff);
+  assert.equal(block, 218103808);
+  const t1 = transformerFlops(buildTransformer(nt, 't1'));
+  assert.equal(t1.forward, block);
+  // training: forward, weight and input gradients, less the input gradient of q, k, v (they read the model's input)
+  assert.equal(t1.training, 3 * block - 3 * 2 * L * d * d);
+  const t2 = transformerFlops(buildTransformer(nt, 't2'));
+  assert.equal(t2.forward, 4 * block + 2 * d * 10, 'the classifier runs once per sample, after the pooling');
+  assert.equal(t2.training, 3 * t2.forward - 3 * 2 * L * d * d);
+});
+
+test('bench:transformer computes the function PyTorch\'s nn.TransformerEncoderLayer does: PyTorch on Neurite\'s weights, training path and fast path (python3-torch)', { skip: unavailable(torchMissing()) }, async () => {
+  const checks = await checkAgainstTorch(['t1']);
+  assert.ok(typeof checks !== 'string', String(checks));
+  const c = checks.t1;
+  assert.ok(c.train < 1e-4, `training mode: max |Neurite − PyTorch| ${c.train}`);
+  assert.ok(c.infer < 1e-4, `eval mode: max |Neurite − PyTorch| ${c.infer}`);
+  assert.equal(c.fastpathCalls, 1, 'PyTorch\'s inference took its fused fast path');
 });
