@@ -39,12 +39,13 @@ export function engineFiles(files) {
 }
 
 /**
- * The layer contract's 650 checks over every layer: the Node webgpu run (and js, wasm)
- * covers them with the same kernels; in Chromium each page would compile every layer's
- * shaders again, for minutes. The Chromium run keeps the layer files that test the page's
- * own concerns (masks, attention, normalization, recurrent layers on the bundle).
+ * Engine files the Chromium run leaves to the Node webgpu run, which runs them on the same
+ * kernels: the layer contract's 650 checks over every layer (each page would compile every
+ * layer's shaders again, for minutes), and the families built from ops other files already
+ * run in the page (recurrent cells on the scan and fused kernels, 3-D convolutions on the
+ * 2-D ones, the optimizers composed of ops). Together ~50 s of the CI's critical path.
  */
-export const NODE_ONLY = /^layers-contract\.test\.js$/;
+export const NODE_ONLY = /^(layers-contract|layers-rnn-cells|layers-conv3d|optimizers-more)\.test\.js$/;
 
 /** The engine files the Chromium webgpu run uses by default: without the gradient checks and the layer contract. */
 export function webgpuEngineFiles(files) {
