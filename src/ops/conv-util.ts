@@ -70,3 +70,18 @@ export function spatialGeometry(op: string, x: Tensor, k: [number, number], stri
 export function requireRank(x: Tensor, rank: number, op: string, name: string, layout: string): void {
   if (x.rank !== rank) throw new RangeError(`${op}: ${name} must have rank ${rank} (${layout}); got shape ${formatShape(x.shape)}`);
 }
+
+/** Output length and leading padding of a transposed convolution along one axis (Keras' rules): conv2dTranspose and conv3dTranspose. */
+export function transposeAxis(inSize: number, k: number, s: number, d: number, padding: 'valid' | 'same' | readonly [number, number], outPad: number | undefined, outSize: number | undefined): { out: number; before: number } {
+  const dk = (k - 1) * d + 1;
+  if (Array.isArray(padding)) {
+    const [b, a] = padding as readonly [number, number];
+    return { out: outSize ?? (inSize - 1) * s + dk - b - a + (outPad ?? 0), before: b };
+  }
+  let out: number;
+  if (outSize !== undefined) out = outSize;
+  else if (padding === 'same') out = outPad === undefined ? inSize * s : (inSize - 1) * s + dk - 2 * Math.floor(dk / 2) + outPad;
+  else out = outPad === undefined ? inSize * s + Math.max(dk - s, 0) : (inSize - 1) * s + dk + outPad;
+  const before = padding === 'same' ? Math.floor(Math.max((inSize - 1) * s + dk - out, 0) / 2) : 0;
+  return { out, before };
+}

@@ -6,7 +6,7 @@ import { run, run1 } from '../engine/launch.js';
 import { biasActivationGradK, conv2dBackpropFilterK, conv2dBackpropInputK, conv2dK } from './kernels.js';
 import { checkTensor, requireFloat } from './util.js';
 import { reshape } from './shape.js';
-import { type Padding, type Pair, checkPadding, pair, requireRank, spatialGeometry } from './conv-util.js';
+import { type Padding, type Pair, checkPadding, pair, requireRank, spatialGeometry, transposeAxis } from './conv-util.js';
 
 export interface Conv2DOptions {
   /** A per-filter bias added to the output (fused into the convolution's output pass). */
@@ -100,21 +100,6 @@ export interface Conv2DTransposeOptions {
   readonly outputPadding?: Pair;
   /** The output [height, width], instead of deriving it (like tf.nn.conv2d_transpose). */
   readonly outputShape?: readonly [number, number];
-}
-
-/** Output length and top padding of a transposed convolution along one axis (Keras' rules). */
-function transposeAxis(inSize: number, k: number, s: number, d: number, padding: 'valid' | 'same' | readonly [number, number], outPad: number | undefined, outSize: number | undefined): { out: number; before: number } {
-  const dk = (k - 1) * d + 1;
-  if (Array.isArray(padding)) {
-    const [b, a] = padding as readonly [number, number];
-    return { out: outSize ?? (inSize - 1) * s + dk - b - a + (outPad ?? 0), before: b };
-  }
-  let out: number;
-  if (outSize !== undefined) out = outSize;
-  else if (padding === 'same') out = outPad === undefined ? inSize * s : (inSize - 1) * s + dk - 2 * Math.floor(dk / 2) + outPad;
-  else out = outPad === undefined ? inSize * s + Math.max(dk - s, 0) : (inSize - 1) * s + dk + outPad;
-  const before = padding === 'same' ? Math.floor(Math.max((inSize - 1) * s + dk - out, 0) / 2) : 0;
-  return { out, before };
 }
 
 /**

@@ -23,7 +23,7 @@ import { gather, pad, reshape, slice, transpose } from './shape.js';
 import { add } from './elementwise.js';
 import { conv2d, conv2dTranspose } from './conv.js';
 import { avgPool2d, maxPool2d } from './pool.js';
-import { type Window, requireRank, windowGeometry } from './conv-util.js';
+import { type Window, requireRank, transposeAxis, windowGeometry } from './conv-util.js';
 
 /** An int or a (depth, height, width) triple. */
 export type Triple = number | readonly [number, number, number];
@@ -152,21 +152,6 @@ export function conv3d(x: Tensor, filter: Tensor, options: Conv3DOptions = {}): 
   return reshape(y, [n, gd.out, gh.out, gw.out, outC]);
 }
 
-/** Output length and leading crop of a transposed convolution along one axis (Keras' rules). */
-function transposeGeometry(inSize: number, k: number, s: number, d: number, padding: 'valid' | 'same' | readonly [number, number], outPad: number | undefined, outSize: number | undefined): { out: number; before: number } {
-  const dk = (k - 1) * d + 1;
-  if (Array.isArray(padding)) {
-    const [b, a] = padding as readonly [number, number];
-    return { out: outSize ?? (inSize - 1) * s + dk - b - a + (outPad ?? 0), before: b };
-  }
-  let out: number;
-  if (outSize !== undefined) out = outSize;
-  else if (padding === 'same') out = outPad === undefined ? inSize * s : (inSize - 1) * s + dk - 2 * Math.floor(dk / 2) + outPad;
-  else out = outPad === undefined ? inSize * s + Math.max(dk - s, 0) : (inSize - 1) * s + dk + outPad;
-  const before = padding === 'same' ? Math.floor(Math.max((inSize - 1) * s + dk - out, 0) / 2) : 0;
-  return { out, before };
-}
-
 /**
  * Spreads the depth taps of y [N, D, R, kD, O] into the output depth: tap i of input depth d
  * lands at d·sD + i·dD − before; the result is [N, outD, R·O].
@@ -212,7 +197,7 @@ export function conv3dTranspose(x: Tensor, filter: Tensor, options: Conv3DTransp
   const padding = checkPadding3d(options.padding, op);
   const outPad = options.outputPadding === undefined ? undefined : triple(options.outputPadding, 0, 'outputPadding', op, 0);
   if (outPad && outPad.some((p, i) => p >= strides[i])) throw new RangeError(`${op}: outputPadding [${outPad.join(', ')}] must be smaller than the strides [${strides.join(', ')}]`);
-  const axes = [0, 1, 2].map((i) => transposeGeometry([d, h, w][i], [kd, kh, kw][i], strides[i], dilations[i], axisPadding(padding, i), outPad?.[i], options.outputShape?.[i]));
+  const axes = [0, 1, 2].map((i) => transposeAxis([d, h, w][i], [kd, kh, kw][i], strides[i], dilations[i], axisPadding(padding, i), outPad?.[i], options.outputShape?.[i]));
   if (axes.some((a) => a.out <= 0)) throw new RangeError(`${op}: the output would be empty for input ${formatShape(x.shape)} and filter ${formatShape(filter.shape)}`);
   const [ad, ah, aw] = axes;
   // Height and width for all depth taps at once: the taps become kD·outC output channels.
