@@ -140,6 +140,70 @@ void gemm_small_m(const float* A, const float* B, float* C, int m, int k, int n,
   });
 }
 
+
+// ---- batched small products (attention's per-head scores and mixing) ----------------------
+// One product of a batch is too small for BLAS to pay off (64×64×32: OpenBLAS ~80 GFLOP/s on
+// one thread, and a call per product); here each thread takes whole products. B is packed
+// into a zero-padded [k, npad] panel (npad = n rounded up to 16; this also undoes transB),
+// and register tiles of up to 6 rows × 64 columns of C accumulate in vectors over k, A
+// read in place (transposed or not). Measured 120–195 GFLOP/s on one thread for the
+// attention shapes against OpenBLAS's 80–97.
+typedef float v16 __attribute__((vector_size(64), aligned(4)));
+constexpr int kPanel = 16;
+
+// C rows [0, MR) × columns [0, 16·NV) (the last vector keeps `tail` columns) from A rows
+// (a(r, p) = a[r·ai + p·ap]) and the packed panel b (row length ldb).
+template <int MR, int NV>
+inline void tile(const float* a, int64_t ai, int64_t ap, const float* b, int64_t ldb, float* c, int64_t ldc, int k, int tail) {
+  v16 acc[MR][NV];
+  for (int r = 0; r < MR; r++)
+    for (int j = 0; j < NV; j++) acc[r][j] = v16{};
+  for (int p = 0; p < k; p++) {
+    v16 bv[NV];
+    for (int j = 0; j < NV; j++) std::memcpy(&bv[j], b + p * ldb + kPanel * j, sizeof(v16));
+    for (int r = 0; r < MR; r++) {
+      const float av = a[r * ai + p * ap];
+      for (int j = 0; j < NV; j++) acc[r][j] += av * bv[j];
+    }
+  }
+  for (int r = 0; r < MR; r++) {
+    for (int j = 0; j + 1 < NV; j++) std::memcpy(c + r * ldc + kPanel * j, &acc[r][j], sizeof(v16));
+    std::memcpy(c + r * ldc + kPanel * (NV - 1), &acc[r][NV - 1], sizeof(float) * tail);
+  }
+}
+
+template <int NV>
+void tile_rows(const float* a, int64_t ai, int64_t ap, const float* b, int64_t ldb, float* c, int64_t ldc, int m, int k, int tail) {
+  int i = 0;
+  for (; i + 6 <= m; i += 6) tile<6, NV>(a + i * ai, ai, ap, b, ldb, c + i * ldc, ldc, k, tail);
+  for (; i + 3 <= m; i += 3) tile<3, NV>(a + i * ai, ai, ap, b, ldb, c + i * ldc, ldc, k, tail);
+  for (; i < m; i++) tile<1, NV>(a + i * ai, ai, ap, b, ldb, c + i * ldc, ldc, k, tail);
+}
+
+// C[m, n] = op(A)·op(B) for one product; panel holds k·npad floats.
+void small_product(const float* A, const float* B, float* C, int m, int k, int n, bool transA, bool transB, float* panel) {
+  const int npad = (n + kPanel - 1) / kPanel * kPanel;
+  for (int p = 0; p < k; p++) {
+    float* row = panel + static_cast<int64_t>(p) * npad;
+    if (transB) {
+      for (int j = 0; j < n; j++) row[j] = B[static_cast<int64_t>(j) * k + p];
+    } else {
+      std::memcpy(row, B + static_cast<int64_t>(p) * n, sizeof(float) * n);
+    }
+    for (int j = n; j < npad; j++) row[j] = 0.0f;
+  }
+  const int64_t ai = transA ? 1 : k, ap = transA ? m : 1;
+  int j = 0;
+  auto tail_of = [&](int width) { return std::min(kPanel, n - j - (width - kPanel)); };
+  for (; n - j > 48; j += 64) tile_rows<4>(A, ai, ap, panel + j, npad, C + j, n, m, k, tail_of(64));
+  for (; n - j > 32; j += 48) tile_rows<3>(A, ai, ap, panel + j, npad, C + j, n, m, k, tail_of(48));
+  for (; n - j > 16; j += 32) tile_rows<2>(A, ai, ap, panel + j, npad, C + j, n, m, k, tail_of(32));
+  for (; n - j > 0; j += 16) tile_rows<1>(A, ai, ap, panel + j, npad, C + j, n, m, k, tail_of(16));
+}
+
+// Batches of products below this many multiply-adds each take the kernel above.
+constexpr int64_t kBatchedSmallWork = int64_t{1} << 20;
+
 }  // namespace
 
 bool matmul_small(const float* a, const float* b, float* out, int m, int k, int n, bool transA, bool transB, const float* bias, bool relu) {
@@ -191,6 +255,15 @@ void matmul(const float* a, const float* b, float* out, int batchA, int batchB, 
   if (m == 0 || n == 0) return;
   if (k == 0) {  // an empty sum: zeros
     std::memset(out, 0, sizeof(float) * static_cast<size_t>(batch) * m * n);
+    return;
+  }
+  if (batch > 1 && static_cast<int64_t>(m) * k * n < kBatchedSmallWork) {
+    const int64_t npad = (n + kPanel - 1) / kPanel * kPanel;
+    std::vector<float> panels(static_cast<size_t>(num_threads()) * k * npad);
+    parallel_tasks(batch, [&](int64_t t, int thread) {
+      small_product(a + (batchA == 1 ? 0 : t * static_cast<int64_t>(m) * k), b + (batchB == 1 ? 0 : t * static_cast<int64_t>(k) * n),
+                    out + t * static_cast<int64_t>(m) * n, m, k, n, transA, transB, panels.data() + thread * k * npad);
+    });
     return;
   }
   quiesce_pool();  // OpenBLAS / oneDNN bring their own threads

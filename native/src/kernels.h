@@ -21,6 +21,27 @@ struct PoolInfo {
 // ReLU as every kernel here writes it: x > 0 ? x : (x <= 0 ? 0 : x), so NaN passes through.
 inline float relu_keep_nan(float v) { return v > 0 ? v : v <= 0 ? 0.0f : v; }
 
+// exp(x) for float: Cephes' range reduction x = n·ln2 + r and a degree-6 polynomial in r
+// (about 1 ulp; no calls or branches, so loops over it vectorize; NaN in gives NaN out).
+inline float exp_poly(float x) {
+  x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
+  const float n = __builtin_floorf(x * 1.44269504088896341f + 0.5f);
+  const float r = x - n * 0.693359375f + n * 2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * (r * r) + r + 1.0f;
+  union {
+    int32_t i;
+    float f;
+  } scale;
+  scale.i = (static_cast<int32_t>(n) + 127) << 23;
+  return p * scale.f;
+}
+
 // Optional fused epilogue: y = act(y + bias) over the last axis; bias may be null, relu selects the activation.
 struct Epilogue {
   const float* bias = nullptr;

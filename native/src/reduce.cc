@@ -87,7 +87,49 @@ bool reduce(int op, const float* x, float* y, int64_t outer, int64_t n, int64_t 
   return true;
 }
 
+namespace {
+
+// Softmax over contiguous rows (inner == 1, the last axis): max, then e = exp(x − max) written
+// to y while summed in 16 float lanes, then y · 1/sum; every loop vectorizes.
+void softmax_rows(const float* x, float* y, int64_t rows, int64_t n, bool log) {
+  constexpr int kLanes = 16;
+  parallel_for(rows, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, n)), [&](int64_t b, int64_t e) {
+    for (int64_t row = b; row < e; row++) {
+      const float* xp = x + row * n;
+      float* yp = y + row * n;
+      float mx = -std::numeric_limits<float>::infinity();
+      for (int64_t r = 0; r < n; r++) mx = xp[r] > mx ? xp[r] : mx;
+      float lanes[kLanes] = {};
+      const int64_t whole = n - n % kLanes;
+      for (int64_t r = 0; r < whole; r += kLanes) {
+        for (int j = 0; j < kLanes; j++) {
+          const float v = exp_poly(xp[r + j] - mx);
+          if (!log) yp[r + j] = v;
+          lanes[j] += v;
+        }
+      }
+      double sum = 0;
+      for (int64_t r = whole; r < n; r++) {
+        const float v = exp_poly(xp[r] - mx);
+        if (!log) yp[r] = v;
+        sum += v;
+      }
+      for (int j = 0; j < kLanes; j++) sum += lanes[j];
+      if (log) {
+        const float lse = static_cast<float>(mx + std::log(sum));
+        for (int64_t r = 0; r < n; r++) yp[r] = xp[r] - lse;
+      } else {
+        const float inv = static_cast<float>(1.0 / sum);
+        for (int64_t r = 0; r < n; r++) yp[r] *= inv;
+      }
+    }
+  });
+}
+
+}  // namespace
+
 void softmax(const float* x, float* y, int64_t outer, int64_t n, int64_t inner, bool log) {
+  if (inner == 1) return softmax_rows(x, y, outer, n, log);
   parallel_for(outer * inner, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, n)), [&](int64_t b, int64_t e) {
     for (int64_t k = b; k < e; k++) {
       const int64_t o = k / inner, i = k % inner;
@@ -96,13 +138,13 @@ void softmax(const float* x, float* y, int64_t outer, int64_t n, int64_t inner, 
       float mx = -std::numeric_limits<float>::infinity();
       for (int64_t r = 0; r < n; r++) mx = std::max(mx, xp[r * inner]);
       double sum = 0;
-      for (int64_t r = 0; r < n; r++) sum += std::exp(static_cast<double>(xp[r * inner]) - mx);
+      for (int64_t r = 0; r < n; r++) sum += exp_poly(xp[r * inner] - mx);
       if (log) {
         const double lse = mx + std::log(sum);
         for (int64_t r = 0; r < n; r++) yp[r * inner] = static_cast<float>(xp[r * inner] - lse);
       } else {
-        const double inv = 1.0 / sum;
-        for (int64_t r = 0; r < n; r++) yp[r * inner] = static_cast<float>(std::exp(static_cast<double>(xp[r * inner]) - mx) * inv);
+        const float inv = static_cast<float>(1.0 / sum);
+        for (int64_t r = 0; r < n; r++) yp[r * inner] = exp_poly(xp[r * inner] - mx) * inv;
       }
     }
   });
@@ -115,10 +157,12 @@ void softmax_grad(const float* y, const float* dy, float* dx, int64_t outer, int
       double s = 0;
       if (log) {
         for (int64_t r = 0; r < n; r++) s += dy[base + r * inner];
-        for (int64_t r = 0; r < n; r++) dx[base + r * inner] = static_cast<float>(dy[base + r * inner] - std::exp(y[base + r * inner]) * s);
+        const float sf = static_cast<float>(s);
+        for (int64_t r = 0; r < n; r++) dx[base + r * inner] = dy[base + r * inner] - exp_poly(y[base + r * inner]) * sf;
       } else {
         for (int64_t r = 0; r < n; r++) s += static_cast<double>(dy[base + r * inner]) * y[base + r * inner];
-        for (int64_t r = 0; r < n; r++) dx[base + r * inner] = static_cast<float>(y[base + r * inner] * (dy[base + r * inner] - s));
+        const float sf = static_cast<float>(s);
+        for (int64_t r = 0; r < n; r++) dx[base + r * inner] = y[base + r * inner] * (dy[base + r * inner] - sf);
       }
     }
   });
