@@ -367,6 +367,26 @@ NEURITE_FN(BatchNormGrad) {
   });
 }
 
+NEURITE_FN(LayerNorm) {
+  return guarded(env, [&] {
+    Args a(env, info, 9);  // x, gamma?, beta?, y, mean, rstd, eps, rows, c
+    const int64_t rows = a.integer(7), c = a.integer(8);
+    layer_norm(a.f32(0, rows * c), a.f32(1, c, true), a.f32(2, c, true), a.f32(3, rows * c), a.f32(4, rows), a.f32(5, rows),
+               static_cast<float>(a.number(6)), rows, c);
+    return boolean(env, true);
+  });
+}
+
+NEURITE_FN(LayerNormGrad) {
+  return guarded(env, [&] {
+    Args a(env, info, 10);  // x, gamma?, mean, rstd, dy, dx, dgamma?, dbeta?, rows, c
+    const int64_t rows = a.integer(8), c = a.integer(9);
+    layer_norm_grad(a.f32(0, rows * c), a.f32(1, c, true), a.f32(2, rows), a.f32(3, rows), a.f32(4, rows * c), a.f32(5, rows * c),
+                    a.f32(6, c, true), a.f32(7, c, true), rows, c);
+    return boolean(env, true);
+  });
+}
+
 NEURITE_FN(Dropout) {
   return guarded(env, [&] {
     Args a(env, info, 6);  // x, y, mask, n, rate, seed
@@ -566,7 +586,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"conv2dBackpropFilter", Conv2dBackpropFilter}, {"pool2d", Pool2d}, {"pool2dGrad", Pool2dGrad}, {"pool2dGradBiasRelu", Pool2dGradBiasRelu},
       {"unary", Unary}, {"unaryGrad", UnaryGrad}, {"binary", Binary}, {"reduce", Reduce}, {"softmax", Softmax},
       {"softmaxGrad", SoftmaxGrad}, {"transpose", Transpose}, {"batchNorm", BatchNorm},
-      {"batchNormGrad", BatchNormGrad}, {"dropoutMask", DropoutMask}, {"dropout", Dropout}, {"applyUpdate", ApplyUpdate}, {"elementwiseChain", ElementwiseChain}, {"rnnForward", RnnForward}, {"rnnBackward", RnnBackward}, {"setThreads", SetThreads}, {"peakGflops", PeakGflops}, {"setConvEngine", SetConvEngine}, {"threads", Threads}, {"libraryThreads", LibraryThreads}, {"takeWeightReorders", TakeWeightReorders},
+      {"batchNormGrad", BatchNormGrad}, {"layerNorm", LayerNorm}, {"layerNormGrad", LayerNormGrad}, {"dropoutMask", DropoutMask}, {"dropout", Dropout}, {"applyUpdate", ApplyUpdate}, {"elementwiseChain", ElementwiseChain}, {"rnnForward", RnnForward}, {"rnnBackward", RnnBackward}, {"setThreads", SetThreads}, {"peakGflops", PeakGflops}, {"setConvEngine", SetConvEngine}, {"threads", Threads}, {"libraryThreads", LibraryThreads}, {"takeWeightReorders", TakeWeightReorders},
   };
   for (const Entry& e : entries) {
     napi_value fn;

@@ -138,6 +138,13 @@ void batch_norm(const float* x, const float* mean, const float* var, const float
 void batch_norm_grad(const float* x, const float* mean, const float* var, const float* scale, const float* dy,
                      float* dx, float* dmean, float* dvar, float* dscale, float* doffset, float eps, int64_t outer,
                      int64_t c, int64_t inner);
+// Layer normalization over the last axis of x [rows, c] (gamma, beta [c], either may be null);
+// writes y and each row's mean and rstd = 1/√(variance + eps) [rows].
+void layer_norm(const float* x, const float* gamma, const float* beta, float* y, float* mean, float* rstd, float eps, int64_t rows,
+                int64_t c);
+// Its gradient: dx, and dgamma/dbeta [c] where not null.
+void layer_norm_grad(const float* x, const float* gamma, const float* mean, const float* rstd, const float* dy, float* dx, float* dgamma,
+                     float* dbeta, int64_t rows, int64_t c);
 
 // ---- rnn.cc (layouts: RnnInfo in src/backends/interface.ts; cells: NT_RNN_* of nt_ops.h) ----
 constexpr int kRnnLstm = NT_RNN_LSTM, kRnnGru = NT_RNN_GRU, kRnnGruResetBefore = NT_RNN_GRU_RESET_BEFORE;

@@ -1,8 +1,10 @@
-// Batch normalization with per-channel statistics over [outer, c, inner].
+// Batch normalization with per-channel statistics over [outer, c, inner], and layer
+// normalization over the last axis (the loops of kernels/include/nt_layer_norm.h).
 #include <cmath>
 #include <vector>
 
 #include "kernels.h"
+#include "nt_layer_norm.h"
 #include "threadpool.h"
 
 namespace neurite {
@@ -68,6 +70,35 @@ void batch_norm_grad(const float* x, const float* mean, const float* var, const 
     dscale[k] = static_cast<float>(b * r[k]);
     dmean[k] = static_cast<float>(-s * r[k] * a);
     dvar[k] = static_cast<float>(-0.5 * s * r[k] * r[k] * r[k] * b);
+  }
+}
+
+void layer_norm(const float* x, const float* gamma, const float* beta, float* y, float* mean, float* rstd, float eps, int64_t rows,
+                int64_t c) {
+  parallel_for(rows, std::max<int64_t>(1, (1 << 14) / std::max<int64_t>(1, c)),
+               [&](int64_t r0, int64_t r1) { nt_layer_norm_rows(x, gamma, beta, y, mean, rstd, eps, r0, r1, c); });
+}
+
+// dx by rows across the threads; each thread adds its rows' dgamma/dbeta into its own
+// partial sums, which are added up at the end.
+void layer_norm_grad(const float* x, const float* gamma, const float* mean, const float* rstd, const float* dy, float* dx, float* dgamma,
+                     float* dbeta, int64_t rows, int64_t c) {
+  const int threads = num_threads();
+  const int64_t chunks = std::max<int64_t>(1, std::min<int64_t>(threads, rows * c / (1 << 14)));
+  std::vector<float> partial(static_cast<size_t>(chunks) * 2 * c, 0.0f);
+  parallel_tasks(chunks, [&](int64_t t, int) {
+    float* dg = dgamma ? partial.data() + t * 2 * c : nullptr;
+    float* db = dbeta ? partial.data() + t * 2 * c + c : nullptr;
+    nt_layer_norm_grad_rows(x, gamma, mean, rstd, dy, dx, dg, db, rows * t / chunks, rows * (t + 1) / chunks, c);
+  });
+  for (int64_t j = 0; j < c; j++) {
+    float g = 0.0f, b = 0.0f;
+    for (int64_t t = 0; t < chunks; t++) {
+      g += partial[t * 2 * c + j];
+      b += partial[t * 2 * c + c + j];
+    }
+    if (dgamma) dgamma[j] = g;
+    if (dbeta) dbeta[j] = b;
   }
 }
 

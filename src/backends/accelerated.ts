@@ -228,6 +228,16 @@ export function createAcceleratedBackend<H>(spec: AcceleratedSpec<H>): Backend<H
       const vg = { dx: view(g.dx, w), dMean: view(g.dMean, w), dVariance: view(g.dVariance, w), dScale: view(g.dScale, w), dOffset: view(g.dOffset, w) };
       js.batchNormGrad(view(x, w), view(mean, w), view(variance, w), opt(scale, w), view(dy, w), vg, eps, outer, c, inner);
     },
+    layerNorm(x, gamma, beta, y, mean, rstd, eps, rows, c) {
+      if (k.layerNorm && big(x) && k.layerNorm(x, gamma, beta, y, mean, rstd, eps, rows, c) !== false) return;
+      const w = 'layerNorm';
+      js.layerNorm(view(x, w), opt(gamma, w), opt(beta, w), view(y, w), view(mean, w), view(rstd, w), eps, rows, c);
+    },
+    layerNormGrad(x, gamma, mean, rstd, dy, g, rows, c) {
+      if (k.layerNormGrad && big(x) && k.layerNormGrad(x, gamma, mean, rstd, dy, g, rows, c) !== false) return;
+      const w = 'layerNormGrad';
+      js.layerNormGrad(view(x, w), opt(gamma, w), view(mean, w), view(rstd, w), view(dy, w), { dx: view(g.dx, w), dGamma: opt(g.dGamma, w), dBeta: opt(g.dBeta, w) }, rows, c);
+    },
     rnnForward(info, xw, kernel, bias, h0, c0, mask, y, reserve) {
       if (k.rnnForward && k.rnnForward(info, xw, kernel, bias, h0, c0, mask, y, reserve) !== false) return;
       const w = 'rnnForward';

@@ -142,6 +142,15 @@ export interface Backend<H = unknown> {
   batchNorm(x: H, mean: H, variance: H, offset: H | null, scale: H | null, y: H, eps: number, outer: number, c: number, inner: number): void;
   batchNormGrad(x: H, mean: H, variance: H, scale: H | null, dy: H, grads: BatchNormGrads<H>, eps: number, outer: number, c: number, inner: number): void;
 
+  /**
+   * Layer normalization over the last axis of x `[rows, c]`: y = (x − mean)·rstd·gamma + beta
+   * with rstd = 1/√(variance + eps) (biased variance); gamma and beta `[c]` may be null.
+   * Also writes each row's mean and rstd `[rows]`, which the gradient reads.
+   */
+  layerNorm(x: H, gamma: H | null, beta: H | null, y: H, mean: H, rstd: H, eps: number, rows: number, c: number): void;
+  /** Gradients of layerNorm: dx, and dGamma/dBeta `[c]` where given (with xhat = (x − mean)·rstd: Σ dy·xhat and Σ dy over the rows). */
+  layerNormGrad(x: H, gamma: H | null, mean: H, rstd: H, dy: H, grads: LayerNormGrads<H>, rows: number, c: number): void;
+
   // ---- fused recurrent layers (LSTM, GRU; tanh and sigmoid) ----------------------------
   /**
    * Runs a whole sequence through an LSTM or GRU cell (see RnnInfo for the layouts).
@@ -260,6 +269,13 @@ export interface BatchNormGrads<H = unknown> {
   readonly dVariance: H;
   readonly dScale: H;
   readonly dOffset: H;
+}
+
+/** Outputs of layerNormGrad: dx like x; dGamma and dBeta `[c]`, or null where not wanted. */
+export interface LayerNormGrads<H = unknown> {
+  readonly dx: H;
+  readonly dGamma: H | null;
+  readonly dBeta: H | null;
 }
 
 /**

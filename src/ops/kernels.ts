@@ -165,6 +165,20 @@ export const batchNormGradK = (eps: number, outer: number, c: number, inner: num
     b.batchNormGrad(x, mean, variance, hasScale ? scale : null, dy, { dx, dMean, dVariance, dScale, dOffset }, eps, outer, c, inner),
 });
 
+/** Layer norm over the last axis of `[rows, c]`; inputs [x, gamma?, beta?] as flagged; outputs [y, mean, rstd]. */
+export const layerNormK = (eps: number, rows: number, c: number, hasGamma: boolean, hasBeta: boolean): Launch => ({
+  kernel: 'layerNorm',
+  attrs: { eps, rows, c, hasGamma, hasBeta },
+  exec: (b, [x, ...rest], [y, mean, rstd]) => b.layerNorm(x, hasGamma ? rest[0] : null, hasBeta ? rest[hasGamma ? 1 : 0] : null, y, mean, rstd, eps, rows, c),
+});
+
+/** Layer-norm gradients; inputs [x, mean, rstd, dy, gamma?]; outputs [dx, dGamma?, dBeta?] as flagged. */
+export const layerNormGradK = (rows: number, c: number, hasGamma: boolean, wantGamma: boolean, wantBeta: boolean): Launch => ({
+  kernel: 'layerNormGrad',
+  exec: (b, [x, mean, rstd, dy, gamma], [dx, ...rest]) =>
+    b.layerNormGrad(x, hasGamma ? gamma : null, mean, rstd, dy, { dx, dGamma: wantGamma ? rest[0] : null, dBeta: wantBeta ? rest[wantGamma ? 1 : 0] : null }, rows, c),
+});
+
 /** Fused recurrent forward; inputs [xw, kernel, h0, bias?, c0?, mask?] as flagged; outputs [y, reserve?]. */
 export const rnnForwardK = (info: RnnInfo, has: { readonly bias: boolean; readonly c0: boolean; readonly mask: boolean; readonly reserve: boolean }): Launch => ({
   kernel: 'rnnForward',

@@ -348,6 +348,42 @@ export async function compareBackends(target: Backend, ref: Backend, options: Co
         }
       });
     }
+    for (const [rows, c, withGamma, withBeta] of [[300, 37, true, true], [64, 128, false, true], [9, 700, true, false], [100, 33, false, false]] as const) {
+      await guard('layerNorm', async () => {
+        // Off-centre rows (values in [4, 6)), where a one-pass variance would cancel.
+        const x = data(rows * c, 150, 4, 6);
+        const gamma = withGamma ? data(c, 151) : null;
+        const beta = withBeta ? data(c, 152) : null;
+        const dy = data(x.length, 153);
+        const params = [...(gamma ? [gamma] : []), ...(beta ? [beta] : [])];
+        const pick = <H>(hs: readonly H[]): { g: H | null; b: H | null } => ({ g: withGamma ? hs[0] : null, b: withBeta ? hs[withGamma ? 1 : 0] : null });
+        for (const key of ['y', 'mean', 'rstd'] as const) {
+          await both(`layerNorm [${rows}, ${c}] ${key}`, key === 'y' ? x.length : rows, [x, ...params], (b, [hx, ...hp], o) => {
+            const io = b === target ? T : R;
+            const out = { y: io.out(x.length), mean: io.out(rows), rstd: io.out(rows), [key]: o };
+            const { g, b: beta } = pick(hp);
+            b.layerNorm(hx, g, beta, out.y, out.mean, out.rstd, 1e-3, rows, c);
+          });
+        }
+        // The statistics, computed here, so every backend differentiates at the same point.
+        const mean = new Float32Array(rows);
+        const rstd = new Float32Array(rows);
+        for (let r = 0; r < rows; r++) {
+          const row = x.subarray(r * c, (r + 1) * c);
+          const m = row.reduce((s, v) => s + v, 0) / c;
+          mean[r] = m;
+          rstd[r] = 1 / Math.sqrt(row.reduce((s, v) => s + (v - m) ** 2, 0) / c + 1e-3);
+        }
+        for (const key of ['dx', 'dGamma', 'dBeta'] as const) {
+          if ((key === 'dGamma' && !withGamma) || (key === 'dBeta' && !withBeta)) continue;
+          await both(`layerNormGrad [${rows}, ${c}] ${key}`, key === 'dx' ? x.length : c, [x, mean, rstd, dy, ...(gamma ? [gamma] : [])], (b, [hx, hm, hr, hdy, hg], o) => {
+            const io = b === target ? T : R;
+            const g = { dx: io.out(x.length), dGamma: withGamma ? io.out(c) : null, dBeta: withBeta ? io.out(c) : null, [key]: o };
+            b.layerNormGrad(hx, hg ?? null, hm, hr, hdy, g, rows, c);
+          });
+        }
+      });
+    }
     await guard('biasActivationGrad', async () => {
       for (const activation of ['linear', 'relu'] as const) {
         const y = data(300 * 37, 140, -1, 1);

@@ -1,6 +1,7 @@
 // Batch normalization over [outer, c, inner] and its gradient (float64 sums, like the
-// reference backend).
+// reference backend); layer normalization over the last axis (kernels/include/nt_layer_norm.h).
 #include "nt.h"
+#include "nt_layer_norm.h"
 
 void EXPORT(nt_batch_norm)(const float* x, const float* mean, const float* variance, const float* offset, const float* scale,
                            float* y, double eps, int outer, int c, int inner) {
@@ -54,4 +55,18 @@ void EXPORT(nt_batch_norm_grad)(const float* x, const float* mean, const float* 
     dMean[k] = (float)(-s * r[k] * sumDy[k]);
     dVariance[k] = (float)(-0.5 * s * r[k] * r[k] * r[k] * sumDyXc[k]);
   }
+}
+
+void EXPORT(nt_layer_norm)(const float* x, const float* gamma, const float* beta, float* y, float* mean, float* rstd, double eps, int rows,
+                           int c) {
+  nt_layer_norm_rows(x, gamma, beta, y, mean, rstd, (float)eps, 0, rows, c);
+}
+
+void EXPORT(nt_layer_norm_grad)(const float* x, const float* gamma, const float* mean, const float* rstd, const float* dy, float* dx,
+                                float* dGamma, float* dBeta, int rows, int c) {
+  for (int j = 0; j < c; j++) {
+    if (dGamma) dGamma[j] = 0.0f;
+    if (dBeta) dBeta[j] = 0.0f;
+  }
+  nt_layer_norm_grad_rows(x, gamma, mean, rstd, dy, dx, dGamma, dBeta, 0, rows, c);
 }

@@ -7,7 +7,7 @@ import { matmul } from './matmul.js';
 import { transpose, slice, concat, pad, padGrad, gather, scatterAdd, tile, oneHot } from './shape.js';
 import { biasActivationGrad, conv2d, conv2dBackpropInput, conv2dBackpropFilter } from './conv.js';
 import { pool2d, pool2dGrad, pool2dGradBiasRelu, resize2d, resize2dGrad } from './pool.js';
-import { batchNorm, batchNormGrad } from './norm.js';
+import { batchNorm, batchNormGrad, layerNorm, layerNormGrad } from './norm.js';
 import { dropout, dropoutMask } from './random.js';
 import { applyUpdate } from './optimizers.js';
 import { rnnForward, rnnBackward } from './rnn.js';
@@ -54,6 +54,8 @@ export const jsBackend: Backend<TypedArray> = {
   resize2dGrad,
   batchNorm,
   batchNormGrad,
+  layerNorm,
+  layerNormGrad,
   dropoutMask,
   dropout,
   applyUpdate,

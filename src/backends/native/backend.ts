@@ -64,6 +64,9 @@ export function createNativeBackend(addon: NativeAddon): Backend<TypedArray> {
         addon.batchNorm(x as F32, mean as F32, variance as F32, offset as F32 | null, scale as F32 | null, y as F32, eps, outer, c, inner),
       batchNormGrad: (x, mean, variance, scale, dy, g, eps, outer, c, inner) =>
         addon.batchNormGrad(x as F32, mean as F32, variance as F32, scale as F32 | null, dy as F32, g.dx as F32, g.dMean as F32, g.dVariance as F32, g.dScale as F32, g.dOffset as F32, eps, outer, c, inner),
+      layerNorm: (x, gamma, beta, y, mean, rstd, eps, rows, c) => addon.layerNorm(x as F32, gamma as F32 | null, beta as F32 | null, y as F32, mean as F32, rstd as F32, eps, rows, c),
+      layerNormGrad: (x, gamma, mean, rstd, dy, g, rows, c) =>
+        addon.layerNormGrad(x as F32, gamma as F32 | null, mean as F32, rstd as F32, dy as F32, g.dx as F32, g.dGamma as F32 | null, g.dBeta as F32 | null, rows, c),
       rnnForward: (info, xw, kernel, bias, h0, c0, mask, y, reserve) =>
         addon.rnnForward(Int32Array.from(rnnInfoFields(info)), xw as F32, kernel as F32, bias as F32 | null, h0 as F32, c0 as F32 | null, mask as F32 | null, y as F32, reserve as F32 | null),
       rnnBackward: (info, dy, kernel, mask, reserve, g) =>

@@ -69,6 +69,12 @@ export function createWasmBackend(mod: KernelModule, memory: WasmMemory = new Wa
         mod.call('batchNormGrad', (a) =>
           e.nt_batch_norm_grad(a.in(x), a.in(mean), a.in(variance), a.opt(scale), a.in(dy), a.out(g.dx), a.out(g.dMean), a.out(g.dVariance), a.out(g.dScale), a.out(g.dOffset), eps, outer, c, inner),
         ),
+      layerNorm: (x, gamma, beta, y, mean, rstd, eps, rows, c) =>
+        mod.call('layerNorm', (a) => e.nt_layer_norm(a.in(x), a.opt(gamma), a.opt(beta), a.out(y), a.out(mean), a.out(rstd), eps, rows, c)),
+      layerNormGrad: (x, gamma, mean, rstd, dy, g, rows, c) =>
+        mod.call('layerNormGrad', (a) =>
+          e.nt_layer_norm_grad(a.in(x), a.opt(gamma), a.in(mean), a.in(rstd), a.in(dy), a.out(g.dx), g.dGamma === null ? 0 : a.out(g.dGamma), g.dBeta === null ? 0 : a.out(g.dBeta), rows, c),
+        ),
     },
   });
 }

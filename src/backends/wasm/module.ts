@@ -30,6 +30,8 @@ export interface KernelExports {
   readonly nt_softmax_grad: (y: number, dy: number, dx: number, outer: number, n: number, inner: number, log: number) => void;
   readonly nt_batch_norm: (x: number, mean: number, variance: number, offset: number, scale: number, y: number, eps: number, outer: number, c: number, inner: number) => void;
   readonly nt_batch_norm_grad: (x: number, mean: number, variance: number, scale: number, dy: number, dx: number, dMean: number, dVariance: number, dScale: number, dOffset: number, eps: number, outer: number, c: number, inner: number) => void;
+  readonly nt_layer_norm: (x: number, gamma: number, beta: number, y: number, mean: number, rstd: number, eps: number, rows: number, c: number) => void;
+  readonly nt_layer_norm_grad: (x: number, gamma: number, mean: number, rstd: number, dy: number, dx: number, dGamma: number, dBeta: number, rows: number, c: number) => void;
   readonly nt_dropout_mask: (mask: number, size: number, rate: number, seedLo: number, seedHi: number) => void;
   readonly nt_apply_update: (rule: number, p: number, g: number, slots: number, nslots: number, hyper: number, n: number) => number;
 }

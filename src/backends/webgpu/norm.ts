@@ -7,12 +7,13 @@ import { type Gpu, type GpuBuffer, ELEMENT_WG, groups1d, perElementSource } from
  * elementwise parts run one invocation per element; the per-channel sums go through the
  * tiled reduction engine of reduce.ts (channels as outputs, the other axes reduced by
  * lanes, a tree in workgroup memory and, when the channels are few, a split over several
- * workgroups), accumulating in f32 where the js reference uses float64.
+ * workgroups), accumulating in f32 where the js reference uses float64. Layer
+ * normalization takes its row statistics the same way (rows as outputs).
  */
 
 
 /** The normalization kernels of the webgpu backend. */
-export function normKernels(gpu: Gpu): Pick<Backend<GpuBuffer>, 'batchNorm' | 'batchNormGrad' | 'biasActivationGrad'> {
+export function normKernels(gpu: Gpu): Pick<Backend<GpuBuffer>, 'batchNorm' | 'batchNormGrad' | 'biasActivationGrad' | 'layerNorm' | 'layerNormGrad'> {
   return {
     /**
      * y = (x − mean)·r·scale + offset with r = 1/√(variance + eps), per channel of
@@ -126,6 +127,164 @@ fn store(k: u32, a: A) {
         ints: [c, inner],
         floats: [eps],
         split: 'always',
+      });
+    },
+
+    /**
+     * Layer normalization over the last axis of `[rows, c]`: the row statistics as a tiled
+     * reduction (rows as outputs; Σd and Σd² of d = x − x[row, 0], the shift that keeps the
+     * one-pass variance from cancelling), then one invocation per element.
+     */
+    layerNorm(x, gamma, beta, y, mean, rstd, eps, rows, c) {
+      if (rows === 0 || c === 0) return;
+      runReduction(gpu, {
+        key: 'layerNorm:stats',
+        acc: 'vec2<f32>',
+        words: 2,
+        helpers: 'fn ident() -> A { return vec2<f32>(0.0); }\nfn comb(a: A, b: A) -> A { return a + b; }',
+        inputs: [{ name: 'x', buffer: x, type: 'f32' }],
+        load: /* wgsl */ `
+fn load(k: u32, j: u32) -> A {
+  let row = k * pu(${HEAD}u);
+  let d = x[row + j] - x[row];
+  return vec2<f32>(d, d * d);
+}`,
+        outputs: [
+          { name: 'xs', buffer: x, type: 'f32' },
+          { name: 'mean', buffer: mean, type: 'f32', write: true },
+          { name: 'rstd', buffer: rstd, type: 'f32', write: true },
+        ],
+        store: /* wgsl */ `
+fn store(k: u32, a: A) {
+  let c = f32(pu(${HEAD}u));
+  let mu = a.x / c;
+  mean[k] = xs[k * pu(${HEAD}u)] + mu;
+  rstd[k] = 1.0 / sqrt(max(a.y / c - mu * mu, 0.0) + pf(${HEAD + 1}u));
+}`,
+        m: rows,
+        n: c,
+        run: 1,
+        ints: [c],
+        floats: [eps],
+        split: 'auto',
+      });
+      const g = gamma !== null;
+      const b = beta !== null;
+      let binding = 4;
+      const decl = (name: string, rw = false): string => `@group(0) @binding(${binding++}) var<storage, ${rw ? 'read_write' : 'read'}> ${name}: array<f32>;`;
+      const decls = /* wgsl */ `
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> mean: array<f32>;
+@group(0) @binding(3) var<storage, read> rstd: array<f32>;
+${g ? decl('gamma') : ''}
+${b ? decl('beta') : ''}
+${decl('y', true)}`;
+      gpu.run({
+        key: `layerNorm:${g ? 'g' : '-'}${b ? 'b' : '-'}`,
+        source: () =>
+          perElementSource(
+            decls,
+            /* wgsl */ `
+  let r = e / pu(1u);
+  let j = e - r * pu(1u);
+  y[e] = (x[e] - mean[r]) * rstd[r]${g ? ' * gamma[j]' : ''}${b ? ' + beta[j]' : ''};`,
+            'e',
+          ),
+        buffers: [x, mean, rstd, ...(g ? [gamma] : []), ...(b ? [beta] : []), y],
+        ints: [rows * c, c],
+        groups: groups1d(rows * c, ELEMENT_WG),
+      });
+    },
+
+    /**
+     * Gradients of layerNorm: per row mean(g) and mean(g·xhat) (g = dy·gamma, xhat =
+     * (x − mean)·rstd) as a tiled reduction into a scratch `[rows, 2]`, then dx one
+     * invocation per element, then Σ dy·xhat and Σ dy per column (columns as outputs).
+     */
+    layerNormGrad(x, gamma, mean, rstd, dy, grads, rows, c) {
+      if (rows === 0 || c === 0) return;
+      const g = gamma !== null;
+      const sums = gpu.memory.alloc('float32', rows * 2);
+      const stats: Binding[] = [
+        { name: 'x', buffer: x, type: 'f32' },
+        { name: 'dy', buffer: dy, type: 'f32' },
+        { name: 'mean', buffer: mean, type: 'f32' },
+        { name: 'rstd', buffer: rstd, type: 'f32' },
+      ];
+      runReduction(gpu, {
+        key: `layerNormGrad:rows:${g ? 'g' : '-'}`,
+        acc: 'vec2<f32>',
+        words: 2,
+        helpers: 'fn ident() -> A { return vec2<f32>(0.0); }\nfn comb(a: A, b: A) -> A { return a + b; }',
+        inputs: g ? [...stats, { name: 'gamma', buffer: gamma, type: 'f32' }] : stats,
+        load: /* wgsl */ `
+fn load(k: u32, j: u32) -> A {
+  let e = k * pu(${HEAD}u) + j;
+  let v = dy[e]${g ? ' * gamma[j]' : ''};
+  return vec2<f32>(v, v * (x[e] - mean[k]) * rstd[k]);
+}`,
+        outputs: [{ name: 'sums', buffer: sums, type: 'f32', write: true }],
+        store: /* wgsl */ `
+fn store(k: u32, a: A) {
+  let c = f32(pu(${HEAD}u));
+  sums[2u * k] = a.x / c;
+  sums[2u * k + 1u] = a.y / c;
+}`,
+        m: rows,
+        n: c,
+        run: 1,
+        ints: [c],
+        split: 'auto',
+      });
+      gpu.run({
+        key: `layerNormGrad:dx:${g ? 'g' : '-'}`,
+        source: () =>
+          perElementSource(
+            /* wgsl */ `
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> dy: array<f32>;
+@group(0) @binding(3) var<storage, read> mean: array<f32>;
+@group(0) @binding(4) var<storage, read> rstd: array<f32>;
+@group(0) @binding(5) var<storage, read> sums: array<f32>;
+${g ? '@group(0) @binding(6) var<storage, read> gamma: array<f32>;' : ''}
+@group(0) @binding(${g ? 7 : 6}) var<storage, read_write> dx: array<f32>;`,
+            /* wgsl */ `
+  let r = e / pu(1u);
+  let j = e - r * pu(1u);
+  let s = rstd[r];
+  let xhat = (x[e] - mean[r]) * s;
+  dx[e] = s * (dy[e]${g ? ' * gamma[j]' : ''} - sums[2u * r] - xhat * sums[2u * r + 1u]);`,
+            'e',
+          ),
+        buffers: [x, dy, mean, rstd, sums, ...(g ? [gamma] : []), grads.dx],
+        ints: [rows * c, c],
+        groups: groups1d(rows * c, ELEMENT_WG),
+      });
+      gpu.memory.free(sums);
+      const { dGamma, dBeta } = grads;
+      if (dGamma === null && dBeta === null) return;
+      runReduction(gpu, {
+        key: `layerNormGrad:params:${dGamma !== null ? 'g' : '-'}${dBeta !== null ? 'b' : '-'}`,
+        acc: 'vec2<f32>',
+        words: 2,
+        helpers: 'fn ident() -> A { return vec2<f32>(0.0); }\nfn comb(a: A, b: A) -> A { return a + b; }',
+        inputs: stats,
+        load: /* wgsl */ `
+fn load(j: u32, r: u32) -> A {
+  let e = r * pu(${HEAD}u) + j;
+  let d = dy[e];
+  return vec2<f32>(d * (x[e] - mean[r]) * rstd[r], d);
+}`,
+        outputs: [
+          ...(dGamma !== null ? [{ name: 'dGamma', buffer: dGamma, type: 'f32' as const, write: true }] : []),
+          ...(dBeta !== null ? [{ name: 'dBeta', buffer: dBeta, type: 'f32' as const, write: true }] : []),
+        ],
+        store: `fn store(j: u32, a: A) {${dGamma !== null ? ' dGamma[j] = a.x;' : ''}${dBeta !== null ? ' dBeta[j] = a.y;' : ''} }`,
+        m: c,
+        n: rows,
+        run: c,
+        ints: [c],
+        split: 'auto',
       });
     },
 

@@ -1,6 +1,6 @@
 import { Tensor } from '../../tensor/tensor.js';
 import type { Variable } from '../../tensor/variable.js';
-import { add, batchNorm, maximum, mean as reduceMean, moments, mul, reshape, rsqrt, square, sub, sum } from '../../ops/index.js';
+import { add, batchNorm, layerNorm, maximum, mean as reduceMean, moments, mul, reshape, rsqrt, square, sub, sum } from '../../ops/index.js';
 import { noGrad } from '../../autograd/tape.js';
 import type { Initializer } from '../../initializers/index.js';
 import { Layer, type CallOptions, type LayerArgs } from '../layer.js';
@@ -172,6 +172,8 @@ export class LayerNormalization extends Normalization {
   call(inputs: Tensor | Tensor[]): Tensor {
     const x = inputs as Tensor;
     const axes = this.axesFor(x.rank);
+    // The usual case, trailing axes: one fused kernel each way.
+    if (axes.every((a, i) => a === x.rank - axes.length + i)) return layerNorm(x, this.gamma, this.beta, this.epsilon, axes[0]);
     const { mean, variance } = moments(x, axes, true);
     let y = mul(sub(x, mean), rsqrt(add(variance, this.epsilon)));
     // gamma/beta have the normalized axes' shape; broadcast them with 1s elsewhere.
