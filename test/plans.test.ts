@@ -123,6 +123,19 @@ test('planned training follows eager training step by step (dropout masks includ
   for (const [i, w] of a.weights.entries()) assert.ok(await maxDiff(w, b.weights[i]) < 1e-6, `weight ${i}`);
 });
 
+test('an EinsumDense bias over two trailing axes ([heads, keyDim], as attention projections have) moves into the matmul epilogue; a LayerNormalization is one kernel', async () => {
+  nt.setSeed(4);
+  const inp = nt.Input({ shape: [6, 16] });
+  const q = new nt.EinsumDense({ equation: 'abc,cde->abde', outputShape: [null, 4, 8], biasAxes: 'de' }).apply(inp) as nt.SymbolicTensor;
+  const out = new nt.LayerNormalization().apply(new nt.Reshape({ targetShape: [6, 32] }).apply(q) as nt.SymbolicTensor) as nt.SymbolicTensor;
+  const m = new nt.Model({ inputs: inp, outputs: out });
+  const x = nt.randomNormal([3, 6, 16], { seed: 5 });
+  const y = planned(m, x) as nt.Tensor;
+  assert.ok((await maxDiff(y, eager(m, [x])[0])) < 1e-5);
+  const s = stateOf(m);
+  assert.deepEqual(s.kernels, ['matmul', 'layerNorm'], `the bias add is gone, the normalization one kernel: ${(s.kernels ?? []).join(', ')}`);
+});
+
 test('regression: planned training through a fork (one output read by two matmuls, as attention q/k/v projections do) follows eager training', async () => {
   // Autograd sums the fork's two gradients as a flat [size] + [size] add right after a
   // matmul; the epilogue pass once took that for a bias over the matmul's last axis.

@@ -186,12 +186,17 @@ function fuseEpilogues(slots: readonly Slot[], steps: Step[], outputs: readonly 
         const other = b.ins[0] === t ? b.ins[1] : b.ins[0];
         const otherShape = b.ins[0] === t ? attrs.bShape : attrs.aShape;
         const tShape = b.ins[0] === t ? attrs.aShape : attrs.bShape;
-        const n = tShape[tShape.length - 1];
         const sameOut = attrs.outShape.length === tShape.length && attrs.outShape.every((d, i) => d === tShape[i]);
         const ready = slots[other].kind !== 'temp' || (producers(out).get(other) ?? Infinity) < k;
-        // The add's own shapes may be flattened (autograd sums two gradients as [size] + [size]):
-        // a bias is a vector of the producer's real last axis (matmul n, conv2d output channels).
-        if (attrs.op === 'add' && sameOut && otherShape.length === 1 && otherShape[0] === n && n === epilogueWidth(a.launch) && other !== t && ready) {
+        // A bias holds the producer's real last axis (matmul n, conv2d output channels), in the
+        // add as the trailing axes it was reshaped into (EinsumDense's [heads, keyDim] on
+        // [.., heads, keyDim]), leading 1s aside. The add's own shapes may be flattened
+        // (autograd sums two gradients as [size] + [size]): then they are no bias.
+        const first = otherShape.findIndex((d) => d !== 1);
+        const core = first < 0 ? [] : otherShape.slice(first);
+        const trailing = core.length > 0 && core.length <= tShape.length && core.every((d, i) => d === tShape[tShape.length - core.length + i]);
+        const width = core.reduce((p, d) => p * d, 1);
+        if (attrs.op === 'add' && sameOut && trailing && width === epilogueWidth(a.launch) && other !== t && ready) {
           fused = { launch: a.launch.variant({ bias: true, activation: 'linear' }), ins: [...a.ins, other], outs: b.outs, inPlace: false };
         }
       }
