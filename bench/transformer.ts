@@ -2,15 +2,15 @@
  * `npm run bench:transformer`: a Transformer encoder, Neurite against PyTorch's
  * nn.TransformerEncoderLayer, training and inference samples/s.
  *
- *   T1  one encoder block on [32, 128, 256]: training step (MSE to a fixed target, Adam) and inference
+ *   T1  one encoder block on [32, 64, 128]: training step (MSE to a fixed target, Adam) and inference
  *   T2  4 encoder blocks → GlobalAveragePooling1D → Dense(10) logits: training step
  *       (sparse categorical crossentropy from logits, Adam) and inference
  *
  * The block (Vaswani et al., post-norm, as PyTorch's default norm_first=False):
- *   x1 = LayerNorm(x + MHA(x, x));  y = LayerNorm(x1 + Dense(256)(Dense(1024, relu)(x1)))
- * with model width 256, 8 heads of keyDim 32, feed-forward 1024, relu (PyTorch's default
- * activation), dropout 0 (timing), LayerNormalization epsilon 1e-5 on both sides; batch 32,
- * sequence 128. Neurite builds it with the functional API from its own layers
+ *   x1 = LayerNorm(x + MHA(x, x));  y = LayerNorm(x1 + Dense(128)(Dense(512, relu)(x1)))
+ * with the sizes the issue names: model width 128, 4 heads of keyDim 32, feed-forward 512,
+ * relu (PyTorch's default activation), dropout 0 (timing), LayerNormalization epsilon 1e-5 on both sides; batch 32,
+ * sequence 64. Neurite builds it with the functional API from its own layers
  * (MultiHeadAttention, Add, LayerNormalization, Dense); PyTorch (bench/torch_transformer.py)
  * runs nn.TransformerEncoderLayer(batch_first=True) and nn.TransformerEncoder.
  *
@@ -18,8 +18,8 @@
  * into its layout) and the outputs of both on the same samples are compared, on PyTorch's
  * training path and on its inference fast path (the max difference goes in the table).
  * What differs: PyTorch packs the query/key/value projections into one in_proj matrix
- * [768, 256] (one GEMM) where Keras' MultiHeadAttention has three EinsumDense kernels
- * [256, 8, 32] and an output kernel [8, 32, 256]; PyTorch's inference runs its fused
+ * [384, 128] (one GEMM) where Keras' MultiHeadAttention has three EinsumDense kernels
+ * [128, 4, 32] and an output kernel [4, 32, 128]; PyTorch's inference runs its fused
  * fast path (torch._transformer_encoder_layer_fwd, taken in eval mode without grad), its
  * training the module-by-module path; the weights' initial values differ in the timed
  * runs (random on each side); Adam's epsilon is set to PyTorch's 1e-8 (Keras' default is
@@ -27,7 +27,7 @@
  *
  * FLOPs per sample (forward): the projections (q, k, v, output: 8·L·d²), the attention
  * scores and the mixing (2·L²·heads·keyDim each) and the feed-forward (4·L·d·ff), derived
- * from the built model's layers; T1 = 218.1 MFLOP/sample. Training = 3 × forward (forward,
+ * from the built model's layers; T1 = 27.3 MFLOP/sample. Training = 3 × forward (forward,
  * weight and input gradients) less the input gradient of the projections that read the
  * model's input (nobody needs it), as bench/common.ts modelFlops counts. Softmax, layer
  * norms, biases, residual sums and Adam are not counted.
@@ -59,11 +59,11 @@ type Tensor = InstanceType<Nt['Tensor']>;
 
 const SELF = fileURLToPath(import.meta.url);
 export const BATCH = 32;
-export const SEQ = 128;
-export const WIDTH = 256;
-export const HEADS = 8;
+export const SEQ = 64;
+export const WIDTH = 128;
+export const HEADS = 4;
 export const KEY_DIM = WIDTH / HEADS;
-export const FF = 1024;
+export const FF = 512;
 export const CLASSES = 10;
 export const EPSILON = 1e-5;
 /** Samples of the PyTorch comparison before the rounds. */
