@@ -255,6 +255,30 @@ test('a trained model with MultiHeadAttention saves and loads as Keras .h5 (weig
   }
 });
 
+test('MultiHeadAttention in Keras model configs: value and key as keyword tensors (Keras 2 lists, Keras 3 __keras_tensor__), written the same way', async () => {
+  const input = (name: string, steps: number): nt.ConfigDict => ({ class_name: 'InputLayer', config: { batch_input_shape: [null, steps, 8], dtype: 'float32', name }, name, inbound_nodes: [] });
+  const layers = (node: nt.ConfigValue): nt.ConfigValue => [input('q', 5), input('v', 6), input('k', 6), { class_name: 'MultiHeadAttention', config: { name: 'mha', num_heads: 2, key_dim: 4 }, name: 'mha', inbound_nodes: [node] }];
+  const io = { input_layers: [['q', 0, 0], ['v', 0, 0], ['k', 0, 0]], output_layers: [['mha', 0, 0]] };
+  // Keras 2 (tf.keras Node.serialize): the first argument an inbound entry, the rest keywords.
+  const keras2 = { name: 'm2', layers: layers([['q', 0, 0, { value: ['v', 0, 0], key: ['k', 0, 0], use_causal_mask: true }]]), ...io };
+  const history = (name: string): nt.ConfigDict => ({ class_name: '__keras_tensor__', config: { shape: [null, 6, 8], dtype: 'float32', keras_history: [name, 0, 0] } });
+  const keras3 = { name: 'm3', layers: layers({ args: [{ class_name: '__keras_tensor__', config: { shape: [null, 5, 8], dtype: 'float32', keras_history: ['q', 0, 0] } }], kwargs: { value: history('v'), key: history('k'), use_causal_mask: true } }), ...io };
+  nt.setSeed(8);
+  const [q, v, k] = [randn([2, 5, 8], 81), randn([2, 6, 8], 82), randn([2, 6, 8], 83)];
+  const direct = new nt.MultiHeadAttention({ numHeads: 2, keyDim: 4 });
+  const want = await (direct.apply([q, v, k], { useCausalMask: true } as nt.MultiHeadAttentionCallOptions) as Tensor).data();
+  for (const [what, config] of [['Keras 2', keras2], ['Keras 3', keras3]] as const) {
+    const model = nt.deserializeLayer(nt.io.parseModelConfig(JSON.stringify({ class_name: 'Functional', config }))) as nt.Model;
+    model.setWeights(direct.getWeights());
+    assert.ok(maxDiff(want, await (model.predict([q, v, k]) as Tensor).data()) < 1e-6, `${what}: the same function as the layer called on [query, value, key] with the causal mask`);
+    // Written back the Keras way: one inbound entry, value and key as keyword references.
+    const node = (model.getConfig().layers as nt.ConfigDict[]).find((l) => l.name === 'mha')?.inbound_nodes as nt.ConfigValue[][];
+    assert.deepEqual(node, [[['q', 0, 0, { use_causal_mask: true, value: ['v', 0, 0], key: ['k', 0, 0] }]]], what);
+  }
+  const masked = { name: 'mm', layers: layers([['q', 0, 0, { value: ['v', 0, 0], attention_mask: ['k', 0, 0] }]]), ...io };
+  assert.throws(() => nt.deserializeLayer(nt.io.parseModelConfig(JSON.stringify({ class_name: 'Functional', config: masked }))), /layer mha \(MultiHeadAttention\) is called with a tensor for 'attention_mask'/);
+});
+
 /** Keras' Attention/AdditiveAttention as loops: scores by `score`, masked ones lowered by 1e9, softmax, times value; padded query rows zero. */
 async function luongReference(query: Tensor, value: Tensor, score: (q: ArrayLike<number>, k: ArrayLike<number>) => number, allowed: ((b: number, t: number, s: number) => boolean) | null, queryKept: ((b: number, t: number) => boolean) | null): Promise<Float64Array> {
   const [B, T, D] = query.shape;

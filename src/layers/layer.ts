@@ -166,6 +166,16 @@ export abstract class Layer {
     return {};
   }
 
+  /**
+   * Keras' names of the tensor call arguments after the first one, in input-list order
+   * (MultiHeadAttention's call(query, value, key): ['value', 'key']). Keras files carry them
+   * as keyword tensors of a node; a model config reads them into, and writes them from,
+   * the layer's input list. Empty for layers whose inputs are one tensor or one list.
+   */
+  kerasTensorArgs(): readonly string[] {
+    return [];
+  }
+
   /** The call options of a graph node's kept call arguments (see recordCallArgs). */
   callOptionsOf(callArgs: Readonly<Record<string, boolean | number | string>>): CallOptions {
     void callArgs;

@@ -21,9 +21,18 @@ function ref(t: SymbolicTensor, nodes: readonly LayerNode[]): ConfigValue[] {
 export function functionalConfig(model: Model): ConfigDict {
   const nodes = model.graphNodes;
   const layers = model.layers.map((layer) => {
+    const named = layer.kerasTensorArgs();
     const inbound = nodes
       .filter((n) => n.layer === layer && !(layer instanceof InputLayer))
-      .map((n) => n.inputs.map((t) => [...ref(t, nodes), { ...n.callArgs }] as ConfigValue[]) as ConfigValue[]);
+      .map((n) => {
+        // Keras' form for call(first, value=…, key=…): one entry, the other tensors as keywords.
+        if (named.length > 0 && n.inputs.length > 1 && n.inputs.length <= named.length + 1) {
+          const kwargs: ConfigDict = { ...n.callArgs };
+          n.inputs.slice(1).forEach((t, i) => (kwargs[named[i]] = ref(t, nodes)));
+          return [[...ref(n.inputs[0], nodes), kwargs]] as ConfigValue[];
+        }
+        return n.inputs.map((t) => [...ref(t, nodes), { ...n.callArgs }] as ConfigValue[]) as ConfigValue[];
+      });
     const s = serialize(layer);
     return { class_name: s.class_name, config: s.config, name: layer.name, inbound_nodes: inbound } as ConfigDict;
   });
@@ -48,6 +57,11 @@ function parseRef(v: ConfigValue): { layer: string; node: number; tensor: number
   throw new Error(`Model config: cannot read the inbound connection ${JSON.stringify(v)}`);
 }
 
+/** A [layerName, nodeIndex, tensorIndex] reference among a node's keyword arguments. */
+function isTensorRef(v: ConfigValue): boolean {
+  return Array.isArray(v) && v.length === 3 && typeof v[0] === 'string' && typeof v[1] === 'number' && typeof v[2] === 'number';
+}
+
 /** Rebuilds a functional model: creates every layer, then replays inbound nodes until all are applied. */
 export function functionalFromConfig(config: ConfigDict): Model {
   const specs = (config.layers as unknown as LayerSpec[]) ?? [];
@@ -65,10 +79,20 @@ export function functionalFromConfig(config: ConfigDict): Model {
     for (let p = 0; p < pending.length; p++) {
       const { name, node } = pending[p];
       const refs = node.map(parseRef);
-      const ins = refs.map((r) => outputs.get(r.layer)?.[r.node]?.[r.tensor]);
-      if (ins.some((t) => t === undefined)) continue;
       const layer = created.get(name) as Layer;
       const kwargs = refs[0]?.kwargs ?? {};
+      // Keyword tensors (MultiHeadAttention's value and key in Keras files) join the input list.
+      const extra: ({ layer: string; node: number; tensor: number } | undefined)[] = [];
+      for (const [k, v] of Object.entries(kwargs)) {
+        if (!isTensorRef(v)) continue;
+        const at = layer.kerasTensorArgs().indexOf(k);
+        if (at < 0) throw new Error(`Model config: layer ${name} (${layer.getClassName()}) is called with a tensor for '${k}', which Neurite cannot take as a graph input${k === 'attention_mask' ? ' yet (use use_causal_mask or the inputs\' masks)' : ''}`);
+        extra[at] = parseRef(v);
+      }
+      if (extra.length > 0 && (refs.length !== 1 || extra.some((r) => r === undefined))) throw new Error(`Model config: layer ${name} (${layer.getClassName()}) has keyword tensors ${JSON.stringify(kwargs)} that do not follow its first input`);
+      const all = [...refs, ...(extra as { layer: string; node: number; tensor: number }[])];
+      const ins = all.map((r) => outputs.get(r.layer)?.[r.node]?.[r.tensor]);
+      if (ins.some((t) => t === undefined)) continue;
       const kept: Record<string, boolean | number | string> = {};
       for (const [k, v] of Object.entries(kwargs)) if (k !== 'training' && (typeof v === 'boolean' || typeof v === 'number' || typeof v === 'string')) kept[k] = v;
       const training = kwargs.training;

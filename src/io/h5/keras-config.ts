@@ -46,7 +46,8 @@ function tensorRef(v: ConfigValue, kwargs: ConfigDict): ConfigValue[] | null {
 function inboundNode(node: ConfigValue): ConfigValue {
   if (!isDict(node) || !('args' in node)) return node;
   const kwargs: ConfigDict = {};
-  if (isDict(node.kwargs)) for (const [k, v] of Object.entries(node.kwargs)) if (tensorRef(v, {}) === null) kwargs[k] = v;
+  // Keyword tensors (MultiHeadAttention's value) stay keywords, as Keras 2's [name, node, tensor].
+  if (isDict(node.kwargs)) for (const [k, v] of Object.entries(node.kwargs)) kwargs[k] = tensorRef(v, {})?.slice(0, 3) ?? v;
   const args = Array.isArray(node.args) ? node.args : [];
   const first = args.length === 1 && Array.isArray(args[0]) ? args[0] : args;
   const refs = first.map((a) => tensorRef(a, kwargs)).filter((r): r is ConfigValue[] => r !== null);

@@ -224,6 +224,11 @@ export class MultiHeadAttention extends CompositeLayer {
     return [...query.slice(0, -1), ...(this.outputShapeArg ?? [query[query.length - 1]])];
   }
 
+  /** Keras' call(query, value, key): value and key travel as keyword tensors in Keras files. */
+  override kerasTensorArgs(): readonly string[] {
+    return ['value', 'key'];
+  }
+
   protected override recordCallArgs(options: MultiHeadAttentionCallOptions): Record<string, boolean> {
     return attentionCallArgs(this, options);
   }
