@@ -275,8 +275,62 @@ test('MultiHeadAttention in Keras model configs: value and key as keyword tensor
     const node = (model.getConfig().layers as nt.ConfigDict[]).find((l) => l.name === 'mha')?.inbound_nodes as nt.ConfigValue[][];
     assert.deepEqual(node, [[['q', 0, 0, { use_causal_mask: true, value: ['v', 0, 0], key: ['k', 0, 0] }]]], what);
   }
-  const masked = { name: 'mm', layers: layers([['q', 0, 0, { value: ['v', 0, 0], attention_mask: ['k', 0, 0] }]]), ...io };
-  assert.throws(() => nt.deserializeLayer(nt.io.parseModelConfig(JSON.stringify({ class_name: 'Functional', config: masked }))), /layer mha \(MultiHeadAttention\) is called with a tensor for 'attention_mask'/);
+  const unknown = { name: 'mu', layers: layers([['q', 0, 0, { value: ['v', 0, 0], bias: ['k', 0, 0] }]]), ...io };
+  assert.throws(() => nt.deserializeLayer(nt.io.parseModelConfig(JSON.stringify({ class_name: 'Functional', config: unknown }))), /layer mha \(MultiHeadAttention\) is called with a tensor for 'bias', which it does not take/);
+});
+
+test('MultiHeadAttention in a functional model: an attentionMask input and returnAttentionScores, kept through the config (attention_mask a keyword tensor)', async () => {
+  nt.setSeed(9);
+  const q = nt.Input({ shape: [4, 6], name: 'q' });
+  const v = nt.Input({ shape: [5, 6], name: 'v' });
+  const m = nt.Input({ shape: [4, 5], name: 'm' });
+  const mha = new nt.MultiHeadAttention({ numHeads: 2, keyDim: 3, name: 'mha' });
+  const [out, scores] = mha.apply([q, v], { attentionMask: m, returnAttentionScores: true } as unknown as nt.MultiHeadAttentionCallOptions) as nt.SymbolicTensor[];
+  assert.deepEqual(out.shape, [null, 4, 6]);
+  assert.deepEqual(scores.shape, [null, 2, 4, 5], 'scores: [batch, heads, query steps, key steps]');
+  const model = new nt.Model({ inputs: [q, v, m], outputs: [out, scores] });
+  const xq = randn([3, 4, 6], 91);
+  const xv = randn([3, 5, 6], 92);
+  // Each query row may see a different set of keys; row 0 of sample 0 only key 2.
+  const maskValues = Array.from({ length: 3 * 4 * 5 }, (_, i) => ((i * 7) % 3 === 0 ? 0 : 1));
+  maskValues.fill(0, 0, 5);
+  maskValues[2] = 1;
+  const xm = nt.tensor(maskValues, [3, 4, 5]);
+  const [y, p] = model.predict([xq, xv, xm]) as Tensor[];
+  const [wantY, wantP] = mha.apply([xq, xv], { attentionMask: xm, returnAttentionScores: true } as nt.MultiHeadAttentionCallOptions) as Tensor[];
+  assert.ok(maxDiff(await y.data(), await wantY.data()) < 1e-6);
+  const probs = await p.data();
+  assert.ok(maxDiff(probs, await wantP.data()) < 1e-6);
+  for (let h = 0; h < 2; h++) assert.ok(Math.abs(probs[h * 4 * 5 + 2] - 1) < 1e-6, `sample 0, head ${h}, query 0 attends to key 2 only`);
+  for (let i = 0; i < maskValues.length; i++) if (maskValues[i] === 0) for (let h = 0; h < 2; h++) {
+    const [b, r] = [Math.floor(i / 20), i % 20];
+    assert.ok(probs[(b * 2 + h) * 20 + r] < 1e-6, `masked position ${i} gets no weight`);
+  }
+  // The config names the mask as Keras does and reloads into the same function.
+  const config = JSON.parse(JSON.stringify(model.getConfig()));
+  const node = (config.layers as nt.ConfigDict[]).find((l) => l.name === 'mha')?.inbound_nodes;
+  assert.deepEqual(node, [[['q', 0, 0, { return_attention_scores: true, value: ['v', 0, 0], attention_mask: ['m', 0, 0] }]]]);
+  const copy = nt.Model.fromConfig(config);
+  copy.setWeights(model.getWeights());
+  const [y2, p2] = copy.predict([xq, xv, xm]) as Tensor[];
+  assert.ok(maxDiff(await y2.data(), await y.data()) < 1e-6);
+  assert.ok(maxDiff(await p2.data(), probs) < 1e-6);
+  assert.deepEqual(copy.computeOutputShape([[null, 4, 6], [null, 5, 6], [null, 4, 5]]), [[null, 4, 6], [null, 2, 4, 5]]);
+  // A real tensor cannot stand in a symbolic graph.
+  assert.throws(() => new nt.MultiHeadAttention({ numHeads: 1, keyDim: 2 }).apply([q, v], { attentionMask: xm } as nt.MultiHeadAttentionCallOptions), /attentionMask must be a symbolic tensor/);
+});
+
+test('MultiHeadAttention over two attention axes takes an attentionMask shaped like the scores without the heads (as Keras)', async () => {
+  nt.setSeed(10);
+  const mha = new nt.MultiHeadAttention({ numHeads: 2, keyDim: 2, attentionAxes: [1, 2] });
+  const x = randn([1, 2, 3, 4], 101);
+  // Key position (0, 1) only, for every query position.
+  const allowed = Array.from({ length: 2 * 3 * 2 * 3 }, (_, i) => (i % 6 === 1 ? 1 : 0));
+  const [, p] = mha.apply([x, x], { attentionMask: nt.tensor(allowed, [1, 2, 3, 2, 3]), returnAttentionScores: true } as nt.MultiHeadAttentionCallOptions) as Tensor[];
+  assert.deepEqual(p.shape, [1, 2, 2, 3, 2, 3]);
+  const probs = await p.data();
+  for (let i = 0; i < probs.length; i++) assert.ok(Math.abs(probs[i] - (i % 6 === 1 ? 1 : 0)) < 1e-6, `probability ${i}`);
+  assert.throws(() => mha.apply([x, x], { useCausalMask: true } as nt.MultiHeadAttentionCallOptions), /work with one attention axis/);
 });
 
 /** Keras' Attention/AdditiveAttention as loops: scores by `score`, masked ones lowered by 1e9, softmax, times value; padded query rows zero. */
@@ -378,5 +432,5 @@ test('MultiHeadAttention over several attention axes (attentionAxes [1, 2]) equa
   assert.deepEqual(probs.shape, [2, 2, 3, 4, 3, 4]);
   const sums = await nt.sum(nt.reshape(probs, [2, 2, 12, 12]), -1).data();
   for (const s of sums) assert.ok(Math.abs(s - 1) < 1e-5);
-  assert.throws(() => grid.apply([x, x], { useCausalMask: true } as nt.MultiHeadAttentionCallOptions), /masks with attention over 2 axes are not supported yet/);
+  assert.throws(() => grid.apply([x, x], { useCausalMask: true } as nt.MultiHeadAttentionCallOptions), /useCausalMask work with one attention axis; with 2/);
 });

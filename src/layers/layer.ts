@@ -141,9 +141,12 @@ export abstract class Layer {
    * runs (without recording, in inference mode) on zeros of the input shape, twice, with the
    * unknown sizes set to 2 and then to 3; an output size that differs between the two depends
    * on an unknown input size and is reported as null. A layer writes its own where tracing
-   * would cost too much or cannot tell (integer inputs, sizes it must check).
+   * would cost too much or cannot tell (integer inputs, sizes it must check). `options` are
+   * the call options of a graph node (MultiHeadAttention's returnAttentionScores adds an
+   * output).
    */
-  computeOutputShape(inputShape: LayerShape | readonly LayerShape[]): LayerShape | LayerShape[] {
+  computeOutputShape(inputShape: LayerShape | readonly LayerShape[], options: CallOptions = {}): LayerShape | LayerShape[] {
+    void options;
     return traceOutputShape(this, inputShape);
   }
 
@@ -174,6 +177,16 @@ export abstract class Layer {
    */
   kerasTensorArgs(): readonly string[] {
     return [];
+  }
+
+  /**
+   * Call options that take a tensor, option name → Keras keyword (MultiHeadAttention:
+   * attentionMask → attention_mask). Given a symbolic tensor, such an option becomes an
+   * extra input of the graph node (LayerNode.tensorOptions), and a Keras file carries it as
+   * a keyword tensor.
+   */
+  tensorCallOptions(): Readonly<Record<string, string>> {
+    return {};
   }
 
   /** The call options of a graph node's kept call arguments (see recordCallArgs). */
@@ -369,9 +382,13 @@ export abstract class Layer {
   }
 
   private applySymbolic(list: SymbolicTensor[], single: boolean, options: CallOptions): SymbolicTensor | SymbolicTensor[] {
-    const outShape = this.computeOutputShape(single ? list[0].shape : list.map((t) => t.shape));
-    const callArgs: Record<string, boolean | number | string> = { ...this.recordCallArgs(options), ...(options.training === undefined ? {} : { training: options.training }) };
-    const node = new LayerNode(this, list, callArgs, single);
+    const given = options as Record<string, unknown>;
+    const tensorOptions = Object.keys(this.tensorCallOptions()).filter((k) => given[k] instanceof SymbolicTensor);
+    const rest: Record<string, unknown> = { ...options };
+    for (const k of tensorOptions) delete rest[k];
+    const outShape = this.computeOutputShape(single ? list[0].shape : list.map((t) => t.shape), rest as CallOptions);
+    const callArgs: Record<string, boolean | number | string> = { ...this.recordCallArgs(rest as CallOptions), ...(options.training === undefined ? {} : { training: options.training }) };
+    const node = new LayerNode(this, [...list, ...tensorOptions.map((k) => given[k] as SymbolicTensor)], callArgs, single, tensorOptions);
     this.inboundNodes.push(node);
     const multi = outShape.length > 0 && Array.isArray(outShape[0]);
     const shapes = multi ? (outShape as LayerShape[]) : [outShape as LayerShape];

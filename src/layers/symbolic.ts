@@ -44,7 +44,17 @@ export class LayerNode {
     readonly callArgs: Readonly<Record<string, boolean | number | string>> = {},
     /** Whether the layer was called on one tensor (not a list of tensors). */
     readonly single = true,
+    /**
+     * Call options given as tensors (MultiHeadAttention's attentionMask), by option name: the
+     * last `tensorOptions.length` entries of `inputs`, in this order.
+     */
+    readonly tensorOptions: readonly string[] = [],
   ) {}
+
+  /** The tensors the layer was called on (`inputs` without the tensor call options). */
+  get layerInputs(): readonly SymbolicTensor[] {
+    return this.tensorOptions.length === 0 ? this.inputs : this.inputs.slice(0, this.inputs.length - this.tensorOptions.length);
+  }
 
   /** Index of this node among the layer's inbound nodes. */
   get index(): number {

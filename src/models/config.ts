@@ -25,13 +25,17 @@ export function functionalConfig(model: Model): ConfigDict {
     const inbound = nodes
       .filter((n) => n.layer === layer && !(layer instanceof InputLayer))
       .map((n) => {
+        const own = n.layerInputs;
+        const kwargs: ConfigDict = { ...n.callArgs };
+        // Tensor call options (attention_mask) are keyword tensors.
+        const keywords = layer.tensorCallOptions();
+        n.tensorOptions.forEach((k, i) => (kwargs[keywords[k] ?? k] = ref(n.inputs[own.length + i], nodes)));
         // Keras' form for call(first, value=…, key=…): one entry, the other tensors as keywords.
-        if (named.length > 0 && n.inputs.length > 1 && n.inputs.length <= named.length + 1) {
-          const kwargs: ConfigDict = { ...n.callArgs };
-          n.inputs.slice(1).forEach((t, i) => (kwargs[named[i]] = ref(t, nodes)));
-          return [[...ref(n.inputs[0], nodes), kwargs]] as ConfigValue[];
+        if (named.length > 0 && own.length > 1 && own.length <= named.length + 1) {
+          own.slice(1).forEach((t, i) => (kwargs[named[i]] = ref(t, nodes)));
+          return [[...ref(own[0], nodes), kwargs]] as ConfigValue[];
         }
-        return n.inputs.map((t) => [...ref(t, nodes), { ...n.callArgs }] as ConfigValue[]) as ConfigValue[];
+        return own.map((t) => [...ref(t, nodes), { ...kwargs }] as ConfigValue[]) as ConfigValue[];
       });
     const s = serialize(layer);
     return { class_name: s.class_name, config: s.config, name: layer.name, inbound_nodes: inbound } as ConfigDict;
@@ -82,21 +86,27 @@ export function functionalFromConfig(config: ConfigDict): Model {
       const layer = created.get(name) as Layer;
       const kwargs = refs[0]?.kwargs ?? {};
       // Keyword tensors (MultiHeadAttention's value and key in Keras files) join the input list.
+      // and tensor call options (attention_mask) become options holding the symbolic tensor.
       const extra: ({ layer: string; node: number; tensor: number } | undefined)[] = [];
+      const optionRefs: [string, { layer: string; node: number; tensor: number }][] = [];
+      const optionOf = new Map(Object.entries(layer.tensorCallOptions()).map(([option, keyword]) => [keyword, option]));
       for (const [k, v] of Object.entries(kwargs)) {
         if (!isTensorRef(v)) continue;
         const at = layer.kerasTensorArgs().indexOf(k);
-        if (at < 0) throw new Error(`Model config: layer ${name} (${layer.getClassName()}) is called with a tensor for '${k}', which Neurite cannot take as a graph input${k === 'attention_mask' ? ' yet (use use_causal_mask or the inputs\' masks)' : ''}`);
-        extra[at] = parseRef(v);
+        const option = optionOf.get(k);
+        if (at >= 0) extra[at] = parseRef(v);
+        else if (option !== undefined) optionRefs.push([option, parseRef(v)]);
+        else throw new Error(`Model config: layer ${name} (${layer.getClassName()}) is called with a tensor for '${k}', which it does not take`);
       }
       if (extra.length > 0 && (refs.length !== 1 || extra.some((r) => r === undefined))) throw new Error(`Model config: layer ${name} (${layer.getClassName()}) has keyword tensors ${JSON.stringify(kwargs)} that do not follow its first input`);
       const all = [...refs, ...(extra as { layer: string; node: number; tensor: number }[])];
       const ins = all.map((r) => outputs.get(r.layer)?.[r.node]?.[r.tensor]);
-      if (ins.some((t) => t === undefined)) continue;
+      const tensorOptions = optionRefs.map(([option, r]) => [option, outputs.get(r.layer)?.[r.node]?.[r.tensor]] as const);
+      if (ins.some((t) => t === undefined) || tensorOptions.some(([, t]) => t === undefined)) continue;
       const kept: Record<string, boolean | number | string> = {};
       for (const [k, v] of Object.entries(kwargs)) if (k !== 'training' && (typeof v === 'boolean' || typeof v === 'number' || typeof v === 'string')) kept[k] = v;
       const training = kwargs.training;
-      const options = { ...layer.callOptionsOf(kept), ...(typeof training === 'boolean' ? { training } : {}) };
+      const options = { ...layer.callOptionsOf(kept), ...Object.fromEntries(tensorOptions), ...(typeof training === 'boolean' ? { training } : {}) };
       const out = layer.apply(ins.length === 1 ? (ins[0] as SymbolicTensor) : (ins as SymbolicTensor[]), options);
       const list = Array.isArray(out) ? (out as SymbolicTensor[]) : [out as SymbolicTensor];
       outputs.set(name, [...(outputs.get(name) ?? []), list]);

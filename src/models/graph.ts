@@ -72,12 +72,15 @@ export function runGraph(graph: Graph, inputs: readonly SymbolicTensor[], output
   });
   for (const node of graph.nodes) {
     if (node.layer instanceof InputLayer) continue;
-    const args = node.inputs.map((s) => computed.get(s.id) as Tensor);
-    const inMasks = node.inputs.map((s) => maskOf.get(s.id) ?? null);
+    const own = node.layerInputs;
+    const args = own.map((s) => computed.get(s.id) as Tensor);
+    const inMasks = own.map((s) => maskOf.get(s.id) ?? null);
+    const tensorOptions: Record<string, Tensor> = {};
+    node.tensorOptions.forEach((k, i) => (tensorOptions[k] = computed.get(node.inputs[own.length + i].id) as Tensor));
     const mask: MaskArg | undefined = inMasks.every((m) => m === null) ? undefined : node.single ? inMasks[0] : inMasks;
     const training = typeof node.callArgs.training === 'boolean' ? node.callArgs.training : options.training;
     const x = node.single ? args[0] : args;
-    const kept = node.layer.callOptionsOf(node.callArgs);
+    const kept = { ...node.layer.callOptionsOf(node.callArgs), ...tensorOptions };
     const out = node.layer.apply(x, mask === undefined ? { ...kept, training } : { ...kept, training, mask });
     const list = Array.isArray(out) ? (out as Tensor[]) : [out as Tensor];
     const outMask = node.layer.computeMask(x, mask);
@@ -100,8 +103,8 @@ export function graphOutputShapes(graph: Graph, inputs: readonly SymbolicTensor[
   inputs.forEach((s, i) => shapes.set(s.id, inputShapes[i] ?? s.shape));
   for (const node of graph.nodes) {
     if (node.layer instanceof InputLayer) continue;
-    const ins = node.inputs.map((s) => shapes.get(s.id) ?? s.shape);
-    const out = node.layer.computeOutputShape(node.single ? ins[0] : ins);
+    const ins = node.layerInputs.map((s) => shapes.get(s.id) ?? s.shape);
+    const out = node.layer.computeOutputShape(node.single ? ins[0] : ins, node.layer.callOptionsOf(node.callArgs));
     const list = out.length > 0 && Array.isArray(out[0]) ? (out as LayerShape[]) : [out as LayerShape];
     node.outputs.forEach((s, i) => shapes.set(s.id, list[i] ?? s.shape));
   }

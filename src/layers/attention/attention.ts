@@ -24,17 +24,23 @@ export function causalMask(t: number, s: number): Tensor {
 /** 1 where m is non-zero (masks may be 0/1 floats or any numbers). */
 export const maskFlag = (m: Tensor): Tensor => where(m, 1, 0);
 
-/** The call options a functional graph keeps for the attention layers (use_causal_mask); the rest is refused there. */
+/**
+ * The call options a functional graph keeps for the attention layers: use_causal_mask and
+ * return_attention_scores (MultiHeadAttention's attentionMask, a symbolic tensor, becomes a
+ * node input instead: Layer.tensorCallOptions).
+ */
 export function attentionCallArgs(layer: Layer, options: AttentionCallOptions & { readonly attentionMask?: Tensor | null }): Record<string, boolean> {
   const who = `Layer ${layer.name} (${layer.getClassName()})`;
-  if (options.attentionMask) throw new RangeError(`${who}: an attentionMask tensor cannot be part of a functional model yet; use useCausalMask or the inputs' masks (Embedding maskZero, Masking)`);
-  if (options.returnAttentionScores) throw new RangeError(`${who}: returnAttentionScores works on real tensors only (call the layer directly)`);
-  return options.useCausalMask ? { use_causal_mask: true } : {};
+  if (options.attentionMask) throw new RangeError(`${who}: in a functional model the attentionMask must be a symbolic tensor (an Input or a layer's output), not a real tensor`);
+  return { ...(options.useCausalMask ? { use_causal_mask: true } : {}), ...(options.returnAttentionScores ? { return_attention_scores: true } : {}) };
 }
 
 /** attentionCallArgs' record read back into call options. */
 export function attentionCallOptions(callArgs: Readonly<Record<string, boolean | number | string>>): AttentionCallOptions {
-  return callArgs.use_causal_mask === true || callArgs.useCausalMask === true ? { useCausalMask: true } : {};
+  return {
+    ...(callArgs.use_causal_mask === true || callArgs.useCausalMask === true ? { useCausalMask: true } : {}),
+    ...(callArgs.return_attention_scores === true ? { returnAttentionScores: true } : {}),
+  };
 }
 
 const ATTENTION_ARGS = declareArgs('Attention', {
@@ -127,9 +133,11 @@ export class Attention extends Layer {
     return options.returnAttentionScores ? [out, probs] : out;
   }
 
-  override computeOutputShape(inputShape: LayerShape | readonly LayerShape[]): LayerShape {
+  override computeOutputShape(inputShape: LayerShape | readonly LayerShape[], options: AttentionCallOptions = {}): LayerShape | LayerShape[] {
     const [query, value] = this.shapesOf(inputShape);
-    return [...query.slice(0, -1), value[value.length - 1]];
+    const out = [...query.slice(0, -1), value[value.length - 1]];
+    // The scores: [..., query steps, value steps].
+    return options.returnAttentionScores ? [out, [...query.slice(0, -1), value[value.length - 2]]] : out;
   }
 
   /** The output keeps the query's mask. */

@@ -199,17 +199,20 @@ export class MultiHeadAttention extends CompositeLayer {
     const [query, value] = inputs;
     const key = inputs[2] ?? value;
     const masks = Array.isArray(options.mask) ? (options.mask as readonly Mask[]) : [];
-    let mask = this.attentionMask(query, value, masks, options);
     const eq = this.equations as NonNullable<typeof this.equations>;
+    const n = eq.normAxes.length;
+    if (n !== 1 && (masks.some((m) => m !== null && m !== undefined) || options.useCausalMask)) {
+      throw new RangeError(`Layer ${this.name} (MultiHeadAttention): the inputs' masks and useCausalMask work with one attention axis; with ${n} (attentionAxes ${JSON.stringify(this.attentionAxes)}) give an attentionMask shaped like the scores without the heads`);
+    }
+    let mask = this.attentionMask(query, value, masks, options);
     const q = mul((this.queryDense as EinsumDense).apply(query), 1 / Math.sqrt(this.keyDim));
     const k = (this.keyDense as EinsumDense).apply(key);
     const v = (this.valueDense as EinsumDense).apply(value);
     let scores = einsum(eq.dot, k, q);
-    const n = eq.normAxes.length;
-    if (n !== 1 && mask !== null) throw new RangeError(`Layer ${this.name} (MultiHeadAttention): masks with attention over ${n} axes are not supported yet (attentionAxes ${JSON.stringify(this.attentionAxes)})`);
     if (mask !== null) {
-      // [B, T, S] → [B, 1, T, S]: one mask for every head.
-      while (mask.rank < scores.rank) mask = expandDims(mask, -eq.normAxes.length * 2 - 1);
+      // [B, T, S] → [B, 1, T, S]: one mask for every head (Keras inserts the axes before the
+      // query's attention axes, so [B, T1, T2, S1, S2] serves two attention axes).
+      while (mask.rank < scores.rank) mask = expandDims(mask, -n * 2 - 1);
       scores = where(mask, scores, -1e9);
     }
     // Softmax over the key positions: the last n axes of the scores (several attention axes: jointly).
@@ -219,9 +222,24 @@ export class MultiHeadAttention extends CompositeLayer {
     return options.returnAttentionScores ? [out, probs] : out;
   }
 
-  override computeOutputShape(inputShape: LayerShape | readonly LayerShape[]): LayerShape {
-    const { query } = this.shapesOf(inputShape);
-    return [...query.slice(0, -1), ...(this.outputShapeArg ?? [query[query.length - 1]])];
+  override computeOutputShape(inputShape: LayerShape | readonly LayerShape[], options: MultiHeadAttentionCallOptions = {}): LayerShape | LayerShape[] {
+    const { query, key } = this.shapesOf(inputShape);
+    const out = [...query.slice(0, -1), ...(this.outputShapeArg ?? [query[query.length - 1]])];
+    if (!options.returnAttentionScores) return out;
+    // The scores' shape from the score equation over the projected key and query.
+    const eq = this.equations;
+    if (eq === null) throw new Error(`Layer ${this.name} (MultiHeadAttention): build it before asking for the scores' shape`);
+    const [operands, product] = eq.dot.split('->');
+    const [source, target] = operands.split(',');
+    const dims = new Map<string, number | null>();
+    [...source].forEach((c, i) => dims.set(c, [...key.slice(0, -1), this.numHeads, this.keyDim][i]));
+    [...target].forEach((c, i) => dims.set(c, dims.get(c) ?? [...query.slice(0, -1), this.numHeads, this.keyDim][i]));
+    return [out, [...product].map((c) => dims.get(c) ?? null)];
+  }
+
+  /** An attentionMask tensor is Keras' attention_mask keyword; in a functional graph, an input of the node. */
+  override tensorCallOptions(): Readonly<Record<string, string>> {
+    return { attentionMask: 'attention_mask' };
   }
 
   /** Keras' call(query, value, key): value and key travel as keyword tensors in Keras files. */
