@@ -10,6 +10,7 @@ import { Tensor, fetchValues } from '../tensor/tensor.js';
 import type { ConfigDict } from '../utils/serialization.js';
 import type { SavableModel } from './model-io.js';
 import { decodeWeights, readFileBytes, writeFileAtomic, type WeightEntry } from './weights-format.js';
+import { isTfjsModelJson, readTfjsWeights, tfjsTopology, type TfjsModelJson } from './tfjs.js';
 
 export interface ModelJson {
   readonly format: 'neurite-model';
@@ -18,14 +19,28 @@ export interface ModelJson {
   readonly weights_manifest: { readonly path: string; readonly weights: WeightEntry[] };
 }
 
-/** What a model file yields: its config and its weights in order. */
+/**
+ * What a model file yields: its config and its weights in order, or (TensorFlow.js files)
+ * its weights by name, matched to the built model's weights by the loader.
+ */
 export interface ModelArtifacts {
   readonly modelConfig: { class_name: string; config: ConfigDict };
-  readonly weights: Tensor[];
+  readonly weights: Tensor[] | ReadonlyMap<string, Tensor>;
+  /** The keras_version the config was written with (read for version-dependent names). */
+  readonly kerasVersion?: string | null;
 }
 
-/** Where a model comes from: a path or URL, the bytes of a single-file model, or the JSON + weights pair. */
-export type ModelSource = string | URL | ArrayBuffer | Uint8Array | { readonly modelJson: ModelJson | string; readonly weights: ArrayBuffer | Uint8Array };
+/**
+ * Where a model comes from: a path or URL, the bytes of a single-file model, or a model.json
+ * (Neurite's or TensorFlow.js') with its weights: the bytes of the weights file, or for a
+ * tfjs manifest its shard files in manifest order (or their concatenation).
+ */
+export type ModelSource =
+  | string
+  | URL
+  | ArrayBuffer
+  | Uint8Array
+  | { readonly modelJson: ModelJson | TfjsModelJson | string; readonly weights: ArrayBuffer | Uint8Array | readonly (ArrayBuffer | Uint8Array)[] };
 
 function baseName(path: string): string {
   return path.replace(/\\/g, '/').split('/').pop() as string;
@@ -58,15 +73,18 @@ export async function saveModelJson(model: SavableModel, path: string): Promise<
   await writeFileAtomic(path, new TextEncoder().encode(JSON.stringify(json, null, 1)));
 }
 
-function parseModelJson(text: string, source: string): ModelJson {
-  let json: ModelJson;
+function parseJson(text: string, source: string): unknown {
   try {
-    json = JSON.parse(text) as ModelJson;
+    return JSON.parse(text) as unknown;
   } catch (e) {
     throw new Error(`${source}: not valid JSON (${(e as Error).message})`);
   }
+}
+
+function parseModelJson(value: unknown, source: string): ModelJson {
+  const json = value as ModelJson;
   if (json?.format !== 'neurite-model' || !json.model_config || !Array.isArray(json.weights_manifest?.weights)) {
-    throw new Error(`${source}: not a Neurite model.json (expected format 'neurite-model' with model_config and weights_manifest)`);
+    throw new Error(`${source}: neither a Neurite model.json (format 'neurite-model' with model_config and weights_manifest) nor a TensorFlow.js layers model (modelTopology and weightsManifest)`);
   }
   checkModelJson(json, source);
   return json;
@@ -147,16 +165,33 @@ function fromSingleFile(bytes: Uint8Array, source: string): ModelArtifacts {
 export async function readModelArtifacts(source: Exclude<ModelSource, Uint8Array | ArrayBuffer> | Uint8Array, name: string): Promise<ModelArtifacts> {
   if (source instanceof Uint8Array) return fromSingleFile(source, name);
   if (typeof source === 'object' && !(source instanceof URL)) {
-    const json = typeof source.modelJson === 'string' ? parseModelJson(source.modelJson, name) : source.modelJson;
-    if (typeof source.modelJson !== 'string') parseModelJson(JSON.stringify(json), name);
-    const bin = source.weights instanceof Uint8Array ? source.weights : new Uint8Array(source.weights);
-    return { modelConfig: json.model_config, weights: weightsFromManifest(json, bin, name) };
+    const json = typeof source.modelJson === 'string' ? parseJson(source.modelJson, name) : source.modelJson;
+    const parts = (Array.isArray(source.weights) ? source.weights : [source.weights]) as (ArrayBuffer | Uint8Array)[];
+    const buffers = parts.map((b) => (b instanceof Uint8Array ? b : new Uint8Array(b)));
+    if (isTfjsModelJson(json)) return tfjsArtifacts(json, name, async (paths, group) => (buffers.length === 1 ? [groupSlice(json, buffers[0], group)] : buffers.splice(0, paths.length)));
+    const model = parseModelJson(JSON.parse(JSON.stringify(json)), name);
+    if (buffers.length !== 1) throw new Error(`${name}: a Neurite model.json has one weights file; got ${buffers.length} buffers`);
+    return { modelConfig: model.model_config, weights: weightsFromManifest(model, buffers[0], name) };
   }
   const s = source.toString();
   if (!s.endsWith('.json')) return fromSingleFile(await readSource(s), s);
-  const json = parseModelJson(new TextDecoder().decode(await readSource(s)), s);
-  const binRef = json.weights_manifest.path;
-  const binLocation = isUrl(s) ? new URL(binRef, s).toString() : s.replace(/[^/\\]*$/, '') + binRef;
+  const value = parseJson(new TextDecoder().decode(await readSource(s)), s);
+  const beside = (ref: string): string => (isUrl(s) ? new URL(ref, s).toString() : s.replace(/[^/\\]*$/, '') + ref.replace(/^\.\//, ''));
+  if (isTfjsModelJson(value)) {
+    return tfjsArtifacts(value, s, async (paths) =>
+      Promise.all(
+        paths.map(async (p) => {
+          try {
+            return await readSource(beside(p));
+          } catch (e) {
+            throw new Error(`loadModel: ${s} refers to the weights file ${beside(p)}, which cannot be read (${(e as Error).message})`);
+          }
+        }),
+      ),
+    );
+  }
+  const json = parseModelJson(value, s);
+  const binLocation = beside(json.weights_manifest.path);
   let bin: Uint8Array;
   try {
     bin = await readSource(binLocation);
@@ -164,4 +199,18 @@ export async function readModelArtifacts(source: Exclude<ModelSource, Uint8Array
     throw new Error(`loadModel: ${s} refers to the weights file ${binLocation}, which cannot be read (${(e as Error).message})`);
   }
   return { modelConfig: json.model_config, weights: weightsFromManifest(json, bin, binLocation) };
+}
+
+/** The bytes of weight group `group` inside the concatenation of every group's shards. */
+function groupSlice(json: TfjsModelJson, all: Uint8Array, group: number): Uint8Array {
+  const size = (g: number): number =>
+    json.weightsManifest[g].weights.reduce((a, w) => a + w.shape.reduce((p, d) => p * d, 1) * (w.quantization ? (w.quantization.dtype === 'uint8' ? 1 : 2) : 4), 0);
+  let start = 0;
+  for (let g = 0; g < group; g++) start += size(g);
+  return all.subarray(start, start + size(group));
+}
+
+async function tfjsArtifacts(json: TfjsModelJson, source: string, shards: (paths: readonly string[], group: number) => Promise<Uint8Array[]>): Promise<ModelArtifacts> {
+  const { config, kerasVersion } = tfjsTopology(json, source);
+  return { modelConfig: config as ModelArtifacts['modelConfig'], weights: await readTfjsWeights(json, shards, source), kerasVersion };
 }

@@ -1,7 +1,11 @@
 import { readModelArtifacts, type ModelSource } from '../io/model-json.js';
 import { loadModelH5, type LoadModelH5Options } from '../io/h5/index.js';
 import { deserializeLayer } from '../layers/registry.js';
-import type { Serialized } from '../utils/serialization.js';
+import type { ConfigDict, Serialized } from '../utils/serialization.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { normalizeLayer } from '../io/h5/keras-config.js';
+import { matchTfjsWeights } from '../io/tfjs.js';
+import { withKerasVersion } from '../activations/activations.js';
 import { Model } from './model.js';
 
 const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -50,9 +54,11 @@ export async function loadModel(source: ModelSource, options: LoadModelH5Options
     if (!res.ok) throw new Error(`loadModel: fetching ${name} failed with HTTP ${res.status} ${res.statusText}`);
     return loadH5Bytes(new Uint8Array(await res.arrayBuffer()), options);
   }
-  const { modelConfig, weights } = await readModelArtifacts(bytes, name);
-  const layer = deserializeLayer(modelConfig as Serialized);
+  const { modelConfig, weights, kerasVersion } = await readModelArtifacts(bytes, name);
+  // TensorFlow.js topologies are Keras configs with Python spellings (Keras 2 and 3 forms): normalized as .h5 configs are.
+  const tfjs = !Array.isArray(weights);
+  const layer = withKerasVersion(kerasVersion ?? null, () => deserializeLayer(tfjs ? normalizeLayer(modelConfig as unknown as ConfigDict) : (modelConfig as Serialized)));
   if (!(layer instanceof Model)) throw new Error(`loadModel: ${name} describes a ${modelConfig.class_name}, not a model`);
-  layer.setWeights(weights);
+  layer.setWeights(Array.isArray(weights) ? weights : matchTfjsWeights(layer.weights, weights as ReadonlyMap<string, Tensor>, name));
   return layer;
 }

@@ -1,3 +1,4 @@
+import { saveTfjs, type TfjsSaveOptions } from '../io/tfjs.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Variable } from '../tensor/variable.js';
 import type { TypedArray } from '../tensor/dtype.js';
@@ -507,9 +508,14 @@ export class Model extends Layer implements TrainableModel {
    * A path ending in `.h5`/`.hdf5` writes Keras 2's HDF5 layout (with the training config and
    * optimizer state when compiled; Python's Keras loads it); `.json` the web format
    * (model.json + model.weights.bin beside it); any other path one native file.
+   * `{ format: 'tfjs' }` writes a TensorFlow.js layers model instead (`path` a directory or
+   * a `.json` file; `tf.loadLayersModel` reads it), with optional `shardSizeBytes` and
+   * `quantize` ('uint8', 'uint16', 'float16').
    */
-  async save(path: string): Promise<void> {
-    if (isH5Path(path)) await saveModelH5(this, path);
+  async save(path: string, options: { readonly format?: 'tfjs' } & TfjsSaveOptions = {}): Promise<void> {
+    if (options.format !== undefined && options.format !== 'tfjs') throw new RangeError(`save: format must be 'tfjs' or left out (the path's extension decides); got ${JSON.stringify(options.format)}`);
+    if (options.format === 'tfjs') await saveTfjs(this, path, options);
+    else if (isH5Path(path)) await saveModelH5(this, path);
     else if (path.endsWith('.json')) await saveModelJson(this, path);
     else await saveModelFile(this, path);
   }
