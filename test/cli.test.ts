@@ -171,6 +171,29 @@ test('convert .h5 → native → web → .h5 keeps the predictions (and Keras re
   assert.equal(layout, 'Sequential 11');
 });
 
+test('convert --tfjs writes a TensorFlow.js layers model (quantized on request), and a tfjs model.json converts back to .h5; summary reads it', async () => {
+  const folder = join(dir, 'tfjs-cnn');
+  let r = await runCli(['convert', KERAS_CNN, folder, '--tfjs', '--json']);
+  assert.equal(r.code, 0, describeRun(r));
+  assert.equal(JSON.parse(r.stdout).to, 'tfjs');
+  const back = join(dir, 'from-tfjs.h5');
+  r = await runCli(['convert', join(folder, 'model.json'), back, '--json']);
+  assert.equal(r.code, 0, describeRun(r));
+  assert.equal(JSON.parse(r.stdout).from, 'tfjs');
+  const original = (await nt.loadModel(KERAS_CNN)).predict(mnistX) as nt.Tensor;
+  assert.deepEqual(Array.from(((await nt.loadModel(back)).predict(mnistX) as nt.Tensor).dataSync()), Array.from(original.dataSync()));
+  r = await runCli(['summary', join(folder, 'model.json')]);
+  assert.equal(r.code, 0, describeRun(r));
+  assert.match(r.stdout, /^Total params: /m);
+  r = await runCli(['convert', KERAS_CNN, join(dir, 'tfjs-q'), '--tfjs', '--quantize', 'uint8']);
+  assert.equal(r.code, 0, describeRun(r));
+  const q = (await nt.loadModel(join(dir, 'tfjs-q', 'model.json'))).predict(mnistX) as nt.Tensor;
+  assert.ok(maxAbsDiff(q.dataSync(), original.dataSync()) < 0.1, 'uint8 weights stay close');
+  r = await runCli(['convert', KERAS_CNN, join(dir, 'x'), '--quantize', 'uint8']);
+  assert.equal(r.code, 2, describeRun(r));
+  assert.match(r.stderr, /--quantize applies to --tfjs output/);
+});
+
 test('export --onnx writes a file onnxruntime runs with Keras\' outputs', async () => {
   const out = join(dir, 'cnn.onnx');
   const r = await runCli(['export', '--onnx', KERAS_CNN, '-o', out, '--opset', '17']);
