@@ -5,3 +5,5 @@ export * from './model-json.js';
 export * from './onnx/index.js';
 export * from './h5/index.js';
 export * from './tfjs.js';
+export * from './zip.js';
+export * from './keras3.js';

@@ -263,6 +263,17 @@ export abstract class Layer {
     return this.isTrainable ? this.entries.filter((e) => !e.trainable).map((e) => e.variable) : this.entries.map((e) => e.variable);
   }
 
+  /**
+   * The weights as Keras 3 files (`.keras`, `.weights.h5`) hold them, each with its path
+   * under the layer's group: the layer's own variables as `vars/<i>` (trainable, then
+   * non-trainable, in creation order); a layer made of sublayers puts theirs under the
+   * attribute Keras gives them (an RNN's `cell/vars/<i>`, MultiHeadAttention's
+   * `query_dense/vars/<i>`).
+   */
+  keras3Weights(): { readonly variable: Variable; readonly path: string }[] {
+    return this.weights.map((variable, i) => ({ variable, path: `vars/${i}` }));
+  }
+
   /** Copies of the weight values, in `weights` order. */
   getWeights(): Tensor[] {
     return this.weights.map((w) => w.read());

@@ -5,6 +5,9 @@ import type { ConfigDict, Serialized } from '../utils/serialization.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { normalizeLayer } from '../io/h5/keras-config.js';
 import { matchTfjsWeights } from '../io/tfjs.js';
+import { loadKeras3WeightBytes, readKerasArchive } from '../io/keras3.js';
+import { isZip } from '../io/zip.js';
+import { readFileBytes } from '../io/weights-format.js';
 import { withKerasVersion } from '../activations/activations.js';
 import { Model } from './model.js';
 
@@ -41,8 +44,28 @@ function describe(source: ModelSource): string {
  * (ArrayBuffer/Uint8Array), or from `{ modelJson, weights }`. The architecture comes from the
  * Keras config (classes must be registered; nothing is executed), then the weights.
  */
+/** A Keras 3 .keras archive: config (read with the file's Keras version) and weights. */
+async function loadKerasArchive(bytes: Uint8Array, name: string): Promise<Model> {
+  const { config, kerasVersion, weights, writtenBy } = await readKerasArchive(bytes, name);
+  // Neurite writes its layers in Keras 2's form inside (see io/keras3.ts): read its names so.
+  const layer = withKerasVersion(writtenBy?.startsWith('neurite') ? null : (kerasVersion ?? '3'), () => deserializeLayer(config));
+  if (!(layer instanceof Model)) throw new Error(`loadModel: ${name} describes a ${config.class_name}, not a model`);
+  if (weights === null) throw new Error(`loadModel: ${name} has no model.weights.h5`);
+  await loadKeras3WeightBytes(layer, weights, name);
+  return layer;
+}
+
 export async function loadModel(source: ModelSource, options: LoadModelH5Options = {}): Promise<Model> {
   const name = describe(source);
+  if ((typeof source === 'string' || source instanceof URL) && /\.keras$/i.test(source.toString())) {
+    const s = source.toString();
+    const bytes = /^https?:/i.test(s) ? new Uint8Array(await (await fetch(s)).arrayBuffer()) : await readFileBytes(source instanceof URL || s.startsWith('file:') ? (await import('node:url')).fileURLToPath(source) : s);
+    if (!isZip(bytes)) throw new Error(`loadModel: ${name} is not a ZIP archive, so not a Keras 3 .keras file`);
+    return loadKerasArchive(bytes, name);
+  }
+  if ((source instanceof Uint8Array || source instanceof ArrayBuffer) && isZip(source instanceof Uint8Array ? source : new Uint8Array(source))) {
+    return loadKerasArchive(source instanceof Uint8Array ? source : new Uint8Array(source), name);
+  }
   if ((typeof source === 'string' || source instanceof URL) && /\.(h5|hdf5)$/i.test(source.toString()) && !/^https?:/i.test(source.toString())) {
     const path = source instanceof URL || source.startsWith('file:') ? (await import('node:url')).fileURLToPath(source) : source;
     return loadModelH5(path, options);

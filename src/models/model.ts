@@ -1,10 +1,12 @@
 import { saveTfjs, type TfjsSaveOptions } from '../io/tfjs.js';
+import { isKeras3WeightsFile, loadKeras3Weights, saveKeras3Weights, saveKerasArchive } from '../io/keras3.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Variable } from '../tensor/variable.js';
 import type { TypedArray } from '../tensor/dtype.js';
 import { Layer, type CallOptions, type LayerArgs, type Mask, type MaskArg } from '../layers/layer.js';
 import { type LayerShape, type LayerNode, SymbolicTensor } from '../layers/symbolic.js';
 import { InputLayer } from '../layers/core/input.js';
+import { type Keras3Weight, attributeWeights, containerWeights } from '../layers/keras3-paths.js';
 import type { ConfigDict } from '../utils/serialization.js';
 import { noGrad } from '../autograd/tape.js';
 import { zeros } from '../tensor/create.js';
@@ -158,6 +160,28 @@ export class Model extends Layer implements TrainableModel {
   /** The layer applications of this model's graph, inputs before consumers. */
   get graphNodes(): readonly LayerNode[] {
     return this.graph.nodes;
+  }
+
+  /**
+   * Keras 3's layout of the weights: a functional or Sequential model's layers (InputLayers
+   * aside) under `layers/<class in snake case>[_n]/`; a subclassed model's layers under the
+   * names of the attributes that hold them (public ones first, then alphabetical).
+   */
+  override keras3Weights(): Keras3Weight[] {
+    if (!this.isSubclassed) return containerWeights('layers', this.layers.filter((l) => !(l instanceof InputLayer)));
+    const seen = new Set<Variable>();
+    const out: Keras3Weight[] = [];
+    const key = (k: string): string => (k.startsWith('_') ? `~${k}` : k);
+    const entries = Object.entries(this as unknown as Record<string, unknown>).sort(([a], [b]) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+    for (const [attribute, value] of entries) {
+      const found = value instanceof Layer ? attributeWeights(attribute, value) : Array.isArray(value) && value.some((v) => v instanceof Layer) ? containerWeights(attribute, value.filter((v): v is Layer => v instanceof Layer)) : [];
+      for (const w of found) {
+        if (seen.has(w.variable)) continue;
+        seen.add(w.variable);
+        out.push(w);
+      }
+    }
+    return out;
   }
 
   /** The model's layers, inputs first (InputLayers are included, as Keras functional models do). */
@@ -490,7 +514,8 @@ export class Model extends Layer implements TrainableModel {
 
   /** Writes the weights atomically: Keras' HDF5 layout for a `.h5`/`.hdf5` path, else Neurite's native format. */
   async saveWeights(path: string): Promise<void> {
-    if (isH5Path(path)) await saveWeightsH5(this, path);
+    if (/\.weights\.h5$/i.test(path)) await saveKeras3Weights(this, path);
+    else if (isH5Path(path)) await saveWeightsH5(this, path);
     else await saveWeightsFile(this, path);
   }
 
@@ -499,7 +524,8 @@ export class Model extends Layer implements TrainableModel {
    * file (matched by layer order; `{ byName: true }` matches layer names), else a native file.
    */
   async loadWeights(path: string, options: { byName?: boolean } = {}): Promise<void> {
-    if (isH5Path(path)) await loadWeightsH5(this, path, options);
+    if (/\.weights\.h5$/i.test(path) && !options.byName && (await isKeras3WeightsFile(path))) await loadKeras3Weights(this, path);
+    else if (isH5Path(path)) await loadWeightsH5(this, path, options);
     else await loadWeightsFile(this, path);
   }
 
@@ -515,6 +541,7 @@ export class Model extends Layer implements TrainableModel {
   async save(path: string, options: { readonly format?: 'tfjs' } & TfjsSaveOptions = {}): Promise<void> {
     if (options.format !== undefined && options.format !== 'tfjs') throw new RangeError(`save: format must be 'tfjs' or left out (the path's extension decides); got ${JSON.stringify(options.format)}`);
     if (options.format === 'tfjs') await saveTfjs(this, path, options);
+    else if (/\.keras$/i.test(path)) await saveKerasArchive(this, path);
     else if (isH5Path(path)) await saveModelH5(this, path);
     else if (path.endsWith('.json')) await saveModelJson(this, path);
     else await saveModelFile(this, path);

@@ -10,6 +10,7 @@ import { CompositeLayer } from '../composite.js';
 import type { LayerShape } from '../symbolic.js';
 import { EinsumDense } from './einsum-dense.js';
 import { registerLayer } from '../registry.js';
+import { type Keras3Weight, attributeWeights } from '../keras3-paths.js';
 
 /** An integer or a list of them (resolved to the list), or null. */
 const optionalIntList = () => arg.custom<number | readonly number[] | null, number[] | null>({
@@ -240,6 +241,12 @@ export class MultiHeadAttention extends CompositeLayer {
   /** An attentionMask tensor is Keras' attention_mask keyword; in a functional graph, an input of the node. */
   override tensorCallOptions(): Readonly<Record<string, string>> {
     return { attentionMask: 'attention_mask' };
+  }
+
+  /** Keras 3 keeps the projections under `query_dense/`, `key_dense/`, `value_dense/` and `output_dense/`. */
+  override keras3Weights(): Keras3Weight[] {
+    const parts = [['query_dense', this.queryDense], ['key_dense', this.keyDense], ['value_dense', this.valueDense], ['output_dense', this.outputDense]] as const;
+    return parts.flatMap(([attribute, layer]) => (layer === null ? [] : attributeWeights(attribute, layer)));
   }
 
   /** Keras' call(query, value, key): value and key travel as keyword tensors in Keras files. */

@@ -7,6 +7,7 @@ import { type ArgDecl, type ArgsIn, type DeclaredArgs, arg, declareArgs } from '
 import { RecurrentLayer } from './rnn.js';
 import { Wrapper } from './wrapper.js';
 import { deserializeLayer, registerLayer } from '../registry.js';
+import { type Keras3Weight, attributeWeights } from '../keras3-paths.js';
 
 export type MergeMode = 'concat' | 'sum' | 'mul' | 'ave' | null;
 const MERGE_MODES: readonly MergeMode[] = ['concat', 'sum', 'mul', 'ave', null];
@@ -61,6 +62,11 @@ function recreate(layer: RecurrentLayer, name: string, flip: boolean): Recurrent
  * ...backward states].
  */
 export class Bidirectional extends Wrapper {
+  /** Keras 3 keeps the two directions under `forward_layer/` and `backward_layer/`. */
+  override keras3Weights(): Keras3Weight[] {
+    return [...attributeWeights('forward_layer', this.forwardLayer), ...attributeWeights('backward_layer', this.backwardLayer)];
+  }
+
   static override readonly className = 'Bidirectional';
   static override readonly args = BIDIRECTIONAL_ARGS;
   readonly forwardLayer: RecurrentLayer;

@@ -22,6 +22,7 @@ import { type CellRun, type RNNArgs, type SequenceOptions, type SequenceResult, 
 import { type CellProtocol, type RecurrentCell, RNNCell, cellOutputShape, cellStateShapes, initialStatesOf, isRecurrentCell, splitStepInputs } from './cells.js';
 import { rnnArgs } from './rnn-args.js';
 import { deserializeLayer, registerLayer } from '../registry.js';
+import { type Keras3Weight, attributeWeights, containerWeights } from '../keras3-paths.js';
 
 // ---- StackedRNNCells --------------------------------------------------------------------
 
@@ -37,6 +38,11 @@ export interface StackedRNNCellsArgs extends LayerArgs {
  * `rnn/stacked_rnn_cells/lstm_cell/kernel` etc. as tf.keras 2.
  */
 export class StackedRNNCells extends CompositeLayer implements CellProtocol {
+  /** Keras 3 keeps each cell under `cells/<class in snake case>[_n]`. */
+  override keras3Weights(): Keras3Weight[] {
+    return containerWeights('cells', this.cells as unknown as Layer[]);
+  }
+
   static override readonly className = 'StackedRNNCells';
   readonly cells: readonly RecurrentCell[];
 
@@ -214,6 +220,11 @@ export type RNNLayerArgs = RNNArgs & {
  * is LSTM); any Layer with a `stateSize` and a one-step `call([x, ...states])` works too.
  */
 export class RNN extends CompositeLayer {
+  /** Keras 3 keeps the cell's state under `cell/`. */
+  override keras3Weights(): Keras3Weight[] {
+    return attributeWeights('cell', this.cell as unknown as Layer);
+  }
+
   static override readonly className: string = 'RNN';
   /** The declared arguments (a subclass may declare more: ConvLSTM2D). */
   static override readonly args: DeclaredArgs<ReturnType<typeof rnnArgs>> = RNN_ARGS;

@@ -88,6 +88,11 @@ export function recurrentFusionEnabled(): boolean {
 
 /** Base of SimpleRNN, LSTM and GRU. */
 export abstract class RecurrentLayer extends Layer {
+  /** Keras 3 keeps the cell's variables under `cell/vars`. */
+  override keras3Weights(): { readonly variable: Variable; readonly path: string }[] {
+    return this.weights.map((variable, i) => ({ variable, path: `cell/vars/${i}` }));
+  }
+
   readonly units: number;
   readonly returnSequences: boolean;
   readonly returnState: boolean;

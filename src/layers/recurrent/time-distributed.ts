@@ -6,6 +6,7 @@ import { Layer, baseArgs, type CallOptions, type LayerArgs, type Mask, type Mask
 import { type LayerShape, formatLayerShape } from '../symbolic.js';
 import { Wrapper } from './wrapper.js';
 import { deserializeLayer, registerLayer } from '../registry.js';
+import { type Keras3Weight, attributeWeights } from '../keras3-paths.js';
 
 export interface TimeDistributedArgs extends LayerArgs {
   /** The layer applied to every time step (axis 1) independently. */
@@ -23,6 +24,11 @@ function single(mask: MaskArg | undefined): Mask {
  * as tf.keras 2 does.
  */
 export class TimeDistributed extends Wrapper {
+  /** Keras 3 keeps the wrapped layer under `layer/`. */
+  override keras3Weights(): Keras3Weight[] {
+    return attributeWeights('layer', this.layer);
+  }
+
   static override readonly className = 'TimeDistributed';
 
   constructor(args: TimeDistributedArgs) {

@@ -1,0 +1,166 @@
+/**
+ * Keras 3 files: the `.keras` archive (a ZIP of metadata.json, config.json and
+ * model.weights.h5) and the `.weights.h5` file of `model.save_weights`.
+ *
+ * config.json is the model serialized with Keras 3's schema (`module`, `class_name`,
+ * `config`, `registered_name`, DTypePolicy objects, `build_config`, functional wiring through
+ * `args`/`kwargs` with `keras_history`); it is read through the same normalization as Keras
+ * 3 configs in .h5 files (io/h5/keras-config.ts).
+ *
+ * The weights are positional, not by layer name (keras/src/saving/saving_lib.py): a layer's
+ * own variables are the datasets `<path>/vars/0, 1, …` (trainable, then non-trainable); a
+ * model's layers live under `layers/<class in snake case>[_n]`, numbered per class in layer
+ * order; sublayers under their attribute names (`cell/`, `forward_layer/`, `query_dense/`).
+ * Each layer says where its variables go (Layer.keras3Weights). Names in the files (the
+ * `name` attribute of each vars group, missing before Keras 3.4) are not needed.
+ *
+ * Neurite writes config.json as Keras 3 does at the top (module, class_name, config,
+ * registered_name) with the layers in Keras 2's form inside, which Keras 3 reads through
+ * its legacy path (the one it reads .h5 configs with); the weights file as Keras 3 lays it
+ * out. The optimizer state (`optimizer/vars`) and compile_config are not read or written yet.
+ */
+import type { Tensor } from '../tensor/tensor.js';
+import type { ConfigDict } from '../utils/serialization.js';
+import type { H5Dataset, H5Group } from './h5/protocol.js';
+import { readH5, writeH5Atomic } from './h5/client.js';
+import { OpList, datasetTensor, member } from './h5/keras-weights.js';
+import { parseModelConfig } from './h5/keras-config.js';
+import { readZip, writeZip } from './zip.js';
+import { readFileBytes, writeFileAtomic } from './weights-format.js';
+
+/** What loading and saving need of a model (models/model.ts's Model). */
+export interface Keras3Model {
+  readonly name: string;
+  readonly weights: readonly { readonly name: string; readonly shape: readonly number[] }[];
+  keras3Weights(): { readonly variable: { readonly name: string; readonly shape: readonly number[]; assign(v: Tensor): unknown; dataSync(): ArrayLike<number> }; readonly path: string }[];
+  getClassName(): string;
+  getConfig(): ConfigDict;
+}
+
+/** The Keras version Neurite writes in metadata.json (the config's form inside is Keras 2's: see the module comment). */
+export const KERAS3_VERSION = '3.10.0';
+
+/** A temporary folder for the HDF5 worker, which reads files by path. */
+async function withTempFile<T>(bytes: Uint8Array, name: string, fn: (path: string) => Promise<T>): Promise<T> {
+  const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = await mkdtemp(join(tmpdir(), 'neurite-keras3-'));
+  try {
+    await writeFile(join(dir, name), bytes);
+    return await fn(join(dir, name));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Every dataset path under a group (for reporting what a file holds that a model lacks). */
+function datasetPaths(g: H5Group, prefix = ''): string[] {
+  const out: string[] = [];
+  for (const [name, child] of g.children) {
+    const path = prefix === '' ? name : `${prefix}/${name}`;
+    if (child.kind === 'dataset') out.push(path);
+    else out.push(...datasetPaths(child, path));
+  }
+  return out;
+}
+
+/** Assigns the model's weights from a Keras 3 weights file's root group; `source` names the file in errors. */
+export function readKeras3Weights(model: Keras3Model, root: H5Group, source: string): void {
+  const wanted = model.keras3Weights();
+  const values: Tensor[] = wanted.map(({ variable, path }) => {
+    const ds = member(root, path);
+    if (ds === null || ds.kind !== 'dataset') {
+      const held = datasetPaths(root).filter((p) => !p.startsWith('optimizer/'));
+      throw new Error(`${source}: no dataset ${path} for weight '${variable.name}' of model ${model.name} (the file holds ${held.length === 0 ? 'no layer weights' : held.slice(0, 12).join(', ') + (held.length > 12 ? ', …' : '')})`);
+    }
+    const t = datasetTensor(ds as H5Dataset, `${source}: ${path}`);
+    if (t.shape.join(',') !== variable.shape.join(',')) throw new Error(`${source}: ${path} has shape [${t.shape.join(', ')}] but weight '${variable.name}' has shape [${variable.shape.join(', ')}]`);
+    return t;
+  });
+  const used = new Set(wanted.map((w) => w.path));
+  const extra = datasetPaths(root).filter((p) => !p.startsWith('optimizer/') && !used.has(p));
+  if (extra.length > 0) throw new Error(`${source}: holds weights model ${model.name} has no place for: ${extra.slice(0, 12).join(', ')}${extra.length > 12 ? ', …' : ''} (a different architecture?)`);
+  wanted.forEach((w, i) => w.variable.assign(values[i]));
+}
+
+/** The write operations of a Keras 3 weights file for the model. */
+export function keras3WeightOps(model: Keras3Model): OpList {
+  const list = new OpList();
+  list.group('/vars');
+  list.attr('/vars', 'name', model.name);
+  for (const { variable, path } of model.keras3Weights()) {
+    const group = `/${path.slice(0, path.lastIndexOf('/'))}`;
+    list.group(group);
+    list.dataset(`/${path}`, variable as unknown as Tensor);
+  }
+  return list;
+}
+
+/** The model (config only, unbuilt weights) a .keras archive describes, with its files. */
+export async function readKerasArchive(bytes: Uint8Array, source: string): Promise<{ config: ReturnType<typeof parseModelConfig>; kerasVersion: string | null; writtenBy: string | null; weights: Uint8Array | null }> {
+  const files = await readZip(bytes, source);
+  const configBytes = files.get('config.json');
+  if (configBytes === undefined) throw new Error(`${source}: a ZIP archive without config.json, so not a Keras 3 .keras file (it holds ${[...files.keys()].join(', ') || 'nothing'})`);
+  let kerasVersion: string | null = null;
+  let writtenBy: string | null = null;
+  const meta = files.get('metadata.json');
+  if (meta !== undefined) {
+    try {
+      const m = JSON.parse(new TextDecoder().decode(meta)) as { keras_version?: unknown; written_by?: unknown };
+      if (typeof m.keras_version === 'string') kerasVersion = m.keras_version;
+      if (typeof m.written_by === 'string') writtenBy = m.written_by;
+    } catch {
+      throw new Error(`${source}: metadata.json is not valid JSON`);
+    }
+  }
+  if (files.has('model.weights.npz')) throw new Error(`${source}: the weights are in model.weights.npz (a Keras 3 option Neurite does not read); save with the default .h5 weights`);
+  return { config: parseModelConfig(new TextDecoder().decode(configBytes)), kerasVersion, writtenBy, weights: files.get('model.weights.h5') ?? null };
+}
+
+/** Reads a weights.h5 file's bytes (from an archive or a file) into the model. */
+export async function loadKeras3WeightBytes(model: Keras3Model, bytes: Uint8Array, source: string): Promise<void> {
+  const root = await withTempFile(bytes, 'model.weights.h5', (p) => readH5(p, source));
+  readKeras3Weights(model, root, source);
+}
+
+/** Keras 3's `model.save_weights('m.weights.h5')` / `load_weights`. */
+export async function saveKeras3Weights(model: Keras3Model, path: string): Promise<void> {
+  await writeH5Atomic(path, keras3WeightOps(model).ops, 'saveWeights');
+}
+
+/** Whether an .h5 file has Keras 3's weights layout (`vars` / `layers` groups, no Keras 2 `layer_names`). */
+export async function isKeras3WeightsFile(path: string): Promise<boolean> {
+  const root = await readH5(path, `loadWeights: ${path}`);
+  return !('layer_names' in root.attrs) && !root.children.has('model_weights') && (root.children.has('vars') || root.children.has('layers'));
+}
+
+export async function loadKeras3Weights(model: Keras3Model, path: string): Promise<void> {
+  const root = await readH5(path, `loadWeights: ${path}`);
+  readKeras3Weights(model, root, path);
+}
+
+/** Keras 3's top-level form around the model's (Keras 2 form) config. */
+function keras3Config(model: Keras3Model): ConfigDict {
+  const cls = model.getClassName();
+  return { module: 'keras', class_name: cls === 'Model' ? 'Functional' : cls, config: model.getConfig(), registered_name: null };
+}
+
+/** Writes a `.keras` archive (atomically): metadata.json, config.json, model.weights.h5. */
+export async function saveKerasArchive(model: Keras3Model, path: string): Promise<void> {
+  const weights = await withTempFile(new Uint8Array(0), 'placeholder', async (p) => {
+    const h5 = p.replace(/placeholder$/, 'model.weights.h5');
+    await writeH5Atomic(h5, keras3WeightOps(model).ops, 'save');
+    return readFileBytes(h5);
+  });
+  const encoder = new TextEncoder();
+  const now = new Date();
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  const saved = `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}@${pad(now.getHours())}:${pad(now.getMinutes())}:${pad(now.getSeconds())}`;
+  const zip = writeZip([
+    { name: 'metadata.json', data: encoder.encode(JSON.stringify({ keras_version: KERAS3_VERSION, date_saved: saved, written_by: 'neurite 0.1.0' })) },
+    { name: 'config.json', data: encoder.encode(JSON.stringify(keras3Config(model))) },
+    { name: 'model.weights.h5', data: weights },
+  ]);
+  await writeFileAtomic(path, zip);
+}
