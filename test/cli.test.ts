@@ -194,6 +194,29 @@ test('convert --tfjs writes a TensorFlow.js layers model (quantized on request),
   assert.match(r.stderr, /--quantize applies to --tfjs output/);
 });
 
+test('convert .h5 → .keras (Keras 3 archive) → .h5 keeps the predictions; summary reads a .keras; an unknown file says what it is', async () => {
+  const k3 = join(dir, 'cnn.keras');
+  let r = await runCli(['convert', KERAS_CNN, k3, '--json']);
+  assert.equal(r.code, 0, describeRun(r));
+  assert.equal(JSON.parse(r.stdout).to, 'keras');
+  const back = join(dir, 'from-keras3.h5');
+  r = await runCli(['convert', k3, back]);
+  assert.equal(r.code, 0, describeRun(r));
+  const original = (await nt.loadModel(KERAS_CNN)).predict(mnistX) as nt.Tensor;
+  assert.deepEqual(Array.from(((await nt.loadModel(back)).predict(mnistX) as nt.Tensor).dataSync()), Array.from(original.dataSync()));
+  r = await runCli(['summary', k3]);
+  assert.equal(r.code, 0, describeRun(r));
+  assert.match(r.stdout, /^Total params: /m);
+  const odd = join(dir, 'weights.npy');
+  await nt.saveNpy(odd, nt.ones([2]));
+  r = await runCli(['summary', odd.replace(/\.npy$/, '.bin')]);
+  assert.notEqual(r.code, 0);
+  writeFileSync(odd.replace(/\.npy$/, '.bin'), readFileSync(odd));
+  r = await runCli(['summary', odd.replace(/\.npy$/, '.bin')]);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /not a Neurite weights file: a NumPy \.npy array/);
+});
+
 test('export --onnx writes a file onnxruntime runs with Keras\' outputs', async () => {
   const out = join(dir, 'cnn.onnx');
   const r = await runCli(['export', '--onnx', KERAS_CNN, '-o', out, '--opset', '17']);

@@ -50,9 +50,21 @@ export function encodeWeights(named: readonly { name: string; tensor: Tensor }[]
   return out;
 }
 
+/** What a file that is not a Neurite weights file looks like, from its first bytes. */
+export function describeBytes(bytes: Uint8Array): string {
+  const starts = (...b: number[]): boolean => b.every((v, i) => bytes[i] === v);
+  if (starts(0x50, 0x4b, 0x03, 0x04)) return 'a ZIP archive (a Keras 3 .keras file loads from a path ending in .keras, or from its bytes)';
+  if (starts(0x89, 0x48, 0x44, 0x46)) return 'an HDF5 file (a Keras .h5 model loads from a path ending in .h5, or from its bytes)';
+  if (starts(0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59)) return 'a NumPy .npy array (nt.readNpy reads it)';
+  const text = new TextDecoder().decode(bytes.subarray(0, 64)).trimStart();
+  if (text.startsWith('{') || text.startsWith('[')) return 'JSON text (a model.json loads from a path ending in .json, with its weights beside it)';
+  if (bytes.length === 0) return 'an empty file';
+  return `unknown content (first bytes ${Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ')})`;
+}
+
 /** Decodes a buffer written by encodeWeights, validating every bound. */
 export function decodeWeights(bytes: Uint8Array, source = 'weights file'): { header: WeightsHeader; tensors: Map<string, Tensor> } {
-  if (bytes.length < 12 || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) throw new Error(`${source}: not a Neurite weights file (bad magic)`);
+  if (bytes.length < 12 || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) throw new Error(`${source}: not a Neurite weights file: ${describeBytes(bytes)}. Neurite reads its own files, Keras .h5 and .keras, Neurite and TensorFlow.js model.json`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const len = view.getUint32(8, true);
   if (12 + len > bytes.length) throw new Error(`${source}: truncated header`);

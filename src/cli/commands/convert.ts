@@ -7,11 +7,9 @@ import { UsageError } from '../errors.js';
 import { loadNeurite, note, openModel, outJson } from '../util.js';
 
 /** The format a path's extension selects. */
-export function formatOf(path: string): 'h5' | 'web' | 'onnx' | 'native' {
-  if (/\.(h5|hdf5|keras)$/i.test(path)) {
-    if (/\.keras$/i.test(path)) throw new UsageError(`'${path}': the Keras 3 .keras zip format is not supported; use .h5 (Keras' HDF5 format)`);
-    return 'h5';
-  }
+export function formatOf(path: string): 'h5' | 'keras' | 'web' | 'onnx' | 'native' {
+  if (/\.keras$/i.test(path)) return 'keras';
+  if (/\.(h5|hdf5)$/i.test(path)) return 'h5';
   if (/\.json$/i.test(path)) return 'web';
   if (/\.onnx$/i.test(path)) return 'onnx';
   return 'native';
@@ -61,6 +59,7 @@ export const convertCommand: Command = {
   description:
     'Loads <input> and saves it as <output>; the extensions choose the formats:\n' +
     "  .h5 / .hdf5   Keras 2's HDF5 layout (Python's keras.models.load_model reads it)\n" +
+    "  .keras        Keras 3's archive (metadata.json, config.json, model.weights.h5)\n" +
     '  .json         the web format: model.json plus model.weights.bin beside it; as input\n' +
     '                also a TensorFlow.js layers model (model.json with its shards)\n' +
     '  --tfjs        write a TensorFlow.js layers model: <output> a folder or a .json file\n' +
