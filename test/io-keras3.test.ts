@@ -185,6 +185,16 @@ test('.keras errors say what the file is: not a ZIP, no config.json, weights of 
     ]);
     writeFileSync(join(dir, 'mixed.keras'), mixed);
     await assert.rejects(nt.loadModel(join(dir, 'mixed.keras')), /holds weights model .* has no place for: layers\/dense_1\/vars\/0/);
+    // Activation names as Keras 3 reads them: its hard sigmoid is 'hard_sigmoid'; Keras 2's has no Keras 3 name.
+    const k3 = new nt.Sequential([new nt.Dense({ inputShape: [3], units: 4, activation: 'hard_sigmoid_keras3' })]);
+    await k3.save(join(dir, 'hs3.keras'));
+    const hsConfig = new TextDecoder().decode((await nt.io.readZip(new Uint8Array((await import('node:fs')).readFileSync(join(dir, 'hs3.keras'))), 'hs3')).get('config.json'));
+    assert.match(hsConfig, /"activation":"hard_sigmoid"/);
+    const xs = nt.tensor([[-4, 0.5, 2]]);
+    const reloaded = await nt.loadModel(join(dir, 'hs3.keras'));
+    assert.equal(maxDiff(await (reloaded.predict(xs) as Tensor).data(), await (k3.predict(xs) as Tensor).data()), 0);
+    const k2 = new nt.Sequential([new nt.Dense({ inputShape: [3], units: 4, activation: 'hard_sigmoid' })]);
+    await assert.rejects(k2.save(join(dir, 'hs2.keras')), /uses Keras 2's hard_sigmoid, .* which Keras 3 has no name for/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -16,11 +16,11 @@
  *
  * Neurite writes config.json as Keras 3 does at the top (module, class_name, config,
  * registered_name) with the layers in Keras 2's form inside, which Keras 3 reads through
- * its legacy path (the one it reads .h5 configs with); the weights file as Keras 3 lays it
- * out. The optimizer state (`optimizer/vars`) and compile_config are not read or written yet.
+ * its legacy path (the one it reads .h5 configs with), activation names as Keras 3 reads
+ * them; the weights file as Keras 3 lays it out. The optimizer state (`optimizer/vars`) and compile_config are not read or written yet.
  */
 import type { Tensor } from '../tensor/tensor.js';
-import type { ConfigDict } from '../utils/serialization.js';
+import type { ConfigDict, ConfigValue } from '../utils/serialization.js';
 import type { H5Dataset, H5Group } from './h5/protocol.js';
 import { readH5, writeH5Atomic } from './h5/client.js';
 import { OpList, datasetTensor, member } from './h5/keras-weights.js';
@@ -140,10 +140,22 @@ export async function loadKeras3Weights(model: Keras3Model, path: string): Promi
   readKeras3Weights(model, root, path);
 }
 
+/**
+ * Activation names as Keras 3 reads them: Keras 3's hard sigmoid is `hard_sigmoid` there;
+ * Keras 2's clip(0.2·x + 0.5) has no Keras 3 name, so a model using it is refused.
+ */
+function keras3Names(value: ConfigValue, where: string): ConfigValue {
+  if (value === 'hard_sigmoid') throw new Error(`save (.keras): ${where} uses Keras 2's hard_sigmoid, clip(0.2·x + 0.5, 0, 1), which Keras 3 has no name for (its hard_sigmoid is relu6(x + 3)/6); save as .h5`);
+  if (value === 'hard_sigmoid_keras3') return 'hard_sigmoid';
+  if (Array.isArray(value)) return value.map((v) => keras3Names(v, where));
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, keras3Names(v, typeof (value as ConfigDict).name === 'string' ? `layer ${(value as ConfigDict).name}` : where)]));
+  return value;
+}
+
 /** Keras 3's top-level form around the model's (Keras 2 form) config. */
 function keras3Config(model: Keras3Model): ConfigDict {
   const cls = model.getClassName();
-  return { module: 'keras', class_name: cls === 'Model' ? 'Functional' : cls, config: model.getConfig(), registered_name: null };
+  return { module: 'keras', class_name: cls === 'Model' ? 'Functional' : cls, config: keras3Names(model.getConfig(), `model ${model.name}`) as ConfigDict, registered_name: null };
 }
 
 /** Writes a `.keras` archive (atomically): metadata.json, config.json, model.weights.h5. */

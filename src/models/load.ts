@@ -46,9 +46,8 @@ function describe(source: ModelSource): string {
  */
 /** A Keras 3 .keras archive: config (read with the file's Keras version) and weights. */
 async function loadKerasArchive(bytes: Uint8Array, name: string): Promise<Model> {
-  const { config, kerasVersion, weights, writtenBy } = await readKerasArchive(bytes, name);
-  // Neurite writes its layers in Keras 2's form inside (see io/keras3.ts): read its names so.
-  const layer = withKerasVersion(writtenBy?.startsWith('neurite') ? null : (kerasVersion ?? '3'), () => deserializeLayer(config));
+  const { config, kerasVersion, weights } = await readKerasArchive(bytes, name);
+  const layer = withKerasVersion(kerasVersion ?? '3', () => deserializeLayer(config));
   if (!(layer instanceof Model)) throw new Error(`loadModel: ${name} describes a ${config.class_name}, not a model`);
   if (weights === null) throw new Error(`loadModel: ${name} has no model.weights.h5`);
   await loadKeras3WeightBytes(layer, weights, name);
