@@ -235,14 +235,53 @@ export function readModelWeights(g: H5Group, model: WeightedModel, byName: boole
   for (const p of plan) assignLayer(p.layer, p.saved);
 }
 
-/** The optimizer state arrays in their `weight_names` order (iterations as an int32 scalar first). */
-export function readOptimizerValues(root: H5Group): Tensor[] | null {
+/** The optimizer state arrays in their `weight_names` order (iterations as an int32 scalar first), with those names. */
+export function readOptimizerValues(root: H5Group): { names: string[]; values: Tensor[] } | null {
   const g = root.children.get('optimizer_weights');
   if (g?.kind !== 'group') return null;
   const names = stringListAttr(g, 'weight_names') ?? [];
-  return names.map((n, i) => {
+  const values = names.map((n) => {
     const ds = member(g, n);
     if (ds === null || ds.kind !== 'dataset') throw new Error(`optimizer_weights lists '${n}' but the file has no such dataset`);
-    return datasetTensor(ds, `optimizer weight '${n}'`, i === 0 && /iter(ations)?(:\d+)?$/.test(n));
+    return datasetTensor(ds, `optimizer weight '${n}'`, ITERATIONS.test(n));
   });
+  return { names, values };
+}
+
+const ITERATIONS = /(^|\/)iter(ation|ations)?(:\d+)?$/;
+
+/**
+ * The optimizer state of a file in `optimizer.getWeights()` order, matched by name: tf.keras
+ * 2.11+ optimizers (the default from 2.11) save [iteration, then the slots of each variable
+ * in turn], named `Adam/m/<variable>` (slot first), where tf.keras 2's legacy optimizers and
+ * Neurite save [iterations, then every variable's m, then every v], named
+ * `Adam/<variable>/m`. Each of the optimizer's slots `<prefix>/<variable>/<slot>` takes the
+ * file's array named `<slot>/<variable>` or `<variable>/<slot>` (the optimizer's name and
+ * `:0` and recurrent cell scopes aside); null when some slot has no match (the caller then
+ * tries positions).
+ */
+export function optimizerValuesByName(optimizer: Optimizer, names: readonly string[], values: readonly Tensor[]): Tensor[] | null {
+  // ':0' aside, and a recurrent cell's scope, whose number depends on how many cells a process made ('lstm/lstm_cell_1/kernel').
+  const strip = (n: string): string => n.replace(/:\d+$/, '').split('/').filter((p, i, all) => i === 0 || i === all.length - 1 || !/_cell(_\d+)?$/.test(p)).join('/');
+  const byKey = new Map<string, Tensor>();
+  let iterations: Tensor | null = null;
+  names.forEach((n, i) => {
+    const s = strip(n);
+    if (ITERATIONS.test(s)) iterations = values[i];
+    const parts = s.split('/');
+    // With and without a leading optimizer name ('Adam/m/dense/kernel' and 'm/dense/kernel').
+    byKey.set(parts.join('/'), values[i]);
+    if (parts.length > 2) byKey.set(parts.slice(1).join('/'), values[i]);
+  });
+  if (iterations === null || optimizer.getWeights().length !== 1 + optimizer.variables().length) return null;
+  const out: Tensor[] = [iterations];
+  for (const slot of optimizer.variables()) {
+    const parts = strip(slot.name).split('/').slice(1); // without Neurite's optimizer-name prefix
+    const kind = parts[parts.length - 1];
+    const variable = parts.slice(0, -1).join('/');
+    const found = byKey.get(`${kind}/${variable}`) ?? byKey.get(`${variable}/${kind}`);
+    if (found === undefined || found.shape.join(',') !== slot.shape.join(',')) return null;
+    out.push(found);
+  }
+  return out;
 }

@@ -17,7 +17,7 @@ import type { H5Group } from './protocol.js';
 import { parseModelConfig, parsePythonJson, pythonJson } from './keras-config.js';
 import { compileArgsFromTrainingConfig, trainingConfig } from './training-config.js';
 import { withKerasVersion } from '../../activations/activations.js';
-import { BACKEND, KERAS_VERSION, OpList, readModelWeights, readOptimizerValues, stringAttr, stringListAttr, weightsGroup, writeModelWeights, writeOptimizerWeights } from './keras-weights.js';
+import { BACKEND, KERAS_VERSION, OpList, optimizerValuesByName, readModelWeights, readOptimizerValues, stringAttr, stringListAttr, weightsGroup, writeModelWeights, writeOptimizerWeights } from './keras-weights.js';
 
 export interface SaveModelH5Options {
   /** Also write the optimizer state of a compiled model (Keras' include_optimizer). Default true. */
@@ -129,21 +129,23 @@ function restoreTraining(model: Model, root: H5Group, path: string, warn: (m: st
     warn(`loadModelH5: ${path}: the model was loaded without compiling it (${(e as Error).message}); call compile() yourself`);
     return;
   }
-  let values: Tensor[] | null;
+  let saved: { names: string[]; values: Tensor[] } | null;
   try {
-    values = readOptimizerValues(root);
+    saved = readOptimizerValues(root);
   } catch (e) {
     warn(`loadModelH5: ${path}: the optimizer state was not restored (${(e as Error).message})`);
     return;
   }
-  if (values === null || values.length === 0) return;
+  if (saved === null || saved.values.length === 0) return;
   if (kerasMajor(root) >= 3) {
     warn(`loadModelH5: ${path}: the optimizer state of a Keras ${stringAttr(root, 'keras_version')} file is laid out differently; the optimizer starts fresh`);
     return;
   }
+  model.optimizer.build(model.trainableWeights);
+  // By name first (tf.keras 2.11+ orders its optimizer variables differently), else by position.
+  const byName = optimizerValuesByName(model.optimizer, saved.names, saved.values);
   try {
-    model.optimizer.build(model.trainableWeights);
-    model.optimizer.setWeights(values);
+    model.optimizer.setWeights(byName ?? saved.values);
   } catch (e) {
     warn(`loadModelH5: ${path}: the optimizer state was not restored (${(e as Error).message}); the optimizer starts fresh`);
   }
