@@ -12,13 +12,15 @@ export type Attr =
   | { readonly kind: 'float'; readonly value: number }
   | { readonly kind: 'string'; readonly value: string }
   | { readonly kind: 'ints'; readonly value: readonly number[] }
-  | { readonly kind: 'floats'; readonly value: readonly number[] };
+  | { readonly kind: 'floats'; readonly value: readonly number[] }
+  | { readonly kind: 'strings'; readonly value: readonly string[] };
 
 export const int = (value: number): Attr => ({ kind: 'int', value });
 export const float = (value: number): Attr => ({ kind: 'float', value });
 export const str = (value: string): Attr => ({ kind: 'string', value });
 export const ints = (value: readonly number[]): Attr => ({ kind: 'ints', value });
 export const floats = (value: readonly number[]): Attr => ({ kind: 'floats', value });
+export const strs = (value: readonly string[]): Attr => ({ kind: 'strings', value });
 
 function attribute(name: string, a: Attr): AttributeMsg {
   switch (a.kind) {
@@ -32,6 +34,8 @@ function attribute(name: string, a: Attr): AttributeMsg {
       return { name, type: AttributeType.INTS, ints: [...a.value] };
     case 'floats':
       return { name, type: AttributeType.FLOATS, floats: [...a.value] };
+    case 'strings':
+      return { name, type: AttributeType.STRINGS, strings: a.value.map((s) => new TextEncoder().encode(s)) };
   }
 }
 

@@ -19,6 +19,7 @@ import { MERGE_CONVERTERS } from './convert-merge.js';
 import { CONV_CONVERTERS } from './convert-conv.js';
 import { SPATIAL_CONVERTERS } from './convert-spatial.js';
 import { NORM_CONVERTERS } from './convert-norm.js';
+import { RECURRENT_CONVERTERS } from './convert-recurrent.js';
 import { DataType, type DimMsg, type ModelMsg, type ValueInfoMsg, encodeModel, packageVersion } from './proto.js';
 import { OnnxValue, identityPerm } from './values.js';
 
@@ -47,7 +48,7 @@ function irVersionFor(opset: number): number {
 }
 
 /** Converters by exact layer class. */
-const CONVERTERS = new Map<LayerClass, Converter>([...CORE_CONVERTERS, ...MERGE_CONVERTERS, ...CONV_CONVERTERS, ...SPATIAL_CONVERTERS, ...NORM_CONVERTERS]);
+const CONVERTERS = new Map<LayerClass, Converter>([...CORE_CONVERTERS, ...MERGE_CONVERTERS, ...CONV_CONVERTERS, ...SPATIAL_CONVERTERS, ...NORM_CONVERTERS, ...RECURRENT_CONVERTERS]);
 
 const classNameOf = (cls: LayerClass): string => (cls as unknown as typeof Layer).className;
 

@@ -12,7 +12,7 @@ import protobuf from 'protobufjs';
 export const DataType = { FLOAT: 1, INT64: 7 } as const;
 
 /** AttributeProto.AttributeType values used here. */
-export const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, FLOATS: 6, INTS: 7 } as const;
+export const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, FLOATS: 6, INTS: 7, STRINGS: 8 } as const;
 
 export interface TensorMsg {
   readonly name: string;
@@ -29,6 +29,7 @@ export interface AttributeMsg {
   readonly s?: Uint8Array;
   readonly floats?: number[];
   readonly ints?: number[];
+  readonly strings?: Uint8Array[];
 }
 
 export interface NodeMsg {

@@ -1,0 +1,104 @@
+/**
+ * ONNX export of SimpleRNN, LSTM and GRU (to ONNX's RNN, LSTM and GRU operators) and of
+ * Bidirectional around them (direction='bidirectional'): every model runs in
+ * onnxruntime-node and matches `predict` to 1e-5, across the options that change the
+ * mapping: sequences or the last output, goBackwards, returnState, initial states as
+ * inputs, GRU with and without resetAfter, hard_sigmoid gates (Keras 2's and 3's), every
+ * merge mode, and opsets 13 and 17. What cannot be expressed is refused by name.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as ort from 'onnxruntime-node';
+import * as nt from '../src/index.js';
+import { toOnnxBytes } from '../src/io/onnx/index.js';
+
+const TOL = 1e-5;
+
+function seed(model: nt.Model, s: number): void {
+  model.weights.forEach((w, i) => w.assign(nt.randomUniform(w.shape, { seed: s * 100 + i, minval: -0.6, maxval: 0.6 })));
+}
+
+async function check(label: string, model: nt.Model, inputs: nt.Tensor[], opset = 13): Promise<void> {
+  const session = await ort.InferenceSession.create(toOnnxBytes(model, { opset }));
+  const feeds: Record<string, ort.Tensor> = {};
+  session.inputNames.forEach((name, i) => (feeds[name] = new ort.Tensor('float32', inputs[i].dataSync() as Float32Array, [...inputs[i].shape])));
+  const result = await session.run(feeds);
+  const predicted = model.predict(inputs.length === 1 ? inputs[0] : inputs);
+  const wants = Array.isArray(predicted) ? predicted : [predicted];
+  assert.equal(session.outputNames.length, wants.length, `${label}: outputs`);
+  session.outputNames.forEach((name, k) => {
+    const got = result[name];
+    assert.deepEqual([...got.dims], [...wants[k].shape], `${label}: shape of output ${k}`);
+    const g = got.data as Float32Array;
+    const w = wants[k].dataSync();
+    let d = 0;
+    for (let i = 0; i < w.length; i++) d = Math.max(d, Math.abs(g[i] - w[i]));
+    assert.ok(d < TOL, `${label}: output ${k} differs from predict by ${d}`);
+  });
+}
+
+const x = (b: number, t: number, f: number, s: number): nt.Tensor => nt.randomUniform([b, t, f], { seed: s, minval: -1, maxval: 1 });
+
+test('SimpleRNN, LSTM and GRU export to ONNX and match predict (sequences, last output, goBackwards, returnState, resetAfter, hard_sigmoid)', async () => {
+  const cases: [string, () => nt.Layer][] = [
+    ['SimpleRNN', () => new nt.SimpleRNN({ units: 4 })],
+    ['SimpleRNN relu, sequences', () => new nt.SimpleRNN({ units: 4, activation: 'relu', returnSequences: true })],
+    ['LSTM', () => new nt.LSTM({ units: 5 })],
+    ['LSTM sequences', () => new nt.LSTM({ units: 5, returnSequences: true })],
+    ['LSTM goBackwards, sequences', () => new nt.LSTM({ units: 3, goBackwards: true, returnSequences: true })],
+    ['LSTM goBackwards', () => new nt.LSTM({ units: 3, goBackwards: true })],
+    ['LSTM hard_sigmoid (Keras 2)', () => new nt.LSTM({ units: 4, recurrentActivation: 'hard_sigmoid' })],
+    ['LSTM hard_sigmoid (Keras 3), no bias', () => new nt.LSTM({ units: 4, recurrentActivation: 'hard_sigmoid_keras3', useBias: false })],
+    ['GRU (resetAfter)', () => new nt.GRU({ units: 4, returnSequences: true })],
+    ['GRU resetAfter false', () => new nt.GRU({ units: 4, resetAfter: false })],
+    ['GRU goBackwards', () => new nt.GRU({ units: 2, goBackwards: true, returnSequences: true })],
+  ];
+  for (const [i, [label, make]] of cases.entries()) {
+    nt.setSeed(i);
+    const model = new nt.Sequential([make()]);
+    model.build([null, 7, 3]);
+    seed(model, i + 1);
+    for (const opset of [13, 17]) await check(`${label} (opset ${opset})`, model, [x(2, 7, 3, 10 + i)], opset);
+  }
+});
+
+test('returnState and initial states as model inputs export (LSTM h and c, GRU h)', async () => {
+  for (const kind of ['LSTM', 'GRU'] as const) {
+    nt.setSeed(3);
+    const seq = nt.Input({ shape: [6, 3] });
+    const h0 = nt.Input({ shape: [4] });
+    const c0 = nt.Input({ shape: [4] });
+    const layer = kind === 'LSTM' ? new nt.LSTM({ units: 4, returnSequences: true, returnState: true }) : new nt.GRU({ units: 4, returnSequences: true, returnState: true });
+    const outs = layer.apply(kind === 'LSTM' ? [seq, h0, c0] : [seq, h0]) as nt.SymbolicTensor[];
+    const model = new nt.Model({ inputs: kind === 'LSTM' ? [seq, h0, c0] : [seq, h0], outputs: outs });
+    seed(model, 7);
+    const states = [nt.randomUniform([2, 4], { seed: 21 }), nt.randomUniform([2, 4], { seed: 22 })];
+    await check(`${kind} returnState with initial states`, model, [x(2, 6, 3, 20), ...states.slice(0, kind === 'LSTM' ? 2 : 1)]);
+  }
+});
+
+test('Bidirectional exports with every merge mode, sequences or not', async () => {
+  let k = 0;
+  for (const inner of ['LSTM', 'GRU', 'SimpleRNN'] as const) {
+    for (const mergeMode of ['concat', 'sum', 'mul', 'ave'] as const) {
+      for (const returnSequences of [true, false]) {
+        nt.setSeed(k);
+        const layer = inner === 'LSTM' ? new nt.LSTM({ units: 3, returnSequences }) : inner === 'GRU' ? new nt.GRU({ units: 3, returnSequences }) : new nt.SimpleRNN({ units: 3, returnSequences });
+        const model = new nt.Sequential([new nt.Bidirectional({ layer, mergeMode, inputShape: [5, 2] })]);
+        seed(model, 30 + k);
+        await check(`Bidirectional(${inner}) ${mergeMode}${returnSequences ? ', sequences' : ''}`, model, [x(3, 5, 2, 40 + k)]);
+        k++;
+      }
+    }
+  }
+});
+
+test('what ONNX cannot express is refused by name: a stateful layer, an activation its operators lack, merge_mode None', () => {
+  const stateful = new nt.Sequential([new nt.LSTM({ units: 2, stateful: true, batchInputShape: [1, 3, 2] })]);
+  assert.throws(() => toOnnxBytes(stateful), /layer 'lstm(_\d+)?' \(LSTM\) is stateful/);
+  const gelu = new nt.Sequential([new nt.SimpleRNN({ units: 2, activation: 'gelu', inputShape: [3, 2] })]);
+  assert.throws(() => toOnnxBytes(gelu), /uses the activation 'gelu', which ONNX's recurrent operators do not offer/);
+  const input = nt.Input({ shape: [3, 2] });
+  const both = new nt.Bidirectional({ layer: new nt.GRU({ units: 2 }), mergeMode: null }).apply(input) as unknown as nt.SymbolicTensor[];
+  assert.throws(() => toOnnxBytes(new nt.Model({ inputs: input, outputs: both })), /merge_mode None/);
+});
