@@ -18,6 +18,10 @@ export interface ConvertArgs {
   /** Keras shapes (batch null) of the inputs and outputs of this call. */
   readonly inShapes: readonly LayerShape[];
   readonly outShapes: readonly LayerShape[];
+  /** The node's kept call arguments (use_causal_mask, return_attention_scores). */
+  readonly callArgs: Readonly<Record<string, boolean | number | string>>;
+  /** Call options given as tensors: the last inputs, by option name (MultiHeadAttention's attentionMask). */
+  readonly tensorOptions: readonly string[];
 }
 
 /** A concrete layer class (converters are looked up by the exact class of a layer). */

@@ -20,6 +20,7 @@ import { CONV_CONVERTERS } from './convert-conv.js';
 import { SPATIAL_CONVERTERS } from './convert-spatial.js';
 import { NORM_CONVERTERS } from './convert-norm.js';
 import { RECURRENT_CONVERTERS } from './convert-recurrent.js';
+import { ATTENTION_CONVERTERS } from './convert-attention.js';
 import { DataType, type DimMsg, type ModelMsg, type ValueInfoMsg, encodeModel, packageVersion } from './proto.js';
 import { OnnxValue, identityPerm } from './values.js';
 
@@ -48,7 +49,7 @@ function irVersionFor(opset: number): number {
 }
 
 /** Converters by exact layer class. */
-const CONVERTERS = new Map<LayerClass, Converter>([...CORE_CONVERTERS, ...MERGE_CONVERTERS, ...CONV_CONVERTERS, ...SPATIAL_CONVERTERS, ...NORM_CONVERTERS, ...RECURRENT_CONVERTERS]);
+const CONVERTERS = new Map<LayerClass, Converter>([...CORE_CONVERTERS, ...MERGE_CONVERTERS, ...CONV_CONVERTERS, ...SPATIAL_CONVERTERS, ...NORM_CONVERTERS, ...RECURRENT_CONVERTERS, ...ATTENTION_CONVERTERS]);
 
 const classNameOf = (cls: LayerClass): string => (cls as unknown as typeof Layer).className;
 
@@ -86,6 +87,8 @@ function convertNode(b: GraphBuilder, node: LayerNode, inputs: OnnxValue[]): Onn
     inputs,
     inShapes: node.inputs.map((s) => s.shape),
     outShapes: node.outputs.map((s) => s.shape),
+    callArgs: node.callArgs,
+    tensorOptions: node.tensorOptions,
   });
   return Array.isArray(out) ? out : [out];
 }

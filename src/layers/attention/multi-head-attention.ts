@@ -121,6 +121,11 @@ export class MultiHeadAttention extends CompositeLayer {
   outputDense: EinsumDense | null = null;
   private equations: { dot: string; combine: string; scoresRank: number; normAxes: number[] } | null = null;
 
+  /** The einsum equations of the scores (key, query → scores) and of the mixing (probabilities, value → context), once built; the ONNX exporter writes the same. */
+  get attentionEquations(): { readonly dot: string; readonly combine: string; readonly attentionAxes: number } | null {
+    return this.equations === null ? null : { dot: this.equations.dot, combine: this.equations.combine, attentionAxes: this.equations.normAxes.length };
+  }
+
   constructor(args: MultiHeadAttentionArgs) {
     super(args);
     const a = this.declared(MHA_ARGS, args);

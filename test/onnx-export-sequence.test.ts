@@ -4,7 +4,10 @@
  * onnxruntime-node and matches `predict` to 1e-5, across the options that change the
  * mapping: sequences or the last output, goBackwards, returnState, initial states as
  * inputs, GRU with and without resetAfter, hard_sigmoid gates (Keras 2's and 3's), every
- * merge mode, and opsets 13 and 17. What cannot be expressed is refused by name.
+ * merge mode, and opsets 13 and 17; and of EinsumDense and the attention layers
+ * (MultiHeadAttention with a causal mask, an attentionMask input and the scores as an
+ * output; Attention dot and concat; AdditiveAttention), a Transformer encoder block among
+ * them. What cannot be expressed is refused by name.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -93,6 +96,46 @@ test('Bidirectional exports with every merge mode, sequences or not', async () =
   }
 });
 
+test('EinsumDense, MultiHeadAttention (causal, attentionMask input, scores output, cross-attention), Attention and AdditiveAttention export and match predict', async () => {
+  const models: [string, () => { model: nt.Model; inputs: nt.Tensor[] }][] = [
+    ['EinsumDense with an activation', () => {
+      const i = nt.Input({ shape: [5, 4] });
+      const y = new nt.EinsumDense({ equation: 'abc,cde->abde', outputShape: [null, 3, 2], biasAxes: 'de', activation: 'relu' }).apply(i) as nt.SymbolicTensor;
+      return { model: new nt.Model({ inputs: i, outputs: y }), inputs: [x(2, 5, 4, 50)] };
+    }],
+    ['Transformer encoder block (causal self-attention, LayerNorm, feed-forward)', () => {
+      const i = nt.Input({ shape: [6, 8] });
+      const att = new nt.MultiHeadAttention({ numHeads: 2, keyDim: 4 }).apply([i, i], { useCausalMask: true } as nt.MultiHeadAttentionCallOptions) as nt.SymbolicTensor;
+      const h = new nt.LayerNormalization().apply(new nt.Add().apply([i, att]) as nt.SymbolicTensor) as nt.SymbolicTensor;
+      const ff = new nt.Dense({ units: 8 }).apply(new nt.Dense({ units: 16, activation: 'gelu' }).apply(h) as nt.SymbolicTensor) as nt.SymbolicTensor;
+      return { model: new nt.Model({ inputs: i, outputs: new nt.LayerNormalization().apply(new nt.Add().apply([h, ff]) as nt.SymbolicTensor) as nt.SymbolicTensor }), inputs: [x(3, 6, 8, 51)] };
+    }],
+    ['MultiHeadAttention: attentionMask input, scores output, cross-attention with a key', () => {
+      const q = nt.Input({ shape: [4, 6] });
+      const v = nt.Input({ shape: [5, 3] });
+      const k = nt.Input({ shape: [5, 7] });
+      const m = nt.Input({ shape: [4, 5] });
+      const outs = new nt.MultiHeadAttention({ numHeads: 3, keyDim: 2, valueDim: 4, outputShape: 5 }).apply([q, v, k], { attentionMask: m, returnAttentionScores: true } as unknown as nt.MultiHeadAttentionCallOptions) as nt.SymbolicTensor[];
+      const mask = nt.tensor(Array.from({ length: 2 * 4 * 5 }, (_, j) => (j % 3 === 0 ? 0 : 1)), [2, 4, 5]);
+      return { model: new nt.Model({ inputs: [q, v, k, m], outputs: outs }), inputs: [x(2, 4, 6, 52), x(2, 5, 3, 53), x(2, 5, 7, 54), mask] };
+    }],
+    ['Attention (dot, scaled, causal) and Attention (concat), AdditiveAttention', () => {
+      const q = nt.Input({ shape: [4, 3] });
+      const v = nt.Input({ shape: [4, 3] });
+      const dot = new nt.Attention({ useScale: true }).apply([q, v], { useCausalMask: true } as nt.AttentionCallOptions) as nt.SymbolicTensor;
+      const concat = new nt.Attention({ scoreMode: 'concat', useScale: true }).apply([q, v]) as nt.SymbolicTensor;
+      const [add, scores] = new nt.AdditiveAttention().apply([q, v], { returnAttentionScores: true } as nt.AttentionCallOptions) as unknown as nt.SymbolicTensor[];
+      return { model: new nt.Model({ inputs: [q, v], outputs: [dot, concat, add, scores] }), inputs: [x(2, 4, 3, 55), x(2, 4, 3, 56)] };
+    }],
+  ];
+  for (const [k, [label, make]] of models.entries()) {
+    nt.setSeed(60 + k);
+    const { model, inputs } = make();
+    seed(model, 60 + k);
+    for (const opset of [13, 17]) await check(`${label} (opset ${opset})`, model, inputs, opset);
+  }
+});
+
 test('what ONNX cannot express is refused by name: a stateful layer, an activation its operators lack, merge_mode None', () => {
   const stateful = new nt.Sequential([new nt.LSTM({ units: 2, stateful: true, batchInputShape: [1, 3, 2] })]);
   assert.throws(() => toOnnxBytes(stateful), /layer 'lstm(_\d+)?' \(LSTM\) is stateful/);
@@ -101,4 +144,7 @@ test('what ONNX cannot express is refused by name: a stateful layer, an activati
   const input = nt.Input({ shape: [3, 2] });
   const both = new nt.Bidirectional({ layer: new nt.GRU({ units: 2 }), mergeMode: null }).apply(input) as unknown as nt.SymbolicTensor[];
   assert.throws(() => toOnnxBytes(new nt.Model({ inputs: input, outputs: both })), /merge_mode None/);
+  const grid = nt.Input({ shape: [2, 3, 4] });
+  const over2 = new nt.MultiHeadAttention({ numHeads: 1, keyDim: 2, attentionAxes: [1, 2] }).apply([grid, grid]) as nt.SymbolicTensor;
+  assert.throws(() => toOnnxBytes(new nt.Model({ inputs: grid, outputs: over2 })), /attention over 2 axes is not exported/);
 });
