@@ -11,7 +11,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { skipOrFail } from './helpers/oracle.js';
 import * as nt from '../src/index.js';
 import { toOnnxBytes } from '../src/io/onnx/index.js';
 
@@ -133,6 +138,37 @@ test('EinsumDense, MultiHeadAttention (causal, attentionMask input, scores outpu
     const { model, inputs } = make();
     seed(model, 60 + k);
     for (const opset of [13, 17]) await check(`${label} (opset ${opset})`, model, inputs, opset);
+  }
+});
+
+test("the recurrent and attention exports pass ONNX's checker (onnx.checker.check_model, full_check=True)", async (t) => {
+  const probe = spawnSync('/usr/bin/python3', ['-c', 'import onnx, onnx.checker; print(onnx.__version__)'], { encoding: 'utf8' });
+  if (probe.status !== 0) {
+    skipOrFail(t, 'python3-onnx is not installed (apt-get install -y python3-onnx)');
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'neurite-onnx-seq-'));
+  try {
+    nt.setSeed(80);
+    const i = nt.Input({ shape: [6, 8] });
+    const att = new nt.MultiHeadAttention({ numHeads: 2, keyDim: 4 }).apply([i, i], { useCausalMask: true } as nt.MultiHeadAttentionCallOptions) as nt.SymbolicTensor;
+    const rec = new nt.Bidirectional({ layer: new nt.LSTM({ units: 3, returnSequences: true, recurrentActivation: 'hard_sigmoid' }) }).apply(att) as nt.SymbolicTensor;
+    const y = new nt.GRU({ units: 2, goBackwards: true }).apply(new nt.Attention({ useScale: true }).apply([rec, rec], { useCausalMask: true } as nt.AttentionCallOptions) as nt.SymbolicTensor) as nt.SymbolicTensor;
+    const model = new nt.Model({ inputs: i, outputs: y });
+    seed(model, 81);
+    const paths: string[] = [];
+    for (const opset of [13, 17]) {
+      const path = join(dir, `seq_${opset}.onnx`);
+      writeFileSync(path, toOnnxBytes(model, { opset }));
+      paths.push(path);
+    }
+    const script = 'import sys, onnx, onnx.checker\nfor p in sys.argv[1:]:\n    onnx.checker.check_model(p, full_check=True)\n    print("ok", p)';
+    const r = spawnSync('/usr/bin/python3', ['-c', script, ...paths], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim().split('\n').filter((l) => l.startsWith('ok ')).length, paths.length);
+    await check('checker model', model, [x(2, 6, 8, 82)]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
