@@ -56,6 +56,9 @@ export { toCategorical, permutation, shuffleArrays, splitDataset, trainValTestSp
 export * from './data/text/index.js';
 export { parseIdx, type IdxArray, type IdxData } from './data/datasets/idx.js';
 export { transformMatrix, warpAffine, type FillMode, type TransformParams, type Affine } from './data/image/affine.js';
+export { fromPixels, type PixelData, type PixelSource } from './data/image/pixels.js';
+// Models in the browser's storage (model.save('indexeddb://name'), nt.loadModel('localstorage://name')).
+export { listBrowserModels, removeBrowserModel, type PickedFile } from './io/browser-storage.js';
 
 export * from './unsupervised/autoencoder.js';
 export { RBM, type RBMOptions, type RBMFitOptions, type RBMHistory, type CDStatistics } from './unsupervised/rbm.js';

@@ -7,3 +7,4 @@ export * from './h5/index.js';
 export * from './tfjs.js';
 export * from './zip.js';
 export * from './keras3.js';
+export * from './browser-storage.js';

@@ -11,6 +11,7 @@ import type { ConfigDict } from '../utils/serialization.js';
 import type { SavableModel } from './model-io.js';
 import { decodeWeights, readFileBytes, writeFileAtomic, type WeightEntry } from './weights-format.js';
 import { isTfjsModelJson, readTfjsWeights, tfjsTopology, type TfjsModelJson } from './tfjs.js';
+import type { PickedFile } from './browser-storage.js';
 
 export interface ModelJson {
   readonly format: 'neurite-model';
@@ -40,7 +41,10 @@ export type ModelSource =
   | URL
   | ArrayBuffer
   | Uint8Array
-  | { readonly modelJson: ModelJson | TfjsModelJson | string; readonly weights: ArrayBuffer | Uint8Array | readonly (ArrayBuffer | Uint8Array)[] };
+  | { readonly modelJson: ModelJson | TfjsModelJson | string; readonly weights: ArrayBuffer | Uint8Array | readonly (ArrayBuffer | Uint8Array)[] }
+  /** Files the user picked (an <input type="file" multiple>'s FileList or File[]): a model.json and its weights, or one model file. */
+  | readonly PickedFile[]
+  | FileList;
 
 function baseName(path: string): string {
   return path.replace(/\\/g, '/').split('/').pop() as string;
@@ -162,7 +166,7 @@ function fromSingleFile(bytes: Uint8Array, source: string): ModelArtifacts {
  * beside it), a single-file model (path, URL or bytes), or `{ modelJson, weights }`.
  * HDF5 is handled by the caller.
  */
-export async function readModelArtifacts(source: Exclude<ModelSource, Uint8Array | ArrayBuffer> | Uint8Array, name: string): Promise<ModelArtifacts> {
+export async function readModelArtifacts(source: Exclude<ModelSource, Uint8Array | ArrayBuffer | readonly PickedFile[] | FileList> | Uint8Array, name: string): Promise<ModelArtifacts> {
   if (source instanceof Uint8Array) return fromSingleFile(source, name);
   if (typeof source === 'object' && !(source instanceof URL)) {
     const json = typeof source.modelJson === 'string' ? parseJson(source.modelJson, name) : source.modelJson;

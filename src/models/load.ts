@@ -7,6 +7,7 @@ import { normalizeLayer } from '../io/h5/keras-config.js';
 import { matchTfjsWeights } from '../io/tfjs.js';
 import { loadKeras3WeightBytes, readKerasArchive } from '../io/keras3.js';
 import { isZip } from '../io/zip.js';
+import { browserStorageUrl, loadFromBrowser, readPickedFiles, type PickedFile } from '../io/browser-storage.js';
 import { readFileBytes } from '../io/weights-format.js';
 import { withKerasVersion } from '../activations/activations.js';
 import { Model } from './model.js';
@@ -34,7 +35,16 @@ async function loadH5Bytes(bytes: Uint8Array, options: LoadModelH5Options): Prom
 function describe(source: ModelSource): string {
   if (typeof source === 'string' || source instanceof URL) return source.toString();
   if (source instanceof ArrayBuffer || source instanceof Uint8Array) return `model bytes (${source.byteLength} bytes)`;
+  if (isPicked(source)) return `picked files (${Array.from(source as ArrayLike<PickedFile>, (f) => f.name).join(', ')})`;
   return 'model.json + weights';
+}
+
+/** Files the user picked: a FileList or an array of File-like objects. */
+function isPicked(source: ModelSource): source is readonly PickedFile[] | FileList {
+  const list = source as unknown as ArrayLike<unknown> & { item?: unknown };
+  if (typeof list !== 'object' || list === null || typeof list.length !== 'number' || source instanceof Uint8Array || source instanceof ArrayBuffer) return false;
+  const first = list.length > 0 ? (list[0] as { arrayBuffer?: unknown; name?: unknown }) : null;
+  return (Array.isArray(source) || typeof list.item === 'function') && (first === null || (typeof first.arrayBuffer === 'function' && typeof first.name === 'string'));
 }
 
 /**
@@ -56,6 +66,11 @@ async function loadKerasArchive(bytes: Uint8Array, name: string): Promise<Model>
 
 export async function loadModel(source: ModelSource, options: LoadModelH5Options = {}): Promise<Model> {
   const name = describe(source);
+  if (typeof source === 'string' && browserStorageUrl(source) !== null) return loadModel(await loadFromBrowser(source), options);
+  if (isPicked(source)) {
+    const picked = await readPickedFiles(Array.from(source as ArrayLike<PickedFile>));
+    return loadModel(picked instanceof Uint8Array ? picked : { modelJson: picked.modelJson, weights: picked.weights }, options);
+  }
   if ((typeof source === 'string' || source instanceof URL) && /\.keras$/i.test(source.toString())) {
     const s = source.toString();
     const bytes = /^https?:/i.test(s) ? new Uint8Array(await (await fetch(s)).arrayBuffer()) : await readFileBytes(source instanceof URL || s.startsWith('file:') ? (await import('node:url')).fileURLToPath(source) : s);

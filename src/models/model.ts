@@ -1,4 +1,5 @@
 import { saveTfjs, type TfjsSaveOptions } from '../io/tfjs.js';
+import { browserStorageUrl, saveToBrowser } from '../io/browser-storage.js';
 import { isKeras3WeightsFile, loadKeras3Weights, saveKeras3Weights, saveKerasArchive } from '../io/keras3.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Variable } from '../tensor/variable.js';
@@ -536,11 +537,14 @@ export class Model extends Layer implements TrainableModel {
    * (model.json + model.weights.bin beside it); any other path one native file.
    * `{ format: 'tfjs' }` writes a TensorFlow.js layers model instead (`path` a directory or
    * a `.json` file; `tf.loadLayersModel` reads it), with optional `shardSizeBytes` and
-   * `quantize` ('uint8', 'uint16', 'float16').
+   * `quantize` ('uint8', 'uint16', 'float16'). A `.keras` path writes Keras 3's archive. In a
+   * browser, `indexeddb://name`, `localstorage://name` and `downloads://name` store the model
+   * there (as a TensorFlow.js layers model).
    */
   async save(path: string, options: { readonly format?: 'tfjs' } & TfjsSaveOptions = {}): Promise<void> {
     if (options.format !== undefined && options.format !== 'tfjs') throw new RangeError(`save: format must be 'tfjs' or left out (the path's extension decides); got ${JSON.stringify(options.format)}`);
-    if (options.format === 'tfjs') await saveTfjs(this, path, options);
+    if (browserStorageUrl(path) !== null) await saveToBrowser(this, path, options);
+    else if (options.format === 'tfjs') await saveTfjs(this, path, options);
     else if (/\.keras$/i.test(path)) await saveKerasArchive(this, path);
     else if (isH5Path(path)) await saveModelH5(this, path);
     else if (path.endsWith('.json')) await saveModelJson(this, path);
