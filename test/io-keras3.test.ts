@@ -164,6 +164,50 @@ test('saveWeights/loadWeights on .weights.h5 use Keras 3\'s layout (a .h5 path k
   }
 });
 
+test('compile_config and optimizer/vars: the fixture comes back compiled with its Adam state; a compiled Neurite model round-trips and trains on identically', { skip: unavailable(h5pyMissing) }, async () => {
+  const warnings: string[] = [];
+  const fixtureModel = await nt.loadModel(fixture('keras3', 'divya_mlp.keras'), { onWarning: (w) => warnings.push(w) });
+  assert.deepEqual(warnings, []);
+  assert.equal(fixtureModel.optimizer.getClassName(), 'Adam');
+  // Keras 3 interleaves each variable's momentum and velocity: vars/2 and vars/3 belong to dense/kernel.
+  const script = 'import sys, zipfile, io, json, h5py, numpy as np; z = zipfile.ZipFile(sys.argv[1]); f = h5py.File(io.BytesIO(z.read("model.weights.h5")), "r"); g = f["optimizer/vars"]; print(json.dumps([int(np.array(g["0"])), float(np.abs(np.array(g["2"])).sum()), float(np.abs(np.array(g["3"])).sum())]))';
+  const r = spawnSync(PYTHON, ['-c', script, fixture('keras3', 'divya_mlp.keras')], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const [iterations, m0, v0] = JSON.parse(r.stdout) as number[];
+  const state = fixtureModel.optimizer.getWeights();
+  const n = fixtureModel.trainableWeights.length;
+  assert.equal(state[0].dataSync()[0], iterations);
+  const absSum = (x: Tensor): number => Array.from(x.dataSync()).reduce((s, v) => s + Math.abs(v), 0);
+  assert.ok(Math.abs(absSum(state[1]) - m0) < 1e-3 * Math.max(1, m0), 'dense/kernel momentum');
+  assert.ok(Math.abs(absSum(state[1 + n]) - v0) < 1e-3 * Math.max(1, v0), 'dense/kernel velocity');
+
+  const dir = mkdtempSync(join(tmpdir(), 'neurite-keras3-c-'));
+  try {
+    const build = (): nt.Model => {
+      nt.setSeed(11);
+      return new nt.Sequential([new nt.Dense({ inputShape: [4], units: 6, activation: 'relu' }), new nt.Dense({ units: 3, activation: 'softmax' })]);
+    };
+    const model = build();
+    model.compile({ optimizer: new nt.Adam({ learningRate: 0.01 }), loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
+    const x = nt.randomNormal([16, 4], { seed: 12 });
+    const y = nt.tensor(Array.from({ length: 16 }, (_, i) => i % 3), [16], 'int32');
+    await model.fit(x, y, { epochs: 3, batchSize: 8, verbose: 0 });
+    await model.save(join(dir, 'compiled.keras'));
+    const layout = pythonLayout(join(dir, 'compiled.keras'));
+    assert.deepEqual(layout.datasets['optimizer/vars/0'], []);
+    assert.deepEqual(layout.datasets['optimizer/vars/2'], [4, 6], 'the first kernel\'s momentum');
+    assert.deepEqual(layout.datasets['optimizer/vars/3'], [4, 6], 'then its velocity');
+    assert.equal(Object.keys(layout.datasets).filter((k) => k.startsWith('optimizer/')).length, 2 + 2 * 4);
+    const back = await nt.loadModel(join(dir, 'compiled.keras'));
+    assert.deepEqual(back.optimizer.getWeights().map((w) => Array.from(w.dataSync())), model.optimizer.getWeights().map((w) => Array.from(w.dataSync())));
+    await model.trainOnBatch(x, y);
+    await back.trainOnBatch(x, y);
+    for (const [i, w] of model.getWeights().entries()) assert.ok(maxDiff(await back.getWeights()[i].data(), await w.data()) < 1e-6, `weight ${i} after one more step`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('.keras errors say what the file is: not a ZIP, no config.json, weights of another architecture', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'neurite-keras3-e-'));
   try {

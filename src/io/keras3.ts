@@ -17,9 +17,17 @@
  * Neurite writes config.json as Keras 3 does at the top (module, class_name, config,
  * registered_name) with the layers in Keras 2's form inside, which Keras 3 reads through
  * its legacy path (the one it reads .h5 configs with), activation names as Keras 3 reads
- * them; the weights file as Keras 3 lays it out. The optimizer state (`optimizer/vars`) and compile_config are not read or written yet.
+ * them; the weights file as Keras 3 lays it out. A compiled model's compile_config and
+ * optimizer variables (`optimizer/vars`: iterations, learning_rate, then each variable's
+ * slots in turn) are written and read for the optimizers whose Keras 3 layout Neurite
+ * follows (see INTERLEAVED).
  */
 import type { Tensor } from '../tensor/tensor.js';
+import type { Variable } from '../tensor/variable.js';
+import { scalar } from '../tensor/create.js';
+import type { Optimizer } from '../optimizers/optimizer.js';
+import type { CompileArgs } from '../training/index.js';
+import { compileArgsFromTrainingConfig, trainingConfig } from './h5/training-config.js';
 import type { ConfigDict, ConfigValue } from '../utils/serialization.js';
 import type { H5Dataset, H5Group } from './h5/protocol.js';
 import { readH5, writeH5Atomic } from './h5/client.js';
@@ -98,7 +106,7 @@ export function keras3WeightOps(model: Keras3Model): OpList {
 }
 
 /** The model (config only, unbuilt weights) a .keras archive describes, with its files. */
-export async function readKerasArchive(bytes: Uint8Array, source: string): Promise<{ config: ReturnType<typeof parseModelConfig>; kerasVersion: string | null; writtenBy: string | null; weights: Uint8Array | null }> {
+export async function readKerasArchive(bytes: Uint8Array, source: string): Promise<{ config: ReturnType<typeof parseModelConfig>; raw: ConfigDict; kerasVersion: string | null; writtenBy: string | null; weights: Uint8Array | null }> {
   const files = await readZip(bytes, source);
   const configBytes = files.get('config.json');
   if (configBytes === undefined) throw new Error(`${source}: a ZIP archive without config.json, so not a Keras 3 .keras file (it holds ${[...files.keys()].join(', ') || 'nothing'})`);
@@ -115,13 +123,128 @@ export async function readKerasArchive(bytes: Uint8Array, source: string): Promi
     }
   }
   if (files.has('model.weights.npz')) throw new Error(`${source}: the weights are in model.weights.npz (a Keras 3 option Neurite does not read); save with the default .h5 weights`);
-  return { config: parseModelConfig(new TextDecoder().decode(configBytes)), kerasVersion, writtenBy, weights: files.get('model.weights.h5') ?? null };
+  const text = new TextDecoder().decode(configBytes);
+  const config = parseModelConfig(text);
+  return { config, raw: JSON.parse(text) as ConfigDict, kerasVersion, writtenBy, weights: files.get('model.weights.h5') ?? null };
 }
 
-/** Reads a weights.h5 file's bytes (from an archive or a file) into the model. */
-export async function loadKeras3WeightBytes(model: Keras3Model, bytes: Uint8Array, source: string): Promise<void> {
+/** Reads a weights.h5 file's bytes (from an archive or a file) into the model; returns the file's root group. */
+export async function loadKeras3WeightBytes(model: Keras3Model, bytes: Uint8Array, source: string): Promise<H5Group> {
   const root = await withTempFile(bytes, 'model.weights.h5', (p) => readH5(p, source));
   readKeras3Weights(model, root, source);
+  return root;
+}
+
+// ---- compile_config and optimizer state -------------------------------------------------
+
+/**
+ * Optimizers whose Keras 3 variables Neurite lays out as Keras does: [iterations,
+ * learning_rate (unless a schedule), then for each model variable in turn its slots]
+ * (Adam's build adds momentum and velocity per variable; the one-slot optimizers are the
+ * same either way). Others (amsgrad, Nadam's u_product, EMA, gradient accumulation) are
+ * neither written nor read.
+ */
+const INTERLEAVED = new Set(['Adam', 'AdamW', 'Adamax', 'SGD', 'RMSprop', 'Adagrad', 'Lion', 'Adadelta', 'Ftrl']);
+
+interface TrainableKeras3 extends Keras3Model {
+  readonly compileArgs: CompileArgs | null;
+  readonly optimizer: Optimizer;
+  readonly trainableWeights: readonly Variable[];
+  readonly outputs: readonly unknown[];
+  compile(args: CompileArgs): void;
+}
+
+/** How the optimizer's state maps onto Keras 3's variable list, or why it does not. */
+function keras3OptimizerLayout(optimizer: Optimizer, variables: number): { slots: number } | string {
+  const cls = optimizer.getClassName();
+  const state = optimizer.getWeights();
+  const slots = variables === 0 ? 0 : (state.length - 1) / variables;
+  if (!INTERLEAVED.has(cls)) return `${cls}'s Keras 3 variables are laid out in ways Neurite does not follow`;
+  if (!Number.isInteger(slots) || slots > 2 || (slots === 2 && !['Adam', 'AdamW', 'Adamax', 'Adadelta', 'Ftrl'].includes(cls))) return `${cls} with these options (amsgrad, EMA, gradient accumulation, centered) keeps state Neurite does not map to Keras 3`;
+  return { slots };
+}
+
+/** Keras 3's compile_config of a compiled model. */
+export function keras3CompileConfig(model: TrainableKeras3): ConfigDict | null {
+  if (model.compileArgs === null) return null;
+  const tc = trainingConfig(model.compileArgs, model.optimizer);
+  const oc = tc.optimizer_config as ConfigDict;
+  return {
+    optimizer: { module: 'keras.optimizers', class_name: oc.class_name, config: oc.config, registered_name: null },
+    loss: tc.loss,
+    loss_weights: tc.loss_weights,
+    metrics: tc.metrics,
+    weighted_metrics: null,
+    run_eagerly: false,
+    steps_per_execution: 1,
+    jit_compile: false,
+  };
+}
+
+/** The optimizer variables of a Keras 3 weights file (`optimizer/vars/<i>`). */
+function keras3OptimizerOps(list: OpList, model: TrainableKeras3): void {
+  if (model.compileArgs === null) return;
+  const optimizer = model.optimizer;
+  const vars = model.trainableWeights.length;
+  const slotState = optimizer.variables();
+  if (slotState.length === 0) return; // never stepped: nothing to keep
+  const layout = keras3OptimizerLayout(optimizer, vars);
+  if (typeof layout === 'string') return;
+  const values = optimizer.getWeights();
+  list.group('/optimizer/vars');
+  list.attr('/optimizer/vars', 'name', optimizer.getClassName().toLowerCase());
+  list.dataset('/optimizer/vars/0', new BigInt64Array([BigInt(optimizer.realIterations)]));
+  list.dataset('/optimizer/vars/1', scalar(optimizer.learningRate));
+  let i = 2;
+  for (let v = 0; v < vars; v++) for (let k = 0; k < layout.slots; k++) list.dataset(`/optimizer/vars/${i++}`, values[1 + k * vars + v]);
+}
+
+/**
+ * Compiles a loaded model from its compile_config and restores the optimizer state from
+ * `optimizer/vars`; what cannot be used becomes a warning, as with .h5 files.
+ */
+export function restoreKeras3Training(model: TrainableKeras3, config: ConfigDict, root: H5Group, source: string, warn: (m: string) => void): void {
+  const cc = config.compile_config;
+  if (cc === undefined || cc === null) return;
+  try {
+    if (typeof cc !== 'object' || Array.isArray(cc)) throw new Error('compile_config is not an object');
+    const opt = cc.optimizer as ConfigDict | string | undefined;
+    const optimizerConfig = typeof opt === 'string' ? { class_name: opt, config: {} } : { class_name: (opt as ConfigDict)?.class_name ?? null, config: Object.fromEntries(Object.entries(((opt as ConfigDict)?.config ?? {}) as ConfigDict).filter(([, v]) => v !== null)) };
+    const { args, notes } = compileArgsFromTrainingConfig({ optimizer_config: optimizerConfig, loss: cc.loss ?? null, metrics: cc.metrics ?? null, loss_weights: cc.loss_weights ?? null, weighted_metrics: cc.weighted_metrics ?? null } as ConfigDict, model.outputs.length);
+    model.compile(args);
+    for (const n of notes) warn(`loadModel: ${source}: ${n}`);
+  } catch (e) {
+    warn(`loadModel: ${source}: the model was loaded without compiling it (${(e as Error).message}); call compile() yourself`);
+    return;
+  }
+  const g = member(root, 'optimizer/vars');
+  if (g === null || g.kind !== 'group' || g.children.size === 0) return;
+  const optimizer = model.optimizer;
+  optimizer.build(model.trainableWeights as Variable[]);
+  const vars = model.trainableWeights.length;
+  const layout = keras3OptimizerLayout(optimizer, vars);
+  if (typeof layout === 'string') {
+    warn(`loadModel: ${source}: the optimizer state was not restored (${layout}); the optimizer starts fresh`);
+    return;
+  }
+  const n = g.children.size;
+  const lr = n - 1 - layout.slots * vars; // 1 with a learning_rate variable, 0 with a schedule
+  if (lr !== 0 && lr !== 1) {
+    warn(`loadModel: ${source}: the optimizer state was not restored (optimizer/vars holds ${n} arrays; ${optimizer.getClassName()} over ${vars} variables needs ${1 + layout.slots * vars} or ${2 + layout.slots * vars}); the optimizer starts fresh`);
+    return;
+  }
+  try {
+    const at = (i: number): Tensor => {
+      const ds = member(g, String(i));
+      if (ds === null || ds.kind !== 'dataset') throw new Error(`no optimizer/vars/${i}`);
+      return datasetTensor(ds, `${source}: optimizer/vars/${i}`, i === 0);
+    };
+    const grouped: Tensor[] = [at(0)];
+    for (let k = 0; k < layout.slots; k++) for (let v = 0; v < vars; v++) grouped.push(at(1 + lr + v * layout.slots + k));
+    optimizer.setWeights(grouped);
+  } catch (e) {
+    warn(`loadModel: ${source}: the optimizer state was not restored (${(e as Error).message}); the optimizer starts fresh`);
+  }
 }
 
 /** Keras 3's `model.save_weights('m.weights.h5')` / `load_weights`. */
@@ -152,17 +275,26 @@ function keras3Names(value: ConfigValue, where: string): ConfigValue {
   return value;
 }
 
-/** Keras 3's top-level form around the model's (Keras 2 form) config. */
+/** Keras 3's top-level form around the model's (Keras 2 form) config, with compile_config when compiled. */
 function keras3Config(model: Keras3Model): ConfigDict {
   const cls = model.getClassName();
-  return { module: 'keras', class_name: cls === 'Model' ? 'Functional' : cls, config: keras3Names(model.getConfig(), `model ${model.name}`) as ConfigDict, registered_name: null };
+  const compile = 'compileArgs' in model ? keras3CompileConfig(model as TrainableKeras3) : null;
+  return {
+    module: 'keras',
+    class_name: cls === 'Model' ? 'Functional' : cls,
+    config: keras3Names(model.getConfig(), `model ${model.name}`) as ConfigDict,
+    registered_name: null,
+    ...(compile === null ? {} : { compile_config: compile }),
+  };
 }
 
 /** Writes a `.keras` archive (atomically): metadata.json, config.json, model.weights.h5. */
 export async function saveKerasArchive(model: Keras3Model, path: string): Promise<void> {
   const weights = await withTempFile(new Uint8Array(0), 'placeholder', async (p) => {
     const h5 = p.replace(/placeholder$/, 'model.weights.h5');
-    await writeH5Atomic(h5, keras3WeightOps(model).ops, 'save');
+    const ops = keras3WeightOps(model);
+    if ('compileArgs' in model) keras3OptimizerOps(ops, model as TrainableKeras3);
+    await writeH5Atomic(h5, ops.ops, 'save');
     return readFileBytes(h5);
   });
   const encoder = new TextEncoder();

@@ -5,7 +5,7 @@ import type { ConfigDict, Serialized } from '../utils/serialization.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { normalizeLayer } from '../io/h5/keras-config.js';
 import { matchTfjsWeights } from '../io/tfjs.js';
-import { loadKeras3WeightBytes, readKerasArchive } from '../io/keras3.js';
+import { loadKeras3WeightBytes, readKerasArchive, restoreKeras3Training } from '../io/keras3.js';
 import { isZip } from '../io/zip.js';
 import { browserStorageUrl, loadFromBrowser, readPickedFiles, type PickedFile } from '../io/browser-storage.js';
 import { readFileBytes } from '../io/weights-format.js';
@@ -55,12 +55,13 @@ function isPicked(source: ModelSource): source is readonly PickedFile[] | FileLi
  * Keras config (classes must be registered; nothing is executed), then the weights.
  */
 /** A Keras 3 .keras archive: config (read with the file's Keras version) and weights. */
-async function loadKerasArchive(bytes: Uint8Array, name: string): Promise<Model> {
-  const { config, kerasVersion, weights } = await readKerasArchive(bytes, name);
+async function loadKerasArchive(bytes: Uint8Array, name: string, options: LoadModelH5Options): Promise<Model> {
+  const { config, raw, kerasVersion, weights } = await readKerasArchive(bytes, name);
   const layer = withKerasVersion(kerasVersion ?? '3', () => deserializeLayer(config));
   if (!(layer instanceof Model)) throw new Error(`loadModel: ${name} describes a ${config.class_name}, not a model`);
   if (weights === null) throw new Error(`loadModel: ${name} has no model.weights.h5`);
-  await loadKeras3WeightBytes(layer, weights, name);
+  const root = await loadKeras3WeightBytes(layer, weights, name);
+  if (options.compile ?? true) restoreKeras3Training(layer, raw, root, name, options.onWarning ?? ((m: string) => console.warn(m)));
   return layer;
 }
 
@@ -75,10 +76,10 @@ export async function loadModel(source: ModelSource, options: LoadModelH5Options
     const s = source.toString();
     const bytes = /^https?:/i.test(s) ? new Uint8Array(await (await fetch(s)).arrayBuffer()) : await readFileBytes(source instanceof URL || s.startsWith('file:') ? (await import('node:url')).fileURLToPath(source) : s);
     if (!isZip(bytes)) throw new Error(`loadModel: ${name} is not a ZIP archive, so not a Keras 3 .keras file`);
-    return loadKerasArchive(bytes, name);
+    return loadKerasArchive(bytes, name, options);
   }
   if ((source instanceof Uint8Array || source instanceof ArrayBuffer) && isZip(source instanceof Uint8Array ? source : new Uint8Array(source))) {
-    return loadKerasArchive(source instanceof Uint8Array ? source : new Uint8Array(source), name);
+    return loadKerasArchive(source instanceof Uint8Array ? source : new Uint8Array(source), name, options);
   }
   if ((typeof source === 'string' || source instanceof URL) && /\.(h5|hdf5)$/i.test(source.toString()) && !/^https?:/i.test(source.toString())) {
     const path = source instanceof URL || source.startsWith('file:') ? (await import('node:url')).fileURLToPath(source) : source;
