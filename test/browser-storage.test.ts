@@ -42,7 +42,7 @@ describe('browser storage, picked files and fromPixels', { skip }, () => {
     out = mkdtempSync(join(tmpdir(), 'neurite-browser-storage-'));
     const r = spawnSync(process.execPath, [join(ROOT, 'scripts/build-browser.mjs'), '--quiet', '--out', out], { encoding: 'utf8' });
     assert.equal(r.status, 0, `build-browser failed:\n${r.stderr}`);
-    server = await serveStatic({ '/': join(out, 'browser') });
+    server = await serveStatic({ '/': join(out, 'browser'), '/fixture': fixture('tfjs', 'shruti_dense_browser') });
     browser = await launchBrowser();
     page = await browser.newPage({ acceptDownloads: true });
     page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
@@ -118,7 +118,7 @@ describe('browser storage, picked files and fromPixels', { skip }, () => {
     assert.ok(maxDiff(await (tfModel.predict(tf.tensor([[0.1, 0.2, 0.3, 0.4]])) as tf.Tensor).data(), want) < 1e-5, 'TensorFlow.js reads the download');
   });
 
-  test('loadModel(input.files): the real tfjs fixture picked with <input type="file"> reproduces tfjs\' outputs', async () => {
+  test('loadModel(input.files) and loadModel(url): the real tfjs fixture, picked with <input type="file"> or fetched, reproduces tfjs\' outputs', async () => {
     const dir = fixture('tfjs', 'shruti_dense_browser');
     await page.setInputFiles('#files', [join(dir, 'my-model.json'), join(dir, 'my-model.weights.bin')]);
     const x = nt.npyToTensor(nt.readNpy(fixture('tfjs', 'tfjs_shruti_dense_browser_input.npy')));
@@ -129,6 +129,13 @@ describe('browser storage, picked files and fromPixels', { skip }, () => {
       return Array.from(model.predict(nt.tensor(values, [100, 784])).dataSync());
     })(${JSON.stringify(Array.from(x.dataSync()))})`)) as number[];
     assert.ok(maxDiff(got, want.dataSync()) < 1e-4);
+    // The same files from a URL (fetch; the shards found beside model.json).
+    const fromUrl = (await page.evaluate(`(async (values) => {
+      const nt = window.nt;
+      const model = await nt.loadModel(new URL('./fixture/my-model.json', location.href).href);
+      return Array.from(model.predict(nt.tensor(values, [100, 784])).dataSync());
+    })(${JSON.stringify(Array.from(x.dataSync()))})`)) as number[];
+    assert.ok(maxDiff(fromUrl, want.dataSync()) < 1e-4);
     await page.setInputFiles('#files', [join(dir, 'my-model.json')]);
     const missing = (await page.evaluate(`(async () => { try { await window.nt.loadModel(document.getElementById('files').files); return ''; } catch (e) { return e.message; } })()`)) as string;
     assert.match(missing, /names weight files that were not picked: (\.\/)?my-model\.weights\.bin/);
