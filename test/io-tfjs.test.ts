@@ -216,6 +216,22 @@ test('what Neurite writes with { format: \'tfjs\' } loads in tfjs (tf.loadLayers
   }
 });
 
+test('old tfjs files: no format key, a bare-list Sequential config, the converter\'s model_config wrapper', async () => {
+  nt.setSeed(9);
+  const model = new nt.Sequential([new nt.Dense({ inputShape: [3], units: 4, activation: 'relu' }), new nt.Dense({ units: 2 })]);
+  const x = nt.randomNormal([2, 3], { seed: 10 });
+  const want = await (model.predict(x) as Tensor).data();
+  const { modelJson, shards } = await nt.io.encodeTfjs(model);
+  const weights = shards.map((s) => s.bytes);
+  const topology = modelJson.modelTopology as { class_name: string; config: { layers: unknown[] } };
+  const bare = { modelTopology: { class_name: 'Sequential', config: topology.config.layers, keras_version: '2.1.4', backend: 'tensorflow' }, weightsManifest: modelJson.weightsManifest };
+  const converter = { modelTopology: { keras_version: '2.2.4', backend: 'tensorflow', model_config: { class_name: 'Sequential', config: topology.config }, training_config: null }, weightsManifest: modelJson.weightsManifest, format: 'layers-model', convertedBy: 'TensorFlow.js Converter v1.0' };
+  for (const [what, json] of [['bare list', bare], ['converter', converter]] as const) {
+    const loaded = await nt.loadModel({ modelJson: JSON.stringify(json), weights });
+    assert.equal(maxDiff(await (loaded.predict(x) as Tensor).data(), want), 0, what);
+  }
+});
+
 test('tfjs files: clear errors for a graph model, a damaged manifest, a missing shard, and a GRU tfjs cannot hold', async () => {
   const dir = tempDir();
   try {
