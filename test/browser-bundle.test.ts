@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { browserSkipReason, launchBrowser, serveStatic, type StaticServer } from './helpers/browser.js';
+import { browserSkipReason, launchBrowser, openBundlePage, serveStatic, type StaticServer } from './helpers/browser.js';
 import * as node from '../src/index.js';
 import { skipOrFail, unavailable } from './helpers/oracle.js';
 
@@ -97,11 +97,7 @@ describe('browser bundle', { skip }, () => {
       if (m.type() === 'error') errors.push(`console: ${m.text()}`);
     });
     // A blank page on the bundle's origin that imports the bundle as a module.
-    await page.route(`${server.url}/index.html`, (route) =>
-      route.fulfill({ contentType: 'text/html', body: '<!doctype html><script type="module">import * as nt from "./neurite.js"; window.nt = nt; window.loaded = true;</script>' }),
-    );
-    await page.goto(`${server.url}/index.html`);
-    await page.waitForFunction(() => (window as unknown as { loaded?: boolean }).loaded === true, null, { timeout: 30_000 });
+    await openBundlePage(page, server);
   });
 
   after(async () => {

@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import * as tf from '@tensorflow/tfjs';
-import { browserSkipReason, launchBrowser, serveStatic, type StaticServer } from './helpers/browser.js';
+import { browserSkipReason, launchBrowser, openBundlePage, serveStatic, type StaticServer } from './helpers/browser.js';
 import { unavailable } from './helpers/oracle.js';
 import { fixture } from './helpers/shared.js';
 import * as nt from '../src/index.js';
@@ -46,14 +46,7 @@ describe('browser storage, picked files and fromPixels', { skip }, () => {
     browser = await launchBrowser();
     page = await browser.newPage({ acceptDownloads: true });
     page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-    await page.route(`${server.url}/index.html`, (route) =>
-      route.fulfill({
-        contentType: 'text/html',
-        body: '<!doctype html><input id="files" type="file" multiple><script type="module">import * as nt from "./neurite.js"; window.nt = nt; window.loaded = true;</script>',
-      }),
-    );
-    await page.goto(`${server.url}/index.html`);
-    await page.waitForFunction(() => (window as unknown as { loaded?: boolean }).loaded === true, null, { timeout: 30_000 });
+    await openBundlePage(page, server, '<input id="files" type="file" multiple>');
   });
 
   after(async () => {

@@ -55,6 +55,18 @@ static inline float nt_pow_js(float x, float y) {
 #define NT_DSQRT(v) sqrt(v)
 #endif
 
+// e^r for the reduced argument |r| ≤ ln2/2 of exp(x) = 2^n·e^r: Cephes' degree-6 polynomial,
+// shared by the wasm scalar expf (mathf.c) and the native vectorizable exp (kernels.h).
+static inline float nt_exp_reduced(float r) {
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  return p * r * r + r + 1.0f;
+}
+
 // 1 / (1 + e^-x) without overflow for large |x|.
 static inline float nt_sigmoidf(float x) {
   if (x >= 0) return 1.0f / (1.0f + NT_EXP(-x));

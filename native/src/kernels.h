@@ -5,6 +5,7 @@
 #pragma once
 #include <cstdint>
 
+#include "nt_math.h"
 #include "nt_ops.h"
 
 namespace neurite {
@@ -27,13 +28,7 @@ inline float exp_poly(float x) {
   x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
   const float n = __builtin_floorf(x * 1.44269504088896341f + 0.5f);
   const float r = x - n * 0.693359375f + n * 2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * (r * r) + r + 1.0f;
+  const float p = nt_exp_reduced(r);
   union {
     int32_t i;
     float f;

@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.NEURITE_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -102,4 +102,16 @@ export async function serveStatic(roots: Record<string, string>, options: { isol
     url: `http://127.0.0.1:${port}`,
     close: () => new Promise<void>((ok) => server.close(() => ok())),
   };
+}
+
+/**
+ * Opens a blank page on the server's origin that imports the browser bundle (./neurite.js)
+ * as `window.nt` (with `html` before the script), and waits until it has loaded.
+ */
+export async function openBundlePage(page: Page, server: StaticServer, html = ''): Promise<void> {
+  await page.route(`${server.url}/index.html`, (route) =>
+    route.fulfill({ contentType: 'text/html', body: `<!doctype html>${html}<script type="module">import * as nt from "./neurite.js"; window.nt = nt; window.loaded = true;</script>` }),
+  );
+  await page.goto(`${server.url}/index.html`);
+  await page.waitForFunction(() => (window as unknown as { loaded?: boolean }).loaded === true, null, { timeout: 30_000 });
 }

@@ -1,6 +1,7 @@
 // float32 exp, log, expm1, log1p and tanh (Cephes' polynomials with Cody–Waite range
 // reduction; about 1 ulp), written here because the module links no libc.
 #include "nt.h"
+#include "nt_math.h"
 
 static inline float bits_to_float(uint32_t u) { return __builtin_bit_cast(float, u); }
 static inline uint32_t float_to_bits(float f) { return __builtin_bit_cast(uint32_t, f); }
@@ -19,13 +20,7 @@ float nt_expf(float x) {
   if (x < EXP_LO) return 0.0f;
   const float n = __builtin_nearbyintf(x * LOG2E);
   const float r = (x - n * LN2_HI) - n * LN2_LO;
-  float p = 1.9875691500E-4f;
-  p = p * r + 1.3981999507E-3f;
-  p = p * r + 8.3334519073E-3f;
-  p = p * r + 4.1665795894E-2f;
-  p = p * r + 1.6666665459E-1f;
-  p = p * r + 5.0000001201E-1f;
-  float y = p * r * r + r + 1.0f;
+  float y = nt_exp_reduced(r);
   int e = (int)n;
   if (e > 127) {
     y *= bits_to_float(254u << 23);  // 2^127
