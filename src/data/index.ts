@@ -2,3 +2,4 @@ export * from './datasets/index.js';
 export * from './utils.js';
 export * from './image/index.js';
 export * from './text/index.js';
+export { Dataset, type Batched, type Cardinality, type Element, type ElementSpec, type Leaf } from './dataset.js';

@@ -16,7 +16,9 @@ import { type Graph, type GraphMasks, graphOutputShapes, runGraph, traceGraph } 
 import { summaryText, type SummaryOptions } from './summary.js';
 import { functionalConfig, functionalFromConfig } from './config.js';
 import { Planner } from '../engine/planner.js';
-import { Trainer, type CompileArgs, type ComputeLossArgs, type CustomSteps, type EvaluateArgs, type FitArgs, type PredictArgs, type ModelData, type TrainableModel, type DataSource, type FitState, type StepData, type StepLogs } from '../training/index.js';
+import { isDataSource, iterate, unpackBatch } from '../training/data.js';
+import { concat } from '../ops/index.js';
+import { Trainer, type Batch, type CompileArgs, type ComputeLossArgs, type CustomSteps, type EvaluateArgs, type FitArgs, type PredictArgs, type ModelData, type TrainableModel, type DataSource, type FitState, type StepData, type StepLogs } from '../training/index.js';
 import type { History } from '../callbacks/index.js';
 import { loadWeightsFile, saveModelFile, saveWeightsFile } from '../io/model-io.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointInfo } from '../io/checkpoint.js';
@@ -488,10 +490,32 @@ export class Model extends Layer implements TrainableModel {
 
   /**
    * Outputs for inputs, computed in batches (no compile needed). Each batch shape runs from
-   * a plan after its first two calls (see `plans`), unless compiled with runEagerly.
+   * a plan after its first two calls (see `plans`), unless compiled with runEagerly. Given
+   * a data source (an `nt.data.Dataset` of batches, or any (async) iterable of them: `x`,
+   * `[x]`, `[x, y]` or `{ x }`), it resolves to the outputs of every batch, concatenated.
    */
-  predict(x: ModelData, args: PredictArgs = {}): Tensor | Tensor[] {
-    return Trainer.predict(this, x, args, this.trainer?.runEagerly ? null : this.plans);
+  predict(x: ModelData, args?: PredictArgs): Tensor | Tensor[];
+  predict(x: DataSource | AsyncIterable<ModelData> | Iterable<ModelData>, args?: PredictArgs): Promise<Tensor | Tensor[]>;
+  predict(x: ModelData | DataSource | AsyncIterable<ModelData> | Iterable<ModelData>, args: PredictArgs = {}): Tensor | Tensor[] | Promise<Tensor | Tensor[]> {
+    const plans = this.trainer?.runEagerly ? null : this.plans;
+    if (!isDataSource(x)) return Trainer.predict(this, x as ModelData, args, plans);
+    return (async () => {
+      const where = `predict (model ${this.name})`;
+      const parts: Tensor[][] = [];
+      const it = iterate(x as DataSource);
+      for (let step = 0; args.steps === undefined || step < args.steps; step++) {
+        const r = await it.next();
+        if (r.done) break;
+        const item = r.value as unknown;
+        // A batch of inputs alone, or [x, ...] / { x, ... } as fit takes them.
+        const inputs = item instanceof Tensor || (Array.isArray(item) && item.every((t) => t instanceof Tensor) && item.length === this.inputs.length && this.inputs.length > 1) ? (item as ModelData) : unpackBatch(this, item as Batch, where, true).xs;
+        const out = Trainer.predict(this, inputs, { batchSize: Number.MAX_SAFE_INTEGER }, plans);
+        parts.push(Array.isArray(out) ? out : [out]);
+      }
+      if (parts.length === 0) throw new RangeError(`${where}: the data source gave no batches`);
+      const outs = parts[0].map((_, o) => (parts.length === 1 ? parts[0][o] : noGrad(() => concat(parts.map((p) => p[o]), 0))));
+      return outs.length === 1 ? outs[0] : outs;
+    })();
   }
 
   /**

@@ -38,7 +38,7 @@ class Prefetcher {
   /** Whether the iterator reported done (a re-iterable source then starts a new pass). */
   exhausted = false;
 
-  constructor(private readonly it: AsyncIterator<Batch> | Iterator<Batch>) {}
+  constructor(readonly it: AsyncIterator<Batch> | Iterator<Batch>) {}
 
   async take(): Promise<IteratorResult<Batch>> {
     const p = this.pending ?? this.pull();
@@ -375,8 +375,14 @@ export class Trainer {
     for (let epoch = state.initialEpoch; epoch < epochs && !this.model.stopTraining; epoch++) {
       state.epoch = epoch;
       const rng = new Rng(state.seed * 1000003 + epoch);
-      // A re-iterable source (an iterable whose iterator is a new object) starts a new pass each epoch once it ran out.
-      if (source?.exhausted) source = new Prefetcher(iterate(x as DataSource));
+      // A re-iterable source (an iterable whose iterator is a new object) starts a new pass each
+      // epoch once it ran out, and, as Keras does for a Dataset or Sequence of known length
+      // without stepsPerEpoch, after each full pass (whose end the iterator has not reported yet).
+      if (source !== null && epoch > state.initialEpoch && (source.exhausted || (args.stepsPerEpoch === undefined && sourceLength(x) !== null))) {
+        const fresh = iterate(x as DataSource);
+        // A source that is its own iterator keeps going (with the batch already fetched ahead).
+        if (fresh !== source.it) source = new Prefetcher(fresh);
+      }
       this.resetMetrics();
       await callbacks.call('onEpochBegin', epoch, {});
       const logs = train

@@ -13,7 +13,13 @@ export type ModelData = Tensor | readonly Tensor[] | Readonly<Record<string, Ten
 export type Batch = readonly [ModelData, ModelData] | readonly [ModelData, ModelData, Tensor] | { readonly x: ModelData; readonly y: ModelData; readonly sampleWeight?: Tensor } | readonly [ModelData] | { readonly x: ModelData };
 
 /** A source of batches for fit/evaluate (the input module's generators): sync or async. */
-export type DataSource = AsyncIterable<Batch> | Iterable<Batch> | AsyncIterator<Batch> | Iterator<Batch>;
+export type DataSource = AsyncIterable<Batch> | Iterable<Batch> | AsyncIterator<Batch> | Iterator<Batch> | BatchPipeline;
+
+/** A pipeline whose elements are batches at run time (an `nt.data.Dataset` of `[x, y]` pairs); checked as they arrive. */
+export interface BatchPipeline {
+  [Symbol.asyncIterator](): AsyncIterator<unknown>;
+  readonly cardinality: number | null;
+}
 
 export type OptimizerLike = string | Optimizer | { readonly class_name: string; readonly config: Record<string, unknown> };
 export type LossLike = string | Loss | ((yTrue: Tensor, yPred: Tensor) => Tensor);

@@ -1,0 +1,2 @@
+/** `nt.data`: the input pipeline (tf.data's names). */
+export { Dataset, type Batched, type Cardinality, type Element, type ElementSpec, type Leaf } from './dataset.js';
