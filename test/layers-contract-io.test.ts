@@ -44,7 +44,7 @@ function seededModel(c: ContractCase): nt.Model {
 function seededWrap(c: ContractCase): { model: nt.Model; layer: nt.Layer } {
   const { model, layer } = wrapInModel(c);
   model.weights.forEach((w, i) => {
-    const positive = /moving_variance|gamma/.test(w.name);
+    const positive = /moving_variance|gamma|(^|\/)variance$/.test(w.name);
     w.assign(nt.randomUniform(w.shape, { seed: 100 + i, minval: positive ? 0.5 : -0.5, maxval: positive ? 1.5 : 0.5 }));
   });
   return { model, layer };

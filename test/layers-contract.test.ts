@@ -100,7 +100,7 @@ for (const c of CASES) {
         `${c.label}: output shape(s) ${fmt(out.map((o) => o.shape))}; computeOutputShape says ${fmt(want)}`,
       );
       for (const [k, o] of out.entries()) {
-        assert.equal(o.dtype, 'float32', `${c.label}: output ${k} dtype`);
+        assert.equal(o.dtype, c.outputDtype ?? 'float32', `${c.label}: output ${k} dtype`);
         const v = (await o.data()) as ArrayLike<number>;
         for (let i = 0; i < v.length; i++) assert.ok(Number.isFinite(v[i]), `${c.label}: output ${k}[${i}] = ${v[i]}`);
       }

@@ -16,3 +16,4 @@ export * from './composite.js';
 export * from './registry.js';
 export * from './weight-spec.js';
 export * from './args.js';
+export * from './preprocessing/index.js';

@@ -88,6 +88,8 @@ export interface ContractCase {
    * layer's name: nested models, whose weights keep the paths of the layers that made them.
    */
   readonly weightsAbsolute?: boolean;
+  /** The outputs' dtype when not float32 (Discretization's bucket indices). */
+  readonly outputDtype?: 'int32';
   /** training: true must change the output (dropout, noise, batch statistics); otherwise it must not. */
   readonly trainingDiffers?: boolean;
   readonly gradients?: GradientPlan;
@@ -401,7 +403,25 @@ const models: ContractCase[] = [
  * (batch_input_shape, dtype, sparse, name) of a different form; the contract test checks it
  * by itself (config round trip, the symbolic tensor it makes, a model from input to output).
  */
-export const CASES: readonly ContractCase[] = [...stateless, ...merges, ...core, ...noise, ...conv, ...pooling, ...reshaping, ...normalization, ...embedding, ...attention, ...recurrent, ...models];
+const preprocessing: ContractCase[] = [
+  { className: 'Rescaling', label: 'Rescaling', make: () => new nt.Rescaling({ scale: 1 / 255, offset: -0.5 }), inputs: [N([2, 3, 3, 2])], ...none },
+  { className: 'CenterCrop', label: 'CenterCrop', make: () => new nt.CenterCrop({ height: 2, width: 3 }), inputs: [N([2, 5, 4, 2])], ...none },
+  // Identity at inference; flips in training.
+  { className: 'RandomFlip', label: 'RandomFlip', make: () => new nt.RandomFlip({ seed: 5 }), inputs: [N([3, 3, 4, 2])], ...none, trainingDiffers: true },
+  // Normalization (adapt): mean and variance per feature of the last axis, non-trainable: 2·C = 2·4.
+  { className: 'Normalization', label: 'Normalization (adaptable)', make: () => new nt.Normalization(), inputs: [N([2, 3, 4])], trainable: 0, nonTrainable: 8, weights: ['mean', 'variance'] },
+  { className: 'Normalization', label: 'Normalization (given, inverted)', make: () => new nt.Normalization({ mean: [1, 2], variance: [4, 0.25], invert: true }), inputs: [N([2, 2])], ...none },
+  {
+    className: 'Discretization', label: 'Discretization', make: () => new nt.Discretization({ binBoundaries: [-0.5, 0, 0.5] }), inputs: [N([2, 5])], ...none, outputDtype: 'int32',
+    gradients: { skip: 'bucket indices: piecewise constant integers' },
+  },
+  {
+    className: 'CategoryEncoding', label: 'CategoryEncoding', make: () => new nt.CategoryEncoding({ numTokens: 4, outputMode: 'count' }), inputs: [I([2, 3], 4)], ...none,
+    gradients: { skip: 'counts of integer tokens' },
+  },
+];
+
+export const CASES: readonly ContractCase[] = [...stateless, ...merges, ...core, ...noise, ...conv, ...pooling, ...reshaping, ...normalization, ...embedding, ...attention, ...recurrent, ...preprocessing, ...models];
 
 /** Classes checked outside the table, with the reason (see CASES). */
 export const SPECIAL: Readonly<Record<string, string>> = {

@@ -24,6 +24,11 @@ export const BROWSER_EXCLUSIONS: readonly Exclusion[] = [
     reason: 'writing an .h5 file runs a node:worker_threads Worker (the HDF5 writer), which a page has not',
   },
   {
+    file: 'layers-preprocessing.test.js',
+    test: 'an adapted Normalization travels with the model: .h5, .keras and the native file give the same predictions',
+    reason: 'writing an .h5 file runs a node:worker_threads Worker (the HDF5 writer), which a page has not',
+  },
+  {
     file: 'layers-normalization-more.test.js',
     test: 'GroupNormalization equals PyTorch group_norm on the same values (python3-torch)',
     reason: 'its oracle is python3-torch, started with child_process.spawnSync: a page cannot start processes',
