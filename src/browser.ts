@@ -89,5 +89,5 @@ export const callbacks = Object.freeze({
 
 /** `nt.utils.*` in the browser: Keras' `keras.utils` data helpers that need no files. */
 export const utils = Object.freeze({ toCategorical, permutation, shuffleArrays, splitDataset, trainValTestSplit, padSequences });
-export * as data from './data/namespace.js';
+export * as data from './data/namespace-browser.js';
 export { Dataset } from './data/dataset.js';

@@ -210,12 +210,13 @@ export class Dataset<T> implements AsyncIterable<T> {
       const pending: Promise<IteratorResult<U>>[] = [];
       let done = false;
       const pull = (): void => {
-        pending.push(
-          it.next().then(async (r) => {
-            if (r.done) return { done: true, value: undefined } as IteratorResult<U>;
-            return { done: false, value: await f(r.value) };
-          }),
-        );
+        const p = it.next().then(async (r) => {
+          if (r.done) return { done: true, value: undefined } as IteratorResult<U>;
+          return { done: false, value: await f(r.value) };
+        });
+        // Awaited in order below; a failure of a call not awaited yet (the pass stopped) is not "unhandled".
+        p.catch(() => undefined);
+        pending.push(p);
       };
       while (!done || pending.length > 0) {
         while (!done && pending.length < parallel) {
@@ -426,6 +427,7 @@ export class Dataset<T> implements AsyncIterable<T> {
         last = p.catch(() => undefined);
         ahead.push(p);
       };
+      // (last's catch also marks p handled: a read ahead that fails after the consumer stopped is not "unhandled".)
       for (let i = 0; i < n; i++) pull();
       for (;;) {
         const r = await (ahead.shift() as Promise<IteratorResult<T>>);

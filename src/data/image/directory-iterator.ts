@@ -38,15 +38,15 @@ export interface FlowFromDirectoryArgs extends IteratorArgs {
 
 const WHERE = 'flowFromDirectory';
 
-function listClassDirs(directory: string): string[] {
+export function listClassDirs(directory: string): string[] {
   return readdirSync(directory, { withFileTypes: true })
     .filter((d) => d.isDirectory() || (d.isSymbolicLink() && statSync(join(directory, d.name)).isDirectory()))
     .map((d) => d.name)
     .sort();
 }
 
-/** Image files under a class folder, recursively, in sorted walk order (paths relative to root). */
-function listImages(root: string, dir: string, followLinks: boolean): string[] {
+/** Image files (or files with these extensions) under a class folder, recursively, in sorted walk order (paths relative to root). */
+export function listImages(root: string, dir: string, followLinks: boolean, extensions: readonly string[] = IMAGE_EXTENSIONS): string[] {
   const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const files: string[] = [];
   const subdirs: string[] = [];
@@ -54,9 +54,9 @@ function listImages(root: string, dir: string, followLinks: boolean): string[] {
     const full = join(dir, e.name);
     const isDir = e.isDirectory() || (followLinks && e.isSymbolicLink() && statSync(full).isDirectory());
     if (isDir) subdirs.push(full);
-    else if (IMAGE_EXTENSIONS.includes(e.name.split('.').pop()?.toLowerCase() ?? '')) files.push(relative(root, full).split(sep).join('/'));
+    else if (extensions.includes(e.name.split('.').pop()?.toLowerCase() ?? '')) files.push(relative(root, full).split(sep).join('/'));
   }
-  for (const d of subdirs) files.push(...listImages(root, d, followLinks));
+  for (const d of subdirs) files.push(...listImages(root, d, followLinks, extensions));
   return files;
 }
 
