@@ -123,3 +123,41 @@ test('CategoryEncoding: multi_hot, count and one_hot vectors of integer tokens; 
   assert.deepEqual([oneHot.shape, Array.from(await oneHot.data())], [[2, 3], [0, 0, 1, 1, 0, 0]]);
   assert.throws(() => new nt.CategoryEncoding({ numTokens: 3 }).apply(nt.tensor([[3]], [1, 1], 'int32')), /tokens must be in \[0, 3\); got values from 3 to 3/);
 });
+
+test('Resizing: bilinear with half-pixel centres (tf.image.resize), nearest, and the centre cropped to the aspect ratio first', async () => {
+  // 1×2 → 1×4 along the width: source x = (j + 0.5)/2 − 0.5 → −0.25, 0.25, 0.75, 1.25 (clamped): values 10, 12.5, 17.5, 20.
+  const x = nt.tensor([10, 20], [1, 1, 2, 1]);
+  near(await (new nt.Resizing({ height: 1, width: 4 }).apply(x) as Tensor).data(), [10, 12.5, 17.5, 20], 1e-5, 'bilinear');
+  near(await (new nt.Resizing({ height: 1, width: 4, interpolation: 'nearest' }).apply(x) as Tensor).data(), [10, 10, 20, 20], 1e-6, 'nearest');
+  // 2×4 image to 1×1 with cropToAspectRatio: the central 2×2 (columns 1, 2), then its average.
+  const wide = nt.tensor([0, 1, 2, 3, 4, 5, 6, 7], [1, 2, 4, 1]);
+  near(await (new nt.Resizing({ height: 1, width: 1, cropToAspectRatio: true }).apply(wide) as Tensor).data(), [(1 + 2 + 5 + 6) / 4], 1e-5, 'cropped');
+});
+
+test('RandomCrop, RandomContrast, RandomBrightness follow Keras\' formulas in training and are the identity (or the central crop) at inference', async () => {
+  const img = nt.tensor(Array.from({ length: 2 * 4 * 4 }, (_, i) => i % 16 + 100 * Math.floor(i / 16)), [2, 4, 4, 1]);
+  const crop = new nt.RandomCrop({ height: 2, width: 3, seed: 1 });
+  assert.deepEqual(Array.from(await (crop.apply(img) as Tensor).data()), [4, 5, 6, 8, 9, 10, 104, 105, 106, 108, 109, 110], 'inference: the central window');
+  for (let k = 0; k < 5; k++) {
+    const v = Array.from(await (crop.apply(img, { training: true }) as Tensor).data());
+    const [top, left] = [Math.floor(v[0] / 4), v[0] % 4];
+    assert.deepEqual(v, [0, 1].flatMap((b) => [0, 1].flatMap((r) => [0, 1, 2].map((c) => 100 * b + (top + r) * 4 + left + c))), `window at ${top}, ${left}`);
+  }
+  const x = nt.tensor([50, 100, 150, 200, 10, 20, 30, 40], [2, 2, 2, 1]);
+  const contrast = new nt.RandomContrast({ factor: [0.5, 0.5], seed: 2 });
+  assert.deepEqual(Array.from(await (contrast.apply(x) as Tensor).data()), [50, 100, 150, 200, 10, 20, 30, 40]);
+  const c = Array.from(await (contrast.apply(x, { training: true }) as Tensor).data());
+  for (const [b, mean] of [[0, 125], [1, 25]] as const) {
+    const factor = (c[b * 4] - mean) / ([50, 10][b] - mean);
+    assert.ok(factor >= 0.5 - 1e-5 && factor <= 1.5 + 1e-5, `contrast factor ${factor}`);
+    for (let i = 0; i < 4; i++) near([c[b * 4 + i]], [Math.min(255, Math.max(0, ([50, 100, 150, 200, 10, 20, 30, 40][b * 4 + i] - mean) * factor + mean))], 1e-3, `image ${b} pixel ${i}`);
+  }
+  const bright = new nt.RandomBrightness({ factor: 0.1, seed: 3 });
+  const y = Array.from(await (bright.apply(x, { training: true }) as Tensor).data());
+  for (let b = 0; b < 2; b++) {
+    const delta = y[b * 4 + 1] - [100, 20][b];
+    assert.ok(Math.abs(delta) <= 25.5 + 1e-4, `δ·255 = ${delta} within ±0.1·255`);
+    for (let i = 0; i < 4; i++) near([y[b * 4 + i]], [Math.min(255, Math.max(0, [50, 100, 150, 200, 10, 20, 30, 40][b * 4 + i] + delta))], 1e-3, `bright ${b} ${i}`);
+  }
+  assert.throws(() => new nt.RandomBrightness({ factor: [0.5, 0.2] }), /factor must be a number or \[lower, upper\]/);
+});

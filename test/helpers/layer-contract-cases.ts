@@ -415,6 +415,13 @@ const preprocessing: ContractCase[] = [
     className: 'Discretization', label: 'Discretization', make: () => new nt.Discretization({ binBoundaries: [-0.5, 0, 0.5] }), inputs: [N([2, 5])], ...none, outputDtype: 'int32',
     gradients: { skip: 'bucket indices: piecewise constant integers' },
   },
+  { className: 'Resizing', label: 'Resizing', make: () => new nt.Resizing({ height: 3, width: 5 }), inputs: [N([2, 4, 4, 2])], ...none },
+  { className: 'Resizing', label: 'Resizing (nearest, crop to aspect ratio)', make: () => new nt.Resizing({ height: 2, width: 4, interpolation: 'nearest', cropToAspectRatio: true }), inputs: [N([1, 4, 4, 2])], ...none },
+  // The central window at inference, a random one in training.
+  { className: 'RandomCrop', label: 'RandomCrop', make: () => new nt.RandomCrop({ height: 2, width: 2, seed: 4 }), inputs: [N([2, 4, 4, 1], 100)], ...none, trainingDiffers: true },
+  // Identity at inference; contrast and brightness changes (clipped to [0, 255]) in training.
+  { className: 'RandomContrast', label: 'RandomContrast', make: () => new nt.RandomContrast({ factor: 0.5, seed: 4 }), inputs: [{ shape: [2, 3, 3, 2], kind: { kind: 'lattice', offset: 100 } }], ...none, trainingDiffers: true },
+  { className: 'RandomBrightness', label: 'RandomBrightness', make: () => new nt.RandomBrightness({ factor: 0.2, seed: 4 }), inputs: [{ shape: [2, 3, 3, 2], kind: { kind: 'lattice', offset: 100 } }], ...none, trainingDiffers: true },
   {
     className: 'CategoryEncoding', label: 'CategoryEncoding', make: () => new nt.CategoryEncoding({ numTokens: 4, outputMode: 'count' }), inputs: [I([2, 3], 4)], ...none,
     gradients: { skip: 'counts of integer tokens' },

@@ -12,14 +12,19 @@
  *  - Discretization: the bucket index of x among sorted boundaries (boundaries[i−1] ≤ x <
  *    boundaries[i]), given or from `adapt(data)` as numBins − 1 quantiles; int, one_hot,
  *    multi_hot or count output;
- *  - CategoryEncoding: integer tokens in [0, numTokens) as one_hot, multi_hot or count vectors.
+ *  - CategoryEncoding: integer tokens in [0, numTokens) as one_hot, multi_hot or count vectors;
+ *  - Resizing (bilinear or nearest, half-pixel centres as tf.image.resize; optionally the
+ *    centre cropped to the target's aspect ratio first), RandomCrop (a random window in
+ *    training, the central one at inference), RandomContrast ((x − mean)·c + mean per image
+ *    and channel, c ∈ [1 − lower, 1 + upper]) and RandomBrightness (x + δ·range, δ ∈ [lower,
+ *    upper]), both clipped to the value range and active in training only.
  */
 import { Tensor } from '../../tensor/tensor.js';
 import { tensor } from '../../tensor/create.js';
 import type { Variable } from '../../tensor/variable.js';
 import { Rng } from '../../tensor/rng.js';
 import { noGrad } from '../../autograd/tape.js';
-import { add, cast, div, gather, greaterEqual, maximum, mul, oneHot, reshape, slice, sqrt, sub, sum, where } from '../../ops/index.js';
+import { add, cast, clip, div, gather, greaterEqual, maximum, mean as reduceMean, mul, oneHot, reshape, resize2d, slice, sqrt, sub, sum, where } from '../../ops/index.js';
 import { checkValues } from '../../ops/util.js';
 import { Layer, type CallOptions, type LayerArgs } from '../layer.js';
 import type { LayerShape } from '../symbolic.js';
@@ -413,3 +418,207 @@ export class CategoryEncoding extends Layer {
   }
 }
 registerLayer(CategoryEncoding);
+
+// ---- Resizing, RandomCrop, RandomContrast, RandomBrightness ------------------------------------
+
+/** The central window of x [B, H, W, C] with the aspect ratio of [h, w]. */
+function cropToAspect(x: Tensor, h: number, w: number): Tensor {
+  const [b, H, W, c] = x.shape;
+  const ch = Math.min(H, Math.floor((W * h) / w));
+  const cw = Math.min(W, Math.floor((H * w) / h));
+  return slice(x, [0, Math.floor((H - ch) / 2), Math.floor((W - cw) / 2), 0], [b, ch, cw, c]);
+}
+
+const RESIZING_ARGS = declareArgs('Resizing', {
+  height: arg.int({ min: 1 }),
+  width: arg.int({ min: 1 }),
+  interpolation: arg.oneOf(['bilinear', 'nearest'] as const, { default: 'bilinear' }),
+  cropToAspectRatio: arg.bool(false),
+});
+
+/** Keras Resizing: NHWC images resized to height × width (tf.image.resize's half-pixel sampling). */
+export class Resizing extends Layer {
+  static override readonly className = 'Resizing';
+  static override readonly args = RESIZING_ARGS;
+  readonly height: number;
+  readonly width: number;
+  readonly interpolation: 'bilinear' | 'nearest';
+  readonly cropToAspectRatio: boolean;
+
+  constructor(args: LayerArgs & ArgsIn<typeof RESIZING_ARGS>) {
+    super(args);
+    const a = this.declared(RESIZING_ARGS, args);
+    this.height = a.height;
+    this.width = a.width;
+    this.interpolation = a.interpolation;
+    this.cropToAspectRatio = a.cropToAspectRatio;
+    this.inputSpec = { ndim: 4 };
+  }
+
+  call(inputs: Tensor | Tensor[]): Tensor {
+    let x = cast(inputs as Tensor, 'float32');
+    if (this.cropToAspectRatio) x = cropToAspect(x, this.height, this.width);
+    return resize2d(x, [this.height, this.width], { method: this.interpolation, halfPixelCenters: true });
+  }
+
+  override computeOutputShape(inputShape: LayerShape | readonly LayerShape[]): LayerShape {
+    const s = inputShape as LayerShape;
+    return [s[0], this.height, this.width, s[3]];
+  }
+}
+registerLayer(Resizing);
+
+const RANDOM_CROP_ARGS = declareArgs('RandomCrop', {
+  height: arg.int({ min: 1 }),
+  width: arg.int({ min: 1 }),
+  seed: arg.seed(),
+});
+
+/** Keras RandomCrop: a random height × width window of the batch in training; the central one at inference. */
+export class RandomCrop extends Layer {
+  static override readonly className = 'RandomCrop';
+  static override readonly args = RANDOM_CROP_ARGS;
+  readonly height: number;
+  readonly width: number;
+  readonly seed: number | null;
+  private readonly rng: Rng;
+
+  constructor(args: LayerArgs & ArgsIn<typeof RANDOM_CROP_ARGS>) {
+    super(args);
+    const a = this.declared(RANDOM_CROP_ARGS, args);
+    this.height = a.height;
+    this.width = a.width;
+    this.seed = a.seed;
+    this.rng = new Rng(this.seed ?? Math.floor(Math.random() * 2 ** 31));
+    this.inputSpec = { ndim: 4 };
+  }
+
+  call(inputs: Tensor | Tensor[], options: CallOptions): Tensor {
+    const x = inputs as Tensor;
+    const [b, h, w, c] = x.shape;
+    if (h < this.height || w < this.width) throw new RangeError(`Layer ${this.name} (RandomCrop): images of ${h}×${w} are smaller than the crop ${this.height}×${this.width}`);
+    const top = options.training ? Math.floor(this.rng.uniform() * (h - this.height + 1)) : Math.floor((h - this.height) / 2);
+    const left = options.training ? Math.floor(this.rng.uniform() * (w - this.width + 1)) : Math.floor((w - this.width) / 2);
+    return slice(x, [0, top, left, 0], [b, this.height, this.width, c]);
+  }
+
+  override computeOutputShape(inputShape: LayerShape | readonly LayerShape[]): LayerShape {
+    const s = inputShape as LayerShape;
+    return [s[0], this.height, this.width, s[3]];
+  }
+
+  protected override randomGenerator(): Rng | null {
+    return this.rng;
+  }
+}
+registerLayer(RandomCrop);
+
+/** Keras' factor argument: a number f or [lower, upper], read by `pair` into [lower, upper]. */
+const factorArg = (pair: (f: number) => [number, number], check: (lo: number, hi: number) => boolean, what: string) =>
+  arg.custom<number | readonly number[], number[], true>({
+    required: true,
+    resolve: (v, where) => {
+      const p = typeof v === 'number' ? pair(v) : v;
+      if (!Array.isArray(p) || p.length !== 2 || !p.every((x) => typeof x === 'number' && Number.isFinite(x)) || !check(p[0], p[1])) throw new RangeError(`${where} must be ${what}; got ${JSON.stringify(v)}`);
+      return [p[0], p[1]];
+    },
+    toConfig: (v) => [...v],
+  });
+
+const RANDOM_CONTRAST_ARGS = declareArgs('RandomContrast', {
+  /** f: contrast factors in [1 − f, 1 + f]; [lower, upper]: in [1 − lower, 1 + upper]. */
+  factor: factorArg((f) => [f, f], (lo, hi) => lo >= 0 && hi >= 0 && lo <= 1, 'a number in [0, 1] or [lower, upper]'),
+  valueRange: arg.json((v, where): number[] => {
+    const r = v === undefined ? [0, 255] : v;
+    if (!Array.isArray(r) || r.length !== 2 || !(Number(r[0]) < Number(r[1]))) throw new RangeError(`${where} must be [low, high]; got ${JSON.stringify(v)}`);
+    return [Number(r[0]), Number(r[1])];
+  }, { default: [0, 255] }),
+  seed: arg.seed(),
+});
+
+/** Keras RandomContrast: per image, (x − its per-channel mean)·c + mean, c ∈ [1 − lower, 1 + upper], clipped to the value range; training only. */
+export class RandomContrast extends Layer {
+  static override readonly className = 'RandomContrast';
+  static override readonly args = RANDOM_CONTRAST_ARGS;
+  readonly factor: readonly number[];
+  readonly valueRange: readonly number[];
+  readonly seed: number | null;
+  private readonly rng: Rng;
+
+  constructor(args: LayerArgs & ArgsIn<typeof RANDOM_CONTRAST_ARGS>) {
+    super(args);
+    const a = this.declared(RANDOM_CONTRAST_ARGS, args);
+    this.factor = a.factor;
+    this.valueRange = a.valueRange;
+    this.seed = a.seed;
+    this.rng = new Rng(this.seed ?? Math.floor(Math.random() * 2 ** 31));
+    this.inputSpec = { ndim: 4 };
+  }
+
+  call(inputs: Tensor | Tensor[], options: CallOptions): Tensor {
+    const x = cast(inputs as Tensor, 'float32');
+    if (!options.training) return x;
+    const [lo, hi] = [1 - this.factor[0], 1 + this.factor[1]];
+    const c = tensor(Array.from({ length: x.shape[0] }, () => lo + (hi - lo) * this.rng.uniform()), [x.shape[0], 1, 1, 1]);
+    const m = reduceMean(x, [1, 2], true);
+    return clip(add(mul(sub(x, m), c), m), this.valueRange[0], this.valueRange[1]);
+  }
+
+  override computeOutputShape(inputShape: LayerShape | readonly LayerShape[]): LayerShape {
+    return inputShape as LayerShape;
+  }
+
+  protected override randomGenerator(): Rng | null {
+    return this.rng;
+  }
+}
+registerLayer(RandomContrast);
+
+const RANDOM_BRIGHTNESS_ARGS = declareArgs('RandomBrightness', {
+  /** f: δ ∈ [−f, f]; [lower, upper]: δ ∈ [lower, upper]; times the value range's width. */
+  factor: factorArg((f) => [-f, f], (lo, hi) => lo <= hi && lo >= -1 && hi <= 1, 'a number or [lower, upper] in [−1, 1]'),
+  valueRange: arg.json((v, where): number[] => {
+    const r = v === undefined ? [0, 255] : v;
+    if (!Array.isArray(r) || r.length !== 2 || !(Number(r[0]) < Number(r[1]))) throw new RangeError(`${where} must be [low, high]; got ${JSON.stringify(v)}`);
+    return [Number(r[0]), Number(r[1])];
+  }, { default: [0, 255] }),
+  seed: arg.seed(),
+});
+
+/** Keras RandomBrightness: per image x + δ·(high − low), δ ∈ [lower, upper], clipped to the value range; training only. */
+export class RandomBrightness extends Layer {
+  static override readonly className = 'RandomBrightness';
+  static override readonly args = RANDOM_BRIGHTNESS_ARGS;
+  readonly factor: readonly number[];
+  readonly valueRange: readonly number[];
+  readonly seed: number | null;
+  private readonly rng: Rng;
+
+  constructor(args: LayerArgs & ArgsIn<typeof RANDOM_BRIGHTNESS_ARGS>) {
+    super(args);
+    const a = this.declared(RANDOM_BRIGHTNESS_ARGS, args);
+    this.factor = a.factor;
+    this.valueRange = a.valueRange;
+    this.seed = a.seed;
+    this.rng = new Rng(this.seed ?? Math.floor(Math.random() * 2 ** 31));
+  }
+
+  call(inputs: Tensor | Tensor[], options: CallOptions): Tensor {
+    const x = cast(inputs as Tensor, 'float32');
+    if (!options.training) return x;
+    const [lo, hi] = this.factor;
+    const width = this.valueRange[1] - this.valueRange[0];
+    const shape = [x.shape[0], ...x.shape.slice(1).map(() => 1)];
+    const delta = tensor(Array.from({ length: x.shape[0] }, () => (lo + (hi - lo) * this.rng.uniform()) * width), shape);
+    return clip(add(x, delta), this.valueRange[0], this.valueRange[1]);
+  }
+
+  override computeOutputShape(inputShape: LayerShape | readonly LayerShape[]): LayerShape {
+    return inputShape as LayerShape;
+  }
+
+  protected override randomGenerator(): Rng | null {
+    return this.rng;
+  }
+}
+registerLayer(RandomBrightness);
