@@ -81,6 +81,14 @@ function stackLeaves(ls: Leaf[], path: string): Tensor | string[] {
   for (const t of ts) {
     if (t.shape.join(',') !== shape) throw new RangeError(`Dataset.batch: ${path || 'elements'} of different shapes [${ts[0].shape.join(', ')}] and [${t.shape.join(', ')}] cannot be stacked; use paddedBatch for sequences`);
   }
+  // Host values are copied side by side (no kernel per batch); device tensors are stacked there.
+  const host = ts.map((t) => t.storage.peek());
+  if (host.every((v) => v !== null) && ts.every((t) => t.dtype === ts[0].dtype)) {
+    const size = ts[0].size;
+    const out = ts[0].dtype === 'int32' ? new Int32Array(size * ts.length) : new Float32Array(size * ts.length);
+    host.forEach((v, i) => out.set(v as ArrayLike<number>, i * size));
+    return new Tensor(out, [ts.length, ...ts[0].shape]);
+  }
   return noGrad(() => stack(ts, 0));
 }
 
@@ -138,7 +146,20 @@ export class Dataset<T> implements AsyncIterable<T> {
       return l;
     }) as Element;
     return new Dataset<Element>(async function* () {
-      for (let i = 0; i < count; i++) yield mapLeaves(prepared, (l) => row(l as Tensor, i)) as Element;
+      // Each leaf's values read once per pass; rows are copies of them (no kernel per row).
+      const values = new Map<Tensor, ArrayLike<number>>();
+      for (const l of leaves(prepared)) {
+        const t = l as Tensor;
+        if (!values.has(t)) values.set(t, t.storage.peek() ?? (await t.data()));
+      }
+      for (let i = 0; i < count; i++) {
+        yield mapLeaves(prepared, (l) => {
+          const t = l as Tensor;
+          const v = values.get(t) as Int32Array | Float32Array;
+          const size = t.size / count;
+          return new Tensor(v.slice(i * size, (i + 1) * size), t.shape.slice(1));
+        }) as Element;
+      }
     } as Source<Element>, count);
   }
 
