@@ -6,17 +6,13 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { browserSkipReason, launchBrowser, openBundlePage, serveStatic, type StaticServer } from './helpers/browser.js';
+import { browserSkipReason, buildBrowserBundle, launchBrowser, openBundlePage, serveStatic, type StaticServer } from './helpers/browser.js';
 import * as node from '../src/index.js';
 import { skipOrFail, unavailable } from './helpers/oracle.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 type Nt = typeof import('../src/browser.js');
 
@@ -70,14 +66,6 @@ function assertClose(actual: readonly number[], expected: readonly number[], tol
   });
 }
 
-/** Builds the bundle into a private temporary folder (so the test never sees a stale one). */
-function buildBundle(): string {
-  const out = mkdtempSync(join(tmpdir(), 'neurite-browser-'));
-  const r = spawnSync(process.execPath, [join(ROOT, 'scripts/build-browser.mjs'), '--quiet', '--out', out], { encoding: 'utf8' });
-  assert.equal(r.status, 0, `build-browser failed:\n${r.stderr}`);
-  return out;
-}
-
 const skip = unavailable(browserSkipReason());
 
 describe('browser bundle', { skip }, () => {
@@ -88,7 +76,7 @@ describe('browser bundle', { skip }, () => {
   const errors: string[] = [];
 
   before(async () => {
-    out = buildBundle();
+    out = await buildBrowserBundle();
     server = await serveStatic({ '/': join(out, 'browser') });
     browser = await launchBrowser();
     page = await browser.newPage();

@@ -9,19 +9,15 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import * as tf from '@tensorflow/tfjs';
-import { browserSkipReason, launchBrowser, openBundlePage, serveStatic, type StaticServer } from './helpers/browser.js';
+import { browserSkipReason, buildBrowserBundle, launchBrowser, openBundlePage, serveStatic, type StaticServer } from './helpers/browser.js';
 import { unavailable } from './helpers/oracle.js';
 import { fixture } from './helpers/shared.js';
 import * as nt from '../src/index.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const skip = unavailable(browserSkipReason());
 
 const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
@@ -39,9 +35,7 @@ describe('browser storage, picked files and fromPixels', { skip }, () => {
   const errors: string[] = [];
 
   before(async () => {
-    out = mkdtempSync(join(tmpdir(), 'neurite-browser-storage-'));
-    const r = spawnSync(process.execPath, [join(ROOT, 'scripts/build-browser.mjs'), '--quiet', '--out', out], { encoding: 'utf8' });
-    assert.equal(r.status, 0, `build-browser failed:\n${r.stderr}`);
+    out = await buildBrowserBundle();
     server = await serveStatic({ '/': join(out, 'browser'), '/fixture': fixture('tfjs', 'shruti_dense_browser') });
     browser = await launchBrowser();
     page = await browser.newPage({ acceptDownloads: true });

@@ -266,8 +266,12 @@ export class Dataset<T> implements AsyncIterable<T> {
 
   /** n consecutive elements stacked along a new first axis (the last batch may be smaller, unless dropRemainder). */
   batch(batchSize: number, options: { readonly dropRemainder?: boolean } = {}): Dataset<Batched<T>> {
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`Dataset.batch: batchSize must be a positive integer; got ${batchSize}`);
-    const drop = options.dropRemainder ?? false;
+    return this.grouped('batch', batchSize, options.dropRemainder ?? false, stackLeaves);
+  }
+
+  /** Groups of n consecutive elements, their leaves combined by `combine`. */
+  private grouped(who: string, batchSize: number, drop: boolean, combine: (ls: Leaf[], path: string) => unknown): Dataset<Batched<T>> {
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`Dataset.${who}: batchSize must be a positive integer; got ${batchSize}`);
     const self = this;
     const c = this.cardinality;
     const card = c === null ? null : c === Infinity ? Infinity : drop ? Math.floor(c / batchSize) : Math.ceil(c / batchSize);
@@ -276,11 +280,11 @@ export class Dataset<T> implements AsyncIterable<T> {
       for await (const e of self) {
         buffer.push(e);
         if (buffer.length === batchSize) {
-          yield zipLeaves(buffer as unknown as Element[], stackLeaves) as Batched<T>;
+          yield zipLeaves(buffer as unknown as Element[], combine) as Batched<T>;
           buffer = [];
         }
       }
-      if (buffer.length > 0 && !drop) yield zipLeaves(buffer as unknown as Element[], stackLeaves) as Batched<T>;
+      if (buffer.length > 0 && !drop) yield zipLeaves(buffer as unknown as Element[], combine) as Batched<T>;
     } as Source<Batched<T>>, card);
   }
 
@@ -299,21 +303,7 @@ export class Dataset<T> implements AsyncIterable<T> {
       const target = Array.from({ length: rank }, (_, a) => Math.max(...ts.map((t) => t.shape[a])));
       return noGrad(() => stack(ts.map((t) => (t.shape.every((d, a) => d === target[a]) ? t : pad(t, t.shape.map((d, a) => [0, target[a] - d] as const), 'constant', value))), 0));
     };
-    const self = this;
-    const drop = options.dropRemainder ?? false;
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`Dataset.paddedBatch: batchSize must be a positive integer; got ${batchSize}`);
-    const c = this.cardinality;
-    return this.derive<Batched<T>>(async function* () {
-      let buffer: T[] = [];
-      for await (const e of self) {
-        buffer.push(e);
-        if (buffer.length === batchSize) {
-          yield zipLeaves(buffer as unknown as Element[], padLeaves) as Batched<T>;
-          buffer = [];
-        }
-      }
-      if (buffer.length > 0 && !drop) yield zipLeaves(buffer as unknown as Element[], padLeaves) as Batched<T>;
-    } as Source<Batched<T>>, c === null ? null : c === Infinity ? Infinity : drop ? Math.floor(c / batchSize) : Math.ceil(c / batchSize));
+    return this.grouped('paddedBatch', batchSize, options.dropRemainder ?? false, padLeaves);
   }
 
   /** The rows of every batch as elements again (the inverse of batch). */

@@ -115,3 +115,16 @@ export async function openBundlePage(page: Page, server: StaticServer, html = ''
   await page.goto(`${server.url}/index.html`);
   await page.waitForFunction(() => (window as unknown as { loaded?: boolean }).loaded === true, null, { timeout: 30_000 });
 }
+
+/** Builds the browser bundle (scripts/build-browser.mjs) into a fresh temporary folder, so a test never sees a stale one; returns the folder. */
+export async function buildBrowserBundle(): Promise<string> {
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { spawnSync } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const root = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..');
+  const out = mkdtempSync(join(tmpdir(), 'neurite-browser-'));
+  const r = spawnSync(process.execPath, [join(root, 'scripts/build-browser.mjs'), '--quiet', '--out', out], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`build-browser failed:\n${r.stderr}`);
+  return out;
+}

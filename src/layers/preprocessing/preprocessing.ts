@@ -29,7 +29,7 @@ import { checkValues } from '../../ops/util.js';
 import { Layer, type CallOptions, type LayerArgs } from '../layer.js';
 import type { LayerShape } from '../symbolic.js';
 import type { ConfigDict } from '../../utils/serialization.js';
-import { type ArgsIn, arg, declareArgs } from '../args.js';
+import { type ArgDecl, type ArgsIn, type DeclaredArgs, arg, declareArgs } from '../args.js';
 import { registerLayer } from '../registry.js';
 
 /** A list of numbers, or a number (Keras takes either for mean/variance), or null. */
@@ -128,44 +128,27 @@ export class CenterCrop extends Layer {
 }
 registerLayer(CenterCrop);
 
-// ---- RandomFlip ----------------------------------------------------------------------------
+// ---- the random image layers' common part ---------------------------------------------------
 
-const RANDOM_FLIP_ARGS = declareArgs('RandomFlip', {
-  mode: arg.oneOf(['horizontal', 'vertical', 'horizontal_and_vertical'] as const, { default: 'horizontal_and_vertical' }),
-  seed: arg.seed(),
-});
-
-/** Keras RandomFlip: each image flipped left-right and/or upside-down with probability ½, in training only. */
-export class RandomFlip extends Layer {
-  static override readonly className = 'RandomFlip';
-  static override readonly args = RANDOM_FLIP_ARGS;
-  readonly mode: 'horizontal' | 'vertical' | 'horizontal_and_vertical';
+/**
+ * A seeded augmentation layer: its own generator (a seed makes its sequence of draws
+ * reproducible, and checkpoints keep its state), active in training only, its output
+ * shaped like its input unless it says otherwise.
+ */
+abstract class RandomImageLayer extends Layer {
   readonly seed: number | null;
-  private readonly rng: Rng;
+  protected readonly rng: Rng;
 
-  constructor(args: LayerArgs & ArgsIn<typeof RANDOM_FLIP_ARGS> = {}) {
+  /** `decl` declares the subclass's arguments, `seed` among them (resolved once, here). */
+  constructor(args: LayerArgs, decl: DeclaredArgs<ArgDecl & { seed: ReturnType<typeof arg.seed> }>) {
     super(args);
-    const a = this.declared(RANDOM_FLIP_ARGS, args);
-    this.mode = a.mode;
-    this.seed = a.seed;
+    this.seed = (this.declared(decl, args) as { readonly seed: number | null }).seed;
     this.rng = new Rng(this.seed ?? Math.floor(Math.random() * 2 ** 31));
-    this.inputSpec = { ndim: 4 };
   }
 
-  private flip(x: Tensor, axis: 1 | 2): Tensor {
-    const n = x.shape[0];
-    const size = x.shape[axis];
-    const flipped = gather(x, Array.from({ length: size }, (_, i) => size - 1 - i), axis);
-    const pick = tensor(Array.from({ length: n }, () => (this.rng.uniform() < 0.5 ? 1 : 0)), [n, 1, 1, 1]);
-    return where(pick, flipped, x);
-  }
-
-  call(inputs: Tensor | Tensor[], options: CallOptions): Tensor {
-    let x = inputs as Tensor;
-    if (!options.training) return x;
-    if (this.mode !== 'vertical') x = this.flip(x, 2);
-    if (this.mode !== 'horizontal') x = this.flip(x, 1);
-    return x;
+  /** One uniform draw per image of the batch, in [lo, hi), as a tensor of `shape`. */
+  protected perImage(n: number, lo: number, hi: number, shape: readonly number[]): Tensor {
+    return tensor(Array.from({ length: n }, () => lo + (hi - lo) * this.rng.uniform()), shape);
   }
 
   override computeOutputShape(inputShape: LayerShape | readonly LayerShape[]): LayerShape {
@@ -174,6 +157,48 @@ export class RandomFlip extends Layer {
 
   protected override randomGenerator(): Rng | null {
     return this.rng;
+  }
+}
+
+/** Keras' value_range argument ([low, high], default [0, 255]). */
+const valueRangeArg = () =>
+  arg.json((v, where): number[] => {
+    const r = v === undefined ? [0, 255] : v;
+    if (!Array.isArray(r) || r.length !== 2 || !(Number(r[0]) < Number(r[1]))) throw new RangeError(`${where} must be [low, high]; got ${JSON.stringify(v)}`);
+    return [Number(r[0]), Number(r[1])];
+  }, { default: [0, 255] });
+
+// ---- RandomFlip ----------------------------------------------------------------------------
+
+const RANDOM_FLIP_ARGS = declareArgs('RandomFlip', {
+  mode: arg.oneOf(['horizontal', 'vertical', 'horizontal_and_vertical'] as const, { default: 'horizontal_and_vertical' }),
+  seed: arg.seed(),
+});
+
+/** Keras RandomFlip: each image flipped left-right and/or upside-down with probability ½, in training only. */
+export class RandomFlip extends RandomImageLayer {
+  static override readonly className = 'RandomFlip';
+  static override readonly args = RANDOM_FLIP_ARGS;
+  readonly mode: 'horizontal' | 'vertical' | 'horizontal_and_vertical';
+
+  constructor(args: LayerArgs & ArgsIn<typeof RANDOM_FLIP_ARGS> = {}) {
+    super(args, RANDOM_FLIP_ARGS);
+    this.mode = this.declared(RANDOM_FLIP_ARGS, args).mode;
+    this.inputSpec = { ndim: 4 };
+  }
+
+  private flip(x: Tensor, axis: 1 | 2): Tensor {
+    const size = x.shape[axis];
+    const flipped = gather(x, Array.from({ length: size }, (_, i) => size - 1 - i), axis);
+    return where(greaterEqual(this.perImage(x.shape[0], 0, 1, [x.shape[0], 1, 1, 1]), 0.5), flipped, x);
+  }
+
+  call(inputs: Tensor | Tensor[], options: CallOptions): Tensor {
+    let x = inputs as Tensor;
+    if (!options.training) return x;
+    if (this.mode !== 'vertical') x = this.flip(x, 2);
+    if (this.mode !== 'horizontal') x = this.flip(x, 1);
+    return x;
   }
 }
 registerLayer(RandomFlip);
@@ -475,21 +500,17 @@ const RANDOM_CROP_ARGS = declareArgs('RandomCrop', {
 });
 
 /** Keras RandomCrop: a random height × width window of the batch in training; the central one at inference. */
-export class RandomCrop extends Layer {
+export class RandomCrop extends RandomImageLayer {
   static override readonly className = 'RandomCrop';
   static override readonly args = RANDOM_CROP_ARGS;
   readonly height: number;
   readonly width: number;
-  readonly seed: number | null;
-  private readonly rng: Rng;
 
   constructor(args: LayerArgs & ArgsIn<typeof RANDOM_CROP_ARGS>) {
-    super(args);
+    super(args, RANDOM_CROP_ARGS);
     const a = this.declared(RANDOM_CROP_ARGS, args);
     this.height = a.height;
     this.width = a.width;
-    this.seed = a.seed;
-    this.rng = new Rng(this.seed ?? Math.floor(Math.random() * 2 ** 31));
     this.inputSpec = { ndim: 4 };
   }
 
@@ -505,10 +526,6 @@ export class RandomCrop extends Layer {
   override computeOutputShape(inputShape: LayerShape | readonly LayerShape[]): LayerShape {
     const s = inputShape as LayerShape;
     return [s[0], this.height, this.width, s[3]];
-  }
-
-  protected override randomGenerator(): Rng | null {
-    return this.rng;
   }
 }
 registerLayer(RandomCrop);
@@ -528,48 +545,31 @@ const factorArg = (pair: (f: number) => [number, number], check: (lo: number, hi
 const RANDOM_CONTRAST_ARGS = declareArgs('RandomContrast', {
   /** f: contrast factors in [1 − f, 1 + f]; [lower, upper]: in [1 − lower, 1 + upper]. */
   factor: factorArg((f) => [f, f], (lo, hi) => lo >= 0 && hi >= 0 && lo <= 1, 'a number in [0, 1] or [lower, upper]'),
-  valueRange: arg.json((v, where): number[] => {
-    const r = v === undefined ? [0, 255] : v;
-    if (!Array.isArray(r) || r.length !== 2 || !(Number(r[0]) < Number(r[1]))) throw new RangeError(`${where} must be [low, high]; got ${JSON.stringify(v)}`);
-    return [Number(r[0]), Number(r[1])];
-  }, { default: [0, 255] }),
+  valueRange: valueRangeArg(),
   seed: arg.seed(),
 });
 
 /** Keras RandomContrast: per image, (x − its per-channel mean)·c + mean, c ∈ [1 − lower, 1 + upper], clipped to the value range; training only. */
-export class RandomContrast extends Layer {
+export class RandomContrast extends RandomImageLayer {
   static override readonly className = 'RandomContrast';
   static override readonly args = RANDOM_CONTRAST_ARGS;
   readonly factor: readonly number[];
   readonly valueRange: readonly number[];
-  readonly seed: number | null;
-  private readonly rng: Rng;
 
   constructor(args: LayerArgs & ArgsIn<typeof RANDOM_CONTRAST_ARGS>) {
-    super(args);
+    super(args, RANDOM_CONTRAST_ARGS);
     const a = this.declared(RANDOM_CONTRAST_ARGS, args);
     this.factor = a.factor;
     this.valueRange = a.valueRange;
-    this.seed = a.seed;
-    this.rng = new Rng(this.seed ?? Math.floor(Math.random() * 2 ** 31));
     this.inputSpec = { ndim: 4 };
   }
 
   call(inputs: Tensor | Tensor[], options: CallOptions): Tensor {
     const x = cast(inputs as Tensor, 'float32');
     if (!options.training) return x;
-    const [lo, hi] = [1 - this.factor[0], 1 + this.factor[1]];
-    const c = tensor(Array.from({ length: x.shape[0] }, () => lo + (hi - lo) * this.rng.uniform()), [x.shape[0], 1, 1, 1]);
+    const c = this.perImage(x.shape[0], 1 - this.factor[0], 1 + this.factor[1], [x.shape[0], 1, 1, 1]);
     const m = reduceMean(x, [1, 2], true);
     return clip(add(mul(sub(x, m), c), m), this.valueRange[0], this.valueRange[1]);
-  }
-
-  override computeOutputShape(inputShape: LayerShape | readonly LayerShape[]): LayerShape {
-    return inputShape as LayerShape;
-  }
-
-  protected override randomGenerator(): Rng | null {
-    return this.rng;
   }
 }
 registerLayer(RandomContrast);
@@ -577,48 +577,30 @@ registerLayer(RandomContrast);
 const RANDOM_BRIGHTNESS_ARGS = declareArgs('RandomBrightness', {
   /** f: δ ∈ [−f, f]; [lower, upper]: δ ∈ [lower, upper]; times the value range's width. */
   factor: factorArg((f) => [-f, f], (lo, hi) => lo <= hi && lo >= -1 && hi <= 1, 'a number or [lower, upper] in [−1, 1]'),
-  valueRange: arg.json((v, where): number[] => {
-    const r = v === undefined ? [0, 255] : v;
-    if (!Array.isArray(r) || r.length !== 2 || !(Number(r[0]) < Number(r[1]))) throw new RangeError(`${where} must be [low, high]; got ${JSON.stringify(v)}`);
-    return [Number(r[0]), Number(r[1])];
-  }, { default: [0, 255] }),
+  valueRange: valueRangeArg(),
   seed: arg.seed(),
 });
 
 /** Keras RandomBrightness: per image x + δ·(high − low), δ ∈ [lower, upper], clipped to the value range; training only. */
-export class RandomBrightness extends Layer {
+export class RandomBrightness extends RandomImageLayer {
   static override readonly className = 'RandomBrightness';
   static override readonly args = RANDOM_BRIGHTNESS_ARGS;
   readonly factor: readonly number[];
   readonly valueRange: readonly number[];
-  readonly seed: number | null;
-  private readonly rng: Rng;
 
   constructor(args: LayerArgs & ArgsIn<typeof RANDOM_BRIGHTNESS_ARGS>) {
-    super(args);
+    super(args, RANDOM_BRIGHTNESS_ARGS);
     const a = this.declared(RANDOM_BRIGHTNESS_ARGS, args);
     this.factor = a.factor;
     this.valueRange = a.valueRange;
-    this.seed = a.seed;
-    this.rng = new Rng(this.seed ?? Math.floor(Math.random() * 2 ** 31));
   }
 
   call(inputs: Tensor | Tensor[], options: CallOptions): Tensor {
     const x = cast(inputs as Tensor, 'float32');
     if (!options.training) return x;
-    const [lo, hi] = this.factor;
     const width = this.valueRange[1] - this.valueRange[0];
-    const shape = [x.shape[0], ...x.shape.slice(1).map(() => 1)];
-    const delta = tensor(Array.from({ length: x.shape[0] }, () => (lo + (hi - lo) * this.rng.uniform()) * width), shape);
+    const delta = this.perImage(x.shape[0], this.factor[0] * width, this.factor[1] * width, [x.shape[0], ...x.shape.slice(1).map(() => 1)]);
     return clip(add(x, delta), this.valueRange[0], this.valueRange[1]);
-  }
-
-  override computeOutputShape(inputShape: LayerShape | readonly LayerShape[]): LayerShape {
-    return inputShape as LayerShape;
-  }
-
-  protected override randomGenerator(): Rng | null {
-    return this.rng;
   }
 }
 registerLayer(RandomBrightness);
