@@ -16,8 +16,8 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import * as nt from '../src/index.js';
 import type { Tensor } from '../src/index.js';
+import { fixture } from './helpers/shared.js';
 
-const FIXTURES = new URL('../../../shared/fixtures/tfjs/', import.meta.url);
 
 const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
   assert.equal(a.length, b.length);
@@ -93,9 +93,9 @@ function inputsFor(shapes: readonly (readonly (number | null)[])[], batch: numbe
 const asList = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
 
 test('the real fixture (tfjs 4.22 in a browser: my-model.json + my-model.weights.bin) reproduces tfjs\' outputs on 100 MNIST test images', async () => {
-  const model = await nt.loadModel(new URL('shruti_dense_browser/my-model.json', FIXTURES).pathname);
-  const x = nt.npyToTensor(nt.readNpy(new URL('tfjs_shruti_dense_browser_input.npy', FIXTURES).pathname));
-  const want = nt.npyToTensor(nt.readNpy(new URL('tfjs_shruti_dense_browser_expected.npy', FIXTURES).pathname));
+  const model = await nt.loadModel(fixture('tfjs', 'shruti_dense_browser', 'my-model.json'));
+  const x = nt.npyToTensor(nt.readNpy(fixture('tfjs', 'tfjs_shruti_dense_browser_input.npy')));
+  const want = nt.npyToTensor(nt.readNpy(fixture('tfjs', 'tfjs_shruti_dense_browser_expected.npy')));
   const y = model.predict(x) as Tensor;
   assert.deepEqual(y.shape, [100, 10]);
   assert.ok(maxDiff(await y.data(), await want.data()) < 1e-4);

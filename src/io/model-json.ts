@@ -88,7 +88,7 @@ function parseJson(text: string, source: string): unknown {
 function parseModelJson(value: unknown, source: string): ModelJson {
   const json = value as ModelJson;
   if (json?.format !== 'neurite-model' || !json.model_config || !Array.isArray(json.weights_manifest?.weights)) {
-    throw new Error(`${source}: neither a Neurite model.json (format 'neurite-model' with model_config and weights_manifest) nor a TensorFlow.js layers model (modelTopology and weightsManifest)`);
+    throw new Error(`${source}: not a Neurite model.json (format 'neurite-model' with model_config and weights_manifest), and not a TensorFlow.js layers model (modelTopology and weightsManifest)`);
   }
   checkModelJson(json, source);
   return json;
