@@ -1,5 +1,6 @@
 import { Tensor } from '../tensor/tensor.js';
 import { Storage } from '../tensor/storage.js';
+import { stringTensorError } from '../tensor/string-tensor.js';
 import { setVariableOps } from '../tensor/variable.js';
 import type { DataType } from '../tensor/dtype.js';
 import { type Shape, sizeOf } from '../tensor/shape.js';
@@ -58,7 +59,9 @@ function inputHandles(b: Backend, inputs: readonly Tensor[]): { storages: Storag
   const storages = new Array<Storage>(inputs.length);
   const handles = new Array<unknown>(inputs.length);
   for (let i = 0; i < inputs.length; i++) {
-    const s = inputs[i].storage;
+    const s = inputs[i].storage as Storage | undefined;
+    // A StringTensor (no storage) that got past the ops' type checks: say what it is.
+    if (s === undefined) throw stringTensorError(`a kernel: input ${i}`);
     if (s.memory !== b.memory) s.moveTo(b.memory);
     storages[i] = s;
     handles[i] = s.handle;

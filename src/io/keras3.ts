@@ -35,6 +35,8 @@ import { OpList, datasetTensor, member } from './h5/keras-weights.js';
 import { parseModelConfig } from './h5/keras-config.js';
 import { readZip, writeZip } from './zip.js';
 import { readFileBytes, writeFileAtomic } from './weights-format.js';
+import type { Layer } from '../layers/layer.js';
+import { containerKeys } from '../layers/keras3-paths.js';
 
 /** What loading and saving need of a model (models/model.ts's Model). */
 export interface Keras3Model {
@@ -106,7 +108,7 @@ export function keras3WeightOps(model: Keras3Model): OpList {
 }
 
 /** The model (config only, unbuilt weights) a .keras archive describes, with its files. */
-export async function readKerasArchive(bytes: Uint8Array, source: string): Promise<{ config: ReturnType<typeof parseModelConfig>; raw: ConfigDict; kerasVersion: string | null; writtenBy: string | null; weights: Uint8Array | null }> {
+export async function readKerasArchive(bytes: Uint8Array, source: string): Promise<{ config: ReturnType<typeof parseModelConfig>; raw: ConfigDict; kerasVersion: string | null; writtenBy: string | null; weights: Uint8Array | null; assets: Map<string, Uint8Array> }> {
   const files = await readZip(bytes, source);
   const configBytes = files.get('config.json');
   if (configBytes === undefined) throw new Error(`${source}: a ZIP archive without config.json, so not a Keras 3 .keras file (it holds ${[...files.keys()].join(', ') || 'nothing'})`);
@@ -125,7 +127,28 @@ export async function readKerasArchive(bytes: Uint8Array, source: string): Promi
   if (files.has('model.weights.npz')) throw new Error(`${source}: the weights are in model.weights.npz (a Keras 3 option Neurite does not read); save with the default .h5 weights`);
   const text = new TextDecoder().decode(configBytes);
   const config = parseModelConfig(text);
-  return { config, raw: JSON.parse(text) as ConfigDict, kerasVersion, writtenBy, weights: files.get('model.weights.h5') ?? null };
+  const assets = new Map([...files].filter(([k]) => k.startsWith('assets/')));
+  return { config, raw: JSON.parse(text) as ConfigDict, kerasVersion, writtenBy, weights: files.get('model.weights.h5') ?? null, assets };
+}
+
+/** A layer whose state Keras 3 keeps as a vocabulary.txt asset (the lookup and text layers after adapt). */
+interface VocabularyAssetLayer {
+  loadVocabularyAsset(text: string): void;
+}
+
+/**
+ * Keras 3 writes an adapted lookup or TextVectorization layer's vocabulary as
+ * `assets/layers/<key>/vocabulary.txt` (one token per line, special tokens first), not in
+ * its config: this gives it to the model's layers that have none yet.
+ */
+export function applyKeras3Assets(layers: readonly Layer[], assets: ReadonlyMap<string, Uint8Array>): void {
+  if (assets.size === 0) return;
+  const keys = containerKeys(layers);
+  layers.forEach((layer, i) => {
+    const file = assets.get(`assets/layers/${keys[i]}/vocabulary.txt`);
+    const target = layer as unknown as Partial<VocabularyAssetLayer>;
+    if (file !== undefined && typeof target.loadVocabularyAsset === 'function') target.loadVocabularyAsset(new TextDecoder().decode(file));
+  });
 }
 
 /** Reads a weights.h5 file's bytes (from an archive or a file) into the model; returns the file's root group. */

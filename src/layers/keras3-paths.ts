@@ -20,13 +20,18 @@ export function kerasSnakeCase(name: string): string {
 
 /** The weights of `layers` held in a list attribute `attribute` (Keras' _save_container_state). */
 export function containerWeights(attribute: string, layers: readonly Layer[]): Keras3Weight[] {
+  const keys = containerKeys(layers);
+  return layers.flatMap((layer, i) => layer.keras3Weights().map((w) => ({ variable: w.variable, path: `${attribute}/${keys[i]}/${w.path}` })));
+}
+
+/** The names Keras 3 gives the layers of a list in saved state: `dense`, `dense_1`, ... */
+export function containerKeys(layers: readonly Layer[]): string[] {
   const used = new Map<string, number>();
-  return layers.flatMap((layer) => {
+  return layers.map((layer) => {
     const base = kerasSnakeCase(layer.getClassName());
     const n = used.get(base);
     used.set(base, n === undefined ? 0 : n + 1);
-    const key = n === undefined ? base : `${base}_${n + 1}`;
-    return layer.keras3Weights().map((w) => ({ variable: w.variable, path: `${attribute}/${key}/${w.path}` }));
+    return n === undefined ? base : `${base}_${n + 1}`;
   });
 }
 

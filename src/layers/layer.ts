@@ -2,6 +2,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { Variable } from '../tensor/variable.js';
 import type { Rng } from '../tensor/rng.js';
 import type { DataType } from '../tensor/dtype.js';
+import { StringTensor } from '../tensor/string-tensor.js';
 import type { TypedArray } from '../tensor/dtype.js';
 import { noGrad } from '../autograd/tape.js';
 import { div } from '../ops/elementwise.js';
@@ -52,7 +53,7 @@ export interface InputSpec {
   readonly axes?: Readonly<Record<number, number>>;
 }
 
-export type LayerInput = Tensor | SymbolicTensor | readonly (Tensor | SymbolicTensor)[];
+export type LayerInput = Tensor | StringTensor | SymbolicTensor | readonly (Tensor | StringTensor | SymbolicTensor)[];
 
 interface WeightEntry {
   readonly variable: Variable;
@@ -333,13 +334,15 @@ export abstract class Layer {
    */
   apply(inputs: SymbolicTensor, options?: CallOptions): SymbolicTensor;
   apply(inputs: readonly SymbolicTensor[], options?: CallOptions): SymbolicTensor | SymbolicTensor[];
-  apply(inputs: Tensor, options?: CallOptions): Tensor;
+  apply(inputs: Tensor | StringTensor, options?: CallOptions): Tensor;
   apply(inputs: LayerInput, options?: CallOptions): Tensor | Tensor[] | SymbolicTensor | SymbolicTensor[];
   apply(inputs: LayerInput, options: CallOptions = {}): Tensor | Tensor[] | SymbolicTensor | SymbolicTensor[] {
-    const list = Array.isArray(inputs) ? [...(inputs as readonly (Tensor | SymbolicTensor)[])] : [inputs as Tensor | SymbolicTensor];
+    const list = Array.isArray(inputs) ? [...(inputs as readonly (Tensor | StringTensor | SymbolicTensor)[])] : [inputs as Tensor | StringTensor | SymbolicTensor];
     if (list.length === 0) throw new RangeError(`Layer ${this.name}: called with no inputs`);
     const symbolic = list.every((t) => t instanceof SymbolicTensor);
-    if (!symbolic && !list.every((t) => t instanceof Tensor)) {
+    // Strings (StringTensor) reach the layers that take them (TextVectorization, StringLookup,
+    // Hashing); any other layer's ops refuse them with a clear error.
+    if (!symbolic && !list.every((t) => t instanceof Tensor || t instanceof StringTensor)) {
       throw new TypeError(`Layer ${this.name}: inputs must be all Tensors or all symbolic tensors (from Input())`);
     }
     const shapes: LayerShape[] = list.map((t) => t.shape);

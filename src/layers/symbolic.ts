@@ -16,7 +16,8 @@ export class SymbolicTensor {
 
   constructor(
     readonly shape: LayerShape,
-    readonly dtype: DataType,
+    /** 'string' for a string input (Input({ dtype: 'string' })), which only text layers take. */
+    readonly dtype: DataType | 'string',
     /** The node that produced it (for Input: the InputLayer's own node). */
     readonly node: LayerNode,
     /** Which output of that node it is. */

@@ -5,7 +5,7 @@ import type { ConfigDict, Serialized } from '../utils/serialization.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { normalizeLayer } from '../io/h5/keras-config.js';
 import { matchTfjsWeights } from '../io/tfjs.js';
-import { loadKeras3WeightBytes, readKerasArchive, restoreKeras3Training } from '../io/keras3.js';
+import { applyKeras3Assets, loadKeras3WeightBytes, readKerasArchive, restoreKeras3Training } from '../io/keras3.js';
 import { isZip } from '../io/zip.js';
 import { browserStorageUrl, loadFromBrowser, readPickedFiles, type PickedFile } from '../io/browser-storage.js';
 import { readFileBytes } from '../io/weights-format.js';
@@ -56,11 +56,12 @@ function isPicked(source: ModelSource): source is readonly PickedFile[] | FileLi
  */
 /** A Keras 3 .keras archive: config (read with the file's Keras version) and weights. */
 async function loadKerasArchive(bytes: Uint8Array, name: string, options: LoadModelH5Options): Promise<Model> {
-  const { config, raw, kerasVersion, weights } = await readKerasArchive(bytes, name);
+  const { config, raw, kerasVersion, weights, assets } = await readKerasArchive(bytes, name);
   const layer = withKerasVersion(kerasVersion ?? '3', () => deserializeLayer(config));
   if (!(layer instanceof Model)) throw new Error(`loadModel: ${name} describes a ${config.class_name}, not a model`);
   if (weights === null) throw new Error(`loadModel: ${name} has no model.weights.h5`);
   const root = await loadKeras3WeightBytes(layer, weights, name);
+  applyKeras3Assets(layer.layers, assets);
   if (options.compile ?? true) restoreKeras3Training(layer, raw, root, name, options.onWarning ?? ((m: string) => console.warn(m)));
   return layer;
 }

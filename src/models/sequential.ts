@@ -1,4 +1,5 @@
 import { Tensor } from '../tensor/tensor.js';
+import { StringTensor } from '../tensor/string-tensor.js';
 import { Layer } from '../layers/layer.js';
 import { InputLayer } from '../layers/core/input.js';
 import { SymbolicTensor, type LayerShape } from '../layers/symbolic.js';
@@ -72,7 +73,7 @@ export class Sequential extends Model {
     if (this.isGraphBuilt) return;
     if (this.stack.length === 0) throw new Error(`Sequential ${this.name}: the model has no layers`);
     if (xs.length !== 1) throw new RangeError(`Sequential ${this.name}: takes one input; got ${xs.length}`);
-    this.inputLayer = new InputLayer({ batchInputShape: [null, ...xs[0].shape.slice(1)], name: `${this.stack[0].name}_input` });
+    this.inputLayer = new InputLayer({ batchInputShape: [null, ...xs[0].shape.slice(1)], ...((xs[0] as unknown) instanceof StringTensor ? { dtype: 'string' as const } : {}), name: `${this.stack[0].name}_input` });
     this.rebuild(this.inputLayer.output);
   }
 

@@ -1,5 +1,6 @@
 import { deferCheck, hostValuesOf } from '../tensor/storage.js';
 import { Tensor } from '../tensor/tensor.js';
+import { StringTensor, stringTensorError } from '../tensor/string-tensor.js';
 import type { DataType, TypedArray } from '../tensor/dtype.js';
 import { type Shape, formatShape, shapesEqual, sizeOf } from '../tensor/shape.js';
 import { scalar } from '../tensor/create.js';
@@ -16,6 +17,7 @@ export type Operand = Tensor | number;
 
 export function checkTensor(x: unknown, op: string, name = 'x'): Tensor {
   if (!(x instanceof Tensor)) {
+    if (x instanceof StringTensor) throw stringTensorError(`${op}: ${name}`);
     throw new TypeError(`${op}: ${name} must be a Tensor; got ${x === null ? 'null' : typeof x}`);
   }
   return x;
@@ -34,6 +36,7 @@ export function coerce(a: Operand, b: Operand, op: string): [Tensor, Tensor] {
 
 function toOperand(x: Operand, dtype: DataType, op: string, name: string): Tensor {
   if (x instanceof Tensor) return x;
+  if ((x as unknown) instanceof StringTensor) throw stringTensorError(`${op}: ${name}`);
   if (typeof x !== 'number') throw new TypeError(`${op}: ${name} must be a Tensor or a number; got ${x === null ? 'null' : typeof x}`);
   if (dtype === 'int32' && !Number.isInteger(x)) {
     throw new TypeError(`${op}: cannot combine an int32 tensor with the non-integer ${x}; cast the tensor to float32 first`);

@@ -1,5 +1,6 @@
 import { Tensor } from '../tensor/tensor.js';
 import { tensor } from '../tensor/create.js';
+import { StringTensor } from '../tensor/string-tensor.js';
 import { formatShape } from '../tensor/shape.js';
 import { argmax, gather, round, slice } from '../ops/index.js';
 import { hostMemory } from '../tensor/host-memory.js';
@@ -22,13 +23,15 @@ export function isDataSource(v: unknown): v is DataSource {
 export function toList(model: TrainableModel, data: ModelData, kind: 'x' | 'y', where: string): Tensor[] {
   const names = kind === 'x' ? model.inputNames : model.outputNames;
   let list: Tensor[];
-  if (data instanceof Tensor) list = [data];
+  // A StringTensor travels as a Tensor from here on: only the text layers (and sliceRows /
+  // takeRows below) look inside it; a numeric op that meets one throws stringTensorError.
+  if (data instanceof Tensor || data instanceof StringTensor) list = [data as Tensor];
   else if (Array.isArray(data)) {
-    if (!data.every((t) => t instanceof Tensor)) throw new TypeError(`${where}: ${kind} must be a Tensor, a list of Tensors or an object of Tensors by ${kind === 'x' ? 'input' : 'output'} name`);
+    if (!data.every((t) => t instanceof Tensor || t instanceof StringTensor)) throw new TypeError(`${where}: ${kind} must be a Tensor, a list of Tensors or an object of Tensors by ${kind === 'x' ? 'input' : 'output'} name`);
     list = [...(data as readonly Tensor[])];
   } else if (data !== null && typeof data === 'object') {
     const dict = data as Readonly<Record<string, Tensor>>;
-    const missing = names.filter((n) => !(dict[n] instanceof Tensor));
+    const missing = names.filter((n) => !(dict[n] instanceof Tensor || (dict[n] as unknown) instanceof StringTensor));
     if (missing.length > 0) throw new RangeError(`${where}: ${kind} lacks ${missing.map((n) => `'${n}'`).join(', ')} (the model's ${kind === 'x' ? 'inputs' : 'outputs'}: ${names.join(', ')})`);
     list = names.map((n) => dict[n]);
   } else {
@@ -95,6 +98,7 @@ export function checkArraysFinite(a: Arrays, where: string, batch?: number): voi
 
 /** Rows [start, end): a view on the same host array, or a slice where the data lives in a backend's own memory. */
 export function sliceRows(t: Tensor, start: number, end: number): Tensor {
+  if ((t as unknown) instanceof StringTensor) return (t as unknown as StringTensor).sliceRows(start, end) as unknown as Tensor;
   const shape = [end - start, ...t.shape.slice(1)];
   if (t.storage.memory !== hostMemory) return slice(t, [start], [end - start]);
   const row = t.size / Math.max(t.shape[0], 1);
@@ -103,6 +107,7 @@ export function sliceRows(t: Tensor, start: number, end: number): Tensor {
 
 /** Rows at the given indices (a copy). */
 export function takeRows(t: Tensor, idx: Int32Array): Tensor {
+  if ((t as unknown) instanceof StringTensor) return (t as unknown as StringTensor).takeRows(idx) as unknown as Tensor;
   return gather(t, tensor(idx));
 }
 

@@ -1,4 +1,5 @@
 import { Tensor } from '../tensor/tensor.js';
+import { StringTensor } from '../tensor/string-tensor.js';
 import { Rng } from '../tensor/rng.js';
 import { Variable } from '../tensor/variable.js';
 import { concat } from '../ops/index.js';
@@ -86,6 +87,11 @@ function isTargets(v: unknown): boolean {
 /** A step's inputs in a fixed order: inputs, targets, sample weights. */
 function stepInputs(batch: Arrays): Tensor[] {
   return batch.sw ? [...batch.xs, ...batch.ys, batch.sw] : [...batch.xs, ...batch.ys];
+}
+
+/** Whether a step's inputs hold strings: a plan records kernels, and text layers run on the host (eagerly). */
+function hasStrings(inputs: readonly Tensor[]): boolean {
+  return inputs.some((t) => (t as unknown) instanceof StringTensor);
 }
 
 /** A plan signature: the step kind and the shape and dtype of every input. */
@@ -196,7 +202,7 @@ export class Trainer {
       return [total, ...perOutput, ...preds, ...grads];
     };
     const fresh = [...new Array<boolean>(1 + nLoss + nOut).fill(true), ...vars.map(() => false)];
-    const outs = this.runEagerly || ownLoss ? body() : this.plans.run(signature(kind, inputs), inputs, body, fresh, planValidity);
+    const outs = this.runEagerly || ownLoss || hasStrings(inputs) ? body() : this.plans.run(signature(kind, inputs), inputs, body, fresh, planValidity);
     return { total: outs[0], perOutput: outs.slice(1, 1 + nLoss), preds: outs.slice(1 + nLoss, 1 + nLoss + nOut), grads: outs.slice(1 + nLoss + nOut) };
   }
 
@@ -564,7 +570,7 @@ export class Trainer {
           continue;
         }
         const body = (): Tensor[] => model.forward(batch, false);
-        parts.push(plans === null ? body() : plans.run(signature('predict', batch), batch, body, model.outputNames.map(() => true), planValidity));
+        parts.push(plans === null || hasStrings(batch) ? body() : plans.run(signature('predict', batch), batch, body, model.outputNames.map(() => true), planValidity));
       }
     });
     if (parts.length === 0) throw new RangeError(`${where}: no samples to predict`);

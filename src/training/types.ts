@@ -1,4 +1,5 @@
 import type { Tensor } from '../tensor/tensor.js';
+import type { StringTensor } from '../tensor/string-tensor.js';
 import type { Variable } from '../tensor/variable.js';
 import type { LayerShape } from '../layers/symbolic.js';
 import type { Callback } from '../callbacks/callback.js';
@@ -7,7 +8,9 @@ import type { Loss } from '../losses/index.js';
 import type { Metric } from '../metrics/index.js';
 
 /** Inputs or targets: one tensor, one per model input/output, or by input/output name. */
-export type ModelData = Tensor | readonly Tensor[] | Readonly<Record<string, Tensor>>;
+/** One input or target array: numbers, or strings for a model whose input is text (Input({ dtype: 'string' })). */
+export type ModelArray = Tensor | StringTensor;
+export type ModelData = ModelArray | readonly ModelArray[] | Readonly<Record<string, ModelArray>>;
 
 /** One batch from a data source: [x, y], [x, y, sampleWeight] or an object; [x] or { x } where the model's step needs no targets. */
 export type Batch = readonly [ModelData, ModelData] | readonly [ModelData, ModelData, Tensor] | { readonly x: ModelData; readonly y: ModelData; readonly sampleWeight?: Tensor } | readonly [ModelData] | { readonly x: ModelData };

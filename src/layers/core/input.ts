@@ -11,7 +11,8 @@ export interface InputLayerArgs {
   /** Full shape including the batch axis (null = any). */
   readonly batchInputShape?: LayerShape;
   readonly batchSize?: number;
-  readonly dtype?: DataType;
+  /** 'string' for text fed to TextVectorization, StringLookup or Hashing. */
+  readonly dtype?: DataType | 'string';
   readonly name?: string;
 }
 
@@ -19,6 +20,8 @@ export interface InputLayerArgs {
 export class InputLayer extends Layer {
   static override readonly className = 'InputLayer';
   readonly output: SymbolicTensor;
+  /** The dtype of the data this input takes (the layer's own dtype stays numeric). */
+  readonly inputDtype: DataType | 'string';
 
   constructor(args: InputLayerArgs) {
     const shape = args.batchInputShape ?? (args.inputShape ? [args.batchSize ?? null, ...args.inputShape] : null);
@@ -26,11 +29,14 @@ export class InputLayer extends Layer {
     for (const d of shape) {
       if (d !== null && (!Number.isInteger(d) || d < 0)) throw new RangeError(`InputLayer: shape entries must be non-negative integers or null; got [${shape.join(', ')}]`);
     }
-    super({ name: args.name, dtype: args.dtype, batchInputShape: shape });
+    const dtype = args.dtype ?? 'float32';
+    if (dtype !== 'float32' && dtype !== 'int32' && dtype !== 'string') throw new TypeError(`InputLayer: dtype must be 'float32', 'int32' or 'string'; got ${JSON.stringify(dtype)}`);
+    super({ name: args.name, dtype: dtype === 'string' ? undefined : dtype, batchInputShape: shape });
+    this.inputDtype = dtype;
     this.built = true;
     const node = new LayerNode(this, []);
     this.inboundNodes.push(node);
-    this.output = new SymbolicTensor(shape, this.dtype, node, 0, this.name);
+    this.output = new SymbolicTensor(shape, dtype, node, 0, this.name);
     node.outputs = [this.output];
   }
 
@@ -43,12 +49,12 @@ export class InputLayer extends Layer {
   }
 
   override getConfig(): ConfigDict {
-    return { batch_input_shape: [...(this.batchInputShape as LayerShape)] as ConfigValue[], dtype: this.dtype, sparse: false, ragged: false, name: this.name };
+    return { batch_input_shape: [...(this.batchInputShape as LayerShape)] as ConfigValue[], dtype: this.inputDtype, sparse: false, ragged: false, name: this.name };
   }
 
   static fromConfig(config: ConfigDict): InputLayer {
     const args = baseArgs(config);
-    return new InputLayer({ batchInputShape: args.batchInputShape, dtype: args.dtype, name: args.name });
+    return new InputLayer({ batchInputShape: args.batchInputShape, dtype: config.dtype === 'string' ? 'string' : args.dtype, name: args.name });
   }
 }
 registerLayer(InputLayer);
@@ -56,6 +62,6 @@ registerLayer(InputLayer);
 /**
  * A symbolic model input (Keras `Input(shape=...)`): `Input({ shape: [784] })`.
  */
-export function Input(args: { shape?: readonly (number | null)[]; batchShape?: LayerShape; batchSize?: number; name?: string; dtype?: DataType }): SymbolicTensor {
+export function Input(args: { shape?: readonly (number | null)[]; batchShape?: LayerShape; batchSize?: number; name?: string; dtype?: DataType | 'string' }): SymbolicTensor {
   return new InputLayer({ inputShape: args.shape, batchInputShape: args.batchShape, batchSize: args.batchSize, name: args.name, dtype: args.dtype }).output;
 }

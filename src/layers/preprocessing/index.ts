@@ -1,1 +1,3 @@
 export * from './preprocessing.js';
+export * from './geometric.js';
+export * from './text.js';
