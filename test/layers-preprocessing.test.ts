@@ -161,3 +161,15 @@ test('RandomCrop, RandomContrast, RandomBrightness follow Keras\' formulas in tr
   }
   assert.throws(() => new nt.RandomBrightness({ factor: [0.5, 0.2] }), /factor must be a number or \[lower, upper\]/);
 });
+
+test('the random image layers draw anew at every planned training step (fit and trainOnBatch replay plans)', async () => {
+  const x = nt.tensor(Array.from({ length: 2 * 4 * 4 }, (_, i) => (i * 37) % 11), [2, 4, 4, 1]);
+  const y = nt.tensor([[0.5], [0.25]]);
+  for (const layer of [new nt.RandomFlip({ seed: 3 }), new nt.RandomCrop({ height: 2, width: 2, seed: 3 }), new nt.RandomContrast({ factor: 0.5, seed: 3 }), new nt.RandomBrightness({ factor: 0.3, seed: 3 })]) {
+    const model = new nt.Sequential([layer, new nt.Flatten(), new nt.Dense({ units: 1 })]);
+    model.compile({ optimizer: new nt.SGD({ learningRate: 0 }), loss: 'mse' });
+    const losses: number[] = [];
+    for (let i = 0; i < 8; i++) losses.push((await model.trainOnBatch(x, y)) as number);
+    assert.ok(new Set(losses.map((l) => l.toFixed(5))).size > 1, `${layer.getClassName()}: the same loss at every step (${losses.join(', ')})`);
+  }
+});

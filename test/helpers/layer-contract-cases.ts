@@ -30,7 +30,9 @@ export type InputKind =
    */
   | { readonly kind: 'lattice'; readonly offset: number }
   /** Normal values with whole time steps (axis 1) set to 0, Masking's mask value. */
-  | { readonly kind: 'masked' };
+  | { readonly kind: 'masked' }
+  /** Strings (a StringTensor, passed where a Tensor goes): seeded phrases of 1–4 words from a small lexicon, for the text layers. */
+  | { readonly kind: 'words' };
 
 export interface InputSpec {
   /** Shape with the batch axis. */
@@ -107,6 +109,11 @@ export function makeInput(spec: InputSpec, seed: number): Tensor {
   const n = sizeOf(spec.shape);
   const rng = new nt.Rng(seed * 7727 + 11);
   if (kind.kind === 'ints') return nt.tensor(Int32Array.from({ length: n }, () => rng.int(kind.below)), spec.shape, 'int32');
+  if (kind.kind === 'words') {
+    const lexicon = ['the', 'cat', 'sat', 'on', 'a', 'mat', 'dog', 'ran'];
+    const phrase = (): string => Array.from({ length: 1 + rng.int(4) }, () => lexicon[rng.int(lexicon.length)]).join(' ');
+    return nt.stringTensor(Array.from({ length: n }, phrase), spec.shape) as unknown as Tensor;
+  }
   const out = new Float32Array(n);
   if (kind.kind === 'lattice') {
     const order = Array.from({ length: n }, (_, i) => i);
@@ -147,7 +154,7 @@ export function run(c: ContractCase, layer: Layer, xs: readonly Tensor[], traini
 /** Symbolic inputs of the entry's shapes; `batch` null gives an unknown batch axis. */
 export function symbolicInputs(c: ContractCase, batch: 'keep' | 'null'): SymbolicTensor[] {
   return c.inputs.map((s) =>
-    nt.Input({ batchShape: batch === 'keep' ? [...s.shape] : [null, ...s.shape.slice(1)], dtype: s.kind?.kind === 'ints' ? 'int32' : 'float32' }),
+    nt.Input({ batchShape: batch === 'keep' ? [...s.shape] : [null, ...s.shape.slice(1)], dtype: s.kind?.kind === 'ints' ? 'int32' : s.kind?.kind === 'words' ? 'string' : 'float32' }),
   );
 }
 
@@ -161,7 +168,7 @@ export function wrapInModel(c: ContractCase): { model: nt.Model; layer: Layer } 
 }
 
 /** Whether input i is differentiable (float). */
-export const isFloatInput = (s: InputSpec): boolean => s.kind?.kind !== 'ints';
+export const isFloatInput = (s: InputSpec): boolean => s.kind?.kind !== 'ints' && s.kind?.kind !== 'words';
 
 // ---- the table ---------------------------------------------------------------------------
 
@@ -408,6 +415,10 @@ const preprocessing: ContractCase[] = [
   { className: 'CenterCrop', label: 'CenterCrop', make: () => new nt.CenterCrop({ height: 2, width: 3 }), inputs: [N([2, 5, 4, 2])], ...none },
   // Identity at inference; flips in training.
   { className: 'RandomFlip', label: 'RandomFlip', make: () => new nt.RandomFlip({ seed: 5 }), inputs: [N([3, 3, 4, 2])], ...none, trainingDiffers: true },
+  // Identity at inference; each image rotated, zoomed or shifted by its own draw in training (src/layers/preprocessing/geometric.ts).
+  { className: 'RandomRotation', label: 'RandomRotation', make: () => new nt.RandomRotation({ factor: 0.2, seed: 5 }), inputs: [N([2, 4, 5, 2])], ...none, trainingDiffers: true },
+  { className: 'RandomZoom', label: 'RandomZoom', make: () => new nt.RandomZoom({ heightFactor: 0.3, widthFactor: [-0.2, 0.4], fillMode: 'constant', seed: 5 }), inputs: [N([2, 4, 5, 2])], ...none, trainingDiffers: true },
+  { className: 'RandomTranslation', label: 'RandomTranslation', make: () => new nt.RandomTranslation({ heightFactor: 0.3, widthFactor: 0.3, interpolation: 'nearest', seed: 5 }), inputs: [N([2, 4, 5, 2])], ...none, trainingDiffers: true },
   // Normalization (adapt): mean and variance per feature of the last axis, non-trainable: 2·C = 2·4.
   { className: 'Normalization', label: 'Normalization (adaptable)', make: () => new nt.Normalization(), inputs: [N([2, 3, 4])], trainable: 0, nonTrainable: 8, weights: ['mean', 'variance'] },
   { className: 'Normalization', label: 'Normalization (given, inverted)', make: () => new nt.Normalization({ mean: [1, 2], variance: [4, 0.25], invert: true }), inputs: [N([2, 2])], ...none },
@@ -425,6 +436,23 @@ const preprocessing: ContractCase[] = [
   {
     className: 'CategoryEncoding', label: 'CategoryEncoding', make: () => new nt.CategoryEncoding({ numTokens: 4, outputMode: 'count' }), inputs: [I([2, 3], 4)], ...none,
     gradients: { skip: 'counts of integer tokens' },
+  },
+  // The text and category layers (src/layers/preprocessing/text.ts): no weights (the vocabulary is config), integer or count outputs.
+  {
+    className: 'StringLookup', label: 'StringLookup', make: () => new nt.StringLookup({ vocabulary: ['the', 'cat', 'sat', 'on a'] }), inputs: [{ shape: [2, 3], kind: { kind: 'words' } }], ...none, outputDtype: 'int32',
+    gradients: { skip: 'indices of strings' },
+  },
+  {
+    className: 'IntegerLookup', label: 'IntegerLookup (multi_hot)', make: () => new nt.IntegerLookup({ vocabulary: [1, 2, 3], outputMode: 'multi_hot' }), inputs: [I([2, 3], 5)], ...none,
+    gradients: { skip: 'indicators of integer tokens' },
+  },
+  {
+    className: 'TextVectorization', label: 'TextVectorization', make: () => new nt.TextVectorization({ vocabulary: ['the', 'cat', 'sat', 'dog'], outputSequenceLength: 5 }), inputs: [{ shape: [3], kind: { kind: 'words' } }], ...none, outputDtype: 'int32',
+    gradients: { skip: 'indices of strings' },
+  },
+  {
+    className: 'Hashing', label: 'Hashing', make: () => new nt.Hashing({ numBins: 4, salt: 7 }), inputs: [I([2, 3], 100)], ...none, outputDtype: 'int32',
+    gradients: { skip: 'hash buckets' },
   },
 ];
 

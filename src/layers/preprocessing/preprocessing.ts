@@ -20,11 +20,11 @@
  *    upper]), both clipped to the value range and active in training only.
  */
 import { Tensor } from '../../tensor/tensor.js';
-import { tensor } from '../../tensor/create.js';
+import { range, tensor } from '../../tensor/create.js';
 import type { Variable } from '../../tensor/variable.js';
 import { Rng } from '../../tensor/rng.js';
 import { noGrad } from '../../autograd/tape.js';
-import { add, cast, clip, div, gather, greaterEqual, maximum, mean as reduceMean, mul, oneHot, reshape, resize2d, slice, sqrt, sub, sum, where } from '../../ops/index.js';
+import { add, cast, clip, div, floor, gather, greaterEqual, maximum, mean as reduceMean, mul, oneHot, randomUniform, reshape, resize2d, slice, sqrt, sub, sum, where } from '../../ops/index.js';
 import { checkValues } from '../../ops/util.js';
 import { Layer, type CallOptions, type LayerArgs } from '../layer.js';
 import type { LayerShape } from '../symbolic.js';
@@ -135,7 +135,7 @@ registerLayer(CenterCrop);
  * reproducible, and checkpoints keep its state), active in training only, its output
  * shaped like its input unless it says otherwise.
  */
-abstract class RandomImageLayer extends Layer {
+export abstract class RandomImageLayer extends Layer {
   readonly seed: number | null;
   protected readonly rng: Rng;
 
@@ -146,9 +146,13 @@ abstract class RandomImageLayer extends Layer {
     this.rng = new Rng(this.seed ?? Math.floor(Math.random() * 2 ** 31));
   }
 
-  /** One uniform draw per image of the batch, in [lo, hi), as a tensor of `shape`. */
+  /**
+   * One uniform draw per image of the batch, in [lo, hi), as a tensor of `shape`. A random
+   * kernel seeded from the layer's generator at every run: a plan (fit's steps) replays the
+   * kernel, not the numbers, so every step draws anew.
+   */
   protected perImage(n: number, lo: number, hi: number, shape: readonly number[]): Tensor {
-    return tensor(Array.from({ length: n }, () => lo + (hi - lo) * this.rng.uniform()), shape);
+    return reshape(randomUniform([n], { minval: lo, maxval: hi, seed: () => this.rng.nextUint32() }), shape);
   }
 
   override computeOutputShape(inputShape: LayerShape | readonly LayerShape[]): LayerShape {
@@ -518,9 +522,14 @@ export class RandomCrop extends RandomImageLayer {
     const x = inputs as Tensor;
     const [b, h, w, c] = x.shape;
     if (h < this.height || w < this.width) throw new RangeError(`Layer ${this.name} (RandomCrop): images of ${h}×${w} are smaller than the crop ${this.height}×${this.width}`);
-    const top = options.training ? Math.floor(this.rng.uniform() * (h - this.height + 1)) : Math.floor((h - this.height) / 2);
-    const left = options.training ? Math.floor(this.rng.uniform() * (w - this.width + 1)) : Math.floor((w - this.width) / 2);
-    return slice(x, [0, top, left, 0], [b, this.height, this.width, c]);
+    if (!options.training) return slice(x, [0, Math.floor((h - this.height) / 2), Math.floor((w - this.width) / 2), 0], [b, this.height, this.width, c]);
+    // The window's corner drawn by a random kernel (so a plan draws anew at every step), the
+    // rows and columns gathered from it.
+    const offsets = (size: number, crop: number): Tensor => {
+      const start = cast(floor(randomUniform([1], { minval: 0, maxval: size - crop + 1 - 1e-3, seed: () => this.rng.nextUint32() })), 'int32');
+      return add(start, range(0, crop, 1, 'int32'));
+    };
+    return gather(gather(x, offsets(h, this.height), 1), offsets(w, this.width), 2);
   }
 
   override computeOutputShape(inputShape: LayerShape | readonly LayerShape[]): LayerShape {

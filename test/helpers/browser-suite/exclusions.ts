@@ -29,6 +29,21 @@ export const BROWSER_EXCLUSIONS: readonly Exclusion[] = [
     reason: 'writing an .h5 file runs a node:worker_threads Worker (the HDF5 writer), which a page has not',
   },
   {
+    file: 'layers-preprocessing-geometric.test.js',
+    test: 'a model with the three layers saves and loads (native file and .keras): same configs, the identity at inference',
+    reason: 'writing a .keras file (its model.weights.h5) runs a node:worker_threads Worker (the HDF5 writer), which a page has not',
+  },
+  {
+    file: 'layers-preprocessing-geometric.test.js',
+    test: 'equals Keras\' NumPy backend (affine_transform + map_coordinates) on 48 transforms, 4 fill modes × 2 interpolations',
+    reason: 'its oracle is python3 with numpy and scipy, started with child_process.spawnSync: a page cannot start processes',
+  },
+  {
+    file: 'layers-preprocessing-text.test.js',
+    test: 'a model that takes raw strings: TextVectorization → Embedding → pooling → Dense trains with fit and survives .keras, .h5 and the native file',
+    reason: 'writing an .h5 file runs a node:worker_threads Worker (the HDF5 writer), which a page has not',
+  },
+  {
     file: 'layers-normalization-more.test.js',
     test: 'GroupNormalization equals PyTorch group_norm on the same values (python3-torch)',
     reason: 'its oracle is python3-torch, started with child_process.spawnSync: a page cannot start processes',
