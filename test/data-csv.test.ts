@@ -17,14 +17,14 @@ test('makeCsvDataset reads typed columns, quoted fields and the label, in batche
     const path = join(dir, 'people.csv');
     writeFileSync(path, 'age,name,score,label\n31,"Smith, Jo",0.5,1\n47,"He said ""hi""",1.25,0\n\n22,"two\nlines",-3,1\n');
     const ds = nt.data.makeCsvDataset(path, { labelName: 'label', batchSize: 2 });
-    const batches = (await ds.toArray()) as unknown as [Record<string, Tensor | string[]>, Tensor][];
+    const batches = (await ds.toArray()) as unknown as [Record<string, Tensor | nt.StringTensor>, Tensor][];
     assert.equal(batches.length, 2);
     const [features, label] = batches[0];
     assert.deepEqual(Array.from((features.age as Tensor).dataSync()), [31, 47]);
-    assert.deepEqual(features.name, ['Smith, Jo', 'He said "hi"']);
+    assert.deepEqual((features.name as nt.StringTensor).toArray(), ['Smith, Jo', 'He said "hi"']);
     assert.deepEqual(Array.from((features.score as Tensor).dataSync()), [0.5, 1.25]);
     assert.deepEqual(Array.from(label.dataSync()), [1, 0]);
-    assert.deepEqual(batches[1][0].name, ['two\nlines']);
+    assert.deepEqual((batches[1][0].name as nt.StringTensor).toArray(), ['two\nlines']);
     // select, int columns and defaults for empty fields.
     writeFileSync(path, 'a,b,c\n1,,x\n2,5,y\n');
     const typed = (await nt.data.makeCsvDataset(path, { select: ['a', 'b'], columnDefaults: [{ int: 0 }, -1, ''], batchSize: null }).toArray()) as unknown as Record<string, Tensor>[];

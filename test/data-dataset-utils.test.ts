@@ -77,8 +77,8 @@ test('textDatasetFromDirectory: the .txt files of each class folder as strings w
       texts.forEach((t, i) => writeFileSync(join(dir, cls, `${i}.txt`), t));
     }
     const ds = textDatasetFromDirectory(dir, { batchSize: 10, shuffle: false });
-    const [[texts, labels]] = (await ds.toArray()) as unknown as [string[], Tensor][];
-    assert.deepEqual(texts, ['bad', 'awful', 'good', 'great', 'fine']);
+    const [[texts, labels]] = (await ds.toArray()) as unknown as [nt.StringTensor, Tensor][];
+    assert.deepEqual(texts.toArray(), ['bad', 'awful', 'good', 'great', 'fine']);
     assert.deepEqual(Array.from(labels.dataSync()), [0, 0, 1, 1, 1]);
     assert.deepEqual(ds.classNames, ['neg', 'pos']);
   } finally {

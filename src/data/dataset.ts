@@ -17,19 +17,24 @@
  *    `prefetch(n)` (n elements produced ahead of the consumer).
  */
 import { Tensor } from '../tensor/tensor.js';
+import { StringTensor } from '../tensor/string-tensor.js';
 import { tensor } from '../tensor/create.js';
 import { Rng } from '../tensor/rng.js';
 import { noGrad } from '../autograd/tape.js';
 import { pad, reshape, slice, stack } from '../ops/index.js';
+import { workerMapSource, type WorkerMapSpec } from './worker-map.js';
+import { fileCacheSource } from './file-cache.js';
+
+export type { WorkerMapSpec } from './worker-map.js';
 
 /** A leaf of an element. */
-export type Leaf = Tensor | number | string;
+export type Leaf = Tensor | StringTensor | number | string;
 /** An element: a leaf, or an array or plain object of elements. */
 export type Element = Leaf | readonly Element[] | { readonly [key: string]: Element };
 
 /** Batched form of an element type (numbers become tensors; the general Element stays Element). */
 export type Batched<T> = [Element] extends [T] ? Element : BatchedStructure<T>;
-type BatchedStructure<T> = T extends Tensor ? Tensor : T extends number ? Tensor : T extends string ? string[] : T extends readonly unknown[] ? { [K in keyof T]: BatchedStructure<T[K]> } : T extends object ? { [K in keyof T]: BatchedStructure<T[K]> } : never;
+type BatchedStructure<T> = T extends Tensor ? Tensor : T extends number ? Tensor : T extends string | StringTensor ? StringTensor : T extends readonly unknown[] ? { [K in keyof T]: BatchedStructure<T[K]> } : T extends object ? { [K in keyof T]: BatchedStructure<T[K]> } : never;
 
 /** The shape and dtype of every leaf of an element (null sizes where elements differ). */
 export type ElementSpec = { readonly shape: readonly (number | null)[]; readonly dtype: 'float32' | 'int32' | 'string' } | readonly ElementSpec[] | { readonly [key: string]: ElementSpec };
@@ -72,8 +77,13 @@ function leaves(e: Element): Leaf[] {
 }
 
 /** Stacks leaves into one batched leaf (tensors stacked; numbers into a tensor; strings into a list). */
-function stackLeaves(ls: Leaf[], path: string): Tensor | string[] {
-  if (ls.every((l) => typeof l === 'string')) return ls as string[];
+function stackLeaves(ls: Leaf[], path: string): Tensor | StringTensor {
+  if (ls.every((l) => typeof l === 'string')) return new StringTensor(ls as string[]);
+  if (ls.every((l) => l instanceof StringTensor)) {
+    const ss = ls as StringTensor[];
+    if (ss.some((t) => t.shape.join(',') !== ss[0].shape.join(','))) throw new RangeError(`Dataset.batch: ${path || 'elements'} holds string tensors of different shapes`);
+    return new StringTensor(ss.flatMap((t) => t.values), [ss.length, ...ss[0].shape]);
+  }
   if (ls.every((l) => typeof l === 'number')) return tensor(ls as number[], [ls.length], (ls as number[]).every(Number.isInteger) ? 'int32' : 'float32');
   if (!ls.every((l) => l instanceof Tensor)) throw new TypeError(`Dataset.batch: ${path || 'the element'} mixes tensors, numbers and strings`);
   const ts = ls as Tensor[];
@@ -98,7 +108,7 @@ function row(t: Tensor, i: number): Tensor {
 }
 
 function specOf(e: Element): ElementSpec {
-  return mapLeaves(e, (l) => (l instanceof Tensor ? { shape: [...l.shape], dtype: l.dtype } : typeof l === 'number' ? { shape: [], dtype: Number.isInteger(l) ? 'int32' : 'float32' } : { shape: [], dtype: 'string' })) as ElementSpec;
+  return mapLeaves(e, (l) => (l instanceof Tensor || l instanceof StringTensor ? { shape: [...l.shape], dtype: l.dtype } : typeof l === 'number' ? { shape: [], dtype: Number.isInteger(l) ? 'int32' : 'float32' } : { shape: [], dtype: 'string' })) as ElementSpec;
 }
 
 async function* fromIterator<T>(it: AsyncIterator<T> | Iterator<T>): AsyncGenerator<T> {
@@ -109,9 +119,42 @@ async function* fromIterator<T>(it: AsyncIterator<T> | Iterator<T>): AsyncGenera
   }
 }
 
+/** Random access to the rows of one pass (per pass: `open` reads the data, `order` draws the row order). */
+interface RowAccess {
+  /** Row i as an element. */
+  row(i: number): Element;
+  /** Rows `idx` as one batched element (what batch makes of those rows). */
+  gather(idx: Int32Array): Element;
+}
+interface RowPlan {
+  readonly open: () => Promise<RowAccess>;
+  readonly order: () => number[];
+}
+
+/** tf.data's shuffle buffer over a sequence of indices (the element shuffle's algorithm and draws). */
+function shuffleOrder(input: readonly number[], bufferSize: number, rng: Rng): number[] {
+  const out: number[] = [];
+  const buffer: number[] = [];
+  let next = 0;
+  while (next < input.length && buffer.length < bufferSize) buffer.push(input[next++]);
+  while (buffer.length > 0) {
+    const k = Math.min(buffer.length - 1, Math.floor(rng.uniform() * buffer.length));
+    out.push(buffer[k]);
+    if (next < input.length) buffer[k] = input[next++];
+    else {
+      buffer[k] = buffer[buffer.length - 1];
+      buffer.pop();
+    }
+  }
+  return out;
+}
+
 export class Dataset<T> implements AsyncIterable<T> {
   /** Elements per pass (Infinity for repeat(); null where filter makes it depend on the data). */
   readonly cardinality: Cardinality;
+
+  /** Random access to the rows behind this data set, where it has it (fromTensorSlices, then shuffle/take/skip). */
+  private plan: RowPlan | null = null;
 
   private constructor(private readonly source: Source<T>, cardinality: Cardinality) {
     this.cardinality = cardinality;
@@ -133,34 +176,69 @@ export class Dataset<T> implements AsyncIterable<T> {
    * array or an object of them; plain number arrays become tensors). All must have as many
    * rows.
    */
-  static fromTensorSlices(structure: Element | readonly number[] | readonly (readonly number[])[]): Dataset<Element> {
+  static fromTensorSlices(structure: Element | readonly number[] | readonly (readonly number[])[] | readonly string[]): Dataset<Element> {
     // A plain array of numbers (or of number arrays) is one tensor; otherwise the leaves must be tensors.
     const numeric = (v: unknown): boolean => typeof v === 'number' || (Array.isArray(v) && v.every(numeric));
-    const root: Element = Array.isArray(structure) && structure.length > 0 && structure.every(numeric) ? tensor(structure as number[]) : (structure as Element);
+    const strings = Array.isArray(structure) && structure.length > 0 && structure.every((v) => typeof v === 'string');
+    const root: Element = strings ? new StringTensor(structure as string[]) : Array.isArray(structure) && structure.length > 0 && structure.every(numeric) ? tensor(structure as number[]) : (structure as Element);
     const first = leaves(root)[0];
-    const count = first instanceof Tensor && first.rank > 0 ? first.shape[0] : 0;
+    const count = (first instanceof Tensor || first instanceof StringTensor) && first.rank > 0 ? first.shape[0] : 0;
     const prepared = mapLeaves(root, (l, path) => {
+      if (l instanceof StringTensor) {
+        if (l.rank === 0) throw new RangeError(`Dataset.fromTensorSlices: ${path || 'the string tensor'} is a scalar; it needs a first axis to slice`);
+        if (l.shape[0] !== count) throw new RangeError(`Dataset.fromTensorSlices: ${path || 'tensors'} have ${l.shape[0]} rows where others have ${count}`);
+        return l;
+      }
       if (!(l instanceof Tensor)) throw new TypeError(`Dataset.fromTensorSlices: ${path || 'the structure'} is a ${typeof l}; slices come from tensors (or plain number arrays)`);
       if (l.rank === 0) throw new RangeError(`Dataset.fromTensorSlices: ${path || 'the tensor'} is a scalar; it needs a first axis to slice`);
       if (l.shape[0] !== count) throw new RangeError(`Dataset.fromTensorSlices: ${path || 'tensors'} have ${l.shape[0]} rows where others have ${count}`);
       return l;
     }) as Element;
-    return new Dataset<Element>(async function* () {
+    const open = async (): Promise<RowAccess> => {
       // Each leaf's values read once per pass; rows are copies of them (no kernel per row).
-      const values = new Map<Tensor, ArrayLike<number>>();
+      const values = new Map<Tensor, Int32Array | Float32Array>();
       for (const l of leaves(prepared)) {
+        if (l instanceof StringTensor) continue;
         const t = l as Tensor;
-        if (!values.has(t)) values.set(t, t.storage.peek() ?? (await t.data()));
+        if (!values.has(t)) values.set(t, (t.storage.peek() ?? (await t.data())) as Int32Array | Float32Array);
       }
-      for (let i = 0; i < count; i++) {
-        yield mapLeaves(prepared, (l) => {
-          const t = l as Tensor;
-          const v = values.get(t) as Int32Array | Float32Array;
-          const size = t.size / count;
-          return new Tensor(v.slice(i * size, (i + 1) * size), t.shape.slice(1));
-        }) as Element;
-      }
-    } as Source<Element>, count);
+      return {
+        row: (i) =>
+          mapLeaves(prepared, (l) => {
+            // Strings: a string per row of a [n] tensor, else the row as a StringTensor.
+            if (l instanceof StringTensor) return l.rank === 1 ? l.values[i] : l.sliceRows(i, i + 1).reshape(l.shape.slice(1));
+            const t = l as Tensor;
+            const v = values.get(t) as Int32Array | Float32Array;
+            const size = t.size / count;
+            return new Tensor(v.slice(i * size, (i + 1) * size), t.shape.slice(1));
+          }) as Element,
+        // A whole batch in one copy per leaf: what batch() makes of these rows, without them.
+        gather: (idx) =>
+          mapLeaves(prepared, (l) => {
+            if (l instanceof StringTensor) return l.takeRows(idx);
+            const t = l as Tensor;
+            const v = values.get(t) as Int32Array | Float32Array;
+            const size = t.size / count;
+            const out = v instanceof Int32Array ? new Int32Array(idx.length * size) : new Float32Array(idx.length * size);
+            for (let k = 0; k < idx.length; k++) out.set(v.subarray(idx[k] * size, (idx[k] + 1) * size), k * size);
+            return new Tensor(out, [idx.length, ...t.shape.slice(1)]);
+          }) as Element,
+      };
+    };
+    return Dataset.planned<Element>({ open, order: () => Array.from({ length: count }, (_, i) => i) }, count);
+  }
+
+  /**
+   * A data set over random-access rows: elements are `row(i)` in `order()`; shuffle, take
+   * and skip reorder the indices, and batch gathers a whole batch at once (RowPlan).
+   */
+  private static planned<T>(plan: RowPlan, cardinality: Cardinality): Dataset<T> {
+    const ds = new Dataset<T>(async function* () {
+      const access = await plan.open();
+      for (const i of plan.order()) yield access.row(i) as T;
+    } as Source<T>, cardinality);
+    ds.plan = plan;
+    return ds;
   }
 
   /** The elements a generator function yields, called anew for every pass. */
@@ -221,10 +299,22 @@ export class Dataset<T> implements AsyncIterable<T> {
   /**
    * f applied to every element. With `numParallelCalls` > 1, that many calls (async work:
    * decoding, fetching) are in flight at once; elements keep their order.
+   *
+   * Node.js: `map({ module, exportName }, { numParallelCalls: n })` runs the module's
+   * function export (default 'default') in n worker threads, for CPU-bound work such as
+   * image decoding; tensors cross as copies of their values; elements keep their order
+   * (see src/data/worker-map.ts).
    */
-  map<U>(f: (element: T) => U | Promise<U>, options: { readonly numParallelCalls?: number } = {}): Dataset<U> {
+  map<U>(f: (element: T) => U | Promise<U>, options?: { readonly numParallelCalls?: number }): Dataset<U>;
+  map(f: WorkerMapSpec, options?: { readonly numParallelCalls?: number }): Dataset<Element>;
+  map<U>(fOrModule: ((element: T) => U | Promise<U>) | WorkerMapSpec, options: { readonly numParallelCalls?: number } = {}): Dataset<U> | Dataset<Element> {
     const parallel = options.numParallelCalls ?? 1;
     if (!Number.isInteger(parallel) || parallel < 1) throw new RangeError(`Dataset.map: numParallelCalls must be a positive integer; got ${parallel}`);
+    if (typeof fOrModule !== 'function') {
+      if (typeof fOrModule !== 'object' || fOrModule === null) throw new TypeError(`Dataset.map: f must be a function, or { module, exportName } to map in worker threads; got ${fOrModule === null ? 'null' : typeof fOrModule}`);
+      return this.derive<Element>(workerMapSource(this, fOrModule, parallel), this.cardinality);
+    }
+    const f = fOrModule;
     const self = this;
     return this.derive<U>(async function* () {
       const it = self[Symbol.asyncIterator]();
@@ -266,7 +356,21 @@ export class Dataset<T> implements AsyncIterable<T> {
 
   /** n consecutive elements stacked along a new first axis (the last batch may be smaller, unless dropRemainder). */
   batch(batchSize: number, options: { readonly dropRemainder?: boolean } = {}): Dataset<Batched<T>> {
-    return this.grouped('batch', batchSize, options.dropRemainder ?? false, stackLeaves);
+    const plan = this.plan;
+    const drop = options.dropRemainder ?? false;
+    if (plan === null) return this.grouped('batch', batchSize, drop, stackLeaves);
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`Dataset.batch: batchSize must be a positive integer; got ${batchSize}`);
+    // Rows gathered a batch at a time (the same batches as stacking single rows).
+    const c = this.cardinality;
+    return this.derive<Batched<T>>(async function* () {
+      const access = await plan.open();
+      const order = plan.order();
+      for (let at = 0; at < order.length; at += batchSize) {
+        const end = Math.min(order.length, at + batchSize);
+        if (drop && end - at < batchSize) return;
+        yield access.gather(Int32Array.from(order.slice(at, end))) as Batched<T>;
+      }
+    } as Source<Batched<T>>, c === null ? null : drop ? Math.floor(c / batchSize) : Math.ceil(c / batchSize));
   }
 
   /** Groups of n consecutive elements, their leaves combined by `combine`. */
@@ -295,7 +399,7 @@ export class Dataset<T> implements AsyncIterable<T> {
    */
   paddedBatch(batchSize: number, options: { readonly paddingValue?: number; readonly dropRemainder?: boolean } = {}): Dataset<Batched<T>> {
     const value = options.paddingValue ?? 0;
-    const padLeaves = (ls: Leaf[], path: string): Tensor | string[] => {
+    const padLeaves = (ls: Leaf[], path: string): Tensor | StringTensor => {
       if (!ls.every((l) => l instanceof Tensor)) return stackLeaves(ls, path);
       const ts = ls as Tensor[];
       const rank = ts[0].rank;
@@ -313,9 +417,9 @@ export class Dataset<T> implements AsyncIterable<T> {
       for await (const e of self) {
         const ls = leaves(e as unknown as Element);
         if (ls.length === 0) continue;
-        const n = ls[0] instanceof Tensor ? ls[0].shape[0] : Array.isArray(ls[0]) ? (ls[0] as unknown[]).length : NaN;
-        for (const l of ls) if (!(l instanceof Tensor) || l.shape[0] !== n) throw new RangeError('Dataset.unbatch: every tensor of an element needs the same first-axis size');
-        for (let i = 0; i < n; i++) yield mapLeaves(e as unknown as Element, (l) => row(l as Tensor, i)) as Element;
+        const n = ls[0] instanceof Tensor || ls[0] instanceof StringTensor ? ls[0].shape[0] : NaN;
+        for (const l of ls) if (!(l instanceof Tensor || l instanceof StringTensor) || l.shape[0] !== n) throw new RangeError('Dataset.unbatch: every tensor of an element needs the same first-axis size');
+        for (let i = 0; i < n; i++) yield mapLeaves(e as unknown as Element, (l) => (l instanceof StringTensor ? (l.rank === 1 ? l.values[i] : l.sliceRows(i, i + 1).reshape(l.shape.slice(1))) : row(l as Tensor, i))) as Element;
       }
     } as Source<Element>, null);
   }
@@ -331,6 +435,11 @@ export class Dataset<T> implements AsyncIterable<T> {
     const reshuffle = options.reshuffleEachIteration ?? true;
     let pass = 0;
     const self = this;
+    const plan = this.plan;
+    if (plan !== null) {
+      // The same buffer algorithm and draws over row indices: the same order as over elements.
+      return Dataset.planned<T>({ open: plan.open, order: () => shuffleOrder(plan.order(), bufferSize, new Rng(reshuffle ? seed * 1000003 + pass++ : seed)) }, this.cardinality);
+    }
     return this.derive<T>(async function* () {
       const rng = new Rng(reshuffle ? seed * 1000003 + pass++ : seed);
       const buffer: T[] = [];
@@ -382,6 +491,8 @@ export class Dataset<T> implements AsyncIterable<T> {
     if (!Number.isInteger(n) || n < 0) throw new RangeError(`Dataset.take: n must be a non-negative integer; got ${n}`);
     const self = this;
     const c = this.cardinality;
+    const plan = this.plan;
+    if (plan !== null) return Dataset.planned<T>({ open: plan.open, order: () => plan.order().slice(0, n) }, c === null ? null : Math.min(c, n));
     return this.derive<T>(async function* () {
       if (n === 0) return;
       let i = 0;
@@ -397,6 +508,8 @@ export class Dataset<T> implements AsyncIterable<T> {
     if (!Number.isInteger(n) || n < 0) throw new RangeError(`Dataset.skip: n must be a non-negative integer; got ${n}`);
     const self = this;
     const c = this.cardinality;
+    const plan = this.plan;
+    if (plan !== null) return Dataset.planned<T>({ open: plan.open, order: () => plan.order().slice(n) }, c === null ? null : c === Infinity ? Infinity : Math.max(0, c - n));
     return this.derive<T>(async function* () {
       let i = 0;
       for await (const e of self) if (i++ >= n) yield e;
@@ -406,8 +519,13 @@ export class Dataset<T> implements AsyncIterable<T> {
   /**
    * Keeps the elements of the first complete pass in memory; later passes replay them (the
    * work before `cache` runs once). A pass stopped early (take after cache) keeps nothing.
+   *
+   * Node.js: `cache(filename)` writes the first complete pass to that file instead, and
+   * later passes (in this process or another) stream the elements from it; a pass stopped
+   * early leaves no file (see src/data/file-cache.ts).
    */
-  cache(): Dataset<T> {
+  cache(filename?: string): Dataset<T> {
+    if (filename !== undefined && filename !== '') return this.derive<T>(fileCacheSource(this, filename), this.cardinality);
     let stored: T[] | null = null;
     const self = this;
     return this.derive<T>(async function* () {
