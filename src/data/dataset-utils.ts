@@ -1,10 +1,12 @@
 /**
  * Keras' dataset utilities, giving `nt.data.Dataset`s with Keras' arguments and defaults
- * (keras/src/utils/{image,text,timeseries}_dataset_utils.py):
+ * (keras/src/utils/{image,text,timeseries,audio}_dataset_utils.py):
  *  - timeseriesDatasetFromArray: sliding windows over an array (and their targets);
  *  - imageDatasetFromDirectory: images in one folder per class (labels inferred), decoded
  *    and resized, float32 0–255;
  *  - textDatasetFromDirectory: .txt files in one folder per class, as strings.
+ *  - audioDatasetFromDirectory: .wav files in one folder per class, decoded (./audio.ts) to
+ *    float32 [samples, channels] and padded per batch (or cropped/padded to a fixed length).
  * With `shuffle` the file order is shuffled once with `seed` (before a validation split, so
  * the two subsets never overlap) and the batches of each pass are shuffled locally (a buffer
  * of 8 batches), as Keras does; the permutations are Neurite's (seeded), not NumPy's.
@@ -18,6 +20,7 @@ import { gather, reshape, slice } from '../ops/index.js';
 import { Dataset, type Element } from './dataset.js';
 import { IMAGE_EXTENSIONS, listClassDirs, listImages } from './image/directory-iterator.js';
 import { loadImg, type ColorMode, type Interpolation } from './image/io.js';
+import { decodeWav, type DecodedWav } from './audio.js';
 
 function shuffled<T>(items: T[], seed: number): T[] {
   const rng = new Rng(seed);
@@ -234,4 +237,97 @@ export function textDatasetFromDirectory(directory: string, args: DirectoryDatas
     return label === null || mode === null ? text : [text, labelTensor(label, mode, part.classNames.length, where)];
   });
   return Object.assign(finish(ds, args, seed), { classNames: part.classNames });
+}
+
+// ---- audio ---------------------------------------------------------------------------------
+
+export interface AudioDatasetArgs extends DirectoryDatasetArgs {
+  /** Expected sample rate (Hz, a positive integer). Neurite does not resample: a file at another rate is an error naming it. */
+  readonly samplingRate?: number;
+  /** Clips are cropped or zero-padded to this many samples; unset: each batch is padded to its longest clip. */
+  readonly outputSequenceLength?: number;
+  /** Keras' ragged batches; refused (Neurite has no ragged tensors). */
+  readonly ragged?: boolean;
+}
+
+type AudioDataset = Dataset<Element> & { classNames: string[] | null };
+
+/**
+ * Keras' audio_dataset_from_directory: `directory/<class>/**.wav` → a Dataset of [audio
+ * [B, samples, channels] float32 in [-1, 1), labels] batches (audio alone when labels or
+ * labelMode is null). Without outputSequenceLength each batch is zero-padded at the end to
+ * its longest clip (Keras' padded_batch); with it every clip is cropped or padded to that
+ * length. With validationSplit and subset 'both', [training, validation] (the validation
+ * set is not shuffled, as in Keras). `classNames` lists the classes in label order.
+ */
+export function audioDatasetFromDirectory(directory: string, args: AudioDatasetArgs & { readonly subset: 'both' }): [AudioDataset, AudioDataset];
+export function audioDatasetFromDirectory(directory: string, args?: AudioDatasetArgs & { readonly subset?: 'training' | 'validation' }): AudioDataset;
+export function audioDatasetFromDirectory(directory: string, args?: AudioDatasetArgs): AudioDataset | [AudioDataset, AudioDataset];
+export function audioDatasetFromDirectory(directory: string, args: AudioDatasetArgs = {}): AudioDataset | [AudioDataset, AudioDataset] {
+  const where = 'audioDatasetFromDirectory';
+  const { samplingRate: rate, outputSequenceLength: length } = args;
+  const labelsArg = args.labels === undefined ? 'inferred' : args.labels;
+  let mode = args.labelMode === undefined ? 'int' : args.labelMode;
+  if (mode !== null && !['int', 'categorical', 'binary'].includes(mode)) throw new RangeError(`${where}: labelMode must be 'int', 'categorical', 'binary' or null; got ${String(mode)}`);
+  if (labelsArg !== 'inferred' && labelsArg !== null && !Array.isArray(labelsArg)) throw new TypeError(`${where}: labels must be 'inferred', null or an array of integer labels (one per file, in sorted path order); got ${String(labelsArg)}`);
+  if ((labelsArg !== 'inferred' || args.labelMode === null) && args.classNames !== undefined) throw new TypeError(`${where}: classNames can only be given with labels 'inferred' and a labelMode (not null)`);
+  if (args.ragged && length !== undefined) throw new TypeError(`${where}: cannot set both ragged and outputSequenceLength`);
+  if (args.ragged) throw new TypeError(`${where}: ragged: true is not supported (Neurite has no ragged tensors); leave outputSequenceLength unset to pad each batch to its longest clip`);
+  if (rate !== undefined && !(Number.isInteger(rate) && rate > 0)) throw new RangeError(`${where}: samplingRate must be a positive integer; got ${rate}`);
+  if (length !== undefined && !(Number.isInteger(length) && length > 0)) throw new RangeError(`${where}: outputSequenceLength must be a positive integer; got ${length}`);
+  const batch = args.batchSize === undefined ? 32 : args.batchSize;
+  if (batch !== null && !(Number.isInteger(batch) && batch > 0)) throw new RangeError(`${where}: batchSize must be a positive integer or null; got ${batch}`);
+  if (labelsArg === 'inferred' && args.classNames !== undefined) {
+    const found = listClassDirs(directory);
+    const missing = args.classNames.filter((c) => !found.includes(c));
+    if (missing.length > 0) throw new RangeError(`${where}: classNames ${JSON.stringify(missing)} are not folders of ${directory} (found ${JSON.stringify(found)})`);
+  }
+  if (labelsArg === null) mode = null;
+  const seed = args.seed ?? Math.floor(Math.random() * 1e6);
+  const parts = indexDirectory(directory, { ...args, labels: mode === null ? null : labelsArg }, ['wav'], where);
+  // Keras: given labels name the classes sorted(set(labels)).
+  const classNames = mode === null ? null : Array.isArray(labelsArg) ? [...new Set(labelsArg as readonly number[])].sort((a, b) => a - b).map(String) : parts[0].classNames;
+  const classes = classNames?.length ?? 0;
+  if (mode === 'binary' && classes !== 2) throw new RangeError(`${where}: labelMode 'binary' needs exactly 2 classes; found ${classes}`);
+  const shuffle = args.shuffle ?? true;
+  const names = ['training', 'validation'];
+  const datasets = parts.map((part, p) => {
+    const which = args.subset === 'both' ? `${names[p]} ` : args.subset !== undefined ? `${args.subset} ` : '';
+    if (part.files.length === 0) throw new RangeError(`${where}: no ${which}audio files (.wav) found in ${directory}`);
+    const items = part.files.map((file, i) => ({ file, label: part.labels?.[i] ?? null }));
+    let ds = Dataset.from(items);
+    if (shuffle && !(args.subset === 'both' && p === 1)) ds = ds.shuffle(batch === null ? 1024 : batch * 8, { seed });
+    const decoded = ds.map(
+      async ({ file, label }): Promise<Element> => {
+        const audio = await readAudio(directory, file, rate, length, where);
+        return label === null || mode === null ? audio : [audio, labelTensor(label, mode, classes, where)];
+      },
+      { numParallelCalls: 4 },
+    );
+    const out = batch === null ? decoded : ((length === undefined ? decoded.paddedBatch(batch) : decoded.batch(batch)).prefetch(2) as unknown as Dataset<Element>);
+    return Object.assign(out, { classNames });
+  });
+  return args.subset === 'both' ? [datasets[0], datasets[1]] : datasets[0];
+}
+
+/** One clip as [samples, channels] float32, checked against samplingRate and cropped/padded to length. */
+async function readAudio(directory: string, file: string, rate: number | undefined, length: number | undefined, where: string): Promise<Tensor> {
+  const { readFile } = await import('node:fs/promises');
+  const bytes = await readFile(join(directory, file));
+  let wav: DecodedWav;
+  try {
+    wav = decodeWav(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  } catch (e) {
+    throw new RangeError(`${where}: ${file}: ${(e as Error).message}`);
+  }
+  if (rate !== undefined && wav.sampleRate !== rate) {
+    throw new RangeError(`${where}: ${file} has a sample rate of ${wav.sampleRate} Hz but samplingRate is ${rate}; Neurite does not resample (Keras does, with tensorflow-io): resample the file or leave samplingRate unset`);
+  }
+  const frames = length ?? wav.frames;
+  let samples = wav.samples;
+  if (frames !== wav.frames) {
+    samples = new Float32Array(frames * wav.channels); // zeros past the end of a shorter clip
+    samples.set(wav.samples.subarray(0, Math.min(frames, wav.frames) * wav.channels));
+  }
+  return tensor(samples, [frames, wav.channels]);
 }
