@@ -59,7 +59,7 @@ export interface TextClassifierResult {
   readonly seconds: number;
 }
 
-interface Split {
+export interface Split {
   readonly trainTexts: string[];
   readonly trainLabels: number[];
   readonly testTexts: string[];
@@ -67,7 +67,7 @@ interface Split {
 }
 
 /** Balanced classes, one seeded shuffle, the last testFraction held out. */
-function loadSplit(classes: readonly [string, string], perClass: number | undefined, testFraction: number, seed: number, dir: string): Split {
+export function loadSplit(classes: readonly [string, string], perClass: number | undefined, testFraction: number, seed: number, dir: string): Split {
   const files = classes.map((spec) => spec.split('+').flatMap((name) => readFortunes(name, dir)));
   const n = Math.min(files[0].length, files[1].length, perClass ?? Infinity);
   const texts: string[] = [];
