@@ -174,3 +174,18 @@ test('clear errors for bad arguments and mismatched slices', () => {
   assert.throws(() => Dataset.fromTensorSlices(nt.scalar(1)), /is a scalar; it needs a first axis/);
   assert.rejects(Dataset.range(2).repeat().toArray(), /infinite/);
 });
+
+test('fromTensorSlices → shuffle/take/skip → batch gathers by index with exactly the order and batches of the element-by-element path', async () => {
+  const x = nt.tensor(Array.from({ length: 23 * 3 }, (_, i) => i), [23, 3]);
+  const y = nt.tensor(Array.from({ length: 23 }, (_, i) => i), [23], 'int32');
+  const text = nt.stringTensor(Array.from({ length: 23 }, (_, i) => `t${i}`));
+  const rows = async (ds: nt.data.Dataset<unknown>): Promise<unknown[]> =>
+    (await ds.toArray()).map((b) => (b as [Tensor, Tensor, nt.StringTensor]).map((t) => (t instanceof nt.StringTensor ? t.toArray() : [t.shape, Array.from(t.dataSync())])));
+  for (const [bufferSize, reshuffle] of [[5, true], [23, false], [1, true]] as const) {
+    const fast = nt.data.Dataset.fromTensorSlices([x, y, text]).skip(2).shuffle(bufferSize, { seed: 7, reshuffleEachIteration: reshuffle }).take(19).batch(4, { dropRemainder: bufferSize === 1 });
+    // map() hides the row indices: the same pipeline element by element.
+    const slow = nt.data.Dataset.fromTensorSlices([x, y, text]).map((e) => e).skip(2).shuffle(bufferSize, { seed: 7, reshuffleEachIteration: reshuffle }).take(19).batch(4, { dropRemainder: bufferSize === 1 });
+    assert.equal(fast.cardinality, slow.cardinality);
+    for (let pass = 0; pass < 2; pass++) assert.deepEqual(await rows(fast), await rows(slow), `buffer ${bufferSize}, pass ${pass}`);
+  }
+});

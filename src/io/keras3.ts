@@ -22,7 +22,7 @@
  * slots in turn) are written and read for the optimizers whose Keras 3 layout Neurite
  * follows (see INTERLEAVED).
  */
-import type { Tensor } from '../tensor/tensor.js';
+import { type Tensor, fetchValues } from '../tensor/tensor.js';
 import type { Variable } from '../tensor/variable.js';
 import { scalar } from '../tensor/create.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
@@ -205,7 +205,7 @@ export function keras3CompileConfig(model: TrainableKeras3): ConfigDict | null {
 }
 
 /** The optimizer variables of a Keras 3 weights file (`optimizer/vars/<i>`). */
-function keras3OptimizerOps(list: OpList, model: TrainableKeras3): void {
+async function keras3OptimizerOps(list: OpList, model: TrainableKeras3): Promise<void> {
   if (model.compileArgs === null) return;
   const optimizer = model.optimizer;
   const vars = model.trainableWeights.length;
@@ -214,6 +214,7 @@ function keras3OptimizerOps(list: OpList, model: TrainableKeras3): void {
   const layout = keras3OptimizerLayout(optimizer, vars);
   if (typeof layout === 'string') return;
   const values = optimizer.getWeights();
+  await fetchValues(values);
   list.group('/optimizer/vars');
   list.attr('/optimizer/vars', 'name', optimizer.getClassName().toLowerCase());
   list.dataset('/optimizer/vars/0', new BigInt64Array([BigInt(optimizer.realIterations)]));
@@ -272,6 +273,7 @@ export function restoreKeras3Training(model: TrainableKeras3, config: ConfigDict
 
 /** Keras 3's `model.save_weights('m.weights.h5')` / `load_weights`. */
 export async function saveKeras3Weights(model: Keras3Model, path: string): Promise<void> {
+  await fetchModelValues(model);
   await writeH5Atomic(path, keras3WeightOps(model).ops, 'saveWeights');
 }
 
@@ -312,11 +314,17 @@ function keras3Config(model: Keras3Model): ConfigDict {
 }
 
 /** Writes a `.keras` archive (atomically): metadata.json, config.json, model.weights.h5. */
+/** Brings weights kept in GPU memory to the host for the synchronous writers (keras3OptimizerOps fetches the optimizer's). */
+async function fetchModelValues(model: Keras3Model): Promise<void> {
+  await fetchValues(model.keras3Weights().map((w) => w.variable as unknown as Tensor));
+}
+
 export async function saveKerasArchive(model: Keras3Model, path: string): Promise<void> {
+  await fetchModelValues(model);
   const weights = await withTempFile(new Uint8Array(0), 'placeholder', async (p) => {
     const h5 = p.replace(/placeholder$/, 'model.weights.h5');
     const ops = keras3WeightOps(model);
-    if ('compileArgs' in model) keras3OptimizerOps(ops, model as TrainableKeras3);
+    if ('compileArgs' in model) await keras3OptimizerOps(ops, model as TrainableKeras3);
     await writeH5Atomic(h5, ops.ops, 'save');
     return readFileBytes(h5);
   });

@@ -40,6 +40,11 @@ export const BROWSER_EXCLUSIONS: readonly Exclusion[] = [
   },
   {
     file: 'layers-preprocessing-text.test.js',
+    test: 'a Keras 3 .keras file whose adapted TextVectorization keeps its vocabulary as assets/layers/<key>/vocabulary.txt loads it',
+    reason: 'writing a .keras file writes its weights .h5 through a node:worker_threads Worker (the HDF5 writer), which a page has not',
+  },
+  {
+    file: 'layers-preprocessing-text.test.js',
     test: 'a model that takes raw strings: TextVectorization → Embedding → pooling → Dense trains with fit and survives .keras, .h5 and the native file',
     reason: 'writing an .h5 file runs a node:worker_threads Worker (the HDF5 writer), which a page has not',
   },
