@@ -318,3 +318,34 @@ test('equals Keras\' NumPy backend (affine_transform + map_coordinates) on 48 tr
     near(await train(layer, x), want[i], 2e-4, `${kind} ${v} ${c.fillMode} ${c.interpolation}`);
   }
 });
+
+test('the sampleImage kernel (no gradient wanted) equals the composed, differentiable path; RandomFlip likewise', async () => {
+  const values = Array.from({ length: 3 * 5 * 6 * 2 }, (_, i) => ((i * 53) % 97) - 20);
+  const x = nt.tensor(values, [3, 5, 6, 2]);
+  const tracked = (): Tensor => {
+    const t = nt.tensor(values, [3, 5, 6, 2]);
+    t.requiresGrad = true;
+    return t;
+  };
+  const makers: [string, (fillMode: 'reflect' | 'wrap' | 'constant' | 'nearest', interpolation: 'bilinear' | 'nearest') => nt.Layer][] = [
+    ['rotation', (fillMode, interpolation) => new nt.RandomRotation({ factor: 0.3, fillMode, interpolation, fillValue: 7, seed: 11 })],
+    ['zoom', (fillMode, interpolation) => new nt.RandomZoom({ heightFactor: [-0.4, 0.6], fillMode, interpolation, fillValue: -3, seed: 12 })],
+    ['translation', (fillMode, interpolation) => new nt.RandomTranslation({ heightFactor: 0.7, widthFactor: [-0.9, 0.2], fillMode, interpolation, fillValue: 2, seed: 13 })],
+  ];
+  for (const [name, make] of makers) {
+    for (const fillMode of ['reflect', 'wrap', 'constant', 'nearest'] as const) {
+      for (const interpolation of ['bilinear', 'nearest'] as const) {
+        const kernel = await (make(fillMode, interpolation).apply(x, { training: true }) as Tensor).data();
+        const composed = await (make(fillMode, interpolation).apply(tracked(), { training: true }) as Tensor).data();
+        for (let i = 0; i < kernel.length; i++) assert.ok(Math.abs(kernel[i] - composed[i]) <= 1e-3, `${name} ${fillMode} ${interpolation}[${i}]: kernel ${kernel[i]} vs composed ${composed[i]}`);
+      }
+    }
+  }
+  for (const mode of ['horizontal', 'vertical', 'horizontal_and_vertical'] as const) {
+    const kernel = await (new nt.RandomFlip({ mode, seed: 4 }).apply(x, { training: true }) as Tensor).data();
+    const composed = await (new nt.RandomFlip({ mode, seed: 4 }).apply(tracked(), { training: true }) as Tensor).data();
+    assert.deepEqual(Array.from(kernel), Array.from(composed), `RandomFlip ${mode}`);
+  }
+  assert.throws(() => nt.sampleImage(tracked(), nt.zeros([3, 5, 6]), nt.zeros([3, 5, 6])), /no gradient/);
+  assert.throws(() => nt.sampleImage(x, nt.zeros([3, 5, 5]), nt.zeros([3, 5, 6])), /sx must have shape \[3, 5, 6\]/);
+});

@@ -194,6 +194,11 @@ export function createAcceleratedBackend<H>(spec: AcceleratedSpec<H>): Backend<H
       if (k.resize2d && k.resize2d(x, y, info) !== false) return;
       js.resize2d(view(x, 'resize2d'), view(y, 'resize2d'), info);
     },
+    sampleImage(x, sx, sy, out, info) {
+      if (k.sampleImage && k.sampleImage(x, sx, sy, out, info) !== false) return;
+      const w = 'sampleImage';
+      js.sampleImage(view(x, w), view(sx, w), view(sy, w), view(out, w), info);
+    },
     resize2dGrad(dy, dx, info) {
       if (k.resize2dGrad && k.resize2dGrad(dy, dx, info) !== false) return;
       js.resize2dGrad(view(dy, 'resize2dGrad'), view(dx, 'resize2dGrad'), info);

@@ -113,6 +113,14 @@ export interface Backend<H = unknown> {
   pool2dGradBiasRelu(x: H, dy: H, dx: H, dbias: H, info: Pool2DInfo): void;
   resize2d(x: H, y: H, info: ResizeInfo): void;
   resize2dGrad(dy: H, dx: H, info: ResizeInfo): void;
+  /**
+   * Keras' map_coordinates on NHWC images x `[batch, height, width, channels]`: output pixel p
+   * of image n reads x at column sx[p], row sy[p] (both `[batch, height, width]`), bilinear
+   * (⌊v⌋ and ⌊v⌋ + 1, weights 1 − f and f) or nearest (⌊v + ½⌋), each neighbour outside the
+   * image mapped by the fill mode (constant reads fillValue). No gradient kernel: the
+   * geometric layers compose ops where a gradient is wanted.
+   */
+  sampleImage(x: H, sx: H, sy: H, out: H, info: SampleImageInfo): void;
 
   // ---- randomness ---------------------------------------------------------------------
   /**
@@ -246,6 +254,16 @@ export interface Pool2DInfo {
   readonly padRight: number;
   /** Average pooling: divide by the window size including padding (true) or only real pixels (false, Keras). */
   readonly countIncludePad: boolean;
+}
+
+export interface SampleImageInfo {
+  readonly batch: number;
+  readonly height: number;
+  readonly width: number;
+  readonly channels: number;
+  readonly interpolation: 'bilinear' | 'nearest';
+  readonly fillMode: 'reflect' | 'wrap' | 'constant' | 'nearest';
+  readonly fillValue: number;
 }
 
 export interface ResizeInfo {

@@ -5,7 +5,7 @@
  */
 import type { Launch } from '../engine/launch.js';
 import type {
-  BinaryOp, Conv2DInfo, EpilogueActivation, MatmulSpec, PadMode, Pool2DInfo, ReduceOp, ResizeInfo, RnnInfo, Shape, UnaryOp, UnaryParams, UpdateHyper, UpdateRule,
+  BinaryOp, Conv2DInfo, EpilogueActivation, MatmulSpec, PadMode, Pool2DInfo, ReduceOp, ResizeInfo, RnnInfo, SampleImageInfo, Shape, UnaryOp, UnaryParams, UpdateHyper, UpdateRule,
 } from '../backends/interface.js';
 
 type Pads = readonly (readonly [number, number])[];
@@ -136,6 +136,8 @@ export const pool2dGradK = (info: Pool2DInfo): Launch => ({ kernel: 'pool2dGrad'
 export const pool2dGradBiasReluK = (info: Pool2DInfo): Launch => ({ kernel: 'pool2dGradBiasRelu', exec: (b, [x, dy], [dx, dbias]) => b.pool2dGradBiasRelu(x, dy, dx, dbias, info) });
 
 export const resize2dK = (info: ResizeInfo): Launch => ({ kernel: 'resize2d', exec: (b, [x], [y]) => b.resize2d(x, y, info) });
+
+export const sampleImageK = (info: SampleImageInfo): Launch => ({ kernel: 'sampleImage', exec: (b, [x, sx, sy], [y]) => b.sampleImage(x, sx, sy, y, info) });
 
 export const resize2dGradK = (info: ResizeInfo): Launch => ({ kernel: 'resize2dGrad', exec: (b, [dy], [dx]) => b.resize2dGrad(dy, dx, info) });
 

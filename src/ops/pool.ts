@@ -1,8 +1,8 @@
 import { Tensor } from '../tensor/tensor.js';
-import type { Pool2DInfo, ResizeInfo } from '../backends/interface.js';
-import { record } from '../autograd/tape.js';
+import type { Pool2DInfo, ResizeInfo, SampleImageInfo } from '../backends/interface.js';
+import { isGradEnabled, record } from '../autograd/tape.js';
 import { run1 } from '../engine/launch.js';
-import { pool2dGradK, pool2dK, resize2dGradK, resize2dK } from './kernels.js';
+import { pool2dGradK, pool2dK, resize2dGradK, resize2dK, sampleImageK } from './kernels.js';
 import { checkTensor, requireFloat } from './util.js';
 import { type Padding, type Pair, checkPadding, pair, requireRank, spatialGeometry } from './conv-util.js';
 import { max, mean } from './reduce.js';
@@ -85,4 +85,29 @@ export function upsample2d(x: Tensor, size: Pair = 2, interpolation: 'nearest' |
   requireRank(checkTensor(x, 'upsample2d'), 4, 'upsample2d', 'x', '[batch, height, width, channels]');
   const [sh, sw] = pair(size, 2, 'size', 'upsample2d');
   return resize2d(x, [x.shape[1] * sh, x.shape[2] * sw], { method: interpolation });
+}
+
+/**
+ * Keras' map_coordinates on NHWC images: output pixel (n, row, col) reads x at column
+ * sx[n, row, col] and row sy[n, row, col] (both `[batch, height, width]`, float32) with
+ * bilinear or nearest interpolation, neighbours outside the image mapped by `fillMode`
+ * ('reflect' half-sample symmetric, 'wrap', 'nearest', or 'constant' reading `fillValue`).
+ * One kernel pass, for augmentation: it has no gradient (a TypeError when one is wanted).
+ */
+export function sampleImage(x: Tensor, sx: Tensor, sy: Tensor, options: { interpolation?: 'bilinear' | 'nearest'; fillMode?: 'reflect' | 'wrap' | 'constant' | 'nearest'; fillValue?: number } = {}): Tensor {
+  const op = 'sampleImage';
+  checkTensor(x, op);
+  checkTensor(sx, op, 'sx');
+  checkTensor(sy, op, 'sy');
+  requireFloat(x, op);
+  requireFloat(sx, op, 'sx');
+  requireFloat(sy, op, 'sy');
+  requireRank(x, 4, op, 'x', 'NHWC images');
+  const [batch, height, width, channels] = x.shape;
+  for (const [name, t] of [['sx', sx], ['sy', sy]] as const) {
+    if (t.rank !== 3 || t.shape[0] !== batch || t.shape[1] !== height || t.shape[2] !== width) throw new RangeError(`${op}: ${name} must have shape [${batch}, ${height}, ${width}] (x's batch, height and width); got [${t.shape.join(', ')}]`);
+  }
+  if (isGradEnabled() && (x.requiresGrad || sx.requiresGrad || sy.requiresGrad)) throw new TypeError(`${op}: has no gradient; compose gather and elementwise ops where one is needed`);
+  const info: SampleImageInfo = { batch, height, width, channels, interpolation: options.interpolation ?? 'bilinear', fillMode: options.fillMode ?? 'reflect', fillValue: options.fillValue ?? 0 };
+  return run1(sampleImageK(info), [x, sx, sy], x.shape, 'float32');
 }

@@ -326,6 +326,19 @@ export async function compareBackends(target: Backend, ref: Backend, options: Co
         await both(`resize2dGrad ${JSON.stringify(info)}`, x.length, [dy], (b, [hdy], o) => b.resize2dGrad(hdy, o, info));
       });
     }
+    // sampleImage: source coordinates inside, on and beyond the border (every fill mode and both
+    // interpolations); webgpu's WGSL against the js reference.
+    for (const fillMode of ['reflect', 'wrap', 'constant', 'nearest'] as const) {
+      for (const interpolation of ['bilinear', 'nearest'] as const) {
+        const info = { batch: 2, height: 7, width: 9, channels: 3, interpolation, fillMode, fillValue: 0.75 };
+        await guard(`sampleImage ${fillMode} ${interpolation}`, async () => {
+          const x = data(2 * 7 * 9 * 3, 127);
+          const sx = data(2 * 7 * 9, 128, -12, 20);
+          const sy = data(2 * 7 * 9, 129, -10, 16);
+          await both(`sampleImage ${JSON.stringify(info)}`, x.length, [x, sx, sy], (b, [hx, hsx, hsy], o) => b.sampleImage(hx, hsx, hsy, o, info));
+        });
+      }
+    }
   }
   if (want('norm')) {
     for (const [outer, c, inner, withParams] of [[700, 7, 1, true], [5, 9, 80, false], [2, 33, 65, true]] as const) {

@@ -6,7 +6,7 @@ import { reduce, argReduce, cumulative, softmax, softmaxGrad } from './reduce.js
 import { matmul } from './matmul.js';
 import { transpose, slice, concat, pad, padGrad, gather, scatterAdd, tile, oneHot } from './shape.js';
 import { biasActivationGrad, conv2d, conv2dBackpropInput, conv2dBackpropFilter } from './conv.js';
-import { pool2d, pool2dGrad, pool2dGradBiasRelu, resize2d, resize2dGrad } from './pool.js';
+import { pool2d, pool2dGrad, pool2dGradBiasRelu, resize2d, resize2dGrad, sampleImage } from './pool.js';
 import { batchNorm, batchNormGrad, layerNorm, layerNormGrad } from './norm.js';
 import { dropout, dropoutMask } from './random.js';
 import { applyUpdate } from './optimizers.js';
@@ -52,6 +52,7 @@ export const jsBackend: Backend<TypedArray> = {
   pool2dGradBiasRelu,
   resize2d,
   resize2dGrad,
+  sampleImage,
   batchNorm,
   batchNormGrad,
   layerNorm,

@@ -1,5 +1,5 @@
 import { allocFloat32, allocInt32 } from '../../tensor/dtype.js';
-import type { Pool2DInfo, ResizeInfo } from '../interface.js';
+import type { Pool2DInfo, ResizeInfo, SampleImageInfo } from '../interface.js';
 import { biasActivationGrad } from './conv.js';
 
 /** Number of window taps of output (oh, ow) that count toward an average. */
@@ -170,4 +170,58 @@ export function resize2dGrad(dy: Float32Array, dx: Float32Array, info: ResizeInf
   forEachResizeTap(info, (o, s, w) => {
     for (let c = 0; c < C; c++) dx[s + c] += w * dy[o + c];
   });
+}
+
+/** An integer index mapped into [0, n) by the fill mode; −1 (constant) for outside. */
+function foldIndex(i: number, n: number, mode: SampleImageInfo['fillMode']): number {
+  if (i >= 0 && i < n) return i;
+  if (mode === 'constant') return -1;
+  if (mode === 'nearest') return i < 0 ? 0 : n - 1;
+  if (mode === 'wrap') {
+    const k = i % n;
+    return k < 0 ? k + n : k;
+  }
+  const m = 2 * n;
+  let k = i % m;
+  if (k < 0) k += m;
+  return k >= n ? m - 1 - k : k;
+}
+
+/** Keras' map_coordinates (see Backend.sampleImage), in float32 arithmetic. */
+export function sampleImage(x: Float32Array, sx: Float32Array, sy: Float32Array, out: Float32Array, info: SampleImageInfo): void {
+  const { batch, height: h, width: w, channels: c, fillMode, fillValue } = info;
+  const f32 = Math.fround;
+  const fill = f32(fillValue);
+  const pixels = h * w;
+  for (let p = 0; p < batch * pixels; p++) {
+    const base = (p - (p % pixels)) * c;
+    const o = p * c;
+    const v = sx[p];
+    const u = sy[p];
+    if (info.interpolation === 'nearest') {
+      const r = foldIndex(Math.floor(f32(u + 0.5)), h, fillMode);
+      const q = foldIndex(Math.floor(f32(v + 0.5)), w, fillMode);
+      const at = base + (r * w + q) * c;
+      for (let k = 0; k < c; k++) out[o + k] = r < 0 || q < 0 ? fill : x[at + k];
+      continue;
+    }
+    const r0 = Math.floor(u);
+    const q0 = Math.floor(v);
+    const fr = f32(u - r0);
+    const fq = f32(v - q0);
+    const rows = [foldIndex(r0, h, fillMode), foldIndex(r0 + 1, h, fillMode)];
+    const cols = [foldIndex(q0, w, fillMode), foldIndex(q0 + 1, w, fillMode)];
+    const wr = [f32(1 - fr), fr];
+    const wq = [f32(1 - fq), fq];
+    for (let k = 0; k < c; k++) {
+      let acc = 0;
+      for (let a = 0; a < 2; a++) {
+        for (let d = 0; d < 2; d++) {
+          const wt = f32(wr[a] * wq[d]);
+          acc = f32(acc + f32(wt * (rows[a] < 0 || cols[d] < 0 ? fill : x[base + (rows[a] * w + cols[d]) * c + k])));
+        }
+      }
+      out[o + k] = acc;
+    }
+  }
 }

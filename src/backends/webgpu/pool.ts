@@ -1,4 +1,4 @@
-import type { Backend, Pool2DInfo, ResizeInfo } from '../interface.js';
+import type { Backend, Pool2DInfo, ResizeInfo, SampleImageInfo } from '../interface.js';
 import { type Gpu, type GpuBuffer, ELEMENT_WG, groups1d, perElementSource } from './runtime.js';
 
 /**
@@ -255,6 +255,61 @@ const RESIZE_SRC = perElement(`
   Y[g] = acc;`);
 
 /**
+ * sampleImage (Keras' map_coordinates), one invocation per output element. Words: 0 total,
+ * 1 H, 2 W, 3 C, 4 nearest (1/0), 5 fill mode (0 reflect, 1 wrap, 2 constant, 3 nearest);
+ * float: fillValue.
+ */
+const SAMPLE_IMAGE_SRC = perElement(`
+@group(0) @binding(1) var<storage, read> X: array<f32>;
+@group(0) @binding(2) var<storage, read> SX: array<f32>;
+@group(0) @binding(3) var<storage, read> SY: array<f32>;
+@group(0) @binding(4) var<storage, read_write> Y: array<f32>;
+fn foldIndex(i: i32, n: i32, mode: u32) -> i32 {
+  if (i >= 0 && i < n) { return i; }
+  if (mode == 2u) { return -1; }
+  if (mode == 3u) { return select(n - 1, 0, i < 0); }
+  if (mode == 1u) { var k = i % n; if (k < 0) { k = k + n; } return k; }
+  let m = 2 * n;
+  var k = i % m;
+  if (k < 0) { k = k + m; }
+  return select(k, m - 1 - k, k >= n);
+}
+fn tap(base: u32, r: i32, q: i32, w: i32, c: u32, ch: u32, fill: f32) -> f32 {
+  if (r < 0 || q < 0) { return fill; }
+  return X[base + (u32(r * w + q)) * c + ch];
+}`, /* wgsl */ `
+  let H = pi(1u);
+  let W = pi(2u);
+  let C = pu(3u);
+  let mode = pu(5u);
+  let fill = pf(6u);
+  let ch = g % C;
+  let p = g / C;
+  let pixels = u32(H * W);
+  let base = (p - p % pixels) * C;
+  let v = SX[p];
+  let u = SY[p];
+  if (pu(4u) == 1u) {
+    let r = foldIndex(i32(floor(u + 0.5)), H, mode);
+    let q = foldIndex(i32(floor(v + 0.5)), W, mode);
+    Y[g] = tap(base, r, q, W, C, ch, fill);
+    return;
+  }
+  let r0 = floor(u);
+  let q0 = floor(v);
+  let fr = u - r0;
+  let fq = v - q0;
+  let ra = foldIndex(i32(r0), H, mode);
+  let rb = foldIndex(i32(r0) + 1, H, mode);
+  let qa = foldIndex(i32(q0), W, mode);
+  let qb = foldIndex(i32(q0) + 1, W, mode);
+  var acc = ((1.0 - fr) * (1.0 - fq)) * tap(base, ra, qa, W, C, ch, fill);
+  acc = acc + ((1.0 - fr) * fq) * tap(base, ra, qb, W, C, ch, fill);
+  acc = acc + (fr * (1.0 - fq)) * tap(base, rb, qa, W, C, ch, fill);
+  acc = acc + (fr * fq) * tap(base, rb, qb, W, C, ch, fill);
+  Y[g] = acc;`);
+
+/**
  * Resize gradient, one invocation per input element, summing over the output pixels whose
  * taps include it (per-axis inverse tables). Words: 0 total, 1 inH, 2 inW, 3 C, 4 outH,
  * 5 outW, 6..11 word offsets of offY (inH + 1), outY, offX (inW + 1), outX, wY, wX.
@@ -277,7 +332,7 @@ const RESIZE_GRAD_SRC = perElement(`
   DX[g] = acc;`);
 
 /** Pooling and resize kernels over GPU buffers (float32 NHWC); parallelisation on each kernel. */
-export function poolKernels(gpu: Gpu): Pick<Backend<GpuBuffer>, 'pool2d' | 'pool2dGrad' | 'resize2d' | 'resize2dGrad'> {
+export function poolKernels(gpu: Gpu): Pick<Backend<GpuBuffer>, 'pool2d' | 'pool2dGrad' | 'resize2d' | 'resize2dGrad' | 'sampleImage'> {
   /** Dispatches a perElementSrc kernel over the `ints[0]` elements (nothing when there are none). */
   const perElement = (key: string, source: () => string, buffers: readonly GpuBuffer[], ints: readonly number[], floats: readonly number[] = []): void => {
     gpu.run({ key, source, buffers, ints, floats, groups: groups1d(ints[0] as number, ELEMENT_WG) });
@@ -308,6 +363,14 @@ export function poolKernels(gpu: Gpu): Pick<Backend<GpuBuffer>, 'pool2d' | 'pool
       } else {
         perElement('pool.avgGrad', () => poolGradSrc(false), [dy, dx], poolWords(inTotal, info));
       }
+    },
+
+    /** One invocation per output element: its four (or one) taps, each folded by the fill mode. */
+    sampleImage(x, sx, sy, y, info: SampleImageInfo) {
+      const total = info.batch * info.height * info.width * info.channels;
+      if (total === 0) return;
+      const mode = { reflect: 0, wrap: 1, constant: 2, nearest: 3 }[info.fillMode];
+      perElement('pool.sampleImage', () => SAMPLE_IMAGE_SRC, [x, sx, sy, y], [total, info.height, info.width, info.channels, info.interpolation === 'nearest' ? 1 : 0, mode], [info.fillValue]);
     },
 
     /** One invocation per output element: up to four taps from host-computed axis tables. */

@@ -25,12 +25,15 @@
  *             blends the edge pixel with fillValue in proportion to the weights.
  *
  * Everything runs as tensor ops on the input's backend: the per-image draws are random
- * kernels (a plan draws new ones at every step), the coordinates, neighbour indices and
- * weights are elementwise ops, and the pixels are gathered; no value is read on the host.
+ * kernels (a plan draws new ones at every step), the source coordinates elementwise ops,
+ * and the resampling one sampleImage kernel (ops/pool.ts) — or, where a gradient to the
+ * images is wanted, neighbour indices and weights as elementwise ops and a gather (the two
+ * paths are compared in the tests); no value is read on the host.
  */
 import type { Tensor } from '../../tensor/tensor.js';
 import { tensor } from '../../tensor/create.js';
-import { add, cast, clip, concat, cos, floor, gather, greaterEqual, lessEqual, mul, randomUniform, reshape, sin, sub, sum, where } from '../../ops/index.js';
+import { add, cast, clip, concat, cos, floor, gather, greaterEqual, lessEqual, mul, randomUniform, reshape, sampleImage, sin, sub, sum, where } from '../../ops/index.js';
+import { isGradEnabled } from '../../autograd/tape.js';
 import type { CallOptions, LayerArgs } from '../layer.js';
 import type { LayerShape } from '../symbolic.js';
 import { type ArgDecl, type ArgsIn, type DeclaredArgs, arg, declareArgs } from '../args.js';
@@ -220,7 +223,9 @@ abstract class AffineImageLayer extends RandomImageLayer {
     const x4 = x.rank === 3 ? reshape(x, [1, ...x.shape]) : x;
     const [b, h, w] = x4.shape;
     const src = this.sourceCoordinates(b, h, w);
-    const y = resample(x4, src.x, src.y, this);
+    // One sampleImage kernel pass (augmentation's usual case), or the same sampling composed
+    // of gather and elementwise ops where a gradient to the images is wanted.
+    const y = isGradEnabled() && x4.requiresGrad ? resample(x4, src.x, src.y, this) : sampleImage(x4, src.x, src.y, this);
     return x.rank === 3 ? reshape(y, x.shape) : y;
   }
 

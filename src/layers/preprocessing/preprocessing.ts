@@ -20,11 +20,11 @@
  *    upper]), both clipped to the value range and active in training only.
  */
 import { Tensor } from '../../tensor/tensor.js';
-import { range, tensor } from '../../tensor/create.js';
+import { range, tensor, zeros } from '../../tensor/create.js';
 import type { Variable } from '../../tensor/variable.js';
 import { Rng } from '../../tensor/rng.js';
-import { noGrad } from '../../autograd/tape.js';
-import { add, cast, clip, div, floor, gather, greaterEqual, maximum, mean as reduceMean, mul, oneHot, randomUniform, reshape, resize2d, slice, sqrt, sub, sum, where } from '../../ops/index.js';
+import { isGradEnabled, noGrad } from '../../autograd/tape.js';
+import { add, cast, clip, div, floor, gather, greaterEqual, maximum, mean as reduceMean, mul, oneHot, randomUniform, reshape, resize2d, sampleImage, slice, sqrt, sub, sum, where } from '../../ops/index.js';
 import { checkValues } from '../../ops/util.js';
 import { Layer, type CallOptions, type LayerArgs } from '../layer.js';
 import type { LayerShape } from '../symbolic.js';
@@ -200,9 +200,25 @@ export class RandomFlip extends RandomImageLayer {
   call(inputs: Tensor | Tensor[], options: CallOptions): Tensor {
     let x = inputs as Tensor;
     if (!options.training) return x;
-    if (this.mode !== 'vertical') x = this.flip(x, 2);
-    if (this.mode !== 'horizontal') x = this.flip(x, 1);
-    return x;
+    if (isGradEnabled() && x.requiresGrad) {
+      // Differentiable: gathers of the mirrored image and a per-image choice.
+      if (this.mode !== 'vertical') x = this.flip(x, 2);
+      if (this.mode !== 'horizontal') x = this.flip(x, 1);
+      return x;
+    }
+    // One sampleImage pass: column c' = c + flip·(W − 1 − 2c) per image (rows likewise), the
+    // flip draws in the same order as the differentiable path.
+    const [b, h, w] = x.shape;
+    const axis = (size: number, along: 1 | 2, on: boolean): Tensor => {
+      const at = tensor(Float32Array.from({ length: h * w }, (_, p) => (along === 2 ? p % w : Math.floor(p / w))), [1, h, w]);
+      if (!on) return at;
+      const flip = cast(greaterEqual(this.perImage(b, 0, 1, [b, 1, 1]), 0.5), 'float32');
+      return add(at, mul(flip, sub(size - 1, mul(at, 2))));
+    };
+    const cols = axis(w, 2, this.mode !== 'vertical');
+    const rows = axis(h, 1, this.mode !== 'horizontal');
+    const full = (t: Tensor): Tensor => (t.shape[0] === b ? t : add(t, zeros([b, h, w])));
+    return sampleImage(x.dtype === 'float32' ? x : cast(x, 'float32'), full(cols), full(rows), { interpolation: 'nearest' });
   }
 }
 registerLayer(RandomFlip);
