@@ -295,6 +295,55 @@ export interface AugmentResults extends Header {
   readonly rows: readonly AugmentRow[];
 }
 
+/** bench:data's fit workloads (D1 mnist_cnn, D2 MLP; D3 the augmented pipeline end to end). */
+export type DataFitId = 'd1' | 'd2' | 'd3';
+
+/** bench-results/data.json: fit on a Dataset against fit on the same arrays (training samples/s). */
+export interface DataFitRow {
+  readonly workload: DataFitId;
+  /** e.g. 'D1 mnist_cnn, Adam'. */
+  readonly title: string;
+  /** Images per epoch. */
+  readonly samples: number;
+  readonly batch: number;
+  /** The Dataset chain, e.g. 'fromTensorSlices([x, y]).shuffle(8192).batch(128).prefetch(1)'. */
+  readonly pipeline: string;
+  /** fit(x, y, { shuffle: true }) samples/s. */
+  readonly arrays: Cell;
+  /** fit(dataset) samples/s. */
+  readonly dataset: Cell;
+  /** Samples/s of a pass over the Dataset without training (null: not measured). */
+  readonly pipelineAlone: Cell | null;
+  /** Median Dataset rate / median arrays rate. */
+  readonly ratio: number;
+  /** Dataset ≥ 0.95x arrays (null: reported without a target, as the end-to-end row). */
+  readonly target: Target | null;
+}
+
+/** bench-results/data.json: the augmentation pipeline's images/s against mnist_cnn training samples/s. */
+export interface DataAugmentRow {
+  readonly workload: 'd3';
+  readonly title: string;
+  readonly samples: number;
+  readonly batch: number;
+  readonly pipeline: string;
+  /** The layers of the map, e.g. "RandomFlip('horizontal'), RandomTranslation(0.1, 0.1), RandomRotation(0.05)". */
+  readonly augmentation: string;
+  /** Augmented images/s. */
+  readonly augment: Cell;
+  /** mnist_cnn trainOnBatch samples/s, same batch. */
+  readonly train: Cell;
+  /** Median augmentation rate / median training rate. */
+  readonly ratio: number;
+  readonly target: Target;
+}
+
+export interface DataResults extends Header {
+  readonly backend: string;
+  readonly fitRows: readonly DataFitRow[];
+  readonly augmentRows: readonly DataAugmentRow[];
+}
+
 /** bench-results/memory.json: one sample of the curve, after the epoch's garbage collection (bytes). */
 export interface MemorySample {
   readonly epoch: number;

@@ -1,6 +1,6 @@
 /**
  * Markdown tables from the benchmarks' JSON files (bench/results.ts): bench-results/
- * models, latency, scaling, recurrent, transformer, wasm, ops, augment, memory and webgpu.json. The bench
+ * models, latency, scaling, recurrent, transformer, wasm, ops, augment, data, memory and webgpu.json. The bench
  * scripts print their results with these functions, and `npm run bench:readme`
  * (scripts/bench-tables.mjs) rewrites the README's blocks with them, between marker
  * comments:
@@ -22,12 +22,12 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   RESULTS_VERSION,
-  type Adapter, type AugmentResults, type Cell, type Header, type LatencyResults, type Machine, type MemoryResults, type MemorySample, type ModelsResults, type OpsResults,
+  type Adapter, type AugmentResults, type Cell, type DataResults, type Header, type LatencyResults, type Machine, type MemoryResults, type MemorySample, type ModelsResults, type OpsResults,
   type RecurrentResults, type ScalingResults, type Target, type ThreadPin, type TorchCell, type TransformerResults, type WasmResults, type WebgpuResults,
 } from './results.js';
 
-/** The benchmarks with a README block: those of the Speed section in its order, then augment, memory and webgpu. */
-export const BENCHMARKS = ['models', 'latency', 'scaling', 'recurrent', 'transformer', 'wasm', 'ops', 'augment', 'memory', 'webgpu'] as const;
+/** The benchmarks with a README block: those of the Speed section in its order, then data (its block follows augment's), augment, memory and webgpu. */
+export const BENCHMARKS = ['models', 'latency', 'scaling', 'recurrent', 'transformer', 'wasm', 'ops', 'data', 'augment', 'memory', 'webgpu'] as const;
 export type BenchmarkName = (typeof BENCHMARKS)[number];
 
 // ---- formatting ----------------------------------------------------------------------------
@@ -343,6 +343,46 @@ export function renderAugment(r: AugmentResults, file: string): string {
   ].join('\n\n') + renderNotes(r);
 }
 
+/**
+ * bench:data: fit on a Dataset against fit on the same arrays (with the pipeline's own
+ * rate without training), then the augmentation pipeline against mnist_cnn training.
+ */
+export function renderData(r: DataResults, file: string): string {
+  const parts = [renderHeader(r, file)];
+  if (r.fitRows.length) {
+    parts.push(
+      table(
+        ['workload', 'Dataset pipeline', `fit on arrays samples/s (${r.backend})`, 'fit on the Dataset samples/s', 'Dataset / arrays', 'pipeline alone samples/s (no training)', 'target'],
+        r.fitRows.map((row) => [
+          `${row.title} (${row.samples.toLocaleString('en-US')} images, batch ${row.batch})`,
+          `\`${row.pipeline}\``,
+          spread(row.arrays),
+          spread(row.dataset),
+          ratio(row.ratio),
+          row.pipelineAlone ? spread(row.pipelineAlone) : '—',
+          row.target ? formatTarget(row.target) : '— (reported)',
+        ]),
+      ),
+    );
+  }
+  if (r.augmentRows.length) {
+    parts.push(
+      table(
+        ['workload', 'augmentation', 'pipeline images/s', `mnist_cnn training samples/s (${r.backend}, trainOnBatch)`, 'pipeline / training', 'target'],
+        r.augmentRows.map((row) => [
+          `${row.title}, batch ${row.batch}`,
+          `${row.augmentation}: \`${row.pipeline}\``,
+          spread(row.augment),
+          spread(row.train),
+          ratio(row.ratio),
+          formatTarget(row.target),
+        ]),
+      ),
+    );
+  }
+  return parts.join('\n\n') + renderNotes(r);
+}
+
 const MB = 1024 * 1024;
 
 /** bench:memory's curve as a text table (MB), every `every`-th epoch plus the first and the last. */
@@ -405,6 +445,7 @@ const LISTS: Record<BenchmarkName, readonly string[]> = {
   wasm: ['rows'],
   ops: ['rows'],
   augment: ['rows'],
+  data: ['fitRows', 'augmentRows'],
   memory: ['samples'],
   webgpu: ['rows'],
 };
@@ -435,6 +476,7 @@ export function render(name: BenchmarkName, json: unknown, file: string): string
     case 'transformer': return renderTransformer(json as TransformerResults, file);
     case 'scaling': return renderScaling(json as ScalingResults, file);
     case 'augment': return renderAugment(json as AugmentResults, file);
+    case 'data': return renderData(json as DataResults, file);
     case 'memory': return renderMemory(json as MemoryResults, file, 5, true);
     case 'webgpu': return renderWebgpu(json as WebgpuResults, file);
   }

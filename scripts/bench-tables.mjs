@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run bench:readme`: rewrites the README's benchmark blocks from the benchmarks' JSON
-// files (bench-results/{models,latency,scaling,recurrent,wasm,ops,augment,memory,webgpu}.json,
+// files (bench-results/{models,latency,scaling,recurrent,wasm,ops,augment,data,memory,webgpu}.json,
 // whichever exist), between the marker comments `<!-- bench:<name> -->` and
 // `<!-- /bench:<name> -->`. Each block says the date, the machine (CPU, cores, measured
 // peak), the threads, the versions and the file it came from, so no number in those tables
