@@ -220,6 +220,16 @@ NEURITE_FN(Conv2dBackpropFilter) {
   });
 }
 
+NEURITE_FN(SampleImage) {
+  return guarded(env, [&] {
+    Args a(env, info, 11);  // x, sx, sy, y, batch, h, w, c, nearest, mode, fill
+    const int64_t b = a.integer(4), h = a.integer(5), w = a.integer(6), c = a.integer(7);
+    sample_image(a.f32(0, b * h * w * c), a.f32(1, b * h * w), a.f32(2, b * h * w), a.f32(3, b * h * w * c), b, h, w, c, a.integer(8) != 0,
+                 static_cast<int>(a.integer(9)), static_cast<float>(a.number(10)));
+    return boolean(env, true);
+  });
+}
+
 NEURITE_FN(Pool2d) {
   return guarded(env, [&] {
     Args a(env, info, 3);
@@ -583,7 +593,7 @@ napi_value Init(napi_env env, napi_value exports) {
   };
   const Entry entries[] = {
       {"matmul", Matmul}, {"conv2d", Conv2d}, {"biasActivation", BiasActivation}, {"biasActivationGrad", BiasActivationGrad}, {"conv2dBackpropInput", Conv2dBackpropInput},
-      {"conv2dBackpropFilter", Conv2dBackpropFilter}, {"pool2d", Pool2d}, {"pool2dGrad", Pool2dGrad}, {"pool2dGradBiasRelu", Pool2dGradBiasRelu},
+      {"conv2dBackpropFilter", Conv2dBackpropFilter}, {"pool2d", Pool2d}, {"sampleImage", SampleImage}, {"pool2dGrad", Pool2dGrad}, {"pool2dGradBiasRelu", Pool2dGradBiasRelu},
       {"unary", Unary}, {"unaryGrad", UnaryGrad}, {"binary", Binary}, {"reduce", Reduce}, {"softmax", Softmax},
       {"softmaxGrad", SoftmaxGrad}, {"transpose", Transpose}, {"batchNorm", BatchNorm},
       {"batchNormGrad", BatchNormGrad}, {"layerNorm", LayerNorm}, {"layerNormGrad", LayerNormGrad}, {"dropoutMask", DropoutMask}, {"dropout", Dropout}, {"applyUpdate", ApplyUpdate}, {"elementwiseChain", ElementwiseChain}, {"rnnForward", RnnForward}, {"rnnBackward", RnnBackward}, {"setThreads", SetThreads}, {"peakGflops", PeakGflops}, {"setConvEngine", SetConvEngine}, {"threads", Threads}, {"libraryThreads", LibraryThreads}, {"takeWeightReorders", TakeWeightReorders},

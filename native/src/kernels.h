@@ -89,6 +89,9 @@ void conv2d_backprop_filter(const float* x, const float* dy, float* dw, const Co
 
 // ---- pooling.cc ----
 void pool2d(const float* x, float* y, const PoolInfo& p);
+// Keras' map_coordinates on NHWC images (Backend.sampleImage); mode 0 reflect, 1 wrap, 2 constant, 3 nearest.
+void sample_image(const float* x, const float* sx, const float* sy, float* y, int64_t batch, int64_t h, int64_t w, int64_t c, bool nearest,
+                  int mode, float fill);
 void pool2d_grad(const float* x, const float* dy, float* dx, const PoolInfo& p);
 // Max-pool gradient through the bias/ReLU epilogue that produced x (Backend.pool2dGradBiasRelu):
 // dx = pool2d_grad · relu'(x), dbias = channel sums of dx. False where it does not apply

@@ -273,4 +273,58 @@ void pool2d_grad(const float* x, const float* dy, float* dx, const PoolInfo& p) 
   });
 }
 
+// Keras' map_coordinates (Backend.sampleImage): each output pixel reads x at (sy, sx), bilinear
+// or nearest, each neighbour outside the image mapped by the fill mode (0 reflect, 1 wrap,
+// 2 constant: reads fill, 3 nearest). Parallel over pixels.
+static inline int64_t fold_index(int64_t i, int64_t n, int mode) {
+  if (i >= 0 && i < n) return i;
+  if (mode == 2) return -1;
+  if (mode == 3) return i < 0 ? 0 : n - 1;
+  if (mode == 1) {
+    const int64_t k = i % n;
+    return k < 0 ? k + n : k;
+  }
+  const int64_t m = 2 * n;
+  int64_t k = i % m;
+  if (k < 0) k += m;
+  return k >= n ? m - 1 - k : k;
+}
+
+void sample_image(const float* x, const float* sx, const float* sy, float* y, int64_t batch, int64_t h, int64_t w, int64_t c, bool nearest,
+                  int mode, float fill) {
+  const int64_t pixels = h * w;
+  parallel_for(batch * pixels, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, c)), [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; p++) {
+      const int64_t base = (p - p % pixels) * c;
+      float* out = y + p * c;
+      const float v = sx[p], u = sy[p];
+      if (nearest) {
+        const int64_t r = fold_index(static_cast<int64_t>(std::floor(u + 0.5f)), h, mode);
+        const int64_t q = fold_index(static_cast<int64_t>(std::floor(v + 0.5f)), w, mode);
+        const float* at = x + base + (r * w + q) * c;
+        for (int64_t k = 0; k < c; k++) out[k] = r < 0 || q < 0 ? fill : at[k];
+        continue;
+      }
+      const float r0 = std::floor(u), q0 = std::floor(v);
+      const float fr = u - r0, fq = v - q0;
+      const int64_t ri = static_cast<int64_t>(r0), qi = static_cast<int64_t>(q0);
+      const int64_t ra = fold_index(ri, h, mode), rb = fold_index(ri + 1, h, mode);
+      const int64_t qa = fold_index(qi, w, mode), qb = fold_index(qi + 1, w, mode);
+      const float gr = 1.0f - fr, gq = 1.0f - fq;
+      const float w00 = gr * gq, w01 = gr * fq, w10 = fr * gq, w11 = fr * fq;
+      const float* a00 = ra < 0 || qa < 0 ? nullptr : x + base + (ra * w + qa) * c;
+      const float* a01 = ra < 0 || qb < 0 ? nullptr : x + base + (ra * w + qb) * c;
+      const float* a10 = rb < 0 || qa < 0 ? nullptr : x + base + (rb * w + qa) * c;
+      const float* a11 = rb < 0 || qb < 0 ? nullptr : x + base + (rb * w + qb) * c;
+      for (int64_t k = 0; k < c; k++) {
+        float acc = w00 * (a00 ? a00[k] : fill);
+        acc += w01 * (a01 ? a01[k] : fill);
+        acc += w10 * (a10 ? a10[k] : fill);
+        acc += w11 * (a11 ? a11[k] : fill);
+        out[k] = acc;
+      }
+    }
+  });
+}
+
 }  // namespace neurite

@@ -75,3 +75,6 @@ export function chainFields(steps: readonly ChainStep[]): { codes: Int32Array; p
   });
   return { codes, params };
 }
+
+/** sampleImage's fill modes as the native kernel and the WGSL shader number them. */
+export const FILL_MODE_CODES = { reflect: 0, wrap: 1, constant: 2, nearest: 3 } as const;

@@ -189,16 +189,17 @@ function foldIndex(i: number, n: number, mode: SampleImageInfo['fillMode']): num
 
 /** Keras' map_coordinates (see Backend.sampleImage), in float32 arithmetic. */
 export function sampleImage(x: Float32Array, sx: Float32Array, sy: Float32Array, out: Float32Array, info: SampleImageInfo): void {
-  const { batch, height: h, width: w, channels: c, fillMode, fillValue } = info;
+  const { batch, height: h, width: w, channels: c, fillMode } = info;
   const f32 = Math.fround;
-  const fill = f32(fillValue);
+  const fill = f32(info.fillValue);
   const pixels = h * w;
+  const nearest = info.interpolation === 'nearest';
   for (let p = 0; p < batch * pixels; p++) {
     const base = (p - (p % pixels)) * c;
     const o = p * c;
     const v = sx[p];
     const u = sy[p];
-    if (info.interpolation === 'nearest') {
+    if (nearest) {
       const r = foldIndex(Math.floor(f32(u + 0.5)), h, fillMode);
       const q = foldIndex(Math.floor(f32(v + 0.5)), w, fillMode);
       const at = base + (r * w + q) * c;
@@ -209,19 +210,26 @@ export function sampleImage(x: Float32Array, sx: Float32Array, sy: Float32Array,
     const q0 = Math.floor(v);
     const fr = f32(u - r0);
     const fq = f32(v - q0);
-    const rows = [foldIndex(r0, h, fillMode), foldIndex(r0 + 1, h, fillMode)];
-    const cols = [foldIndex(q0, w, fillMode), foldIndex(q0 + 1, w, fillMode)];
-    const wr = [f32(1 - fr), fr];
-    const wq = [f32(1 - fq), fq];
+    const ra = foldIndex(r0, h, fillMode);
+    const rb = foldIndex(r0 + 1, h, fillMode);
+    const qa = foldIndex(q0, w, fillMode);
+    const qb = foldIndex(q0 + 1, w, fillMode);
+    // The four taps' weights (1 − fr)(1 − fq), (1 − fr)fq, fr(1 − fq), fr·fq, each product in float32.
+    const gr = f32(1 - fr);
+    const gq = f32(1 - fq);
+    const w00 = f32(gr * gq);
+    const w01 = f32(gr * fq);
+    const w10 = f32(fr * gq);
+    const w11 = f32(fr * fq);
+    const a00 = ra < 0 || qa < 0 ? -1 : base + (ra * w + qa) * c;
+    const a01 = ra < 0 || qb < 0 ? -1 : base + (ra * w + qb) * c;
+    const a10 = rb < 0 || qa < 0 ? -1 : base + (rb * w + qa) * c;
+    const a11 = rb < 0 || qb < 0 ? -1 : base + (rb * w + qb) * c;
     for (let k = 0; k < c; k++) {
-      let acc = 0;
-      for (let a = 0; a < 2; a++) {
-        for (let d = 0; d < 2; d++) {
-          const wt = f32(wr[a] * wq[d]);
-          acc = f32(acc + f32(wt * (rows[a] < 0 || cols[d] < 0 ? fill : x[base + (rows[a] * w + cols[d]) * c + k])));
-        }
-      }
-      out[o + k] = acc;
+      let acc = f32(w00 * (a00 < 0 ? fill : x[a00 + k]));
+      acc = f32(acc + f32(w01 * (a01 < 0 ? fill : x[a01 + k])));
+      acc = f32(acc + f32(w10 * (a10 < 0 ? fill : x[a10 + k])));
+      out[o + k] = f32(acc + f32(w11 * (a11 < 0 ? fill : x[a11 + k])));
     }
   }
 }

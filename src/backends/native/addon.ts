@@ -26,6 +26,7 @@ export interface NativeAddon {
   transpose(x: Float32Array, y: Float32Array, rank: number, shape: Int32Array, perm: Int32Array): boolean;
   batchNorm(x: Float32Array, mean: Float32Array, variance: Float32Array, offset: Float32Array | null, scale: Float32Array | null, y: Float32Array, eps: number, outer: number, c: number, inner: number): boolean;
   batchNormGrad(x: Float32Array, mean: Float32Array, variance: Float32Array, scale: Float32Array | null, dy: Float32Array, dx: Float32Array, dMean: Float32Array, dVariance: Float32Array, dScale: Float32Array, dOffset: Float32Array, eps: number, outer: number, c: number, inner: number): boolean;
+  sampleImage(x: Float32Array, sx: Float32Array, sy: Float32Array, y: Float32Array, batch: number, h: number, w: number, c: number, nearest: number, mode: number, fill: number): boolean;
   layerNorm(x: Float32Array, gamma: Float32Array | null, beta: Float32Array | null, y: Float32Array, mean: Float32Array, rstd: Float32Array, eps: number, rows: number, c: number): boolean;
   layerNormGrad(x: Float32Array, gamma: Float32Array | null, mean: Float32Array, rstd: Float32Array, dy: Float32Array, dx: Float32Array, dGamma: Float32Array | null, dBeta: Float32Array | null, rows: number, c: number): boolean;
   dropoutMask(mask: Float32Array, size: number, rate: number, seed: number): boolean;

@@ -4,7 +4,7 @@ import { hostMemory } from '../../tensor/host-memory.js';
 import { mutableStorageOf } from '../../tensor/storage.js';
 import { planBroadcast } from '../broadcast.js';
 import { createAcceleratedBackend } from '../accelerated.js';
-import { BINARY_CODES, REDUCE_CODES, UNARY_CODES, UPDATE_CODES, chainFields, convInfoFields, packHyper, poolInfoFields, rnnInfoFields } from '../codes.js';
+import { BINARY_CODES, FILL_MODE_CODES, REDUCE_CODES, UNARY_CODES, UPDATE_CODES, chainFields, convInfoFields, packHyper, poolInfoFields, rnnInfoFields } from '../codes.js';
 import type { NativeAddon } from './addon.js';
 
 type F32 = Float32Array;
@@ -55,6 +55,8 @@ export function createNativeBackend(addon: NativeAddon): Backend<TypedArray> {
       conv2dBackpropFilter: (x, dy, dw, info) => addon.conv2dBackpropFilter(x as F32, dy as F32, dw as F32, conv(info)),
       biasActivationGrad: (y, dy, dpre, dbias, channels, activation) => addon.biasActivationGrad(y as F32, dy as F32, dpre as F32, dbias as F32, y.length / channels, channels, activation === 'relu'),
       pool2d: (x, y, info) => addon.pool2d(x as F32, y as F32, pool(info)),
+      sampleImage: (x, sx, sy, y, info) =>
+        addon.sampleImage(x as F32, sx as F32, sy as F32, y as F32, info.batch, info.height, info.width, info.channels, info.interpolation === 'nearest' ? 1 : 0, FILL_MODE_CODES[info.fillMode], info.fillValue),
       pool2dGrad: (x, dy, dx, info) => addon.pool2dGrad(x as F32, dy as F32, dx as F32, pool(info)),
       pool2dGradBiasRelu: (x, dy, dx, dbias, info) => addon.pool2dGradBiasRelu(x as F32, dy as F32, dx as F32, dbias as F32, pool(info)),
       dropoutMask: (mask, rate, seed) => addon.dropoutMask(mask as F32, mask.length, rate, seed),

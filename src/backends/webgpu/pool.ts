@@ -1,5 +1,6 @@
 import type { Backend, Pool2DInfo, ResizeInfo, SampleImageInfo } from '../interface.js';
 import { type Gpu, type GpuBuffer, ELEMENT_WG, groups1d, perElementSource } from './runtime.js';
+import { FILL_MODE_CODES } from '../codes.js';
 
 /**
  * Pooling and resizing kernels of the WebGPU backend (NHWC, float32), matching
@@ -369,7 +370,7 @@ export function poolKernels(gpu: Gpu): Pick<Backend<GpuBuffer>, 'pool2d' | 'pool
     sampleImage(x, sx, sy, y, info: SampleImageInfo) {
       const total = info.batch * info.height * info.width * info.channels;
       if (total === 0) return;
-      const mode = { reflect: 0, wrap: 1, constant: 2, nearest: 3 }[info.fillMode];
+      const mode = FILL_MODE_CODES[info.fillMode];
       perElement('pool.sampleImage', () => SAMPLE_IMAGE_SRC, [x, sx, sy, y], [total, info.height, info.width, info.channels, info.interpolation === 'nearest' ? 1 : 0, mode], [info.fillValue]);
     },
 
