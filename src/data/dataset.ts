@@ -18,6 +18,7 @@
  */
 import { Tensor } from '../tensor/tensor.js';
 import { StringTensor } from '../tensor/string-tensor.js';
+import { allocFloat32Uninit } from '../tensor/dtype.js';
 import { tensor } from '../tensor/create.js';
 import { Rng } from '../tensor/rng.js';
 import { noGrad } from '../autograd/tape.js';
@@ -219,7 +220,8 @@ export class Dataset<T> implements AsyncIterable<T> {
             const t = l as Tensor;
             const v = values.get(t) as Int32Array | Float32Array;
             const size = t.size / count;
-            const out = v instanceof Int32Array ? new Int32Array(idx.length * size) : new Float32Array(idx.length * size);
+            // Every element is written: no zero fill.
+            const out = v instanceof Int32Array ? new Int32Array(idx.length * size) : allocFloat32Uninit(idx.length * size);
             for (let k = 0; k < idx.length; k++) out.set(v.subarray(idx[k] * size, (idx[k] + 1) * size), k * size);
             return new Tensor(out, [idx.length, ...t.shape.slice(1)]);
           }) as Element,
