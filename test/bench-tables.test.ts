@@ -23,10 +23,10 @@ import { build, FLOPS } from '../bench/models.js';
 import { build as buildTransformer, checkAgainstTorch, FF, HEADS, KEY_DIM, SEQ, transformerFlops, WIDTH } from '../bench/transformer.js';
 import { unavailable } from './helpers/oracle.js';
 import {
-  RESULTS_VERSION, type AugmentResults, type Cell, type Header, type LatencyResults, type MemoryResults, type MemorySample, type ModelsResults, type ScalingResults, type TransformerResults, type WasmResults, type WebgpuResults,
+  RESULTS_VERSION, type AugmentResults, type Cell, type DataResults, type Header, type LatencyResults, type MemoryResults, type MemorySample, type ModelsResults, type ScalingResults, type TransformerResults, type WasmResults, type WebgpuResults,
 } from '../bench/results.js';
 import {
-  BENCHMARKS, formatTarget, regenerateReadme, render, renderAugment, renderLatency, renderMemory, renderModels, renderScaling, renderTransformer, renderWasm, renderWebgpu, replaceBlock, spread,
+  BENCHMARKS, formatTarget, regenerateReadme, render, renderAugment, renderData, renderLatency, renderMemory, renderModels, renderScaling, renderTransformer, renderWasm, renderWebgpu, replaceBlock, spread,
 } from '../bench/tables.js';
 
 const cellOf = (...values: number[]): Cell => {
@@ -466,4 +466,43 @@ test('bench:transformer computes the function PyTorch\'s nn.TransformerEncoderLa
   assert.ok(c.train < 1e-4, `training mode: max |Neurite − PyTorch| ${c.train}`);
   assert.ok(c.infer < 1e-4, `eval mode: max |Neurite − PyTorch| ${c.infer}`);
   assert.equal(c.fastpathCalls, 1, 'PyTorch\'s inference took its fused fast path');
+});
+
+const DATA: DataResults = {
+  ...header('data'),
+  backend: 'native',
+  fitRows: [
+    {
+      workload: 'd1', title: 'D1 mnist_cnn, Adam', samples: 6144, batch: 128, pipeline: 'fromTensorSlices([x, y]).shuffle(6144).batch(128).prefetch(1)',
+      arrays: cellOf(2960, 2765, 3207), dataset: cellOf(3126, 2968, 3163), pipelineAlone: cellOf(1392009, 1373296, 1589836), ratio: 3126 / 2960,
+      target: { label: 'x arrays', comparison: '>=', goal: 0.95, value: 3126 / 2960, unit: 'x', met: true },
+    },
+    {
+      workload: 'd2', title: 'D2 MLP 784-128-10, Adam', samples: 59904, batch: 128, pipeline: 'fromTensorSlices([x, y]).shuffle(59904).batch(128).prefetch(1)',
+      arrays: cellOf(100000, 90000, 110000), dataset: cellOf(90000, 85000, 95000), pipelineAlone: null, ratio: 0.9,
+      target: { label: 'x arrays', comparison: '>=', goal: 0.95, value: 0.9, unit: 'x', met: false },
+    },
+    {
+      workload: 'd3', title: 'D3 end to end', samples: 6144, batch: 128, pipeline: 'fromTensorSlices([x, y]).batch(128).map(augment)',
+      arrays: cellOf(2960, 2765, 3207), dataset: cellOf(2774, 2632, 3011), pipelineAlone: null, ratio: 2774 / 2960, target: null,
+    },
+  ],
+  augmentRows: [
+    {
+      workload: 'd3', title: 'D3 Fashion-MNIST 28×28×1', samples: 6144, batch: 128, pipeline: 'fromTensorSlices(x).batch(128).map(augment)', augmentation: "RandomFlip('horizontal')",
+      augment: cellOf(62236, 25651, 65825), train: cellOf(3104, 2785, 3196), ratio: 62236 / 3104,
+      target: { label: 'x training', comparison: '>=', goal: 3, value: 62236 / 3104, unit: 'x', met: true },
+    },
+  ],
+};
+
+test('the data table: fit on a Dataset against arrays with the pipeline alone and the targets; the augmentation pipeline against training', () => {
+  const md = renderData(DATA, 'bench-results/data.json');
+  const first = md.split('\n')[0];
+  for (const part of ['`npm run bench:data`', '2026-12-06', 'AMD EPYC 9R14', 'measured fp32 peak 420 GFLOP/s', '`bench-results/data.json`']) assert.ok(first.includes(part), `${part} in ${first}`);
+  assert.ok(md.includes('| D1 mnist_cnn, Adam (6,144 images, batch 128) | `fromTensorSlices([x, y]).shuffle(6144).batch(128).prefetch(1)` | 2,960 [2,765–3,207] | 3,126 [2,968–3,163] | 1.06x | 1,392,009 [1,373,296–1,589,836] | ≥ 0.95x arrays: ✓ 1.06x |'), md);
+  assert.match(md, /\| D2 MLP 784-128-10, Adam \(59,904 images, batch 128\) \|.*\| 0\.90x \| — \| ≥ 0\.95x arrays: ✗ 0\.90x \(needs 1\.06x\) \|/);
+  assert.match(md, /\| D3 end to end .*\| 0\.94x \| — \| — \(reported\) \|/);
+  assert.match(md, /\| D3 Fashion-MNIST 28×28×1, batch 128 \| RandomFlip\('horizontal'\): `fromTensorSlices\(x\)\.batch\(128\)\.map\(augment\)` \| 62,236 \[25,651–65,825\] \| 3,104 \[2,785–3,196\] \| 20\.05x \| ≥ 3x training: ✓ 20\.05x \|/);
+  assert.equal(render('data', JSON.parse(JSON.stringify(DATA)), 'bench-results/data.json'), md, 'render() from the JSON gives the same text');
 });
