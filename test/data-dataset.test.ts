@@ -66,7 +66,12 @@ test('batch: the last batch is smaller, or dropped with dropRemainder; structure
   assert.deepEqual(await values(ds.batch(3, { dropRemainder: true }).map((b) => (b as Tensor[])[1])), [[0, 1, 0], [1, 1, 0]]);
   assert.equal(ds.batch(3).cardinality, 3);
   assert.equal(ds.batch(3, { dropRemainder: true }).cardinality, 2);
-  assert.deepEqual(await ds.batch(3).elementSpec(), [{ shape: [3, 2], dtype: 'float32' }, { shape: [3], dtype: 'int32' }]);
+  // Known ahead, as tf.data's element_spec: the batch axis is None unless dropRemainder fixes it.
+  assert.deepEqual(await ds.batch(3).elementSpec(), [{ shape: [null, 2], dtype: 'float32' }, { shape: [null], dtype: 'int32' }]);
+  assert.deepEqual(await ds.shuffle(4, { seed: 1 }).batch(3, { dropRemainder: true }).prefetch().elementSpec(), [{ shape: [3, 2], dtype: 'float32' }, { shape: [3], dtype: 'int32' }]);
+  assert.deepEqual(await ds.batch(3).unbatch().elementSpec(), [{ shape: [2], dtype: 'float32' }, { shape: [], dtype: 'int32' }]);
+  // After map the spec comes from the first element (its batch of 3).
+  assert.deepEqual(await ds.batch(3).map((e) => e).elementSpec(), [{ shape: [3, 2], dtype: 'float32' }, { shape: [3], dtype: 'int32' }]);
   // Objects and numbers.
   const objects = Dataset.from([{ a: 1, b: nt.tensor([1, 2]) }, { a: 2, b: nt.tensor([3, 4]) }]).batch(2);
   assert.deepEqual(await values(objects), [{ a: [1, 2], b: [[1, 2], [3, 4]] }]);

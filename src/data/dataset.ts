@@ -132,6 +132,32 @@ interface RowPlan {
   readonly order: () => number[];
 }
 
+/** The spec of batches of elements of `spec`: a first axis of `size` (null: the last batch may be smaller); padded sizes unknown. */
+function batchedSpec(spec: ElementSpec | null, size: number | null, padded: boolean): ElementSpec | null {
+  if (spec === null) return null;
+  const one = (x: ElementSpec): ElementSpec => {
+    if (Array.isArray(x)) return x.map(one);
+    if (isLeafSpec(x)) return { shape: [size, ...(padded ? x.shape.map(() => null) : x.shape)], dtype: x.dtype };
+    return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, one(v as ElementSpec)]));
+  };
+  return one(spec);
+}
+
+/** The spec of the rows of batches of `spec` (the first axis dropped). */
+function unbatchedSpec(spec: ElementSpec | null): ElementSpec | null {
+  if (spec === null) return null;
+  const one = (x: ElementSpec): ElementSpec => {
+    if (Array.isArray(x)) return x.map(one);
+    if (isLeafSpec(x)) return { shape: x.shape.slice(1), dtype: x.dtype };
+    return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, one(v as ElementSpec)]));
+  };
+  return one(spec);
+}
+
+function isLeafSpec(x: ElementSpec): x is { readonly shape: readonly (number | null)[]; readonly dtype: 'float32' | 'int32' | 'string' } {
+  return !Array.isArray(x) && Array.isArray((x as { shape?: unknown }).shape) && typeof (x as { dtype?: unknown }).dtype === 'string';
+}
+
 /** tf.data's shuffle buffer over a sequence of indices (the element shuffle's algorithm and draws). */
 function shuffleOrder(input: readonly number[], bufferSize: number, rng: Rng): number[] {
   const out: number[] = [];
@@ -156,6 +182,8 @@ export class Dataset<T> implements AsyncIterable<T> {
 
   /** Random access to the rows behind this data set, where it has it (fromTensorSlices, then shuffle/take/skip). */
   private plan: RowPlan | null = null;
+  /** The element spec where it is known without running the pipeline (null after map or a generator). */
+  private known: ElementSpec | null = null;
 
   private constructor(private readonly source: Source<T>, cardinality: Cardinality) {
     this.cardinality = cardinality;
@@ -227,7 +255,11 @@ export class Dataset<T> implements AsyncIterable<T> {
           }) as Element,
       };
     };
-    return Dataset.planned<Element>({ open, order: () => Array.from({ length: count }, (_, i) => i) }, count);
+    const spec = mapLeaves(prepared, (l) => {
+      const t = l as Tensor | StringTensor;
+      return { shape: t.shape.slice(1), dtype: t.dtype };
+    }) as ElementSpec;
+    return Dataset.withSpec(Dataset.planned<Element>({ open, order: () => Array.from({ length: count }, (_, i) => i) }, count), spec);
   }
 
   /**
@@ -265,9 +297,12 @@ export class Dataset<T> implements AsyncIterable<T> {
     const [a, b] = stop === undefined ? [0, start] : [start, stop];
     if (!Number.isInteger(a) || !Number.isInteger(b) || !Number.isInteger(step) || step === 0) throw new RangeError(`Dataset.range: integers with a non-zero step; got (${start}, ${stop}, ${step})`);
     const count = Math.max(0, Math.ceil((b - a) / step));
-    return new Dataset<Tensor>(async function* () {
-      for (let i = 0; i < count; i++) yield tensor(a + i * step, [], 'int32');
-    } as Source<Tensor>, count);
+    return Dataset.withSpec(
+      new Dataset<Tensor>(async function* () {
+        for (let i = 0; i < count; i++) yield tensor(a + i * step, [], 'int32');
+      } as Source<Tensor>, count),
+      { shape: [], dtype: 'int32' },
+    );
   }
 
   /** Elements of several datasets side by side, as a list or an object, until the shortest ends. */
@@ -277,7 +312,9 @@ export class Dataset<T> implements AsyncIterable<T> {
     const cards = list.map((d) => d.cardinality);
     const card = cards.includes(null) ? null : Math.min(...(cards as number[]));
     type Out = { [K in keyof D]: D[K] extends Dataset<infer E> ? E : never };
-    return new Dataset<Out>(async function* () {
+    const specs = list.map((d) => d.known);
+    const spec = specs.some((x) => x === null) ? null : keys === null ? (specs as ElementSpec[]) : (Object.fromEntries(keys.map((k, i) => [k, specs[i] as ElementSpec])) as ElementSpec);
+    return Dataset.withSpec(new Dataset<Out>(async function* () {
       const its = list.map((d) => d[Symbol.asyncIterator]());
       for (;;) {
         const rs = await Promise.all(its.map((it) => it.next()));
@@ -285,13 +322,30 @@ export class Dataset<T> implements AsyncIterable<T> {
         const values = rs.map((r) => r.value);
         yield (keys === null ? values : Object.fromEntries(keys.map((k, i) => [k, values[i]]))) as Out;
       }
-    } as Source<Out>, card);
+    } as Source<Out>, card), spec);
   }
 
   // ---- transforms ------------------------------------------------------------------------
 
-  private derive<U>(source: Source<U>, cardinality: Cardinality): Dataset<U> {
-    return new Dataset<U>(source, cardinality);
+  /**
+   * A stage after this one. It keeps this data set's static element spec (right for the stages
+   * that pass elements through: filter, shuffle, repeat, take, skip, cache, prefetch); map,
+   * batch and unbatch set their own.
+   */
+  private derive<U>(source: Source<U>, cardinality: Cardinality, spec: ElementSpec | null = this.known): Dataset<U> {
+    return Dataset.withSpec(new Dataset<U>(source, cardinality), spec);
+  }
+
+  /** `ds` with this data set's static element spec (the stages that keep elements as they are). */
+  private same<U>(ds: Dataset<U>): Dataset<U> {
+    ds.known = this.known;
+    return ds;
+  }
+
+  /** `ds` with a static element spec (null: unknown until an element is made). */
+  private static withSpec<U>(ds: Dataset<U>, spec: ElementSpec | null): Dataset<U> {
+    ds.known = spec;
+    return ds;
   }
 
   private withCardinality(c: Cardinality): Dataset<T> {
@@ -314,7 +368,7 @@ export class Dataset<T> implements AsyncIterable<T> {
     if (!Number.isInteger(parallel) || parallel < 1) throw new RangeError(`Dataset.map: numParallelCalls must be a positive integer; got ${parallel}`);
     if (typeof fOrModule !== 'function') {
       if (typeof fOrModule !== 'object' || fOrModule === null) throw new TypeError(`Dataset.map: f must be a function, or { module, exportName } to map in worker threads; got ${fOrModule === null ? 'null' : typeof fOrModule}`);
-      return this.derive<Element>(workerMapSource(this, fOrModule, parallel), this.cardinality);
+      return this.derive<Element>(workerMapSource(this, fOrModule, parallel), this.cardinality, null);
     }
     const f = fOrModule;
     const self = this;
@@ -345,7 +399,7 @@ export class Dataset<T> implements AsyncIterable<T> {
         }
         yield r.value;
       }
-    } as Source<U>, this.cardinality);
+    } as Source<U>, this.cardinality, null);
   }
 
   /** The elements for which `predicate` is true. */
@@ -372,11 +426,12 @@ export class Dataset<T> implements AsyncIterable<T> {
         if (drop && end - at < batchSize) return;
         yield access.gather(Int32Array.from(order.slice(at, end))) as Batched<T>;
       }
-    } as Source<Batched<T>>, c === null ? null : drop ? Math.floor(c / batchSize) : Math.ceil(c / batchSize));
+    } as Source<Batched<T>>, c === null ? null : drop ? Math.floor(c / batchSize) : Math.ceil(c / batchSize), batchedSpec(this.known, drop ? batchSize : null, false));
   }
 
   /** Groups of n consecutive elements, their leaves combined by `combine`. */
   private grouped(who: string, batchSize: number, drop: boolean, combine: (ls: Leaf[], path: string) => unknown): Dataset<Batched<T>> {
+    const spec = batchedSpec(this.known, drop ? batchSize : null, who === 'paddedBatch');
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`Dataset.${who}: batchSize must be a positive integer; got ${batchSize}`);
     const self = this;
     const c = this.cardinality;
@@ -391,7 +446,7 @@ export class Dataset<T> implements AsyncIterable<T> {
         }
       }
       if (buffer.length > 0 && !drop) yield zipLeaves(buffer as unknown as Element[], combine) as Batched<T>;
-    } as Source<Batched<T>>, card);
+    } as Source<Batched<T>>, card, spec);
   }
 
   /**
@@ -423,7 +478,7 @@ export class Dataset<T> implements AsyncIterable<T> {
         for (const l of ls) if (!(l instanceof Tensor || l instanceof StringTensor) || l.shape[0] !== n) throw new RangeError('Dataset.unbatch: every tensor of an element needs the same first-axis size');
         for (let i = 0; i < n; i++) yield mapLeaves(e as unknown as Element, (l) => (l instanceof StringTensor ? (l.rank === 1 ? l.values[i] : l.sliceRows(i, i + 1).reshape(l.shape.slice(1))) : row(l as Tensor, i))) as Element;
       }
-    } as Source<Element>, null);
+    } as Source<Element>, null, unbatchedSpec(this.known));
   }
 
   /**
@@ -440,7 +495,7 @@ export class Dataset<T> implements AsyncIterable<T> {
     const plan = this.plan;
     if (plan !== null) {
       // The same buffer algorithm and draws over row indices: the same order as over elements.
-      return Dataset.planned<T>({ open: plan.open, order: () => shuffleOrder(plan.order(), bufferSize, new Rng(reshuffle ? seed * 1000003 + pass++ : seed)) }, this.cardinality);
+      return this.same(Dataset.planned<T>({ open: plan.open, order: () => shuffleOrder(plan.order(), bufferSize, new Rng(reshuffle ? seed * 1000003 + pass++ : seed)) }, this.cardinality));
     }
     return this.derive<T>(async function* () {
       const rng = new Rng(reshuffle ? seed * 1000003 + pass++ : seed);
@@ -494,7 +549,7 @@ export class Dataset<T> implements AsyncIterable<T> {
     const self = this;
     const c = this.cardinality;
     const plan = this.plan;
-    if (plan !== null) return Dataset.planned<T>({ open: plan.open, order: () => plan.order().slice(0, n) }, c === null ? null : Math.min(c, n));
+    if (plan !== null) return this.same(Dataset.planned<T>({ open: plan.open, order: () => plan.order().slice(0, n) }, c === null ? null : Math.min(c, n)));
     return this.derive<T>(async function* () {
       if (n === 0) return;
       let i = 0;
@@ -511,7 +566,7 @@ export class Dataset<T> implements AsyncIterable<T> {
     const self = this;
     const c = this.cardinality;
     const plan = this.plan;
-    if (plan !== null) return Dataset.planned<T>({ open: plan.open, order: () => plan.order().slice(n) }, c === null ? null : c === Infinity ? Infinity : Math.max(0, c - n));
+    if (plan !== null) return this.same(Dataset.planned<T>({ open: plan.open, order: () => plan.order().slice(n) }, c === null ? null : c === Infinity ? Infinity : Math.max(0, c - n)));
     return this.derive<T>(async function* () {
       let i = 0;
       for await (const e of self) if (i++ >= n) yield e;
@@ -579,8 +634,14 @@ export class Dataset<T> implements AsyncIterable<T> {
     return out;
   }
 
-  /** Shapes and dtypes of the elements, from the first one (sizes that differ later are not seen). */
+  /**
+   * Shapes and dtypes of the elements: known ahead through fromTensorSlices, range, zip,
+   * batch (a null first axis unless dropRemainder), paddedBatch, unbatch and the stages that
+   * pass elements through; after map or from a generator, read from the first element
+   * (sizes that differ later are not seen). Null for an empty data set.
+   */
   async elementSpec(): Promise<ElementSpec | null> {
+    if (this.known !== null) return this.known;
     const it = this[Symbol.asyncIterator]();
     const r = await it.next();
     await it.return?.();
