@@ -175,7 +175,7 @@ test('string tensors: nested arrays in, rows out; a numeric op or layer that get
   assert.throws(() => new nt.Dense({ units: 2 }).apply(s([['a', 'b']])), /string tensor/);
 });
 
-test('a model that takes raw strings: TextVectorization → Embedding → pooling → Dense trains with fit and survives .keras, .h5 and the native file', async () => {
+test('a model that takes raw strings: TextVectorization → Embedding → pooling → Dense trains with fit and survives .keras, .h5, the native file and the tfjs format', async () => {
   const texts = ['good great fine', 'great good', 'bad awful', 'awful bad poor', 'good fine', 'poor bad'];
   const labels = nt.tensor([1, 1, 0, 0, 1, 0]);
   const vec = new nt.TextVectorization({ outputSequenceLength: 4 });
@@ -201,6 +201,10 @@ test('a model that takes raw strings: TextVectorization → Embedding → poolin
       const layer = back.layers.find((l) => l instanceof nt.TextVectorization) as nt.TextVectorization;
       assert.deepEqual(layer.getVocabulary(), vec.getVocabulary(), `${file}: vocabulary`);
     }
+    // TensorFlow.js' layers format (model.json + shards) keeps the config, vocabulary included.
+    await model.save(join(dir, 'tfjs'), { format: 'tfjs' });
+    const fromTfjs = await nt.loadModel(join(dir, 'tfjs', 'model.json'));
+    near(await (fromTfjs.predict(probe) as Tensor).data(), want, 1e-6, 'tfjs');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

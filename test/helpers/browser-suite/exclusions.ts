@@ -45,7 +45,7 @@ export const BROWSER_EXCLUSIONS: readonly Exclusion[] = [
   },
   {
     file: 'layers-preprocessing-text.test.js',
-    test: 'a model that takes raw strings: TextVectorization → Embedding → pooling → Dense trains with fit and survives .keras, .h5 and the native file',
+    test: 'a model that takes raw strings: TextVectorization → Embedding → pooling → Dense trains with fit and survives .keras, .h5, the native file and the tfjs format',
     reason: 'writing an .h5 file runs a node:worker_threads Worker (the HDF5 writer), which a page has not',
   },
   {
