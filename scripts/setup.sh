@@ -15,6 +15,7 @@ APT_PACKAGES=(
   python3-torch           # PyTorch as a numeric oracle in tests (nn.MultiheadAttention)
   fortunes                # real text (BSD-licensed fortune cookies) for the text examples and tests
   python3-statsmodels     # real time series (sunspots, CO2 CSVs) for the forecasting example
+  python3-scipy           # scipy as a numeric oracle in tests (resample_poly, ndimage's map_coordinates)
   clang lld               # compiles the WebAssembly SIMD backend (wasm32, no Emscripten)
   chromium                # headless browser for the browser tests (driven by playwright-core); its
                           # SwiftShader Vulkan driver gives the WebGPU tests an adapter without a GPU

@@ -231,7 +231,7 @@ test('audioDatasetFromDirectory: labels from sorted class folders, each batch pa
   }
 });
 
-test('audioDatasetFromDirectory: outputSequenceLength crops and pads; samplingRate is checked per file; argument errors', async () => {
+test('audioDatasetFromDirectory: outputSequenceLength crops and pads; samplingRate resamples a file at another rate; argument errors', async () => {
   const dir = makeFolder();
   try {
     const fixed = (await audioDatasetFromDirectory(dir, { outputSequenceLength: 5, batchSize: 6, shuffle: false, samplingRate: 16000 }).toArray())[0] as unknown as Tensor[];
@@ -242,9 +242,10 @@ test('audioDatasetFromDirectory: outputSequenceLength crops and pads; samplingRa
     const st = (await audioDatasetFromDirectory(dir, { classNames: ['up'], batchSize: null, shuffle: false }).toArray()) as unknown as Tensor[][];
     assert.deepEqual(st[2][0].shape, [3, 2]);
     assert.deepEqual(Array.from(st[2][0].dataSync(), (s) => s * 32768), [1, 2, 3, 4, 5, 6]);
-    // samplingRate: Neurite does not resample; a file at another rate is named.
-    const rated = audioDatasetFromDirectory(dir, { samplingRate: 16000, classNames: ['up'], shuffle: false });
-    await assert.rejects(rated.toArray(), /audioDatasetFromDirectory: up\/stereo.wav has a sample rate of 8000 Hz but samplingRate is 16000/);
+    // samplingRate: a file at another rate is resampled (8000 → 16000 Hz: twice the frames).
+    const rated = (await audioDatasetFromDirectory(dir, { samplingRate: 16000, classNames: ['up'], batchSize: null, shuffle: false }).toArray()) as unknown as Tensor[][];
+    assert.deepEqual(rated[2][0].shape, [6, 2]);
+    assert.deepEqual(Array.from(rated[2][0].dataSync()), Array.from(nt.data.resampleAudio(Float32Array.from([1, 2, 3, 4, 5, 6], (v) => v / 32768), 2, 8000, 16000)));
     // A broken .wav is named too.
     writeFileSync(join(dir, 'yes', 'broken.wav'), 'RIFF....not really');
     await assert.rejects(audioDatasetFromDirectory(dir, { classNames: ['yes'] }).toArray(), /audioDatasetFromDirectory: yes\/broken.wav: decodeWav: a RIFF file but not WAVE/);
@@ -284,4 +285,30 @@ test('audioDatasetFromDirectory: validationSplit + subset with a seed gives disj
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+const RESAMPLE_PY = `
+import json, sys
+import numpy as np, scipy.signal as ss
+out = {}
+for (n, ch, rin, rout) in [(50, 1, 8000, 16000), (97, 2, 44100, 16000), (64, 1, 16000, 8000), (33, 1, 3, 7), (400, 1, 22050, 16000)]:
+    x = np.sin(np.arange(n * ch, dtype=np.float64) * 0.37).astype(np.float32).reshape(n, ch)
+    out[f"{n},{ch},{rin},{rout}"] = ss.resample_poly(x.astype(np.float64), rout, rin, axis=0).reshape(-1).tolist()
+print(json.dumps(out))
+`;
+
+test('resampleAudio equals scipy.signal.resample_poly (Kaiser β = 5 polyphase filter) up, down and by odd ratios, mono and stereo', { skip: unavailable(pythonMissing) }, () => {
+  const r = spawnSync(PYTHON, ['-c', RESAMPLE_PY], { encoding: 'utf8' });
+  assert.equal(r.status, 0, `scipy oracle failed: ${r.stderr}`);
+  const want = JSON.parse(r.stdout) as Record<string, number[]>;
+  for (const [key, values] of Object.entries(want)) {
+    const [n, ch, rateIn, rateOut] = key.split(',').map(Number);
+    const x = Float32Array.from({ length: n * ch }, (_, i) => Math.sin(i * 0.37));
+    const y = nt.data.resampleAudio(x, ch, rateIn, rateOut);
+    assert.equal(y.length, values.length, `${key}: length`);
+    for (let i = 0; i < values.length; i++) assert.ok(Math.abs(y[i] - values[i]) < 1e-6, `${key}[${i}]: ${y[i]} vs scipy ${values[i]}`);
+  }
+  assert.deepEqual(Array.from(nt.data.resampleAudio(Float32Array.of(1, 2, 3), 1, 16000, 16000)), [1, 2, 3]);
+  assert.throws(() => nt.data.resampleAudio(Float32Array.of(1, 2, 3), 2, 8000, 16000), /not whole frames of 2 channels/);
+  assert.throws(() => nt.data.resampleAudio(Float32Array.of(1), 1, 0, 16000), /rateIn must be a positive integer/);
 });

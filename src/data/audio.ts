@@ -113,3 +113,82 @@ export function decodeWav(bytes: Uint8Array): DecodedWav {
   }
   throw new RangeError(`${where}: no ${fmt === null ? "'fmt ' chunk" : 'data chunk'} found`);
 }
+
+// ---- resampling ------------------------------------------------------------------------------
+
+/** The modified Bessel function of the first kind, order 0 (its power series). */
+function besselI0(x: number): number {
+  let sum = 1;
+  let term = 1;
+  const q = (x * x) / 4;
+  for (let k = 1; k < 500; k++) {
+    term *= q / (k * k);
+    sum += term;
+    if (term < sum * 1e-17) break;
+  }
+  return sum;
+}
+
+/**
+ * scipy.signal.firwin(taps, cutoff, window=('kaiser', beta)): a low-pass windowed sinc with
+ * the cutoff relative to Nyquist, scaled to unit gain at 0.
+ */
+function lowPass(taps: number, cutoff: number, beta: number): Float64Array {
+  const h = new Float64Array(taps);
+  const alpha = (taps - 1) / 2;
+  const i0 = besselI0(beta);
+  let sum = 0;
+  for (let n = 0; n < taps; n++) {
+    const m = n - alpha;
+    const x = cutoff * m;
+    const sinc = x === 0 ? 1 : Math.sin(Math.PI * x) / (Math.PI * x);
+    const r = (2 * n) / (taps - 1) - 1;
+    h[n] = cutoff * sinc * (besselI0(beta * Math.sqrt(Math.max(0, 1 - r * r))) / i0);
+    sum += h[n];
+  }
+  for (let n = 0; n < taps; n++) h[n] /= sum;
+  return h;
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+
+/**
+ * Resamples interleaved audio `[frames, channels]` from `rateIn` to `rateOut` Hz with
+ * scipy.signal.resample_poly's polyphase method (its default Kaiser window, β = 5, a
+ * 20·max(up, down) + 1 tap low-pass; zero padding at the ends): ⌈frames·up/down⌉ frames,
+ * with up/down = rateOut/rateIn in lowest terms. Keras resamples with tensorflow-io, whose
+ * filter differs slightly.
+ */
+export function resampleAudio(samples: Float32Array, channels: number, rateIn: number, rateOut: number): Float32Array {
+  for (const [name, r] of [['rateIn', rateIn], ['rateOut', rateOut]] as const) if (!(Number.isInteger(r) && r > 0)) throw new RangeError(`resampleAudio: ${name} must be a positive integer; got ${r}`);
+  if (!(Number.isInteger(channels) && channels > 0) || samples.length % channels !== 0) throw new RangeError(`resampleAudio: ${samples.length} samples are not whole frames of ${channels} channels`);
+  const g = gcd(rateOut, rateIn);
+  const up = rateOut / g;
+  const down = rateIn / g;
+  if (up === 1 && down === 1) return samples.slice();
+  const nIn = samples.length / channels;
+  const nOut = Math.ceil((nIn * up) / down);
+  const maxRate = Math.max(up, down);
+  const halfLen = 10 * maxRate;
+  const filter = lowPass(2 * halfLen + 1, 1 / maxRate, 5);
+  // The filter zero-padded in front so that output samples sit at its centre (scipy's n_pre_pad).
+  const prePad = down - (halfLen % down);
+  const h = new Float64Array(prePad + filter.length);
+  for (let j = 0; j < filter.length; j++) h[prePad + j] = filter[j] * up;
+  const skip = Math.floor((halfLen + prePad) / down);
+  const out = new Float32Array(nOut * channels);
+  // upfirdn: y[k] = Σ_n h[k·down − n·up] · x[n], for the kept outputs k = skip … skip + nOut − 1.
+  for (let k = 0; k < nOut; k++) {
+    const t = (k + skip) * down;
+    const nHi = Math.min(nIn - 1, Math.floor(t / up));
+    const nLo = Math.max(0, Math.ceil((t - h.length + 1) / up));
+    for (let c = 0; c < channels; c++) {
+      let acc = 0;
+      for (let n = nLo; n <= nHi; n++) acc += h[t - n * up] * samples[n * channels + c];
+      out[k * channels + c] = acc;
+    }
+  }
+  return out;
+}

@@ -20,7 +20,7 @@ import { gather, reshape, slice } from '../ops/index.js';
 import { Dataset, type Element } from './dataset.js';
 import { IMAGE_EXTENSIONS, listClassDirs, listImages } from './image/directory-iterator.js';
 import { loadImg, type ColorMode, type Interpolation } from './image/io.js';
-import { decodeWav, type DecodedWav } from './audio.js';
+import { decodeWav, resampleAudio, type DecodedWav } from './audio.js';
 
 function shuffled<T>(items: T[], seed: number): T[] {
   const rng = new Rng(seed);
@@ -242,7 +242,7 @@ export function textDatasetFromDirectory(directory: string, args: DirectoryDatas
 // ---- audio ---------------------------------------------------------------------------------
 
 export interface AudioDatasetArgs extends DirectoryDatasetArgs {
-  /** Expected sample rate (Hz, a positive integer). Neurite does not resample: a file at another rate is an error naming it. */
+  /** The sample rate (Hz, a positive integer) clips come at: a file at another rate is resampled (resampleAudio). */
   readonly samplingRate?: number;
   /** Clips are cropped or zero-padded to this many samples; unset: each batch is padded to its longest clip. */
   readonly outputSequenceLength?: number;
@@ -310,7 +310,7 @@ export function audioDatasetFromDirectory(directory: string, args: AudioDatasetA
   return args.subset === 'both' ? [datasets[0], datasets[1]] : datasets[0];
 }
 
-/** One clip as [samples, channels] float32, checked against samplingRate and cropped/padded to length. */
+/** One clip as [samples, channels] float32, resampled to samplingRate and cropped/padded to length. */
 async function readAudio(directory: string, file: string, rate: number | undefined, length: number | undefined, where: string): Promise<Tensor> {
   const { readFile } = await import('node:fs/promises');
   const bytes = await readFile(join(directory, file));
@@ -320,14 +320,14 @@ async function readAudio(directory: string, file: string, rate: number | undefin
   } catch (e) {
     throw new RangeError(`${where}: ${file}: ${(e as Error).message}`);
   }
-  if (rate !== undefined && wav.sampleRate !== rate) {
-    throw new RangeError(`${where}: ${file} has a sample rate of ${wav.sampleRate} Hz but samplingRate is ${rate}; Neurite does not resample (Keras does, with tensorflow-io): resample the file or leave samplingRate unset`);
-  }
-  const frames = length ?? wav.frames;
-  let samples = wav.samples;
-  if (frames !== wav.frames) {
+  // A file at another rate is resampled to samplingRate (Keras: tfio.audio.resample).
+  const resampled = rate !== undefined && wav.sampleRate !== rate ? resampleAudio(wav.samples, wav.channels, wav.sampleRate, rate) : wav.samples;
+  const have = resampled.length / wav.channels;
+  const frames = length ?? have;
+  let samples = resampled;
+  if (frames !== have) {
     samples = new Float32Array(frames * wav.channels); // zeros past the end of a shorter clip
-    samples.set(wav.samples.subarray(0, Math.min(frames, wav.frames) * wav.channels));
+    samples.set(resampled.subarray(0, Math.min(frames, have) * wav.channels));
   }
   return tensor(samples, [frames, wav.channels]);
 }
