@@ -15,6 +15,7 @@ APT_PACKAGES=(
   python3-torch           # PyTorch as a numeric oracle in tests (nn.MultiheadAttention)
   fortunes                # real text (BSD-licensed fortune cookies) for the text examples and tests
   python3-statsmodels     # real time series (sunspots, CO2 CSVs) for the forecasting example
+  openmpi-bin libopenmpi-dev  # MPI for nt.distributed (data-parallel training) and its tests
   python3-scipy           # scipy as a numeric oracle in tests (resample_poly, ndimage's map_coordinates)
   clang lld               # compiles the WebAssembly SIMD backend (wasm32, no Emscripten)
   chromium                # headless browser for the browser tests (driven by playwright-core); its
@@ -41,10 +42,19 @@ if [ ! -f "$addon" ] || [ -n "$(find "${native_inputs[@]}" -newer "$addon" 2>/de
   node scripts/build-native.mjs
 fi
 npm run build
+# nt.distributed's MPI binding (native/mpi), rebuilt when its source changes.
+mpi_addon=native/mpi/build/Release/neurite_mpi.node
+if [ ! -f "$mpi_addon" ] || [ -n "$(find native/mpi/mpi.cc native/mpi/binding.gyp -newer "$mpi_addon" 2>/dev/null)" ]; then
+  node scripts/build-mpi.mjs
+fi
 
 # setup.sh installed OpenBLAS, clang and the toolchains, so the native and wasm backends must have built.
 if [ ! -f native/build/Release/neurite_native.node ]; then
   echo "setup: the native backend did not build (see the node-gyp output above)" >&2
+  exit 1
+fi
+if [ ! -f native/mpi/build/Release/neurite_mpi.node ]; then
+  echo "setup: the MPI binding did not build (see scripts/build-mpi.mjs's output above)" >&2
   exit 1
 fi
 if [ ! -f build/wasm/neurite-kernels.wasm ] || [ ! -f build/wasm/neurite-kernels-mt.wasm ]; then

@@ -35,5 +35,6 @@ export * as viz from './viz/index.js';
 export * from './unsupervised/index.js';
 export * as utils from './data/keras-utils.js';
 export * as data from './data/namespace.js';
+export * as distributed from './distributed/namespace.js';
 export type { ModelSource } from './io/model-json.js';
 export { parseNpy, readNpy, loadNpy, encodeNpy, saveNpy, npyToTensor, type NpyArray, type NpyData } from './io/npy.js';

@@ -43,6 +43,11 @@ type Hook = void | Promise<void>;
 export class Callback {
   model: CallbackModel | null = null;
   params: CallbackParams = {};
+  /**
+   * In a distributed job (nt.distributed), only rank 0 runs it: callbacks that write files
+   * or print (checkpoints, logs, monitors), as Horovod's scripts do by hand.
+   */
+  readonly rankZeroOnly: boolean = false;
 
   setModel(model: CallbackModel): void {
     this.model = model;

@@ -24,6 +24,8 @@ const EOL = '\r\n';
  * added (Keras 3's habit of adding `val_*` columns full of NA is not followed).
  */
 export class CSVLogger extends Callback {
+  /** Rank 0 alone writes in a distributed job. */
+  override readonly rankZeroOnly = true;
   readonly filename: string;
   readonly separator: string;
   readonly append: boolean;

@@ -43,6 +43,8 @@ function f5(v: number): string {
  * `Epoch 00003: val_loss improved from 0.41000 to 0.38000, saving model to ckpt/m.nw`.
  */
 export class ModelCheckpoint extends Callback {
+  /** Rank 0 alone writes in a distributed job. */
+  override readonly rankZeroOnly = true;
   readonly filepath: string;
   readonly monitor: string;
   readonly verbose: 0 | 1;

@@ -127,6 +127,8 @@ export function curvePanels(epochs: readonly MonitorEpoch[]): ChartPanel[] {
  * ```
  */
 export class TrainingMonitor extends Callback {
+  /** Rank 0 alone writes in a distributed job. */
+  override readonly rankZeroOnly = true;
   readonly logDir: string;
   readonly runName: string;
   readonly every: number;

@@ -1,5 +1,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { StringTensor } from '../tensor/string-tensor.js';
+import { broadcastBuffer, isDistributed, rank, size } from '../distributed/mpi.js';
+import { averageLogs, broadcastModel } from '../distributed/model.js';
 import { Rng } from '../tensor/rng.js';
 import { Variable } from '../tensor/variable.js';
 import { concat } from '../ops/index.js';
@@ -31,6 +33,44 @@ function positiveInt(v: number | undefined, fallback: number, name: string, wher
 function sourceLength(x: unknown): number | null {
   const len = (x as { length?: unknown } | null)?.length;
   return isDataSource(x) && typeof len === 'number' && Number.isInteger(len) && len > 0 ? len : null;
+}
+
+/**
+ * Rank `rank`'s share of each global batch (indices, or a [start, end) range): rows
+ * [⌊r·m/size⌋, ⌊(r + 1)·m/size⌋) of its m rows, so the ranks' shares make up the batch one
+ * process would take. A last batch with fewer rows than ranks is dropped (every rank must
+ * take the same number of steps).
+ */
+function shardBatches(plan: readonly (Int32Array | readonly [number, number])[], rank: number, size: number): (Int32Array | readonly [number, number])[] {
+  const out: (Int32Array | readonly [number, number])[] = [];
+  for (const b of plan) {
+    const m = b instanceof Int32Array ? b.length : b[1] - b[0];
+    if (m < size) break;
+    const lo = Math.floor((rank * m) / size);
+    const hi = Math.floor(((rank + 1) * m) / size);
+    out.push(b instanceof Int32Array ? b.subarray(lo, hi) : ([b[0] + lo, b[0] + hi] as const));
+  }
+  return out;
+}
+
+/** Batches i with i mod size = rank of an iterator; ends when a round of `size` batches is incomplete. */
+interface ShardedIterator extends AsyncIterator<Batch> {
+  readonly inner: AsyncIterator<Batch> | Iterator<Batch>;
+}
+
+function shardIterator(inner: AsyncIterator<Batch> | Iterator<Batch>, rank: number, size: number): ShardedIterator {
+  return {
+    inner,
+    async next(): Promise<IteratorResult<Batch>> {
+      let mine: IteratorResult<Batch> | null = null;
+      for (let i = 0; i < size; i++) {
+        const r = await inner.next();
+        if (r.done) return { done: true, value: undefined };
+        if (i === rank) mine = r;
+      }
+      return mine as IteratorResult<Batch>;
+    },
+  };
 }
 
 /** Pulls batches from an iterator, optionally one ahead (a rejected prefetch surfaces when taken). */
@@ -370,13 +410,28 @@ export class Trainer {
     const samples = train ? numSamples(train, where) : undefined;
     const steps = args.stepsPerEpoch ?? (samples !== undefined ? Math.ceil(samples / batchSize) : sourceLength(x));
 
+    // In a distributed job (nt.distributed): each rank trains on its shard of every global
+    // batch of batchSize × size samples (or on every size-th batch of a data source), rank 0
+    // alone prints and runs the callbacks that write, and the ranks start from rank 0's
+    // weights and shuffle with rank 0's seed.
+    const job = isDistributed() ? { rank: rank(), size: size() } : null;
+    const shown: Verbose = job !== null && job.rank !== 0 ? 0 : verbose;
+    const globalBatch = batchSize * (job?.size ?? 1);
+    const globalSteps = job === null ? steps : args.stepsPerEpoch ?? (samples !== undefined ? Math.ceil(samples / globalBatch) : steps === null || steps === undefined ? steps : Math.floor(steps / job.size));
     const history = new History();
-    const callbacks = this.callbackList(args.callbacks, history, verbose, { epochs, steps, verbose, batchSize, samples, metrics: [] });
+    const userCallbacks = job !== null && job.rank !== 0 ? (args.callbacks ?? []).filter((c) => !c.rankZeroOnly) : args.callbacks;
+    const callbacks = this.callbackList(userCallbacks, history, shown, { epochs, steps: globalSteps, verbose: shown, batchSize, samples, metrics: [] });
     this.model.stopTraining = false;
-    const state: FitState = { seed: args.seed ?? Math.floor(Math.random() * 2 ** 31), epoch: initialEpoch, initialEpoch };
+    const seedBox = Int32Array.of(args.seed ?? Math.floor(Math.random() * 2 ** 31));
+    if (job !== null) {
+      broadcastBuffer(seedBox, 0);
+      await broadcastModel(this.model, this.optimizer, 0);
+    }
+    const state: FitState = { seed: seedBox[0], epoch: initialEpoch, initialEpoch };
     this.model.fitState = state;
-    let source = fromSource ? new Prefetcher(iterate(x as DataSource)) : null;
-    const stepsPerEpoch = fromSource ? (steps ?? undefined) : args.stepsPerEpoch;
+    const sourceIterator = (): AsyncIterator<Batch> | Iterator<Batch> => (job === null ? iterate(x as DataSource) : shardIterator(iterate(x as DataSource), job.rank, job.size));
+    let source = fromSource ? new Prefetcher(sourceIterator()) : null;
+    const stepsPerEpoch = fromSource ? (globalSteps ?? undefined) : args.stepsPerEpoch;
     await callbacks.call('onTrainBegin', {});
     for (let epoch = state.initialEpoch; epoch < epochs && !this.model.stopTraining; epoch++) {
       state.epoch = epoch;
@@ -387,12 +442,12 @@ export class Trainer {
       if (source !== null && epoch > state.initialEpoch && (source.exhausted || (args.stepsPerEpoch === undefined && sourceLength(x) !== null))) {
         const fresh = iterate(x as DataSource);
         // A source that is its own iterator keeps going (with the batch already fetched ahead).
-        if (fresh !== source.it) source = new Prefetcher(fresh);
+        if (fresh !== (job === null ? source.it : (source.it as ShardedIterator).inner)) source = new Prefetcher(job === null ? fresh : shardIterator(fresh, job.rank, job.size));
       }
       this.resetMetrics();
       await callbacks.call('onEpochBegin', epoch, {});
       const logs = train
-        ? await this.epochOnArrays(train, batchSize, args.shuffle ?? true, rng, callbacks, args.stepsPerEpoch)
+        ? await this.epochOnArrays(train, batchSize, args.shuffle ?? true, rng, callbacks, args.stepsPerEpoch, job)
         : await this.epochOnSource(source as Prefetcher, stepsPerEpoch, epoch + 1 < epochs, callbacks, where, args.classWeight);
       const freq = args.validationFreq ?? 1;
       if (validation && (epoch + 1 - state.initialEpoch) % freq === 0) {
@@ -403,7 +458,7 @@ export class Trainer {
       }
       // The compiled optimizer's rate (a custom step may not use that optimizer: Keras 3 logs none then).
       if (this.custom().train === null) logs.lr = this.optimizer.learningRate;
-      await callbacks.call('onEpochEnd', epoch, logs);
+      await callbacks.call('onEpochEnd', epoch, job === null ? logs : averageLogs(logs as Record<string, number>));
     }
     // Keras: with useEma, the weights take their moving averages when training ends.
     if (epochs > state.initialEpoch) this.optimizer.finalizeVariableValues(this.model.trainableWeights);
@@ -428,9 +483,10 @@ export class Trainer {
     return callbacks;
   }
 
-  private async epochOnArrays(train: Arrays, batchSize: number, shuffle: boolean, rng: Rng, callbacks: CallbackList, stepsPerEpoch: number | undefined): Promise<Logs> {
+  private async epochOnArrays(train: Arrays, batchSize: number, shuffle: boolean, rng: Rng, callbacks: CallbackList, stepsPerEpoch: number | undefined, job: { readonly rank: number; readonly size: number } | null = null): Promise<Logs> {
     const n = numSamples(train, 'fit');
-    const plan = Trainer.batches(n, batchSize, shuffle, rng).slice(0, stepsPerEpoch ?? Infinity);
+    const global = Trainer.batches(n, batchSize * (job?.size ?? 1), shuffle, rng).slice(0, stepsPerEpoch ?? Infinity);
+    const plan = job === null ? global : shardBatches(global, job.rank, job.size);
     for (let b = 0; b < plan.length && !this.model.stopTraining; b++) {
       await callbacks.call('onTrainBatchBegin', b, { batch: b, size: plan[b] instanceof Int32Array ? (plan[b] as Int32Array).length : (plan[b] as readonly number[])[1] - (plan[b] as readonly number[])[0] });
       this.trainStep(selectRows(train, plan[b]));

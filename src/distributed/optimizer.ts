@@ -1,0 +1,58 @@
+/**
+ * Horovod's DistributedOptimizer: the gradients of every step are averaged across the ranks
+ * (one fused allreduce for all of them) before the wrapped optimizer applies them, so every
+ * rank takes the same step on the same weights. In a job of one process it changes nothing.
+ */
+import { Tensor } from '../tensor/tensor.js';
+import type { GradAndVar, Optimizer } from '../optimizers/optimizer.js';
+import { allreduceBuffer, isDistributed } from './mpi.js';
+
+const WRAPPED = Symbol('neurite.distributed');
+
+/** Whether `optimizer` averages its gradients across the ranks (DistributedOptimizer). */
+export function isDistributedOptimizer(optimizer: Optimizer): boolean {
+  return (optimizer as unknown as Record<symbol, unknown>)[WRAPPED] === true;
+}
+
+/**
+ * Makes `optimizer` average (or sum, `op: 'sum'`) its gradients across the job's ranks before
+ * each update, and returns it (the same object: its class, config and saved state stay the
+ * wrapped optimizer's, as Horovod's). Gradients must be in host memory (native or js backend).
+ */
+export function DistributedOptimizer<O extends Optimizer>(optimizer: O, options: { readonly op?: 'average' | 'sum' } = {}): O {
+  const op = options.op ?? 'average';
+  if (op !== 'average' && op !== 'sum') throw new RangeError(`DistributedOptimizer: op must be 'average' or 'sum'; got ${JSON.stringify(op)}`);
+  if (isDistributedOptimizer(optimizer)) return optimizer;
+  const apply = optimizer.applyGradients.bind(optimizer);
+  optimizer.applyGradients = (gradsAndVars: ReadonlyArray<GradAndVar>): void => {
+    if (!isDistributed()) {
+      apply(gradsAndVars);
+      return;
+    }
+    // Null gradients (variables the loss does not reach) travel as zeros: every rank must
+    // send the same layout.
+    const values = gradsAndVars.map(([g, v]) => {
+      if (g === null) return new Float32Array(v.size);
+      const host = g.storage.peek();
+      if (host === null) throw new Error(`DistributedOptimizer: gradients in ${g.storage.memory.name} memory; distributed training runs on the native or js backend`);
+      return host as Float32Array;
+    });
+    const fused = new Float32Array(values.reduce((n, v) => n + v.length, 0));
+    let at = 0;
+    for (const v of values) {
+      fused.set(v, at);
+      at += v.length;
+    }
+    allreduceBuffer(fused, op);
+    at = 0;
+    apply(
+      gradsAndVars.map(([g, v]) => {
+        const mine = fused.slice(at, at + v.size);
+        at += v.size;
+        return [g === null ? null : new Tensor(mine, [...v.shape]), v] as const;
+      }),
+    );
+  };
+  (optimizer as unknown as Record<symbol, unknown>)[WRAPPED] = true;
+  return optimizer;
+}
