@@ -126,8 +126,8 @@ async function hostValues(tensors: readonly Tensor[], who: string): Promise<Floa
   return tensors.map((t) => t.dataSync() as Float32Array);
 }
 
-/** Concatenated values of tensors (one buffer for one collective). */
-function fuse(values: readonly Float32Array[]): Float32Array {
+/** Concatenated values (one buffer for one collective). */
+export function fuse(values: readonly Float32Array[]): Float32Array {
   const out = new Float32Array(values.reduce((n, v) => n + v.length, 0));
   let at = 0;
   for (const v of values) {

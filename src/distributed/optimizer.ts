@@ -5,7 +5,7 @@
  */
 import { Tensor } from '../tensor/tensor.js';
 import type { GradAndVar, Optimizer } from '../optimizers/optimizer.js';
-import { allreduceBuffer, isDistributed } from './mpi.js';
+import { allreduceBuffer, fuse, isDistributed } from './mpi.js';
 
 const WRAPPED = Symbol('neurite.distributed');
 
@@ -37,14 +37,9 @@ export function DistributedOptimizer<O extends Optimizer>(optimizer: O, options:
       if (host === null) throw new Error(`DistributedOptimizer: gradients in ${g.storage.memory.name} memory; distributed training runs on the native or js backend`);
       return host as Float32Array;
     });
-    const fused = new Float32Array(values.reduce((n, v) => n + v.length, 0));
-    let at = 0;
-    for (const v of values) {
-      fused.set(v, at);
-      at += v.length;
-    }
+    const fused = fuse(values);
     allreduceBuffer(fused, op);
-    at = 0;
+    let at = 0;
     apply(
       gradsAndVars.map(([g, v]) => {
         const mine = fused.slice(at, at + v.size);
