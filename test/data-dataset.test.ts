@@ -194,3 +194,17 @@ test('fromTensorSlices → shuffle/take/skip → batch gathers by index with exa
     for (let pass = 0; pass < 2; pass++) assert.deepEqual(await rows(fast), await rows(slow), `buffer ${bufferSize}, pass ${pass}`);
   }
 });
+
+test('shard(n, i) keeps every n-th element from i (tf.data), before or after a shuffle by index; bad arguments are named', async () => {
+  const values = async (ds: nt.data.Dataset<unknown>): Promise<number[]> => (await ds.toArray()).map((t) => (t as Tensor).dataSync()[0]);
+  assert.deepEqual(await values(nt.data.Dataset.range(10).shard(3, 1)), [1, 4, 7]);
+  assert.equal(nt.data.Dataset.range(10).shard(3, 1).cardinality, 3);
+  assert.equal(nt.data.Dataset.range(10).shard(3, 0).cardinality, 4);
+  const x = nt.tensor(Array.from({ length: 10 }, (_, i) => i), [10]);
+  assert.deepEqual(await values(nt.data.Dataset.fromTensorSlices(x).shard(4, 3)), [3, 7]);
+  // The shards of a data set partition it.
+  const all = (await Promise.all([0, 1, 2].map((i) => values(nt.data.Dataset.fromTensorSlices(x).shard(3, i))))).flat().sort((a, b) => a - b);
+  assert.deepEqual(all, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  assert.throws(() => nt.data.Dataset.range(4).shard(0, 0), /numShards must be a positive integer/);
+  assert.throws(() => nt.data.Dataset.range(4).shard(2, 2), /index must be an integer in \[0, 2\)/);
+});

@@ -560,6 +560,25 @@ export class Dataset<T> implements AsyncIterable<T> {
     } as Source<T>, c === null ? null : Math.min(c, n));
   }
 
+  /**
+   * Every numShards-th element starting at `index` (tf.data's shard): the part of a data set
+   * one of numShards workers reads. Shard before shuffling and batching, so each worker reads
+   * its own elements (an nt.distributed job: shard(size(), rank())).
+   */
+  shard(numShards: number, index: number): Dataset<T> {
+    if (!Number.isInteger(numShards) || numShards < 1) throw new RangeError(`Dataset.shard: numShards must be a positive integer; got ${numShards}`);
+    if (!Number.isInteger(index) || index < 0 || index >= numShards) throw new RangeError(`Dataset.shard: index must be an integer in [0, ${numShards}); got ${index}`);
+    const self = this;
+    const c = this.cardinality;
+    const plan = this.plan;
+    const count = c === null ? null : c === Infinity ? Infinity : Math.max(0, Math.ceil((c - index) / numShards));
+    if (plan !== null) return this.same(Dataset.planned<T>({ open: plan.open, order: () => plan.order().filter((_, i) => i % numShards === index) }, count));
+    return this.derive<T>(async function* () {
+      let i = 0;
+      for await (const e of self) if (i++ % numShards === index) yield e;
+    } as Source<T>, count);
+  }
+
   /** All but the first n elements. */
   skip(n: number): Dataset<T> {
     if (!Number.isInteger(n) || n < 0) throw new RangeError(`Dataset.skip: n must be a non-negative integer; got ${n}`);
