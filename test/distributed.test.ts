@@ -72,7 +72,7 @@ test('collectives on 2 ranks: rank, size, allreduce (sum, average, fused), broad
   }
 });
 
-test('2 ranks on batches of 4 end with the weights of 1 process on batches of 8 (arrays and a Dataset); logs averaged; rank 0 alone writes', { skip }, () => {
+test('2 ranks on batches of 4 end with the weights of 1 process on batches of 8 (arrays, a Dataset, a Dataset sharded by the script); logs averaged; rank 0 alone writes', { skip }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'neurite-mpi-'));
   try {
     const one = run(0, ['train', join(dir, 'one'), '8']);
@@ -81,9 +81,11 @@ test('2 ranks on batches of 4 end with the weights of 1 process on batches of 8 
     assert.equal(two.status, 0, two.output);
     const data = run(2, ['train-dataset', join(dir, 'ds'), '4']);
     assert.equal(data.status, 0, data.output);
+    const shard = run(2, ['train-shard', join(dir, 'shard'), '4']);
+    assert.equal(shard.status, 0, shard.output);
     const base = read(join(dir, 'one.0.json'));
     const w = base.weights as number[][];
-    for (const name of ['two', 'ds']) {
+    for (const name of ['two', 'ds', 'shard']) {
       const r0 = read(join(dir, `${name}.0.json`));
       const r1 = read(join(dir, `${name}.1.json`));
       assert.equal(maxDiff(r0.weights as number[][], r1.weights as number[][]), 0, `${name}: both ranks hold the same weights`);

@@ -184,6 +184,12 @@ export class Dataset<T> implements AsyncIterable<T> {
   private plan: RowPlan | null = null;
   /** The element spec where it is known without running the pipeline (null after map or a generator). */
   private known: ElementSpec | null = null;
+  private shardedHere = false;
+
+  /** Whether shard() is in the chain: fit in an nt.distributed job then leaves the sharding to it. */
+  get isSharded(): boolean {
+    return this.shardedHere;
+  }
 
   private constructor(private readonly source: Source<T>, cardinality: Cardinality) {
     this.cardinality = cardinality;
@@ -333,12 +339,15 @@ export class Dataset<T> implements AsyncIterable<T> {
    * batch and unbatch set their own.
    */
   private derive<U>(source: Source<U>, cardinality: Cardinality, spec: ElementSpec | null = this.known): Dataset<U> {
-    return Dataset.withSpec(new Dataset<U>(source, cardinality), spec);
+    const ds = Dataset.withSpec(new Dataset<U>(source, cardinality), spec);
+    ds.shardedHere = this.shardedHere;
+    return ds;
   }
 
   /** `ds` with this data set's static element spec (the stages that keep elements as they are). */
   private same<U>(ds: Dataset<U>): Dataset<U> {
     ds.known = this.known;
+    ds.shardedHere = this.shardedHere;
     return ds;
   }
 
@@ -572,11 +581,15 @@ export class Dataset<T> implements AsyncIterable<T> {
     const c = this.cardinality;
     const plan = this.plan;
     const count = c === null ? null : c === Infinity ? Infinity : Math.max(0, Math.ceil((c - index) / numShards));
-    if (plan !== null) return this.same(Dataset.planned<T>({ open: plan.open, order: () => plan.order().filter((_, i) => i % numShards === index) }, count));
-    return this.derive<T>(async function* () {
-      let i = 0;
-      for await (const e of self) if (i++ % numShards === index) yield e;
-    } as Source<T>, count);
+    const out =
+      plan !== null
+        ? this.same(Dataset.planned<T>({ open: plan.open, order: () => plan.order().filter((_, i) => i % numShards === index) }, count))
+        : this.derive<T>(async function* () {
+            let i = 0;
+            for await (const e of self) if (i++ % numShards === index) yield e;
+          } as Source<T>, count);
+    out.shardedHere = true;
+    return out;
   }
 
   /** All but the first n elements. */

@@ -417,7 +417,8 @@ export class Trainer {
     const job = isDistributed() ? { rank: rank(), size: size() } : null;
     const shown: Verbose = job !== null && job.rank !== 0 ? 0 : verbose;
     const globalBatch = batchSize * (job?.size ?? 1);
-    const globalSteps = job === null ? steps : args.stepsPerEpoch ?? (samples !== undefined ? Math.ceil(samples / globalBatch) : steps === null || steps === undefined ? steps : Math.floor(steps / job.size));
+    const preSharded = fromSource && (x as { isSharded?: boolean }).isSharded === true;
+    const globalSteps = job === null || preSharded ? steps : args.stepsPerEpoch ?? (samples !== undefined ? Math.ceil(samples / globalBatch) : steps === null || steps === undefined ? steps : Math.floor(steps / job.size));
     const history = new History();
     const userCallbacks = job !== null && job.rank !== 0 ? (args.callbacks ?? []).filter((c) => !c.rankZeroOnly) : args.callbacks;
     const callbacks = this.callbackList(userCallbacks, history, shown, { epochs, steps: globalSteps, verbose: shown, batchSize, samples, metrics: [] });
@@ -429,7 +430,9 @@ export class Trainer {
     }
     const state: FitState = { seed: seedBox[0], epoch: initialEpoch, initialEpoch };
     this.model.fitState = state;
-    const sourceIterator = (): AsyncIterator<Batch> | Iterator<Batch> => (job === null ? iterate(x as DataSource) : shardIterator(iterate(x as DataSource), job.rank, job.size));
+    // A data source the script sharded itself (Dataset.shard) is read whole by each rank.
+    const shardSource = job !== null && fromSource && (x as { isSharded?: boolean }).isSharded !== true;
+    const sourceIterator = (): AsyncIterator<Batch> | Iterator<Batch> => (!shardSource ? iterate(x as DataSource) : shardIterator(iterate(x as DataSource), (job as { rank: number }).rank, (job as { size: number }).size));
     let source = fromSource ? new Prefetcher(sourceIterator()) : null;
     const stepsPerEpoch = fromSource ? (globalSteps ?? undefined) : args.stepsPerEpoch;
     await callbacks.call('onTrainBegin', {});
@@ -442,7 +445,7 @@ export class Trainer {
       if (source !== null && epoch > state.initialEpoch && (source.exhausted || (args.stepsPerEpoch === undefined && sourceLength(x) !== null))) {
         const fresh = iterate(x as DataSource);
         // A source that is its own iterator keeps going (with the batch already fetched ahead).
-        if (fresh !== (job === null ? source.it : (source.it as ShardedIterator).inner)) source = new Prefetcher(job === null ? fresh : shardIterator(fresh, job.rank, job.size));
+        if (fresh !== (!shardSource ? source.it : (source.it as ShardedIterator).inner)) source = new Prefetcher(!shardSource || job === null ? fresh : shardIterator(fresh, job.rank, job.size));
       }
       this.resetMetrics();
       await callbacks.call('onEpochBegin', epoch, {});

@@ -5,6 +5,7 @@
  *  - train <batch>: a fixed MLP trained with fit on fixed data (SGD with momentum, no shuffle),
  *    its optimizer wrapped by DistributedOptimizer; writes the final weights and the logs;
  *  - train-dataset <batch>: the same on Dataset.fromTensorSlices([x, y]).batch(batch);
+ *  - train-shard <batch>: the same on Dataset…shard(size, rank).batch(batch);
  *  - die: rank 1 exits with code 3 during the first epoch while rank 0 keeps training.
  * Each rank writes `<out>.<rank>.json`.
  */
@@ -50,6 +51,12 @@ if (what === 'collectives') {
   const [x, y] = data();
   const m = model();
   const history = await m.fit(nt.data.Dataset.fromTensorSlices([x, y]).batch(Number(arg)), { epochs: 3, verbose: 0 });
+  write({ rank, size, weights: m.getWeights().map((w) => Array.from(w.dataSync())), loss: history.history.loss });
+} else if (what === 'train-shard') {
+  // The script shards the Dataset itself (rank r reads elements r, r + size, …): fit does not shard it again.
+  const [x, y] = data();
+  const m = model();
+  const history = await m.fit(nt.data.Dataset.fromTensorSlices([x, y]).shard(size, rank).batch(Number(arg)), { epochs: 3, verbose: 0 });
   write({ rank, size, weights: m.getWeights().map((w) => Array.from(w.dataSync())), loss: history.history.loss });
 } else if (what === 'die') {
   const [x, y] = data();
