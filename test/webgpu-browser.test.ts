@@ -122,12 +122,13 @@ test('Chromium: mnist_cnn training steps on webgpu follow the js backend (browse
 
 for (const c of [
   { name: 'dig94_mlp_logits', shape: [1000, 28, 28] },
-  { name: 'kilneta_cnn_dropout', shape: [1000, 28, 28, 1] },
+  // The CNN on the first 250 images: SwiftShader emulates the GPU on the CPU (1000 took ~80 s).
+  { name: 'kilneta_cnn_dropout', shape: [250, 28, 28, 1] },
 ]) {
-  test(`Chromium: the real Keras file ${c.name}.h5 reproduces Keras' outputs on 1000 MNIST test images on webgpu`, { skip }, async () => {
+  test(`Chromium: the real Keras file ${c.name}.h5 reproduces Keras' outputs on the first ${c.shape[0]} MNIST test images on webgpu`, { skip }, async () => {
     const images = await nt.readIdxFile(join(mnistDir(), 't10k-images-idx3-ubyte.gz'));
-    const pixels = Float32Array.from(images.data.subarray(0, 1000 * 784) as ArrayLike<number>, (v) => v / 255);
-    const expected = readNpy(fixture('keras-h5', `expected_${c.name}_first1000.npy`)).data as Float32Array;
+    const pixels = Float32Array.from(images.data.subarray(0, c.shape[0] * 784) as ArrayLike<number>, (v) => v / 255);
+    const expected = (readNpy(fixture('keras-h5', `expected_${c.name}_first1000.npy`)).data as Float32Array).subarray(0, c.shape[0] * 10);
     const prepare = async (dir: string): Promise<void> => {
       const model = await loadModelH5(fixture('keras-h5', `${c.name}.h5`));
       await model.save(join(dir, 'model.json'));
