@@ -423,7 +423,7 @@ export class Trainer {
     const userCallbacks = job !== null && job.rank !== 0 ? (args.callbacks ?? []).filter((c) => !c.rankZeroOnly) : args.callbacks;
     const callbacks = this.callbackList(userCallbacks, history, shown, { epochs, steps: globalSteps, verbose: shown, batchSize, samples, metrics: [] });
     this.model.stopTraining = false;
-    const seedBox = Int32Array.of(args.seed ?? Math.floor(Math.random() * 2 ** 31));
+    const seedBox = Float64Array.of(args.seed ?? Math.floor(Math.random() * 2 ** 31));
     if (job !== null) {
       broadcastBuffer(seedBox, 0);
       await broadcastModel(this.model, this.optimizer, 0);
