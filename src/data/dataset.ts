@@ -19,6 +19,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { StringTensor } from '../tensor/string-tensor.js';
 import { allocFloat32Uninit } from '../tensor/dtype.js';
+import { isPlainObject } from './element.js';
 import { tensor } from '../tensor/create.js';
 import { Rng } from '../tensor/rng.js';
 import { noGrad } from '../autograd/tape.js';
@@ -45,9 +46,6 @@ export type Cardinality = number | null;
 
 type Source<T> = () => AsyncIterator<T>;
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Tensor) && Object.getPrototypeOf(v) === Object.prototype;
-}
 
 /** Applies f to the leaves of structures of the same shape (one leaf list per position). */
 function zipLeaves(items: readonly Element[], f: (leaves: Leaf[], path: string) => unknown, path = ''): unknown {
@@ -241,7 +239,7 @@ export class Dataset<T> implements AsyncIterable<T> {
         row: (i) =>
           mapLeaves(prepared, (l) => {
             // Strings: a string per row of a [n] tensor, else the row as a StringTensor.
-            if (l instanceof StringTensor) return l.rank === 1 ? l.values[i] : l.sliceRows(i, i + 1).reshape(l.shape.slice(1));
+            if (l instanceof StringTensor) return l.row(i);
             const t = l as Tensor;
             const v = values.get(t) as Int32Array | Float32Array;
             const size = t.size / count;
@@ -485,7 +483,7 @@ export class Dataset<T> implements AsyncIterable<T> {
         if (ls.length === 0) continue;
         const n = ls[0] instanceof Tensor || ls[0] instanceof StringTensor ? ls[0].shape[0] : NaN;
         for (const l of ls) if (!(l instanceof Tensor || l instanceof StringTensor) || l.shape[0] !== n) throw new RangeError('Dataset.unbatch: every tensor of an element needs the same first-axis size');
-        for (let i = 0; i < n; i++) yield mapLeaves(e as unknown as Element, (l) => (l instanceof StringTensor ? (l.rank === 1 ? l.values[i] : l.sliceRows(i, i + 1).reshape(l.shape.slice(1))) : row(l as Tensor, i))) as Element;
+        for (let i = 0; i < n; i++) yield mapLeaves(e as unknown as Element, (l) => (l instanceof StringTensor ? l.row(i) : row(l as Tensor, i))) as Element;
       }
     } as Source<Element>, null, unbatchedSpec(this.known));
   }

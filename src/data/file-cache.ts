@@ -30,6 +30,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { StringTensor } from '../tensor/string-tensor.js';
 import { type TypedArray, allocFloat32, allocInt32 } from '../tensor/dtype.js';
 import type { FileHandle } from 'node:fs/promises';
+import { type ElementNode, readElement } from './element.js';
 
 type Fs = typeof import('node:fs/promises');
 
@@ -62,44 +63,36 @@ function nodeProcess(): NodeProcess | undefined {
 
 const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
-}
-
 // ---- encoding ---------------------------------------------------------------------------
 
 /** An element's leaves read out (device tensors read back), with their encoded size. */
 type Prepared = { tag: Tag.List | Tag.Object; keys: Uint8Array[] | null; items: Prepared[]; bytes: number } | { tag: Tag.Float32 | Tag.Int32; shape: readonly number[]; values: TypedArray; bytes: number } | { tag: Tag.Number; value: number; bytes: number } | { tag: Tag.String; utf8: Uint8Array; bytes: number } | { tag: Tag.Strings; shape: readonly number[]; utf8: Uint8Array[]; bytes: number };
 
-async function prepare(v: unknown, path: string, filename: string): Promise<Prepared> {
-  if (v instanceof Tensor) {
-    if (v.dtype !== 'float32' && v.dtype !== 'int32') throw new TypeError(`Dataset.cache(${JSON.stringify(filename)}): ${path || 'the element'} is a ${String(v.dtype)} tensor; the file stores float32, int32 and string tensors`);
-    const values = v.storage.peek() ?? (await v.data());
-    return { tag: v.dtype === 'int32' ? Tag.Int32 : Tag.Float32, shape: v.shape, values, bytes: 2 + 4 * v.rank + values.byteLength };
+/** The file's nodes of an element read out (readElement), with their encoded sizes. */
+function prepare(p: ElementNode): Prepared {
+  switch (p.k) {
+    case 't':
+      return { tag: p.data instanceof Int32Array ? Tag.Int32 : Tag.Float32, shape: p.shape, values: p.data, bytes: 2 + 4 * p.shape.length + p.data.byteLength };
+    case 'S': {
+      const utf8 = p.values.map((x) => encoder.encode(x));
+      return { tag: Tag.Strings, shape: p.shape, utf8, bytes: 2 + 4 * p.shape.length + utf8.reduce((n, u) => n + 4 + u.length, 0) };
+    }
+    case 'n':
+      return { tag: Tag.Number, value: p.v, bytes: 9 };
+    case 's': {
+      const utf8 = encoder.encode(p.v);
+      return { tag: Tag.String, utf8, bytes: 5 + utf8.length };
+    }
+    case 'l': {
+      const items = p.v.map(prepare);
+      return { tag: Tag.List, keys: null, items, bytes: 5 + items.reduce((n, q) => n + q.bytes, 0) };
+    }
+    case 'o': {
+      const keys = p.keys.map((k) => encoder.encode(k));
+      const items = p.v.map(prepare);
+      return { tag: Tag.Object, keys, items, bytes: 5 + keys.reduce((n, k) => n + 4 + k.length, 0) + items.reduce((n, q) => n + q.bytes, 0) };
+    }
   }
-  if (v instanceof StringTensor) {
-    const utf8 = v.values.map((x) => encoder.encode(x));
-    return { tag: Tag.Strings, shape: v.shape, utf8, bytes: 2 + 4 * v.rank + utf8.reduce((n, u) => n + 4 + u.length, 0) };
-  }
-  if (typeof v === 'number') return { tag: Tag.Number, value: v, bytes: 9 };
-  if (typeof v === 'string') {
-    const utf8 = encoder.encode(v);
-    return { tag: Tag.String, utf8, bytes: 5 + utf8.length };
-  }
-  if (Array.isArray(v)) {
-    const items: Prepared[] = [];
-    for (let i = 0; i < v.length; i++) items.push(await prepare(v[i], `${path}[${i}]`, filename));
-    return { tag: Tag.List, keys: null, items, bytes: 5 + items.reduce((s, p) => s + p.bytes, 0) };
-  }
-  if (isPlainObject(v)) {
-    const names = Object.keys(v);
-    const keys = names.map((k) => encoder.encode(k));
-    const items: Prepared[] = [];
-    for (const k of names) items.push(await prepare(v[k], `${path}.${k}`, filename));
-    return { tag: Tag.Object, keys, items, bytes: 5 + keys.reduce((s, k) => s + 4 + k.length, 0) + items.reduce((s, p) => s + p.bytes, 0) };
-  }
-  const what = v === null ? 'null' : typeof v === 'object' ? `a ${(v as object).constructor?.name ?? 'object'}` : `a ${typeof v}`;
-  throw new TypeError(`Dataset.cache(${JSON.stringify(filename)}): ${path || 'the element'} is ${what}; elements are tensors (numeric or string), numbers and strings, or arrays and plain objects of them`);
 }
 
 function encode(p: Prepared, out: Uint8Array, view: DataView, at: number): number {
@@ -191,7 +184,7 @@ class CacheWriter {
   }
 
   async write(element: unknown): Promise<void> {
-    const p = await prepare(element, '', this.filename);
+    const p = prepare(await readElement(element, `Dataset.cache(${JSON.stringify(this.filename)})`, 'the file stores float32, int32 and string tensors'));
     if (p.bytes > 0xffffffff) throw new RangeError(`Dataset.cache(${JSON.stringify(this.filename)}): element ${this.count} takes ${p.bytes} bytes; the file stores elements of up to 4 GiB`);
     const out = new Uint8Array(5 + p.bytes);
     const view = new DataView(out.buffer);

@@ -21,8 +21,8 @@
 import type { Worker } from 'node:worker_threads';
 import { Tensor } from '../tensor/tensor.js';
 import { StringTensor } from '../tensor/string-tensor.js';
-import type { TypedArray } from '../tensor/dtype.js';
 import type { Element } from './dataset.js';
+import { type ElementNode, describe, readElement } from './element.js';
 
 /** The module form of `Dataset.map`: a module (path, URL or package name) and the name of its function export. */
 export interface WorkerMapSpec {
@@ -38,23 +38,7 @@ const DEPTH = 2;
 // ---- element codec (shared with the worker script) ---------------------------------------
 
 /** An element as a message: tagged nodes (no ambiguity between a tensor and a plain object). */
-export type PackedElement =
-  | { readonly k: 'l'; readonly v: PackedElement[] }
-  | { readonly k: 'o'; readonly keys: string[]; readonly v: PackedElement[] }
-  | { readonly k: 't'; readonly shape: number[]; readonly data: TypedArray }
-  | { readonly k: 'S'; readonly shape: number[]; readonly values: readonly string[] }
-  | { readonly k: 'n'; readonly v: number }
-  | { readonly k: 's'; readonly v: string };
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
-}
-
-function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (typeof v === 'object') return `a ${(v as object).constructor?.name ?? 'object'}`;
-  return `a ${typeof v}`;
-}
+export type PackedElement = ElementNode;
 
 /**
  * An element as a message, and the buffers to transfer with it. Tensor values are copied
@@ -62,31 +46,17 @@ function describe(v: unknown): string {
  */
 export async function packElement(e: unknown, who: string): Promise<{ packed: PackedElement; transfer: ArrayBuffer[] }> {
   const transfer: ArrayBuffer[] = [];
-  const pack = async (v: unknown, path: string): Promise<PackedElement> => {
-    if (v instanceof Tensor) {
-      if (v.dtype !== 'float32' && v.dtype !== 'int32') throw new TypeError(`${who}: ${path || 'the element'} is a ${String(v.dtype)} tensor; only float32 and int32 tensors cross to a worker`);
-      const values = v.storage.peek() ?? (await v.data());
-      const copy = values.slice();
-      transfer.push(copy.buffer as ArrayBuffer);
-      return { k: 't', shape: [...v.shape], data: copy };
+  const copy = (p: ElementNode): ElementNode => {
+    if (p.k === 't') {
+      const data = p.data.slice();
+      transfer.push(data.buffer as ArrayBuffer);
+      return { k: 't', shape: p.shape, data };
     }
-    if (v instanceof StringTensor) return { k: 'S', shape: [...v.shape], values: v.values };
-    if (typeof v === 'number') return { k: 'n', v };
-    if (typeof v === 'string') return { k: 's', v };
-    if (Array.isArray(v)) {
-      const out: PackedElement[] = [];
-      for (let i = 0; i < v.length; i++) out.push(await pack(v[i], `${path}[${i}]`));
-      return { k: 'l', v: out };
-    }
-    if (isPlainObject(v)) {
-      const keys = Object.keys(v);
-      const out: PackedElement[] = [];
-      for (const key of keys) out.push(await pack(v[key], `${path}.${key}`));
-      return { k: 'o', keys, v: out };
-    }
-    throw new TypeError(`${who}: ${path || 'the element'} is ${describe(v)}; elements are tensors (numeric or string), numbers and strings, or arrays and plain objects of them`);
+    if (p.k === 'l') return { k: 'l', v: p.v.map(copy) };
+    if (p.k === 'o') return { k: 'o', keys: p.keys, v: p.v.map(copy) };
+    return p;
   };
-  const packed = await pack(e, '');
+  const packed = copy(await readElement(e, who, 'only float32 and int32 tensors cross to a worker'));
   return { packed, transfer };
 }
 

@@ -45,6 +45,11 @@ export class StringTensor {
     return new StringTensor(this.values.slice(start * row, end * row), [end - start, ...this.shape.slice(1)]);
   }
 
+  /** Row i of the first axis without that axis: a string for a tensor of rank 1. */
+  row(i: number): string | StringTensor {
+    return this.rank === 1 ? this.values[i] : this.sliceRows(i, i + 1).reshape(this.shape.slice(1));
+  }
+
   /** The rows at the given indices of the first axis. */
   takeRows(indices: ArrayLike<number>): StringTensor {
     const row = this.size / Math.max(this.shape[0], 1);

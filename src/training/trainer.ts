@@ -417,6 +417,7 @@ export class Trainer {
     const job = isDistributed() ? { rank: rank(), size: size() } : null;
     const shown: Verbose = job !== null && job.rank !== 0 ? 0 : verbose;
     const globalBatch = batchSize * (job?.size ?? 1);
+    // A data source the script sharded itself (Dataset.shard) is read whole by each rank.
     const preSharded = fromSource && (x as { isSharded?: boolean }).isSharded === true;
     const globalSteps = job === null || preSharded ? steps : args.stepsPerEpoch ?? (samples !== undefined ? Math.ceil(samples / globalBatch) : steps === null || steps === undefined ? steps : Math.floor(steps / job.size));
     const history = new History();
@@ -430,9 +431,9 @@ export class Trainer {
     }
     const state: FitState = { seed: seedBox[0], epoch: initialEpoch, initialEpoch };
     this.model.fitState = state;
-    // A data source the script sharded itself (Dataset.shard) is read whole by each rank.
-    const shardSource = job !== null && fromSource && (x as { isSharded?: boolean }).isSharded !== true;
-    const sourceIterator = (): AsyncIterator<Batch> | Iterator<Batch> => (!shardSource ? iterate(x as DataSource) : shardIterator(iterate(x as DataSource), (job as { rank: number }).rank, (job as { size: number }).size));
+    const shardSource = job !== null && fromSource && !preSharded;
+    const sharded = (it: AsyncIterator<Batch> | Iterator<Batch>): AsyncIterator<Batch> | Iterator<Batch> => (job !== null && shardSource ? shardIterator(it, job.rank, job.size) : it);
+    const sourceIterator = (): AsyncIterator<Batch> | Iterator<Batch> => sharded(iterate(x as DataSource));
     let source = fromSource ? new Prefetcher(sourceIterator()) : null;
     const stepsPerEpoch = fromSource ? (globalSteps ?? undefined) : args.stepsPerEpoch;
     await callbacks.call('onTrainBegin', {});
@@ -445,7 +446,7 @@ export class Trainer {
       if (source !== null && epoch > state.initialEpoch && (source.exhausted || (args.stepsPerEpoch === undefined && sourceLength(x) !== null))) {
         const fresh = iterate(x as DataSource);
         // A source that is its own iterator keeps going (with the batch already fetched ahead).
-        if (fresh !== (!shardSource ? source.it : (source.it as ShardedIterator).inner)) source = new Prefetcher(!shardSource || job === null ? fresh : shardIterator(fresh, job.rank, job.size));
+        if (fresh !== (!shardSource ? source.it : (source.it as ShardedIterator).inner)) source = new Prefetcher(sharded(fresh));
       }
       this.resetMetrics();
       await callbacks.call('onEpochBegin', epoch, {});
