@@ -6,7 +6,10 @@
  *    weights broadcast) end with the same weights as 1 process on batches of B, arrays or a
  *    Dataset; the epoch logs are averaged, and only rank 0 writes the CSV log;
  *  - a rank that dies ends the whole job within a bounded time, with its error and the
- *    launcher's; nothing hangs.
+ *    launcher's; nothing hangs;
+ *  - a job killed mid-run (SIGKILL of a rank) and started again resumes from its
+ *    BackupAndRestore backup and ends with the weights and losses of the uninterrupted job
+ *    (shuffled batches, Dropout drawing from each rank's own generator, Adam).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -112,6 +115,33 @@ test('a rank that dies ends the job within seconds with its error and the launch
     assert.match(r.output, /rank 1: exiting on purpose/);
     assert.match(r.output, /mpirun detected that one or more processes exited with non-zero status/);
     assert.ok(!existsSync(join(dir, 'd.0.json')), 'rank 0 did not finish training alone');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a job killed mid-run (a rank SIGKILLed in epoch 3 of 4) resumes from its BackupAndRestore backup and ends as the uninterrupted job', { skip }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'neurite-mpi-'));
+  try {
+    const straight = run(2, ['resume', join(dir, 'straight'), '4', join(dir, 'backup-straight')]);
+    assert.equal(straight.status, 0, straight.output);
+    const killed = run(2, ['resume', join(dir, 'resumed'), '4:2', join(dir, 'backup')]);
+    assert.notEqual(killed.status, 0, killed.output);
+    assert.match(killed.output, /signal 9|Killed/, killed.output);
+    assert.ok(!existsSync(join(dir, 'resumed.0.json')) && !existsSync(join(dir, 'resumed.1.json')), 'no rank finished');
+    assert.ok(existsSync(join(dir, 'backup', 'checkpoint.nw')), 'rank 0 left its backup');
+    assert.ok(!existsSync(join(dir, 'backup-straight', 'checkpoint.nw')), 'a finished job removes its backup');
+    const again = run(2, ['resume', join(dir, 'resumed'), '4', join(dir, 'backup')]);
+    assert.equal(again.status, 0, again.output);
+    const base = [read(join(dir, 'straight.0.json')), read(join(dir, 'straight.1.json'))];
+    for (const r of [0, 1]) {
+      const got = read(join(dir, `resumed.${r}.json`));
+      assert.equal(got.resumedFrom, 2, `rank ${r} resumed after the 2 epochs the backup holds`);
+      assert.equal(base[r].resumedFrom, null);
+      assert.equal(maxDiff(got.weights as number[][], base[r].weights as number[][]), 0, `rank ${r}: the resumed job's weights equal the uninterrupted job's`);
+      assert.deepEqual(got.loss, (base[r].loss as number[]).slice(2), `rank ${r}: epochs 3 and 4 report the uninterrupted job's losses`);
+    }
+    assert.ok(!existsSync(join(dir, 'backup', 'checkpoint.nw')), 'the backup is removed once the job finishes');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -66,7 +66,7 @@ test('saveCheckpoint/loadCheckpoint in one process: continuing with the returned
     nt.setSeed(999); // a different global state, restored by the checkpoint
     const second = make();
     const info = await second.loadCheckpoint(join(dir, 'c.nw'));
-    assert.deepEqual(info, { epoch: 1, seed: 11 });
+    assert.deepEqual(info, { epoch: 1, seed: 11, ranks: 1 });
     await second.fit(x, y, { epochs: 3, initialEpoch: info.epoch, seed: info.seed ?? undefined, batchSize: 8, verbose: 0 });
     straight.getWeights().forEach((w, i) => assert.deepEqual(Array.from(second.getWeights()[i].dataSync()), Array.from(w.dataSync()), `weight ${i}`));
     const other = new nt.Sequential([new nt.Dense({ units: 3, inputShape: [4] })]);

@@ -1,5 +1,6 @@
 import { Callback } from './callback.js';
 import { ensureParentDir, nodeFs } from './monitor.js';
+import { allgatherBytes, broadcastBytes, isDistributed, rank, size } from '../distributed/mpi.js';
 
 export interface BackupAndRestoreArgs {
   /** Folder of the backup checkpoint (created when missing). */
@@ -14,6 +15,11 @@ export interface BackupAndRestoreArgs {
  * backup exists (the previous run was interrupted), restores it and continues from the next
  * epoch, so that the finished run equals one that was never interrupted. The backup is
  * removed when fit completes.
+ *
+ * In a distributed job (nt.distributed) every rank keeps it in its callbacks: rank 0 alone
+ * reads and writes the file (on its own disk; the ranks need no shared file system), the
+ * others get the backup from it over MPI, and the file keeps every rank's random generators,
+ * so that a job killed mid-run and started again ends as the uninterrupted job would have.
  */
 export class BackupAndRestore extends Callback {
   readonly backupDir: string;
@@ -32,19 +38,28 @@ export class BackupAndRestore extends Callback {
     return `${this.backupDir}/checkpoint.nw`;
   }
 
-  private requireModel(): NonNullable<Callback['model']> & Required<Pick<NonNullable<Callback['model']>, 'saveCheckpoint' | 'loadCheckpoint'>> {
+  private requireModel(): NonNullable<Callback['model']> & Required<Pick<NonNullable<Callback['model']>, 'saveCheckpoint' | 'loadCheckpoint' | 'rngStates'>> {
     const m = this.model;
-    if (!m || !m.saveCheckpoint || !m.loadCheckpoint) throw new Error('BackupAndRestore: the model cannot save checkpoints');
+    if (!m || !m.saveCheckpoint || !m.loadCheckpoint || !m.rngStates) throw new Error('BackupAndRestore: the model cannot save checkpoints');
     return m as ReturnType<BackupAndRestore['requireModel']>;
   }
 
   override async onTrainBegin(): Promise<void> {
     const model = this.requireModel();
-    const fs = await nodeFs('BackupAndRestore');
     this.resumedFrom = null;
-    const exists = await fs.stat(this.path).then(() => true, () => false);
-    if (!exists) return;
-    const info = await model.loadCheckpoint(this.path);
+    const job = isDistributed();
+    const writer = !job || rank() === 0;
+    const fs = writer ? await nodeFs('BackupAndRestore') : null;
+    const exists = fs !== null && (await fs.stat(this.path).then(() => true, () => false));
+    let source: string | Uint8Array | null = exists ? this.path : null;
+    // In a job, rank 0's backup (or its absence) goes to every rank.
+    if (job) source = broadcastBytes(exists ? new Uint8Array(await (fs as NonNullable<typeof fs>).readFile(this.path)) : null, 0);
+    if (source === null) return;
+    const info = await model.loadCheckpoint(source, { rank: job ? rank() : 0 });
+    const ranks = job ? size() : 1;
+    if (info.ranks !== ranks && (!job || rank() === 0)) {
+      console.warn(`BackupAndRestore: the backup in ${this.backupDir} was written by a job of ${info.ranks} process${info.ranks === 1 ? '' : 'es'} and this one has ${ranks}: training goes on from epoch ${info.epoch}, but the data shards and random draws differ from an uninterrupted run`);
+    }
     if (model.fitState) {
       model.fitState.initialEpoch = info.epoch;
       if (info.seed !== null) model.fitState.seed = info.seed;
@@ -54,12 +69,22 @@ export class BackupAndRestore extends Callback {
 
   override async onEpochEnd(epoch: number): Promise<void> {
     const model = this.requireModel();
+    const info = { epoch: epoch + 1, seed: model.fitState?.seed ?? null };
+    if (!isDistributed()) {
+      await ensureParentDir(this.path, 'BackupAndRestore');
+      await model.saveCheckpoint(this.path, info);
+      return;
+    }
+    // Every rank's generators go to rank 0, which writes the one backup.
+    const mine = new TextEncoder().encode(JSON.stringify(model.rngStates()));
+    const ranks = allgatherBytes(mine).map((b) => JSON.parse(new TextDecoder().decode(b)) as ReturnType<typeof model.rngStates>);
+    if (rank() !== 0) return;
     await ensureParentDir(this.path, 'BackupAndRestore');
-    await model.saveCheckpoint(this.path, { epoch: epoch + 1, seed: model.fitState?.seed ?? null });
+    await model.saveCheckpoint(this.path, { ...info, ranks });
   }
 
   override async onTrainEnd(): Promise<void> {
-    if (!this.deleteCheckpoint) return;
+    if (!this.deleteCheckpoint || (isDistributed() && rank() !== 0)) return;
     const fs = await nodeFs('BackupAndRestore');
     await fs.rm(this.path, { force: true });
   }

@@ -1,5 +1,6 @@
 import type { Tensor } from '../tensor/tensor.js';
 import type { Variable } from '../tensor/variable.js';
+import type { RngStates } from '../io/checkpoint.js';
 
 /** Values reported to callbacks: loss, metrics, val_* entries, lr, ... */
 export type Logs = Record<string, number>;
@@ -20,8 +21,10 @@ export interface CallbackModel {
   save?(path: string): Promise<void>;
   /** The running fit's resumable state (seed, epoch, initialEpoch). */
   fitState?: { seed: number; epoch: number; initialEpoch: number } | null;
-  saveCheckpoint?(path: string, info?: { epoch?: number; seed?: number | null }): Promise<void>;
-  loadCheckpoint?(path: string): Promise<{ epoch: number; seed: number | null }>;
+  saveCheckpoint?(path: string, info?: { epoch?: number; seed?: number | null; ranks?: readonly RngStates[] }): Promise<void>;
+  loadCheckpoint?(source: string | Uint8Array, options?: { rank?: number }): Promise<{ epoch: number; seed: number | null; ranks: number }>;
+  /** This process's random generator states (a checkpoint of a distributed job keeps every rank's). */
+  rngStates?(): RngStates;
 }
 
 /** fit/evaluate/predict parameters passed to callbacks (Keras' callback.params). */

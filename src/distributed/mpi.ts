@@ -197,6 +197,35 @@ export function broadcastBuffer(values: ArrayBufferView, root = 0): void {
   if (s.mpi && s.size > 1) (binding as MpiBinding).broadcast(values, root);
 }
 
+/**
+ * The root's bytes on every rank (of any length: the length travels first). The root passes
+ * its bytes (or null for "nothing": every rank then gets null); the others pass null.
+ */
+export function broadcastBytes(bytes: Uint8Array | null, root = 0): Uint8Array | null {
+  const s = joined('broadcastBytes');
+  if (!(s.mpi && s.size > 1)) return bytes;
+  const length = Float64Array.of(s.rank === root && bytes !== null ? bytes.length : -1);
+  (binding as MpiBinding).broadcast(length, root);
+  if (length[0] < 0) return null;
+  const out = s.rank === root ? (bytes as Uint8Array) : new Uint8Array(length[0]);
+  if (out.length > 0) (binding as MpiBinding).broadcast(out, root);
+  return out;
+}
+
+/** Every rank's bytes (of any lengths), in rank order. */
+export function allgatherBytes(bytes: Uint8Array): Uint8Array[] {
+  const s = joined('allgatherBytes');
+  if (!(s.mpi && s.size > 1)) return [bytes];
+  const lengths = new Float64Array(s.size);
+  (binding as MpiBinding).allgather(Float64Array.of(bytes.length), lengths);
+  const longest = Math.max(...lengths);
+  const padded = new Uint8Array(longest);
+  padded.set(bytes);
+  const all = new Uint8Array(longest * s.size);
+  if (longest > 0) (binding as MpiBinding).allgather(padded, all);
+  return Array.from(lengths, (n, r) => all.slice(r * longest, r * longest + n));
+}
+
 /** Waits until every rank has called it. */
 export function barrier(): void {
   const s = joined('barrier');

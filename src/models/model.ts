@@ -21,7 +21,7 @@ import { concat } from '../ops/index.js';
 import { Trainer, type Batch, type CompileArgs, type ComputeLossArgs, type CustomSteps, type EvaluateArgs, type FitArgs, type PredictArgs, type ModelData, type TrainableModel, type DataSource, type FitState, type StepData, type StepLogs } from '../training/index.js';
 import type { History } from '../callbacks/index.js';
 import { loadWeightsFile, saveModelFile, saveWeightsFile } from '../io/model-io.js';
-import { loadCheckpoint, saveCheckpoint, type CheckpointInfo } from '../io/checkpoint.js';
+import { loadCheckpoint, rngStates, saveCheckpoint, type LoadedCheckpoint, type RngStates, type SaveCheckpointInfo } from '../io/checkpoint.js';
 import { saveModelJson } from '../io/model-json.js';
 import { loadWeightsH5, saveModelH5, saveWeightsH5 } from '../io/h5/index.js';
 
@@ -579,16 +579,21 @@ export class Model extends Layer implements TrainableModel {
    * Saves a training checkpoint for exact resume: weights, optimizer state, epoch, shuffle
    * seed and random generator states (see io/checkpoint.ts). The model must be compiled.
    */
-  async saveCheckpoint(path: string, info: Partial<CheckpointInfo> = {}): Promise<void> {
+  async saveCheckpoint(path: string, info: SaveCheckpointInfo = {}): Promise<void> {
     await saveCheckpoint(this, path, info);
+  }
+
+  /** This process's random generator states (what a checkpoint keeps of them). */
+  rngStates(): RngStates {
+    return rngStates(this);
   }
 
   /**
    * Restores a checkpoint into this compiled model; returns `{ epoch, seed }` to pass to
    * `fit` as `initialEpoch` and `seed` so that training continues exactly where it stopped.
    */
-  async loadCheckpoint(path: string): Promise<CheckpointInfo> {
-    return loadCheckpoint(this, path);
+  async loadCheckpoint(source: string | Uint8Array, options: { readonly rank?: number } = {}): Promise<LoadedCheckpoint> {
+    return loadCheckpoint(this, source, options);
   }
 
   /** Rebuilds a functional model from its Keras config (layers must be registered). */

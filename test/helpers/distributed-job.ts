@@ -6,7 +6,10 @@
  *    its optimizer wrapped by DistributedOptimizer; writes the final weights and the logs;
  *  - train-dataset <batch>: the same on Dataset.fromTensorSlices([x, y]).batch(batch);
  *  - train-shard <batch>: the same on Dataset…shard(size, rank).batch(batch);
- *  - die: rank 1 exits with code 3 during the first epoch while rank 0 keeps training.
+ *  - die: rank 1 exits with code 3 during the first epoch while rank 0 keeps training;
+ *  - resume <batch>[:<epoch>] <backupDir>: an MLP with Dropout (each rank its own generator)
+ *    trained 4 epochs with shuffling and BackupAndRestore; with `:<epoch>`, rank 1 is killed
+ *    (SIGKILL) in the middle of that epoch. Run again, the job resumes from the backup.
  * Each rank writes `<out>.<rank>.json`.
  */
 import { writeFileSync } from 'node:fs';
@@ -58,6 +61,22 @@ if (what === 'collectives') {
   const m = model();
   const history = await m.fit(nt.data.Dataset.fromTensorSlices([x, y]).shard(size, rank).batch(Number(arg)), { epochs: 3, verbose: 0 });
   write({ rank, size, weights: m.getWeights().map((w) => Array.from(w.dataSync())), loss: history.history.loss });
+} else if (what === 'resume') {
+  const [batch, killAt] = arg.split(':').map(Number);
+  const [x, y] = data();
+  nt.setSeed(100 + rank);
+  const m = new nt.Sequential([new nt.Dense({ units: 8, activation: 'tanh', inputShape: [5] }), new nt.Dropout({ rate: 0.3 }), new nt.Dense({ units: 2 })]);
+  m.compile({ optimizer: nt.distributed.DistributedOptimizer(new nt.Adam({ learningRate: 0.01 })), loss: 'mse' });
+  const backup = new nt.BackupAndRestore({ backupDir: process.argv[5] });
+  let epoch = -1;
+  const killer = new nt.LambdaCallback({
+    onEpochBegin: (e: number) => void (epoch = e),
+    onTrainBatchEnd: (b: number) => {
+      if (rank === 1 && epoch === killAt && b === 1) process.kill(process.pid, 'SIGKILL');
+    },
+  });
+  const history = await m.fit(x, y, { epochs: 4, batchSize: batch, seed: 7, verbose: 0, callbacks: [backup, killer] });
+  write({ rank, resumedFrom: backup.resumedFrom, weights: m.getWeights().map((w) => Array.from(w.dataSync())), loss: history.history.loss });
 } else if (what === 'die') {
   const [x, y] = data();
   const m = model();
