@@ -30,6 +30,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type * as Nt from '../src/index.js';
 import type { Layer } from '../src/index.js';
 import { RESULTS_VERSION, type Cell, type Header, type Machine, type Target, type ThreadPin, type TorchCell } from './results.js';
 
@@ -459,6 +460,21 @@ export function writeResults(name: string, data: object): string {
   return file;
 }
 
+// ---- real data -----------------------------------------------------------------------------
+
+/** Debian's dataset-fashion-mnist (npm run bench:setup). */
+export const FASHION = '/usr/share/datasets/fashion-mnist';
+
+/** The first `n` Fashion-MNIST training images ([n, 28, 28, 1], in [0, 1]) and their labels one-hot. */
+export async function fashionMnist(nt: typeof Nt, n: number): Promise<{ x: Nt.Tensor; y: Nt.Tensor }> {
+  const img = await nt.readIdxFile(join(FASHION, 'train-images-idx3-ubyte.gz'));
+  const lab = await nt.readIdxFile(join(FASHION, 'train-labels-idx1-ubyte.gz'));
+  if (img.shape[0] < n) throw new Error(`${FASHION}: ${img.shape[0]} training images, ${n} needed`);
+  const pixels = new Float32Array(n * 784);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = img.data[i] / 255;
+  return { x: nt.tensor(pixels, [n, 28, 28, 1]), y: nt.toCategorical(nt.tensor(Int32Array.from(lab.data.subarray(0, n))), 10) };
+}
+
 // ---- FLOPs ---------------------------------------------------------------------------------
 
 /** FLOPs per sample of a built model. */
@@ -501,5 +517,26 @@ export function modelFlops(model: { readonly layers: readonly Layer[] }, sample:
     training += 3 * f - (i === 0 ? inputPart : 0);
     shape = out;
   });
+  return { forward, training };
+}
+
+/**
+ * FLOPs per sample of a functional model (a graph: ResNet50), counted as modelFlops does
+ * for its layers with one `kernel` (Dense and convolutions): 2 × kernel size × output
+ * positions forward, 3× that for training, less the input gradient of a layer fed by the
+ * model's input.
+ */
+export function graphFlops(model: { readonly graphNodes: readonly { readonly layer: Layer; readonly inputs: readonly { readonly node: { readonly layer: Layer } }[]; readonly outputs: readonly { readonly shape: readonly (number | null)[] }[] }[] }): ModelFlops {
+  let forward = 0;
+  let training = 0;
+  for (const node of model.graphNodes) {
+    const kernels = node.layer.weights.filter((w) => /(^|\/)kernel$/.test(w.name));
+    if (kernels.length !== 1 || node.outputs.length !== 1) continue;
+    const positions = node.outputs[0].shape.slice(1, -1).reduce<number>((a, d) => a * (d ?? 1), 1);
+    const f = 2 * kernels[0].size * positions;
+    const fromInput = node.inputs.every((t) => t.node.layer.getClassName() === 'InputLayer');
+    forward += f;
+    training += fromInput ? 2 * f : 3 * f;
+  }
   return { forward, training };
 }

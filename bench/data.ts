@@ -39,14 +39,13 @@ import { fileURLToPath } from 'node:url';
 import { mnistCnn } from '../examples/cnn-fashion-mnist.js';
 import type * as Nt from '../src/index.js';
 import {
-  alternateRounds, benchRounds, cell, emit, envList, envNumber, failureNotes, libraryVersions, makeHeader, measureMachine, nativePins, nodeSide, pinNativeThreads,
+  alternateRounds, benchRounds, cell, emit, envList, envNumber, FASHION, fashionMnist, failureNotes, libraryVersions, makeHeader, measureMachine, nativePins, nodeSide, pinNativeThreads,
   printStart, remeasurePeak, ROOT, samplesPerSecond, sideArgs, target, writeResults, type SideSpec,
 } from './common.js';
 import type { DataAugmentRow, DataFitId, DataFitRow, DataResults } from './results.js';
 import { renderData, versionText } from './tables.js';
 
 const SELF = fileURLToPath(import.meta.url);
-const FASHION = '/usr/share/datasets/fashion-mnist';
 const BATCH = 128;
 /** The image shape every workload feeds its model. */
 const SHAPE = [28, 28, 1] as const;
@@ -88,15 +87,6 @@ type Mode = 'arrays' | 'dataset' | 'augmented';
 
 // ---- what the sides run ------------------------------------------------------------------
 
-/** The first `n` Fashion-MNIST training images ([n, 28, 28, 1], in [0, 1]) and their labels one-hot. */
-async function fashion(nt: typeof Nt, n: number): Promise<{ x: Nt.Tensor; y: Nt.Tensor }> {
-  const img = await nt.readIdxFile(join(FASHION, 'train-images-idx3-ubyte.gz'));
-  const lab = await nt.readIdxFile(join(FASHION, 'train-labels-idx1-ubyte.gz'));
-  if (img.shape[0] < n) throw new Error(`${FASHION}: ${img.shape[0]} training images, ${n} needed`);
-  const pixels = new Float32Array(n * 784);
-  for (let i = 0; i < pixels.length; i++) pixels[i] = img.data[i] / 255;
-  return { x: nt.tensor(pixels, [n, ...SHAPE]), y: nt.toCategorical(nt.tensor(Int32Array.from(lab.data.subarray(0, n))), 10) };
-}
 
 function compiledModel(nt: typeof Nt, kind: 'cnn' | 'mlp'): Nt.Sequential {
   const init = (k: number): Nt.initializers.Initializer => new nt.initializers.GlorotUniform({ seed: 1 + k });
@@ -176,7 +166,7 @@ async function measureFit(id: DataFitId, mode: Mode, budget: number, which: Augm
   const threads = pinNativeThreads(nt.nativeAddon());
   const w = FIT_WORKLOADS[id === 'd3' ? 'd1' : id];
   const n = id === 'd3' ? D3_SAMPLES : w.samples;
-  const { x, y } = await fashion(nt, n);
+  const { x, y } = await fashionMnist(nt, n);
   const model = compiledModel(nt, w.model);
   if (mode === 'arrays') {
     const rate = await epochsPerSecond(() => model.fit(x, y, { batchSize: BATCH, shuffle: true, epochs: 1, verbose: 0 }), n, budget);
@@ -204,7 +194,7 @@ async function measureFit(id: DataFitId, mode: Mode, budget: number, which: Augm
 async function measureAugment(budget: number, which: Augmentation): Promise<DataRun> {
   const nt = await import('../src/index.js');
   const threads = pinNativeThreads(nt.nativeAddon());
-  const { x } = await fashion(nt, D3_SAMPLES);
+  const { x } = await fashionMnist(nt, D3_SAMPLES);
   const augment = augmenter(nt, which);
   const ds = nt.data.Dataset.fromTensorSlices(x).shuffle(D3_SAMPLES).batch(BATCH).map((b) => augment(b as Nt.Tensor)).prefetch(2);
   const rate = await epochsPerSecond(async () => {
@@ -219,7 +209,7 @@ async function measureAugment(budget: number, which: Augmentation): Promise<Data
 async function measureTrain(budget: number): Promise<DataRun> {
   const nt = await import('../src/index.js');
   const threads = pinNativeThreads(nt.nativeAddon());
-  const { x, y } = await fashion(nt, BATCH);
+  const { x, y } = await fashionMnist(nt, BATCH);
   const model = compiledModel(nt, 'cnn');
   const rate = await samplesPerSecond(() => model.trainOnBatch(x, y), BATCH, budget);
   return { rate, pipeline: null, backend: nt.getBackendName(), threads };

@@ -420,3 +420,63 @@ export interface WebgpuResults extends Header {
   readonly rows: readonly WebgpuRow[];
   readonly failures: readonly string[];
 }
+
+/** bench-results/distributed.json: one training configuration (ranks × threads per rank). */
+export interface DistributedTrainRow {
+  /** e.g. 'mnist_cnn 2 ranks × 1 thread'. */
+  readonly label: string;
+  readonly model: string;
+  readonly ranks: number;
+  readonly threadsPerRank: number;
+  readonly perRankBatch: number;
+  readonly globalBatch: number;
+  /** Training samples/s of the whole job. */
+  readonly rate: Cell;
+  /** Milliseconds per training step of the job. */
+  readonly stepMs: Cell;
+  /** Milliseconds per step rank 0 spent in the gradients' allreduce (null: one process). */
+  readonly allreduceMs: Cell | null;
+  /** Achieved GFLOP/s of the job (training FLOPs from the model's layers) and % of the machine's peak. */
+  readonly gflops: number;
+  readonly peakPercent: number;
+}
+
+/** bench-results/distributed.json: MPI_Allreduce of one float32 buffer on 2 ranks. */
+export interface DistributedBusRow {
+  readonly bytes: number;
+  /** Microseconds per allreduce. */
+  readonly us: Cell;
+  /** bytes / time, GB/s. */
+  readonly algbw: Cell;
+  /** algbw × 2(N − 1)/N (what each link carries in a ring), GB/s. */
+  readonly busbw: Cell;
+}
+
+/** bench-results/distributed.json: the scaling model at N ranks on one link speed. */
+export interface DistributedModelRow {
+  readonly model: string;
+  readonly parameters: number;
+  readonly perRankBatch: number;
+  /** Compute time per step of one rank, measured here (ms). */
+  readonly computeMs: number;
+  readonly linkGbit: number;
+  readonly ranks: number;
+  /** Ring allreduce time 2(N − 1)/N · G / L + 2(N − 1)·α (ms). */
+  readonly allreduceMs: number;
+  /** C / (C + T). */
+  readonly efficiency: number;
+}
+
+export interface DistributedResults extends Header {
+  readonly backend: string;
+  readonly mpi: string | null;
+  readonly trainRows: readonly DistributedTrainRow[];
+  /** 1 rank × 2 threads against 2 ranks × 1 thread: median rate ratio (null: a side missing). */
+  readonly ratio: number | null;
+  /** The model's prediction for 2 ranks × 1 thread on this machine: 1 rank × 1 thread's compute plus the measured allreduce of the gradients (samples/s; null: a side missing). */
+  readonly predicted: { readonly rate: number; readonly computeMs: number; readonly allreduceMs: number } | null;
+  readonly busRows: readonly DistributedBusRow[];
+  /** The latency per ring step α the model uses (µs). */
+  readonly alphaUs: number;
+  readonly modelRows: readonly DistributedModelRow[];
+}

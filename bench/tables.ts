@@ -1,6 +1,6 @@
 /**
  * Markdown tables from the benchmarks' JSON files (bench/results.ts): bench-results/
- * models, latency, scaling, recurrent, transformer, wasm, ops, augment, data, memory and webgpu.json. The bench
+ * models, latency, scaling, recurrent, transformer, wasm, ops, augment, data, memory, webgpu and distributed.json. The bench
  * scripts print their results with these functions, and `npm run bench:readme`
  * (scripts/bench-tables.mjs) rewrites the README's blocks with them, between marker
  * comments:
@@ -13,7 +13,8 @@
  * machine (CPU, cores, measured peak), the thread pins, the versions and the JSON file.
  * bench:memory is a leak curve, not a comparison: its block is the curve as a text table
  * (in a ```text fence in the README; the script prints it bare), the growth after the
- * warm-up and the notes.
+ * warm-up and the notes. bench:distributed's block is in docs/distributed.md (`npm run
+ * bench:readme -- --readme docs/distributed.md`).
  *
  * This module is loaded by scripts/bench-tables.mjs on its own: it imports nothing at
  * runtime but node: modules and bench/results.ts (not the bench scripts, not the library).
@@ -22,12 +23,12 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   RESULTS_VERSION,
-  type Adapter, type AugmentResults, type Cell, type DataResults, type Header, type LatencyResults, type Machine, type MemoryResults, type MemorySample, type ModelsResults, type OpsResults,
+  type Adapter, type AugmentResults, type Cell, type DataResults, type DistributedResults, type Header, type LatencyResults, type Machine, type MemoryResults, type MemorySample, type ModelsResults, type OpsResults,
   type RecurrentResults, type ScalingResults, type Target, type ThreadPin, type TorchCell, type TransformerResults, type WasmResults, type WebgpuResults,
 } from './results.js';
 
-/** The benchmarks with a README block: those of the Speed section in its order, then data (its block follows augment's), augment, memory and webgpu. */
-export const BENCHMARKS = ['models', 'latency', 'scaling', 'recurrent', 'transformer', 'wasm', 'ops', 'data', 'augment', 'memory', 'webgpu'] as const;
+/** The benchmarks with a README block: those of the Speed section in its order, then data (its block follows augment's), augment, memory and webgpu; distributed's block is in docs/distributed.md. */
+export const BENCHMARKS = ['models', 'latency', 'scaling', 'recurrent', 'transformer', 'wasm', 'ops', 'data', 'augment', 'memory', 'webgpu', 'distributed'] as const;
 export type BenchmarkName = (typeof BENCHMARKS)[number];
 
 // ---- formatting ----------------------------------------------------------------------------
@@ -383,6 +384,73 @@ export function renderData(r: DataResults, file: string): string {
   return parts.join('\n\n') + renderNotes(r);
 }
 
+/** Bytes as 1 KB … 100 MB (decimal units, as the buffer sizes are chosen). */
+function bytesText(n: number): string {
+  if (n >= 1e9) return `${num(n / 1e9)} GB`;
+  if (n >= 1e6) return `${num(n / 1e6)} MB`;
+  if (n >= 1e3) return `${num(n / 1e3)} KB`;
+  return `${n} B`;
+}
+
+/** bench:distributed's results: the training configurations, the allreduce bandwidth and the scaling model. */
+export function renderDistributed(r: DistributedResults, file: string): string {
+  const parts = [renderHeader(r, file), `MPI: ${r.mpi ?? 'not found'}; backend ${r.backend}.`];
+  if (r.trainRows.length) {
+    parts.push(
+      table(
+        ['configuration', 'batch per rank (global)', 'samples/s', 'ms per step', 'allreduce ms per step (rank 0)', 'GFLOP/s (% of peak)'],
+        r.trainRows.map((row) => [
+          row.label,
+          `${row.perRankBatch} (${row.globalBatch})`,
+          spread(row.rate),
+          spread(row.stepMs),
+          row.allreduceMs ? spread(row.allreduceMs) : '—',
+          `${num(row.gflops)} (${row.peakPercent.toFixed(1)}%)`,
+        ]),
+      ),
+    );
+    const lines: string[] = [];
+    if (r.ratio !== null) lines.push(`2 ranks × 1 thread / 1 rank × 2 threads: **${ratio(r.ratio)}**.`);
+    if (r.predicted) {
+      lines.push(
+        `The model for 2 ranks × 1 thread on this machine: 1 rank × 1 thread's compute (${r.predicted.computeMs.toFixed(1)} ms per step) plus the allreduce of the gradients measured in the table below (${r.predicted.allreduceMs.toFixed(2)} ms) predicts ${num(r.predicted.rate)} samples/s.`,
+      );
+    }
+    if (lines.length) parts.push(lines.join(' '));
+  }
+  if (r.busRows.length) {
+    parts.push(
+      table(
+        ['buffer (float32)', 'time per allreduce', 'algorithm bandwidth GB/s', 'bus bandwidth GB/s'],
+        r.busRows.map((row) => [bytesText(row.bytes), spread(row.us, duration), spread(row.algbw), spread(row.busbw)]),
+      ),
+    );
+  }
+  if (r.modelRows.length) {
+    const models = [...new Set(r.modelRows.map((m) => m.model))];
+    const links = [...new Set(r.modelRows.map((m) => m.linkGbit))].sort((a, b) => a - b);
+    const ranks = [...new Set(r.modelRows.map((m) => m.ranks))].sort((a, b) => a - b);
+    const rows: string[][] = [];
+    for (const model of models) {
+      for (const link of links) {
+        const at = (n: number): DistributedResults['modelRows'][number] | undefined => r.modelRows.find((m) => m.model === model && m.linkGbit === link && m.ranks === n);
+        const first = r.modelRows.find((m) => m.model === model) as DistributedResults['modelRows'][number];
+        rows.push([
+          `${model} (${first.parameters.toLocaleString('en-US')} parameters, ${bytesText(4 * first.parameters)} of gradients; batch ${first.perRankBatch} per rank, C = ${duration(first.computeMs * 1000)})`,
+          `${link} Gbit/s`,
+          ...ranks.flatMap((n) => {
+            const m = at(n);
+            return m ? [duration(m.allreduceMs * 1000), `${(100 * m.efficiency).toFixed(1)}%`] : ['—', '—'];
+          }),
+        ]);
+      }
+    }
+    parts.push(table(['model (compute per step measured here)', 'link', ...ranks.flatMap((n) => [`T at ${n} ranks`, `efficiency at ${n}`])], rows));
+    parts.push(`T = 2(N − 1)/N · G / L + 2(N − 1)·α with α = ${r.alphaUs} µs; efficiency = C / (C + T), without overlap of the allreduce and the backward pass.`);
+  }
+  return parts.join('\n\n') + renderNotes(r);
+}
+
 const MB = 1024 * 1024;
 
 /** bench:memory's curve as a text table (MB), every `every`-th epoch plus the first and the last. */
@@ -448,6 +516,7 @@ const LISTS: Record<BenchmarkName, readonly string[]> = {
   data: ['fitRows', 'augmentRows'],
   memory: ['samples'],
   webgpu: ['rows'],
+  distributed: ['trainRows', 'busRows', 'modelRows'],
 };
 
 /** Why a parsed results file cannot be rendered as `name`, or null. */
@@ -479,6 +548,7 @@ export function render(name: BenchmarkName, json: unknown, file: string): string
     case 'data': return renderData(json as DataResults, file);
     case 'memory': return renderMemory(json as MemoryResults, file, 5, true);
     case 'webgpu': return renderWebgpu(json as WebgpuResults, file);
+    case 'distributed': return renderDistributed(json as DistributedResults, file);
   }
 }
 

@@ -1,3 +1,3 @@
-export { abort, allgather, allreduce, allreduceBuffer, barrier, broadcast, broadcastBuffer, finalize, init, isDistributed, launchedByMpi, localRank, mpiVersion, rank, size } from './mpi.js';
+export { abort, allgather, allgatherBytes, allreduce, allreduceBuffer, barrier, broadcast, broadcastBuffer, broadcastBytes, finalize, init, isDistributed, launchedByMpi, localRank, mpiVersion, rank, resetStats, size, stats, type AllreduceStats } from './mpi.js';
 export { DistributedOptimizer, isDistributedOptimizer } from './optimizer.js';
 export { averageLogs, broadcastModel, scaleLearningRate } from './model.js';

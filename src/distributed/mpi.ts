@@ -157,10 +157,7 @@ export async function allreduce(tensors: readonly Tensor[], options: { readonly 
   if (op !== 'sum' && op !== 'average') throw new RangeError(`nt.distributed.allreduce: op must be 'sum' or 'average'; got ${JSON.stringify(op)}`);
   const s = joined('allreduce');
   const buffer = fuse(await hostValues(tensors, 'allreduce'));
-  if (s.mpi && s.size > 1) {
-    (binding as MpiBinding).allreduceSum(buffer);
-    if (op === 'average') for (let i = 0; i < buffer.length; i++) buffer[i] /= s.size;
-  }
+  if (s.mpi && s.size > 1) allreduceBuffer(buffer, op);
   return split(buffer, tensors);
 }
 
@@ -168,8 +165,36 @@ export async function allreduce(tensors: readonly Tensor[], options: { readonly 
 export function allreduceBuffer(buffer: Float32Array, op: 'sum' | 'average' = 'sum'): void {
   const s = joined('allreduceBuffer');
   if (!(s.mpi && s.size > 1)) return;
+  const t = performance.now();
   (binding as MpiBinding).allreduceSum(buffer);
   if (op === 'average') for (let i = 0; i < buffer.length; i++) buffer[i] /= s.size;
+  counters.allreduces++;
+  counters.bytes += buffer.byteLength;
+  counters.seconds += (performance.now() - t) / 1000;
+}
+
+/** What this rank's allreduces cost since the job started (or since resetStats). */
+export interface AllreduceStats {
+  /** MPI_Allreduce calls (one per training step with DistributedOptimizer). */
+  readonly allreduces: number;
+  /** Bytes this rank reduced (its buffers' sizes). */
+  readonly bytes: number;
+  /** Seconds inside them, waiting for the other ranks included. */
+  readonly seconds: number;
+}
+
+const counters = { allreduces: 0, bytes: 0, seconds: 0 };
+
+/** This rank's allreduce calls, bytes and seconds (zeros in a job of one process). */
+export function stats(): AllreduceStats {
+  return { ...counters };
+}
+
+/** Zeroes the counters of stats(). */
+export function resetStats(): void {
+  counters.allreduces = 0;
+  counters.bytes = 0;
+  counters.seconds = 0;
 }
 
 /** The root rank's values of each tensor, on every rank (new tensors; the root's are copies). */
