@@ -9,16 +9,20 @@
  *    launcher's; nothing hangs;
  *  - a job killed mid-run (SIGKILL of a rank) and started again resumes from its
  *    BackupAndRestore backup and ends with the weights and losses of the uninterrupted job
- *    (shuffled batches, Dropout drawing from each rank's own generator, Adam).
+ *    (shuffled batches, Dropout drawing from each rank's own generator, Adam);
+ *  - `neurite train --np 2 config.json` (mpirun started by the CLI) on batches of 4 saves the
+ *    model 1 process trains on batches of 8, and prints once.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { unavailable } from './helpers/oracle.js';
+import { describeRun, runCli } from './helpers/cli-run.js';
+import * as nt from '../src/index.js';
 
 const JOB = join(dirname(fileURLToPath(import.meta.url)), 'helpers', 'distributed-job.js');
 const BINDING = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'native', 'mpi', 'build', 'Release', 'neurite_mpi.node');
@@ -142,6 +146,52 @@ test('a job killed mid-run (a rank SIGKILLed in epoch 3 of 4) resumes from its B
       assert.deepEqual(got.loss, (base[r].loss as number[]).slice(2), `rank ${r}: epochs 3 and 4 report the uninterrupted job's losses`);
     }
     assert.ok(!existsSync(join(dir, 'backup', 'checkpoint.nw')), 'the backup is removed once the job finishes');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('neurite train --np 2 config.json: a 2-process job on batches of 4 saves the model that 1 process trains on batches of 8; rank 0 alone prints and saves', { skip }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'neurite-mpi-'));
+  try {
+    const seeded = (seed: number): Record<string, unknown> => ({ class_name: 'GlorotUniform', config: { seed } });
+    const config = (batch: number, output: string): Record<string, unknown> => ({
+      model: {
+        class_name: 'Sequential',
+        config: {
+          name: 'fashion_mlp',
+          layers: [
+            { class_name: 'InputLayer', config: { batch_input_shape: [null, 28, 28], name: 'pixels' } },
+            { class_name: 'Flatten', config: {} },
+            { class_name: 'Dense', config: { units: 16, activation: 'relu', kernel_initializer: seeded(1) } },
+            { class_name: 'Dense', config: { units: 10, activation: 'softmax', kernel_initializer: seeded(2) } },
+          ],
+        },
+      },
+      data: { dataset: 'fashion_mnist', limit: 256 },
+      compile: { optimizer: { class_name: 'SGD', config: { learning_rate: 0.05, momentum: 0.9 } }, loss: 'categorical_crossentropy', metrics: ['accuracy'] },
+      fit: { epochs: 2, batch_size: batch, seed: 5, shuffle: true },
+      output,
+    });
+    writeFileSync(join(dir, 'one.json'), JSON.stringify(config(8, 'one.nw')));
+    writeFileSync(join(dir, 'two.json'), JSON.stringify(config(4, 'two.nw')));
+    const one = await runCli(['train', join(dir, 'one.json'), '--json', '-q']);
+    assert.equal(one.code, 0, describeRun(one));
+    const two = await runCli(['train', join(dir, 'two.json'), '--np', '2', '--json']);
+    assert.equal(two.code, 0, describeRun(two));
+    assert.match(two.stderr, /mpirun .*-np 2 /, 'the launch line');
+    assert.match(two.stderr, /in 2 processes \(batch 4 per process\)/);
+    assert.equal((two.stderr.match(/Epoch 1\/2/g) ?? []).length, 1, `one progress bar:\n${two.stderr}`);
+    const report = JSON.parse(two.stdout) as { output: string; final: Record<string, number> };
+    assert.equal(report.output, join(dir, 'two.nw'), 'one JSON report, from rank 0');
+    const a = await nt.loadModel(join(dir, 'one.nw'));
+    const b = await nt.loadModel(join(dir, 'two.nw'));
+    const wa = a.getWeights().map((w) => Array.from(w.dataSync()));
+    const wb = b.getWeights().map((w) => Array.from(w.dataSync()));
+    assert.ok(maxDiff(wa, wb) < 1e-5, `2 processes vs 1 differ by ${maxDiff(wa, wb)}`);
+    const bad = await runCli(['train', join(dir, 'two.json'), '--mpirun-args=--hostfile x']);
+    assert.equal(bad.code, 2, describeRun(bad));
+    assert.match(bad.stderr, /--mpirun-args goes with --np/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
