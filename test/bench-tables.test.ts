@@ -18,15 +18,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as nt from '../src/index.js';
-import { modelFlops, torchMissing } from '../bench/common.js';
+import { graphFlops, modelFlops, torchMissing } from '../bench/common.js';
 import { build, FLOPS } from '../bench/models.js';
 import { build as buildTransformer, checkAgainstTorch, FF, HEADS, KEY_DIM, SEQ, transformerFlops, WIDTH } from '../bench/transformer.js';
 import { unavailable } from './helpers/oracle.js';
 import {
-  RESULTS_VERSION, type AugmentResults, type Cell, type DataResults, type Header, type LatencyResults, type MemoryResults, type MemorySample, type ModelsResults, type ScalingResults, type TransformerResults, type WasmResults, type WebgpuResults,
+  RESULTS_VERSION, type AugmentResults, type Cell, type DataResults, type DistributedResults, type Header, type LatencyResults, type MemoryResults, type MemorySample, type ModelsResults, type ScalingResults, type TransformerResults, type WasmResults, type WebgpuResults,
 } from '../bench/results.js';
 import {
-  BENCHMARKS, formatTarget, regenerateReadme, render, renderAugment, renderData, renderLatency, renderMemory, renderModels, renderScaling, renderTransformer, renderWasm, renderWebgpu, replaceBlock, spread,
+  BENCHMARKS, formatTarget, regenerateReadme, render, renderAugment, renderData, renderDistributed, renderLatency, renderMemory, renderModels, renderScaling, renderTransformer, renderWasm, renderWebgpu, replaceBlock, spread,
 } from '../bench/tables.js';
 
 const cellOf = (...values: number[]): Cell => {
@@ -338,7 +338,7 @@ test('the webgpu table: header naming the file, the adapter, both backends with 
 });
 
 test('bench-tables regenerates the augment, memory and webgpu blocks of a README and leaves the others alone', () => {
-  assert.deepEqual(BENCHMARKS.slice(-3), ['augment', 'memory', 'webgpu']);
+  assert.deepEqual(BENCHMARKS.slice(-4, -1), ['augment', 'memory', 'webgpu']);
   const dir = mkdtempSync(join(tmpdir(), 'bench-tables-'));
   try {
     const readme = join(dir, 'README.md');
@@ -505,4 +505,58 @@ test('the data table: fit on a Dataset against arrays with the pipeline alone an
   assert.match(md, /\| D3 end to end .*\| 0\.94x \| — \| — \(reported\) \|/);
   assert.match(md, /\| D3 Fashion-MNIST 28×28×1, batch 128 \| RandomFlip\('horizontal'\): `fromTensorSlices\(x\)\.batch\(128\)\.map\(augment\)` \| 62,236 \[25,651–65,825\] \| 3,104 \[2,785–3,196\] \| 20\.05x \| ≥ 3x training: ✓ 20\.05x \|/);
   assert.equal(render('data', JSON.parse(JSON.stringify(DATA)), 'bench-results/data.json'), md, 'render() from the JSON gives the same text');
+});
+
+const DISTRIBUTED: DistributedResults = {
+  ...header('distributed'),
+  backend: 'native',
+  mpi: 'Open MPI v4.1.4',
+  trainRows: [
+    { label: 'mnist_cnn, 1 rank × 2 threads', model: 'mnist_cnn', ranks: 1, threadsPerRank: 2, perRankBatch: 128, globalBatch: 128, rate: cellOf(3100, 3000, 3200), stepMs: cellOf(41.3, 40, 42.7), allreduceMs: null, gflops: 222, peakPercent: 52.9 },
+    { label: 'mnist_cnn, 2 ranks × 1 thread', model: 'mnist_cnn', ranks: 2, threadsPerRank: 1, perRankBatch: 64, globalBatch: 128, rate: cellOf(2500, 2400, 2600), stepMs: cellOf(51.2, 49.2, 53.3), allreduceMs: cellOf(4.1, 3.9, 4.4), gflops: 179, peakPercent: 42.6 },
+  ],
+  ratio: 2500 / 3100,
+  predicted: { rate: 2900, computeMs: 43.1, allreduceMs: 1.02 },
+  busRows: [{ bytes: 1e6, us: cellOf(175, 170, 180), algbw: cellOf(5.71, 5.56, 5.88), busbw: cellOf(5.71, 5.56, 5.88) }],
+  alphaUs: 20,
+  modelRows: [
+    { model: 'mnist_cnn', parameters: 1199882, perRankBatch: 128, computeMs: 41.3, linkGbit: 10, ranks: 8, allreduceMs: 7.0, efficiency: 41.3 / 48.3 },
+    { model: 'mnist_cnn', parameters: 1199882, perRankBatch: 128, computeMs: 41.3, linkGbit: 10, ranks: 64, allreduceMs: 10.1, efficiency: 41.3 / 51.4 },
+  ],
+};
+
+test('the distributed table: header naming the file and MPI, the configurations with their spread and allreduce time, the ratio and prediction, bus bandwidth, the scaling model; regenerated into a doc', () => {
+  const md = renderDistributed(DISTRIBUTED, 'bench-results/distributed.json');
+  const first = md.split('\n')[0];
+  for (const part of ['`npm run bench:distributed`', '2026-12-06', 'measured fp32 peak 420 GFLOP/s', '`bench-results/distributed.json`']) assert.ok(first.includes(part), `${part} in ${first}`);
+  assert.ok(md.includes('MPI: Open MPI v4.1.4; backend native.'), md);
+  assert.ok(md.includes('| mnist_cnn, 2 ranks × 1 thread | 64 (128) | 2,500 [2,400–2,600] | 51.2 [49.2–53.3] | 4.10 [3.90–4.40] | 179 (42.6%) |'), md);
+  assert.ok(md.includes('| mnist_cnn, 1 rank × 2 threads | 128 (128) | 3,100 [3,000–3,200] | 41.3 [40.0–42.7] | — | 222 (52.9%) |'), md);
+  assert.ok(md.includes('2 ranks × 1 thread / 1 rank × 2 threads: **0.81x**'), md);
+  assert.ok(md.includes('predicts 2,900 samples/s'), md);
+  assert.ok(md.includes('| 1.00 MB | 175.0 µs [170.0 µs–180.0 µs] | 5.71 [5.56–5.88] | 5.71 [5.56–5.88] |'), md);
+  assert.ok(md.includes('| link | T at 8 ranks | efficiency at 8 | T at 64 ranks | efficiency at 64 |'), md);
+  assert.ok(md.includes('| 10 Gbit/s | 7.00 ms | 85.5% | 10.10 ms | 80.4% |'), md);
+  assert.ok(md.includes('α = 20 µs'), md);
+  const dir = mkdtempSync(join(tmpdir(), 'bench-tables-'));
+  try {
+    const doc = join(dir, 'distributed.md');
+    writeFileSync(doc, '# Doc\n\n<!-- bench:distributed -->\nold\n<!-- /bench:distributed -->\n\nAfter.\n');
+    mkdirSync(join(dir, 'results'));
+    writeFileSync(join(dir, 'results', 'distributed.json'), JSON.stringify(DISTRIBUTED));
+    assert.deepEqual(regenerateReadme(doc, join(dir, 'results')).updated, ['distributed']);
+    const after = readFileSync(doc, 'utf8');
+    assert.ok(!after.includes('\nold\n') && after.includes(md.trim()) && after.endsWith('<!-- /bench:distributed -->\n\nAfter.\n'), after);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('graphFlops counts a functional model as modelFlops counts the same layers in a Sequential', () => {
+  const seq = build(nt, 'w2').model;
+  const input = nt.Input({ shape: [28, 28, 1] });
+  let x: nt.SymbolicTensor = input;
+  for (const layer of seq.layers) x = layer.apply(x) as nt.SymbolicTensor;
+  const functional = new nt.Model({ inputs: input, outputs: x });
+  assert.deepEqual(graphFlops(functional), modelFlops(seq, [28, 28, 1]));
 });
