@@ -3,6 +3,7 @@
  * (one fused allreduce for all of them) before the wrapped optimizer applies them, so every
  * rank takes the same step on the same weights. In a job of one process it changes nothing.
  */
+import { Tensor } from '../tensor/tensor.js';
 import type { GradAndVar, Optimizer } from '../optimizers/optimizer.js';
 import { allreduceBuffer, isDistributed } from './mpi.js';
 
@@ -17,8 +18,6 @@ export function isDistributedOptimizer(optimizer: Optimizer): boolean {
  * Makes `optimizer` average (or sum, `op: 'sum'`) its gradients across the job's ranks before
  * each update, and returns it (the same object: its class, config and saved state stay the
  * wrapped optimizer's, as Horovod's). Gradients must be in host memory (native or js backend).
- * The gradient tensors passed to applyGradients hold the averaged values afterwards (as
- * Horovod's DistributedGradientTape returns them): fit's are the step's own outputs.
  */
 export function DistributedOptimizer<O extends Optimizer>(optimizer: O, options: { readonly op?: 'average' | 'sum' } = {}): O {
   const op = options.op ?? 'average';
@@ -48,14 +47,17 @@ export function DistributedOptimizer<O extends Optimizer>(optimizer: O, options:
       at += v.size;
     }
     allreduceBuffer(fused, op);
-    // The averaged values go back into the gradients' own arrays (the step's fresh outputs,
-    // read by nothing else), which the update then reads as usual.
+    // The averaged gradients are views of the buffer, which the update reads now, before
+    // the next step refills it. (Not written back into the gradients' own storages: a plan
+    // may hand out a constant's, an input's or a kept buffer as a gradient.)
     at = 0;
-    for (const [g, v] of gradsAndVars) {
-      if (g !== null) (g.storage.peek() as Float32Array).set(fused.subarray(at, at + v.size));
-      at += v.size;
-    }
-    apply(gradsAndVars);
+    apply(
+      gradsAndVars.map(([g, v]) => {
+        const mine = fused.subarray(at, at + v.size);
+        at += v.size;
+        return [g === null ? null : new Tensor(mine, [...v.shape]), v] as const;
+      }),
+    );
   };
   (optimizer as unknown as Record<symbol, unknown>)[WRAPPED] = true;
   return optimizer;
