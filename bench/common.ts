@@ -190,13 +190,13 @@ export function emit(result: object): void {
 }
 
 /**
- * Samples/s of `step` (awaited when it returns a promise): at least 3 warm-up calls and
+ * Samples/s of `step` (awaited when it returns a promise): at least `warmCalls` (3) warm-up calls and
  * `warmSeconds`, then at least 2 timed calls and `seconds`. bench/torch_*.py time the same way.
  */
-export async function samplesPerSecond(step: () => unknown, batch: number, seconds: number, warmSeconds = Math.min(1, seconds / 2)): Promise<number> {
+export async function samplesPerSecond(step: () => unknown, batch: number, seconds: number, warmSeconds = Math.min(1, seconds / 2), warmCalls = 3): Promise<number> {
   let t = performance.now();
   let n = 0;
-  while ((performance.now() - t) / 1000 < warmSeconds || n < 3) {
+  while ((performance.now() - t) / 1000 < warmSeconds || n < warmCalls) {
     const r = step();
     if (r instanceof Promise) await r;
     n++;
