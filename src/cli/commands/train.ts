@@ -39,7 +39,7 @@ async function launch(args: ParsedArgs, np: number): Promise<number> {
     own.push(`--${name}`, ...(value === true ? [] : [value]));
   }
   if (args.rest.length > 0) own.push('--', ...args.rest);
-  const { availableParallelism } = await import('node:os');
+  const { availableParallelism, constants: osConstants } = await import('node:os');
   const asRoot = process.getuid?.() === 0 ? ['--allow-run-as-root'] : [];
   const oversubscribe = np > availableParallelism() && !extra.some((a) => /hostfile|--host\b|-H\b/.test(a)) ? ['--oversubscribe'] : [];
   const argv = [...asRoot, ...oversubscribe, ...extra, '-np', String(np), process.execPath, ...process.execArgv, process.argv[1], ...own];
@@ -47,7 +47,8 @@ async function launch(args: ParsedArgs, np: number): Promise<number> {
   return new Promise((done, fail) => {
     const child = spawn(launcher, argv, { stdio: 'inherit' });
     child.on('error', (e) => fail(new UsageError(`--np needs an MPI launcher: '${launcher}' could not start (${messageOf(e)}); install Open MPI (Debian/Ubuntu: apt-get install openmpi-bin libopenmpi-dev) or set NEURITE_MPIRUN`)));
-    child.on('close', (code, signal) => done(code ?? (signal ? 128 + 15 : 1)));
+    // A launcher killed by a signal exits as a shell reports it: 128 + the signal's number.
+    child.on('close', (code, signal) => done(code ?? (signal ? 128 + (osConstants.signals[signal] ?? 15) : 1)));
   });
 }
 
